@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* cmd_run.c - (to be written) */
+#include "cmd.h"
+#include <stdio.h>
+
+int cmd_run(int argc, char **argv)
+{
+	(void)argc;
+	fprintf(stderr, "netnest: %s: not built yet\n", argv[0]);
+	return EXIT_FAIL;
+}
+
+int cmd_ps(int argc, char **argv)
+{
+	(void)argc;
+	fprintf(stderr, "netnest: %s: not built yet\n", argv[0]);
+	return EXIT_FAIL;
+}
+
+int cmd_stop(int argc, char **argv)
+{
+	(void)argc;
+	fprintf(stderr, "netnest: %s: not built yet\n", argv[0]);
+	return EXIT_FAIL;
+}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* out.c - one print call for text and JSON (see out.h) */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "out.h"
+
+#define NN_OUT_DEPTH 32
+
+struct nn_out {
+	FILE *stream;
+	bool json;
+	int depth;
+	json_t *stack[NN_OUT_DEPTH];
+};
+
+struct nn_out *nn_out_new(FILE *stream, bool json)
+{
+	struct nn_out *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return NULL;
+	o->stream = stream;
+	o->json = json;
+	if (json) {
+		o->stack[0] = json_object();
+		o->depth = 1;
+	}
+	return o;
+}
+
+bool nn_out_json(const struct nn_out *o)
+{
+	return o->json;
+}
+
+/* add @v to the innermost container under @key; steals @v */
+static void put(struct nn_out *o, const char *key, json_t *v)
+{
+	json_t *top = o->stack[o->depth - 1];
+
+	if (json_is_array(top))
+		json_array_append_new(top, v);
+	else if (key)
+		json_object_set_new(top, key, v);
+	else
+		json_decref(v);
+}
+
+static void open_container(struct nn_out *o, const char *key, json_t *c)
+{
+	if (!o->json)
+		return;
+	if (o->depth >= NN_OUT_DEPTH) {
+		json_decref(c);
+		return;
+	}
+	json_incref(c);
+	put(o, key, c);
+	o->stack[o->depth++] = c;
+	json_decref(c);
+}
+
+void nn_out_open_object(struct nn_out *o, const char *key)
+{
+	open_container(o, key, json_object());
+}
+
+void nn_out_open_array(struct nn_out *o, const char *key)
+{
+	open_container(o, key, json_array());
+}
+
+void nn_out_close(struct nn_out *o)
+{
+	if (o->json && o->depth > 1)
+		o->depth--;
+}
+
+void nn_out_string(struct nn_out *o, const char *key, const char *fmt, const char *val)
+{
+	if (o->json) {
+		if (key)
+			put(o, key, val ? json_string(val) : json_null());
+	} else if (fmt) {
+		fprintf(o->stream, fmt, val ? val : "-");
+	}
+}
+
+void nn_out_uint(struct nn_out *o, const char *key, const char *fmt, uint64_t val)
+{
+	if (o->json) {
+		if (key)
+			put(o, key, json_integer((json_int_t)val));
+	} else if (fmt) {
+		fprintf(o->stream, fmt, val);
+	}
+}
+
+void nn_out_int(struct nn_out *o, const char *key, const char *fmt, int64_t val)
+{
+	if (o->json) {
+		if (key)
+			put(o, key, json_integer((json_int_t)val));
+	} else if (fmt) {
+		fprintf(o->stream, fmt, val);
+	}
+}
+
+void nn_out_bool(struct nn_out *o, const char *key, const char *fmt, bool val)
+{
+	if (o->json) {
+		if (key)
+			put(o, key, json_boolean(val));
+	} else if (fmt) {
+		fprintf(o->stream, fmt, val ? "yes" : "no");
+	}
+}
+
+void nn_out_null(struct nn_out *o, const char *key, const char *fmt)
+{
+	if (o->json) {
+		if (key)
+			put(o, key, json_null());
+	} else if (fmt) {
+		fprintf(o->stream, fmt, "-");
+	}
+}
+
+void nn_out_text(struct nn_out *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->json)
+		return;
+	va_start(ap, fmt);
+	vfprintf(o->stream, fmt, ap);
+	va_end(ap);
+}
+
+int nn_out_finish(struct nn_out *o)
+{
+	int ret = 0;
+
+	if (!o)
+		return 0;
+	if (o->json) {
+		if (json_dumpf(o->stack[0], o->stream, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+			ret = -EIO;
+		fputc('\n', o->stream);
+		json_decref(o->stack[0]);
+	}
+	if (fflush(o->stream) != 0)
+		ret = -EIO;
+	free(o);
+	return ret;
+}

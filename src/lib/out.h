@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef NN_OUT_H
+#define NN_OUT_H
+
+/*
+ * One call per field for text and JSON, in the manner of iproute2's
+ * print_*(PRINT_ANY, key, fmt, value) (iproute2 include/json_print.h): in text mode
+ * the value is printed with @fmt (nothing when @fmt is NULL); in JSON mode it is
+ * stored under @key (nothing when @key is NULL) in a jansson tree that
+ * nn_out_finish() writes, indented, to the stream.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct nn_out;
+
+/**
+ * nn_out_new() - start an output document
+ * @stream: where text goes at once and JSON goes at nn_out_finish() (not owned)
+ * @json:   true for JSON, false for text
+ *
+ * The JSON root is an object; open arrays/objects under it with the calls below.
+ * Return: the printer (free with nn_out_finish()), or NULL on ENOMEM.
+ */
+struct nn_out *nn_out_new(FILE *stream, bool json);
+
+/** nn_out_json() - true if @o renders JSON (for text-only decorations) */
+bool nn_out_json(const struct nn_out *o);
+
+/** nn_out_open_object() - open an object under @key (NULL inside an array) */
+void nn_out_open_object(struct nn_out *o, const char *key);
+/** nn_out_open_array() - open an array under @key (NULL inside an array) */
+void nn_out_open_array(struct nn_out *o, const char *key);
+/** nn_out_close() - close the innermost open object or array */
+void nn_out_close(struct nn_out *o);
+
+/* Fields: @key for JSON (NULL: text only), @fmt for text (NULL: JSON only). */
+void nn_out_string(struct nn_out *o, const char *key, const char *fmt, const char *val);
+void nn_out_uint(struct nn_out *o, const char *key, const char *fmt, uint64_t val);
+void nn_out_int(struct nn_out *o, const char *key, const char *fmt, int64_t val);
+/* nn_out_bool(): text prints @fmt with the string "yes" or "no" */
+void nn_out_bool(struct nn_out *o, const char *key, const char *fmt, bool val);
+/** nn_out_null() - JSON null under @key; in text prints @fmt with "-" */
+void nn_out_null(struct nn_out *o, const char *key, const char *fmt);
+
+/** nn_out_text() - text-only output (newlines, indentation, headers) */
+void nn_out_text(struct nn_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/**
+ * nn_out_finish() - write the JSON document (if any) and free @o
+ * Return: 0, or -EIO if writing to the stream failed.
+ */
+int nn_out_finish(struct nn_out *o);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef NN_STATE_H
+#define NN_STATE_H
+
+/*
+ * The state dir of a nest (DESIGN.md section 3):
+ *   rootless: $XDG_RUNTIME_DIR/netnest/<nest>     as root: /run/netnest/<nest>
+ * Files in it (the contract shared by the nest, the sandbox verbs and the inspector):
+ *   lock          flock(2)ed LOCK_EX by the live nest daemon
+ *   api.sock      control API, mode 0600
+ *   child_pid     decimal PID of the nest daemon (the process that lives in the nest's
+ *                 user + mount namespaces and in the host netns); written last: ready
+ *   engine_pid    decimal PID of the network engine process holding tap0
+ *   netns         0-byte placeholder; the nsfs bind mount of the detached netns exists only
+ *                 in the daemon's mount namespace: open /proc/<child_pid>/root<dir>/netns
+ *   resolv.conf, hosts   bind-mounted over /etc/ in each sandbox
+ *   ipam/<network>/<ip>  host-local leases ("<id>\r\n<ifname>"), last_reserved_ip.0, lock
+ *   sandboxes/<name>.json one record per running sandbox (see sandbox.h)
+ */
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+#define NN_NEST_DEFAULT "default"
+#define NN_NAME_MAX 64 /* longest nest or sandbox name, bytes */
+
+/**
+ * nn_state_dir() - the state dir path of nest @nest for the calling user
+ * @nest: nest name (validated with nn_valid_name())
+ * @buf:  PATH_MAX bytes for the path
+ * @err:  error object
+ *
+ * Uses $NETNEST_STATE_DIR when set (a whole path, for tests), else the defaults above.
+ * Rootless means euid != 0; then $XDG_RUNTIME_DIR must be set.
+ * Return: 0, -EINVAL for a bad nest name or a missing $XDG_RUNTIME_DIR.
+ */
+int nn_state_dir(const char *nest, char buf[PATH_MAX], struct nn_err *err);
+
+/**
+ * nn_state_child_pid() - read child_pid of a live nest
+ * @dir: state dir
+ * @pid: the daemon PID
+ * @err: error object
+ *
+ * Return: 0; -ENOENT (no nest running, or not ready) or -ESRCH (stale: the PID is gone),
+ * with @err naming @dir.
+ */
+int nn_state_child_pid(const char *dir, pid_t *pid, struct nn_err *err);
+
+#endif

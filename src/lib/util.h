@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef NN_UTIL_H
+#define NN_UTIL_H
+
+/* Cleanup helpers in the manner of bubblewrap and crun (utils.h there). */
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "err.h"
+
+static inline void nn_freep(void *p) { free(*(void **)p); }
+static inline void nn_closep(int *fd) { if (*fd >= 0) close(*fd); }
+static inline void nn_fclosep(FILE **f) { if (*f) fclose(*f); }
+
+#define _cleanup_free_  __attribute__((cleanup(nn_freep)))
+#define _cleanup_close_ __attribute__((cleanup(nn_closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(nn_fclosep)))
+
+/* steal_pointer() - take ownership out of a cleanup variable */
+#define steal_pointer(pp) ({ __typeof__(*(pp)) _p = *(pp); *(pp) = NULL; _p; })
+/* steal_fd() - take an fd out of a _cleanup_close_ variable */
+#define steal_fd(fdp) ({ int _fd = *(fdp); *(fdp) = -1; _fd; })
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/**
+ * nn_read_file() - read a whole small file into a NUL-terminated heap buffer
+ * @dirfd: directory fd for a relative @path, or AT_FDCWD
+ * @path:  file to read
+ * @out:   on success, the contents (caller frees)
+ * @len:   if not NULL, the length without the NUL
+ * @err:   error object
+ *
+ * Return: 0, or the negative errno of open()/read() with @err naming @path.
+ */
+int nn_read_file(int dirfd, const char *path, char **out, size_t *len, struct nn_err *err);
+
+/**
+ * nn_write_file() - create or truncate @path and write @len bytes of @data
+ * @dirfd: directory fd for a relative @path, or AT_FDCWD
+ * @path:  file to write
+ * @mode:  permission bits when the file is created
+ * @data:  bytes to write
+ * @len:   number of bytes
+ * @err:   error object
+ *
+ * Writes to "<path>.tmp" and renames it over @path, so readers see old or new,
+ * never half (rename(2)).
+ * Return: 0, or the negative errno with @err naming @path.
+ */
+int nn_write_file(int dirfd, const char *path, mode_t mode, const void *data, size_t len,
+		  struct nn_err *err);
+
+/**
+ * nn_parse_uint() - parse a whole decimal string as an unsigned number in [@min, @max]
+ * @s:   string; no sign, no spaces, no trailing text
+ * @min: smallest accepted value
+ * @max: largest accepted value
+ * @out: the value
+ *
+ * Return: 0, -EINVAL if @s is not a decimal number, -ERANGE if outside [@min, @max].
+ */
+int nn_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+
+/**
+ * nn_valid_name() - check a user-chosen name (nest, sandbox, attach NAME)
+ * @name: the name
+ * @max:  longest accepted length in bytes
+ * @why:  on failure, set to a static string saying why ("contains '/'")
+ *
+ * Accepts [A-Za-z0-9][A-Za-z0-9_.-]* (the CNI container ID rule, CNI SPEC.md section 2),
+ * so '/', "..", empty names and names over @max bytes are refused.
+ * Return: true if valid.
+ */
+bool nn_valid_name(const char *name, size_t max, const char **why);
+
+#endif

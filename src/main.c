@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* main.c - netnest <verb>: dispatch to the verb files */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const struct verb {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} verbs[] = {
+	{ "up",     cmd_up,     "start a nest (user + mount namespace, detached netns, engine, bridge)" },
+	{ "down",   cmd_down,   "stop a nest and remove everything it made" },
+	{ "info",   cmd_info,   "show a running nest (as GET /v1/info)" },
+	{ "run",    cmd_run,    "run a command in a sandbox joined to the nest's bridge" },
+	{ "ps",     cmd_ps,     "list running sandboxes" },
+	{ "stop",   cmd_stop,   "stop a sandbox" },
+	{ "port",   cmd_port,   "add, list or remove published ports" },
+	{ "exec",   cmd_exec,   "run a command in a netns (nest, sandbox, pid, name or path)" },
+	{ "ns",     cmd_ns,     "show the namespaces of processes, explained" },
+	{ "ls",     cmd_ls,     "list every namespace on the machine and what keeps it alive" },
+	{ "topo",   cmd_topo,   "show the network topology across all network namespaces" },
+	{ "peer",   cmd_peer,   "show the other end of a veth, in whatever netns it is" },
+	{ "attach", cmd_attach, "expose a netns to 'ip netns' under a name" },
+};
+
+int nn_fail(const struct nn_err *err)
+{
+	fprintf(stderr, "netnest: %s\n", err->msg);
+	return EXIT_FAIL;
+}
+
+int nn_usage_error(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "netnest %s: ", verb);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'netnest %s --help' for more information.\n", verb);
+	return EXIT_USAGE;
+}
+
+void nn_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "netnest: warning: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int usage(FILE *f, int status)
+{
+	fprintf(f, "Usage: netnest <verb> [options]\n\nVerbs:\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(f, "  %-7s %s\n", verbs[i].name, verbs[i].summary);
+	fprintf(f, "\n'netnest <verb> --help' shows a verb's options.\n");
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(stderr, EXIT_USAGE);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
+		return usage(stdout, 0);
+	if (!strcmp(argv[1], "--version")) {
+		printf("netnest %s\n", NETNEST_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(argv[1], verbs[i].name))
+			return verbs[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "netnest: unknown verb '%s'\n", argv[1]);
+	return usage(stderr, EXIT_USAGE);
+}

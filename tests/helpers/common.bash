@@ -1,0 +1,41 @@
+# Shared by the bats files: load with `load helpers/common`.
+# $NETNEST is the binary under test (tests/run sets it); $NN_ROOT the source tree.
+
+: "${NETNEST:=$NN_ROOT/build/netnest}"
+NN_USER=nntest          # has a subuid range
+NN_USER_NOSUBID=nntest2 # has none
+
+nn_uid() { id -u "${1:-$NN_USER}"; }
+
+# as_user [-u USER] CMD...: run CMD as the unprivileged test user, with a clean login-like
+# environment (XDG_RUNTIME_DIR set, as systemd-logind would).
+as_user() {
+  local u=$NN_USER
+  if [[ ${1:-} == -u ]]; then u=$2; shift 2; fi
+  local uid; uid=$(id -u "$u")
+  runuser -u "$u" -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    HOME="/home/$u" USER="$u" XDG_RUNTIME_DIR="/run/user/$uid" NETNEST="$NETNEST" "$@"
+}
+
+# nn [ARGS...]: netnest as root; nnu [ARGS...]: netnest as the test user
+nn() { "$NETNEST" "$@"; }
+nnu() { as_user "$NETNEST" "$@"; }
+
+# free_port: a TCP port nothing listens on, in 20000-59999
+free_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 40000))
+    ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+  done
+  return 1
+}
+
+# unique_name PREFIX: a name no other concurrent test run uses
+unique_name() { echo "$1$$$RANDOM"; }
+
+# wait_for CMD...: retry CMD for up to 10 s
+wait_for() {
+  for _ in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  "$@"
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what building, the demo, the tests and the benchmarks need, from Debian 12's
+# packages. Idempotent: does nothing when everything is there. Run as root.
+set -euo pipefail
+pkgs=(
+  build-essential meson ninja-build pkg-config
+  libmnl-dev libjansson-dev libnftables-dev libseccomp-dev libslirp-dev libglib2.0-dev
+  libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
+  bats nftables uidmap iproute2 util-linux procps psmisc curl jq
+  nginx-light iperf3 busybox graphviz
+  rootlesskit slirp4netns passt containernetworking-plugins hyperfine
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# nginx-light's package starts a system nginx on port 80; the tests bring their own.
+if command -v systemctl >/dev/null && systemctl is-active -q nginx 2>/dev/null; then
+  systemctl stop nginx || true
+fi
