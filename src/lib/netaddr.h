@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef NN_NETADDR_H
+#define NN_NETADDR_H
+
+/* IPv4 networks and addresses: parsing and arithmetic (owned by the nest). */
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* An IPv4 network: @addr is the address as written (host bits may be set), @prefix 0..32. */
+struct nn_cidr {
+	struct in_addr addr;
+	unsigned prefix;
+};
+
+/**
+ * nn_cidr_parse() - parse "A.B.C.D/N"
+ * @s:    text
+ * @what: what it is, for the message ("--subnet")
+ * @out:  result
+ * @err:  error object: names @what and @s and says why (bad address, prefix over 32, ...)
+ * Return: 0 or -EINVAL.
+ */
+int nn_cidr_parse(const char *s, const char *what, struct nn_cidr *out, struct nn_err *err);
+
+/** nn_cidr_network() - @c with the host bits cleared */
+struct in_addr nn_cidr_network(const struct nn_cidr *c);
+
+/** nn_cidr_contains() - true if @a lies in network @c */
+bool nn_cidr_contains(const struct nn_cidr *c, struct in_addr a);
+
+/**
+ * nn_cidr_host() - the address at offset @n from the network address (n=1: .1)
+ * Return: 0, or -ERANGE if @n is outside the network.
+ */
+int nn_cidr_host(const struct nn_cidr *c, uint32_t n, struct in_addr *out);
+
+/** nn_ip_parse() - parse a dotted IPv4 address; @what and @s named in @err. Return 0/-EINVAL */
+int nn_ip_parse(const char *s, const char *what, struct in_addr *out, struct nn_err *err);
+
+#endif

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef NN_RTNL_H
+#define NN_RTNL_H
+
+/*
+ * rtnetlink requests with libmnl, each on a socket bound to one netns (a netlink socket
+ * stays in the netns it was created in: open it after setns(2), rtnetlink(7)).
+ * Interfaces are named by ifname inside that netns.
+ */
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct mnl_socket;
+
+struct nn_rtnl {
+	struct mnl_socket *nl;
+	unsigned int seq;
+	unsigned int portid;
+	char label[64]; /* the netns, for messages ("nest default", "sandbox web") */
+};
+
+/**
+ * nn_rtnl_open() - open a NETLINK_ROUTE socket inside @netns_fd
+ * @r:        handle to fill
+ * @netns_fd: netns to bind to (an nsfs fd), or -1 for the caller's netns
+ * @label:    name of that netns for error messages (copied)
+ * @err:      error object
+ *
+ * Switches the calling thread into @netns_fd, creates the socket, and switches back.
+ * Return: 0, or the negative errno of setns(2)/socket(2).
+ */
+int nn_rtnl_open(struct nn_rtnl *r, int netns_fd, const char *label, struct nn_err *err);
+
+/** nn_rtnl_close() - close @r (idempotent) */
+void nn_rtnl_close(struct nn_rtnl *r);
+
+/** nn_rtnl_ifindex() - ifindex of @ifname. Return: 0, -ENODEV */
+int nn_rtnl_ifindex(struct nn_rtnl *r, const char *ifname, int *ifindex, struct nn_err *err);
+
+/** nn_rtnl_link_up() - set @ifname IFF_UP */
+int nn_rtnl_link_up(struct nn_rtnl *r, const char *ifname, struct nn_err *err);
+
+/** nn_rtnl_link_set_mtu() - set the MTU of @ifname, bytes */
+int nn_rtnl_link_set_mtu(struct nn_rtnl *r, const char *ifname, unsigned mtu, struct nn_err *err);
+
+/** nn_rtnl_link_set_master() - make @ifname a port of bridge @master */
+int nn_rtnl_link_set_master(struct nn_rtnl *r, const char *ifname, const char *master,
+			    struct nn_err *err);
+
+/** nn_rtnl_link_del() - delete @ifname. Return: 0, -ENODEV if it is not there */
+int nn_rtnl_link_del(struct nn_rtnl *r, const char *ifname, struct nn_err *err);
+
+/** nn_rtnl_bridge_add() - create bridge @name with @mtu (0: default). -EEXIST if it exists */
+int nn_rtnl_bridge_add(struct nn_rtnl *r, const char *name, unsigned mtu, struct nn_err *err);
+
+/**
+ * nn_rtnl_veth_add() - create a veth pair in one request
+ * @r:           socket in the netns of the first end
+ * @name:        first end, created in @r's netns
+ * @peer:        other end
+ * @peer_netns:  nsfs fd where @peer is created (VETH_INFO_PEER + IFLA_NET_NS_FD,
+ *               drivers/net/veth.c veth_newlink), or -1 for @r's netns
+ * @mtu:         MTU of both ends (0: default)
+ * Return: 0, -EEXIST if a name is taken, other negative errno.
+ */
+int nn_rtnl_veth_add(struct nn_rtnl *r, const char *name, const char *peer, int peer_netns,
+		     unsigned mtu, struct nn_err *err);
+
+/** nn_rtnl_addr_add() - add @addr/@prefix to @ifname (IFA_LOCAL + IFA_ADDRESS) */
+int nn_rtnl_addr_add(struct nn_rtnl *r, const char *ifname, struct in_addr addr, unsigned prefix,
+		     struct nn_err *err);
+
+/** nn_rtnl_route_add_default() - default route via @gw out of @ifname */
+int nn_rtnl_route_add_default(struct nn_rtnl *r, struct in_addr gw, const char *ifname,
+			      struct nn_err *err);
+
+#endif
