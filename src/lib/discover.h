@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef NN_DISCOVER_H
+#define NN_DISCOVER_H
+
+/*
+ * Finding every namespace on the machine and what keeps each alive
+ * (reference/introspection.md "Spec-ready facts" 1-3, 9): /proc/ * /ns, /proc/ * /task/ * /ns,
+ * open nsfs fds in /proc/ * /fd, and nsfs bind mounts in every mount namespace (one
+ * /proc/P/mountinfo per mount ns, opened through /proc/P/root).  Each found namespace is
+ * pinned by one O_CLOEXEC fd for the life of the table, so identities cannot be recycled.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "ns.h"
+
+enum nn_holder_kind {
+	NN_HOLD_PROCESS,   /* /proc/PID/ns/TYPE */
+	NN_HOLD_THREAD,    /* /proc/PID/task/TID/ns/TYPE (TID != PID, differs from PID's) */
+	NN_HOLD_FD,        /* /proc/PID/fd/FD is an nsfs file */
+	NN_HOLD_BINDMOUNT, /* an nsfs mount at @path in mount ns @mntns */
+};
+
+struct nn_holder {
+	enum nn_holder_kind kind;
+	pid_t pid;         /* process (for BINDMOUNT: the process through which it was read) */
+	pid_t tid;         /* THREAD only */
+	int fd;            /* FD only */
+	char *path;        /* BINDMOUNT: mount point inside @mntns */
+	uint64_t mntns;    /* BINDMOUNT: inode of the mount ns it lives in */
+};
+
+struct nn_ns {
+	enum nn_ns_type type;
+	struct nn_nsid id;
+	int fd;                 /* pinned nsfs fd, or -1 if it could not be opened */
+	uint64_t userns;        /* owning user ns inode (NS_GET_USERNS), 0 if unknown */
+	uid_t owner_uid;        /* NS_GET_OWNER_UID of the owning userns, (uid_t)-1 unknown */
+	bool initial;           /* the host's (init process's) namespace of this type */
+	pid_t *pids;            /* processes whose /proc/PID/ns/TYPE is this one, sorted */
+	size_t npids;
+	struct nn_holder *holders;
+	size_t nholders;
+	char **names;           /* names under /run/netns (and $XDG_RUNTIME_DIR/netns) */
+	size_t nnames;
+};
+
+/* What a scan could not read, and why (permission, process gone, kernel too old). */
+struct nn_gap {
+	char *what;             /* "/proc/1234/fd", "mount ns 4026532281" */
+	int code;               /* errno */
+};
+
+struct nn_ns_table {
+	struct nn_ns *ns;
+	size_t n;
+	struct nn_gap *gaps;
+	size_t ngaps;
+	char **stale_names;     /* /run/netns entries that are dangling symlinks */
+	size_t nstale;
+};
+
+/**
+ * nn_discover() - scan the machine for namespaces of the types in @types
+ * @t:     table to fill (zeroed by the caller); free with nn_ns_table_free()
+ * @types: bit mask, 1u << enum nn_ns_type; 0 means all
+ * @err:   error object; only failures that leave nothing to show are errors, the rest
+ *         become gaps in @t
+ * Return: 0 or negative errno.
+ */
+int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err);
+
+/** nn_ns_table_find() - the entry with identity @id and type @type, or NULL */
+struct nn_ns *nn_ns_table_find(struct nn_ns_table *t, enum nn_ns_type type, struct nn_nsid id);
+
+/** nn_ns_table_free() - close the pinned fds and free everything */
+void nn_ns_table_free(struct nn_ns_table *t);
+
+#endif
