@@ -1,2 +1,80 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* netaddr.c - (to be written) */
+/* netaddr.c - IPv4 networks and addresses: parsing and arithmetic (see netaddr.h) */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netaddr.h"
+#include "util.h"
+
+/* Longest dotted quad plus "/32" and the NUL. */
+#define CIDR_TEXT_MAX (INET_ADDRSTRLEN + 3)
+
+static uint32_t prefix_mask(unsigned prefix)
+{
+	return prefix ? htonl(~0u << (32 - prefix)) : 0;
+}
+
+int nn_ip_parse(const char *s, const char *what, struct in_addr *out, struct nn_err *err)
+{
+	/* inet_pton(3) accepts exactly four decimal parts, no octal or shorthand forms. */
+	if (!s || inet_pton(AF_INET, s, out) != 1)
+		return nn_err(err, 0, "%s %s: not an IPv4 address (A.B.C.D)", what,
+			      s ? s : "(none)");
+	return 0;
+}
+
+int nn_cidr_parse(const char *s, const char *what, struct nn_cidr *out, struct nn_err *err)
+{
+	char buf[CIDR_TEXT_MAX];
+	unsigned long prefix;
+	const char *slash;
+	size_t alen;
+	int r;
+
+	if (!s)
+		return nn_err(err, 0, "%s: missing network (A.B.C.D/N)", what);
+	slash = strchr(s, '/');
+	if (!slash)
+		return nn_err(err, 0, "%s %s: missing /prefix (A.B.C.D/N)", what, s);
+	alen = slash - s;
+	if (alen >= sizeof(buf))
+		return nn_err(err, 0, "%s %s: not an IPv4 address before '/'", what, s);
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	if (inet_pton(AF_INET, buf, &out->addr) != 1)
+		return nn_err(err, 0, "%s %s: '%s' is not an IPv4 address", what, s, buf);
+	r = nn_parse_uint(slash + 1, 0, 32, &prefix);
+	if (r == -ERANGE)
+		return nn_err(err, 0, "%s %s: prefix length %s is over 32", what, s, slash + 1);
+	if (r < 0)
+		return nn_err(err, 0, "%s %s: prefix length '%s' is not a number 0..32", what, s,
+			      slash + 1);
+	out->prefix = prefix;
+	return 0;
+}
+
+struct in_addr nn_cidr_network(const struct nn_cidr *c)
+{
+	struct in_addr a = { .s_addr = c->addr.s_addr & prefix_mask(c->prefix) };
+
+	return a;
+}
+
+bool nn_cidr_contains(const struct nn_cidr *c, struct in_addr a)
+{
+	uint32_t m = prefix_mask(c->prefix);
+
+	return (a.s_addr & m) == (c->addr.s_addr & m);
+}
+
+int nn_cidr_host(const struct nn_cidr *c, uint32_t n, struct in_addr *out)
+{
+	uint64_t size = 1ull << (32 - c->prefix);
+
+	if (n >= size)
+		return -ERANGE;
+	out->s_addr = htonl(ntohl(nn_cidr_network(c).s_addr) + n);
+	return 0;
+}

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_netaddr.c - CIDR and address parsing, network arithmetic */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "lib/netaddr.h"
+
+static const char *ntoa(struct in_addr a)
+{
+	static char buf[INET_ADDRSTRLEN];
+
+	return inet_ntop(AF_INET, &a, buf, sizeof(buf));
+}
+
+static void a_cidr_keeps_address_and_prefix(void **state)
+{
+	struct nn_cidr c;
+	struct nn_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(nn_cidr_parse("10.4.0.7/24", "--subnet", &c, &err), 0);
+	assert_string_equal(ntoa(c.addr), "10.4.0.7");
+	assert_int_equal(c.prefix, 24);
+	assert_string_equal(ntoa(nn_cidr_network(&c)), "10.4.0.0");
+	assert_int_equal(nn_cidr_parse("0.0.0.0/0", "--cidr", &c, &err), 0);
+	assert_string_equal(ntoa(nn_cidr_network(&c)), "0.0.0.0");
+	assert_int_equal(nn_cidr_parse("192.168.1.1/32", "--cidr", &c, &err), 0);
+	assert_string_equal(ntoa(nn_cidr_network(&c)), "192.168.1.1");
+}
+
+static void bad_cidrs_are_refused_with_the_reason(void **state)
+{
+	struct nn_cidr c;
+	struct nn_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(nn_cidr_parse("10.4.0.0/33", "--subnet", &c, &err), -EINVAL);
+	assert_string_equal(err.msg, "--subnet 10.4.0.0/33: prefix length 33 is over 32");
+	assert_int_equal(nn_cidr_parse("10.4.0.0", "--subnet", &c, &err), -EINVAL);
+	assert_string_equal(err.msg, "--subnet 10.4.0.0: missing /prefix (A.B.C.D/N)");
+	assert_int_equal(nn_cidr_parse("10.4.0/24", "--cidr", &c, &err), -EINVAL);
+	assert_string_equal(err.msg, "--cidr 10.4.0/24: '10.4.0' is not an IPv4 address");
+	assert_int_equal(nn_cidr_parse("10.4.0.256/24", "--cidr", &c, &err), -EINVAL);
+	assert_int_equal(nn_cidr_parse("10.4.0.0/", "--cidr", &c, &err), -EINVAL);
+	assert_int_equal(nn_cidr_parse("10.4.0.0/-1", "--cidr", &c, &err), -EINVAL);
+	assert_int_equal(nn_cidr_parse("10.4.0.0/24x", "--cidr", &c, &err), -EINVAL);
+	assert_string_equal(err.msg, "--cidr 10.4.0.0/24x: prefix length '24x' is not a number 0..32");
+	assert_int_equal(nn_cidr_parse("/24", "--cidr", &c, &err), -EINVAL);
+	assert_int_equal(nn_cidr_parse("", "--cidr", &c, &err), -EINVAL);
+	assert_int_equal(nn_cidr_parse("1111111111111111111111/8", "--cidr", &c, &err), -EINVAL);
+}
+
+static void membership_follows_the_prefix(void **state)
+{
+	struct nn_cidr c;
+	struct in_addr a;
+
+	(void)state;
+	assert_int_equal(nn_cidr_parse("10.4.0.0/24", "x", &c, NULL), 0);
+	inet_pton(AF_INET, "10.4.0.254", &a);
+	assert_true(nn_cidr_contains(&c, a));
+	inet_pton(AF_INET, "10.4.1.1", &a);
+	assert_false(nn_cidr_contains(&c, a));
+	assert_int_equal(nn_cidr_parse("0.0.0.0/0", "x", &c, NULL), 0);
+	assert_true(nn_cidr_contains(&c, a));
+}
+
+static void hosts_are_counted_from_the_network_address(void **state)
+{
+	struct nn_cidr c;
+	struct in_addr a;
+
+	(void)state;
+	assert_int_equal(nn_cidr_parse("10.0.2.77/24", "x", &c, NULL), 0);
+	assert_int_equal(nn_cidr_host(&c, 2, &a), 0);
+	assert_string_equal(ntoa(a), "10.0.2.2");
+	assert_int_equal(nn_cidr_host(&c, 100, &a), 0);
+	assert_string_equal(ntoa(a), "10.0.2.100");
+	assert_int_equal(nn_cidr_host(&c, 255, &a), 0);
+	assert_string_equal(ntoa(a), "10.0.2.255");
+	assert_int_equal(nn_cidr_host(&c, 256, &a), -ERANGE);
+	assert_int_equal(nn_cidr_parse("10.4.0.0/30", "x", &c, NULL), 0);
+	assert_int_equal(nn_cidr_host(&c, 4, &a), -ERANGE);
+}
+
+static void addresses_parse_strictly(void **state)
+{
+	struct in_addr a;
+	struct nn_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(nn_ip_parse("10.4.0.1", "--gateway", &a, &err), 0);
+	assert_string_equal(ntoa(a), "10.4.0.1");
+	assert_int_equal(nn_ip_parse("10.4.1", "--gateway", &a, &err), -EINVAL);
+	assert_string_equal(err.msg, "--gateway 10.4.1: not an IPv4 address (A.B.C.D)");
+	assert_int_equal(nn_ip_parse("10.4.0.1/24", "--gateway", &a, &err), -EINVAL);
+	assert_int_equal(nn_ip_parse("::1", "--gateway", &a, &err), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_cidr_keeps_address_and_prefix),
+		cmocka_unit_test(bad_cidrs_are_refused_with_the_reason),
+		cmocka_unit_test(membership_follows_the_prefix),
+		cmocka_unit_test(hosts_are_counted_from_the_network_address),
+		cmocka_unit_test(addresses_parse_strictly),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
