@@ -1,2 +1,119 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* client.c - (to be written) */
+/* client.c - one request to a nest's control API over api.sock (see client.h) */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <curl/curl.h>
+
+#include "client.h"
+#include "util.h"
+
+struct buf {
+	char *data;
+	size_t len;
+};
+
+static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct buf *b = arg;
+	size_t n = size * nmemb;
+	char *nd;
+
+	if (b->len + n > 16 * 1024 * 1024) /* a reply that large is not one of ours */
+		return 0;
+	nd = realloc(b->data, b->len + n + 1);
+	if (!nd)
+		return 0;
+	memcpy(nd + b->len, p, n);
+	b->data = nd;
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n;
+}
+
+static void curl_cleanup(CURL **c) { if (*c) curl_easy_cleanup(*c); }
+static void slist_cleanup(struct curl_slist **l) { curl_slist_free_all(*l); }
+
+/* status_errno() - the negative errno for a failed HTTP status */
+static int status_errno(long status)
+{
+	if (status == 404)
+		return -ENOENT;
+	if (status >= 400 && status < 500)
+		return -EINVAL;
+	return -EIO;
+}
+
+int nn_client_request(const char *sock, const char *method, const char *path, json_t *body,
+		      unsigned *status, json_t **resp, struct nn_err *err)
+{
+	__attribute__((cleanup(curl_cleanup))) CURL *c = NULL;
+	__attribute__((cleanup(slist_cleanup))) struct curl_slist *hdr = NULL;
+	_cleanup_free_ char *req = NULL, *url = NULL;
+	struct buf b = { 0 };
+	_cleanup_free_ char *reply = NULL;
+	json_t *j = NULL;
+	struct stat st;
+	CURLcode rc;
+	long code = 0;
+
+	if (resp)
+		*resp = NULL;
+	*status = 0;
+	if (stat(sock, &st) < 0)
+		return nn_err(err, errno, "connect to %s", sock);
+	if (asprintf(&url, "http://localhost%s", path) < 0)
+		return nn_err(err, ENOMEM, "request %s %s", method, path);
+	if (body) {
+		req = json_dumps(body, JSON_COMPACT);
+		if (!req)
+			return nn_err(err, ENOMEM, "request %s %s", method, path);
+	}
+	c = curl_easy_init();
+	if (!c)
+		return nn_err(err, ENOMEM, "request %s %s: curl_easy_init", method, path);
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	if (req) {
+		hdr = curl_slist_append(hdr, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(req));
+	}
+	rc = curl_easy_perform(c);
+	reply = b.data;
+	if (rc == CURLE_COULDNT_CONNECT)
+		return nn_err(err, ECONNREFUSED, "connect to %s", sock);
+	if (rc != CURLE_OK)
+		return nn_err(err, EIO, "request %s %s on %s: %s", method, path, sock,
+			      curl_easy_strerror(rc));
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	*status = (unsigned)code;
+	if (b.len) {
+		json_error_t je;
+
+		j = json_loadb(reply, b.len, 0, &je);
+		if (!j)
+			return nn_err(err, EIO, "%s %s on %s: reply is not JSON: %s", method, path,
+				      sock, je.text);
+	}
+	if (code >= 400) {
+		const char *m = json_string_value(json_object_get(j, "message"));
+		int ret = status_errno(code);
+
+		nn_err(err, 0, "%s", m ? m : "(no message)");
+		err->code = -ret;
+		json_decref(j);
+		return ret;
+	}
+	if (resp)
+		*resp = j;
+	else
+		json_decref(j);
+	return 0;
+}
