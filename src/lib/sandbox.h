@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef NN_SANDBOX_H
+#define NN_SANDBOX_H
+
+/*
+ * Sandboxes: a process in its own netns (owned by the nest's user namespace) joined to the
+ * nest's bridge by a veth pair, in the manner of nerdctl + the CNI bridge and host-local
+ * plugins (reference/cni.md sections 2-3, 5).
+ *
+ * Client side (`netnest run`, the user's process): nn_sandbox_enter() moves the caller into
+ * the daemon's user + mount namespaces, unshares a new netns + mount ns and bind-mounts the
+ * nest's resolv.conf and hosts; then POST /netnest/v1/sandboxes names the caller's PID.
+ *
+ * Daemon side: the handlers below, called by the API router (api.c) for
+ *   POST   /netnest/v1/sandboxes          {"name","pid","publish":[spec...],"command":[...]}
+ *                                         -> 201 + the record
+ *   GET    /netnest/v1/sandboxes          -> 200 {"sandboxes":[record...]}
+ *   DELETE /netnest/v1/sandboxes/<name>   -> 200 once everything is cleaned up
+ * The record, also written to $STATE/sandboxes/<name>.json while the sandbox lives:
+ *   {"name","pid","starttime" (field 22 of /proc/PID/stat),"ip","prefix","gateway","veth",
+ *    "ifname":"eth0","mac","netns" (inode),"ports":[ids],"command":[...]}
+ * In API answers each record also has "publish":[{"id","spec":{PortSpec}}].
+ * A watcher thread holds a pidfd per sandbox (pidfd_open(2)); when the process exits its
+ * ports, host veth, lease and record are removed.
+ */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "nest.h"
+
+#define NN_SANDBOX_IFNAME "eth0"
+#define NN_SANDBOX_API "/netnest/v1/sandboxes"
+
+/**
+ * nn_sandboxes_init() - prepare the sandbox service of a live nest
+ * @n:   the live nest (cfg, state_fd and nest_netns set); not owned, must outlive the service
+ * @err: error object
+ *
+ * Creates $STATE/sandboxes and $STATE/ipam/netnest if missing and starts the watcher thread.
+ * One nest per daemon process.  Called by nn_services_start() before the API answers.
+ * Return: 0, or negative errno (mkdirat(2), epoll_create1(2), pthread_create(3)).
+ */
+int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err);
+
+/**
+ * nn_sandboxes_stop_all() - stop every sandbox and the watcher thread
+ * @n: the live nest
+ *
+ * Each sandbox gets SIGTERM (pidfd_send_signal(2)), SIGKILL after 2 s, and is cleaned up
+ * (ports, veth, lease, record).  Idempotent; never fails.  Called by nn_services_stop().
+ */
+void nn_sandboxes_stop_all(struct nn_nest *n);
+
+/**
+ * nn_sandbox_api_create() - POST /netnest/v1/sandboxes (an nn_api_handler, api.h)
+ * @n:      the live nest
+ * @path:   request path (unused beyond routing)
+ * @body:   {"name","pid","publish":[Docker -p specs],"command":[argv]}
+ * @resp:   the new record (owned by the caller)
+ * @status: 201
+ * @err:    error object
+ *
+ * Opens /proc/PID/ns/net, leases an address, creates veth<8 hex> in the nest netns (port of
+ * the bridge, up, nest MTU) with its peer eth0 placed straight into the sandbox netns
+ * (drivers/net/veth.c veth_newlink), sets eth0's address, lo and eth0 up and the default
+ * route via the bridge, publishes the ports, writes the record and starts watching the PID.
+ * Every step is undone in reverse when a later one fails.
+ * Return: 0; -EINVAL (bad body or name), -EEXIST (name in use), -ESRCH (no such PID),
+ * -EADDRINUSE/-EACCES (a port), -ENOSPC (no address left), other negative errno.
+ */
+int nn_sandbox_api_create(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
+			  unsigned *status, struct nn_err *err);
+
+/**
+ * nn_sandbox_api_list() - GET /netnest/v1/sandboxes: {"sandboxes":[record...]} by name
+ * Return: 0 (status 200), -ENOMEM.
+ */
+int nn_sandbox_api_list(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
+			unsigned *status, struct nn_err *err);
+
+/**
+ * nn_sandbox_api_delete() - DELETE /netnest/v1/sandboxes/<name>
+ * @path: "/netnest/v1/sandboxes/<name>"
+ *
+ * SIGTERM via pidfd_send_signal(2), SIGKILL after 5 s, then waits for the cleanup to finish.
+ * Return: 0 (status 200, empty body); -ENOENT naming the sandbox when there is none.
+ */
+int nn_sandbox_api_delete(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
+			  unsigned *status, struct nn_err *err);
+
+/**
+ * nn_sandbox_enter() - make the calling process a sandbox-to-be of a nest (client side)
+ * @state_dir:  the nest's state dir
+ * @daemon_pid: the nest daemon (child_pid)
+ * @err:        error object
+ *
+ * Must be called single-threaded (setns(2) into a user namespace requires it).
+ * If the daemon's user namespace differs from the caller's (rootless), setns(2) into it
+ * (the caller becomes the mapped root, as nsenter -U does); then into its mount namespace;
+ * then unshare(CLONE_NEWNET | CLONE_NEWNS), make / rslave, and bind-mount
+ * @state_dir/resolv.conf and @state_dir/hosts over /etc/resolv.conf and /etc/hosts (over the
+ * target when /etc/resolv.conf is a symlink).  Half-done work needs no undo: the caller
+ * exits on failure and its namespaces go with it.
+ * Return: 0, or the negative errno of open(2)/setns(2)/unshare(2)/mount(2) naming the step.
+ */
+int nn_sandbox_enter(const char *state_dir, pid_t daemon_pid, struct nn_err *err);
+
+#endif
