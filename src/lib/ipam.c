@@ -1,2 +1,231 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* ipam.c - (to be written) */
+/* ipam.c - host-local style address leases on disk (see ipam.h) */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "ipam.h"
+#include "state.h"
+#include "util.h"
+
+#define LAST_RESERVED "last_reserved_ip.0" /* host-local: last_reserved_ip.<range set index> */
+
+static void nn_dirp(DIR **d) { if (*d) closedir(*d); }
+#define _cleanup_dir_ __attribute__((cleanup(nn_dirp)))
+
+/* The lease range as host offsets into the subnet: [1, size-2], gateway excluded later. */
+static uint32_t range_size(const struct nn_ipam *ipam)
+{
+	return (uint32_t)(1ULL << (32 - ipam->subnet.prefix));
+}
+
+int nn_ipam_open(struct nn_ipam *ipam, int parent_fd, const char *network,
+		 const struct nn_cidr *subnet, struct in_addr gateway, struct nn_err *err)
+{
+	_cleanup_close_ int top = -1;
+	const char *why;
+
+	ipam->dirfd = -1;
+	if (!nn_valid_name(network, NN_NAME_MAX, &why))
+		return nn_err(err, 0, "ipam network name '%s' %s", network, why);
+	if (subnet->prefix < 1 || subnet->prefix > 30)
+		return nn_err(err, 0, "network %s/%u is too small to allocate from",
+			      inet_ntoa(subnet->addr), subnet->prefix);
+	if (mkdirat(parent_fd, "ipam", 0755) < 0 && errno != EEXIST)
+		return nn_err(err, errno, "create lease dir ipam");
+	top = openat(parent_fd, "ipam", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (top < 0)
+		return nn_err(err, errno, "open lease dir ipam");
+	if (mkdirat(top, network, 0755) < 0 && errno != EEXIST)
+		return nn_err(err, errno, "create lease dir ipam/%s", network);
+	ipam->dirfd = openat(top, network, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ipam->dirfd < 0)
+		return nn_err(err, errno, "open lease dir ipam/%s", network);
+	ipam->subnet = *subnet;
+	ipam->subnet.addr = nn_cidr_network(subnet);
+	ipam->gateway = gateway;
+	return 0;
+}
+
+void nn_ipam_close(struct nn_ipam *ipam)
+{
+	if (ipam->dirfd >= 0)
+		close(ipam->dirfd);
+	ipam->dirfd = -1;
+}
+
+/* flock(2) on <dir>/lock; returns the fd holding it (close to unlock). */
+static int ipam_lock(struct nn_ipam *ipam, struct nn_err *err)
+{
+	_cleanup_close_ int fd = openat(ipam->dirfd, "lock", O_RDONLY | O_CREAT | O_CLOEXEC, 0750);
+
+	if (fd < 0)
+		return nn_err(err, errno, "open lease lock");
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return nn_err(err, errno, "lock lease dir");
+	return steal_fd(&fd);
+}
+
+/* A lease file's name is the dotted address; anything else in the dir is not a lease. */
+static bool lease_name(const char *name)
+{
+	struct in_addr a;
+
+	return inet_pton(AF_INET, name, &a) == 1;
+}
+
+/* Visit every lease; @fn returns < 0 to stop with that error. */
+static int for_each_lease(struct nn_ipam *ipam,
+			  int (*fn)(struct nn_ipam *ipam, const char *ip, const char *owner,
+				    void *arg, struct nn_err *err),
+			  void *arg, struct nn_err *err)
+{
+	int fd = openat(ipam->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_dir_ DIR *d = NULL;
+	struct dirent *de;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return nn_err(err, e, "read lease dir");
+	}
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *owner = NULL;
+		struct nn_err ignore;
+		int r;
+
+		if (!lease_name(de->d_name))
+			continue;
+		if (nn_read_file(ipam->dirfd, de->d_name, &owner, NULL, &ignore) < 0)
+			continue; /* released meanwhile */
+		r = fn(ipam, de->d_name, owner, arg, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* host-local trims whitespace around the stored ID before comparing (backend.go). */
+static bool owner_is(const char *content, const char *want)
+{
+	size_t n = strlen(content);
+
+	while (n && strchr(" \t\r\n", content[n - 1]))
+		n--;
+	return n == strlen(want) && !memcmp(content, want, n);
+}
+
+static int refuse_duplicate(struct nn_ipam *ipam, const char *ip, const char *owner, void *arg,
+			    struct nn_err *err)
+{
+	(void)ipam;
+	if (owner_is(owner, arg))
+		return nn_err(err, EEXIST, "lease %s is already held by the same owner: "
+			      "duplicate allocation is not allowed", ip);
+	return 0;
+}
+
+/* The host offset (from the network address) to start the scan after. */
+static uint32_t last_reserved(struct nn_ipam *ipam)
+{
+	_cleanup_free_ char *s = NULL;
+	struct nn_err ignore;
+	struct in_addr a;
+
+	if (nn_read_file(ipam->dirfd, LAST_RESERVED, &s, NULL, &ignore) < 0)
+		return 0;
+	s[strcspn(s, " \t\r\n")] = '\0';
+	if (inet_pton(AF_INET, s, &a) != 1 || !nn_cidr_contains(&ipam->subnet, a))
+		return 0;
+	return ntohl(a.s_addr) - ntohl(ipam->subnet.addr.s_addr);
+}
+
+int nn_ipam_allocate(struct nn_ipam *ipam, const char *id, const char *ifname,
+		     struct in_addr *out, struct nn_err *err)
+{
+	_cleanup_close_ int lock = -1;
+	uint32_t size = range_size(ipam), last, off;
+	char owner[NN_NAME_MAX + 32], ip[INET_ADDRSTRLEN], first[INET_ADDRSTRLEN],
+		end[INET_ADDRSTRLEN];
+	const char *why;
+	struct in_addr a;
+	int r;
+
+	if (!nn_valid_name(id, NN_NAME_MAX, &why))
+		return nn_err(err, 0, "lease owner '%s' %s", id, why);
+	if (!nn_valid_name(ifname, IFNAMSIZ - 1, &why))
+		return nn_err(err, 0, "lease interface name '%s' %s", ifname, why);
+	snprintf(owner, sizeof(owner), "%s\r\n%s", id, ifname);
+	lock = ipam_lock(ipam, err);
+	if (lock < 0)
+		return lock;
+	r = for_each_lease(ipam, refuse_duplicate, owner, err);
+	if (r < 0)
+		return r;
+	last = last_reserved(ipam);
+	/* Round-robin over offsets 1 .. size-2 starting after @last (allocator.go). */
+	for (uint32_t i = 1; i <= size - 2; i++) {
+		_cleanup_close_ int fd = -1;
+		ssize_t w;
+
+		off = (last + i - 1) % (size - 2) + 1;
+		a.s_addr = htonl(ntohl(ipam->subnet.addr.s_addr) + off);
+		if (a.s_addr == ipam->gateway.s_addr)
+			continue;
+		inet_ntop(AF_INET, &a, ip, sizeof(ip));
+		fd = openat(ipam->dirfd, ip, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			if (errno == EEXIST)
+				continue;
+			return nn_err(err, errno, "create lease %s", ip);
+		}
+		w = write(fd, owner, strlen(owner));
+		if (w != (ssize_t)strlen(owner)) {
+			int e = w < 0 ? errno : EIO;
+
+			unlinkat(ipam->dirfd, ip, 0);
+			return nn_err(err, e, "write lease %s", ip);
+		}
+		r = nn_write_file(ipam->dirfd, LAST_RESERVED, 0644, ip, strlen(ip), err);
+		if (r < 0) {
+			unlinkat(ipam->dirfd, ip, 0);
+			return r;
+		}
+		*out = a;
+		return 0;
+	}
+	a.s_addr = htonl(ntohl(ipam->subnet.addr.s_addr) + 1);
+	inet_ntop(AF_INET, &a, first, sizeof(first));
+	a.s_addr = htonl(ntohl(ipam->subnet.addr.s_addr) + size - 2);
+	inet_ntop(AF_INET, &a, end, sizeof(end));
+	return nn_err(err, ENOSPC, "no IP addresses available in range set: %s-%s", first, end);
+}
+
+static int release_owned(struct nn_ipam *ipam, const char *ip, const char *owner, void *arg,
+			 struct nn_err *err)
+{
+	if (owner_is(owner, arg) && unlinkat(ipam->dirfd, ip, 0) < 0 && errno != ENOENT)
+		return nn_err(err, errno, "remove lease %s", ip);
+	return 0;
+}
+
+int nn_ipam_release(struct nn_ipam *ipam, const char *id, const char *ifname,
+		    struct nn_err *err)
+{
+	_cleanup_close_ int lock = -1;
+	char owner[NN_NAME_MAX + 32];
+
+	snprintf(owner, sizeof(owner), "%s\r\n%s", id, ifname);
+	lock = ipam_lock(ipam, err);
+	if (lock < 0)
+		return lock;
+	return for_each_lease(ipam, release_owned, owner, err);
+}

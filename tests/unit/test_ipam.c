@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_ipam.c - host-local style leases: layout, order, release, exhaustion, concurrency */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/ipam.h"
+#include "lib/util.h"
+
+struct fixture {
+	char dir[64];
+	int dirfd;
+	struct nn_ipam ipam;
+};
+
+static int open_ipam(struct fixture *f, const char *cidr, const char *gw)
+{
+	struct nn_cidr subnet;
+	struct in_addr gateway;
+	struct nn_err err;
+
+	assert_int_equal(nn_cidr_parse(cidr, "subnet", &subnet, &err), 0);
+	assert_int_equal(inet_pton(AF_INET, gw, &gateway), 1);
+	return nn_ipam_open(&f->ipam, f->dirfd, "netnest", &subnet, gateway, &err);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_ipam.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY);
+	assert_true(f->dirfd >= 0);
+	assert_int_equal(open_ipam(f, "10.4.0.0/24", "10.4.0.1"), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	nn_ipam_close(&f->ipam);
+	close(f->dirfd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void alloc_expect(struct fixture *f, const char *id, const char *want)
+{
+	struct nn_err err = { 0 };
+	struct in_addr a;
+	char ip[INET_ADDRSTRLEN];
+
+	assert_int_equal(nn_ipam_allocate(&f->ipam, id, "eth0", &a, &err), 0);
+	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	assert_string_equal(ip, want);
+}
+
+static void read_lease(struct fixture *f, const char *name, char **out)
+{
+	struct nn_err err;
+
+	assert_int_equal(nn_read_file(f->ipam.dirfd, name, out, NULL, &err), 0);
+}
+
+static void first_lease_is_dot_2_in_host_local_layout(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *lease = NULL, *last = NULL;
+	struct stat st;
+
+	alloc_expect(f, "web", "10.4.0.2");
+	read_lease(f, "10.4.0.2", &lease);
+	assert_memory_equal(lease, "web\r\neth0", 10);
+	read_lease(f, "last_reserved_ip.0", &last);
+	assert_string_equal(last, "10.4.0.2");
+	assert_int_equal(fstatat(f->dirfd, "ipam/netnest/lock", &st, 0), 0);
+	assert_true(S_ISREG(st.st_mode));
+}
+
+static void leases_go_round_robin_after_release(void **state)
+{
+	struct fixture *f = *state;
+	struct nn_err err;
+
+	alloc_expect(f, "a", "10.4.0.2");
+	alloc_expect(f, "b", "10.4.0.3");
+	alloc_expect(f, "c", "10.4.0.4");
+	assert_int_equal(nn_ipam_release(&f->ipam, "b", "eth0", &err), 0);
+	assert_int_equal(faccessat(f->ipam.dirfd, "10.4.0.3", F_OK, 0), -1);
+	/* host-local reuses .3 only after wrapping: the next one is .5 */
+	alloc_expect(f, "d", "10.4.0.5");
+	/* a's lease was untouched by b's release */
+	assert_int_equal(faccessat(f->ipam.dirfd, "10.4.0.2", F_OK, 0), 0);
+}
+
+static void release_of_unknown_owner_is_not_an_error(void **state)
+{
+	struct fixture *f = *state;
+	struct nn_err err;
+
+	alloc_expect(f, "a", "10.4.0.2");
+	assert_int_equal(nn_ipam_release(&f->ipam, "zz", "eth0", &err), 0);
+	assert_int_equal(nn_ipam_release(&f->ipam, "a", "eth1", &err), 0);
+	assert_int_equal(faccessat(f->ipam.dirfd, "10.4.0.2", F_OK, 0), 0);
+}
+
+static void same_owner_twice_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct nn_err err;
+	struct in_addr a;
+
+	alloc_expect(f, "a", "10.4.0.2");
+	assert_int_equal(nn_ipam_allocate(&f->ipam, "a", "eth0", &a, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "duplicate allocation is not allowed"));
+}
+
+static void full_range_names_the_range(void **state)
+{
+	struct fixture *f = *state;
+	struct nn_err err;
+	struct in_addr a;
+
+	nn_ipam_close(&f->ipam);
+	/* /29: .1 is the gateway, .2-.6 leasable, .7 broadcast */
+	assert_int_equal(open_ipam(f, "192.168.7.0/29", "192.168.7.1"), 0);
+	alloc_expect(f, "a", "192.168.7.2");
+	alloc_expect(f, "b", "192.168.7.3");
+	alloc_expect(f, "c", "192.168.7.4");
+	alloc_expect(f, "d", "192.168.7.5");
+	alloc_expect(f, "e", "192.168.7.6");
+	assert_int_equal(nn_ipam_allocate(&f->ipam, "f", "eth0", &a, &err), -ENOSPC);
+	assert_string_equal(err.msg, "no IP addresses available in range set: "
+				     "192.168.7.1-192.168.7.6: No space left on device");
+	/* after a release the scan wraps around to the freed address */
+	assert_int_equal(nn_ipam_release(&f->ipam, "c", "eth0", &err), 0);
+	alloc_expect(f, "f", "192.168.7.4");
+}
+
+static void bad_ids_and_tiny_subnets_are_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct nn_cidr subnet;
+	struct nn_ipam other;
+	struct nn_err err;
+	struct in_addr a = { 0 };
+
+	assert_int_equal(nn_ipam_allocate(&f->ipam, "../x", "eth0", &a, &err), -EINVAL);
+	assert_string_equal(err.msg, "lease owner '../x' contains '/'");
+	assert_int_equal(nn_cidr_parse("10.9.0.0/31", "subnet", &subnet, &err), 0);
+	assert_int_equal(nn_ipam_open(&other, f->dirfd, "tiny", &subnet, a, &err), -EINVAL);
+	assert_string_equal(err.msg, "network 10.9.0.0/31 is too small to allocate from");
+	assert_int_equal(nn_ipam_open(&other, f->dirfd, "a/b", &subnet, a, &err), -EINVAL);
+}
+
+static void twenty_processes_get_twenty_distinct_addresses(void **state)
+{
+	struct fixture *f = *state;
+	bool seen[256] = { false };
+	int pipes[20][2];
+	pid_t pids[20];
+
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(pipe(pipes[i]), 0);
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			struct nn_err err;
+			struct in_addr a;
+			char id[16];
+
+			snprintf(id, sizeof(id), "sb%d", i);
+			if (nn_ipam_allocate(&f->ipam, id, "eth0", &a, &err) < 0)
+				_exit(1);
+			_exit(write(pipes[i][1], &a, sizeof(a)) == sizeof(a) ? 0 : 1);
+		}
+		close(pipes[i][1]);
+	}
+	for (int i = 0; i < 20; i++) {
+		struct in_addr a;
+		int status;
+
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		assert_int_equal(read(pipes[i][0], &a, sizeof(a)), sizeof(a));
+		close(pipes[i][0]);
+		uint32_t host = ntohl(a.s_addr) & 0xff;
+		assert_true(host >= 2 && host <= 21);
+		assert_false(seen[host]);
+		seen[host] = true;
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(first_lease_is_dot_2_in_host_local_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(leases_go_round_robin_after_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(release_of_unknown_owner_is_not_an_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(same_owner_twice_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(full_range_names_the_range, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_ids_and_tiny_subnets_are_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(twenty_processes_get_twenty_distinct_addresses, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
