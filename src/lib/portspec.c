@@ -1,2 +1,184 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* portspec.c - (to be written) */
+/* portspec.c - Docker -p specs and RootlessKit PortSpec JSON (see portspec.h) */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "portspec.h"
+#include "util.h"
+
+/* Protocols RootlessKit's portutil accepts, less sctp (its builtin driver refuses it). */
+static const char *const protos[] = { "tcp", "tcp4", "tcp6", "udp", "udp4", "udp6" };
+
+static bool valid_proto(const char *p)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)
+		if (!strcmp(p, protos[i]))
+			return true;
+	return false;
+}
+
+/* parse_port() - @s as a port 1..65535, or an error naming spec @spec */
+static int parse_port(const char *spec, const char *s, uint16_t *out, struct nn_err *err)
+{
+	unsigned long v;
+	int r = nn_parse_uint(s, 1, 65535, &v);
+
+	if (r == -ERANGE)
+		return nn_err(err, 0, "port spec \"%s\": port %s is out of range 1-65535", spec, s);
+	if (r < 0)
+		return nn_err(err, 0, "port spec \"%s\": \"%s\" is not a port number", spec, s);
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* normalize_ip() - check @ip (IPv4, or IPv6 when @v6) and write its canonical form */
+static bool normalize_ip(const char *ip, bool v6, char out[64])
+{
+	unsigned char a[16];
+	int af = v6 ? AF_INET6 : AF_INET;
+
+	if (inet_pton(af, ip, a) != 1)
+		return false;
+	return inet_ntop(af, a, out, 64) != NULL;
+}
+
+int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err)
+{
+	char buf[256], *rest, *slash, *host = NULL, *hport, *cport;
+	bool v6 = false;
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(s) >= sizeof(buf))
+		return nn_err(err, 0, "port spec \"%.40s...\": too long", s);
+	strcpy(buf, s);
+	strcpy(out->proto, "tcp");
+	slash = strrchr(buf, '/');
+	if (slash) {
+		*slash = '\0';
+		if (!valid_proto(slash + 1))
+			return nn_err(err, 0, "port spec \"%s\": unknown protocol \"%s\" (tcp or udp)",
+				      s, slash + 1);
+		strcpy(out->proto, slash + 1);
+	}
+	rest = buf;
+	if (*rest == '[') {
+		char *close = strchr(rest, ']');
+
+		if (!close)
+			return nn_err(err, 0, "port spec \"%s\": missing ']' after the IPv6 address", s);
+		if (close[1] != ':')
+			return nn_err(err, 0, "port spec \"%s\": expected ':' after ']'", s);
+		*close = '\0';
+		host = rest + 1;
+		rest = close + 2;
+		v6 = true;
+	}
+	cport = strrchr(rest, ':');
+	if (!cport)
+		return nn_err(err, 0, "port spec \"%s\": missing sandbox port (want "
+			      "[hostIP:]hostPort:sandboxPort[/tcp])", s);
+	*cport++ = '\0';
+	hport = strrchr(rest, ':');
+	if (hport) {
+		if (host)
+			return nn_err(err, 0, "port spec \"%s\": too many ':'", s);
+		*hport++ = '\0';
+		host = rest;
+		if (strchr(host, ':'))
+			return nn_err(err, 0, "port spec \"%s\": an IPv6 host address must be in "
+				      "brackets, [::1]:8080:80", s);
+	} else {
+		hport = rest;
+	}
+	if (host) {
+		if (!*host)
+			return nn_err(err, 0, "port spec \"%s\": empty host address", s);
+		if (!normalize_ip(host, v6, out->parent_ip))
+			return nn_err(err, 0, "port spec \"%s\": \"%s\" is not an IPv%d address", s,
+				      host, v6 ? 6 : 4);
+	}
+	if (parse_port(s, hport, &out->parent_port, err) < 0 ||
+	    parse_port(s, cport, &out->child_port, err) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* any_ip() - true for the wildcard host addresses, which meet every address */
+static bool any_ip(const char *ip)
+{
+	return !*ip || !strcmp(ip, "0.0.0.0") || !strcmp(ip, "::");
+}
+
+bool nn_portspec_conflicts(const struct nn_portspec *a, const struct nn_portspec *b)
+{
+	/* tcp, tcp4 and tcp6 share the port space of one listener (dual-stack). */
+	if (strncmp(a->proto, b->proto, 3) || a->parent_port != b->parent_port)
+		return false;
+	return any_ip(a->parent_ip) || any_ip(b->parent_ip) || !strcmp(a->parent_ip, b->parent_ip);
+}
+
+/* json_port() - member @key of @j as a port, or an error */
+static int json_port(json_t *j, const char *key, uint16_t *out, struct nn_err *err)
+{
+	json_t *v = json_object_get(j, key);
+
+	if (!json_is_integer(v))
+		return nn_err(err, 0, "port spec: \"%s\" must be a number", key);
+	if (json_integer_value(v) < 1 || json_integer_value(v) > 65535)
+		return nn_err(err, 0, "port spec: %s %lld is out of range 1-65535", key,
+			      (long long)json_integer_value(v));
+	*out = (uint16_t)json_integer_value(v);
+	return 0;
+}
+
+/* json_ip() - optional address member @key of @j into @out, canonical */
+static int json_ip(json_t *j, const char *key, char out[64], struct nn_err *err)
+{
+	json_t *v = json_object_get(j, key);
+	const char *s = json_string_value(v);
+
+	if (!v || json_is_null(v) || (s && !*s))
+		return 0;
+	if (!s)
+		return nn_err(err, 0, "port spec: \"%s\" must be a string", key);
+	if (!normalize_ip(s, false, out) && !normalize_ip(s, true, out))
+		return nn_err(err, 0, "port spec: %s \"%s\" is not an IP address", key, s);
+	return 0;
+}
+
+int nn_portspec_from_json(json_t *j, struct nn_portspec *out, struct nn_err *err)
+{
+	const char *proto;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(j))
+		return nn_err(err, 0, "port spec: not a JSON object");
+	proto = json_string_value(json_object_get(j, "proto"));
+	if (!proto || !valid_proto(proto))
+		return nn_err(err, 0, "port spec: unknown protocol \"%s\" (tcp or udp)",
+			      proto ? proto : "");
+	strcpy(out->proto, proto);
+	if (json_ip(j, "parentIP", out->parent_ip, err) < 0 ||
+	    json_ip(j, "childIP", out->child_ip, err) < 0 ||
+	    json_port(j, "parentPort", &out->parent_port, err) < 0 ||
+	    json_port(j, "childPort", &out->child_port, err) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+json_t *nn_portspec_to_json(const struct nn_portspec *p)
+{
+	json_t *j = json_object();
+
+	if (!j)
+		return NULL;
+	json_object_set_new(j, "proto", json_string(p->proto));
+	if (*p->parent_ip)
+		json_object_set_new(j, "parentIP", json_string(p->parent_ip));
+	json_object_set_new(j, "parentPort", json_integer(p->parent_port));
+	if (*p->child_ip)
+		json_object_set_new(j, "childIP", json_string(p->child_ip));
+	json_object_set_new(j, "childPort", json_integer(p->child_port));
+	return j;
+}
