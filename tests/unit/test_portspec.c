@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_portspec.c - Docker -p specs, RootlessKit PortSpec JSON, the conflict rule */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "lib/portspec.h"
+
+/* refused() - @spec is rejected with a message naming it and containing @why */
+static void refused(const char *spec, const char *why)
+{
+	struct nn_portspec p;
+	struct nn_err err = { 0 };
+	char quoted[128];
+
+	assert_int_equal(nn_portspec_parse(spec, &p, &err), -EINVAL);
+	snprintf(quoted, sizeof(quoted), "\"%s\"", spec);
+	if (!strstr(err.msg, quoted) || !strstr(err.msg, why))
+		fail_msg("spec %s: message \"%s\" lacks %s or \"%s\"", spec, err.msg, quoted, why);
+}
+
+static void bad_specs_are_refused_with_the_reason(void **state)
+{
+	(void)state;
+	refused("80", "missing sandbox port");
+	refused("0:80", "port 0 is out of range 1-65535");
+	refused("8080:0", "port 0 is out of range 1-65535");
+	refused("65536:80", "port 65536 is out of range 1-65535");
+	refused("abc:80", "\"abc\" is not a port number");
+	refused("8080:", "\"\" is not a port number");
+	refused("[::1:8080:80", "missing ']'");
+	refused("[::1]8080:80", "expected ':' after ']'");
+	refused("::1:8080:80", "must be in brackets");
+	refused("1.2.3:8080:80", "\"1.2.3\" is not an IPv4 address");
+	refused("[1.2.3.4]:8080:80", "is not an IPv6 address");
+	refused("8080:80/sctp", "unknown protocol \"sctp\"");
+	refused("-1:80", "\"-1\" is not a port number");
+}
+
+static void good_specs_are_parsed(void **state)
+{
+	struct nn_portspec p;
+	struct nn_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(nn_portspec_parse("8080:80", &p, &err), 0);
+	assert_string_equal(p.proto, "tcp");
+	assert_string_equal(p.parent_ip, "");
+	assert_int_equal(p.parent_port, 8080);
+	assert_int_equal(p.child_port, 80);
+	assert_string_equal(p.child_ip, "");
+
+	assert_int_equal(nn_portspec_parse("127.0.0.1:1:65535/tcp", &p, &err), 0);
+	assert_string_equal(p.parent_ip, "127.0.0.1");
+	assert_int_equal(p.parent_port, 1);
+	assert_int_equal(p.child_port, 65535);
+
+	assert_int_equal(nn_portspec_parse("[::1]:8080:80", &p, &err), 0);
+	assert_string_equal(p.parent_ip, "::1");
+	assert_int_equal(p.parent_port, 8080);
+
+	assert_int_equal(nn_portspec_parse("[0:0::1]:8080:80/tcp6", &p, &err), 0);
+	assert_string_equal(p.parent_ip, "::1"); /* canonical form */
+	assert_string_equal(p.proto, "tcp6");
+
+	/* udp is parsed; the port driver is the one that refuses it */
+	assert_int_equal(nn_portspec_parse("5353:53/udp", &p, &err), 0);
+	assert_string_equal(p.proto, "udp");
+}
+
+static struct nn_portspec spec(const char *proto, const char *ip, uint16_t port)
+{
+	struct nn_portspec p = { .parent_port = port, .child_port = 80 };
+
+	strcpy(p.proto, proto);
+	strcpy(p.parent_ip, ip);
+	return p;
+}
+
+static void conflicts_follow_proto_host_ip_and_port(void **state)
+{
+	struct nn_portspec any = spec("tcp", "", 8080), any4 = spec("tcp", "0.0.0.0", 8080);
+	struct nn_portspec lo = spec("tcp", "127.0.0.1", 8080), lo2 = spec("tcp", "127.0.0.2", 8080);
+	struct nn_portspec other = spec("tcp", "127.0.0.1", 8081), udp = spec("udp", "", 8080);
+	struct nn_portspec v6 = spec("tcp6", "::1", 8080);
+
+	(void)state;
+	assert_true(nn_portspec_conflicts(&any, &lo));
+	assert_true(nn_portspec_conflicts(&lo, &any4));
+	assert_true(nn_portspec_conflicts(&any, &any4));
+	assert_true(nn_portspec_conflicts(&lo, &lo));
+	assert_true(nn_portspec_conflicts(&any, &v6));
+	assert_false(nn_portspec_conflicts(&lo, &lo2));
+	assert_false(nn_portspec_conflicts(&lo, &other));
+	assert_false(nn_portspec_conflicts(&any, &udp));
+	assert_false(nn_portspec_conflicts(&lo, &v6));
+}
+
+static void rootlesskit_json_round_trips(void **state)
+{
+	struct nn_portspec p;
+	struct nn_err err = { 0 };
+	json_t *j = json_loads("{\"proto\":\"tcp\",\"parentIP\":\"0.0.0.0\",\"parentPort\":8080,"
+			       "\"childIP\":\"10.4.0.2\",\"childPort\":80}", 0, NULL);
+	json_t *out;
+	char *s;
+
+	(void)state;
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), 0);
+	assert_string_equal(p.parent_ip, "0.0.0.0");
+	assert_string_equal(p.child_ip, "10.4.0.2");
+	assert_int_equal(p.parent_port, 8080);
+	out = nn_portspec_to_json(&p);
+	s = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(s, "{\"childIP\":\"10.4.0.2\",\"childPort\":80,\"parentIP\":\"0.0.0.0\","
+			    "\"parentPort\":8080,\"proto\":\"tcp\"}");
+	free(s);
+	json_decref(out);
+	json_decref(j);
+
+	/* empty addresses are omitted, as RootlessKit's omitempty */
+	p = spec("tcp", "", 9000);
+	out = nn_portspec_to_json(&p);
+	s = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(s, "{\"childPort\":80,\"parentPort\":9000,\"proto\":\"tcp\"}");
+	free(s);
+	json_decref(out);
+
+	j = json_loads("{\"proto\":\"tcp\",\"parentPort\":0,\"childPort\":80}", 0, NULL);
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "parentPort 0 is out of range 1-65535"));
+	json_decref(j);
+	j = json_loads("{\"proto\":\"tcp\",\"parentPort\":80,\"childPort\":\"80\"}", 0, NULL);
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "\"childPort\" must be a number"));
+	json_decref(j);
+	j = json_loads("{\"proto\":\"tcp\",\"parentIP\":\"1.2.3\",\"parentPort\":80,"
+		       "\"childPort\":80}", 0, NULL);
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "parentIP \"1.2.3\" is not an IP address"));
+	json_decref(j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(bad_specs_are_refused_with_the_reason),
+		cmocka_unit_test(good_specs_are_parsed),
+		cmocka_unit_test(conflicts_follow_proto_host_ip_and_port),
+		cmocka_unit_test(rootlesskit_json_round_trips),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
