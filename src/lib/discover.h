@@ -22,6 +22,7 @@ enum nn_holder_kind {
 	NN_HOLD_THREAD,    /* /proc/PID/task/TID/ns/TYPE (TID != PID, differs from PID's) */
 	NN_HOLD_FD,        /* /proc/PID/fd/FD is an nsfs file */
 	NN_HOLD_BINDMOUNT, /* an nsfs mount at @path in mount ns @mntns */
+	NN_HOLD_CHILDREN,  /* /proc/PID/{pid,time}_for_children differs from PID's own */
 };
 
 struct nn_holder {
@@ -46,7 +47,12 @@ struct nn_ns {
 	size_t nholders;
 	char **names;           /* names under /run/netns (and $XDG_RUNTIME_DIR/netns) */
 	size_t nnames;
+	int32_t netnsid;        /* net only: nsid in the caller's netns (RTM_GETNSID),
+	                         * NN_NETNSID_UNASSIGNED or NN_NETNSID_UNKNOWN */
 };
+
+#define NN_NETNSID_UNASSIGNED (-1)       /* the kernel's "no nsid" (peernet2id) */
+#define NN_NETNSID_UNKNOWN    INT32_MIN  /* not a netns, or the query failed */
 
 /* What a scan could not read, and why (permission, process gone, kernel too old). */
 struct nn_gap {
@@ -59,8 +65,10 @@ struct nn_ns_table {
 	size_t n;
 	struct nn_gap *gaps;
 	size_t ngaps;
-	char **stale_names;     /* /run/netns entries that are dangling symlinks */
+	char **stale_names;     /* /run/netns entries that name no namespace (paths) */
+	char **stale_why;       /* for each, why: "dangling symlink to /proc/9/ns/net" */
 	size_t nstale;
+	uint64_t self_mntns;    /* the caller's mount ns inode (to tell "visible here") */
 };
 
 /**
@@ -69,6 +77,9 @@ struct nn_ns_table {
  * @types: bit mask, 1u << enum nn_ns_type; 0 means all
  * @err:   error object; only failures that leave nothing to show are errors, the rest
  *         become gaps in @t
+ * Names: /run/netns entries are stored bare ("blue", as `ip netns list`), entries of
+ * $XDG_RUNTIME_DIR/netns as full paths.  Holders: one per process, thread, fd, children
+ * link and bind mount (struct nn_holder); @pids repeats the processes, sorted.
  * Return: 0 or negative errno.
  */
 int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err);

@@ -1,2 +1,239 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* ns.c - (to be written) */
+/* ns.c - namespace identity: types, nsfs fds, owners (see ns.h) */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/net_namespace.h>
+#include <linux/nsfs.h>
+#include <linux/rtnetlink.h>
+
+#include "ns.h"
+#include "util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080 /* include/uapi/linux/sched.h, Linux 5.6 */
+#endif
+
+static const struct {
+	const char *name;
+	int flag;
+	uint64_t init_ino; /* fixed inode of the initial namespace, 0 if dynamic */
+} types[NN_NS_NTYPES] = {
+	/* include/linux/proc_ns.h, include/uapi/linux/nsfs.h enum init_ns_ino (6.18) */
+	[NN_NS_MNT]    = { "mnt",    CLONE_NEWNS,     0xEFFFFFF8u },
+	[NN_NS_NET]    = { "net",    CLONE_NEWNET,    0xEFFFFFF9u },
+	[NN_NS_PID]    = { "pid",    CLONE_NEWPID,    0xEFFFFFFCu },
+	[NN_NS_UTS]    = { "uts",    CLONE_NEWUTS,    0xEFFFFFFEu },
+	[NN_NS_IPC]    = { "ipc",    CLONE_NEWIPC,    0xEFFFFFFFu },
+	[NN_NS_USER]   = { "user",   CLONE_NEWUSER,   0xEFFFFFFDu },
+	[NN_NS_CGROUP] = { "cgroup", CLONE_NEWCGROUP, 0xEFFFFFFBu },
+	[NN_NS_TIME]   = { "time",   CLONE_NEWTIME,   0xEFFFFFFAu },
+};
+
+const char *nn_ns_type_name(enum nn_ns_type t)
+{
+	return t < NN_NS_NTYPES ? types[t].name : "?";
+}
+
+int nn_ns_type_parse(const char *s, enum nn_ns_type *t)
+{
+	for (int i = 0; i < NN_NS_NTYPES; i++) {
+		if (!strcmp(s, types[i].name)) {
+			*t = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int nn_ns_clone_flag(enum nn_ns_type t)
+{
+	return t < NN_NS_NTYPES ? types[t].flag : 0;
+}
+
+int nn_nsid_of_fd(int fd, struct nn_nsid *id, struct nn_err *err)
+{
+	struct stat st;
+	enum nn_ns_type t;
+	int r = nn_ns_type_of_fd(fd, &t, err);
+
+	if (r < 0)
+		return r;
+	if (fstat(fd, &st) < 0)
+		return nn_err(err, errno, "stat nsfs fd %d", fd);
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	return 0;
+}
+
+int nn_ns_type_of_fd(int fd, enum nn_ns_type *t, struct nn_err *err)
+{
+	int flag = ioctl(fd, NS_GET_NSTYPE);
+
+	if (flag < 0) {
+		if (errno == ENOTTY)
+			return nn_err(err, ENOTTY, "fd %d is not a namespace file (nsfs)", fd);
+		if (errno == EINVAL)
+			return nn_err(err, ENOSYS, "NS_GET_NSTYPE on fd %d (kernel older than 4.11)",
+				      fd);
+		return nn_err(err, errno, "NS_GET_NSTYPE on fd %d", fd);
+	}
+	for (int i = 0; i < NN_NS_NTYPES; i++) {
+		if (types[i].flag == flag) {
+			*t = i;
+			return 0;
+		}
+	}
+	return nn_err(err, ENOSYS, "fd %d: namespace type 0x%x unknown to netnest", fd, flag);
+}
+
+int nn_ns_owner(int fd, uint64_t *ino, uid_t *uid, struct nn_err *err)
+{
+	_cleanup_close_ int ufd = ioctl(fd, NS_GET_USERNS);
+	struct stat st;
+
+	*ino = 0;
+	*uid = (uid_t)-1;
+	if (ufd < 0) {
+		if (errno == EPERM)
+			return 0; /* owner outside our user namespace */
+		return nn_err(err, errno, "NS_GET_USERNS on fd %d", fd);
+	}
+	if (fstat(ufd, &st) < 0)
+		return nn_err(err, errno, "stat owning user namespace of fd %d", fd);
+	*ino = st.st_ino;
+	if (ioctl(ufd, NS_GET_OWNER_UID, uid) < 0) {
+		*uid = (uid_t)-1;
+		return nn_err(err, errno, "NS_GET_OWNER_UID of user:[%llu]",
+			      (unsigned long long)st.st_ino);
+	}
+	return 0;
+}
+
+bool nn_ns_is_initial(enum nn_ns_type t, struct nn_nsid id)
+{
+	char path[64];
+	struct stat st;
+
+	if (t >= NN_NS_NTYPES)
+		return false;
+	snprintf(path, sizeof(path), "/proc/1/ns/%s", types[t].name);
+	if (stat(path, &st) == 0)
+		return st.st_dev == id.dev && st.st_ino == id.ino;
+	return id.ino == types[t].init_ino;
+}
+
+int nn_ns_open_pid(pid_t pid, enum nn_ns_type t, struct nn_err *err)
+{
+	char path[64];
+	int fd;
+
+	if (t >= NN_NS_NTYPES)
+		return nn_err(err, EINVAL, "open namespace of pid %d: bad type %d", (int)pid, t);
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, types[t].name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ESRCH)
+			return nn_err(err, ESRCH, "open %s: process %d does not exist", path,
+				      (int)pid);
+		return nn_err(err, errno, "open %s", path);
+	}
+	return fd;
+}
+
+int nn_ns_open_any(const char *path, enum nn_ns_type *t, struct nn_err *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	int r;
+
+	if (fd < 0)
+		return nn_err(err, errno, "open %s", path);
+	r = nn_ns_type_of_fd(fd, t, NULL);
+	if (r == -ENOTTY) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+			nn_err(err, 0, "%s is an empty file, not a namespace: the nsfs bind "
+			       "mount on it exists only in another mount namespace (open it "
+			       "through /proc/PID/root%s of a process in that mount "
+			       "namespace)", path, path);
+		else
+			nn_err(err, 0, "%s is not a namespace file (not on nsfs)", path);
+		return -ENOTTY;
+	}
+	if (r < 0)
+		return nn_err(err, -r, "read the namespace type of %s", path);
+	return steal_fd(&fd);
+}
+
+int nn_ns_open_path(const char *path, enum nn_ns_type t, struct nn_err *err)
+{
+	enum nn_ns_type got;
+	_cleanup_close_ int fd = nn_ns_open_any(path, &got, err);
+
+	if (fd < 0)
+		return fd;
+	if (got != t) {
+		nn_err(err, 0, "%s is a %s namespace, not %s", path, types[got].name,
+		       types[t].name);
+		return -EINVAL;
+	}
+	return steal_fd(&fd);
+}
+
+struct nsid_reply {
+	int32_t nsid;
+	bool seen;
+};
+
+static int nsid_attr_cb(const struct nlattr *a, void *data)
+{
+	struct nsid_reply *r = data;
+
+	if (mnl_attr_get_type(a) == NETNSA_NSID && mnl_attr_validate(a, MNL_TYPE_U32) >= 0) {
+		r->nsid = (int32_t)mnl_attr_get_u32(a);
+		r->seen = true;
+	}
+	return MNL_CB_OK;
+}
+
+static int nsid_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type != RTM_NEWNSID)
+		return MNL_CB_OK;
+	return mnl_attr_parse(nlh, sizeof(struct rtgenmsg), nsid_attr_cb, data);
+}
+
+int nn_netnsid_query(struct mnl_socket *nl, int nsfd, int32_t *nsid, struct nn_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtgenmsg *g;
+	struct nsid_reply r = { .nsid = -1 };
+	unsigned seq = (unsigned)nsfd + 1, portid = mnl_socket_get_portid(nl);
+	ssize_t n;
+	int ret;
+
+	nlh->nlmsg_type = RTM_GETNSID;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)nsfd);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return nn_err(err, errno, "RTM_GETNSID for netns fd %d", nsfd);
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n < 0)
+		return nn_err(err, errno, "RTM_GETNSID reply for netns fd %d", nsfd);
+	ret = mnl_cb_run(buf, n, seq, portid, nsid_msg_cb, &r);
+	if (ret < 0)
+		return nn_err(err, errno, "RTM_GETNSID for netns fd %d", nsfd);
+	*nsid = r.seen ? r.nsid : -1;
+	return 0;
+}

@@ -55,4 +55,64 @@ int nn_ns_open_pid(pid_t pid, enum nn_ns_type t, struct nn_err *err);
  */
 int nn_ns_open_path(const char *path, enum nn_ns_type t, struct nn_err *err);
 
+/**
+ * nn_ns_type_of_fd() - the type of an nsfs fd
+ * @fd:   open nsfs file
+ * @t:    filled with the type
+ * @err:  error object (names the fd)
+ *
+ * Uses NS_GET_NSTYPE (ioctl_ns(2), Linux 4.11), which answers with a CLONE_NEW* flag.
+ * Return: 0, -ENOTTY if @fd is not an nsfs file, -ENOSYS if the kernel is older than 4.11.
+ */
+int nn_ns_type_of_fd(int fd, enum nn_ns_type *t, struct nn_err *err);
+
+/**
+ * nn_ns_owner() - the user namespace that owns a namespace, and that userns's owner uid
+ * @fd:    open nsfs file of any type (for a user namespace: its parent is the owner)
+ * @ino:   filled with the owning userns inode, 0 when it is outside the caller's scope
+ * @uid:   filled with NS_GET_OWNER_UID of the owning userns, (uid_t)-1 when unknown
+ * @err:   error object
+ *
+ * NS_GET_USERNS then NS_GET_OWNER_UID (ioctl_ns(2)); EPERM means the owner lies outside
+ * the caller's user namespace (not an error: @ino stays 0).
+ * Return: 0, or negative errno (-ENOTTY not nsfs).
+ */
+int nn_ns_owner(int fd, uint64_t *ino, uid_t *uid, struct nn_err *err);
+
+/**
+ * nn_ns_is_initial() - is @id the host's initial namespace of type @t
+ * @t:  namespace type
+ * @id: identity to test
+ *
+ * Compares with /proc/1/ns/<type> when the caller may read it; otherwise with the fixed
+ * inode numbers the kernel gives initial namespaces (include/linux/proc_ns.h: ipc, uts,
+ * user, pid, cgroup, time; net and mnt since Linux 6.18, include/uapi/linux/nsfs.h
+ * enum init_ns_ino).  Dynamic inodes start at 0xF0000000 (fs/proc/generic.c), so the
+ * fixed numbers never name another namespace.
+ * Return: true if it is the initial one, false otherwise or when it cannot be known.
+ */
+bool nn_ns_is_initial(enum nn_ns_type t, struct nn_nsid id);
+
+/**
+ * nn_ns_open_any() - open @path as an nsfs file of any type, checked like nn_ns_open_path()
+ * @path: nsfs file (/proc/PID/ns/net, a bind mount, /run/netns/NAME)
+ * @t:    filled with its type
+ * @err:  error object naming @path and the reason
+ * Return: fd, or negative errno as nn_ns_open_path().
+ */
+int nn_ns_open_any(const char *path, enum nn_ns_type *t, struct nn_err *err);
+
+struct mnl_socket;
+
+/**
+ * nn_netnsid_query() - the nsid a netns has in the netns of @nl (RTM_GETNSID, NETNSA_FD)
+ * @nl:    NETLINK_ROUTE socket (libmnl), bound; its netns is the observer
+ * @nsfd:  pinned net nsfs fd of the netns asked about
+ * @nsid:  filled with the nsid, or -1 when none is assigned (peernet2id never allocates;
+ *         net/core/net_namespace.c rtnl_net_getid)
+ * @err:   error object
+ * Return: 0, or negative errno of the request.
+ */
+int nn_netnsid_query(struct mnl_socket *nl, int nsfd, int32_t *nsid, struct nn_err *err);
+
 #endif
