@@ -16,6 +16,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -55,6 +56,21 @@ struct nn_ports {
 	struct port *list;
 	int next_id;
 };
+
+/* fail() - like nn_err(), but the message already says why: no strerror() text */
+__attribute__((format(printf, 3, 4)))
+static int fail(struct nn_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+		err->code = code;
+	}
+	return -code;
+}
 
 static struct nn_ports *ports_of(struct nn_nest *n)
 {
@@ -331,10 +347,10 @@ static int listen_on(const struct nn_portspec *s, struct nn_err *err)
 		int e = errno;
 
 		if (e == EADDRINUSE)
-			return nn_err(err, EADDRINUSE, "host port %u is already in use",
+			return fail(err, EADDRINUSE, "host port %u is already in use",
 				      s->parent_port);
 		if (e == EACCES)
-			return nn_err(err, EACCES, "host port %u is below "
+			return fail(err, EACCES, "cannot expose privileged port %u: it is below "
 				      "net.ipv4.ip_unprivileged_port_start (%ld): binding it needs "
 				      "privileges; lower the sysctl or use a higher port",
 				      s->parent_port, unpriv_port_start());
@@ -392,7 +408,7 @@ int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *
 		return nn_err(err, ENOTCONN, "publish host port %u: the port driver is not running",
 			      spec->parent_port);
 	if (strncmp(spec->proto, "tcp", 3))
-		return nn_err(err, EPROTONOSUPPORT, "publish %s port %u: %s publishing is not "
+		return fail(err, EPROTONOSUPPORT, "publish %s port %u: %s publishing is not "
 			      "supported yet", spec->proto, spec->parent_port, spec->proto);
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -407,7 +423,7 @@ int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *
 	pthread_mutex_lock(&ps->lock);
 	for (struct port *q = ps->list; q; q = q->next) {
 		if (nn_portspec_conflicts(&q->spec, spec)) {
-			r = nn_err(err, EADDRINUSE, "host port %u is already in use: it conflicts with "
+			r = fail(err, EADDRINUSE, "host port %u is already in use: it conflicts with "
 				   "published port %d (%s %s:%u)", spec->parent_port, q->id,
 				   q->spec.proto, *q->spec.parent_ip ? q->spec.parent_ip : "0.0.0.0",
 				   q->spec.parent_port);
@@ -478,7 +494,7 @@ int nn_ports_remove(struct nn_nest *n, int id, struct nn_err *err)
 	struct port *p = ps ? take(ps, match_id, &id) : NULL;
 
 	if (!p)
-		return nn_err(err, ENOENT, "unknown port id: %d", id);
+		return fail(err, ENOENT, "unknown id: %d", id); /* RootlessKit's words */
 	port_free(p);
 	return 0;
 }
