@@ -1,25 +1,395 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* cmd_run.c - (to be written) */
-#include "cmd.h"
+/* cmd_run.c - netnest run, ps, stop: sandboxes joined to a nest's bridge */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "lib/client.h"
+#include "lib/out.h"
+#include "lib/portspec.h"
+#include "lib/sandbox.h"
+#include "lib/state.h"
+#include "lib/util.h"
+
+/* The nest's state dir and api.sock path. */
+static int nest_paths(const char *nest, char dir[PATH_MAX], char sock[PATH_MAX],
+		      struct nn_err *err)
+{
+	int r = nn_state_dir(nest, dir, err);
+
+	if (r < 0)
+		return r;
+	if (snprintf(sock, PATH_MAX, "%s/api.sock", dir) >= PATH_MAX)
+		return nn_err(err, ENAMETOOLONG, "%s/api.sock", dir);
+	return 0;
+}
+
+/* ---- run ---- */
+
+static int run_usage(FILE *f, int status)
+{
+	fprintf(f,
+		"Usage: netnest run [--nest NAME] [-d] [--name NAME] [-p SPEC]... -- CMD [ARGS...]\n"
+		"\n"
+		"Run CMD in a sandbox: a network namespace joined to the nest's bridge (eth0 with\n"
+		"a lease from the nest's subnet, default route via the bridge), with the nest's\n"
+		"resolv.conf and hosts.  The exit status is CMD's.\n"
+		"\n"
+		"  --nest NAME          the nest (default \"default\")\n"
+		"  -d, --detach         run in the background and print the sandbox name\n"
+		"  --name NAME          sandbox name (default: 12 random hex digits)\n"
+		"  -p, --publish SPEC   publish a port: [hostIP:]hostPort:sandboxPort[/tcp]\n"
+		"  -h, --help           show this help\n");
+	return status;
+}
+
+struct run_opts {
+	const char *nest;
+	char name[NN_NAME_MAX + 1];
+	bool detach;
+	json_t *publish;
+	char **cmd;
+};
+
+static int random_name(char out[NN_NAME_MAX + 1], struct nn_err *err)
+{
+	unsigned char b[6];
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return nn_err(err, errno, "pick a sandbox name");
+	snprintf(out, NN_NAME_MAX + 1, "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4],
+		 b[5]);
+	return 0;
+}
+
+/* Parse argv; on a usage error return EXIT_USAGE (message printed), on --help -1. */
+static int run_parse(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option lo[] = {
+		{ "nest", required_argument, NULL, 'N' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "publish", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct nn_portspec spec;
+	struct nn_err err;
+	const char *why;
+	int c;
+
+	/* '+': stop at the first non-option, so CMD's own options stay CMD's */
+	while ((c = getopt_long(argc, argv, "+dp:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'N':
+			o->nest = optarg;
+			break;
+		case 'd':
+			o->detach = true;
+			break;
+		case 'n':
+			if (!nn_valid_name(optarg, NN_NAME_MAX, &why))
+				return nn_usage_error("run", "sandbox name '%s' %s", optarg, why);
+			snprintf(o->name, sizeof(o->name), "%s", optarg);
+			break;
+		case 'p':
+			if (nn_portspec_parse(optarg, &spec, &err) < 0)
+				return nn_usage_error("run", "%s", err.msg);
+			json_array_append_new(o->publish, json_string(optarg));
+			break;
+		case 'h':
+			return -1;
+		default:
+			return nn_usage_error("run", "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return nn_usage_error("run", "no command given");
+	o->cmd = argv + optind;
+	return 0;
+}
+
+static json_t *run_request(const struct run_opts *o, pid_t pid)
+{
+	json_t *cmd = json_array();
+
+	for (char **a = o->cmd; *a; a++)
+		json_array_append_new(cmd, json_string(*a));
+	return json_pack("{s:s, s:i, s:O, s:o}", "name", o->name, "pid", (int)pid,
+			 "publish", o->publish, "command", cmd);
+}
+
+static int post_sandbox(const char *sock, const struct run_opts *o, pid_t pid,
+			struct nn_err *err)
+{
+	json_auto_t *req = run_request(o, pid);
+	unsigned status;
+
+	if (!req)
+		return nn_err(err, ENOMEM, "sandbox %s: request", o->name);
+	return nn_client_request(sock, "POST", NN_SANDBOX_API, req, &status, NULL, err);
+}
+
+/* The conventional shell statuses for a command that cannot be run (POSIX sh, 2.8.2). */
+static int exec_status(int e)
+{
+	return e == ENOENT ? 127 : 126;
+}
+
+/* -d: the sandbox is a child; it execs once the daemon has wired it. */
+static int run_detached(const char *sock, const struct run_opts *o)
+{
+	int go[2], st[2], e = 0;
+	struct nn_err err;
+	char byte = 0;
+	pid_t child;
+	ssize_t n;
+
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) {
+		nn_err(&err, errno, "sandbox %s: pipe", o->name);
+		return nn_fail(&err);
+	}
+	child = fork();
+	if (child < 0) {
+		nn_err(&err, errno, "sandbox %s: fork", o->name);
+		return nn_fail(&err);
+	}
+	if (child == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		close(go[1]);
+		close(st[0]);
+		if (read(go[0], &byte, 1) != 1 || null < 0)
+			_exit(EXIT_FAIL);
+		setsid();
+		dup2(null, 0), dup2(null, 1), dup2(null, 2);
+		execvp(o->cmd[0], o->cmd);
+		e = errno;
+		if (write(st[1], &e, sizeof(e)) < 0)
+			_exit(exec_status(e));
+		_exit(exec_status(e));
+	}
+	close(go[0]);
+	close(st[1]);
+	if (post_sandbox(sock, o, child, &err) < 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return nn_fail(&err);
+	}
+	if (write(go[1], &byte, 1) != 1) {
+		nn_err(&err, errno, "sandbox %s: start", o->name);
+		return nn_fail(&err);
+	}
+	close(go[1]);
+	n = read(st[0], &e, sizeof(e)); /* EOF: exec succeeded (the pipe is O_CLOEXEC) */
+	if (n == sizeof(e)) {
+		waitpid(child, NULL, 0);
+		nn_err(&err, e, "sandbox %s: run %s", o->name, o->cmd[0]);
+		return nn_fail(&err);
+	}
+	printf("%s\n", o->name);
+	return 0;
+}
 
 int cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "netnest: %s: not built yet\n", argv[0]);
-	return EXIT_FAIL;
+	json_auto_t *publish = json_array();
+	struct run_opts o = { .nest = NN_NEST_DEFAULT, .publish = publish };
+	char dir[PATH_MAX], sock[PATH_MAX];
+	struct nn_err err;
+	pid_t daemon;
+	int r;
+
+	r = run_parse(argc, argv, &o);
+	if (r < 0)
+		return run_usage(stdout, 0);
+	if (r)
+		return r;
+	if (!*o.name && random_name(o.name, &err) < 0)
+		return nn_fail(&err);
+	if (nest_paths(o.nest, dir, sock, &err) < 0 ||
+	    nn_state_child_pid(dir, &daemon, &err) < 0 ||
+	    nn_sandbox_enter(dir, daemon, &err) < 0)
+		return nn_fail(&err);
+	if (o.detach)
+		return run_detached(sock, &o);
+	/* Foreground: this process is the sandbox; after exec it is CMD. */
+	if (post_sandbox(sock, &o, getpid(), &err) < 0)
+		return nn_fail(&err);
+	fflush(NULL);
+	execvp(o.cmd[0], o.cmd);
+	r = errno;
+	nn_err(&err, r, "sandbox %s: run %s", o.name, o.cmd[0]);
+	nn_fail(&err);
+	return exec_status(r);
+}
+
+/* ---- ps ---- */
+
+static int ps_usage(FILE *f, int status)
+{
+	fprintf(f, "Usage: netnest ps [--nest NAME] [--json]\n\n"
+		   "List the sandboxes of a nest: NAME IP PORTS PID COMMAND.\n");
+	return status;
+}
+
+/* "0.0.0.0:8080->80/tcp" for a PortSpec (RootlessKit's JSON keys). */
+static void port_text(json_t *spec, char *buf, size_t len)
+{
+	const char *ip = json_string_value(json_object_get(spec, "parentIP"));
+	const char *proto = json_string_value(json_object_get(spec, "proto"));
+	bool v6 = ip && strchr(ip, ':');
+
+	snprintf(buf, len, "%s%s%s:%lld->%lld/%s", v6 ? "[" : "", ip && *ip ? ip : "0.0.0.0",
+		 v6 ? "]" : "", json_integer_value(json_object_get(spec, "parentPort")),
+		 json_integer_value(json_object_get(spec, "childPort")), proto ? proto : "tcp");
+}
+
+static void ps_row(struct nn_out *o, json_t *sb)
+{
+	json_t *pub = json_object_get(sb, "publish"), *p, *a;
+	char ports[1024] = "", cmd[1024] = "";
+	size_t i;
+
+	nn_out_open_object(o, NULL);
+	nn_out_string(o, "name", "%-16s ", json_string_value(json_object_get(sb, "name")));
+	nn_out_string(o, "ip", "%-15s ", json_string_value(json_object_get(sb, "ip")));
+	nn_out_uint(o, "prefix", NULL, json_integer_value(json_object_get(sb, "prefix")));
+	nn_out_open_array(o, "ports");
+	json_array_foreach(pub, i, p) {
+		json_t *spec = json_object_get(p, "spec");
+		char one[128];
+
+		port_text(spec, one, sizeof(one));
+		snprintf(ports + strlen(ports), sizeof(ports) - strlen(ports), "%s%s",
+			 i ? "," : "", one);
+		nn_out_open_object(o, NULL);
+		nn_out_int(o, "id", NULL, json_integer_value(json_object_get(p, "id")));
+		nn_out_string(o, "proto", NULL, json_string_value(json_object_get(spec, "proto")));
+		nn_out_string(o, "host_ip", NULL,
+			      json_string_value(json_object_get(spec, "parentIP")) ?: "");
+		nn_out_int(o, "host_port", NULL,
+			   json_integer_value(json_object_get(spec, "parentPort")));
+		nn_out_int(o, "sandbox_port", NULL,
+			   json_integer_value(json_object_get(spec, "childPort")));
+		nn_out_close(o);
+	}
+	nn_out_close(o);
+	nn_out_text(o, "%-24s ", *ports ? ports : "-");
+	nn_out_int(o, "pid", "%-8lld ", json_integer_value(json_object_get(sb, "pid")));
+	nn_out_string(o, "veth", NULL, json_string_value(json_object_get(sb, "veth")));
+	nn_out_string(o, "mac", NULL, json_string_value(json_object_get(sb, "mac")));
+	nn_out_uint(o, "netns", NULL, json_integer_value(json_object_get(sb, "netns")));
+	nn_out_open_array(o, "command");
+	json_array_foreach(json_object_get(sb, "command"), i, a) {
+		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s%s", i ? " " : "",
+			 json_string_value(a));
+		nn_out_string(o, NULL, NULL, json_string_value(a));
+	}
+	nn_out_close(o);
+	nn_out_text(o, "%s\n", cmd);
+	nn_out_close(o);
 }
 
 int cmd_ps(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "netnest: %s: not built yet\n", argv[0]);
-	return EXIT_FAIL;
+	static const struct option lo[] = {
+		{ "nest", required_argument, NULL, 'N' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *nest = NN_NEST_DEFAULT;
+	char dir[PATH_MAX], sock[PATH_MAX];
+	json_auto_t *resp = NULL;
+	bool json = false;
+	struct nn_err err;
+	struct nn_out *o;
+	unsigned status;
+	json_t *sb;
+	size_t i;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		if (c == 'N')
+			nest = optarg;
+		else if (c == 'j')
+			json = true;
+		else if (c == 'h')
+			return ps_usage(stdout, 0);
+		else
+			return nn_usage_error("ps", "unknown option");
+	}
+	if (optind < argc)
+		return nn_usage_error("ps", "unexpected argument '%s'", argv[optind]);
+	if (nest_paths(nest, dir, sock, &err) < 0 ||
+	    nn_client_request(sock, "GET", NN_SANDBOX_API, NULL, &status, &resp, &err) < 0)
+		return nn_fail(&err);
+	o = nn_out_new(stdout, json);
+	if (!o) {
+		nn_err(&err, ENOMEM, "ps");
+		return nn_fail(&err);
+	}
+	nn_out_text(o, "%-16s %-15s %-24s %-8s %s\n", "NAME", "IP", "PORTS", "PID", "COMMAND");
+	nn_out_open_array(o, "sandboxes");
+	json_array_foreach(json_object_get(resp, "sandboxes"), i, sb)
+		ps_row(o, sb);
+	nn_out_close(o);
+	if (nn_out_finish(o) < 0) {
+		nn_err(&err, EIO, "write the sandbox list");
+		return nn_fail(&err);
+	}
+	return 0;
 }
+
+/* ---- stop ---- */
 
 int cmd_stop(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "netnest: %s: not built yet\n", argv[0]);
-	return EXIT_FAIL;
+	static const struct option lo[] = {
+		{ "nest", required_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *nest = NN_NEST_DEFAULT, *why;
+	char dir[PATH_MAX], sock[PATH_MAX], path[PATH_MAX];
+	struct nn_err err;
+	unsigned status;
+	int c, ret = 0;
+
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		if (c == 'N') {
+			nest = optarg;
+		} else if (c == 'h') {
+			printf("Usage: netnest stop [--nest NAME] NAME...\n\n"
+			       "Stop sandboxes: SIGTERM, SIGKILL after 5 s; returns once each one's\n"
+			       "veth, lease, ports and record are gone.\n");
+			return 0;
+		} else {
+			return nn_usage_error("stop", "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return nn_usage_error("stop", "no sandbox name given");
+	if (nest_paths(nest, dir, sock, &err) < 0)
+		return nn_fail(&err);
+	for (int i = optind; i < argc; i++) {
+		if (!nn_valid_name(argv[i], NN_NAME_MAX, &why)) {
+			nn_err(&err, 0, "sandbox name '%s' %s", argv[i], why);
+			ret = nn_fail(&err);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", NN_SANDBOX_API, argv[i]);
+		if (nn_client_request(sock, "DELETE", path, NULL, &status, NULL, &err) < 0)
+			ret = nn_fail(&err);
+	}
+	return ret;
 }

@@ -1,2 +1,600 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* sandbox.c - (to be written) */
+/* sandbox.c - the sandbox service inside the nest daemon (see sandbox.h) */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "api.h"
+#include "ipam.h"
+#include "portfwd.h"
+#include "portspec.h"
+#include "sandbox.h"
+#include "sandbox_net.h"
+#include "state.h"
+#include "util.h"
+
+#define STOP_GRACE_MS 5000     /* DELETE: SIGTERM, then SIGKILL after this */
+#define STOP_ALL_GRACE_MS 2000 /* nest shutdown: the same, shorter (api.h) */
+#define PUBLISH_MAX 64
+
+struct sandbox {
+	struct sandbox *next;
+	uint64_t serial;    /* epoll cookie: survives the struct being freed */
+	char name[NN_NAME_MAX + 1];
+	int pidfd;
+	char veth[IFNAMSIZ];
+	json_t *record;     /* what $STATE/sandboxes/<name>.json holds */
+};
+
+struct nn_sandboxes {
+	pthread_mutex_t lock;  /* the list and every create/teardown */
+	struct sandbox *list;
+	uint64_t next_serial;
+	struct nn_ipam ipam;
+	struct nn_rtnl nest;   /* rtnetlink socket in the nest netns */
+	int dirfd;             /* $STATE/sandboxes */
+	int epfd;              /* pidfds, and stopfd */
+	int stopfd;            /* eventfd: the watcher ends */
+	pthread_t watcher;
+};
+
+static struct nn_sandboxes *sbs_of(struct nn_nest *n)
+{
+	return n->svc ? n->svc->sandboxes : NULL;
+}
+
+/* pidfd_open(2), pidfd_send_signal(2): no glibc wrappers in Debian 12's glibc 2.36 headers. */
+static int pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int pidfd_signal(int pidfd, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+/* Wait up to @ms (-1: forever) for the process behind @pidfd to exit. Return true if it did. */
+static bool pidfd_wait(int pidfd, int ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	int r;
+
+	while ((r = poll(&p, 1, ms)) < 0 && errno == EINTR)
+		;
+	return r > 0;
+}
+
+/* The start time of @pid in clock ticks: field 22 of /proc/PID/stat (proc(5)). */
+static int proc_starttime(pid_t pid, unsigned long long *out, struct nn_err *err)
+{
+	_cleanup_free_ char *s = NULL;
+	char path[64], *p;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	r = nn_read_file(AT_FDCWD, path, &s, NULL, err);
+	if (r < 0)
+		return r;
+	p = strrchr(s, ')'); /* comm may hold spaces and parentheses */
+	/* after ") " come field 3 (state) .. : skip 19 fields to reach field 22 */
+	for (int field = 2; p && field < 21; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", out) != 1)
+		return nn_err(err, 0, "%s: no start time field", path);
+	return 0;
+}
+
+/* Teardown of a sandbox that is out of the list: reverse order of creation. */
+static void sandbox_free(struct nn_nest *n, struct nn_sandboxes *s, struct sandbox *sb)
+{
+	char file[NN_NAME_MAX + 8];
+	struct nn_err ignore;
+
+	nn_ports_remove_owner(n, sb->name);
+	if (*sb->veth)
+		nn_sandbox_unwire(&s->nest, sb->veth, &ignore);
+	nn_ipam_release(&s->ipam, sb->name, NN_SANDBOX_IFNAME, &ignore);
+	snprintf(file, sizeof(file), "%s.json", sb->name);
+	unlinkat(s->dirfd, file, 0);
+	if (sb->pidfd >= 0)
+		close(sb->pidfd);
+	json_decref(sb->record);
+	free(sb);
+}
+
+/* Unlink the sandbox with @serial from the list and tear it down. Caller holds the lock. */
+static void reap_locked(struct nn_nest *n, struct nn_sandboxes *s, uint64_t serial)
+{
+	for (struct sandbox **pp = &s->list; *pp; pp = &(*pp)->next) {
+		struct sandbox *sb = *pp;
+
+		if (sb->serial != serial)
+			continue;
+		*pp = sb->next;
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, sb->pidfd, NULL);
+		sandbox_free(n, s, sb);
+		return;
+	}
+}
+
+static void *watcher_main(void *arg)
+{
+	struct nn_nest *n = arg;
+	struct nn_sandboxes *s = sbs_of(n);
+
+	for (;;) {
+		struct epoll_event ev[16];
+		int k = epoll_wait(s->epfd, ev, ARRAY_SIZE(ev), -1);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return NULL;
+		pthread_mutex_lock(&s->lock);
+		for (int i = 0; i < k; i++)
+			if (ev[i].data.u64)
+				reap_locked(n, s, ev[i].data.u64);
+		pthread_mutex_unlock(&s->lock);
+		for (int i = 0; i < k; i++)
+			if (!ev[i].data.u64)
+				return NULL; /* stopfd */
+	}
+}
+
+static struct sandbox *find_locked(struct nn_sandboxes *s, const char *name)
+{
+	for (struct sandbox *sb = s->list; sb; sb = sb->next)
+		if (!strcmp(sb->name, name))
+			return sb;
+	return NULL;
+}
+
+/* A request field: JSON string array (or absent) -> the array, type-checked. */
+static int string_array(json_t *body, const char *key, size_t max, json_t **out,
+			struct nn_err *err)
+{
+	json_t *a = json_object_get(body, key), *v;
+	size_t i;
+
+	*out = NULL;
+	if (!a)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > max)
+		return nn_err(err, 0, "\"%s\" must be an array of at most %zu strings", key, max);
+	json_array_foreach(a, i, v)
+		if (!json_is_string(v))
+			return nn_err(err, 0, "\"%s\"[%zu] is not a string", key, i);
+	*out = a;
+	return 0;
+}
+
+struct create_req {
+	const char *name;
+	pid_t pid;
+	json_t *publish; /* borrowed, may be NULL */
+	json_t *command; /* borrowed, may be NULL */
+};
+
+static int parse_create(json_t *body, struct create_req *req, struct nn_err *err)
+{
+	json_t *name = json_object_get(body, "name"), *pid = json_object_get(body, "pid");
+	const char *why;
+	int r;
+
+	if (!json_is_object(body))
+		return nn_err(err, 0, "sandbox request: body must be a JSON object");
+	if (!json_is_string(name))
+		return nn_err(err, 0, "sandbox request: \"name\" must be a string");
+	req->name = json_string_value(name);
+	if (!nn_valid_name(req->name, NN_NAME_MAX, &why))
+		return nn_err(err, 0, "sandbox name '%s' %s", req->name, why);
+	if (!json_is_integer(pid) || json_integer_value(pid) < 1 ||
+	    json_integer_value(pid) > INT32_MAX)
+		return nn_err(err, 0, "sandbox %s: \"pid\" must be a positive integer", req->name);
+	req->pid = (pid_t)json_integer_value(pid);
+	if ((r = string_array(body, "publish", PUBLISH_MAX, &req->publish, err)) < 0 ||
+	    (r = string_array(body, "command", 4096, &req->command, err)) < 0)
+		return nn_err_wrap(err, "sandbox %s", req->name);
+	return 0;
+}
+
+/* /proc/PID/ns/net, refused when it is the nest's or the host's own netns. */
+static int open_sandbox_netns(struct nn_nest *n, const struct create_req *req, ino_t *ino,
+			      struct nn_err *err)
+{
+	char path[64];
+	struct stat st, other;
+	_cleanup_close_ int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", req->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return nn_err(err, errno, "sandbox %s: open %s", req->name, path);
+	if (fstat(fd, &st) < 0)
+		return nn_err(err, errno, "sandbox %s: stat %s", req->name, path);
+	if ((fstat(n->nest_netns, &other) == 0 && other.st_ino == st.st_ino) ||
+	    (fstat(n->host_netns, &other) == 0 && other.st_ino == st.st_ino))
+		return nn_err(err, 0, "sandbox %s: process %d has no netns of its own",
+			      req->name, req->pid);
+	*ino = st.st_ino;
+	return steal_fd(&fd);
+}
+
+/* Publish each spec to @ip, owned by the sandbox; fills @ids. On failure removes them all. */
+static int publish(struct nn_nest *n, const struct create_req *req, struct in_addr ip,
+		   json_t *ids, struct nn_err *err)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(req->publish, i, v) {
+		struct nn_portspec spec;
+		int id, r;
+
+		r = nn_portspec_parse(json_string_value(v), &spec, err);
+		if (r == 0) {
+			inet_ntop(AF_INET, &ip, spec.child_ip, sizeof(spec.child_ip));
+			r = nn_ports_add(n, &spec, req->name, &id, err);
+		}
+		if (r < 0) {
+			nn_ports_remove_owner(n, req->name);
+			return nn_err_wrap(err, "sandbox %s", req->name);
+		}
+		json_array_append_new(ids, json_integer(id));
+	}
+	return 0;
+}
+
+static json_t *make_record(struct nn_nest *n, const struct create_req *req,
+			   unsigned long long starttime, struct in_addr ip,
+			   const struct nn_sandbox_link *link, ino_t netns, json_t *ports)
+{
+	char a[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &ip, a, sizeof(a));
+	inet_ntop(AF_INET, &n->cfg.bridge_ip, gw, sizeof(gw));
+	return json_pack("{s:s, s:i, s:I, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:O, s:o}",
+			 "name", req->name, "pid", (int)req->pid,
+			 "starttime", (json_int_t)starttime, "ip", a,
+			 "prefix", (int)n->cfg.subnet.prefix, "gateway", gw, "veth", link->veth,
+			 "ifname", NN_SANDBOX_IFNAME, "mac", link->mac, "netns", (json_int_t)netns,
+			 "ports", ports,
+			 "command", req->command ? json_deep_copy(req->command) : json_array());
+}
+
+static int write_record(struct nn_sandboxes *s, const char *name, json_t *rec,
+			struct nn_err *err)
+{
+	_cleanup_free_ char *text = json_dumps(rec, JSON_INDENT(2));
+	char file[NN_NAME_MAX + 8];
+
+	if (!text)
+		return nn_err(err, ENOMEM, "sandbox %s: record", name);
+	snprintf(file, sizeof(file), "%s.json", name);
+	return nn_write_file(s->dirfd, file, 0644, text, strlen(text), err);
+}
+
+/* The steps of a create after the request is parsed; the caller holds the lock. */
+static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct create_req *req,
+			 json_t **resp, struct nn_err *err)
+{
+	_cleanup_close_ int pidfd = -1, netns = -1;
+	_cleanup_free_ struct sandbox *sb = NULL;
+	struct nn_sandbox_link link = { 0 };
+	unsigned long long starttime;
+	struct epoll_event ev = { .events = EPOLLIN };
+	char label[NN_NAME_MAX + 16];
+	json_t *ports = NULL, *rec = NULL;
+	struct in_addr ip;
+	ino_t ino;
+	int r;
+
+	snprintf(label, sizeof(label), "sandbox %s", req->name);
+	if (find_locked(s, req->name)) {
+		nn_err(err, 0, "sandbox name %s is already in use", req->name);
+		return -EEXIST;
+	}
+	sb = calloc(1, sizeof(*sb));
+	if (!sb)
+		return nn_err(err, ENOMEM, "%s", label);
+	pidfd = pidfd_open(req->pid);
+	if (pidfd < 0)
+		return nn_err(err, errno, "%s: process %d", label, req->pid);
+	if ((r = proc_starttime(req->pid, &starttime, err)) < 0)
+		return nn_err_wrap(err, "%s", label);
+	netns = open_sandbox_netns(n, req, &ino, err);
+	if (netns < 0)
+		return netns;
+	if (pidfd_wait(pidfd, 0)) /* the PID was reused under us, or it died already */
+		return nn_err(err, ESRCH, "%s: process %d", label, req->pid);
+
+	r = nn_ipam_allocate(&s->ipam, req->name, NN_SANDBOX_IFNAME, &ip, err);
+	if (r < 0)
+		return nn_err_wrap(err, "%s: lease an address", label);
+	r = nn_sandbox_wire(n, &s->nest, netns, label, ip, &link, err);
+	if (r < 0)
+		goto undo_lease;
+	ports = json_array();
+	if (!ports) {
+		r = nn_err(err, ENOMEM, "%s", label);
+		goto undo_wire;
+	}
+	if (req->publish && (r = publish(n, req, ip, ports, err)) < 0)
+		goto undo_wire;
+	rec = make_record(n, req, starttime, ip, &link, ino, ports);
+	if (!rec) {
+		r = nn_err(err, ENOMEM, "%s: record", label);
+		goto undo_ports;
+	}
+	if ((r = write_record(s, req->name, rec, err)) < 0)
+		goto undo_ports;
+	sb->serial = ++s->next_serial;
+	ev.data.u64 = sb->serial;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
+		r = nn_err(err, errno, "%s: watch process %d", label, req->pid);
+		goto undo_record;
+	}
+	snprintf(sb->name, sizeof(sb->name), "%s", req->name);
+	snprintf(sb->veth, sizeof(sb->veth), "%s", link.veth);
+	sb->pidfd = steal_fd(&pidfd);
+	sb->record = rec;
+	sb->next = s->list;
+	s->list = steal_pointer(&sb);
+	json_decref(ports);
+	*resp = json_incref(rec);
+	return 0;
+
+undo_record:
+	{
+		char file[NN_NAME_MAX + 8];
+
+		snprintf(file, sizeof(file), "%s.json", req->name);
+		unlinkat(s->dirfd, file, 0);
+	}
+undo_ports:
+	json_decref(rec);
+	nn_ports_remove_owner(n, req->name);
+undo_wire:
+	json_decref(ports);
+	nn_sandbox_unwire(&s->nest, link.veth, &(struct nn_err){ 0 });
+undo_lease:
+	nn_ipam_release(&s->ipam, req->name, NN_SANDBOX_IFNAME, &(struct nn_err){ 0 });
+	return r;
+}
+
+int nn_sandbox_api_create(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
+			  unsigned *status, struct nn_err *err)
+{
+	struct nn_sandboxes *s = sbs_of(n);
+	struct create_req req;
+	int r;
+
+	(void)path;
+	if (!s)
+		return nn_err(err, ESHUTDOWN, "sandbox service");
+	r = parse_create(body, &req, err);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&s->lock);
+	r = create_locked(n, s, &req, resp, err);
+	pthread_mutex_unlock(&s->lock);
+	if (r == 0)
+		*status = 201;
+	return r;
+}
+
+/* A record for the API: the record plus "publish": the port specs it owns. */
+static json_t *api_record(struct sandbox *sb, json_t *ports)
+{
+	json_t *out = json_deep_copy(sb->record), *pub = json_array(), *p;
+	size_t i;
+
+	json_array_foreach(ports, i, p) {
+		json_t *owner = json_object_get(p, "sandbox");
+
+		if (json_is_string(owner) && !strcmp(json_string_value(owner), sb->name))
+			json_array_append(pub, p);
+	}
+	json_object_set_new(out, "publish", pub);
+	return out;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp((*(struct sandbox *const *)a)->name, (*(struct sandbox *const *)b)->name);
+}
+
+int nn_sandbox_api_list(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
+			unsigned *status, struct nn_err *err)
+{
+	struct nn_sandboxes *s = sbs_of(n);
+	_cleanup_free_ struct sandbox **v = NULL;
+	json_t *ports, *arr;
+	size_t cnt = 0, i = 0;
+
+	(void)path, (void)body, (void)status;
+	if (!s)
+		return nn_err(err, ESHUTDOWN, "sandbox service");
+	ports = nn_ports_list(n);
+	arr = json_array();
+	pthread_mutex_lock(&s->lock);
+	for (struct sandbox *sb = s->list; sb; sb = sb->next)
+		cnt++;
+	v = calloc(cnt + 1, sizeof(*v));
+	for (struct sandbox *sb = s->list; v && sb; sb = sb->next)
+		v[i++] = sb;
+	if (v) {
+		qsort(v, cnt, sizeof(*v), cmp_name);
+		for (i = 0; i < cnt; i++)
+			json_array_append_new(arr, api_record(v[i], ports));
+	}
+	pthread_mutex_unlock(&s->lock);
+	json_decref(ports);
+	if (!v || !arr) {
+		json_decref(arr);
+		return nn_err(err, ENOMEM, "list sandboxes");
+	}
+	*resp = json_pack("{s:o}", "sandboxes", arr);
+	return 0;
+}
+
+/* SIGTERM, wait up to @grace_ms, SIGKILL, wait for the exit. @pidfd is owned by the caller. */
+static void terminate(int pidfd, int grace_ms)
+{
+	if (pidfd_signal(pidfd, SIGTERM) < 0 && errno == ESRCH)
+		return;
+	if (pidfd_wait(pidfd, grace_ms))
+		return;
+	pidfd_signal(pidfd, SIGKILL);
+	pidfd_wait(pidfd, -1);
+}
+
+int nn_sandbox_api_delete(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
+			  unsigned *status, struct nn_err *err)
+{
+	struct nn_sandboxes *s = sbs_of(n);
+	const char *name = path + strlen(NN_SANDBOX_API);
+	_cleanup_close_ int pidfd = -1;
+	struct sandbox *sb;
+	uint64_t serial = 0;
+
+	(void)body, (void)resp, (void)status;
+	if (!s)
+		return nn_err(err, ESHUTDOWN, "sandbox service");
+	if (*name != '/' || !name[1])
+		return nn_err(err, 0, "DELETE %s: no sandbox name in the path", path);
+	name++;
+	pthread_mutex_lock(&s->lock);
+	sb = find_locked(s, name);
+	if (sb) {
+		serial = sb->serial;
+		pidfd = fcntl(sb->pidfd, F_DUPFD_CLOEXEC, 0);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (!sb) {
+		nn_err(err, 0, "no sandbox named %s", name);
+		return -ENOENT;
+	}
+	if (pidfd < 0)
+		return nn_err(err, errno, "stop sandbox %s", name);
+	terminate(pidfd, STOP_GRACE_MS);
+	/* The watcher may have reaped it first; under the lock either way it is done after. */
+	pthread_mutex_lock(&s->lock);
+	reap_locked(n, s, serial);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static int open_nest_rtnl(void *arg, struct nn_err *err)
+{
+	return nn_rtnl_open(arg, -1, "nest", err);
+}
+
+static void sandboxes_free(struct nn_sandboxes *s)
+{
+	nn_rtnl_close(&s->nest);
+	nn_ipam_close(&s->ipam);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	if (s->stopfd >= 0)
+		close(s->stopfd);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static int sandboxes_setup(struct nn_nest *n, struct nn_sandboxes *s, struct nn_err *err)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0 };
+	int r;
+
+	if (mkdirat(n->state_fd, "sandboxes", 0755) < 0 && errno != EEXIST)
+		return nn_err(err, errno, "create %s/sandboxes", n->cfg.state_dir);
+	s->dirfd = openat(n->state_fd, "sandboxes", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0)
+		return nn_err(err, errno, "open %s/sandboxes", n->cfg.state_dir);
+	r = nn_ipam_open(&s->ipam, n->state_fd, NN_IPAM_NETWORK, &n->cfg.subnet, n->cfg.bridge_ip,
+			 err);
+	if (r < 0)
+		return r;
+	r = nn_netns_run(n->nest_netns, "nest", open_nest_rtnl, &s->nest, err);
+	if (r < 0)
+		return r;
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0)
+		return nn_err(err, errno, "sandbox watcher: epoll_create1");
+	s->stopfd = eventfd(0, EFD_CLOEXEC);
+	if (s->stopfd < 0)
+		return nn_err(err, errno, "sandbox watcher: eventfd");
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->stopfd, &ev) < 0)
+		return nn_err(err, errno, "sandbox watcher: epoll_ctl");
+	if ((r = nn_api_route_add(n, "POST", NN_SANDBOX_API, nn_sandbox_api_create, err)) < 0 ||
+	    (r = nn_api_route_add(n, "GET", NN_SANDBOX_API, nn_sandbox_api_list, err)) < 0 ||
+	    (r = nn_api_route_add(n, "DELETE", NN_SANDBOX_API, nn_sandbox_api_delete, err)) < 0)
+		return r;
+	return 0;
+}
+
+int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err)
+{
+	struct nn_sandboxes *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return nn_err(err, ENOMEM, "sandbox service");
+	s->dirfd = s->epfd = s->stopfd = s->ipam.dirfd = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	n->svc->sandboxes = s;
+	r = sandboxes_setup(n, s, err);
+	if (r == 0 && (r = pthread_create(&s->watcher, NULL, watcher_main, n)) != 0)
+		r = nn_err(err, r, "start the sandbox watcher");
+	if (r < 0) {
+		n->svc->sandboxes = NULL;
+		sandboxes_free(s);
+	}
+	return r;
+}
+
+void nn_sandboxes_stop_all(struct nn_nest *n)
+{
+	struct nn_sandboxes *s = sbs_of(n);
+	struct timespec t0, now;
+	uint64_t one = 1;
+
+	if (!s)
+		return;
+	/* The watcher goes first, so nothing else reaps while we do. */
+	if (write(s->stopfd, &one, sizeof(one)) == sizeof(one))
+		pthread_join(s->watcher, NULL);
+	pthread_mutex_lock(&s->lock);
+	for (struct sandbox *sb = s->list; sb; sb = sb->next)
+		pidfd_signal(sb->pidfd, SIGTERM);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (struct sandbox *sb = s->list; sb; sb = sb->next) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long left = STOP_ALL_GRACE_MS - ((now.tv_sec - t0.tv_sec) * 1000 +
+						 (now.tv_nsec - t0.tv_nsec) / 1000000);
+
+		if (!pidfd_wait(sb->pidfd, left > 0 ? (int)left : 0)) {
+			pidfd_signal(sb->pidfd, SIGKILL);
+			pidfd_wait(sb->pidfd, -1);
+		}
+	}
+	while (s->list)
+		reap_locked(n, s, s->list->serial);
+	pthread_mutex_unlock(&s->lock);
+	n->svc->sandboxes = NULL;
+	sandboxes_free(s);
+}

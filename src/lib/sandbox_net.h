@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef NN_SANDBOX_NET_H
+#define NN_SANDBOX_NET_H
+
+/*
+ * The wiring of one sandbox to the nest's bridge, as the CNI bridge plugin does it
+ * (plugins/main/bridge/bridge.go cmdAdd, reference/cni.md section 2): a veth pair made in one
+ * request with the host end veth<8 hex> in the nest netns and the peer eth0 placed straight
+ * into the sandbox netns, the host end a port of the bridge, eth0 addressed with a default
+ * route via the bridge, lo up.  Used by sandbox.c inside the daemon.
+ *
+ * The daemon's threads live in the host netns, which a rootless daemon cannot setns(2) back
+ * into (the host netns belongs to the initial user namespace), so every socket that must be
+ * bound to another netns is made in a short-lived thread of its own.
+ */
+
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include "err.h"
+#include "nest.h"
+#include "rtnl.h"
+
+struct nn_sandbox_link {
+	char veth[IFNAMSIZ]; /* host end, in the nest netns */
+	char mac[18];        /* eth0's MAC, "aa:bb:cc:dd:ee:ff" */
+};
+
+/**
+ * nn_netns_run() - run @fn(@arg, @err) in a new thread that first setns(2)es into @netns_fd
+ * @netns_fd: nsfs fd of the target netns (not owned)
+ * @label:    name of that netns for messages
+ * @fn:       the work; sockets it creates stay bound to @netns_fd's netns (socket(7))
+ * @arg:      passed to @fn
+ * @err:      error object
+ *
+ * Return: what @fn returned, or the negative errno of pthread_create(3)/setns(2).
+ */
+int nn_netns_run(int netns_fd, const char *label, int (*fn)(void *arg, struct nn_err *err),
+		 void *arg, struct nn_err *err);
+
+/**
+ * nn_sandbox_wire() - join the netns @sb_netns to the nest's bridge with address @ip
+ * @n:        the live nest (cfg.bridge, cfg.bridge_ip, cfg.subnet, cfg.mtu)
+ * @nest:     rtnetlink socket in the nest netns (see nn_netns_run()); used under the
+ *            caller's lock
+ * @sb_netns: nsfs fd of the sandbox netns (not owned)
+ * @label:    the sandbox, for messages ("sandbox web")
+ * @ip:       the leased address; prefix is the subnet's
+ * @out:      the host veth name and eth0's MAC
+ * @err:      error object
+ *
+ * Picks a free veth%08x name (4 random bytes, up to 10 tries, as the bridge plugin), creates
+ * the pair with MTU cfg.mtu, enslaves and raises the host end, then in @sb_netns adds
+ * @ip/prefix to eth0, raises lo and eth0 and adds the default route via cfg.bridge_ip.
+ * On failure the pair is deleted again (deleting one end deletes both, drivers/net/veth.c).
+ * Return: 0; -EEXIST when eth0 already exists in @sb_netns; other negative errno.
+ */
+int nn_sandbox_wire(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns, const char *label,
+		    struct in_addr ip, struct nn_sandbox_link *out, struct nn_err *err);
+
+/**
+ * nn_sandbox_unwire() - delete the host veth @veth (and so its peer) from the nest netns
+ * @nest: rtnetlink socket in the nest netns
+ * @veth: host end name
+ * @err:  error object
+ * Return: 0, also when it is already gone (its netns died), or negative errno.
+ */
+int nn_sandbox_unwire(struct nn_rtnl *nest, const char *veth, struct nn_err *err);
+
+#endif
