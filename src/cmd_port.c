@@ -1,11 +1,203 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* cmd_port.c - (to be written) */
-#include "cmd.h"
+/* cmd_port.c - netnest port add|ls|rm: published ports, over the nest's API (api.h) */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "lib/client.h"
+#include "lib/out.h"
+#include "lib/portspec.h"
+#include "lib/sandbox.h"
+#include "lib/state.h"
+#include "lib/util.h"
+
+static int port_usage(FILE *f, int status)
+{
+	fprintf(f,
+		"Usage: netnest port add [--nest NAME] [SANDBOX] [HOSTIP:]HOSTPORT:PORT[/tcp]\n"
+		"       netnest port ls  [--nest NAME] [--json]\n"
+		"       netnest port rm  [--nest NAME] ID...\n"
+		"\n"
+		"Publish a port: listen on the host (HOSTIP, default all addresses) and forward each\n"
+		"connection to PORT of SANDBOX, or to 127.0.0.1:PORT inside the nest when no sandbox\n"
+		"is named.  A sandbox's ports are removed when it exits.  IPv6 host addresses go in\n"
+		"brackets: [::1]:8080:80.  rootlessctl (RootlessKit) sees the same ports.\n"
+		"\n"
+		"Options:\n"
+		"  -n, --nest NAME  the nest (default \"default\")\n"
+		"  -j, --json       ls: print JSON\n"
+		"  -h, --help       show this help\n");
+	return status;
+}
+
+/* sandbox_ip() - the address of sandbox @name, from GET /netnest/v1/sandboxes */
+static int sandbox_ip(const char *nest, const char *name, char ip[64], struct nn_err *err)
+{
+	json_t *resp = NULL, *sb;
+	unsigned status;
+	size_t i;
+	int r = nn_client_nest_request(nest, "GET", NN_SANDBOX_API, NULL, &status, &resp, err);
+
+	if (r < 0)
+		return r;
+	r = nn_err(err, ENOENT, "sandbox %s", name);
+	json_array_foreach(json_object_get(resp, "sandboxes"), i, sb) {
+		const char *s = json_string_value(json_object_get(sb, "ip"));
+
+		if (s && !strcmp(json_string_value(json_object_get(sb, "name")) ?: "", name)) {
+			snprintf(ip, 64, "%s", s);
+			r = 0;
+			break;
+		}
+	}
+	json_decref(resp);
+	return r;
+}
+
+static int port_add(const char *nest, int argc, char **argv)
+{
+	struct nn_portspec spec;
+	struct nn_err err = { 0 };
+	const char *sandbox = argc == 2 ? argv[0] : NULL, *s = argv[argc - 1], *why;
+	json_t *req, *resp = NULL;
+	unsigned status;
+	int r;
+
+	if (argc < 1 || argc > 2)
+		return nn_usage_error("port", "add takes [SANDBOX] SPEC");
+	if (nn_portspec_parse(s, &spec, &err) < 0)
+		return nn_usage_error("port", "%s", err.msg);
+	if (sandbox && !nn_valid_name(sandbox, NN_NAME_MAX, &why))
+		return nn_usage_error("port", "sandbox name \"%s\" %s", sandbox, why);
+	if (sandbox && sandbox_ip(nest, sandbox, spec.child_ip, &err) < 0)
+		return nn_fail(&err);
+	req = nn_portspec_to_json(&spec);
+	if (sandbox)
+		json_object_set_new(req, "sandbox", json_string(sandbox));
+	r = nn_client_nest_request(nest, "POST", "/v1/ports", req, &status, &resp, &err);
+	json_decref(req);
+	if (r < 0)
+		return nn_fail(&err);
+	printf("%lld\n", (long long)json_integer_value(json_object_get(resp, "id")));
+	json_decref(resp);
+	return 0;
+}
+
+static int port_ls(const char *nest, bool json)
+{
+	struct nn_err err = { 0 };
+	json_t *resp = NULL, *p;
+	struct nn_out *o;
+	unsigned status;
+	size_t i;
+
+	if (nn_client_nest_request(nest, "GET", "/v1/ports", NULL, &status, &resp, &err) < 0)
+		return nn_fail(&err);
+	o = nn_out_new(stdout, json);
+	if (!o) {
+		json_decref(resp);
+		nn_err(&err, ENOMEM, "list ports");
+		return nn_fail(&err);
+	}
+	nn_out_text(o, "%-4s %-5s %-15s %-8s %-16s %-15s %s\n", "ID", "PROTO", "HOSTIP", "HOSTPORT",
+		    "SANDBOX", "CHILDIP", "CHILDPORT");
+	nn_out_open_array(o, "ports");
+	json_array_foreach(resp, i, p) {
+		json_t *spec = json_object_get(p, "spec");
+		const char *hip = json_string_value(json_object_get(spec, "parentIP"));
+		const char *cip = json_string_value(json_object_get(spec, "childIP"));
+		const char *sb = json_string_value(json_object_get(p, "sandbox"));
+
+		nn_out_open_object(o, NULL);
+		nn_out_uint(o, "id", "%-4llu ", json_integer_value(json_object_get(p, "id")));
+		nn_out_string(o, "proto", "%-5s ",
+			      json_string_value(json_object_get(spec, "proto")) ?: "tcp");
+		nn_out_string(o, "host_ip", "%-15s ", hip ?: "0.0.0.0");
+		nn_out_uint(o, "host_port", "%-8llu ",
+			    json_integer_value(json_object_get(spec, "parentPort")));
+		if (sb)
+			nn_out_string(o, "sandbox", "%-16s ", sb);
+		else
+			nn_out_null(o, "sandbox", "%-16s ");
+		nn_out_string(o, "child_ip", "%-15s ", cip ?: "127.0.0.1");
+		nn_out_uint(o, "child_port", "%llu\n",
+			    json_integer_value(json_object_get(spec, "childPort")));
+		nn_out_close(o);
+	}
+	nn_out_close(o);
+	json_decref(resp);
+	if (nn_out_finish(o) < 0) {
+		nn_err(&err, EIO, "write the port list");
+		return nn_fail(&err);
+	}
+	return 0;
+}
+
+static int port_rm(const char *nest, int argc, char **argv)
+{
+	int ret = 0;
+
+	if (argc < 1)
+		return nn_usage_error("port", "rm takes one or more port IDs");
+	for (int i = 0; i < argc; i++) {
+		unsigned long id;
+
+		if (nn_parse_uint(argv[i], 1, INT32_MAX, &id) < 0)
+			return nn_usage_error("port", "\"%s\" is not a port ID", argv[i]);
+	}
+	for (int i = 0; i < argc; i++) {
+		struct nn_err err = { 0 };
+		char path[64];
+		unsigned status;
+
+		snprintf(path, sizeof(path), "/v1/ports/%s", argv[i]);
+		if (nn_client_nest_request(nest, "DELETE", path, NULL, &status, NULL, &err) < 0)
+			ret = nn_fail(&err);
+	}
+	return ret;
+}
 
 int cmd_port(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "netnest: %s: not built yet\n", argv[0]);
-	return EXIT_FAIL;
+	static const struct option lo[] = {
+		{ "nest", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *nest = NN_NEST_DEFAULT, *sub;
+	bool json = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "n:jh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			nest = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			return port_usage(stdout, 0);
+		default:
+			return nn_usage_error("port", "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return nn_usage_error("port", "missing subcommand: add, ls or rm");
+	sub = argv[optind++];
+	if (json && strcmp(sub, "ls") && strcmp(sub, "list"))
+		return nn_usage_error("port", "--json goes with ls");
+	if (!strcmp(sub, "add"))
+		return port_add(nest, argc - optind, argv + optind);
+	if (!strcmp(sub, "ls") || !strcmp(sub, "list")) {
+		if (optind < argc)
+			return nn_usage_error("port", "unexpected argument \"%s\"", argv[optind]);
+		return port_ls(nest, json);
+	}
+	if (!strcmp(sub, "rm") || !strcmp(sub, "remove"))
+		return port_rm(nest, argc - optind, argv + optind);
+	return nn_usage_error("port", "unknown subcommand \"%s\": add, ls or rm", sub);
 }

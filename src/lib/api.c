@@ -21,6 +21,7 @@
 #include "api.h"
 #include "portfwd.h"
 #include "sandbox.h"
+#include "state.h"
 #include "util.h"
 
 #define API_SOCK "api.sock"
@@ -84,6 +85,7 @@ static int api_ports_add(struct nn_nest *n, const char *path, json_t *body, json
 			 unsigned *status, struct nn_err *err)
 {
 	struct nn_portspec spec;
+	const char *owner, *why;
 	int id, r;
 
 	if (strcmp(path, "/v1/ports"))
@@ -91,10 +93,16 @@ static int api_ports_add(struct nn_nest *n, const char *path, json_t *body, json
 	r = nn_portspec_from_json(body, &spec, err);
 	if (r < 0)
 		return r;
-	r = nn_ports_add(n, &spec, NULL, &id, err);
+	/* netnest's extension: "sandbox" names the owner; the port goes when it goes */
+	owner = json_string_value(json_object_get(body, "sandbox"));
+	if (owner && !nn_valid_name(owner, NN_NAME_MAX, &why))
+		return nn_err(err, 0, "sandbox name \"%s\" %s", owner, why);
+	r = nn_ports_add(n, &spec, owner, &id, err);
 	if (r < 0)
 		return r;
 	*resp = json_pack("{s:i, s:o}", "id", id, "spec", nn_portspec_to_json(&spec));
+	if (*resp && owner)
+		json_object_set_new(*resp, "sandbox", json_string(owner));
 	*status = 201; /* RootlessKit pkg/api/router: http.StatusCreated */
 	return 0;
 }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* client.c - one request to a nest's control API over api.sock (see client.h) */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include <curl/curl.h>
 
 #include "client.h"
+#include "state.h"
 #include "util.h"
 
 struct buf {
@@ -116,4 +118,28 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
 	else
 		json_decref(j);
 	return 0;
+}
+
+int nn_client_nest_request(const char *nest, const char *method, const char *path,
+			   json_t *body, unsigned *status, json_t **resp, struct nn_err *err)
+{
+	char dir[PATH_MAX], sock[PATH_MAX];
+	int r;
+
+	if (!nest)
+		nest = NN_NEST_DEFAULT;
+	*status = 0;
+	r = nn_state_dir(nest, dir, err);
+	if (r < 0)
+		return r;
+	if (snprintf(sock, sizeof(sock), "%s/api.sock", dir) >= (int)sizeof(sock))
+		return nn_err(err, ENAMETOOLONG, "%s/api.sock", dir);
+	r = nn_client_request(sock, method, path, body, status, resp, err);
+	if ((r == -ENOENT || r == -ECONNREFUSED) && *status == 0) {
+		nn_err(err, 0, "no nest named %s is running (%s)", nest, dir);
+		if (err)
+			err->code = ENOENT;
+		return -ENOENT;
+	}
+	return r;
 }

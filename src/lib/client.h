@@ -29,4 +29,14 @@
 int nn_client_request(const char *sock, const char *method, const char *path, json_t *body,
 		      unsigned *status, json_t **resp, struct nn_err *err);
 
+/**
+ * nn_client_nest_request() - nn_client_request() to the API of nest @nest
+ * @nest: nest name (NULL: "default"); its state dir comes from nn_state_dir()
+ * Other arguments and errors as nn_client_request(); when nothing serves the nest's
+ * api.sock the message is "no nest named <nest> is running (<state dir>)".
+ * Return: 0 or negative errno.
+ */
+int nn_client_nest_request(const char *nest, const char *method, const char *path,
+			   json_t *body, unsigned *status, json_t **resp, struct nn_err *err);
+
 #endif
