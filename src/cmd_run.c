@@ -308,7 +308,6 @@ int cmd_ps(int argc, char **argv)
 		{ 0 }
 	};
 	const char *nest = NN_NEST_DEFAULT;
-	char dir[PATH_MAX], sock[PATH_MAX];
 	json_auto_t *resp = NULL;
 	bool json = false;
 	struct nn_err err;
@@ -330,8 +329,7 @@ int cmd_ps(int argc, char **argv)
 	}
 	if (optind < argc)
 		return nn_usage_error("ps", "unexpected argument '%s'", argv[optind]);
-	if (nest_paths(nest, dir, sock, &err) < 0 ||
-	    nn_client_request(sock, "GET", NN_SANDBOX_API, NULL, &status, &resp, &err) < 0)
+	if (nn_client_nest_request(nest, "GET", NN_SANDBOX_API, NULL, &status, &resp, &err) < 0)
 		return nn_fail(&err);
 	o = nn_out_new(stdout, json);
 	if (!o) {
@@ -360,7 +358,7 @@ int cmd_stop(int argc, char **argv)
 		{ 0 }
 	};
 	const char *nest = NN_NEST_DEFAULT, *why;
-	char dir[PATH_MAX], sock[PATH_MAX], path[PATH_MAX];
+	char path[PATH_MAX];
 	struct nn_err err;
 	unsigned status;
 	int c, ret = 0;
@@ -379,8 +377,6 @@ int cmd_stop(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return nn_usage_error("stop", "no sandbox name given");
-	if (nest_paths(nest, dir, sock, &err) < 0)
-		return nn_fail(&err);
 	for (int i = optind; i < argc; i++) {
 		if (!nn_valid_name(argv[i], NN_NAME_MAX, &why)) {
 			nn_err(&err, 0, "sandbox name '%s' %s", argv[i], why);
@@ -388,7 +384,7 @@ int cmd_stop(int argc, char **argv)
 			continue;
 		}
 		snprintf(path, sizeof(path), "%s/%s", NN_SANDBOX_API, argv[i]);
-		if (nn_client_request(sock, "DELETE", path, NULL, &status, NULL, &err) < 0)
+		if (nn_client_nest_request(nest, "DELETE", path, NULL, &status, NULL, &err) < 0)
 			ret = nn_fail(&err);
 	}
 	return ret;

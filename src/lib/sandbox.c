@@ -87,8 +87,8 @@ static int proc_starttime(pid_t pid, unsigned long long *out, struct nn_err *err
 	if (r < 0)
 		return r;
 	p = strrchr(s, ')'); /* comm may hold spaces and parentheses */
-	/* after ") " come field 3 (state) .. : skip 19 fields to reach field 22 */
-	for (int field = 2; p && field < 21; field++)
+	/* the k-th space after ')' comes before field k + 2: stop at the 20th */
+	for (int k = 0; p && k < 20; k++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", out) != 1)
 		return nn_err(err, 0, "%s: no start time field", path);
@@ -297,7 +297,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	char label[NN_NAME_MAX + 16];
 	json_t *ports = NULL, *rec = NULL;
 	struct in_addr ip;
-	ino_t ino;
+	ino_t ino = 0;
 	int r;
 
 	snprintf(label, sizeof(label), "sandbox %s", req->name);

@@ -1,0 +1,295 @@
+#!/usr/bin/env bats
+# netnest run, ps, stop: sandboxes joined to the nest's bridge, leases, published ports.
+# Rootless as nntest unless a test says "as root".
+
+load helpers/common
+
+setup() {
+  NEST=$(unique_name run)
+  TMP=$(mktemp -d /tmp/netnest-run.XXXXXX)
+  chmod 0755 "$TMP"
+  PIDS=()   # processes this test started outside netnest (killed in teardown)
+  NESTS=()  # nests to take down: "user NAME" or "root NAME"
+  STATE=/run/user/$(nn_uid)/netnest/$NEST
+}
+
+teardown() {
+  local n
+  for n in "${NESTS[@]}"; do
+    # shellcheck disable=SC2086
+    if [[ $n == root\ * ]]; then nn down --nest "${n#root }"; else nnu down --nest "${n#user }"; fi
+  done >/dev/null 2>&1
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  # sandboxes left by a failed test: their records name their PIDs (started by this test)
+  for f in "$TMP"/records/*.json; do
+    [[ -e $f ]] && kill -9 "$(jq -r .pid "$f")" 2>/dev/null
+  done
+  rm -rf "$TMP"
+}
+
+up_user() { # [UP OPTIONS...]
+  nnu up -d --nest "$NEST" "$@"
+  NESTS+=("user $NEST")
+}
+
+run_user() { nnu run --nest "$NEST" "$@"; }
+
+# keep a copy of each record so teardown can kill a sandbox a failed test left behind
+keep_records() {
+  mkdir -p "$TMP/records"
+  cp "$1"/sandboxes/*.json "$TMP/records/" 2>/dev/null || true
+}
+
+# in_nest STATE CMD...: run CMD as root in the nest's detached netns
+in_nest() {
+  local state=$1; shift
+  nsenter --net="/proc/$(cat "$state/child_pid")/root$state/netns" "$@"
+}
+
+# assert_sandbox_gone STATE NAME VETH IP [PORT]: nothing of the sandbox is left
+assert_sandbox_gone() {
+  local state=$1 name=$2 veth=$3 ip=$4 port=${5:-}
+  wait_for test ! -e "$state/sandboxes/$name.json"
+  [ ! -e "$state/ipam/netnest/$ip" ]
+  run in_nest "$state" ip link show "$veth"
+  [ "$status" -ne 0 ]
+  if [[ -n $port ]]; then
+    run ss -Htln "sport = :$port"
+    [ -z "$output" ]
+  fi
+}
+
+@test "a sandbox has the nest's resolver 10.0.2.3 in /etc/resolv.conf and its hosts file" {
+  up_user
+  run run_user -- cat /etc/resolv.conf /etc/hosts
+  [ "$status" -eq 0 ]
+  [[ $output == *"nameserver 10.0.2.3"* ]]
+  [ "$(cat "$STATE/resolv.conf" "$STATE/hosts")" = "$output" ]
+}
+
+@test "a sandbox has eth0 10.4.0.2/24 with a default route via 10.4.0.1, and lo up" {
+  up_user
+  run run_user -- sh -c 'ip -j addr show eth0; echo; ip -j route show default; echo; ip -j link show lo'
+  [ "$status" -eq 0 ]
+  addr=$(sed -n 1p <<<"$output") route=$(sed -n 2p <<<"$output") lo=$(sed -n 3p <<<"$output")
+  [ "$(jq -r '.[0].addr_info[] | select(.family=="inet") | "\(.local)/\(.prefixlen)"' <<<"$addr")" = 10.4.0.2/24 ]
+  [ "$(jq -r '.[0].mtu' <<<"$addr")" = 65520 ]
+  [ "$(jq -r '.[0].gateway' <<<"$route")" = 10.4.0.1 ]
+  [ "$(jq -r '.[0].dev' <<<"$route")" = eth0 ]
+  [[ $(jq -r '.[0].flags | join(",")' <<<"$lo") == *UP* ]]
+}
+
+@test "the exit status of the command is the exit status of netnest run" {
+  up_user
+  run run_user -- sh -c 'exit 7'
+  [ "$status" -eq 7 ]
+  run run_user -- true
+  [ "$status" -eq 0 ]
+  run run_user -- /nonexistent/cmd
+  [ "$status" -eq 127 ]
+  [[ $output == *"run /nonexistent/cmd: No such file or directory"* ]]
+}
+
+@test "nginx in a detached sandbox serves a 1 MiB file intact on a published port, also to 20 clients at once" {
+  up_user
+  port=$(free_port)
+  mkdir -p "$TMP/www" "$TMP/tmp"
+  head -c 1048576 /dev/urandom >"$TMP/www/file"
+  chmod -R a+rwX "$TMP"
+  want=$(sha256sum <"$TMP/www/file")
+  cat >"$TMP/nginx.conf" <<EOF
+daemon off;
+user root root;
+worker_processes 1;
+pid $TMP/tmp/nginx.pid;
+error_log $TMP/tmp/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $TMP/tmp/body;
+  proxy_temp_path $TMP/tmp/proxy;
+  fastcgi_temp_path $TMP/tmp/fastcgi;
+  uwsgi_temp_path $TMP/tmp/uwsgi;
+  scgi_temp_path $TMP/tmp/scgi;
+  server { listen 80; root $TMP/www; }
+}
+EOF
+  run run_user -d --name web -p "$port:80" -- nginx -e "$TMP/tmp/error.log" -c "$TMP/nginx.conf"
+  [ "$status" -eq 0 ]
+  [ "$output" = web ]
+  keep_records "$STATE"
+  wait_for curl -sf -o /dev/null "http://127.0.0.1:$port/file"
+  [ "$(curl -sf "http://127.0.0.1:$port/file" | sha256sum)" = "$want" ]
+  for i in $(seq 20); do
+    curl -sf -o "$TMP/got$i" "http://127.0.0.1:$port/file" &
+  done
+  wait
+  for i in $(seq 20); do
+    [ "$(sha256sum <"$TMP/got$i")" = "$want" ]
+  done
+  # ps shows it the way docker ps would
+  run nnu ps --nest "$NEST"
+  [ "$status" -eq 0 ]
+  [[ ${lines[0]} == NAME*IP*PORTS*PID*COMMAND ]]
+  pid=$(jq -r .pid "$STATE/sandboxes/web.json")
+  [[ ${lines[1]} =~ ^web\ +10\.4\.0\.2\ +0\.0\.0\.0:$port-\>80/tcp\ +$pid\ +nginx\ -e ]]
+  run nnu ps --nest "$NEST" --json
+  [ "$(jq -r '.sandboxes[0] | "\(.name) \(.ip) \(.ports[0].host_port) \(.ports[0].sandbox_port) \(.command[0])"' <<<"$output")" = "web 10.4.0.2 $port 80 nginx" ]
+  veth=$(jq -r .veth "$STATE/sandboxes/web.json")
+  run nnu stop --nest "$NEST" web
+  [ "$status" -eq 0 ]
+  # stop returns once the cleanup is done: no waiting here
+  [ ! -e "$STATE/sandboxes/web.json" ]
+  assert_sandbox_gone "$STATE" web "$veth" 10.4.0.2 "$port"
+  run kill -0 "$pid"
+  [ "$status" -ne 0 ]
+}
+
+@test "after a sandbox exits by itself its veth, lease, port and record are gone" {
+  up_user
+  port=$(free_port)
+  run run_user -d --name brief -p "$port:80" -- sleep 1000
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  rec=$STATE/sandboxes/brief.json
+  [ "$(jq -r '"\(.name) \(.ip) \(.prefix) \(.gateway) \(.ifname) \(.ports | length) \(.command | join(" "))"' "$rec")" = "brief 10.4.0.2 24 10.4.0.1 eth0 1 sleep 1000" ]
+  [[ $(jq -r .veth "$rec") =~ ^veth[0-9a-f]{8}$ ]]
+  [[ $(jq -r .mac "$rec") =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]]
+  pid=$(jq -r .pid "$rec") veth=$(jq -r .veth "$rec")
+  # the record's netns and starttime are the process's own
+  [ "$(jq -r .netns "$rec")" = "$(stat -L -c %i "/proc/$pid/ns/net")" ]
+  [ "$(jq -r .starttime "$rec")" = "$(awk '{sub(/.*\) /, ""); print $20}' "/proc/$pid/stat")" ]
+  # the host end is a port of netnest0 in the nest, the lease is host-local's layout
+  [ "$(in_nest "$STATE" ip -j link show "$veth" | jq -r '.[0].master')" = netnest0 ]
+  [ "$(od -An -c "$STATE/ipam/netnest/10.4.0.2" | tr -s ' ')" = " b r i e f \r \n e t h 0" ]
+  ss -Htln "sport = :$port" | grep -q .
+  kill "$pid"
+  assert_sandbox_gone "$STATE" brief "$veth" 10.4.0.2 "$port"
+}
+
+@test "from a sandbox the host's 127.0.0.1 is refused through 10.0.2.2, and served with up --allow-host-loopback" {
+  port=$(free_port)
+  mkdir -p "$TMP/www"
+  echo "host loopback $NEST" >"$TMP/www/index.html"
+  busybox httpd -f -p "127.0.0.1:$port" -h "$TMP/www" &
+  PIDS+=($!)
+  wait_for curl -sf -o /dev/null "http://127.0.0.1:$port/"
+  up_user
+  run run_user -- curl -s --noproxy '*' --max-time 5 "http://10.0.2.2:$port/"
+  [ "$status" -ne 0 ]
+  [[ $output != *"host loopback"* ]]
+  nnu down --nest "$NEST"
+  up_user --allow-host-loopback
+  run run_user -- curl -s --noproxy '*' --max-time 5 "http://10.0.2.2:$port/"
+  [ "$status" -eq 0 ]
+  [ "$output" = "host loopback $NEST" ]
+}
+
+@test "20 sandboxes started at once get 20 distinct leases and reach each other over the bridge" {
+  up_user
+  for i in $(seq 20); do
+    mkdir -p "$TMP/www$i"
+    echo "sandbox sb$i" >"$TMP/www$i/index.html"
+  done
+  chmod -R a+rX "$TMP"
+  for i in $(seq 20); do
+    run_user -d --name "sb$i" -- busybox httpd -f -p 80 -h "$TMP/www$i" >"$TMP/out$i" 2>&1 &
+  done
+  wait
+  keep_records "$STATE"
+  for i in $(seq 20); do [ "$(cat "$TMP/out$i")" = "sb$i" ]; done
+  run nnu ps --nest "$NEST" --json
+  [ "$status" -eq 0 ]
+  [ "$(jq '.sandboxes | length' <<<"$output")" = 20 ]
+  [ "$(jq -r '.sandboxes[].ip' <<<"$output" | sort -u | wc -l)" = 20 ]
+  [ "$(jq -r '.sandboxes[].ip' <<<"$output" | sort -t. -k4 -n | tr '\n' ' ')" = "$(for i in $(seq 2 21); do printf '10.4.0.%s ' "$i"; done)" ]
+  [ "$(ls "$STATE/ipam/netnest" | grep -c '^10\.4\.0\.')" = 20 ]
+  # from inside each sandbox, fetch the next one's page over netnest0
+  for i in $(seq 20); do
+    j=$((i % 20 + 1))
+    pid=$(jq -r .pid "$STATE/sandboxes/sb$i.json") ip=$(jq -r .ip "$STATE/sandboxes/sb$j.json")
+    got=$(nsenter -t "$pid" -n busybox wget -q -T 5 -O - "http://$ip/index.html")
+    [ "$got" = "sandbox sb$j" ]
+  done
+  run nnu stop --nest "$NEST" $(printf 'sb%s ' $(seq 20))
+  [ "$status" -eq 0 ]
+  [ -z "$(ls "$STATE/sandboxes")" ]
+  [ "$(ls "$STATE/ipam/netnest" | grep -c '^10\.4\.0\.')" = 0 ]
+  [ "$(in_nest "$STATE" ip -j link show master netnest0 | jq length)" = 0 ]
+}
+
+@test "bad sandbox names and port specs are refused with the reason, and nothing is created" {
+  up_user
+  long=$(printf 'a%.0s' $(seq 65))
+  run run_user --name "$long" -- true
+  [ "$status" -eq 2 ]
+  [[ $output == *"sandbox name '$long' is longer than 64 bytes"* ]]
+  run run_user --name a/b -- true
+  [ "$status" -eq 2 ]
+  [[ $output == *"sandbox name 'a/b' contains '/'"* ]]
+  run run_user --name a..b -- true
+  [ "$status" -eq 2 ]
+  [[ $output == *"sandbox name 'a..b' contains '..'"* ]]
+  run run_user -p 0:80 -- true
+  [ "$status" -eq 2 ]
+  [[ $output == *"0:80"* ]]
+  run run_user
+  [ "$status" -eq 2 ]
+  [[ $output == *"no command given"* ]]
+  [ -z "$(ls "$STATE/sandboxes")" ]
+  [ -z "$(ls "$STATE/ipam/netnest" | grep '^10\.')" ]
+  run nnu stop --nest "$NEST" nosuch
+  [ "$status" -eq 1 ]
+  [[ $output == *"no sandbox named nosuch"* ]]
+}
+
+@test "a sandbox name in use is refused and the first sandbox keeps its lease" {
+  up_user
+  run run_user -d --name twin -- sleep 1000
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  run run_user -d --name twin -- sleep 1000
+  [ "$status" -eq 1 ]
+  [[ $output == *"sandbox name twin is already in use"* ]]
+  [ "$(ls "$STATE/ipam/netnest" | grep '^10\.')" = 10.4.0.2 ]
+  [ "$(nnu ps --nest "$NEST" --json | jq -r '[.sandboxes[].name] | join(" ")')" = twin ]
+}
+
+@test "after the nest daemon is killed and started again, stale leases and records are gone and the old address is free" {
+  up_user
+  run run_user -d --name old -- sleep 1000
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  [ "$(jq -r .ip "$STATE/sandboxes/old.json")" = 10.4.0.2 ]
+  kill -9 "$(cat "$STATE/child_pid")"
+  wait_for test ! -d "/proc/$(cat "$STATE/child_pid")"
+  up_user
+  [ ! -e "$STATE/sandboxes/old.json" ]
+  [ ! -e "$STATE/ipam/netnest/10.4.0.2" ]
+  run run_user -d --name new -- sleep 1000
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  [ "$(jq -r .ip "$STATE/sandboxes/new.json")" = 10.4.0.2 ]
+  [ "$(od -An -c "$STATE/ipam/netnest/10.4.0.2" | tr -s ' ')" = " n e w \r \n e t h 0" ]
+}
+
+@test "as root, a sandbox gets eth0 10.4.0.2 and its published port serves a file" {
+  STATE=/run/netnest/$NEST
+  nn up -d --nest "$NEST"
+  NESTS+=("root $NEST")
+  port=$(free_port)
+  mkdir -p "$TMP/www"
+  head -c 65536 /dev/urandom >"$TMP/www/file"
+  run nn run --nest "$NEST" -- ip -j addr show eth0
+  [ "$status" -eq 0 ]
+  [ "$(jq -r '.[0].addr_info[] | select(.family=="inet") | "\(.local)/\(.prefixlen)"' <<<"$output")" = 10.4.0.2/24 ]
+  run nn run --nest "$NEST" -d --name rootweb -p "$port:80" -- busybox httpd -f -p 80 -h "$TMP/www"
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  wait_for curl -sf -o /dev/null "http://127.0.0.1:$port/file"
+  [ "$(curl -sf "http://127.0.0.1:$port/file" | sha256sum)" = "$(sha256sum <"$TMP/www/file")" ]
+  veth=$(jq -r .veth "$STATE/sandboxes/rootweb.json")
+  run nn stop --nest "$NEST" rootweb
+  [ "$status" -eq 0 ]
+  assert_sandbox_gone "$STATE" rootweb "$veth" 10.4.0.2 "$port"
+}
