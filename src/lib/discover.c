@@ -40,6 +40,7 @@ struct scan {
 	dev_t nsfs_dev;
 	struct mntns_seen *mnt;
 	size_t nmnt, capmnt;
+	pid_t self;            /* our own fds pin what we found: not holders */
 };
 
 /* grow_arr() - make room for one more element in an array sized by powers of two */
@@ -453,7 +454,7 @@ static int scan_pid(struct scan *s, pid_t pid)
 			return -ENOMEM;
 	}
 	if ((ret = scan_children(s, pid, own)) < 0 || (ret = scan_tasks(s, pid, own)) < 0 ||
-	    (ret = scan_fds(s, pid)) < 0)
+	    (pid != s->self && (ret = scan_fds(s, pid)) < 0))
 		return ret;
 	if (own[NN_NS_MNT].ino)
 		return note_mntns(s, own[NN_NS_MNT].ino, pid);
@@ -647,6 +648,7 @@ int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err)
 	ret = list_pids(&pids, &npids, err);
 	if (ret < 0)
 		return ret;
+	s.self = getpid();
 	s.hcap = 256;
 	s.hash = calloc(s.hcap, sizeof(*s.hash));
 	ret = s.hash ? 0 : -ENOMEM;

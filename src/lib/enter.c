@@ -1,2 +1,346 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* enter.c - (to be written) */
+/* enter.c - name a netns as users do, and enter it as `ip netns exec` does (see enter.h) */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <jansson.h>
+#include <linux/nsfs.h>
+
+#include "enter.h"
+#include "ns.h"
+#include "state.h"
+#include "util.h"
+
+void nn_target_close(struct nn_target *t)
+{
+	int *fds[] = { &t->netfd, &t->userfd, &t->mntfd };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+/* proc_starttime() - field 22 of /proc/PID/stat (proc(5)), after the ")" of comm */
+static int proc_starttime(pid_t pid, unsigned long long *st)
+{
+	char path[64];
+	_cleanup_free_ char *buf = NULL;
+	char *p;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	r = nn_read_file(AT_FDCWD, path, &buf, NULL, NULL);
+	if (r < 0)
+		return r;
+	p = strrchr(buf, ')');
+	/* fields 3..21 follow ") "; skip 19 of them */
+	for (int i = 0; p && i < 20; i++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", st) != 1)
+		return -EINVAL;
+	return 0;
+}
+
+int nn_target_pid_of_sandbox(const char *nest, const char *name, pid_t *pid,
+			     struct nn_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	const char *why;
+	json_error_t je;
+	json_t *rec, *jp, *js;
+	unsigned long long want, have;
+	int r;
+
+	if (!nn_valid_name(name, NN_NAME_MAX, &why))
+		return nn_err(err, 0, "sandbox name '%s' %s", name, why);
+	r = nn_state_dir(nest, dir, err);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/sandboxes/%s.json", dir, name);
+	rec = json_load_file(path, 0, &je);
+	if (!rec) {
+		if (access(path, F_OK) < 0)
+			return nn_err(err, errno, "sandbox %s of nest %s (%s)", name, nest, path);
+		nn_err(err, 0, "read %s: %s", path, je.text);
+		return -EINVAL;
+	}
+	jp = json_object_get(rec, "pid");
+	js = json_object_get(rec, "starttime");
+	if (!json_is_integer(jp) || json_integer_value(jp) <= 0) {
+		json_decref(rec);
+		nn_err(err, 0, "read %s: no \"pid\"", path);
+		return -EINVAL;
+	}
+	*pid = (pid_t)json_integer_value(jp);
+	want = json_is_integer(js) ? (unsigned long long)json_integer_value(js) : 0;
+	json_decref(rec);
+	if (proc_starttime(*pid, &have) < 0 || (want && want != have))
+		return nn_err(err, ESRCH, "sandbox %s of nest %s: process %d is gone", name, nest,
+			      (int)*pid);
+	return 0;
+}
+
+/* open_with_pid() - fill @t's fds from a process: its net, user, and optionally mnt ns */
+static int open_pid_ns(struct nn_target *t, pid_t pid, pid_t mnt_pid, struct nn_err *err)
+{
+	t->pid = pid;
+	if (t->netfd < 0) {
+		snprintf(t->path, sizeof(t->path), "/proc/%d/ns/net", (int)pid);
+		t->netfd = nn_ns_open_pid(pid, NN_NS_NET, err);
+		if (t->netfd < 0)
+			return t->netfd;
+	}
+	t->userfd = nn_ns_open_pid(pid, NN_NS_USER, err);
+	if (t->userfd < 0)
+		return t->userfd;
+	if (mnt_pid) {
+		t->mntfd = nn_ns_open_pid(mnt_pid, NN_NS_MNT, err);
+		if (t->mntfd < 0)
+			return t->mntfd;
+	}
+	return 0;
+}
+
+static int resolve_nest(const char *nest, struct nn_target *t, struct nn_err *err)
+{
+	char dir[PATH_MAX];
+	pid_t child;
+	int r;
+
+	t->kind = NN_TARGET_NEST;
+	snprintf(t->label, sizeof(t->label), "nest %s", nest);
+	if ((r = nn_state_dir(nest, dir, err)) < 0 ||
+	    (r = nn_state_child_pid(dir, &child, err)) < 0)
+		return r;
+	/* the nsfs mount exists only in the daemon's mount ns (state.h, RootlessKit --detach-netns) */
+	snprintf(t->path, sizeof(t->path), "/proc/%d/root%s/netns", (int)child, dir);
+	t->netfd = nn_ns_open_path(t->path, NN_NS_NET, err);
+	if (t->netfd < 0)
+		return nn_err_wrap(err, "nest %s", nest);
+	return open_pid_ns(t, child, child, err);
+}
+
+static int resolve_name(const char *spec, const char *dir, struct nn_target *t,
+			struct nn_err *err)
+{
+	t->kind = NN_TARGET_NAME;
+	snprintf(t->label, sizeof(t->label), "netns %s", spec);
+	snprintf(t->name, sizeof(t->name), "%s", spec);
+	snprintf(t->path, sizeof(t->path), "%s/%s", dir, spec);
+	t->netfd = nn_ns_open_path(t->path, NN_NS_NET, err);
+	return t->netfd < 0 ? t->netfd : 0;
+}
+
+int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
+		      struct nn_err *err)
+{
+	unsigned long v;
+	char path[PATH_MAX];
+	const char *xdg = getenv("XDG_RUNTIME_DIR"), *why;
+	pid_t pid;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	t->netfd = t->userfd = t->mntfd = -1;
+	if (!strcmp(spec, "nest"))
+		r = resolve_nest(nest, t, err);
+	else if (nn_parse_uint(spec, 1, INT32_MAX, &v) == 0) {
+		t->kind = NN_TARGET_PID;
+		snprintf(t->label, sizeof(t->label), "pid %lu", v);
+		r = open_pid_ns(t, (pid_t)v, 0, err);
+	} else if (strchr(spec, '/')) {
+		t->kind = NN_TARGET_PATH;
+		snprintf(t->label, sizeof(t->label), "%s", spec);
+		snprintf(t->path, sizeof(t->path), "%s", spec);
+		t->netfd = nn_ns_open_path(spec, NN_NS_NET, err);
+		r = t->netfd < 0 ? t->netfd : 0;
+	} else if (!nn_valid_name(spec, NAME_MAX, &why)) {
+		r = nn_err(err, 0, "netns name '%s' %s", spec, why);
+	} else if (snprintf(path, sizeof(path), "%s/%s", NN_NETNS_RUN_DIR, spec) &&
+		   access(path, F_OK) == 0) {
+		r = resolve_name(spec, NN_NETNS_RUN_DIR, t, err);
+	} else if (xdg && *xdg && snprintf(path, sizeof(path), "%s/netns/%s", xdg, spec) &&
+		   access(path, F_OK) == 0) {
+		char dir[PATH_MAX];
+
+		snprintf(dir, sizeof(dir), "%s/netns", xdg);
+		r = resolve_name(spec, dir, t, err);
+	} else {
+		t->kind = NN_TARGET_SANDBOX;
+		snprintf(t->label, sizeof(t->label), "sandbox %s", spec);
+		r = nn_target_pid_of_sandbox(nest, spec, &pid, err);
+		if (r == -ENOENT)
+			nn_err(err, ENOENT, "no netns named '%s' (looked in %s%s and the "
+			       "sandboxes of nest %s)", spec, NN_NETNS_RUN_DIR,
+			       xdg ? ", $XDG_RUNTIME_DIR/netns" : "", nest);
+		if (r == 0) {
+			char dir[PATH_MAX];
+			pid_t child = 0;
+
+			/* the daemon's mount ns, so the nest's paths resolve (state.h) */
+			if (nn_state_dir(nest, dir, NULL) == 0)
+				nn_state_child_pid(dir, &child, NULL);
+			r = open_pid_ns(t, pid, child, err);
+		}
+	}
+	if (r < 0)
+		nn_target_close(t);
+	return r;
+}
+
+/* enter_userns() - setns into the user ns that goes with @t (or owns its netns) */
+static int enter_userns(const struct nn_target *t, struct nn_err *err)
+{
+	_cleanup_close_ int owner = -1;
+	int fd = t->userfd;
+
+	if (fd < 0) {
+		owner = ioctl(t->netfd, NS_GET_USERNS);
+		if (owner < 0)
+			return nn_err(err, errno, "find the user namespace owning %s", t->label);
+		fd = owner;
+	}
+	if (setns(fd, CLONE_NEWUSER) < 0)
+		return nn_err(err, errno, "enter the user namespace of %s", t->label);
+	return 0;
+}
+
+static int enter_ns(const struct nn_target *t, bool *entered_userns, struct nn_err *err)
+{
+	struct stat self, want;
+
+	*entered_userns = false;
+	if (setns(t->netfd, CLONE_NEWNET) < 0) {
+		if (errno != EPERM)
+			return nn_err(err, errno, "enter the netns of %s", t->label);
+		/* pass 2 of nsenter(1): user first, then the rest */
+		if (enter_userns(t, err) < 0)
+			return -EPERM;
+		*entered_userns = true;
+		if (setns(t->netfd, CLONE_NEWNET) < 0)
+			return nn_err(err, errno, "enter the netns of %s", t->label);
+	}
+	if (t->mntfd < 0)
+		return 0;
+	if (fstat(t->mntfd, &want) == 0 && stat("/proc/self/ns/mnt", &self) == 0 &&
+	    want.st_ino == self.st_ino)
+		return 0;
+	if (setns(t->mntfd, CLONE_NEWNS) < 0) {
+		if (errno != EPERM || *entered_userns || t->userfd < 0)
+			return nn_err(err, errno, "enter the mount namespace of %s", t->label);
+		if (enter_userns(t, err) < 0)
+			return -EPERM;
+		*entered_userns = true;
+		if (setns(t->mntfd, CLONE_NEWNS) < 0)
+			return nn_err(err, errno, "enter the mount namespace of %s", t->label);
+	}
+	return 0;
+}
+
+/* bind_etc() - bind each /etc/netns/NAME/X over /etc/X (iproute2 lib/namespace.c bind_etc) */
+static int bind_etc(const char *name, unsigned *count, struct nn_err *err)
+{
+	char dir[PATH_MAX];
+	DIR *d;
+	struct dirent *e;
+	int r = 0;
+
+	snprintf(dir, sizeof(dir), "%s/%s", NN_NETNS_ETC_DIR, name);
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char src[PATH_MAX], dst[PATH_MAX];
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(src, sizeof(src), "%s/%s", dir, e->d_name);
+		snprintf(dst, sizeof(dst), "/etc/%s", e->d_name);
+		if (mount(src, dst, "none", MS_BIND, NULL) < 0) {
+			r = nn_err(err, errno, "bind %s over %s", src, dst);
+			break;
+		}
+		(*count)++;
+	}
+	closedir(d);
+	return r;
+}
+
+int nn_enter(const struct nn_target *t, struct nn_enter_info *info, struct nn_err *err)
+{
+	int r;
+
+	memset(info, 0, sizeof(*info));
+	r = enter_ns(t, &info->entered_userns, err);
+	if (r < 0)
+		return r;
+	if (unshare(CLONE_NEWNS) < 0)
+		return nn_err(err, errno, "unshare the mount namespace in %s", t->label);
+	/* keep our mounts from propagating back (ip-netns(8)) */
+	if (mount("", "/", "none", MS_SLAVE | MS_REC, NULL) < 0)
+		return nn_err(err, errno, "make / a slave mount in %s", t->label);
+	/*
+	 * A fresh sysfs shows the netns's devices.  Unlike ip netns exec, which detaches /sys
+	 * first, stack it over the old one: when the mount is refused (EPERM in a user
+	 * namespace that does not own the netns, or whose /sys is locked) the old /sys stays
+	 * usable; the old mount stays hidden below it, in this private mount ns only.
+	 */
+	if (mount("sysfs", "/sys", "sysfs", 0, NULL) == 0) {
+		info->sysfs_fresh = true;
+	} else if (errno == EPERM || errno == EACCES) {
+		info->sysfs_errno = errno;
+	} else {
+		return nn_err(err, errno, "mount sysfs on /sys in %s", t->label);
+	}
+	if (t->kind == NN_TARGET_NAME)
+		return bind_etc(t->name, &info->etc_binds, err);
+	return 0;
+}
+
+int nn_run_wait(char *const argv[], struct nn_err *err)
+{
+	_cleanup_close_ int rd = -1, wr = -1;
+	int p[2], status, child_errno = 0;
+	pid_t pid;
+
+	/* the child reports a failed exec through a close-on-exec pipe; it never prints */
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return nn_err(err, errno, "pipe for %s", argv[0]);
+	rd = p[0];
+	wr = p[1];
+	pid = fork();
+	if (pid < 0)
+		return nn_err(err, errno, "fork for %s", argv[0]);
+	if (pid == 0) {
+		int e;
+
+		execvp(argv[0], argv);
+		e = errno;
+		if (write(wr, &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(steal_fd(&wr));
+	if (read(rd, &child_errno, sizeof(child_errno)) != sizeof(child_errno))
+		child_errno = 0;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return nn_err(err, errno, "wait for %s (pid %d)", argv[0], (int)pid);
+	}
+	if (child_errno)
+		return nn_err(err, child_errno, "execute %s", argv[0]);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
