@@ -1,25 +1,245 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* cmd_nest.c - (to be written) */
-#include "cmd.h"
+/* cmd_nest.c - netnest up, down, info: start, stop and show a nest */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cmd.h"
+#include "lib/client.h"
+#include "lib/nest.h"
+#include "lib/out.h"
+#include "lib/state.h"
+#include "lib/util.h"
+
+/* ---- up ---- */
+
+static int up_usage(FILE *f, int status)
+{
+	fprintf(f,
+		"Usage: netnest up [-d] [--nest NAME] [--cidr CIDR] [--mtu N] [--subnet CIDR]\n"
+		"                  [--gateway IP] [--allow-host-loopback]\n"
+		"\n"
+		"Start a nest: a user namespace (rootless) and mount namespace, a detached netns\n"
+		"with tap0 on a user-mode network engine (libslirp), the bridge netnest0 with NAT\n"
+		"out of tap0, and the control API on $STATE/api.sock.  Runs in the foreground\n"
+		"until Ctrl-C or SIGTERM; -d returns once the nest is ready.\n"
+		"\n"
+		"  -d, --detach           run in the background\n"
+		"  --nest NAME            nest name (default \"default\")\n"
+		"  --cidr CIDR            tap network (default 10.0.2.0/24: tap .100, gateway .2,\n"
+		"                         DNS .3)\n"
+		"  --mtu N                MTU of tap0 and the bridge, %u..%u (default 65520)\n"
+		"  --subnet CIDR          bridge network (default 10.4.0.0/24)\n"
+		"  --gateway IP           bridge address (default: first address of --subnet)\n"
+		"  --allow-host-loopback  let the gateway address reach the host's 127.0.0.1\n"
+		"  -h, --help             show this help\n",
+		NN_MTU_MIN, NN_MTU_MAX);
+	return status;
+}
+
+enum { OPT_NEST = 256, OPT_CIDR, OPT_MTU, OPT_SUBNET, OPT_GATEWAY, OPT_LOOPBACK };
 
 int cmd_up(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "netnest: %s: not built yet\n", argv[0]);
-	return EXIT_FAIL;
+	static const struct option lo[] = {
+		{ "detach", no_argument, NULL, 'd' },
+		{ "nest", required_argument, NULL, OPT_NEST },
+		{ "cidr", required_argument, NULL, OPT_CIDR },
+		{ "mtu", required_argument, NULL, OPT_MTU },
+		{ "subnet", required_argument, NULL, OPT_SUBNET },
+		{ "gateway", required_argument, NULL, OPT_GATEWAY },
+		{ "allow-host-loopback", no_argument, NULL, OPT_LOOPBACK },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *nest = NN_NEST_DEFAULT, *cidr = NULL, *mtu = NULL, *subnet = NULL,
+		   *gateway = NULL;
+	bool detach = false, loopback = false;
+	struct nn_nest_config cfg;
+	struct nn_nest_start st;
+	struct nn_err err = { 0 };
+	unsigned long v;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "dh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd': detach = true; break;
+		case OPT_NEST: nest = optarg; break;
+		case OPT_CIDR: cidr = optarg; break;
+		case OPT_MTU: mtu = optarg; break;
+		case OPT_SUBNET: subnet = optarg; break;
+		case OPT_GATEWAY: gateway = optarg; break;
+		case OPT_LOOPBACK: loopback = true; break;
+		case 'h': return up_usage(stdout, 0);
+		default: return up_usage(stderr, EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		return nn_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+	if (nn_nest_config_default(&cfg, nest, &err) < 0)
+		return nn_usage_error(argv[0], "%s", err.msg);
+	if (mtu) {
+		r = nn_parse_uint(mtu, NN_MTU_MIN, NN_MTU_MAX, &v);
+		if (r == -ERANGE)
+			return nn_usage_error(argv[0], "--mtu %s: out of range %u..%u", mtu,
+					      NN_MTU_MIN, NN_MTU_MAX);
+		if (r < 0)
+			return nn_usage_error(argv[0], "--mtu '%s': not a number", mtu);
+		cfg.mtu = (unsigned)v;
+	}
+	if ((cidr && nn_cidr_parse(cidr, "--cidr", &cfg.cidr, &err) < 0) ||
+	    (subnet && nn_cidr_parse(subnet, "--subnet", &cfg.subnet, &err) < 0) ||
+	    (gateway && nn_ip_parse(gateway, "--gateway", &cfg.bridge_ip, &err) < 0))
+		return nn_usage_error(argv[0], "%s", err.msg);
+	cfg.allow_host_loopback = loopback;
+	if (nn_nest_config_finish(&cfg, &err) < 0)
+		return nn_usage_error(argv[0], "%s", err.msg);
+
+	r = nn_nest_start(&cfg, detach, &st, &err);
+	if (st.notice[0])
+		nn_warn("%s", st.notice);
+	if (r < 0)
+		return nn_fail(&err);
+	if (detach)
+		return 0;
+	return nn_nest_wait(&st) == 0 ? 0 : EXIT_FAIL;
+}
+
+/* ---- down ---- */
+
+static int down_usage(FILE *f, int status)
+{
+	fprintf(f,
+		"Usage: netnest down [--nest NAME]\n"
+		"\n"
+		"Stop a running nest: its sandboxes, ports, engine, netns and state files go.\n"
+		"Waits until the daemon is gone (SIGKILL after 10 s).\n"
+		"\n"
+		"  --nest NAME   nest name (default \"default\")\n"
+		"  -h, --help    show this help\n");
+	return status;
 }
 
 int cmd_down(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "netnest: %s: not built yet\n", argv[0]);
-	return EXIT_FAIL;
+	static const struct option lo[] = {
+		{ "nest", required_argument, NULL, OPT_NEST },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *nest = NN_NEST_DEFAULT;
+	char dir[PATH_MAX];
+	struct nn_err err = { 0 };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case OPT_NEST: nest = optarg; break;
+		case 'h': return down_usage(stdout, 0);
+		default: return down_usage(stderr, EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		return nn_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+	if (nn_state_dir(nest, dir, &err) < 0)
+		return nn_usage_error(argv[0], "%s", err.msg);
+	if (nn_nest_stop(nest, dir, NULL, &err) < 0)
+		return nn_fail(&err);
+	return 0;
+}
+
+/* ---- info ---- */
+
+static int info_usage(FILE *f, int status)
+{
+	fprintf(f,
+		"Usage: netnest info [--nest NAME] [--json]\n"
+		"\n"
+		"Show a running nest, as its API answers GET /v1/info (RootlessKit's shape).\n"
+		"\n"
+		"  --nest NAME   nest name (default \"default\")\n"
+		"  -j, --json    print JSON\n"
+		"  -h, --help    show this help\n");
+	return status;
+}
+
+/* Text: one "key.sub: value" line per leaf, in the API's own order. */
+static void render_leaves(struct nn_out *o, const char *prefix, json_t *v)
+{
+	char key[256];
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, x) {
+			snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "", k);
+			render_leaves(o, key, x);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x) {
+			snprintf(key, sizeof(key), "%s[%zu]", prefix, i);
+			render_leaves(o, key, x);
+		}
+	} else {
+		_cleanup_free_ char *s = json_is_string(v) ? NULL
+							   : json_dumps(v, JSON_ENCODE_ANY);
+
+		nn_out_text(o, "%s: %s\n", prefix, s ? s : json_string_value(v));
+	}
 }
 
 int cmd_info(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "netnest: %s: not built yet\n", argv[0]);
-	return EXIT_FAIL;
+	static const struct option lo[] = {
+		{ "nest", required_argument, NULL, OPT_NEST },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *nest = NN_NEST_DEFAULT;
+	char dir[PATH_MAX], sock[PATH_MAX + 16];
+	struct nn_err err = { 0 };
+	bool json = false;
+	json_t *resp = NULL;
+	unsigned status;
+	pid_t pid;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
+		switch (c) {
+		case OPT_NEST: nest = optarg; break;
+		case 'j': json = true; break;
+		case 'h': return info_usage(stdout, 0);
+		default: return info_usage(stderr, EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		return nn_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+	if (nn_state_dir(nest, dir, &err) < 0)
+		return nn_usage_error(argv[0], "%s", err.msg);
+	if (nn_state_child_pid(dir, &pid, &err) < 0) {
+		nn_err(&err, 0, "no nest named %s is running (state dir %s)", nest, dir);
+		return nn_fail(&err);
+	}
+	snprintf(sock, sizeof(sock), "%s/api.sock", dir);
+	if (nn_client_request(sock, "GET", "/v1/info", NULL, &status, &resp, &err) < 0)
+		return nn_fail(&err);
+	if (json) {
+		json_dumpf(resp, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+	} else {
+		struct nn_out *o = nn_out_new(stdout, false);
+
+		if (o) {
+			render_leaves(o, "", resp);
+			nn_out_finish(o);
+		}
+	}
+	json_decref(resp);
+	return 0;
 }

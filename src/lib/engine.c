@@ -1,2 +1,391 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* engine.c - (to be written) */
+/* engine.c - libslirp on the tap fd, in a sandboxed child process (see engine.h) */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <libslirp.h>
+
+#include "engine.h"
+#include "report.h"
+#include "util.h"
+
+/* fds in the engine after its start: everything else is closed. */
+#define ENGINE_TAP_FD 3
+#define ENGINE_REPORT_FD 4
+
+/* Biggest frame: MTU 65521 (libslirp's limit) + Ethernet header, rounded up. */
+#define FRAME_MAX (65536 + 64)
+/* Frames read from the tap per poll round before libslirp's sockets get their turn. */
+#define TAP_BURST 64
+
+struct engine_timer {
+	SlirpTimerId id;
+	void *cb_opaque;
+	int64_t expire_ms; /* -1: not armed */
+	struct engine_timer *next;
+};
+
+struct engine {
+	Slirp *slirp;
+	int tap;
+	struct pollfd *pfd; /* [0] is the tap; the rest libslirp's sockets */
+	size_t npfd, cap;
+	struct engine_timer *timers;
+};
+
+static uint8_t frame[FRAME_MAX];
+
+static int64_t clock_ns(void *opaque)
+{
+	struct timespec ts;
+
+	(void)opaque;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static ssize_t send_packet(const void *buf, size_t len, void *opaque)
+{
+	struct engine *e = opaque;
+	ssize_t n = write(e->tap, buf, len);
+
+	/* A full tap queue drops the frame; TCP retransmits (libslirp.h send_packet). */
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return (ssize_t)len;
+	return n;
+}
+
+static void guest_error(const char *msg, void *opaque)
+{
+	(void)msg;
+	(void)opaque;
+}
+
+static void *timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaque)
+{
+	struct engine *e = opaque;
+	struct engine_timer *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->id = id;
+	t->cb_opaque = cb_opaque;
+	t->expire_ms = -1;
+	t->next = e->timers;
+	e->timers = t;
+	return t;
+}
+
+static void timer_free(void *timer, void *opaque)
+{
+	struct engine *e = opaque;
+
+	for (struct engine_timer **p = &e->timers; *p; p = &(*p)->next)
+		if (*p == timer) {
+			*p = (*p)->next;
+			free(timer);
+			return;
+		}
+}
+
+static void timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+	(void)opaque;
+	((struct engine_timer *)timer)->expire_ms = expire_ms;
+}
+
+static void poll_fd_noop(int fd, void *opaque)
+{
+	(void)fd;
+	(void)opaque;
+}
+
+static void notify_noop(void *opaque)
+{
+	(void)opaque;
+}
+
+static int add_poll(int fd, int events, void *opaque)
+{
+	struct engine *e = opaque;
+	short ev = 0;
+
+	if (e->npfd == e->cap) {
+		size_t cap = e->cap * 2;
+		struct pollfd *p = realloc(e->pfd, cap * sizeof(*p));
+
+		if (!p)
+			return -1; /* libslirp then skips this socket for one round */
+		e->pfd = p;
+		e->cap = cap;
+	}
+	if (events & SLIRP_POLL_IN)
+		ev |= POLLIN;
+	if (events & SLIRP_POLL_OUT)
+		ev |= POLLOUT;
+	if (events & SLIRP_POLL_PRI)
+		ev |= POLLPRI;
+	e->pfd[e->npfd] = (struct pollfd){ .fd = fd, .events = ev };
+	return (int)e->npfd++;
+}
+
+static int get_revents(int idx, void *opaque)
+{
+	struct engine *e = opaque;
+	short rev;
+	int r = 0;
+
+	if (idx < 1 || (size_t)idx >= e->npfd)
+		return 0;
+	rev = e->pfd[idx].revents;
+	if (rev & POLLIN)
+		r |= SLIRP_POLL_IN;
+	if (rev & POLLOUT)
+		r |= SLIRP_POLL_OUT;
+	if (rev & POLLPRI)
+		r |= SLIRP_POLL_PRI;
+	if (rev & POLLERR)
+		r |= SLIRP_POLL_ERR;
+	if (rev & POLLHUP)
+		r |= SLIRP_POLL_HUP;
+	return r;
+}
+
+static const SlirpCb callbacks = {
+	.send_packet = send_packet,
+	.guest_error = guest_error,
+	.clock_get_ns = clock_ns,
+	.timer_free = timer_free,
+	.timer_mod = timer_mod,
+	.register_poll_fd = poll_fd_noop,
+	.unregister_poll_fd = poll_fd_noop,
+	.notify = notify_noop,
+	.timer_new_opaque = timer_new_opaque,
+};
+
+static int engine_slirp_new(struct engine *e, const struct nn_nest_config *cfg,
+			    struct nn_err *err)
+{
+	SlirpConfig sc = { .version = 4 };
+	uint32_t mask = cfg->cidr.prefix ? htonl(~0u << (32 - cfg->cidr.prefix)) : 0;
+
+	sc.restricted = 0;
+	sc.in_enabled = true;
+	sc.vnetwork = nn_cidr_network(&cfg->cidr);
+	sc.vnetmask.s_addr = mask;
+	sc.vhost = cfg->gateway;
+	sc.vnameserver = cfg->dns;
+	if (nn_cidr_host(&cfg->cidr, 15, &sc.vdhcp_start) < 0)
+		return nn_err(err, ERANGE, "engine: DHCP start (network + 15) outside --cidr");
+	sc.in6_enabled = false;
+	sc.if_mtu = cfg->mtu;
+	sc.if_mru = cfg->mtu;
+	sc.enable_emu = false;
+	sc.disable_host_loopback = !cfg->allow_host_loopback;
+	e->slirp = slirp_new(&sc, &callbacks, e);
+	if (!e->slirp)
+		return nn_err(err, EINVAL, "engine: libslirp refused the config (mtu %u)", cfg->mtu);
+	return 0;
+}
+
+/*
+ * The deny-list of slirp4netns --enable-seccomp (slirp4netns seccompfilter.c), which
+ * also keeps the engine from leaving its sandbox: no mounts, no namespace changes, no
+ * tracing, no kernel loading.
+ */
+static const int denied_syscalls[] = {
+	SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(pivot_root), SCMP_SYS(chroot),
+	SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev),
+	SCMP_SYS(kexec_load), SCMP_SYS(kexec_file_load), SCMP_SYS(bpf),
+	SCMP_SYS(setns), SCMP_SYS(unshare), SCMP_SYS(init_module), SCMP_SYS(finit_module),
+	SCMP_SYS(delete_module), SCMP_SYS(reboot), SCMP_SYS(swapon), SCMP_SYS(swapoff),
+	SCMP_SYS(syslog), SCMP_SYS(acct), SCMP_SYS(settimeofday), SCMP_SYS(clock_settime),
+	SCMP_SYS(open_by_handle_at), SCMP_SYS(name_to_handle_at), SCMP_SYS(keyctl),
+	SCMP_SYS(add_key), SCMP_SYS(request_key), SCMP_SYS(userfaultfd),
+	SCMP_SYS(perf_event_open), SCMP_SYS(fanotify_init), SCMP_SYS(lookup_dcookie),
+	SCMP_SYS(quotactl), SCMP_SYS(vhangup), SCMP_SYS(sethostname), SCMP_SYS(setdomainname),
+	SCMP_SYS(fsopen), SCMP_SYS(fsmount), SCMP_SYS(move_mount), SCMP_SYS(open_tree),
+};
+
+static int engine_seccomp(struct nn_err *err)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int r = 0;
+
+	if (!ctx)
+		return nn_err(err, ENOMEM, "engine: seccomp_init");
+	for (size_t i = 0; i < ARRAY_SIZE(denied_syscalls) && r == 0; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), denied_syscalls[i], 0);
+	if (r == 0)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (r < 0)
+		return nn_err(err, -r, "engine: load seccomp filter");
+	return 0;
+}
+
+/* Sandbox: own mount ns with / private (slirp4netns sandbox.c), no new privileges. */
+static int engine_sandbox(struct nn_err *err)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return nn_err(err, errno, "engine: unshare mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return nn_err(err, errno, "engine: make / private");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return nn_err(err, errno, "engine: set no_new_privs");
+	return engine_seccomp(err);
+}
+
+static void run_timers(struct engine *e, int64_t now_ms)
+{
+	for (struct engine_timer *t = e->timers; t; t = t->next)
+		if (t->expire_ms >= 0 && t->expire_ms <= now_ms) {
+			t->expire_ms = -1;
+			slirp_handle_timer(e->slirp, t->id, t->cb_opaque);
+		}
+}
+
+static uint32_t timers_timeout(const struct engine *e, uint32_t timeout, int64_t now_ms)
+{
+	for (const struct engine_timer *t = e->timers; t; t = t->next)
+		if (t->expire_ms >= 0) {
+			int64_t left = t->expire_ms - now_ms;
+
+			if (left < 0)
+				left = 0;
+			if (left < timeout)
+				timeout = (uint32_t)left;
+		}
+	return timeout;
+}
+
+/* Read up to TAP_BURST frames into libslirp. Return: 0, or -1 when the tap is gone. */
+static int tap_drain(struct engine *e)
+{
+	for (int i = 0; i < TAP_BURST; i++) {
+		ssize_t n = read(e->tap, frame, sizeof(frame));
+
+		if (n > 0) {
+			slirp_input(e->slirp, frame, (int)n);
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		return -1;
+	}
+	return 0;
+}
+
+static __attribute__((noreturn)) void engine_loop(struct engine *e)
+{
+	for (;;) {
+		uint32_t timeout = 1000;
+		int n;
+
+		e->npfd = 1;
+		e->pfd[0] = (struct pollfd){ .fd = e->tap, .events = POLLIN };
+		slirp_pollfds_fill(e->slirp, &timeout, add_poll, e);
+		timeout = timers_timeout(e, timeout, clock_ns(NULL) / 1000000);
+		n = poll(e->pfd, e->npfd, (int)timeout);
+		if (n < 0 && errno != EINTR)
+			_exit(1);
+		if (n > 0 && (e->pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)))
+			_exit(0); /* tap0 went away with the nest's netns */
+		if (n > 0 && (e->pfd[0].revents & POLLIN) && tap_drain(e) < 0)
+			_exit(0);
+		slirp_pollfds_poll(e->slirp, n < 0, get_revents, e);
+		run_timers(e, clock_ns(NULL) / 1000000);
+	}
+}
+
+/* The child: fds 3 (tap) and 4 (report) only, sandbox, libslirp, then the loop. */
+static __attribute__((noreturn)) void engine_child(const struct nn_nest_config *cfg,
+						   pid_t parent)
+{
+	struct engine e = { .tap = ENGINE_TAP_FD, .cap = 16 };
+	struct nn_err err = { 0 };
+	sigset_t none;
+	int r;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(1);
+	prctl(PR_SET_NAME, "netnest-engine");
+	e.pfd = malloc(e.cap * sizeof(*e.pfd));
+	if (!e.pfd)
+		r = nn_err(&err, ENOMEM, "engine: poll set");
+	else
+		r = engine_sandbox(&err);
+	if (r == 0)
+		r = engine_slirp_new(&e, cfg, &err);
+	if (nn_report_send(ENGINE_REPORT_FD, r, &err) < 0 || r < 0)
+		_exit(1);
+	close(ENGINE_REPORT_FD);
+	engine_loop(&e);
+}
+
+int nn_engine_start(const struct nn_nest_config *cfg, int tap_fd, pid_t *pid,
+		    struct nn_err *err)
+{
+	_cleanup_close_ int rd = -1, wr = -1;
+	int p[2], r, flags;
+	pid_t parent = getpid(), child;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return nn_err(err, errno, "engine: pipe");
+	rd = p[0];
+	wr = p[1];
+	child = fork();
+	if (child < 0)
+		return nn_err(err, errno, "engine: fork");
+	if (child == 0) {
+		/* Move the two fds above 4 first, so dup2() cannot clobber one with the other. */
+		int t = fcntl(tap_fd, F_DUPFD, 16), w = fcntl(wr, F_DUPFD, 16);
+
+		if (t < 0 || w < 0 || dup2(t, ENGINE_TAP_FD) < 0 || dup2(w, ENGINE_REPORT_FD) < 0)
+			_exit(1);
+		close_range(ENGINE_REPORT_FD + 1, ~0u, 0);
+		flags = fcntl(ENGINE_TAP_FD, F_GETFL);
+		fcntl(ENGINE_TAP_FD, F_SETFL, flags | O_NONBLOCK);
+		engine_child(cfg, parent);
+	}
+	close(steal_fd(&wr));
+	r = nn_report_recv(rd, "network engine", err);
+	if (r < 0) {
+		nn_engine_stop(child);
+		return r;
+	}
+	*pid = child;
+	return 0;
+}
+
+void nn_engine_stop(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 200; i++) {
+		pid_t w = waitpid(pid, NULL, WNOHANG);
+
+		if (w == pid || (w < 0 && errno != EINTR))
+			return;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}

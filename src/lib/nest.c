@@ -1,2 +1,432 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* nest.c - (to be written) */
+/*
+ * nest.c - the nest seen from outside: config, the `up` process that starts the daemon
+ * in its namespaces and waits for it, the state dir's lock and stale leftovers, and
+ * stopping (see nest.h; the daemon itself is nestd.c).
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <jansson.h>
+
+#include "nest.h"
+#include "report.h"
+#include "state.h"
+#include "userns.h"
+#include "util.h"
+
+#define STOP_TIMEOUT_MS 10000
+
+int nn_nest_config_default(struct nn_nest_config *cfg, const char *name, struct nn_err *err)
+{
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	r = nn_state_dir(name, cfg->state_dir, err);
+	if (r < 0)
+		return r;
+	snprintf(cfg->name, sizeof(cfg->name), "%s", name);
+	nn_cidr_parse("10.0.2.0/24", "--cidr", &cfg->cidr, NULL);
+	nn_cidr_parse("10.4.0.0/24", "--subnet", &cfg->subnet, NULL);
+	cfg->mtu = 65520;
+	cfg->rootless = geteuid() != 0;
+	snprintf(cfg->tap, sizeof(cfg->tap), "tap0");
+	snprintf(cfg->bridge, sizeof(cfg->bridge), "netnest0");
+	return 0;
+}
+
+static const char *ntoa(struct in_addr a, char buf[INET_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	struct in_addr net, bcast;
+	uint32_t size;
+
+	if (cfg->mtu < NN_MTU_MIN || cfg->mtu > NN_MTU_MAX)
+		return nn_err(err, 0, "--mtu %u: out of range %u..%u", cfg->mtu, NN_MTU_MIN,
+			      NN_MTU_MAX);
+	net = nn_cidr_network(&cfg->cidr);
+	if (net.s_addr != cfg->cidr.addr.s_addr)
+		return nn_err(err, 0, "--cidr %s/%u: not a network address (use %s/%u)",
+			      ntoa(cfg->cidr.addr, a), cfg->cidr.prefix, ntoa(net, b),
+			      cfg->cidr.prefix);
+	if (nn_cidr_host(&cfg->cidr, 100, &cfg->tap_ip) < 0)
+		return nn_err(err, 0, "--cidr %s/%u: too small for the tap address (network + 100)",
+			      ntoa(net, a), cfg->cidr.prefix);
+	nn_cidr_host(&cfg->cidr, 2, &cfg->gateway);
+	nn_cidr_host(&cfg->cidr, 3, &cfg->dns);
+
+	net = nn_cidr_network(&cfg->subnet);
+	if (net.s_addr != cfg->subnet.addr.s_addr)
+		return nn_err(err, 0, "--subnet %s/%u: not a network address (use %s/%u)",
+			      ntoa(cfg->subnet.addr, a), cfg->subnet.prefix, ntoa(net, b),
+			      cfg->subnet.prefix);
+	if (cfg->subnet.prefix > 30)
+		return nn_err(err, 0, "--subnet %s/%u: too small for a bridge (at most /30)",
+			      ntoa(net, a), cfg->subnet.prefix);
+	if (nn_cidr_contains(&cfg->cidr, net) ||
+	    nn_cidr_contains(&cfg->subnet, nn_cidr_network(&cfg->cidr)))
+		return nn_err(err, 0, "--subnet %s/%u overlaps --cidr %s/%u", ntoa(net, a),
+			      cfg->subnet.prefix, ntoa(cfg->cidr.addr, b), cfg->cidr.prefix);
+	if (cfg->bridge_ip.s_addr == 0)
+		nn_cidr_host(&cfg->subnet, 1, &cfg->bridge_ip);
+	size = (uint32_t)(1ull << (32 - cfg->subnet.prefix));
+	nn_cidr_host(&cfg->subnet, size - 1, &bcast);
+	if (!nn_cidr_contains(&cfg->subnet, cfg->bridge_ip))
+		return nn_err(err, 0, "--gateway %s is outside --subnet %s/%u",
+			      ntoa(cfg->bridge_ip, a), ntoa(net, b), cfg->subnet.prefix);
+	if (cfg->bridge_ip.s_addr == net.s_addr || cfg->bridge_ip.s_addr == bcast.s_addr)
+		return nn_err(err, 0, "--gateway %s is the network or broadcast address of "
+			      "--subnet %s/%u", ntoa(cfg->bridge_ip, a), ntoa(net, b),
+			      cfg->subnet.prefix);
+	return 0;
+}
+
+/* mkdir -p with mode 0700 for every directory made. */
+static int mkdir_p(const char *path, struct nn_err *err)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return nn_err(err, errno, "create state dir %s", buf);
+		*p = c;
+		if (!c)
+			return 0;
+	}
+}
+
+static void clear_dir(int dirfd, bool keep_lock)
+{
+	DIR *d;
+	struct dirent *e;
+	int fd = dup(dirfd);
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (keep_lock && !strcmp(e->d_name, "lock"))
+			continue;
+		if (unlinkat(dirfd, e->d_name, 0) == 0 || (errno != EISDIR && errno != EPERM))
+			continue;
+		int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (sub >= 0) {
+			clear_dir(sub, false);
+			close(sub);
+		}
+		unlinkat(dirfd, e->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+}
+
+void nn_nest_clear_state(int dirfd, bool keep_lock)
+{
+	if (dirfd >= 0) {
+		/* readdir() must start from the top even if the fd was read before. */
+		lseek(dirfd, 0, SEEK_SET);
+		clear_dir(dirfd, keep_lock);
+	}
+}
+
+void nn_nest_remove_state_dir(const struct nn_nest_config *cfg)
+{
+	char parent[PATH_MAX], *slash;
+
+	if (rmdir(cfg->state_dir) < 0)
+		return;
+	snprintf(parent, sizeof(parent), "%s", cfg->state_dir);
+	slash = strrchr(parent, '/');
+	if (!slash || slash == parent)
+		return;
+	*slash = '\0';
+	slash = strrchr(parent, '/');
+	if (slash && !strcmp(slash + 1, "netnest"))
+		rmdir(parent);
+}
+
+/* Field 22 of /proc/PID/stat, after the last ')' (proc(5)); 0 if unreadable. */
+static unsigned long long proc_starttime(pid_t pid)
+{
+	char path[64];
+	_cleanup_free_ char *s = NULL;
+	unsigned long long v = 0;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (nn_read_file(AT_FDCWD, path, &s, NULL, NULL) < 0 || !(p = strrchr(s, ')')))
+		return 0;
+	/* after ") ": state is field 3, so starttime is the 20th field from here */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+			  "%*d %*d %llu", &v) != 1)
+		return 0;
+	return v;
+}
+
+/* A stale nest's sandboxes: SIGKILL those whose pid AND starttime match the record. */
+static void kill_stale_sandboxes(int dirfd)
+{
+	int fd = openat(dirfd, "sandboxes", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		int rfd;
+		json_t *rec, *jpid, *jst;
+
+		if (len < 6 || strcmp(e->d_name + len - 5, ".json"))
+			continue;
+		rfd = openat(fd, e->d_name, O_RDONLY | O_CLOEXEC);
+		if (rfd < 0)
+			continue;
+		rec = json_loadfd(rfd, 0, NULL);
+		close(rfd);
+		jpid = json_object_get(rec, "pid");
+		jst = json_object_get(rec, "starttime");
+		if (json_is_integer(jpid) && json_is_integer(jst) && json_integer_value(jpid) > 0 &&
+		    proc_starttime((pid_t)json_integer_value(jpid)) ==
+			    (unsigned long long)json_integer_value(jst))
+			kill((pid_t)json_integer_value(jpid), SIGKILL);
+		json_decref(rec);
+	}
+	closedir(d);
+}
+
+/* Take the state dir's lock; collect a stale nest's leftovers. Return the lock fd. */
+static int lock_state_dir(const struct nn_nest_config *cfg, int *dirfd, struct nn_err *err)
+{
+	_cleanup_close_ int dfd = -1, lock = -1;
+	_cleanup_free_ char *pid = NULL;
+	int r = mkdir_p(cfg->state_dir, err);
+
+	if (r < 0)
+		return r;
+	dfd = open(cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return nn_err(err, errno, "open state dir %s", cfg->state_dir);
+	lock = openat(dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock < 0)
+		return nn_err(err, errno, "open %s/lock", cfg->state_dir);
+	if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			return nn_err(err, errno, "lock %s/lock", cfg->state_dir);
+		if (nn_read_file(dfd, "child_pid", &pid, NULL, NULL) < 0)
+			pid = NULL;
+		nn_err(err, 0, "nest %s is already running (pid %s, state dir %s)", cfg->name,
+		       pid ? pid : "starting", cfg->state_dir);
+		return -EBUSY;
+	}
+	kill_stale_sandboxes(dfd);
+	nn_nest_clear_state(dfd, true);
+	*dirfd = steal_fd(&dfd);
+	return steal_fd(&lock);
+}
+
+/* The daemon process until nn_nestd_run(): namespaces, then the daemon's life. */
+static __attribute__((noreturn)) void daemon_child(const struct nn_nest_config *cfg,
+						   bool detach, int sock, pid_t parent)
+{
+	struct nn_nest n = { .cfg = *cfg };
+	struct nn_err err = { 0 };
+	int r = 0, flags = cfg->rootless ? CLONE_NEWUSER | CLONE_NEWNS : CLONE_NEWNS;
+	char c;
+
+	if (detach) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		setsid();
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+			close(null);
+		}
+	} else if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent) {
+		_exit(1);
+	}
+	prctl(PR_SET_NAME, "netnest");
+	if (unshare(flags) < 0)
+		r = nn_err(&err, errno, "create the %snamespace of nest %s",
+			   cfg->rootless ? "user and mount " : "mount ", cfg->name);
+	if (r < 0) {
+		nn_report_send(sock, r, &err);
+		_exit(1);
+	}
+	if (cfg->rootless) {
+		/* "U": unshared, map me; the `up` process answers once the maps are written. */
+		if (write(sock, "U", 1) != 1 || read(sock, &c, 1) != 1)
+			_exit(1);
+	}
+	_exit(nn_nestd_run(&n, sock));
+}
+
+static void block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+/* The `up` side of the map handshake: wait for "U", write the maps, answer "M". */
+static int map_daemon(pid_t pid, int sock, struct nn_nest_start *st, struct nn_err *err)
+{
+	char c;
+	ssize_t n;
+
+	/* A 1-byte message is "U"; anything else is the daemon's failure record. */
+	do
+		n = recv(sock, &c, 1, MSG_PEEK | MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		return nn_report_recv(sock, "nest daemon", err);
+	if (read(sock, &c, 1) != 1)
+		return nn_err(err, errno, "read from the nest daemon");
+	if (nn_userns_map(pid, getuid(), getgid(), st->notice, err) < 0)
+		return nn_err_wrap(err, "map the user namespace of the nest daemon");
+	if (write(sock, "M", 1) != 1)
+		return nn_err(err, errno, "talk to the nest daemon");
+	return 0;
+}
+
+int nn_nest_start(const struct nn_nest_config *cfg, bool detach, struct nn_nest_start *st,
+		  struct nn_err *err)
+{
+	_cleanup_close_ int dirfd = -1, lock = -1, sock = -1;
+	int sp[2], r;
+	pid_t parent = getpid(), pid;
+
+	memset(st, 0, sizeof(*st));
+	lock = lock_state_dir(cfg, &dirfd, err);
+	if (lock < 0)
+		return lock;
+	block_signals();
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		r = nn_err(err, errno, "socketpair");
+		goto fail;
+	}
+	sock = sp[0];
+	pid = fork();
+	if (pid < 0) {
+		close(sp[1]);
+		r = nn_err(err, errno, "fork the nest daemon");
+		goto fail;
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		daemon_child(cfg, detach, sp[1], parent);
+	}
+	close(sp[1]);
+	r = cfg->rootless ? map_daemon(pid, sock, st, err) : 0;
+	if (r == 0)
+		r = nn_report_recv(sock, "nest daemon", err);
+	if (r < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto fail;
+	}
+	st->daemon_pid = pid;
+	return 0;
+fail:
+	nn_nest_clear_state(dirfd, false);
+	nn_nest_remove_state_dir(cfg);
+	return r;
+}
+
+int nn_nest_wait(const struct nn_nest_start *st)
+{
+	sigset_t set;
+	int status;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	for (;;) {
+		int sig = sigwaitinfo(&set, NULL);
+
+		if (sig == SIGCHLD) {
+			if (waitpid(st->daemon_pid, &status, WNOHANG) == st->daemon_pid)
+				return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+		} else if (sig > 0) {
+			kill(st->daemon_pid, SIGTERM);
+		}
+	}
+}
+
+int nn_nest_stop(const char *name, const char *state_dir, pid_t *pidp, struct nn_err *err)
+{
+	char path[64];
+	_cleanup_free_ char *comm = NULL;
+	_cleanup_close_ int pidfd = -1;
+	struct pollfd pfd;
+	pid_t pid;
+	int r = nn_state_child_pid(state_dir, &pid, err);
+
+	if (r == -ENOENT || r == -ESRCH) {
+		nn_err(err, 0, "no nest named %s is running (state dir %s)", name, state_dir);
+		return -ENOENT;
+	}
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if (nn_read_file(AT_FDCWD, path, &comm, NULL, NULL) < 0 || strcmp(comm, "netnest\n")) {
+		nn_err(err, 0, "stop nest %s: pid %d in %s/child_pid is not a netnest daemon",
+		       name, pid, state_dir);
+		return -ESRCH;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return nn_err(err, errno, "stop nest %s: pidfd_open(%d)", name, pid);
+	if (syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0) < 0 && errno != ESRCH)
+		return nn_err(err, errno, "stop nest %s: SIGTERM to pid %d", name, pid);
+	pfd = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	if (poll(&pfd, 1, STOP_TIMEOUT_MS) == 0) {
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		poll(&pfd, 1, STOP_TIMEOUT_MS);
+	}
+	if (pidp)
+		*pidp = pid;
+	return 0;
+}

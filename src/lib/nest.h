@@ -56,4 +56,97 @@ struct nn_nest {
  */
 int nn_nest_config_default(struct nn_nest_config *cfg, const char *name, struct nn_err *err);
 
+/**
+ * nn_nest_config_finish() - check a config filled from the defaults and options, and
+ * derive the addresses in it
+ * @cfg: config; tap_ip (cidr + 100), gateway (+ 2) and dns (+ 3) are set here
+ * @err: error object naming the option and the reason
+ *
+ * Refuses: --cidr that is not a network address or too small for .100 (RootlessKit
+ * --cidr rule, reference/rootlesskit.md section 3), --subnet with host bits or smaller
+ * than /30, --gateway outside --subnet or equal to its network or broadcast address,
+ * --mtu outside 576..65521 (libslirp's limit, reference/usermode-net.md section 1), and
+ * a --subnet that overlaps --cidr.
+ * Return: 0 or -EINVAL.
+ */
+int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err);
+
+#define NN_MTU_MIN 576
+#define NN_MTU_MAX 65521
+
+/* A nest started by nn_nest_start(), seen from the `up` process. */
+struct nn_nest_start {
+	pid_t daemon_pid;
+	char notice[NN_ERR_MSG]; /* single-ID mapping notice, "" when none (userns.h) */
+};
+
+/**
+ * nn_nest_start() - start the nest daemon and wait until it is ready
+ * @cfg:    a finished config (nn_nest_config_finish())
+ * @detach: true: the daemon leaves the caller's session (setsid(2)) and its stdio goes to
+ *          /dev/null; false: it dies with the caller (PR_SET_PDEATHSIG SIGTERM)
+ * @st:     filled with the daemon's PID; @st->notice also on failure
+ * @err:    error object: the daemon's own message when it failed
+ *
+ * Creates the state dir (0700, parents too) and takes its lock (flock(2) LOCK_EX|LOCK_NB),
+ * collects a stale nest's leftovers (sandboxes whose pid and starttime still match their
+ * record are SIGKILLed, every file but the lock removed), then forks the daemon into a new
+ * user namespace (rootless, maps from nn_userns_map()) and mount namespace.  On failure
+ * nothing is left: no process, mount or file.
+ * Blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD in the caller (for nn_nest_wait()).
+ * Return: 0 once child_pid is written; -EBUSY if a live nest holds the state dir; the
+ * daemon's negative errno.
+ */
+int nn_nest_start(const struct nn_nest_config *cfg, bool detach, struct nn_nest_start *st,
+		  struct nn_err *err);
+
+/**
+ * nn_nest_wait() - wait for a foreground nest to end, passing SIGINT/SIGTERM/SIGHUP on to
+ * the daemon as SIGTERM
+ * @st: from nn_nest_start(detach=false)
+ * Return: the daemon's exit status (0 after a clean teardown).
+ */
+int nn_nest_wait(const struct nn_nest_start *st);
+
+/**
+ * nn_nest_stop() - stop the nest whose state dir is @state_dir, and wait until it is gone
+ * @name:      nest name, for messages
+ * @state_dir: its state dir
+ * @pid:       set to the daemon's PID that was stopped (may be NULL)
+ * @err:       error object
+ *
+ * Checks that child_pid names a netnest daemon (/proc/PID/comm "netnest"), sends SIGTERM
+ * and waits on a pidfd (pidfd_open(2)) for 10 s, then SIGKILLs.
+ * Return: 0; -ENOENT "no nest named NAME is running"; -ESRCH if the PID is not netnest's.
+ */
+int nn_nest_stop(const char *name, const char *state_dir, pid_t *pid, struct nn_err *err);
+
+/**
+ * nn_nest_clear_state() - remove everything in a state dir (recursively)
+ * @dirfd:     O_DIRECTORY fd of the state dir; nothing happens when < 0
+ * @keep_lock: true: leave the top-level "lock" file (a restart holds it)
+ *
+ * A still-mounted netns placeholder is skipped (EBUSY).  Never fails.
+ */
+void nn_nest_clear_state(int dirfd, bool keep_lock);
+
+/**
+ * nn_nest_remove_state_dir() - rmdir the state dir, and its parent if that is netnest's
+ * own default parent (".../netnest") and now empty.  Never fails.
+ */
+void nn_nest_remove_state_dir(const struct nn_nest_config *cfg);
+
+/**
+ * nn_nestd_run() - the nest daemon's life, in its user and mount namespaces (nestd.c)
+ * @n:         @n->cfg is a finished config; the fds and engine_pid are set here
+ * @report_fd: where the start outcome goes (report.h); closed once reported
+ *
+ * Builds the detached netns, tap0, the bridge, NAT, the engine and the services, writes
+ * the state files and child_pid last, then serves until SIGTERM/SIGINT/SIGHUP or the
+ * engine's death, and tears everything down in reverse.  On a failed start it undoes what
+ * it made and reports why.
+ * Return: the exit status for the daemon process: 0 after a clean teardown, 1 otherwise.
+ */
+int nn_nestd_run(struct nn_nest *n, int report_fd);
+
 #endif

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef NN_NAT_H
+#define NN_NAT_H
+
+/*
+ * NAT of the bridge network out of tap0, in an nftables table of netnest's own inside the
+ * nest's netns, never the host's (DESIGN.md section 4), so a crash is cleaned up by
+ * deleting one table (or by the netns going away).  Through libnftables(3).
+ */
+
+#include "err.h"
+#include "nest.h"
+
+#define NN_NAT_TABLE "netnest" /* family ip */
+
+/**
+ * nn_nat_add() - create table ip netnest in @netns_fd
+ * @netns_fd: the nest's netns (nsfs fd); the calling thread enters it and comes back
+ * @cfg:      subnet (masqueraded), tap (the way out), bridge (forwarded from)
+ * @err:      error object, with nft's own message
+ *
+ * Chains: postrouting (nat, srcnat) "ip saddr SUBNET oifname TAP masquerade"; forward
+ * (filter, policy drop) accepting established/related replies and what enters from the
+ * bridge, in the manner of the CNI bridge ipMasq and firewall plugins (reference/cni.md).
+ * Return: 0, or a negative errno.
+ */
+int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *err);
+
+/**
+ * nn_nat_del() - delete table ip netnest in @netns_fd
+ * Return: 0 (also when the table is not there), or a negative errno.
+ */
+int nn_nat_del(int netns_fd, struct nn_err *err);
+
+#endif

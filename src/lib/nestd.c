@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * nestd.c - the nest daemon: detached netns, tap0, bridge, NAT, engine, services, and the
+ * teardown of all of it (see nest.h, DESIGN.md sections 1-3, reference/rootlesskit.md
+ * section 2 "--detach-netns").
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "api.h"
+#include "engine.h"
+#include "nat.h"
+#include "nest.h"
+#include "report.h"
+#include "rtnl.h"
+#include "util.h"
+
+/* What the daemon has made so far, undone in reverse by nestd_teardown(). */
+struct nestd {
+	struct nn_nest *n;
+	int tap_fd;
+	bool netns_mounted, nat, services;
+	char netns_path[PATH_MAX + 8];
+};
+
+/* Run @fn(@arg) with the calling thread inside the nest's netns. */
+static int in_nest_netns(struct nn_nest *n, int (*fn)(struct nestd *d, struct nn_err *err),
+			 struct nestd *d, struct nn_err *err)
+{
+	int r;
+
+	if (setns(n->nest_netns, CLONE_NEWNET) < 0)
+		return nn_err(err, errno, "enter the netns of nest %s", n->cfg.name);
+	r = fn(d, err);
+	if (setns(n->host_netns, CLONE_NEWNET) < 0 && r == 0)
+		r = nn_err(err, errno, "return to the host netns");
+	return r;
+}
+
+/*
+ * The detached netns: unshare(CLONE_NEWNET), bind /proc/self/ns/net onto the 0400
+ * placeholder (visible only in this mount ns), keep an fd, go back to the host netns.
+ */
+static int make_netns(struct nestd *d, struct nn_err *err)
+{
+	struct nn_nest *n = d->n;
+	_cleanup_close_ int ph = -1;
+
+	snprintf(d->netns_path, sizeof(d->netns_path), "%s/netns", n->cfg.state_dir);
+	ph = open(d->netns_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
+	if (ph < 0)
+		return nn_err(err, errno, "create netns placeholder %s", d->netns_path);
+	if (unshare(CLONE_NEWNET) < 0)
+		return nn_err(err, errno, "create the detached netns of nest %s", n->cfg.name);
+	n->nest_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (n->nest_netns < 0)
+		return nn_err(err, errno, "open /proc/self/ns/net");
+	if (mount("/proc/self/ns/net", d->netns_path, NULL, MS_BIND, NULL) < 0)
+		return nn_err(err, errno, "bind-mount the nest's netns on %s", d->netns_path);
+	d->netns_mounted = true;
+	if (setns(n->host_netns, CLONE_NEWNET) < 0)
+		return nn_err(err, errno, "return to the host netns");
+	return 0;
+}
+
+/* Open /dev/net/tun inside the nest's netns: the tap is made where the opener is. */
+static int open_tap(struct nestd *d, struct nn_err *err)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	_cleanup_close_ int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return nn_err(err, errno, "open /dev/net/tun");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", d->n->cfg.tap);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+		return nn_err(err, errno, "create tap %s with /dev/net/tun (TUNSETIFF)",
+			      d->n->cfg.tap);
+	d->tap_fd = steal_fd(&fd);
+	return 0;
+}
+
+/* /proc/sys/net is the netns of the opener (proc_net_ns, net/sysctl_net.c). */
+static int enable_forwarding(struct nestd *d, struct nn_err *err)
+{
+	(void)d;
+	return nn_write_file(AT_FDCWD, "/proc/sys/net/ipv4/ip_forward", 0644, "1\n", 2, err) < 0
+		       ? nn_err_wrap(err, "enable IPv4 forwarding in the nest's netns")
+		       : 0;
+}
+
+/* lo, tap0 (MTU, address, up, default route), the bridge, forwarding, NAT. */
+static int make_links(struct nestd *d, struct nn_err *err)
+{
+	const struct nn_nest_config *c = &d->n->cfg;
+	char label[96];
+	struct nn_rtnl r __attribute__((cleanup(nn_rtnl_close))) = { 0 };
+	int ret;
+
+	snprintf(label, sizeof(label), "nest %s", c->name);
+	ret = nn_rtnl_open(&r, d->n->nest_netns, label, err);
+	if (ret == 0)
+		ret = nn_rtnl_link_up(&r, "lo", err);
+	if (ret == 0)
+		ret = in_nest_netns(d->n, open_tap, d, err);
+	if (ret == 0)
+		ret = nn_rtnl_link_set_mtu(&r, c->tap, c->mtu, err);
+	if (ret == 0)
+		ret = nn_rtnl_addr_add(&r, c->tap, c->tap_ip, c->cidr.prefix, err);
+	if (ret == 0)
+		ret = nn_rtnl_link_up(&r, c->tap, err);
+	if (ret == 0)
+		ret = nn_rtnl_route_add_default(&r, c->gateway, c->tap, err);
+	if (ret == 0)
+		ret = nn_rtnl_bridge_add(&r, c->bridge, c->mtu, err);
+	if (ret == 0)
+		ret = nn_rtnl_addr_add(&r, c->bridge, c->bridge_ip, c->subnet.prefix, err);
+	if (ret == 0)
+		ret = nn_rtnl_link_up(&r, c->bridge, err);
+	if (ret == 0)
+		ret = in_nest_netns(d->n, enable_forwarding, d, err);
+	return ret;
+}
+
+/* hosts: the host's /etc/hosts + this host's name on 127.0.0.1 and ::1 (RootlessKit). */
+static int write_hosts(struct nn_nest *n, struct nn_err *err)
+{
+	_cleanup_free_ char *etc = NULL, *buf = NULL;
+	char host[256] = "localhost";
+	size_t len = 0;
+	int r;
+
+	if (nn_read_file(AT_FDCWD, "/etc/hosts", &etc, &len, NULL) < 0)
+		len = 0;
+	gethostname(host, sizeof(host) - 1);
+	r = asprintf(&buf, "%.*s%s127.0.0.1 %s\n::1 %s\n", (int)len, etc ? etc : "",
+		     len && etc[len - 1] != '\n' ? "\n" : "", host, host);
+	if (r < 0) {
+		buf = NULL;
+		return nn_err(err, ENOMEM, "write %s/hosts", n->cfg.state_dir);
+	}
+	return nn_write_file(n->state_fd, "hosts", 0644, buf, r, err);
+}
+
+static int write_state_files(struct nn_nest *n, struct nn_err *err)
+{
+	char buf[64], dns[INET_ADDRSTRLEN];
+	int len, r;
+
+	inet_ntop(AF_INET, &n->cfg.dns, dns, sizeof(dns));
+	len = snprintf(buf, sizeof(buf), "nameserver %s\n", dns);
+	r = nn_write_file(n->state_fd, "resolv.conf", 0644, buf, len, err);
+	if (r == 0)
+		r = write_hosts(n, err);
+	if (r == 0) {
+		len = snprintf(buf, sizeof(buf), "%d", (int)n->engine_pid);
+		r = nn_write_file(n->state_fd, "engine_pid", 0444, buf, len, err);
+	}
+	return r;
+}
+
+static void nestd_teardown(struct nestd *d)
+{
+	struct nn_nest *n = d->n;
+
+	if (d->services)
+		nn_services_stop(n);
+	d->services = false;
+	nn_engine_stop(n->engine_pid);
+	n->engine_pid = 0;
+	if (d->nat)
+		nn_nat_del(n->nest_netns, NULL);
+	d->nat = false;
+	if (d->tap_fd >= 0)
+		close(d->tap_fd);
+	d->tap_fd = -1;
+	if (d->netns_mounted)
+		umount2(d->netns_path, MNT_DETACH);
+	d->netns_mounted = false;
+	if (n->nest_netns >= 0)
+		close(n->nest_netns);
+	n->nest_netns = -1;
+	nn_nest_clear_state(n->state_fd, false);
+	nn_nest_remove_state_dir(&n->cfg);
+}
+
+static int nestd_start(struct nestd *d, struct nn_err *err)
+{
+	struct nn_nest *n = d->n;
+	char buf[32];
+	int r, len;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return nn_err(err, errno, "make / private in the nest's mount namespace");
+	n->state_fd = open(n->cfg.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (n->state_fd < 0)
+		return nn_err(err, errno, "open state dir %s", n->cfg.state_dir);
+	n->host_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (n->host_netns < 0)
+		return nn_err(err, errno, "open the host netns");
+	r = make_netns(d, err);
+	if (r == 0)
+		r = make_links(d, err);
+	if (r == 0) {
+		r = nn_nat_add(n->nest_netns, &n->cfg, err);
+		d->nat = r == 0;
+	}
+	if (r == 0)
+		r = nn_engine_start(&n->cfg, d->tap_fd, &n->engine_pid, err);
+	if (r == 0)
+		r = write_state_files(n, err);
+	if (r == 0) {
+		r = nn_services_start(n, err);
+		d->services = r == 0;
+	}
+	if (r == 0) {
+		len = snprintf(buf, sizeof(buf), "%d", (int)getpid());
+		r = nn_write_file(n->state_fd, "child_pid", 0444, buf, len, err);
+	}
+	return r;
+}
+
+/* Serve until a stop signal or the engine's death. */
+static void nestd_serve(struct nn_nest *n)
+{
+	sigset_t set;
+	_cleanup_close_ int sfd = -1;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0)
+		return;
+	for (;;) {
+		struct signalfd_siginfo si;
+
+		if (read(sfd, &si, sizeof(si)) != sizeof(si)) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (si.ssi_signo != SIGCHLD)
+			return;
+		/* Only the engine is ours to reap; the services wait for their own. */
+		if (waitpid(n->engine_pid, NULL, WNOHANG) == n->engine_pid) {
+			n->engine_pid = 0;
+			return;
+		}
+	}
+}
+
+int nn_nestd_run(struct nn_nest *n, int report_fd)
+{
+	struct nestd d = { .n = n, .tap_fd = -1 };
+	struct nn_err err = { 0 };
+	int r;
+
+	n->state_fd = n->host_netns = n->nest_netns = -1;
+	n->engine_pid = 0;
+	r = nestd_start(&d, &err);
+	if (r < 0) {
+		nestd_teardown(&d);
+		nn_report_send(report_fd, r, &err);
+		close(report_fd);
+		return 1;
+	}
+	nn_report_send(report_fd, 0, NULL);
+	close(report_fd);
+	nestd_serve(n);
+	nestd_teardown(&d);
+	return 0;
+}
