@@ -288,14 +288,10 @@ static void ps_row(struct nn_out *o, json_t *sb)
 	nn_out_string(o, "veth", NULL, json_string_value(json_object_get(sb, "veth")));
 	nn_out_string(o, "mac", NULL, json_string_value(json_object_get(sb, "mac")));
 	nn_out_uint(o, "netns", NULL, json_integer_value(json_object_get(sb, "netns")));
-	nn_out_open_array(o, "command");
-	json_array_foreach(json_object_get(sb, "command"), i, a) {
+	json_array_foreach(json_object_get(sb, "command"), i, a)
 		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s%s", i ? " " : "",
 			 json_string_value(a));
-		nn_out_string(o, NULL, NULL, json_string_value(a));
-	}
-	nn_out_close(o);
-	nn_out_text(o, "%s\n", cmd);
+	nn_out_string(o, "command", "%s\n", cmd);
 	nn_out_close(o);
 }
 

@@ -134,7 +134,7 @@ EOF
   pid=$(jq -r .pid "$STATE/sandboxes/web.json")
   [[ ${lines[1]} =~ ^web\ +10\.4\.0\.2\ +0\.0\.0\.0:$port-\>80/tcp\ +$pid\ +nginx\ -e ]]
   run nnu ps --nest "$NEST" --json
-  [ "$(jq -r '.sandboxes[0] | "\(.name) \(.ip) \(.ports[0].host_port) \(.ports[0].sandbox_port) \(.command[0])"' <<<"$output")" = "web 10.4.0.2 $port 80 nginx" ]
+  [ "$(jq -r '.sandboxes[0] | "\(.name) \(.ip) \(.ports[0].host_port) \(.ports[0].sandbox_port) \(.command | split(" ") | .[0])"' <<<"$output")" = "web 10.4.0.2 $port 80 nginx" ]
   veth=$(jq -r .veth "$STATE/sandboxes/web.json")
   run nnu stop --nest "$NEST" web
   [ "$status" -eq 0 ]
