@@ -1,11 +1,154 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* cmd_attach.c - (to be written) */
-#include "cmd.h"
+/* cmd_attach.c - `netnest attach`: make `ip netns` see a netns under a name */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "lib/attach.h"
+#include "lib/enter.h"
+#include "lib/ns.h"
+#include "lib/out.h"
+#include "lib/state.h"
+#include "lib/util.h"
+
+static int usage(FILE *f, int status)
+{
+	fprintf(f, "Usage: netnest attach [--symlink] [--nest NEST] NAME TARGET\n"
+		"       netnest attach -d|--delete NAME\n"
+		"       netnest attach [--list] [--json]\n"
+		"Give a netns a name that `ip netns` sees (/run/netns/NAME; rootless:\n"
+		"$XDG_RUNTIME_DIR/netns/NAME). TARGET: a PID, a path, a netnest sandbox, or\n"
+		"'nest' (the nest's detached netns).\n"
+		"  -s, --symlink    a symlink to /proc/PID/ns/net instead of a bind mount: it does\n"
+		"                   not keep the netns alive and goes stale when PID exits\n"
+		"  -d, --delete     remove NAME (unmount, then unlink)\n"
+		"  -l, --list       list the names, with stale ones marked (the default)\n"
+		"  -n, --nest NEST  nest for sandbox names and 'nest' (default: %s)\n"
+		"  -j, --json       JSON output for --list\n", NN_NEST_DEFAULT);
+	return status;
+}
+
+/* list() - every entry of @dir: bind mount, symlink, or stale, with the netns inode */
+static int list(const char *dir, bool json)
+{
+	struct nn_out *o = nn_out_new(stdout, json);
+	struct nn_err err = { 0 };
+	struct dirent *e;
+	DIR *d;
+
+	if (!o) {
+		nn_err(&err, ENOMEM, "start output");
+		return nn_fail(&err);
+	}
+	nn_out_string(o, "dir", NULL, dir);
+	nn_out_open_array(o, "names");
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		char path[PATH_MAX], target[PATH_MAX] = "";
+		struct stat lst, st;
+		_cleanup_close_ int fd = -1;
+		ssize_t l;
+		bool ok;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &lst) < 0)
+			continue;
+		if (S_ISLNK(lst.st_mode) && (l = readlink(path, target, sizeof(target) - 1)) > 0)
+			target[l] = '\0';
+		fd = nn_ns_open_path(path, NN_NS_NET, NULL);
+		ok = fd >= 0 && fstat(fd, &st) == 0;
+		nn_out_open_object(o, NULL);
+		nn_out_string(o, "name", "%-20s", e->d_name);
+		nn_out_string(o, "kind", " %-10s", S_ISLNK(lst.st_mode) ? "symlink" : "bind_mount");
+		if (ok)
+			nn_out_uint(o, "ns", " net:[%llu]", st.st_ino);
+		else
+			nn_out_null(o, "ns", " %s");
+		nn_out_bool(o, "stale", NULL, !ok);
+		if (*target)
+			nn_out_string(o, "target", " -> %s", target);
+		if (!ok)
+			nn_out_string(o, "why", " (stale: %s)", S_ISLNK(lst.st_mode) ?
+				      "the symlink's target is gone" :
+				      "no nsfs mount on it in this mount namespace");
+		nn_out_text(o, "\n");
+		nn_out_close(o);
+	}
+	if (d)
+		closedir(d);
+	nn_out_close(o);
+	return nn_out_finish(o) < 0 ? EXIT_FAIL : 0;
+}
 
 int cmd_attach(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "netnest: %s: not built yet\n", argv[0]);
-	return EXIT_FAIL;
+	static const struct option opts[] = {
+		{ "symlink", no_argument, NULL, 's' },
+		{ "delete", no_argument, NULL, 'd' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "nest", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *nest = NN_NEST_DEFAULT;
+	bool symlink_ = false, del = false, lst = false, json = false;
+	struct nn_err err = { 0 };
+	struct nn_target t;
+	char dir[PATH_MAX];
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "sdln:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': symlink_ = true; break;
+		case 'd': del = true; break;
+		case 'l': lst = true; break;
+		case 'n': nest = optarg; break;
+		case 'j': json = true; break;
+		case 'h': return usage(stdout, 0);
+		default: return nn_usage_error(argv[0], "unknown option");
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (nn_attach_dir(dir, &err) < 0)
+		return nn_fail(&err);
+	if (lst || (!del && argc == 0)) {
+		if (argc || del || symlink_)
+			return nn_usage_error("attach", "--list takes no other arguments");
+		return list(dir, json);
+	}
+	if (del) {
+		if (argc != 1 || symlink_)
+			return nn_usage_error("attach", "--delete takes exactly one NAME");
+		return nn_attach_delete(dir, argv[0], &err) < 0 ? nn_fail(&err) : 0;
+	}
+	if (argc != 2)
+		return nn_usage_error("attach", "expected NAME TARGET");
+	if (!symlink_ && geteuid() != 0) {
+		nn_err(&err, EPERM, "attach %s as a bind mount in %s: bind mounts need "
+		       "CAP_SYS_ADMIN in the initial user namespace (mount(2)); use --symlink "
+		       "(it does not keep the netns alive), or run as root", argv[0], dir);
+		return nn_fail(&err);
+	}
+	if (nn_target_resolve(argv[1], nest, &t, &err) < 0)
+		return nn_fail(&err);
+	if (symlink_) {
+		r = nn_attach_symlink(dir, argv[0], t.path, &err);
+		if (r == 0)
+			nn_warn("%s/%s is a symlink to %s: it does not keep the netns alive, "
+				"goes stale when %s exits, and can then follow a reused PID",
+				dir, argv[0], t.path, t.pid ? t.label : "its holder");
+	} else {
+		r = nn_attach_bind(dir, argv[0], t.netfd, &err);
+	}
+	nn_target_close(&t);
+	return r < 0 ? nn_fail(&err) : 0;
 }
