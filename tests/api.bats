@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# The control API on $STATE/api.sock: RootlessKit's /v1/ shapes, with Debian's rootlessctl
+# (rootlesskit package) as the conformance client.  Rootless as nntest unless "as root".
+
+load helpers/common
+load helpers/ports
+
+setup() { ports_setup; }
+teardown() { ports_teardown; }
+
+rlctl() { as_user rootlessctl --socket "$STATE/api.sock" "$@"; }
+
+@test "api.sock is a socket of mode 0600 owned by the user" {
+  up_nest user
+  run stat -c '%F %a %U' "$STATE/api.sock"
+  [ "$output" = "socket 600 $NN_USER" ]
+}
+
+@test "rootlessctl info shows the state dir, the child pid and the drivers" {
+  up_nest user
+  run rlctl info
+  [ "$status" -eq 0 ]
+  [[ $output == *"- REST API version: 1.1.1"* ]]
+  [[ $output == *"- State Directory: $STATE"* ]]
+  [[ $output == *"- Child PID: $(cat "$STATE/child_pid")"* ]]
+  [[ $output == *"- Port Driver: builtin"* ]]
+  run rlctl info --json
+  [ "$(jq -r '.networkDriver.dns[0], .networkDriver.childIP, .portDriver.protos[0]' <<<"$output" \
+      | tr '\n' ' ')" = "10.0.2.3 10.0.2.100 tcp " ]
+}
+
+@test "rootlessctl add-ports serves a file from the nest, list-ports shows it, remove-ports closes it" {
+  up_nest user
+  serve_http 80
+  p=$(free_port)
+  run rlctl add-ports "0.0.0.0:$p:80/tcp"
+  [ "$status" -eq 0 ]
+  [ "$output" = 1 ]
+  run curl -sf "http://127.0.0.1:$p/index.html"
+  [ "$output" = "hello from the nest" ]
+  [ "$(curl -sf "http://127.0.0.1:$p/file" | sha256sum)" = "$(sha256sum < "$TMP/www/file")" ]
+  run rlctl list-ports
+  [ "${lines[0]}" = "ID    PROTO    PARENTIP    PARENTPORT    CHILDIP    CHILDPORT    " ]
+  [[ ${lines[1]} =~ ^1\ +tcp\ +0\.0\.0\.0\ +$p\ +80\ +$ ]]
+  run rlctl list-ports --json
+  [ "$output" = "{\"id\":1,\"spec\":{\"proto\":\"tcp\",\"parentIP\":\"0.0.0.0\",\"parentPort\":$p,\"childPort\":80}}" ]
+  run rlctl remove-ports 1
+  [ "$status" -eq 0 ]
+  run curl -s "http://127.0.0.1:$p/index.html"
+  [ "$status" -eq 7 ] # could not connect: nothing listens any more
+  run rlctl list-ports
+  [ "${#lines[@]}" -eq 1 ]
+}
+
+@test "a conflicting port is refused with 400 and a message naming the port" {
+  up_nest user
+  p=$(free_port)
+  run api -X POST -d "{\"proto\":\"tcp\",\"parentPort\":$p,\"childPort\":80}" /v1/ports
+  [ "${lines[1]}" = 201 ]
+  [ "$(jq -c . <<<"${lines[0]}")" = "{\"id\":1,\"spec\":{\"proto\":\"tcp\",\"parentPort\":$p,\"childPort\":80}}" ]
+  run api -X POST -d "{\"proto\":\"tcp\",\"parentIP\":\"127.0.0.1\",\"parentPort\":$p,\"childPort\":81}" /v1/ports
+  [ "${lines[1]}" = 400 ]
+  [[ $(jq -r .message <<<"${lines[0]}") == "host port $p is already in use"* ]]
+  run rlctl add-ports "127.0.0.1:$p:82/tcp"
+  [ "$status" -ne 0 ]
+  [[ $output == *"error: host port $p is already in use"* ]]
+}
+
+@test "bad JSON, a bad spec and an oversized body are refused with 400 or 413 and a message" {
+  up_nest user
+  run api -X POST -d '{bad' /v1/ports
+  [ "${lines[1]}" = 400 ]
+  [[ $(jq -r .message <<<"${lines[0]}") == "bad JSON in the request body"* ]]
+  run api -X POST -d '{"proto":"tcp","parentPort":0,"childPort":80}' /v1/ports
+  [ "${lines[1]}" = 400 ]
+  [ "$(jq -r .message <<<"${lines[0]}")" = "port spec: parentPort 0 is out of range 1-65535" ]
+  run api -X POST -d '{"proto":"sctp","parentPort":8080,"childPort":80}' /v1/ports
+  [ "${lines[1]}" = 400 ]
+  head -c 70000 /dev/zero | tr '\0' ' ' > "$TMP/big"
+  run api -X POST --data-binary "@$TMP/big" /v1/ports
+  [ "${lines[1]}" = 413 ]
+  [ "$(jq -r .message <<<"${lines[0]}")" = "request body is larger than 65536 bytes" ]
+  run api /v1/nothing
+  [ "${lines[1]}" = 404 ]
+  [ "$(jq -r .message <<<"${lines[0]}")" = "no route for GET /v1/nothing" ]
+}
+
+@test "removing an unknown port id says unknown id, as RootlessKit" {
+  up_nest user
+  run rlctl remove-ports 99
+  [ "$status" -eq 1 ]
+  [[ $output == *"error: unknown id: 99"* ]]
+  run api -X DELETE /v1/ports/99
+  [ "${lines[1]}" = 404 ]
+  [ "$(jq -r .message <<<"${lines[0]}")" = "unknown id: 99" ]
+  run api -X DELETE /v1/ports/abc
+  [ "${lines[1]}" = 400 ]
+}
+
+@test "as root, rootlessctl publishes a port of a root nest" {
+  up_nest root
+  run stat -c '%F %a %U' "$STATE/api.sock"
+  [ "$output" = "socket 600 root" ]
+  serve_http 80
+  p=$(free_port)
+  run rootlessctl --socket "$STATE/api.sock" add-ports "127.0.0.1:$p:80/tcp"
+  [ "$output" = 1 ]
+  [ "$(curl -sf "http://127.0.0.1:$p/file" | sha256sum)" = "$(sha256sum < "$TMP/www/file")" ]
+  run rootlessctl --socket "$STATE/api.sock" info
+  [[ $output == *"- Child PID: $(cat "$STATE/child_pid")"* ]]
+  rootlessctl --socket "$STATE/api.sock" remove-ports 1
+  run curl -s "http://127.0.0.1:$p/"
+  [ "$status" -eq 7 ]
+}

@@ -1,0 +1,62 @@
+# Shared by tests/port.bats and tests/api.bats: a nest per test, servers inside its netns.
+# Load after helpers/common.
+
+# ports_setup: per-test state.  WHO is "user" (nntest, rootless) or "root".
+ports_setup() {
+  NEST=$(unique_name port)
+  TMP=$(mktemp -d /tmp/netnest-port.XXXXXX)
+  chmod 0755 "$TMP"
+  PIDFILES=() # servers this test started (killed by PID in teardown)
+  UP=()       # nests to take down: "user NAME" or "root NAME"
+}
+
+ports_teardown() {
+  local n f
+  for f in "${PIDFILES[@]}"; do
+    [[ -s $f ]] && kill "$(cat "$f")" 2>/dev/null
+  done
+  for n in "${UP[@]}"; do
+    if [[ $n == root\ * ]]; then nn down --nest "${n#root }"; else nnu down --nest "${n#user }"; fi
+  done >/dev/null 2>&1
+  rm -rf "$TMP"
+}
+
+# up_nest user|root: start nest $NEST as the test user or as root; sets STATE and NNX
+# (the netnest command for that user)
+up_nest() {
+  if [[ $1 == root ]]; then
+    STATE=/run/netnest/$NEST
+    NNX=(nn)
+  else
+    STATE=/run/user/$(nn_uid)/netnest/$NEST
+    NNX=(nnu)
+  fi
+  "${NNX[@]}" up -d --nest "$NEST"
+  UP+=("$1 $NEST")
+  [ -S "$STATE/api.sock" ]
+}
+
+# in_nest CMD...: run CMD (as root) in the nest's detached netns
+in_nest() {
+  nsenter --net="/proc/$(cat "$STATE/child_pid")/root$STATE/netns" "$@"
+}
+
+# serve_http PORT: busybox httpd on 127.0.0.1:PORT inside the nest serving $TMP/www, with a
+# 1 MiB random file "file" and "index.html" saying hello
+serve_http() {
+  mkdir -p "$TMP/www"
+  head -c 1048576 /dev/urandom > "$TMP/www/file"
+  echo "hello from the nest" > "$TMP/www/index.html"
+  chmod -R a+rX "$TMP/www"
+  PIDFILES+=("$TMP/httpd.pid")
+  in_nest sh -c "echo \$\$ > $TMP/httpd.pid; exec busybox httpd -f -p 127.0.0.1:$1 -h $TMP/www" \
+    >/dev/null 2>&1 &
+  wait_for in_nest sh -c "ss -Htln 'sport = :$1' | grep -q ."
+}
+
+# api CURL_ARGS... PATH: a request to the nest's API with curl; prints the body, then the
+# HTTP status on the last line
+api() {
+  local path=${*: -1}
+  curl -s --unix-socket "$STATE/api.sock" -w '\n%{http_code}' "${@:1:$#-1}" "http://localhost$path"
+}

@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# netnest port add|ls|rm: published ports, the splice(2) port driver.
+# Rootless as nntest unless a test says "as root".
+
+load helpers/common
+load helpers/ports
+
+setup() { ports_setup; }
+teardown() { ports_teardown; }
+
+@test "bad port specs are refused naming the spec and the reason, and nothing is published" {
+  up_nest user
+  local -A why=(
+    [80]="missing sandbox port"
+    [0:80]="port 0 is out of range 1-65535"
+    [65536:80]="port 65536 is out of range 1-65535"
+    [abc:80]='"abc" is not a port number'
+    ['[::1:8080:80']="missing ']'"
+  )
+  for spec in "${!why[@]}"; do
+    run nnu port add --nest "$NEST" "$spec"
+    [ "$status" -eq 2 ]
+    [[ $output == *"port spec \"$spec\": ${why[$spec]}"* ]] || { echo "$spec: $output"; false; }
+  done
+  run nnu port ls --nest "$NEST" --json
+  [ "$(jq -c .ports <<<"$output")" = "[]" ]
+}
+
+@test "udp is parsed but refused: udp publishing is not supported yet" {
+  up_nest user
+  p=$(free_port)
+  run nnu port add --nest "$NEST" "$p:53/udp"
+  [ "$status" -eq 1 ]
+  [[ $output == *"udp publishing is not supported yet"* ]]
+}
+
+@test "a host port already in use is refused naming the port" {
+  up_nest user
+  p=$(free_port)
+  iperf3 -s -D -p "$p" -I "$TMP/iperf.pid"
+  PIDFILES+=("$TMP/iperf.pid")
+  wait_for sh -c "ss -Htln 'sport = :$p' | grep -q ."
+  run nnu port add --nest "$NEST" "$p:80"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: host port $p is already in use" ]
+  run nnu port ls --nest "$NEST" --json
+  [ "$(jq -c .ports <<<"$output")" = "[]" ]
+}
+
+@test "a rootless nest cannot publish a host port below net.ipv4.ip_unprivileged_port_start" {
+  start=$(sysctl -n net.ipv4.ip_unprivileged_port_start)
+  ((start > 1)) || skip "ip_unprivileged_port_start is $start: every port is unprivileged"
+  up_nest user
+  low=$((start > 80 ? 80 : start - 1))
+  run nnu port add --nest "$NEST" "$low:80"
+  [ "$status" -eq 1 ]
+  [[ $output == *"privileged port $low"*"net.ipv4.ip_unprivileged_port_start ($start)"* ]]
+}
+
+@test "port add, ls and rm: a published port serves a 1 MiB file intact" {
+  up_nest user
+  serve_http 80
+  p=$(free_port)
+  run nnu port add --nest "$NEST" "127.0.0.1:$p:80"
+  [ "$status" -eq 0 ]
+  id=$output
+  [ "$id" = 1 ]
+  [ "$(curl -sf "http://127.0.0.1:$p/file" | sha256sum)" = "$(sha256sum < "$TMP/www/file")" ]
+  # 10 clients at once, each gets the whole file
+  for i in $(seq 10); do curl -sf -o "$TMP/got$i" "http://127.0.0.1:$p/file" & done
+  wait
+  for i in $(seq 10); do cmp "$TMP/got$i" "$TMP/www/file"; done
+  run nnu port ls --nest "$NEST"
+  [ "${lines[0]}" = "ID   PROTO HOSTIP          HOSTPORT SANDBOX          CHILDIP         CHILDPORT" ]
+  [[ ${lines[1]} =~ ^1\ +tcp\ +127\.0\.0\.1\ +$p\ +-\ +127\.0\.0\.1\ +80$ ]]
+  run nnu port ls --nest "$NEST" --json
+  [ "$(jq -c '.ports[0]' <<<"$output")" = "{\"id\":1,\"proto\":\"tcp\",\"host_ip\":\"127.0.0.1\",\"host_port\":$p,\"sandbox\":null,\"child_ip\":\"127.0.0.1\",\"child_port\":80}" ]
+  run nnu port rm --nest "$NEST" "$id"
+  [ "$status" -eq 0 ]
+  run curl -s "http://127.0.0.1:$p/file"
+  [ "$status" -eq 7 ]
+  run nnu port rm --nest "$NEST" "$id"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: unknown id: $id" ]
+}
+
+@test "a client that half-closes its side still receives the whole reply" {
+  up_nest user
+  PIDFILES+=("$TMP/nc.pid")
+  # the server reads until EOF, then answers with the sha256 of what it read
+  in_nest sh -c "echo \$\$ > $TMP/nc.pid; exec busybox nc -ll -p 9000 -e sha256sum" \
+    >/dev/null 2>&1 &
+  wait_for in_nest sh -c "ss -Htln 'sport = :9000' | grep -q ."
+  p=$(free_port)
+  nnu port add --nest "$NEST" "127.0.0.1:$p:9000"
+  head -c 1048576 /dev/urandom > "$TMP/data"
+  run perl -MIO::Socket::INET -e '
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $ARGV[0]) or die "$!";
+    open(my $f, "<", $ARGV[1]) or die; binmode $f; local $/; print $s <$f>;
+    shutdown($s, 1);              # SHUT_WR: the server sees EOF
+    print while <$s>;' "$p" "$TMP/data"
+  [ "$status" -eq 0 ]
+  [ "${output%% *}" = "$(sha256sum < "$TMP/data" | cut -d' ' -f1)" ]
+}
+
+@test "port add to a sandbox publishes its port, and the port goes when the sandbox stops" {
+  up_nest user
+  mkdir -p "$TMP/www" && echo "hello from web" > "$TMP/www/index.html" && chmod -R a+rX "$TMP/www"
+  nnu run -d --nest "$NEST" --name web -- busybox httpd -f -p 80 -h "$TMP/www"
+  ip=$(nnu ps --nest "$NEST" --json | jq -r '.sandboxes[] | select(.name == "web") | .ip')
+  [[ $ip == 10.4.0.* ]]
+  p=$(free_port)
+  run nnu port add --nest "$NEST" web "$p:80"
+  [ "$status" -eq 0 ]
+  wait_for curl -sf "http://127.0.0.1:$p/index.html"
+  run curl -sf "http://127.0.0.1:$p/index.html"
+  [ "$output" = "hello from web" ]
+  run nnu port ls --nest "$NEST" --json
+  [ "$(jq -c '.ports[0] | [.sandbox, .child_ip, .child_port]' <<<"$output")" = "[\"web\",\"$ip\",80]" ]
+  nnu stop --nest "$NEST" web
+  run nnu port ls --nest "$NEST" --json
+  [ "$(jq -c .ports <<<"$output")" = "[]" ]
+  run curl -s "http://127.0.0.1:$p/"
+  [ "$status" -eq 7 ]
+  run nnu port add --nest "$NEST" nosuch "$p:80"
+  [ "$status" -eq 1 ]
+  [[ $output == *"no sandbox named nosuch"* ]]
+}
+
+@test "as root, a published port of a root nest serves a file intact" {
+  up_nest root
+  serve_http 80
+  p=$(free_port)
+  run nn port add --nest "$NEST" "$p:80"
+  [ "$output" = 1 ]
+  [ "$(curl -sf "http://127.0.0.1:$p/file" | sha256sum)" = "$(sha256sum < "$TMP/www/file")" ]
+  nn port rm --nest "$NEST" 1
+}
