@@ -2,47 +2,42 @@
 /* nat.c - the nest's nftables table, through libnftables (see nat.h) */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <nftables/libnftables.h>
 
 #include "nat.h"
+#include "rtnl.h"
 #include "util.h"
 
-/*
- * Run @cmd with a fresh libnftables context inside @netns_fd: the context's netlink
- * socket is made on first use, in the netns of the thread that uses it.
- */
-static int nft_in_netns(int netns_fd, const char *cmd, const char *what, struct nn_err *err)
+/* The context's netlink socket is made on first use, in the netns of its thread. */
+static int nft_here(void *arg, struct nn_err *err)
 {
-	_cleanup_close_ int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	struct nft_ctx *nft;
+	const char **cmd_what = arg;
+	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	int r = 0;
 
-	if (self < 0)
-		return nn_err(err, errno, "%s: open own netns", what);
-	if (setns(netns_fd, CLONE_NEWNET) < 0)
-		return nn_err(err, errno, "%s: enter the nest's netns", what);
-	nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!nft) {
-		r = nn_err(err, ENOMEM, "%s: nft_ctx_new", what);
-	} else {
-		nft_ctx_buffer_output(nft);
-		nft_ctx_buffer_error(nft);
-		if (nft_run_cmd_from_buffer(nft, cmd) != 0) {
-			const char *msg = nft_ctx_get_error_buffer(nft);
-			int len = (int)strcspn(msg ? msg : "", "\n");
+	if (!nft)
+		return nn_err(err, ENOMEM, "%s: nft_ctx_new", cmd_what[1]);
+	nft_ctx_buffer_output(nft);
+	nft_ctx_buffer_error(nft);
+	if (nft_run_cmd_from_buffer(nft, cmd_what[0]) != 0) {
+		const char *msg = nft_ctx_get_error_buffer(nft);
+		int len = (int)strcspn(msg ? msg : "", "\n");
 
-			r = nn_err(err, 0, "%s: nft: %.*s", what, len, msg ? msg : "failed");
-		}
-		nft_ctx_free(nft);
+		r = nn_err(err, 0, "%s: nft: %.*s", cmd_what[1], len, msg ? msg : "failed");
 	}
-	if (setns(self, CLONE_NEWNET) < 0 && r == 0)
-		r = nn_err(err, errno, "%s: return to own netns", what);
+	nft_ctx_free(nft);
 	return r;
+}
+
+/* Run @cmd with a fresh libnftables context inside @netns_fd. */
+static int nft_in_netns(int netns_fd, const char *cmd, const char *what, struct nn_err *err)
+{
+	const char *cmd_what[2] = { cmd, what };
+
+	return nn_netns_call(netns_fd, "of the nest", nft_here, (void *)cmd_what, err);
 }
 
 int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *err)

@@ -35,49 +35,41 @@ struct nestd {
 	char netns_path[PATH_MAX + 8];
 };
 
-/* Run @fn(@arg) with the calling thread inside the nest's netns. */
-static int in_nest_netns(struct nn_nest *n, int (*fn)(struct nestd *d, struct nn_err *err),
-			 struct nestd *d, struct nn_err *err)
-{
-	int r;
-
-	if (setns(n->nest_netns, CLONE_NEWNET) < 0)
-		return nn_err(err, errno, "enter the netns of nest %s", n->cfg.name);
-	r = fn(d, err);
-	if (setns(n->host_netns, CLONE_NEWNET) < 0 && r == 0)
-		r = nn_err(err, errno, "return to the host netns");
-	return r;
-}
-
 /*
- * The detached netns: unshare(CLONE_NEWNET), bind /proc/self/ns/net onto the 0400
- * placeholder (visible only in this mount ns), keep an fd, go back to the host netns.
+ * In a thread (nn_netns_call()): unshare(CLONE_NEWNET) and bind the thread's new netns
+ * onto the placeholder, like RootlessKit's "unshare -n mount --bind /proc/self/ns/net"
+ * child; the daemon itself never leaves the host netns.
  */
-static int make_netns(struct nestd *d, struct nn_err *err)
+static int netns_here(void *arg, struct nn_err *err)
 {
-	struct nn_nest *n = d->n;
-	_cleanup_close_ int ph = -1;
+	struct nestd *d = arg;
 
-	snprintf(d->netns_path, sizeof(d->netns_path), "%s/netns", n->cfg.state_dir);
-	ph = open(d->netns_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
-	if (ph < 0)
-		return nn_err(err, errno, "create netns placeholder %s", d->netns_path);
 	if (unshare(CLONE_NEWNET) < 0)
-		return nn_err(err, errno, "create the detached netns of nest %s", n->cfg.name);
-	n->nest_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (n->nest_netns < 0)
-		return nn_err(err, errno, "open /proc/self/ns/net");
-	if (mount("/proc/self/ns/net", d->netns_path, NULL, MS_BIND, NULL) < 0)
+		return nn_err(err, errno, "create the detached netns of nest %s", d->n->cfg.name);
+	d->n->nest_netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (d->n->nest_netns < 0)
+		return nn_err(err, errno, "open /proc/thread-self/ns/net");
+	if (mount("/proc/thread-self/ns/net", d->netns_path, NULL, MS_BIND, NULL) < 0)
 		return nn_err(err, errno, "bind-mount the nest's netns on %s", d->netns_path);
 	d->netns_mounted = true;
-	if (setns(n->host_netns, CLONE_NEWNET) < 0)
-		return nn_err(err, errno, "return to the host netns");
 	return 0;
 }
 
-/* Open /dev/net/tun inside the nest's netns: the tap is made where the opener is. */
-static int open_tap(struct nestd *d, struct nn_err *err)
+static int make_netns(struct nestd *d, struct nn_err *err)
 {
+	_cleanup_close_ int ph = -1;
+
+	snprintf(d->netns_path, sizeof(d->netns_path), "%s/netns", d->n->cfg.state_dir);
+	ph = open(d->netns_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
+	if (ph < 0)
+		return nn_err(err, errno, "create netns placeholder %s", d->netns_path);
+	return nn_netns_call(-1, "new", netns_here, d, err);
+}
+
+/* Open /dev/net/tun inside the nest's netns: the tap is made where the opener is. */
+static int open_tap(void *arg, struct nn_err *err)
+{
+	struct nestd *d = arg;
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
 	_cleanup_close_ int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 
@@ -91,13 +83,16 @@ static int open_tap(struct nestd *d, struct nn_err *err)
 	return 0;
 }
 
-/* /proc/sys/net is the netns of the opener (proc_net_ns, net/sysctl_net.c). */
-static int enable_forwarding(struct nestd *d, struct nn_err *err)
+/* /proc/sys/net is the netns of the opener (net/sysctl_net.c net_ctl_header_lookup). */
+static int enable_forwarding(void *arg, struct nn_err *err)
 {
-	(void)d;
-	return nn_write_file(AT_FDCWD, "/proc/sys/net/ipv4/ip_forward", 0644, "1\n", 2, err) < 0
-		       ? nn_err_wrap(err, "enable IPv4 forwarding in the nest's netns")
-		       : 0;
+	static const char path[] = "/proc/sys/net/ipv4/ip_forward";
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	(void)arg;
+	if (fd < 0 || write(fd, "1\n", 2) != 2)
+		return nn_err(err, errno, "enable IPv4 forwarding in the nest's netns (%s)", path);
+	return 0;
 }
 
 /* lo, tap0 (MTU, address, up, default route), the bridge, forwarding, NAT. */
@@ -113,7 +108,7 @@ static int make_links(struct nestd *d, struct nn_err *err)
 	if (ret == 0)
 		ret = nn_rtnl_link_up(&r, "lo", err);
 	if (ret == 0)
-		ret = in_nest_netns(d->n, open_tap, d, err);
+		ret = nn_netns_call(d->n->nest_netns, label, open_tap, d, err);
 	if (ret == 0)
 		ret = nn_rtnl_link_set_mtu(&r, c->tap, c->mtu, err);
 	if (ret == 0)
@@ -129,7 +124,7 @@ static int make_links(struct nestd *d, struct nn_err *err)
 	if (ret == 0)
 		ret = nn_rtnl_link_up(&r, c->bridge, err);
 	if (ret == 0)
-		ret = in_nest_netns(d->n, enable_forwarding, d, err);
+		ret = nn_netns_call(d->n->nest_netns, label, enable_forwarding, d, err);
 	return ret;
 }
 

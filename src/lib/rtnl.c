@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,34 +24,71 @@
  */
 #define RTNL_BUF MNL_SOCKET_BUFFER_SIZE
 
+struct netns_call {
+	int netns_fd;
+	const char *label;
+	int (*fn)(void *arg, struct nn_err *err);
+	void *arg;
+	struct nn_err *err;
+	int ret;
+};
+
+static void *netns_call_thread(void *p)
+{
+	struct netns_call *c = p;
+
+	if (c->netns_fd >= 0 && setns(c->netns_fd, CLONE_NEWNET) < 0)
+		c->ret = nn_err(c->err, errno, "enter netns %s", c->label);
+	else
+		c->ret = c->fn(c->arg, c->err);
+	return NULL;
+}
+
+int nn_netns_call(int netns_fd, const char *label, int (*fn)(void *arg, struct nn_err *err),
+		  void *arg, struct nn_err *err)
+{
+	struct netns_call c = { netns_fd, label, fn, arg, err, 0 };
+	pthread_attr_t attr;
+	pthread_t t;
+	int r;
+
+	/* A small stack: libnftables' parser is the deepest user. */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 512 * 1024);
+	r = pthread_create(&t, &attr, netns_call_thread, &c);
+	pthread_attr_destroy(&attr);
+	if (r)
+		return nn_err(err, r, "start a thread for netns %s", label);
+	pthread_join(t, NULL);
+	return c.ret;
+}
+
+static int rtnl_open_here(void *arg, struct nn_err *err)
+{
+	struct nn_rtnl *r = arg;
+
+	r->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!r->nl)
+		return nn_err(err, errno, "open rtnetlink socket in netns %s", r->label);
+	if (mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+
+		nn_rtnl_close(r);
+		return nn_err(err, e, "bind rtnetlink socket in netns %s", r->label);
+	}
+	return 0;
+}
+
 int nn_rtnl_open(struct nn_rtnl *r, int netns_fd, const char *label, struct nn_err *err)
 {
-	_cleanup_close_ int self = -1;
-	int e = 0;
+	int ret;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->label, sizeof(r->label), "%s", label);
-	if (netns_fd >= 0) {
-		self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (self < 0)
-			return nn_err(err, errno, "open own netns (/proc/thread-self/ns/net)");
-		if (setns(netns_fd, CLONE_NEWNET) < 0)
-			return nn_err(err, errno, "enter netns %s", label);
-	}
-	r->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!r->nl)
-		e = errno;
-	else if (mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		e = errno;
-	/* Back to our own netns first: the socket stays bound to the one it was made in. */
-	if (netns_fd >= 0 && setns(self, CLONE_NEWNET) < 0) {
-		nn_rtnl_close(r);
-		return nn_err(err, errno, "return from netns %s", label);
-	}
-	if (e) {
-		nn_rtnl_close(r);
-		return nn_err(err, e, "open rtnetlink socket in netns %s", label);
-	}
+	ret = netns_fd >= 0 ? nn_netns_call(netns_fd, label, rtnl_open_here, r, err)
+			    : rtnl_open_here(r, err);
+	if (ret < 0)
+		return ret;
 	r->portid = mnl_socket_get_portid(r->nl);
 	r->seq = (unsigned)time(NULL);
 	return 0;

@@ -23,13 +23,30 @@ struct nn_rtnl {
 };
 
 /**
+ * nn_netns_call() - run @fn in a short-lived thread that has entered @netns_fd
+ * @netns_fd: netns to enter (nsfs fd), or -1 to stay (then @fn may unshare(CLONE_NEWNET))
+ * @label:    that netns, for the message when setns(2) fails
+ * @fn:       work to do there; fds it opens belong to the whole process
+ * @arg:      passed to @fn
+ * @err:      error object, filled by @fn or by the setns
+ *
+ * setns(2) changes only the calling thread's netns; a process in a user namespace may
+ * enter a netns its userns owns but never return to the host's (no CAP_SYS_ADMIN there),
+ * so the way back is the thread's end.  Sockets made in @fn stay bound to @netns_fd.
+ * Return: @fn's return value, or the negative errno of pthread_create(3)/setns(2).
+ */
+int nn_netns_call(int netns_fd, const char *label, int (*fn)(void *arg, struct nn_err *err),
+		  void *arg, struct nn_err *err);
+
+/**
  * nn_rtnl_open() - open a NETLINK_ROUTE socket inside @netns_fd
  * @r:        handle to fill
  * @netns_fd: netns to bind to (an nsfs fd), or -1 for the caller's netns
  * @label:    name of that netns for error messages (copied)
  * @err:      error object
  *
- * Switches the calling thread into @netns_fd, creates the socket, and switches back.
+ * Creates the socket in a thread that entered @netns_fd (nn_netns_call()), so it also
+ * works from inside a user namespace whose process cannot return to the host netns.
  * Return: 0, or the negative errno of setns(2)/socket(2).
  */
 int nn_rtnl_open(struct nn_rtnl *r, int netns_fd, const char *label, struct nn_err *err);
