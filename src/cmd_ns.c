@@ -126,9 +126,9 @@ static void explain(char *buf, size_t len, size_t k, bool initial, uint64_t ino,
 			 kinds[k].what, nn_ns_type_name(kinds[k].type),
 			 nn_ns_type_name(kinds[k].type), (unsigned long long)ino);
 	else if (initial)
-		snprintf(buf, len, "the host's: shares the host's %s", kinds[k].what);
+		snprintf(buf, len, "shared with the host: %s", kinds[k].what);
 	else
-		snprintf(buf, len, "its own: %s separate from the host%s", kinds[k].what, owner);
+		snprintf(buf, len, "its own, separate from the host: %s%s", kinds[k].what, owner);
 }
 
 /* print_link() - one namespace (@fd open on it) as a row; @k indexes kinds[] */

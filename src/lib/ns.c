@@ -159,10 +159,10 @@ int nn_ns_open_any(const char *path, enum nn_ns_type *t, struct nn_err *err)
 	r = nn_ns_type_of_fd(fd, t, NULL);
 	if (r == -ENOTTY) {
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
-			nn_err(err, 0, "%s is an empty file, not a namespace: the nsfs bind "
-			       "mount on it exists only in another mount namespace (open it "
-			       "through /proc/PID/root%s of a process in that mount "
-			       "namespace)", path, path);
+			nn_err(err, 0, "%s is an empty file, not a namespace: no nsfs is "
+			       "mounted on it in this mount namespace (a bind mount that "
+			       "exists only in another mount namespace is opened as "
+			       "/proc/PID/root%s of a process there)", path, path);
 		else
 			nn_err(err, 0, "%s is not a namespace file (not on nsfs)", path);
 		return -ENOTTY;
