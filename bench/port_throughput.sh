@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Host to published port, TCP (DESIGN.md section 6): iperf3 on the host to 127.0.0.1:P
+# through netnest's port driver, through RootlessKit's builtin port driver
+# (rootlesskit --net=slirp4netns --port-driver=builtin + rootlessctl add-ports), and plain
+# loopback (iperf3 -c 127.0.0.1), each DURATION seconds, ROUNDS rounds interleaved; prints
+# the median Gbps and the ratio to loopback.  Goal: netnest >= 0.9x loopback.
+# Run as root (bench/run); the nests and the servers run as the test user nntest.
+#   DURATION=5 ROUNDS=3 bash bench/port_throughput.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source tests/helpers/common.bash
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-3}
+NEST=$(unique_name bench)
+TMP=$(mktemp -d /tmp/netnest-bench-port.XXXXXX)
+chmod 0755 "$TMP"
+STATE=/run/user/$(nn_uid)/netnest/$NEST
+RK=$TMP/rk
+pids=()
+
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  nnu down --nest "$NEST" >/dev/null 2>&1
+  wait 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+die() { echo "port_throughput: $*" >&2; exit 1; }
+
+# gbps PORT: one iperf3 run to 127.0.0.1:PORT, in Gbps
+gbps() {
+  iperf3 -c 127.0.0.1 -p "$1" -t "$DURATION" -J | jq '.end.sum_received.bits_per_second / 1e9'
+}
+
+median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+
+# loopback: a server on the host
+lo=$(free_port) || die "no free port"
+as_user iperf3 -s -p "$lo" >/dev/null 2>&1 &
+pids+=($!)
+
+# netnest: a server inside the nest's netns (as the user, in the nest's user namespace)
+nnu up -d --nest "$NEST" || die "netnest up failed"
+child=$(cat "$STATE/child_pid")
+as_user nsenter -t "$child" -U --preserve-credentials -n"/proc/$child/root$STATE/netns" \
+  iperf3 -s -p 5201 >/dev/null 2>&1 &
+pids+=($!)
+nn_port=$(free_port) || die "no free port"
+nnu port add --nest "$NEST" "127.0.0.1:$nn_port:5201" >/dev/null || die "netnest port add failed"
+
+# RootlessKit: the server is rootlesskit's command (inside its netns)
+as_user rootlesskit --state-dir="$RK" --net=slirp4netns --mtu=65520 --disable-host-loopback \
+  --port-driver=builtin iperf3 -s -p 5201 >/dev/null 2>&1 &
+pids+=($!)
+wait_for test -e "$RK/child_pid" || die "rootlesskit did not start"
+rk_port=$(free_port) || die "no free port"
+as_user rootlessctl --socket "$RK/api.sock" add-ports "127.0.0.1:$rk_port:5201/tcp" >/dev/null ||
+  die "rootlessctl add-ports failed"
+sleep 0.5
+
+: > "$TMP/lo"; : > "$TMP/nn"; : > "$TMP/rk"
+for _ in $(seq "$ROUNDS"); do
+  gbps "$lo" >> "$TMP/lo"
+  gbps "$nn_port" >> "$TMP/nn"
+  gbps "$rk_port" >> "$TMP/rk"
+done
+l=$(median < "$TMP/lo"); n=$(median < "$TMP/nn"); r=$(median < "$TMP/rk")
+printf '%-34s %7s  %s\n' "path (iperf3 -t $DURATION, median of $ROUNDS)" Gbps "x loopback"
+printf '%-34s %7.2f  %.2f\n' "loopback 127.0.0.1" "$l" 1
+div() { awk -v a="$1" -v b="$2" 'BEGIN { print (b > 0 ? a / b : 0) }'; }
+printf '%-34s %7.2f  %.2f\n' "netnest port (splice)" "$n" "$(div "$n" "$l")"
+printf '%-34s %7.2f  %.2f\n' "rootlesskit builtin port driver" "$r" "$(div "$r" "$l")"
+printf 'netnest / rootlesskit: %.2fx\n' "$(div "$n" "$r")"
