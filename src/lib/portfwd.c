@@ -151,7 +151,7 @@ static void copy(int in, int out)
 		pw = pfd[1];
 		fcntl(pw, F_SETPIPE_SZ, PIPE_SIZE); /* best effort: a smaller pipe still works */
 		for (;;) {
-			ssize_t n = splice(in, NULL, pw, NULL, PIPE_SIZE, SPLICE_F_MOVE | SPLICE_F_MORE);
+			ssize_t n = splice(in, NULL, pw, NULL, PIPE_SIZE, SPLICE_F_MOVE);
 
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -160,7 +160,8 @@ static void copy(int in, int out)
 				break;
 			}
 			while (n > 0) {
-				ssize_t m = splice(pr, NULL, out, NULL, n, SPLICE_F_MOVE | SPLICE_F_MORE);
+				/* no SPLICE_F_MORE here: it corks the socket (MSG_MORE), slower */
+				ssize_t m = splice(pr, NULL, out, NULL, n, SPLICE_F_MOVE);
 
 				if (m < 0 && errno == EINTR)
 					continue;
