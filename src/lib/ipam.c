@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* ipam.c - host-local style address leases on disk (see ipam.h) */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -14,9 +13,6 @@
 #include "util.h"
 
 #define LAST_RESERVED "last_reserved_ip.0" /* host-local: last_reserved_ip.<range set index> */
-
-static void nn_dirp(DIR **d) { if (*d) closedir(*d); }
-#define _cleanup_dir_ __attribute__((cleanup(nn_dirp)))
 
 /* The lease range as host offsets into the subnet: [1, size-2], gateway excluded later. */
 static uint32_t range_size(const struct nn_ipam *ipam)
@@ -72,67 +68,6 @@ static int ipam_lock(struct nn_ipam *ipam, struct nn_err *err)
 	return steal_fd(&fd);
 }
 
-/* A lease file's name is the dotted address; anything else in the dir is not a lease. */
-static bool lease_name(const char *name)
-{
-	struct in_addr a;
-
-	return inet_pton(AF_INET, name, &a) == 1;
-}
-
-/* Visit every lease; @fn returns < 0 to stop with that error. */
-static int for_each_lease(struct nn_ipam *ipam,
-			  int (*fn)(struct nn_ipam *ipam, const char *ip, const char *owner,
-				    void *arg, struct nn_err *err),
-			  void *arg, struct nn_err *err)
-{
-	int fd = openat(ipam->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_dir_ DIR *d = NULL;
-	struct dirent *de;
-
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		int e = errno;
-
-		if (fd >= 0)
-			close(fd);
-		return nn_err(err, e, "read lease dir");
-	}
-	while ((de = readdir(d))) {
-		_cleanup_free_ char *owner = NULL;
-		struct nn_err ignore;
-		int r;
-
-		if (!lease_name(de->d_name))
-			continue;
-		if (nn_read_file(ipam->dirfd, de->d_name, &owner, NULL, &ignore) < 0)
-			continue; /* released meanwhile */
-		r = fn(ipam, de->d_name, owner, arg, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-/* host-local trims whitespace around the stored ID before comparing (backend.go). */
-static bool owner_is(const char *content, const char *want)
-{
-	size_t n = strlen(content);
-
-	while (n && strchr(" \t\r\n", content[n - 1]))
-		n--;
-	return n == strlen(want) && !memcmp(content, want, n);
-}
-
-static int refuse_duplicate(struct nn_ipam *ipam, const char *ip, const char *owner, void *arg,
-			    struct nn_err *err)
-{
-	(void)ipam;
-	if (owner_is(owner, arg))
-		return nn_err(err, EEXIST, "lease %s is already held by the same owner: "
-			      "duplicate allocation is not allowed", ip);
-	return 0;
-}
-
 /* The host offset (from the network address) to start the scan after. */
 static uint32_t last_reserved(struct nn_ipam *ipam)
 {
@@ -167,9 +102,6 @@ int nn_ipam_allocate(struct nn_ipam *ipam, const char *id, const char *ifname,
 	lock = ipam_lock(ipam, err);
 	if (lock < 0)
 		return lock;
-	r = for_each_lease(ipam, refuse_duplicate, owner, err);
-	if (r < 0)
-		return r;
 	last = last_reserved(ipam);
 	/* Round-robin over offsets 1 .. size-2 starting after @last (allocator.go). */
 	for (uint32_t i = 1; i <= size - 2; i++) {
@@ -209,23 +141,32 @@ int nn_ipam_allocate(struct nn_ipam *ipam, const char *id, const char *ifname,
 	return nn_err(err, ENOSPC, "no IP addresses available in range set: %s-%s", first, end);
 }
 
-static int release_owned(struct nn_ipam *ipam, const char *ip, const char *owner, void *arg,
-			 struct nn_err *err)
+/* host-local trims whitespace around the stored ID before comparing (backend.go). */
+static bool owner_is(const char *content, const char *want)
 {
-	if (owner_is(owner, arg) && unlinkat(ipam->dirfd, ip, 0) < 0 && errno != ENOENT)
-		return nn_err(err, errno, "remove lease %s", ip);
-	return 0;
+	size_t n = strlen(content);
+
+	while (n && strchr(" \t\r\n", content[n - 1]))
+		n--;
+	return n == strlen(want) && !memcmp(content, want, n);
 }
 
-int nn_ipam_release(struct nn_ipam *ipam, const char *id, const char *ifname,
+int nn_ipam_release(struct nn_ipam *ipam, struct in_addr ip, const char *id, const char *ifname,
 		    struct nn_err *err)
 {
 	_cleanup_close_ int lock = -1;
-	char owner[NN_NAME_MAX + 32];
+	_cleanup_free_ char *content = NULL;
+	char owner[NN_NAME_MAX + 32], name[INET_ADDRSTRLEN];
+	struct nn_err ignore;
 
 	snprintf(owner, sizeof(owner), "%s\r\n%s", id, ifname);
+	inet_ntop(AF_INET, &ip, name, sizeof(name));
 	lock = ipam_lock(ipam, err);
 	if (lock < 0)
 		return lock;
-	return for_each_lease(ipam, release_owned, owner, err);
+	if (nn_read_file(ipam->dirfd, name, &content, NULL, &ignore) < 0 || !owner_is(content, owner))
+		return 0;
+	if (unlinkat(ipam->dirfd, name, 0) < 0 && errno != ENOENT)
+		return nn_err(err, errno, "remove lease %s", name);
+	return 0;
 }

@@ -56,27 +56,31 @@ void nn_ipam_close(struct nn_ipam *ipam);
  *
  * Under the flock, scans round-robin from the address after last_reserved_ip.0 (or the
  * range start), wrapping once, and claims the first address whose file can be created with
- * O_EXCL; then records it in last_reserved_ip.0.  Like host-local, one (@id, @ifname) holds
- * at most one lease.  Safe across threads and processes.
- * Return: 0; -EEXIST if (@id, @ifname) already holds a lease; -ENOSPC when the range is
- * full ("no IP addresses available in range set: <start>-<end>"); other negative errno.
+ * O_EXCL; then records it in last_reserved_ip.0 (allocator.go).  Safe across threads and
+ * processes.  Unlike host-local it does not read every lease to refuse a second lease for
+ * the same (@id, @ifname): that would make each lease cost O(leases); the caller keeps IDs
+ * unique (the daemon's sandbox names are).
+ * Return: 0; -EINVAL for a bad @id or @ifname; -ENOSPC when the range is full ("no IP
+ * addresses available in range set: <start>-<end>"); other negative errno.
  */
 int nn_ipam_allocate(struct nn_ipam *ipam, const char *id, const char *ifname,
 		     struct in_addr *out, struct nn_err *err);
 
 /**
- * nn_ipam_release() - delete every lease held by (@id, @ifname)
+ * nn_ipam_release() - delete the lease of @ip if (@id, @ifname) holds it
  * @ipam:   open lease dir
+ * @ip:     the leased address
  * @id:     owner ID
  * @ifname: interface name
  * @err:    error object
  *
- * Under the flock, removes each file whose content is "<id>\r\n<ifname>" (host-local
- * ReleaseByID); leases of others are untouched.  Releasing nothing is not an error (CNI DEL
- * is idempotent, CNI SPEC.md section 2).
- * Return: 0, or the negative errno of reading the dir or unlinking a lease.
+ * Under the flock, removes the file of @ip when its content is "<id>\r\n<ifname>" (the
+ * owner test of host-local ReleaseByID, by address so it costs O(1)); a lease of another
+ * owner is left alone.  Releasing nothing is not an error (CNI DEL is idempotent, CNI
+ * SPEC.md section 2).
+ * Return: 0, or the negative errno of unlinking the lease.
  */
-int nn_ipam_release(struct nn_ipam *ipam, const char *id, const char *ifname,
+int nn_ipam_release(struct nn_ipam *ipam, struct in_addr ip, const char *id, const char *ifname,
 		    struct nn_err *err);
 
 #endif

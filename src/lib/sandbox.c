@@ -33,6 +33,7 @@ struct sandbox {
 	char name[NN_NAME_MAX + 1];
 	int pidfd;
 	char veth[IFNAMSIZ];
+	struct in_addr ip;  /* the lease */
 	json_t *record;     /* what $STATE/sandboxes/<name>.json holds */
 };
 
@@ -104,7 +105,7 @@ static void sandbox_free(struct nn_nest *n, struct nn_sandboxes *s, struct sandb
 	nn_ports_remove_owner(n, sb->name);
 	if (*sb->veth)
 		nn_sandbox_unwire(&s->nest, sb->veth, &ignore);
-	nn_ipam_release(&s->ipam, sb->name, NN_SANDBOX_IFNAME, &ignore);
+	nn_ipam_release(&s->ipam, sb->ip, sb->name, NN_SANDBOX_IFNAME, &ignore);
 	snprintf(file, sizeof(file), "%s.json", sb->name);
 	unlinkat(s->dirfd, file, 0);
 	if (sb->pidfd >= 0)
@@ -347,6 +348,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	}
 	snprintf(sb->name, sizeof(sb->name), "%s", req->name);
 	snprintf(sb->veth, sizeof(sb->veth), "%s", link.veth);
+	sb->ip = ip;
 	sb->pidfd = steal_fd(&pidfd);
 	sb->record = rec;
 	sb->next = s->list;
@@ -369,7 +371,7 @@ undo_wire:
 	json_decref(ports);
 	nn_sandbox_unwire(&s->nest, link.veth, &(struct nn_err){ 0 });
 undo_lease:
-	nn_ipam_release(&s->ipam, req->name, NN_SANDBOX_IFNAME, &(struct nn_err){ 0 });
+	nn_ipam_release(&s->ipam, ip, req->name, NN_SANDBOX_IFNAME, &(struct nn_err){ 0 });
 	return r;
 }
 
