@@ -498,11 +498,6 @@ int nn_sandbox_api_delete(struct nn_nest *n, const char *path, json_t *body, jso
 	return 0;
 }
 
-static int open_nest_rtnl(void *arg, struct nn_err *err)
-{
-	return nn_rtnl_open(arg, -1, "nest", err);
-}
-
 static void sandboxes_free(struct nn_sandboxes *s)
 {
 	nn_rtnl_close(&s->nest);
@@ -531,7 +526,7 @@ static int sandboxes_setup(struct nn_nest *n, struct nn_sandboxes *s, struct nn_
 			 err);
 	if (r < 0)
 		return r;
-	r = nn_netns_run(n->nest_netns, "nest", open_nest_rtnl, &s->nest, err);
+	r = nn_rtnl_open(&s->nest, n->nest_netns, "nest", err);
 	if (r < 0)
 		return r;
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* sandbox_net.c - veth wiring of a sandbox to the nest's bridge (see sandbox_net.h) */
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -15,41 +13,7 @@
 
 #define VETH_TRIES 10 /* bridge.go SetupVeth retries a clashing random name */
 
-struct netns_job {
-	int netns_fd;
-	const char *label;
-	int (*fn)(void *arg, struct nn_err *err);
-	void *arg;
-	struct nn_err *err;
-	int ret;
-};
-
-static void *netns_thread(void *p)
-{
-	struct netns_job *job = p;
-
-	if (setns(job->netns_fd, CLONE_NEWNET) < 0)
-		job->ret = nn_err(job->err, errno, "enter netns of %s", job->label);
-	else
-		job->ret = job->fn(job->arg, job->err);
-	return NULL;
-}
-
-int nn_netns_run(int netns_fd, const char *label, int (*fn)(void *arg, struct nn_err *err),
-		 void *arg, struct nn_err *err)
-{
-	struct netns_job job = { netns_fd, label, fn, arg, err, 0 };
-	pthread_t t;
-	int r;
-
-	r = pthread_create(&t, NULL, netns_thread, &job);
-	if (r)
-		return nn_err(err, r, "start a thread for netns of %s", label);
-	pthread_join(t, NULL);
-	return job.ret;
-}
-
-/* The sandbox side, run inside its netns by nn_netns_run(). */
+/* The sandbox side, run inside its netns by nn_netns_call() (rtnl.h). */
 struct inside {
 	struct nn_nest *n;
 	const char *label;
@@ -127,7 +91,7 @@ int nn_sandbox_wire(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns, const
 		return r;
 	if ((r = nn_rtnl_link_set_master(nest, out->veth, n->cfg.bridge, err)) < 0 ||
 	    (r = nn_rtnl_link_up(nest, out->veth, err)) < 0 ||
-	    (r = nn_netns_run(sb_netns, label, configure_inside, &in, err)) < 0) {
+	    (r = nn_netns_call(sb_netns, label, configure_inside, &in, err)) < 0) {
 		nn_rtnl_link_del(nest, out->veth, &(struct nn_err){ 0 });
 		return nn_err_wrap(err, "join %s to bridge %s", label, n->cfg.bridge);
 	}

@@ -10,8 +10,8 @@
  * route via the bridge, lo up.  Used by sandbox.c inside the daemon.
  *
  * The daemon's threads live in the host netns, which a rootless daemon cannot setns(2) back
- * into (the host netns belongs to the initial user namespace), so every socket that must be
- * bound to another netns is made in a short-lived thread of its own.
+ * into (the host netns belongs to the initial user namespace), so the work inside the sandbox
+ * netns runs in a short-lived thread of its own (nn_netns_call(), rtnl.h).
  */
 
 #include <net/if.h>
@@ -27,22 +27,9 @@ struct nn_sandbox_link {
 };
 
 /**
- * nn_netns_run() - run @fn(@arg, @err) in a new thread that first setns(2)es into @netns_fd
- * @netns_fd: nsfs fd of the target netns (not owned)
- * @label:    name of that netns for messages
- * @fn:       the work; sockets it creates stay bound to @netns_fd's netns (socket(7))
- * @arg:      passed to @fn
- * @err:      error object
- *
- * Return: what @fn returned, or the negative errno of pthread_create(3)/setns(2).
- */
-int nn_netns_run(int netns_fd, const char *label, int (*fn)(void *arg, struct nn_err *err),
-		 void *arg, struct nn_err *err);
-
-/**
  * nn_sandbox_wire() - join the netns @sb_netns to the nest's bridge with address @ip
  * @n:        the live nest (cfg.bridge, cfg.bridge_ip, cfg.subnet, cfg.mtu)
- * @nest:     rtnetlink socket in the nest netns (see nn_netns_run()); used under the
+ * @nest:     rtnetlink socket in the nest netns (nn_rtnl_open()); used under the
  *            caller's lock
  * @sb_netns: nsfs fd of the sandbox netns (not owned)
  * @label:    the sandbox, for messages ("sandbox web")
