@@ -3,6 +3,7 @@
 # Rootless as nntest unless a test says "as root".
 
 load helpers/common
+bats_require_minimum_version 1.5.0
 
 setup() {
   NEST=$(unique_name run)
