@@ -1,2 +1,578 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* topo.c - (to be written) */
+/* topo.c - the topology model: links, addresses, routes and veth pairs per netns */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/net_namespace.h>
+#include <linux/nsfs.h>
+#include <linux/rtnetlink.h>
+
+#include "rtnl.h"
+#include "topo.h"
+#include "util.h"
+
+#define DUMP_BUF (64 * 1024)
+
+void nn_topo_add_gap(struct nn_topo *t, int code, const char *fmt, ...)
+{
+	struct nn_gap *g;
+	va_list ap;
+	char *what;
+
+	va_start(ap, fmt);
+	if (vasprintf(&what, fmt, ap) < 0)
+		what = NULL;
+	va_end(ap);
+	if (!what)
+		return;
+	g = realloc(t->gaps, (t->ngaps + 1) * sizeof(*g));
+	if (!g) {
+		free(what);
+		return;
+	}
+	t->gaps = g;
+	t->gaps[t->ngaps++] = (struct nn_gap){ .what = what, .code = code };
+}
+
+/* grow *@arr (of *@n elements of @size) by one zeroed element; return it or NULL */
+static void *grow(void *arr, size_t *n, size_t size)
+{
+	void **a = arr;
+	char *p = realloc(*a, (*n + 1) * size);
+
+	if (!p)
+		return NULL;
+	*a = p;
+	memset(p + *n * size, 0, size);
+	return p + (*n)++ * size;
+}
+
+/*
+ * A NETLINK_ROUTE socket inside @netns_fd made through the netns's owning user namespace:
+ * a forked helper enters the userns, then the netns, creates the socket and passes it back
+ * over SCM_RIGHTS (unix(7)).  setns(2) into a netns needs CAP_SYS_ADMIN over its owning
+ * userns and over the caller's own (net/core/net_namespace.c netns_install); the owner
+ * of a userns has both once inside it, as nsenter -U -n does.
+ */
+static int socket_via_userns(int netns_fd, struct nn_err *err)
+{
+	_cleanup_close_ int userns = ioctl(netns_fd, NS_GET_USERNS);
+	_cleanup_close_ int a = -1, b = -1;
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	int sv[2], status, e = 0, fd = -1;
+	struct iovec iov = { .iov_base = &e, .iov_len = sizeof(e) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	pid_t pid;
+
+	if (userns < 0)
+		return nn_err(err, errno, "owning user namespace (NS_GET_USERNS)");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return nn_err(err, errno, "socketpair");
+	a = sv[0];
+	b = sv[1];
+	pid = fork();
+	if (pid < 0)
+		return nn_err(err, errno, "fork");
+	if (pid == 0) {
+		close(a);
+		if (setns(userns, CLONE_NEWUSER) < 0 || setns(netns_fd, CLONE_NEWNET) < 0 ||
+		    (fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) < 0) {
+			e = errno;
+			m.msg_control = NULL;
+			m.msg_controllen = 0;
+		} else {
+			c = CMSG_FIRSTHDR(&m);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		}
+		_exit(sendmsg(b, &m, 0) < 0 ? 1 : 0);
+	}
+	close(steal_fd(&b));
+	if (recvmsg(a, &m, MSG_CMSG_CLOEXEC) < 0)
+		e = errno;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	c = CMSG_FIRSTHDR(&m);
+	if (!e && c && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (fd < 0)
+		return nn_err(err, e ? e : EPROTO, "enter netns through its user namespace");
+	return fd;
+}
+
+/* open @n's rtnl socket: setns(2) by nn_rtnl_open(), else through the owning userns */
+static int open_sock(struct nn_topo_netns *n, const struct nn_nsid *self, struct nn_rtnl *r,
+		     struct nn_err *err)
+{
+	char label[64];
+	struct mnl_socket *nl;
+	int fd, ret;
+
+	snprintf(label, sizeof(label), "netns %llu", (unsigned long long)n->ns->id.ino);
+	/* setns(2) needs CAP_SYS_ADMIN even into our own netns: use the current one */
+	ret = nn_rtnl_open(r, nn_nsid_equal(n->ns->id, *self) ? -1 : n->ns->fd, label, err);
+	if (ret != -EPERM)
+		return ret;
+	fd = socket_via_userns(n->ns->fd, err);
+	if (fd < 0)
+		return nn_err_wrap(err, "open netlink socket in %s", label);
+	nl = mnl_socket_fdopen(fd);
+	if (!nl) {
+		close(fd);
+		return nn_err(err, errno, "open netlink socket in %s", label);
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = nn_err(err, errno, "bind netlink socket in %s", label);
+		mnl_socket_close(nl);
+		return ret;
+	}
+	memset(r, 0, sizeof(*r));
+	r->nl = nl;
+	r->portid = mnl_socket_get_portid(nl);
+	snprintf(r->label, sizeof(r->label), "%s", label);
+	return 0;
+}
+
+/* send a request built in @buf and run @cb on every reply until NLMSG_DONE or ACK */
+static int talk(struct nn_rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	static char buf[DUMP_BUF];
+	ssize_t n;
+	int ret;
+
+	nlh->nlmsg_seq = ++r->seq;
+	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = mnl_socket_recvfrom(r->nl, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		ret = mnl_cb_run(buf, n, nlh->nlmsg_seq, r->portid, cb, data);
+	} while (ret > 0);
+	return ret < 0 ? -errno : 0;
+}
+
+static struct nlmsghdr *request(char *buf, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	return nlh;
+}
+
+static const char *const operstates[] = {
+	"UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP",
+};
+
+/* attribute table: newer kernels send types beyond this build's *_MAX; skip those */
+struct attrs {
+	const struct nlattr **tb;
+	int max;
+};
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	const struct attrs *t = data;
+	int type = mnl_attr_get_type(a);
+
+	if (type <= t->max)
+		t->tb[type] = a;
+	return MNL_CB_OK;
+}
+
+#define ATTRS(tb) (&(struct attrs){ (tb), (int)ARRAY_SIZE(tb) - 1 })
+
+static void parse_linkinfo(const struct nlattr *li, struct nn_topo_link *l)
+{
+	const struct nlattr *tb[IFLA_INFO_MAX + 1] = { 0 };
+	const struct nlattr *td[IFLA_TUN_MAX + 1] = { 0 };
+
+	mnl_attr_parse_nested(li, attr_cb, ATTRS(tb));
+	if (tb[IFLA_INFO_KIND])
+		snprintf(l->kind, sizeof(l->kind), "%s", mnl_attr_get_str(tb[IFLA_INFO_KIND]));
+	if (tb[IFLA_INFO_SLAVE_KIND])
+		snprintf(l->slave_kind, sizeof(l->slave_kind), "%s",
+			 mnl_attr_get_str(tb[IFLA_INFO_SLAVE_KIND]));
+	if (!strcmp(l->kind, "tun") && tb[IFLA_INFO_DATA]) {
+		mnl_attr_parse_nested(tb[IFLA_INFO_DATA], attr_cb, ATTRS(td));
+		if (td[IFLA_TUN_TYPE])
+			l->tun_type = mnl_attr_get_u8(td[IFLA_TUN_TYPE]);
+	}
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct nn_topo_netns *n = data;
+	struct nn_topo_link *l;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ifi), attr_cb, ATTRS(tb));
+	l = grow(&n->links, &n->nlinks, sizeof(*l));
+	if (!l)
+		return MNL_CB_ERROR;
+	l->ifindex = ifi->ifi_index;
+	l->type = ifi->ifi_type;
+	l->link_netnsid = -1;
+	l->peer_ns = -1;
+	if (tb[IFLA_IFNAME])
+		snprintf(l->ifname, sizeof(l->ifname), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+	if (tb[IFLA_MTU])
+		l->mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_OPERSTATE]) {
+		uint8_t s = mnl_attr_get_u8(tb[IFLA_OPERSTATE]);
+		snprintf(l->operstate, sizeof(l->operstate), "%s",
+			 s < ARRAY_SIZE(operstates) ? operstates[s] : "UNKNOWN");
+	}
+	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6) {
+		const uint8_t *m = mnl_attr_get_payload(tb[IFLA_ADDRESS]);
+		snprintf(l->address, sizeof(l->address), "%02x:%02x:%02x:%02x:%02x:%02x",
+			 m[0], m[1], m[2], m[3], m[4], m[5]);
+	}
+	if (tb[IFLA_MASTER])
+		l->master = mnl_attr_get_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_LINK])
+		l->link = mnl_attr_get_u32(tb[IFLA_LINK]);
+	if (tb[IFLA_LINK_NETNSID])
+		l->link_netnsid = (int32_t)mnl_attr_get_u32(tb[IFLA_LINK_NETNSID]);
+	if (tb[IFLA_LINKINFO])
+		parse_linkinfo(tb[IFLA_LINKINFO], l);
+	return MNL_CB_OK;
+}
+
+static int addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
+	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct nn_topo_netns *n = data;
+	const struct nlattr *a;
+	struct nn_topo_link *l;
+	struct nn_topo_addr *x;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ifa), attr_cb, ATTRS(tb));
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	l = nn_topo_link_in(n, NULL, (int)ifa->ifa_index);
+	if (!a || !l)
+		return MNL_CB_OK;
+	x = grow(&l->addrs, &l->naddrs, sizeof(*x));
+	if (!x)
+		return MNL_CB_ERROR;
+	x->family = ifa->ifa_family;
+	x->prefixlen = ifa->ifa_prefixlen;
+	inet_ntop(x->family, mnl_attr_get_payload(a), x->local, sizeof(x->local));
+	return MNL_CB_OK;
+}
+
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct nn_topo_netns *n = data;
+	struct nn_topo_route *rt;
+	char dst[INET6_ADDRSTRLEN];
+	uint32_t table;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, ATTRS(tb));
+	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	if (table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST)
+		return MNL_CB_OK;
+	rt = grow(&n->routes, &n->nroutes, sizeof(*rt));
+	if (!rt)
+		return MNL_CB_ERROR;
+	rt->family = rtm->rtm_family;
+	if (!tb[RTA_DST] || rtm->rtm_dst_len == 0) {
+		snprintf(rt->dst, sizeof(rt->dst), "default");
+	} else {
+		inet_ntop(rt->family, mnl_attr_get_payload(tb[RTA_DST]), dst, sizeof(dst));
+		snprintf(rt->dst, sizeof(rt->dst), "%s/%u", dst, rtm->rtm_dst_len);
+	}
+	if (tb[RTA_GATEWAY])
+		inet_ntop(rt->family, mnl_attr_get_payload(tb[RTA_GATEWAY]), rt->gateway,
+			  sizeof(rt->gateway));
+	if (tb[RTA_PREFSRC])
+		inet_ntop(rt->family, mnl_attr_get_payload(tb[RTA_PREFSRC]), rt->prefsrc,
+			  sizeof(rt->prefsrc));
+	if (tb[RTA_OIF])
+		rt->oif = mnl_attr_get_u32(tb[RTA_OIF]);
+	return MNL_CB_OK;
+}
+
+/* dump links, then addresses and routes (which need the links) of @n */
+static int read_netns(struct nn_rtnl *r, struct nn_topo_netns *n)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	struct rtgenmsg *g;
+	int ret;
+
+	nlh = request(buf, RTM_GETLINK, NLM_F_DUMP);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	ret = talk(r, nlh, link_cb, n);
+	if (ret < 0)
+		return ret;
+	nlh = request(buf, RTM_GETADDR, NLM_F_DUMP);
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifaddrmsg));
+	g->rtgen_family = AF_UNSPEC;
+	ret = talk(r, nlh, addr_cb, n);
+	if (ret < 0)
+		return ret;
+	nlh = request(buf, RTM_GETROUTE, NLM_F_DUMP);
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtmsg));
+	g->rtgen_family = AF_UNSPEC;
+	return talk(r, nlh, route_cb, n);
+}
+
+static int nsid_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[NETNSA_MAX + 1] = { 0 };
+
+	if (nlh->nlmsg_type != RTM_NEWNSID)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(struct rtgenmsg), attr_cb, ATTRS(tb));
+	if (tb[NETNSA_NSID])
+		*(int *)data = (int32_t)mnl_attr_get_u32(tb[NETNSA_NSID]);
+	return MNL_CB_STOP; /* the one reply of a non-dump request */
+}
+
+/* the nsid that @r's netns has for the netns of @fd, -1 if none (RTM_GETNSID never allocates) */
+static int query_nsid(struct nn_rtnl *r, int fd)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = request(buf, RTM_GETNSID, 0);
+	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	int nsid = -1;
+
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, fd);
+	return talk(r, nlh, nsid_cb, &nsid) < 0 ? -1 : nsid;
+}
+
+static bool has_foreign_links(const struct nn_topo_netns *n)
+{
+	for (size_t i = 0; i < n->nlinks; i++)
+		if (n->links[i].link_netnsid >= 0)
+			return true;
+	return false;
+}
+
+static ssize_t nsid_lookup(const struct nn_topo_netns *n, int nsid)
+{
+	for (size_t i = 0; i < n->nnsids; i++)
+		if (n->nsids[i].nsid == nsid)
+			return n->nsids[i].ns;
+	return -1;
+}
+
+/*
+ * Map the nsids used by @t->netns[@i]'s links to netns, asking its socket about other
+ * netns until every one is known: first the host, then netns with cross-netns links
+ * themselves (a veth's two ends both carry a netnsid), then the rest.
+ */
+static void map_nsids(struct nn_topo *t, size_t i, struct nn_rtnl *r)
+{
+	struct nn_topo_netns *n = &t->netns[i];
+	size_t want = 0;
+
+	for (size_t k = 0; k < n->nlinks; k++) {
+		int id = n->links[k].link_netnsid;
+		bool dup = false;
+
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = n->links[j].link_netnsid == id;
+		if (id >= 0 && !dup)
+			want++;
+	}
+	for (int pass = 0; pass < 3 && n->nnsids < want; pass++) {
+		for (size_t j = 0; j < t->n && n->nnsids < want; j++) {
+			struct nn_topo_netns *m = &t->netns[j];
+			bool foreign = m->read && has_foreign_links(m);
+			struct nn_topo_nsid *x;
+			int id;
+
+			if (j == i || m->ns->fd < 0 ||
+			    (pass == 0 && !m->ns->initial) ||
+			    (pass == 1 && (m->ns->initial || !foreign)) ||
+			    (pass == 2 && (m->ns->initial || foreign)))
+				continue;
+			id = query_nsid(r, m->ns->fd);
+			if (id < 0 || nsid_lookup(n, id) >= 0)
+				continue;
+			x = grow(&n->nsids, &n->nnsids, sizeof(*x));
+			if (!x)
+				return;
+			x->nsid = id;
+			x->ns = (ssize_t)j;
+		}
+	}
+}
+
+struct nn_topo_link *nn_topo_link_in(const struct nn_topo_netns *n, const char *ifname,
+				     int ifindex)
+{
+	for (size_t i = 0; i < n->nlinks; i++)
+		if (ifname ? !strcmp(n->links[i].ifname, ifname) : n->links[i].ifindex == ifindex)
+			return &n->links[i];
+	return NULL;
+}
+
+struct nn_topo_link *nn_topo_find_link(const struct nn_topo *t, size_t ns, const char *ifname,
+				       int ifindex)
+{
+	return ns < t->n ? nn_topo_link_in(&t->netns[ns], ifname, ifindex) : NULL;
+}
+
+ssize_t nn_topo_find_ns(const struct nn_topo *t, struct nn_nsid id)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (nn_nsid_equal(t->netns[i].ns->id, id))
+			return (ssize_t)i;
+	return -1;
+}
+
+/* resolve every veth's peer, then check each pair from both ends */
+static void pair_veths(struct nn_topo *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct nn_topo_netns *n = &t->netns[i];
+
+		for (size_t k = 0; k < n->nlinks; k++) {
+			struct nn_topo_link *l = &n->links[k], *p;
+			ssize_t m = (ssize_t)i;
+
+			if (strcmp(l->kind, "veth"))
+				continue;
+			if (l->link_netnsid >= 0) {
+				m = nsid_lookup(n, l->link_netnsid);
+				if (m < 0) {
+					nn_topo_add_gap(t, ENXIO, "peer of %s in netns %llu: "
+							"link-netnsid %d names a netns not found",
+							l->ifname, (unsigned long long)n->ns->id.ino,
+							l->link_netnsid);
+					continue;
+				}
+			}
+			/* no IFLA_LINK with a netnsid: older kernels, same index (Ghostwire) */
+			p = nn_topo_find_link(t, (size_t)m, NULL, l->link ? l->link : l->ifindex);
+			if (!p || strcmp(p->kind, "veth")) {
+				nn_topo_add_gap(t, ENODEV, "peer of %s in netns %llu: ifindex %d "
+						"is not a veth there", l->ifname,
+						(unsigned long long)n->ns->id.ino, l->link);
+				continue;
+			}
+			l->peer_ns = m;
+			l->peer_ifindex = p->ifindex;
+		}
+	}
+	for (size_t i = 0; i < t->n; i++)
+		for (size_t k = 0; k < t->netns[i].nlinks; k++) {
+			struct nn_topo_link *l = &t->netns[i].links[k], *p;
+
+			if (l->peer_ns < 0)
+				continue;
+			p = nn_topo_find_link(t, (size_t)l->peer_ns, NULL, l->peer_ifindex);
+			l->peer_symmetric = p && p->peer_ns == (ssize_t)i &&
+					    p->peer_ifindex == l->ifindex;
+		}
+}
+
+int nn_topo_build(struct nn_topo *t, unsigned flags, struct nn_err *err)
+{
+	_cleanup_free_ struct nn_rtnl *socks = NULL;
+	struct nn_nsid self = { 0 };
+	_cleanup_close_ int selffd = -1;
+	size_t nread = 0;
+	int ret;
+
+	ret = nn_discover(&t->table, 1u << NN_NS_NET, err);
+	if (ret < 0)
+		return ret;
+	t->netns = calloc(t->table.n ? t->table.n : 1, sizeof(*t->netns));
+	socks = calloc(t->table.n ? t->table.n : 1, sizeof(*socks));
+	if (!t->netns || !socks)
+		return nn_err(err, ENOMEM, "topology model");
+	selffd = nn_ns_open_pid(getpid(), NN_NS_NET, err);
+	if (selffd < 0 || nn_nsid_of_fd(selffd, &self, err) < 0)
+		return nn_err_wrap(err, "own network namespace");
+	for (size_t i = 0; i < t->table.n; i++) {
+		struct nn_ns *ns = &t->table.ns[i];
+		struct nn_topo_netns *n;
+		struct nn_err e;
+
+		if (ns->type != NN_NS_NET)
+			continue;
+		n = &t->netns[t->n];
+		n->ns = ns;
+		if (ns->fd < 0) {
+			nn_topo_add_gap(t, EACCES, "netns %llu: not opened by discovery",
+					(unsigned long long)ns->id.ino);
+		} else if (open_sock(n, &self, &socks[t->n], &e) < 0) {
+			nn_topo_add_gap(t, e.code, "netns %llu: %s", (unsigned long long)ns->id.ino,
+					e.msg);
+		} else if ((ret = read_netns(&socks[t->n], n)) < 0) {
+			nn_topo_add_gap(t, -ret, "netns %llu: rtnetlink dump",
+					(unsigned long long)ns->id.ino);
+		} else {
+			n->read = true;
+			nread++;
+		}
+		t->n++;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		if (t->netns[i].read && has_foreign_links(&t->netns[i]))
+			map_nsids(t, i, &socks[i]);
+	for (size_t i = 0; i < t->n; i++)
+		nn_rtnl_close(&socks[i]);
+	if (t->n && !nread)
+		return nn_err(err, EACCES, "no network namespace could be read (%s)",
+			      t->gaps ? t->gaps[0].what : "no netns found");
+	pair_veths(t);
+	if (flags & NN_TOPO_HOLDERS)
+		nn_topo_tun_holders(t);
+	nn_topo_roles(t);
+	return 0;
+}
+
+void nn_topo_free(struct nn_topo *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct nn_topo_netns *n = &t->netns[i];
+
+		for (size_t k = 0; k < n->nlinks; k++) {
+			free(n->links[k].addrs);
+			free(n->links[k].holders);
+		}
+		free(n->links);
+		free(n->routes);
+		free(n->nsids);
+	}
+	free(t->netns);
+	for (size_t i = 0; i < t->ngaps; i++)
+		free(t->gaps[i].what);
+	free(t->gaps);
+	nn_ns_table_free(&t->table);
+	memset(t, 0, sizeof(*t));
+}

@@ -1,2 +1,332 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* topo_render.c - (to be written) */
+/* topo_render.c - the topology model as text, JSON (out.h) and Graphviz DOT */
+#include <errno.h>
+#include <inttypes.h>
+#include <net/if_arp.h>
+#include <string.h>
+
+#include "out.h"
+#include "topo.h"
+#include "util.h"
+
+#define TEXT_PIDS 8    /* pids shown per netns in text; JSON has them all */
+#define CHAIN_MAX 24   /* hops in one chain, against loops */
+
+static unsigned long long ino(const struct nn_topo_netns *n)
+{
+	return (unsigned long long)n->ns->id.ino;
+}
+
+static const struct nn_topo_netns *ns_by_ino(const struct nn_topo *t, uint64_t i)
+{
+	for (size_t k = 0; k < t->n; k++)
+		if (t->netns[k].ns->id.ino == i)
+			return &t->netns[k];
+	return NULL;
+}
+
+static const struct nn_topo_link *default_link(const struct nn_topo_netns *n)
+{
+	for (size_t i = 0; i < n->nroutes; i++)
+		if (!strcmp(n->routes[i].dst, "default") && n->routes[i].oif)
+			return nn_topo_link_in(n, NULL, n->routes[i].oif);
+	return NULL;
+}
+
+static void text_pids(struct nn_out *o, const struct nn_ns *ns)
+{
+	for (size_t i = 0; i < ns->npids && i < TEXT_PIDS; i++)
+		nn_out_text(o, "%s%d", i ? " " : "", (int)ns->pids[i]);
+	if (ns->npids > TEXT_PIDS)
+		nn_out_text(o, " (+%zu)", ns->npids - TEXT_PIDS);
+}
+
+/* --- the chains: from a container out to whatever carries its traffic --- */
+
+struct hop {
+	const struct nn_topo_netns *ns;   /* NULL for a holder hop */
+	const struct nn_topo_link *link;
+	const struct nn_topo_holder *holder;
+};
+
+static size_t walk(const struct nn_topo *t, const struct nn_topo_netns *c, struct hop *h)
+{
+	const struct nn_topo_link *l = default_link(c), *p, *br;
+	const struct nn_topo_netns *n = c;
+	size_t k = 0;
+
+	while (l && k + 3 < CHAIN_MAX) {
+		h[k++] = (struct hop){ .ns = n, .link = l };
+		if (l->peer_ns >= 0) {
+			n = &t->netns[l->peer_ns];
+			p = nn_topo_link_in(n, NULL, l->peer_ifindex);
+			h[k++] = (struct hop){ .ns = n, .link = p };
+			br = p->master ? nn_topo_link_in(n, NULL, p->master) : NULL;
+			l = default_link(n);
+			if (br && br != l)
+				h[k++] = (struct hop){ .ns = n, .link = br };
+			if (l == p || l == br)
+				break;
+		} else {
+			for (size_t i = 0; i < l->nholders && k < CHAIN_MAX; i++)
+				h[k++] = (struct hop){ .holder = &l->holders[i] };
+			break;
+		}
+	}
+	return k;
+}
+
+static void text_hop_link(struct nn_out *o, const struct hop *h, bool first_in_ns)
+{
+	nn_out_text(o, "%s", h->link->ifname);
+	for (size_t a = 0; a < h->link->naddrs; a++)
+		if (h->link->addrs[a].family == AF_INET)
+			nn_out_text(o, " %s/%u", h->link->addrs[a].local, h->link->addrs[a].prefixlen);
+	if (!first_in_ns)
+		return;
+	nn_out_text(o, " (netns %llu %s", ino(h->ns), h->ns->label);
+	if (h->ns->ns->npids && h->ns->role != NN_ROLE_HOST) {
+		nn_out_text(o, ", pids ");
+		text_pids(o, h->ns->ns);
+	}
+	nn_out_text(o, ")");
+}
+
+static void text_chain(struct nn_out *o, const struct nn_topo *t, const struct nn_topo_netns *c)
+{
+	struct hop h[CHAIN_MAX];
+	size_t k = walk(t, c, h);
+	if (!k)
+		return;
+	for (size_t i = k; i-- > 0;) {
+		if (h[i].holder) {
+			const struct nn_topo_netns *hn = ns_by_ino(t, h[i].holder->netns);
+
+			/* every holder of the tap, the outermost printed first */
+			if (i + 1 == k)
+				nn_out_text(o, "%s -> ", hn ? hn->label : "?");
+			nn_out_text(o, "%s%s[%d]%s", i + 1 == k ? "" : ",", h[i].holder->comm,
+				    (int)h[i].holder->pid, h[i].holder->ambiguous ? "(ambiguous)" : "");
+			continue;
+		}
+		if (i + 1 < k)
+			nn_out_text(o, " -> ");
+		/* the netns is named on its first hop, as the seed writes the chain */
+		text_hop_link(o, &h[i], i + 1 == k || h[i + 1].ns != h[i].ns);
+	}
+	nn_out_text(o, "\n");
+}
+
+/* ip -j's link_type names of the common ARPHRD_* (iproute2 lib/ll_types.c) */
+static const char *link_type(unsigned short type)
+{
+	switch (type) {
+	case ARPHRD_ETHER: return "ether";
+	case ARPHRD_LOOPBACK: return "loopback";
+	case ARPHRD_NONE: return "none";
+	case ARPHRD_VOID: return "void";
+	default: return "other";
+	}
+}
+
+/* --- per-netns detail, one call per field for text and JSON --- */
+
+static void render_link(struct nn_out *o, const struct nn_topo *t, const struct nn_topo_netns *n,
+			const struct nn_topo_link *l)
+{
+	const struct nn_topo_link *m = l->master ? nn_topo_link_in(n, NULL, l->master) : NULL;
+
+	nn_out_open_object(o, NULL);
+	nn_out_uint(o, "ifindex", "  %" PRIu64 ": ", (uint64_t)l->ifindex);
+	nn_out_string(o, "ifname", "%s", l->ifname);
+	nn_out_string(o, "link_type", NULL, link_type(l->type));
+	if (*l->kind) {
+		nn_out_string(o, "kind", " %s", l->kind);
+	} else {
+		nn_out_null(o, "kind", NULL);
+		nn_out_text(o, " %s", link_type(l->type));
+	}
+	if (l->tun_type)
+		nn_out_string(o, "tun_type", "/%s", l->tun_type == 2 ? "tap" : "tun");
+	nn_out_string(o, "operstate", " %s", l->operstate);
+	nn_out_uint(o, "mtu", " mtu %" PRIu64, l->mtu);
+	if (*l->address)
+		nn_out_string(o, "address", " %s", l->address);
+	nn_out_open_array(o, "addr_info");
+	for (size_t a = 0; a < l->naddrs; a++) {
+		nn_out_open_object(o, NULL);
+		nn_out_string(o, "family", NULL, l->addrs[a].family == AF_INET ? "inet" : "inet6");
+		nn_out_string(o, "local", " %s", l->addrs[a].local);
+		nn_out_uint(o, "prefixlen", "/%" PRIu64, l->addrs[a].prefixlen);
+		nn_out_close(o);
+	}
+	nn_out_close(o);
+	if (m)
+		nn_out_string(o, "master", " master %s", m->ifname);
+	if (l->link)
+		nn_out_uint(o, "link_index", NULL, (uint64_t)l->link);
+	if (l->link_netnsid >= 0)
+		nn_out_int(o, "link_netnsid", " link-netnsid %" PRId64, l->link_netnsid);
+	if (l->peer_ns >= 0) {
+		const struct nn_topo_netns *pn = &t->netns[l->peer_ns];
+		const struct nn_topo_link *p = nn_topo_link_in(pn, NULL, l->peer_ifindex);
+
+		nn_out_open_object(o, "peer");
+		nn_out_string(o, "ifname", " peer %s", p->ifname);
+		nn_out_uint(o, "ifindex", "(%" PRIu64 ")", (uint64_t)p->ifindex);
+		nn_out_uint(o, "ns", " in netns %" PRIu64, pn->ns->id.ino);
+		nn_out_bool(o, "symmetric", NULL, l->peer_symmetric);
+		if (!l->peer_symmetric)
+			nn_out_text(o, " (one-sided)");
+		nn_out_close(o);
+	}
+	if (l->nholders) {
+		nn_out_text(o, " held by");
+		nn_out_open_array(o, "holders");
+		for (size_t h = 0; h < l->nholders; h++) {
+			nn_out_open_object(o, NULL);
+			nn_out_string(o, "comm", " %s", l->holders[h].comm);
+			nn_out_uint(o, "pid", "[%" PRIu64 "]", (uint64_t)l->holders[h].pid);
+			nn_out_uint(o, "netns", NULL, l->holders[h].netns);
+			nn_out_bool(o, "ambiguous", NULL, l->holders[h].ambiguous);
+			if (l->holders[h].ambiguous)
+				nn_out_text(o, "(ambiguous: matched by name)");
+			nn_out_close(o);
+		}
+		nn_out_close(o);
+	}
+	nn_out_text(o, "\n");
+	nn_out_close(o);
+}
+
+static void render_netns(struct nn_out *o, const struct nn_topo *t, const struct nn_topo_netns *n)
+{
+	nn_out_open_object(o, NULL);
+	nn_out_uint(o, "ns", "netns %" PRIu64, n->ns->id.ino);
+	nn_out_string(o, "role", NULL, nn_topo_role_name(n->role));
+	nn_out_string(o, "label", " %s", n->label);
+	nn_out_open_array(o, "pids");
+	for (size_t i = 0; i < n->ns->npids; i++)
+		nn_out_int(o, NULL, NULL, n->ns->pids[i]);
+	nn_out_close(o);
+	if (n->ns->npids) {
+		nn_out_text(o, "  pids ");
+		text_pids(o, n->ns);
+	}
+	nn_out_open_array(o, "names");
+	for (size_t i = 0; i < n->ns->nnames; i++)
+		nn_out_string(o, NULL, i ? ",%s" : "  names %s", n->ns->names[i]);
+	nn_out_close(o);
+	nn_out_bool(o, "read", n->read ? NULL : "  (not readable, see gaps)", n->read);
+	nn_out_text(o, "\n");
+	nn_out_open_array(o, "netnsids");
+	for (size_t i = 0; i < n->nnsids; i++) {
+		nn_out_open_object(o, NULL);
+		nn_out_int(o, "nsid", NULL, n->nsids[i].nsid);
+		nn_out_uint(o, "ns", NULL, t->netns[n->nsids[i].ns].ns->id.ino);
+		nn_out_close(o);
+	}
+	nn_out_close(o);
+	nn_out_open_array(o, "interfaces");
+	for (size_t i = 0; i < n->nlinks; i++)
+		render_link(o, t, n, &n->links[i]);
+	nn_out_close(o);
+	nn_out_open_array(o, "routes");
+	for (size_t i = 0; i < n->nroutes; i++) {
+		const struct nn_topo_route *r = &n->routes[i];
+		const struct nn_topo_link *d = nn_topo_link_in(n, NULL, r->oif);
+
+		nn_out_open_object(o, NULL);
+		nn_out_string(o, "dst", "  route %s", r->dst);
+		if (*r->gateway)
+			nn_out_string(o, "gateway", " via %s", r->gateway);
+		if (d)
+			nn_out_string(o, "dev", " dev %s", d->ifname);
+		if (*r->prefsrc)
+			nn_out_string(o, "prefsrc", " src %s", r->prefsrc);
+		nn_out_text(o, "\n");
+		nn_out_close(o);
+	}
+	nn_out_close(o);
+	nn_out_close(o);
+}
+
+void nn_topo_render(const struct nn_topo *t, struct nn_out *o)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (t->netns[i].role == NN_ROLE_CONTAINER || t->netns[i].role == NN_ROLE_SANDBOX) {
+			if (!nn_out_json(o))
+				text_chain(o, t, &t->netns[i]);
+			any = true;
+		}
+	if (any)
+		nn_out_text(o, "\n");
+	nn_out_open_array(o, "netns");
+	for (size_t i = 0; i < t->n; i++) {
+		render_netns(o, t, &t->netns[i]);
+		nn_out_text(o, "\n");
+	}
+	nn_out_close(o);
+	nn_out_open_array(o, "gaps");
+	for (size_t g = 0; g < t->table.ngaps + t->ngaps; g++) {
+		const struct nn_gap *x = g < t->table.ngaps ? &t->table.gaps[g]
+							    : &t->gaps[g - t->table.ngaps];
+
+		nn_out_open_object(o, NULL);
+		nn_out_string(o, "what", "not covered: %s", x->what);
+		nn_out_string(o, "error", ": %s\n", strerror(x->code));
+		nn_out_close(o);
+	}
+	nn_out_close(o);
+}
+
+/* --- Graphviz --- */
+
+int nn_topo_render_dot(const struct nn_topo *t, FILE *f)
+{
+	fprintf(f, "digraph netnest {\n  rankdir=LR;\n  node [shape=box, fontsize=10];\n");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct nn_topo_netns *n = &t->netns[i];
+
+		fprintf(f, "  subgraph cluster_%llu {\n    label=\"netns %llu\\n%s\";\n", ino(n),
+			ino(n), n->label);
+		for (size_t k = 0; k < n->nlinks; k++) {
+			const struct nn_topo_link *l = &n->links[k];
+
+			fprintf(f, "    \"%llu_%d\" [label=\"%s", ino(n), l->ifindex, l->ifname);
+			for (size_t a = 0; a < l->naddrs; a++)
+				if (l->addrs[a].family == AF_INET)
+					fprintf(f, "\\n%s/%u", l->addrs[a].local, l->addrs[a].prefixlen);
+			fprintf(f, "\"];\n");
+		}
+		fprintf(f, "  }\n");
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		const struct nn_topo_netns *n = &t->netns[i];
+
+		for (size_t k = 0; k < n->nlinks; k++) {
+			const struct nn_topo_link *l = &n->links[k];
+			unsigned long long pi;
+
+			if (l->master)
+				fprintf(f, "  \"%llu_%d\" -> \"%llu_%d\" [label=port];\n", ino(n),
+					l->ifindex, ino(n), l->master);
+			/* each pair once: from the end with the smaller (netns, ifindex) */
+			pi = l->peer_ns >= 0 ? ino(&t->netns[l->peer_ns]) : 0;
+			if (l->peer_ns >= 0 && (pi > ino(n) || (pi == ino(n) &&
+							       l->peer_ifindex > l->ifindex)))
+				fprintf(f, "  \"%llu_%d\" -> \"%llu_%d\" [dir=both, label=veth];\n",
+					ino(n), l->ifindex, pi, l->peer_ifindex);
+			for (size_t h = 0; h < l->nholders; h++)
+				fprintf(f, "  \"pid%d\" [shape=ellipse, label=\"%s[%d]\"];\n"
+					"  \"pid%d\" -> \"%llu_%d\" [label=\"tap fd%s\"];\n",
+					(int)l->holders[h].pid, l->holders[h].comm,
+					(int)l->holders[h].pid, (int)l->holders[h].pid, ino(n),
+					l->ifindex, l->holders[h].ambiguous ? " (ambiguous)" : "");
+		}
+	}
+	fprintf(f, "}\n");
+	return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
+}

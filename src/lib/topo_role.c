@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* topo_role.c - why each netns exists: host, nest, sandbox, RootlessKit, container */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "state.h"
+#include "topo.h"
+#include "util.h"
+
+static const char *const role_names[] = {
+	[NN_ROLE_NETNS] = "netns",
+	[NN_ROLE_HOST] = "host",
+	[NN_ROLE_RK_CHILD] = "rootlesskit-child",
+	[NN_ROLE_ENGINE_NETNS] = "engine-netns",
+	[NN_ROLE_NEST] = "nest",
+	[NN_ROLE_SANDBOX] = "sandbox",
+	[NN_ROLE_PODMAN] = "podman-rootless-netns",
+	[NN_ROLE_CONTAINER] = "container",
+};
+
+const char *nn_topo_role_name(enum nn_topo_role r)
+{
+	return (size_t)r < ARRAY_SIZE(role_names) ? role_names[r] : "netns";
+}
+
+/* set the role of the netns that nsfs path @path names (stat(2) gives its identity) */
+static void set_role_path(struct nn_topo *t, const char *path, enum nn_topo_role role,
+			  const char *label)
+{
+	struct stat st;
+	ssize_t i;
+
+	if (stat(path, &st) < 0) {
+		if (errno != ENOENT)
+			nn_topo_add_gap(t, errno, "role: %s", path);
+		return;
+	}
+	i = nn_topo_find_ns(t, (struct nn_nsid){ .dev = st.st_dev, .ino = st.st_ino });
+	if (i < 0)
+		return;
+	t->netns[i].role = role;
+	snprintf(t->netns[i].label, sizeof(t->netns[i].label), "%s", label);
+}
+
+/* sandboxes/<name>.json records of nest state dir @dir: {"name": ..., "pid": ...} */
+static void sandboxes(struct nn_topo *t, const char *dir)
+{
+	char pat[PATH_MAX + 32], path[64], label[96];
+	glob_t g;
+
+	snprintf(pat, sizeof(pat), "%s/sandboxes/*.json", dir);
+	if (glob(pat, 0, NULL, &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		json_t *j = json_load_file(g.gl_pathv[i], 0, NULL);
+		json_int_t pid = json_integer_value(json_object_get(j, "pid"));
+		const char *name = json_string_value(json_object_get(j, "name"));
+
+		if (pid > 0 && name) {
+			snprintf(path, sizeof(path), "/proc/%lld/ns/net", (long long)pid);
+			snprintf(label, sizeof(label), "sandbox %s", name);
+			set_role_path(t, path, NN_ROLE_SANDBOX, label);
+		}
+		json_decref(j);
+	}
+	globfree(&g);
+}
+
+/* netnest state dirs, as root and of every user (state.h) */
+static void nests(struct nn_topo *t)
+{
+	static const char *const pats[] = { "/run/netnest/*", "/run/user/*/netnest/*" };
+	char path[PATH_MAX * 2], label[96];
+	pid_t pid;
+	glob_t g;
+
+	for (size_t p = 0; p < ARRAY_SIZE(pats); p++) {
+		if (glob(pats[p], GLOB_ONLYDIR, NULL, &g) != 0)
+			continue;
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			const char *dir = g.gl_pathv[i];
+
+			if (nn_state_child_pid(dir, &pid, NULL) < 0)
+				continue;
+			/* the nsfs bind mount exists only in the daemon's mount ns */
+			snprintf(path, sizeof(path), "/proc/%d/root%s/netns", (int)pid, dir);
+			snprintf(label, sizeof(label), "nest %s", strrchr(dir, '/') + 1);
+			set_role_path(t, path, NN_ROLE_NEST, label);
+			sandboxes(t, dir);
+		}
+		globfree(&g);
+	}
+}
+
+/* is @pid running the executable named @name? (its comm is "exe" after RootlessKit's
+ * re-exec of /proc/self/exe, so read /proc/PID/exe) */
+static bool pid_runs(pid_t pid, const char *name)
+{
+	char path[64], target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	return !strcmp(base ? base + 1 : target, name);
+}
+
+/* the link @n routes its default route out of, or NULL */
+static const struct nn_topo_link *default_link(const struct nn_topo_netns *n)
+{
+	for (size_t i = 0; i < n->nroutes; i++)
+		if (!strcmp(n->routes[i].dst, "default") && n->routes[i].oif)
+			return nn_topo_link_in(n, NULL, n->routes[i].oif);
+	return NULL;
+}
+
+/* roles seen from inside one netns: its processes, bind mounts, taps, default route */
+static enum nn_topo_role seen_role(const struct nn_topo *t, const struct nn_topo_netns *n)
+{
+	const struct nn_topo_link *d = default_link(n), *p;
+
+	for (size_t i = 0; i < n->ns->nholders; i++)
+		if (n->ns->holders[i].kind == NN_HOLD_BINDMOUNT && n->ns->holders[i].path &&
+		    strstr(n->ns->holders[i].path, "rootless-netns"))
+			return NN_ROLE_PODMAN;
+	for (size_t i = 0; i < n->ns->npids; i++)
+		if (pid_runs(n->ns->pids[i], "rootlesskit"))
+			return NN_ROLE_RK_CHILD;
+	for (size_t i = 0; i < n->nlinks; i++)
+		for (size_t h = 0; h < n->links[i].nholders; h++)
+			if (!strcmp(n->links[i].holders[h].comm, "slirp4netns") ||
+			    !strcmp(n->links[i].holders[h].comm, "pasta"))
+				return NN_ROLE_ENGINE_NETNS;
+	if (d && d->peer_ns >= 0 &&
+	    (p = nn_topo_find_link(t, (size_t)d->peer_ns, NULL, d->peer_ifindex)) && p->master)
+		return NN_ROLE_CONTAINER;
+	return NN_ROLE_NETNS;
+}
+
+void nn_topo_roles(struct nn_topo *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		t->netns[i].role = t->netns[i].ns->initial ? NN_ROLE_HOST : NN_ROLE_NETNS;
+	nests(t);
+	for (size_t i = 0; i < t->n; i++) {
+		struct nn_topo_netns *n = &t->netns[i];
+
+		if (n->role == NN_ROLE_NETNS)
+			n->role = seen_role(t, n);
+		if (!*n->label)
+			snprintf(n->label, sizeof(n->label), "%s", nn_topo_role_name(n->role));
+	}
+}
