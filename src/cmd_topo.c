@@ -168,11 +168,11 @@ static void render_peer(struct nn_out *o, const struct nn_topo *t, const struct 
 		nn_out_int(o, "link_netnsid", NULL, l->link_netnsid);
 	nn_out_open_array(o, "names");
 	for (size_t i = 0; i < pn->ns->nnames; i++)
-		nn_out_string(o, NULL, i ? ",%s" : " names ", pn->ns->names[i]);
+		nn_out_string(o, "name", i ? ",%s" : " names %s", pn->ns->names[i]);
 	nn_out_close(o);
 	nn_out_open_array(o, "pids");
 	for (size_t i = 0; i < pn->ns->npids; i++)
-		nn_out_int(o, NULL, i ? ",%" PRId64 : " pids %" PRId64, pn->ns->pids[i]);
+		nn_out_int(o, "pid", i ? ",%" PRId64 : " pids %" PRId64, pn->ns->pids[i]);
 	nn_out_close(o);
 	nn_out_text(o, "\n");
 }

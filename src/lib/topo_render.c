@@ -207,7 +207,7 @@ static void render_netns(struct nn_out *o, const struct nn_topo *t, const struct
 	nn_out_string(o, "label", " %s", n->label);
 	nn_out_open_array(o, "pids");
 	for (size_t i = 0; i < n->ns->npids; i++)
-		nn_out_int(o, NULL, NULL, n->ns->pids[i]);
+		nn_out_int(o, "pid", NULL, n->ns->pids[i]); /* in an array: key unused */
 	nn_out_close(o);
 	if (n->ns->npids) {
 		nn_out_text(o, "  pids ");
@@ -215,7 +215,7 @@ static void render_netns(struct nn_out *o, const struct nn_topo *t, const struct
 	}
 	nn_out_open_array(o, "names");
 	for (size_t i = 0; i < n->ns->nnames; i++)
-		nn_out_string(o, NULL, i ? ",%s" : "  names %s", n->ns->names[i]);
+		nn_out_string(o, "name", i ? ",%s" : "  names %s", n->ns->names[i]);
 	nn_out_close(o);
 	nn_out_bool(o, "read", n->read ? NULL : "  (not readable, see gaps)", n->read);
 	nn_out_text(o, "\n");

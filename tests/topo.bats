@@ -1,0 +1,137 @@
+#!/usr/bin/env bats
+# netnest topo on the stack of the seed: RootlessKit + slirp4netns + a CNI bridge container
+# (tests/helpers/rk_cni_fixture.sh), checked against ground truth taken with nsenter + ip -j.
+
+load helpers/common
+
+setup_file() {
+  FIX=$(as_user mktemp -d /tmp/netnest-rkfix.XXXXXX)
+  export FIX
+  as_user bash "$NN_ROOT/tests/helpers/rk_cni_fixture.sh" start "$FIX"
+}
+
+teardown_file() {
+  as_user bash "$NN_ROOT/tests/helpers/rk_cni_fixture.sh" stop "$FIX"
+}
+
+teardown() {
+  rm -f "${BATS_TEST_TMPDIR:?}"/topo.*
+}
+
+child() { cat "$FIX/child_pid"; }
+ctr() { cat "$FIX/ctr_pid"; }
+ino() { stat -L -c %i "/proc/$1/ns/net"; }
+# gt PID ARGS...: ground truth, ip -j inside the netns of PID (as root)
+gt() { local p=$1; shift; nsenter -t "$p" -n ip -j "$@"; }
+
+# topo_json [as_user]: save netnest topo --json in $BATS_TEST_TMPDIR/topo.json
+topo_json() {
+  if [[ ${1:-} == user ]]; then nnu topo --json; else nn topo --json; fi >"$BATS_TEST_TMPDIR/topo.json"
+}
+# q JQ-ARGS...: query the saved topology
+q() { jq -r "$@" "$BATS_TEST_TMPDIR/topo.json"; }
+iface() { # NS_INO IFNAME: that interface object
+  q --argjson ns "$1" --arg n "$2" '.netns[] | select(.ns == $ns) | .interfaces[] | select(.ifname == $n)'
+}
+
+check_tap() {
+  local ci; ci=$(ino "$(child)")
+  [ "$(q --argjson ns "$ci" '.netns[] | select(.ns == $ns) | .role')" = rootlesskit-child ]
+  [ "$(iface "$ci" tap0 | jq -r '.holders[0].comm')" = slirp4netns ]
+  [ "$(iface "$ci" tap0 | jq -r '.holders[0].pid')" = "$(cat "$FIX/slirp_pid")" ]
+  [ "$(iface "$ci" tap0 | jq -r '.holders[0].ambiguous')" = false ]
+  [ "$(iface "$ci" tap0 | jq -r '.tun_type')" = tap ]
+  [ "$(iface "$ci" tap0 | jq -r '.mtu')" = 65520 ]
+  [ "$(iface "$ci" tap0 | jq -r '.addr_info[] | select(.family == "inet") | "\(.local)/\(.prefixlen)"')" = 10.0.2.100/24 ]
+  [ "$(iface "$ci" tap0 | jq -r .ifindex)" = "$(gt "$(child)" link show tap0 | jq -r '.[0].ifindex')" ]
+}
+
+check_bridge_pair() {
+  local ci ki truth veth ip
+  ci=$(ino "$(child)") ki=$(ino "$(ctr)")
+  # ground truth: the one port of nerdctl0, and eth0 in the container, seen by ip -j
+  truth=$(gt "$(child)" link show master nerdctl0 | jq -c '.[0]')
+  veth=$(jq -r .ifname <<<"$truth")
+  [[ $veth == veth* ]]
+  [ "$(iface "$ci" "$veth" | jq -r .master)" = nerdctl0 ]
+  [ "$(iface "$ci" "$veth" | jq -r .ifindex)" = "$(jq -r .ifindex <<<"$truth")" ]
+  [ "$(iface "$ci" "$veth" | jq -r .link_netnsid)" = "$(jq -r .link_netnsid <<<"$truth")" ]
+  [ "$(iface "$ci" "$veth" | jq -r .peer.ns)" = "$ki" ]
+  [ "$(iface "$ci" "$veth" | jq -r .peer.ifname)" = eth0 ]
+  [ "$(iface "$ci" "$veth" | jq -r .peer.ifindex)" = "$(jq -r .link_index <<<"$truth")" ]
+  [ "$(iface "$ci" "$veth" | jq -r .peer.symmetric)" = true ]
+  # and from the other end
+  truth=$(gt "$(ctr)" addr show eth0 | jq -c '.[0]')
+  ip=$(jq -r '.ips[0].address' "$FIX/cni_result.json")
+  [[ $ip == 10.4.0.*/24 ]]
+  [ "$(jq -r '.addr_info[] | select(.family == "inet") | "\(.local)/\(.prefixlen)"' <<<"$truth")" = "$ip" ]
+  [ "$(iface "$ki" eth0 | jq -r '.addr_info[] | select(.family == "inet") | "\(.local)/\(.prefixlen)"')" = "$ip" ]
+  [ "$(iface "$ki" eth0 | jq -r .ifindex)" = "$(jq -r .ifindex <<<"$truth")" ]
+  [ "$(iface "$ki" eth0 | jq -r .link_netnsid)" = "$(jq -r .link_netnsid <<<"$truth")" ]
+  [ "$(iface "$ki" eth0 | jq -r .peer.ns)" = "$ci" ]
+  [ "$(iface "$ki" eth0 | jq -r .peer.ifname)" = "$veth" ]
+  [ "$(q --argjson ns "$ki" '.netns[] | select(.ns == $ns) | .role')" = container ]
+  [ "$(iface "$ci" nerdctl0 | jq -r '.addr_info[] | select(.family == "inet") | .local')" = 10.4.0.1 ]
+}
+
+check_pids() {
+  local ci ki
+  ci=$(ino "$(child)") ki=$(ino "$(ctr)")
+  q --argjson ns "$ci" '.netns[] | select(.ns == $ns) | .pids[]' | grep -qx "$(child)"
+  q --argjson ns "$ki" '.netns[] | select(.ns == $ns) | .pids[]' | grep -qx "$(ctr)"
+  # slirp4netns itself lives in the host netns
+  q '.netns[] | select(.role == "host") | .pids[]' | grep -qx "$(cat "$FIX/slirp_pid")"
+}
+
+@test "topo --json as root names the slirp4netns PID holding tap0 10.0.2.100/24 of the RootlessKit child" {
+  topo_json
+  check_tap
+}
+
+@test "topo --json as root shows nerdctl0's veth port paired with eth0 of the container, as ip -n sees it" {
+  topo_json
+  check_bridge_pair
+}
+
+@test "topo --json as root lists the processes in each netns" {
+  topo_json
+  check_pids
+}
+
+@test "topo --json as the rootless user still finds the tap, the bridge, the veth pair and the processes" {
+  topo_json user
+  check_tap
+  check_bridge_pair
+  check_pids
+}
+
+@test "topo draws the seed's chain from the host through slirp4netns to eth0 of the container" {
+  local ip veth
+  ip=$(jq -r '.ips[0].address' "$FIX/cni_result.json")
+  veth=$(gt "$(child)" link show master nerdctl0 | jq -r '.[0].ifname')
+  run nn topo
+  [ "$status" -eq 0 ]
+  grep -F "host -> slirp4netns[$(cat "$FIX/slirp_pid")] -> tap0 10.0.2.100/24 (netns $(ino "$(child)") rootlesskit-child" <<<"$output"
+  grep -F "> nerdctl0 10.4.0.1/24 -> $veth -> eth0 $ip (netns $(ino "$(ctr)") container, pids $(ctr))" <<<"$output"
+}
+
+@test "topo --svg writes a Graphviz drawing with the veth pair and the tap holder" {
+  run nn topo --svg "$BATS_TEST_TMPDIR/topo.svg"
+  [ "$status" -eq 0 ]
+  grep -q '<svg' "$BATS_TEST_TMPDIR/topo.svg"
+  grep -q "slirp4netns\[$(cat "$FIX/slirp_pid")\]" "$BATS_TEST_TMPDIR/topo.svg"
+  run nn topo --dot
+  [ "$status" -eq 0 ]
+  [[ $output == *"\"$(ino "$(child)")_"*" -> \"$(ino "$(ctr)")_"*"[dir=both, label=veth]"* ]]
+}
+
+@test "topo with a bad option is a usage error with exit 2" {
+  run nn topo --bogus
+  [ "$status" -eq 2 ]
+  run nn topo --json --dot
+  [ "$status" -eq 2 ]
+  [[ $output == *"exclude each other"* ]]
+  run nn topo --help
+  [ "$status" -eq 0 ]
+  [[ $output == *"Usage: netnest topo"* ]]
+}
