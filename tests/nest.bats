@@ -1,0 +1,304 @@
+#!/usr/bin/env bats
+# netnest up, down, info: the nest daemon, its detached netns, the engine and the state dir.
+# Rootless as nntest unless a test says "as root".
+
+load helpers/common
+
+setup() {
+  NEST=$(unique_name nest)
+  TMP=$(mktemp -d /tmp/netnest-nest.XXXXXX)
+  chmod 0755 "$TMP"
+  PIDS=()   # processes this test started itself (killed in teardown)
+  NESTS=()  # nests to take down: "user NAME", "user2 NAME" or "root NAME"
+  STATE=/run/user/$(nn_uid)/netnest/$NEST
+}
+
+teardown() {
+  local n
+  for n in "${NESTS[@]}"; do
+    case $n in
+      root\ *) nn down --nest "${n#root }" ;;
+      user2\ *) as_user -u "$NN_USER_NOSUBID" "$NETNEST" down --nest "${n#user2 }" ;;
+      *) nnu down --nest "${n#user }" ;;
+    esac
+  done >/dev/null 2>&1
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  rm -rf "$TMP"
+}
+
+up_user() { # [UP OPTIONS...]
+  NESTS+=("user $NEST")
+  nnu up -d --nest "$NEST" "$@"
+}
+
+# in_nest_user STATE CMD...: CMD as the test user in the nest's user namespace and netns
+in_nest_user() {
+  local state=$1 pid; shift
+  pid=$(cat "$state/child_pid")
+  as_user nsenter -t "$pid" -U --preserve-credentials -n"/proc/$pid/root$state/netns" "$@"
+}
+
+# processes of this nest: the daemon and the engine are forks of "netnest up ... --nest NAME"
+nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
+
+@test "a rootless nest has tap0, the bridge and NAT in its own netns, not in the host's" {
+  up_user
+  run in_nest_user "$STATE" ip -j addr
+  [ "$status" -eq 0 ]
+  tap=$(jq -c '.[] | select(.ifname == "tap0") | [.mtu, (.addr_info[] | select(.family == "inet") | "\(.local)/\(.prefixlen)")]' <<<"$output")
+  [ "$tap" = '[65520,"10.0.2.100/24"]' ]
+  br=$(jq -c '.[] | select(.ifname == "netnest0") | [.mtu, (.addr_info[] | select(.family == "inet") | "\(.local)/\(.prefixlen)")]' <<<"$output")
+  [ "$br" = '[65520,"10.4.0.1/24"]' ]
+  run in_nest_user "$STATE" ip -j route show default
+  [ "$(jq -r '.[0].gateway + " " + .[0].dev' <<<"$output")" = "10.0.2.2 tap0" ]
+  run in_nest_user "$STATE" nft list table ip netnest
+  [ "$status" -eq 0 ]
+  [[ $output == *'ip saddr 10.4.0.0/24 oifname "tap0" masquerade'* ]]
+  [[ $output == *'ct state established,related accept'* ]]
+  run in_nest_user "$STATE" cat /proc/sys/net/ipv4/ip_forward
+  [ "$output" = 1 ]
+  # the host netns is untouched
+  run ip link show netnest0
+  [ "$status" -ne 0 ]
+  run nft list table ip netnest
+  [ "$status" -ne 0 ]
+  # the state files of the contract (state.h)
+  [ "$(cat "$STATE/resolv.conf")" = "nameserver 10.0.2.3" ]
+  [ "$(tail -1 "$STATE/hosts")" = "::1 $(hostname)" ]
+  [ "$(stat -c '%a %s' "$STATE/netns")" = "400 0" ]
+  [ "$(stat -c '%a' "$STATE")" = 700 ]
+  pid=$(cat "$STATE/child_pid")
+  [ "$(cat /proc/"$pid"/comm)" = netnest ]
+  [ "$(cat /proc/"$(cat "$STATE/engine_pid")"/comm)" = netnest-engine ]
+  # RootlessKit-style maps: 0 -> the user, then the subuid range from 1
+  start=$(awk -F: -v u="$NN_USER" '$1 == u {print $2; exit}' /etc/subuid)
+  count=$(awk -F: -v u="$NN_USER" '$1 == u {print $3; exit}' /etc/subuid)
+  [ "$(awk '{print $1, $2, $3}' /proc/"$pid"/uid_map | paste -sd,)" = "0 $(nn_uid) 1,1 $start $count" ]
+  # the nsfs bind mount exists only in the daemon's mount namespace
+  grep -q " $STATE/netns .* nsfs " /proc/"$pid"/mountinfo
+  ! grep -q "$STATE" /proc/self/mountinfo
+}
+
+@test "up -d then down leaves no process, mount or file behind" {
+  parent=/run/user/$(nn_uid)/netnest
+  [ -z "$(nest_procs "$NEST")" ]
+  files_before=$(find "$parent" -path "*$NEST*" 2>/dev/null || true)
+  up_user
+  daemon=$(cat "$STATE/child_pid")
+  engine=$(cat "$STATE/engine_pid")
+  [ "$(nest_procs "$NEST" | paste -sd' ')" = "$(printf '%s\n' "$daemon" "$engine" | sort | paste -sd' ')" ]
+  run nnu down --nest "$NEST"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  [ ! -e "$STATE" ]
+  [ "$(find "$parent" -path "*$NEST*" 2>/dev/null || true)" = "$files_before" ]
+  wait_for test ! -d /proc/"$daemon"
+  wait_for test ! -d /proc/"$engine"
+  [ -z "$(nest_procs "$NEST")" ]
+  ! grep -q "netnest/$NEST" /proc/self/mountinfo
+  ! grep -qs "netnest/$NEST" /proc/[0-9]*/mountinfo
+  run nnu down --nest "$NEST"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: no nest named $NEST is running (state dir $STATE)" ]
+}
+
+@test "as root, a nest lives in /run/netnest and down leaves no netns, link or mount behind" {
+  state=/run/netnest/$NEST
+  links_before=$(ip -o link | awk -F': ' '{print $2}' | grep -E '^(tap0|netnest0)' || true)
+  netns_before=$(ip netns | grep -c -- "$NEST" || true)
+  NESTS+=("root $NEST")
+  run nn up -d --nest "$NEST"
+  [ "$status" -eq 0 ]
+  pid=$(cat "$state/child_pid")
+  run nsenter --net="/proc/$pid/root$state/netns" ip -j addr show tap0
+  [ "$(jq -r '.[0].addr_info[] | select(.family == "inet") | .local' <<<"$output")" = 10.0.2.100 ]
+  run nsenter --net="/proc/$pid/root$state/netns" nft list table ip netnest
+  [[ $output == *'masquerade'* ]]
+  # as root there is no user namespace: the daemon shares the host's
+  [ "$(readlink /proc/"$pid"/ns/user)" = "$(readlink /proc/self/ns/user)" ]
+  [ "$(readlink /proc/"$pid"/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ]
+  engine=$(cat "$state/engine_pid")
+  run nn down --nest "$NEST"
+  [ "$status" -eq 0 ]
+  [ ! -e "$state" ]
+  wait_for test ! -d /proc/"$pid"
+  wait_for test ! -d /proc/"$engine"
+  [ "$(ip -o link | awk -F': ' '{print $2}' | grep -E '^(tap0|netnest0)' || true)" = "$links_before" ]
+  [ "$(ip netns | grep -c -- "$NEST" || true)" = "$netns_before" ]
+  ! grep -q "netnest/$NEST" /proc/self/mountinfo
+}
+
+@test "the engine runs sandboxed: no_new_privs, seccomp, its own mount namespace" {
+  up_user
+  daemon=$(cat "$STATE/child_pid")
+  engine=$(cat "$STATE/engine_pid")
+  [ "$(awk '/^NoNewPrivs:/ {print $2}' /proc/"$engine"/status)" = 1 ]
+  [ "$(awk '/^Seccomp:/ {print $2}' /proc/"$engine"/status)" = 2 ]
+  [ "$(readlink /proc/"$engine"/ns/mnt)" != "$(readlink /proc/"$daemon"/ns/mnt)" ]
+  [ "$(readlink /proc/"$engine"/ns/user)" = "$(readlink /proc/"$daemon"/ns/user)" ]
+  # it lives in the host netns, like slirp4netns: its sockets are host sockets
+  [ "$(readlink /proc/"$engine"/ns/net)" = "$(readlink /proc/self/ns/net)" ]
+  [ "$(awk '/^PPid:/ {print $2}' /proc/"$engine"/status)" = "$daemon" ]
+}
+
+@test "the gateway reaches the host's loopback only with --allow-host-loopback" {
+  mkdir "$TMP/www"
+  echo "hello from the host $NEST" >"$TMP/www/index.html"
+  chmod -R a+rX "$TMP/www"
+  port=$(free_port)
+  busybox httpd -f -p "127.0.0.1:$port" -h "$TMP/www" &
+  PIDS+=($!)
+  wait_for curl -sf "http://127.0.0.1:$port/index.html"
+  up_user --allow-host-loopback
+  run in_nest_user "$STATE" curl -sS --max-time 5 "http://10.0.2.2:$port/index.html"
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello from the host $NEST" ]
+  nnu down --nest "$NEST"
+  up_user
+  run in_nest_user "$STATE" curl -sS --max-time 5 "http://10.0.2.2:$port/index.html"
+  [ "$status" -eq 7 ]
+}
+
+@test "a nest whose daemon was SIGKILLed comes up again on the same state dir" {
+  up_user
+  daemon=$(cat "$STATE/child_pid")
+  engine=$(cat "$STATE/engine_pid")
+  # a stale sandbox record whose process still runs (pid and starttime match) and one
+  # whose pid was reused (starttime differs): only the first may be killed
+  t1=$((700000 + RANDOM)) t2=$((800000 + RANDOM))
+  as_user sleep "$t1" &
+  PIDS+=($!)
+  as_user sleep "$t2" &
+  PIDS+=($!)
+  wait_for pgrep -u "$NN_USER" -x -f "sleep $t1"
+  wait_for pgrep -u "$NN_USER" -x -f "sleep $t2"
+  victim=$(pgrep -u "$NN_USER" -x -f "sleep $t1")
+  bystander=$(pgrep -u "$NN_USER" -x -f "sleep $t2")
+  PIDS+=("$victim" "$bystander")
+  kill -9 "$daemon"
+  wait_for test ! -d /proc/"$engine"
+  st=$(awk '{print $22}' /proc/"$victim"/stat)
+  printf '{"name":"old","pid":%d,"starttime":%d}\n' "$victim" "$st" >"$TMP/old.json"
+  printf '{"name":"reused","pid":%d,"starttime":%d}\n' "$bystander" 1 >"$TMP/reused.json"
+  install -o "$NN_USER" -m 0644 "$TMP/old.json" "$TMP/reused.json" "$STATE/sandboxes/"
+  [ -e "$STATE/child_pid" ]
+  run nnu up -d --nest "$NEST"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$STATE/child_pid")" != "$daemon" ]
+  [ ! -e "$STATE/sandboxes/old.json" ]
+  wait_for test ! -d /proc/"$victim"
+  kill -0 "$bystander"
+  run in_nest_user "$STATE" ip -j addr show tap0
+  [ "$(jq -r '.[0].addr_info[] | select(.family == "inet") | .local' <<<"$output")" = 10.0.2.100 ]
+  run nnu down --nest "$NEST"
+  [ "$status" -eq 0 ]
+  [ ! -e "$STATE" ]
+}
+
+@test "up refuses a state dir that a live nest holds, and the live nest keeps running" {
+  up_user
+  pid=$(cat "$STATE/child_pid")
+  run nnu up -d --nest "$NEST"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: nest $NEST is already running (pid $pid, state dir $STATE)" ]
+  [ "$(cat "$STATE/child_pid")" = "$pid" ]
+  kill -0 "$pid"
+  [ "$(nest_procs "$NEST" | wc -l)" -eq 2 ]
+}
+
+@test "bad --subnet, --gateway, --cidr and --mtu are refused with the reason, and nothing is made" {
+  run nnu up -d --nest "$NEST" --subnet 10.4.0.0/33
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest up: --subnet 10.4.0.0/33: prefix length 33 is over 32" ]
+  run nnu up -d --nest "$NEST" --gateway 10.5.0.1
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest up: --gateway 10.5.0.1 is outside --subnet 10.4.0.0/24" ]
+  run nnu up -d --nest "$NEST" --subnet 10.8.0.0/16 --gateway 10.8.255.255
+  [ "$status" -eq 2 ]
+  [[ ${lines[0]} == *"--gateway 10.8.255.255 is the network or broadcast address"* ]]
+  run nnu up -d --nest "$NEST" --cidr 10.0.2.7/24
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest up: --cidr 10.0.2.7/24: not a network address (use 10.0.2.0/24)" ]
+  run nnu up -d --nest "$NEST" --cidr 10.0.2/24
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest up: --cidr 10.0.2/24: '10.0.2' is not an IPv4 address" ]
+  run nnu up -d --nest "$NEST" --cidr 10.0.2.0/26
+  [ "$status" -eq 2 ]
+  [[ ${lines[0]} == *"too small for the tap address"* ]]
+  run nnu up -d --nest "$NEST" --mtu 575
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest up: --mtu 575: out of range 576..65521" ]
+  run nnu up -d --nest "$NEST" --mtu 65522
+  [ "$status" -eq 2 ]
+  run nnu up -d --nest "$NEST" --subnet 10.0.0.0/8
+  [ "$status" -eq 2 ]
+  [[ ${lines[0]} == *"overlaps --cidr 10.0.2.0/24"* ]]
+  run nnu up -d --nest "../x"
+  [ "$status" -eq 2 ]
+  [ ! -e "$STATE" ]
+  [ -z "$(nest_procs "$NEST")" ]
+}
+
+@test "without access to /dev/net/tun, up names the device and the reason and leaves nothing" {
+  # only this test's private mount namespace sees /dev/null over /dev/net/tun
+  run unshare -m sh -c 'mount --bind /dev/null /dev/net/tun && exec "$@"' sh \
+    runuser -u "$NN_USER" -- env -i PATH="$PATH" XDG_RUNTIME_DIR="/run/user/$(nn_uid)" \
+    "$NETNEST" up -d --nest "$NEST"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: create tap tap0 with /dev/net/tun (TUNSETIFF): Inappropriate ioctl for device" ]
+  [ ! -e "$STATE" ]
+  [ -z "$(nest_procs "$NEST")" ]
+}
+
+@test "a user without a subuid range gets a single-ID nest and one notice saying so" {
+  u=$NN_USER_NOSUBID
+  uid=$(id -u "$u")
+  state=/run/user/$uid/netnest/$NEST
+  NESTS+=("user2 $NEST")
+  run as_user -u "$u" "$NETNEST" up -d --nest "$NEST"
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [ "${lines[0]}" = "netnest: warning: user $u has no range in /etc/subuid and /etc/subgid: the nest maps only uid $uid (as root)" ]
+  pid=$(cat "$state/child_pid")
+  [ "$(awk '{print $1, $2, $3}' /proc/"$pid"/uid_map | paste -sd,)" = "0 $uid 1" ]
+  [ "$(cat /proc/"$pid"/setgroups)" = deny ]
+  run as_user -u "$u" nsenter -t "$pid" -U --preserve-credentials -n"/proc/$pid/root$state/netns" ip -br addr show tap0
+  [[ $output == *"10.0.2.100/24"* ]]
+  run as_user -u "$u" "$NETNEST" down --nest "$NEST"
+  [ "$status" -eq 0 ]
+  [ ! -e "$state" ]
+}
+
+@test "a foreground nest tears everything down on Ctrl-C" {
+  as_user "$NETNEST" up --nest "$NEST" >"$TMP/out" 2>&1 &
+  PIDS+=($!)
+  NESTS+=("user $NEST")
+  wait_for test -s "$STATE/child_pid"
+  daemon=$(cat "$STATE/child_pid")
+  engine=$(cat "$STATE/engine_pid")
+  up=$(awk '/^PPid:/ {print $2}' /proc/"$daemon"/status)
+  [ "$(tr '\0' ' ' </proc/"$up"/cmdline)" = "$NETNEST up --nest $NEST " ]
+  kill -INT "$up"
+  wait_for test ! -e "$STATE"
+  wait_for test ! -d /proc/"$daemon"
+  wait_for test ! -d /proc/"$engine"
+  wait_for test ! -d /proc/"$up"
+  [ -z "$(nest_procs "$NEST")" ]
+  [ ! -s "$TMP/out" ]
+}
+
+@test "info shows the running nest as GET /v1/info answers" {
+  up_user
+  run nnu info --nest "$NEST" --json
+  [ "$status" -eq 0 ]
+  [ "$(jq -r .childPID <<<"$output")" = "$(cat "$STATE/child_pid")" ]
+  [ "$(jq -r .stateDir <<<"$output")" = "$STATE" ]
+  [ "$(jq -r .networkDriver.childIP <<<"$output")" = 10.0.2.100 ]
+  run nnu info --nest "$NEST"
+  [ "$status" -eq 0 ]
+  [[ $output == *"networkDriver.childIP: 10.0.2.100"* ]]
+  nnu down --nest "$NEST"
+  run nnu info --nest "$NEST"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: no nest named $NEST is running (state dir $STATE)" ]
+}
