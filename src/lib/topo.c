@@ -3,18 +3,15 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/net_namespace.h>
-#include <linux/nsfs.h>
 #include <linux/rtnetlink.h>
 
 #include "rtnl.h"
@@ -57,93 +54,26 @@ static void *grow(void *arr, size_t *n, size_t size)
 	return p + (*n)++ * size;
 }
 
-/*
- * A NETLINK_ROUTE socket inside @netns_fd made through the netns's owning user namespace:
- * a forked helper enters the userns, then the netns, creates the socket and passes it back
- * over SCM_RIGHTS (unix(7)).  setns(2) into a netns needs CAP_SYS_ADMIN over its owning
- * userns and over the caller's own (net/core/net_namespace.c netns_install); the owner
- * of a userns has both once inside it, as nsenter -U -n does.
- */
-static int socket_via_userns(int netns_fd, struct nn_err *err)
-{
-	_cleanup_close_ int userns = ioctl(netns_fd, NS_GET_USERNS);
-	_cleanup_close_ int a = -1, b = -1;
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	int sv[2], status, e = 0, fd = -1;
-	struct iovec iov = { .iov_base = &e, .iov_len = sizeof(e) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
-	pid_t pid;
-
-	if (userns < 0)
-		return nn_err(err, errno, "owning user namespace (NS_GET_USERNS)");
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return nn_err(err, errno, "socketpair");
-	a = sv[0];
-	b = sv[1];
-	pid = fork();
-	if (pid < 0)
-		return nn_err(err, errno, "fork");
-	if (pid == 0) {
-		close(a);
-		if (setns(userns, CLONE_NEWUSER) < 0 || setns(netns_fd, CLONE_NEWNET) < 0 ||
-		    (fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) < 0) {
-			e = errno;
-			m.msg_control = NULL;
-			m.msg_controllen = 0;
-		} else {
-			c = CMSG_FIRSTHDR(&m);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(c), &fd, sizeof(int));
-		}
-		_exit(sendmsg(b, &m, 0) < 0 ? 1 : 0);
-	}
-	close(steal_fd(&b));
-	if (recvmsg(a, &m, MSG_CMSG_CLOEXEC) < 0)
-		e = errno;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	c = CMSG_FIRSTHDR(&m);
-	if (!e && c && c->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	if (fd < 0)
-		return nn_err(err, e ? e : EPROTO, "enter netns through its user namespace");
-	return fd;
-}
-
-/* open @n's rtnl socket: setns(2) by nn_rtnl_open(), else through the owning userns */
-static int open_sock(struct nn_topo_netns *n, const struct nn_nsid *self, struct nn_rtnl *r,
+/* wrap socket @fd (taken) made inside @n's netns as an nn_rtnl (libmnl) handle */
+static int wrap_sock(const struct nn_topo_netns *n, int fd, struct nn_rtnl *r,
 		     struct nn_err *err)
 {
-	char label[64];
-	struct mnl_socket *nl;
-	int fd, ret;
+	struct mnl_socket *nl = mnl_socket_fdopen(fd);
 
-	snprintf(label, sizeof(label), "netns %llu", (unsigned long long)n->ns->id.ino);
-	/* setns(2) needs CAP_SYS_ADMIN even into our own netns: use the current one */
-	ret = nn_rtnl_open(r, nn_nsid_equal(n->ns->id, *self) ? -1 : n->ns->fd, label, err);
-	if (ret != -EPERM)
-		return ret;
-	fd = socket_via_userns(n->ns->fd, err);
-	if (fd < 0)
-		return nn_err_wrap(err, "open netlink socket in %s", label);
-	nl = mnl_socket_fdopen(fd);
+	memset(r, 0, sizeof(*r));
+	snprintf(r->label, sizeof(r->label), "netns %llu", (unsigned long long)n->ns->id.ino);
 	if (!nl) {
 		close(fd);
-		return nn_err(err, errno, "open netlink socket in %s", label);
+		return nn_err(err, errno, "netlink socket in %s", r->label);
 	}
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = nn_err(err, errno, "bind netlink socket in %s", label);
+		int e = errno;
+
 		mnl_socket_close(nl);
-		return ret;
+		return nn_err(err, e, "bind netlink socket in %s", r->label);
 	}
-	memset(r, 0, sizeof(*r));
 	r->nl = nl;
 	r->portid = mnl_socket_get_portid(nl);
-	snprintf(r->label, sizeof(r->label), "%s", label);
 	return 0;
 }
 
@@ -502,44 +432,48 @@ static void pair_veths(struct nn_topo *t)
 int nn_topo_build(struct nn_topo *t, unsigned flags, struct nn_err *err)
 {
 	_cleanup_free_ struct nn_rtnl *socks = NULL;
-	struct nn_nsid self = { 0 };
-	_cleanup_close_ int selffd = -1;
-	size_t nread = 0;
+	_cleanup_free_ int *fds = NULL, *fdsock = NULL, *errs = NULL;
+	_cleanup_free_ uint64_t *userns = NULL;
+	size_t nread = 0, m;
 	int ret;
 
 	ret = nn_discover(&t->table, 1u << NN_NS_NET, err);
 	if (ret < 0)
 		return ret;
-	t->netns = calloc(t->table.n ? t->table.n : 1, sizeof(*t->netns));
-	socks = calloc(t->table.n ? t->table.n : 1, sizeof(*socks));
-	if (!t->netns || !socks)
+	m = t->table.n ? t->table.n : 1;
+	t->netns = calloc(m, sizeof(*t->netns));
+	socks = calloc(m, sizeof(*socks));
+	fds = calloc(m, sizeof(*fds));
+	fdsock = calloc(m, sizeof(*fdsock));
+	errs = calloc(m, sizeof(*errs));
+	userns = calloc(m, sizeof(*userns));
+	if (!t->netns || !socks || !fds || !fdsock || !errs || !userns)
 		return nn_err(err, ENOMEM, "topology model");
-	selffd = nn_ns_open_pid(getpid(), NN_NS_NET, err);
-	if (selffd < 0 || nn_nsid_of_fd(selffd, &self, err) < 0)
-		return nn_err_wrap(err, "own network namespace");
 	for (size_t i = 0; i < t->table.n; i++) {
-		struct nn_ns *ns = &t->table.ns[i];
-		struct nn_topo_netns *n;
+		if (t->table.ns[i].type != NN_NS_NET)
+			continue;
+		t->netns[t->n].ns = &t->table.ns[i];
+		fds[t->n] = t->table.ns[i].fd;
+		userns[t->n] = t->table.ns[i].userns;
+		t->n++;
+	}
+	/* one socket per netns, all made up front: one thread, one fork per foreign userns */
+	nn_topo_open_socks(fds, userns, t->n, fdsock, errs);
+	for (size_t i = 0; i < t->n; i++) {
+		struct nn_topo_netns *n = &t->netns[i];
+		unsigned long long ino = (unsigned long long)n->ns->id.ino;
 		struct nn_err e;
 
-		if (ns->type != NN_NS_NET)
-			continue;
-		n = &t->netns[t->n];
-		n->ns = ns;
-		if (ns->fd < 0) {
-			nn_topo_add_gap(t, EACCES, "netns %llu: not opened by discovery",
-					(unsigned long long)ns->id.ino);
-		} else if (open_sock(n, &self, &socks[t->n], &e) < 0) {
-			nn_topo_add_gap(t, e.code, "netns %llu: %s", (unsigned long long)ns->id.ino,
-					e.msg);
-		} else if ((ret = read_netns(&socks[t->n], n)) < 0) {
-			nn_topo_add_gap(t, -ret, "netns %llu: rtnetlink dump",
-					(unsigned long long)ns->id.ino);
+		if (fdsock[i] < 0) {
+			nn_topo_add_gap(t, errs[i], "netns %llu: open netlink socket inside", ino);
+		} else if (wrap_sock(n, fdsock[i], &socks[i], &e) < 0) {
+			nn_topo_add_gap(t, e.code, "%s", e.msg);
+		} else if ((ret = read_netns(&socks[i], n)) < 0) {
+			nn_topo_add_gap(t, -ret, "netns %llu: rtnetlink dump", ino);
 		} else {
 			n->read = true;
 			nread++;
 		}
-		t->n++;
 	}
 	for (size_t i = 0; i < t->n; i++)
 		if (t->netns[i].read && has_foreign_links(&t->netns[i]))

@@ -113,8 +113,7 @@ struct nn_topo {
  * @err:   error object
  *
  * Discovers network namespaces (nn_discover()), opens one NETLINK_ROUTE socket inside
- * each (through its owning user namespace when a plain setns(2) is refused, as
- * nsenter -U -n does), dumps links, addresses and main-table routes (rtnetlink(7)),
+ * each (nn_topo_open_socks()), dumps links, addresses and main-table routes (rtnetlink(7)),
  * resolves veth peers as (IFLA_LINK_NETNSID -> netns by RTM_GETNSID with NETNSA_FD,
  * IFLA_LINK -> ifindex) (net/core/net_namespace.c rtnl_net_getid, drivers/net/veth.c
  * veth_get_link_net), ties taps to their holders (nn_topo_tun_holders()) and assigns
@@ -177,6 +176,22 @@ void nn_topo_tun_holders(struct nn_topo *t);
  * @t: model with links, peers and holders resolved
  */
 void nn_topo_roles(struct nn_topo *t);
+
+/**
+ * nn_topo_open_socks() - one NETLINK_ROUTE socket inside each of @n network namespaces
+ * @fds:    @n pinned nsfs fds of the netns (-1: skip that one)
+ * @userns: @n inodes of their owning user namespaces (NS_GET_USERNS, ioctl_ns(2))
+ * @n:      number of netns
+ * @socks:  filled with @n sockets (caller closes), -1 where none could be made
+ * @errs:   filled with @n positive errno values for the -1 entries, 0 elsewhere
+ *
+ * A single thread setns(2)es into each netns in turn and makes the socket there
+ * (rtnetlink(7): a socket stays in the netns it was made in), instead of a thread per
+ * netns.  Where setns is refused (EPERM: the caller is not privileged over the netns's
+ * owning userns from outside), one forked child per owning userns enters that userns
+ * first, as nsenter -U -n does, and passes the sockets back over SCM_RIGHTS (unix(7)).
+ */
+void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, int *socks, int *errs);
 
 /** nn_topo_role_name() - "host", "rootlesskit-child", "sandbox", ... */
 const char *nn_topo_role_name(enum nn_topo_role r);

@@ -119,12 +119,25 @@ static void scan_pid(struct nn_topo *t, int pid, size_t *unreadable)
 	closedir(dir);
 }
 
+/* any tun/tap link in the model? (no: the /proc fd scan would find nothing to tie) */
+static bool any_tun(const struct nn_topo *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		for (size_t k = 0; k < t->netns[i].nlinks; k++)
+			if (!strcmp(t->netns[i].links[k].kind, "tun"))
+				return true;
+	return false;
+}
+
 void nn_topo_tun_holders(struct nn_topo *t)
 {
 	size_t unreadable = 0;
 	struct dirent *d;
-	DIR *proc = opendir("/proc");
+	DIR *proc;
 
+	if (!any_tun(t))
+		return;
+	proc = opendir("/proc");
 	if (!proc) {
 		nn_topo_add_gap(t, errno, "tap holders: /proc");
 		return;

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Topology of 300 netns, each with a veth pair to the host (DESIGN.md section 6):
+# netnest topo --json, side by side with a loop of `ip -n NAME -j link` over them and with
+# `lsns -t net -J`. Prints how many of the 301 netns (300 + host) each finds, the times,
+# and the ratios. Not a test. Run as root: bash bench/run topo (or NETNEST=... bash bench/topo.sh)
+set -euo pipefail
+N=${N:-300}
+RUNS=${RUNS:-5}
+NETNEST=${NETNEST:-$(dirname "$0")/../build/netnest}
+pfx=nnb$$x
+tmp=$(mktemp -d)
+
+cleanup() {
+  for i in $(seq "$N"); do echo "netns del $pfx$i"; done | ip -force -batch - 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+{
+  for i in $(seq "$N"); do
+    echo "netns add $pfx$i"
+    echo "link add $pfx-h$i type veth peer name eth0 netns $pfx$i"
+  done
+} | ip -batch -
+
+now() { date +%s%N; }
+# median_ms CMD...: median wall time of $RUNS runs, in ms (3 decimals)
+median_ms() {
+  local t0 t1
+  for _ in $(seq "$RUNS"); do
+    t0=$(now); "$@" >/dev/null; t1=$(now)
+    echo $(((t1 - t0) / 1000))
+  done | sort -n | awk '{a[NR] = $1} END {printf "%.3f", a[int((NR + 1) / 2)] / 1000}'
+}
+
+# the 301 inodes: host + ours
+{ stat -L -c %i /proc/1/ns/net 2>/dev/null || stat -L -c %i /proc/self/ns/net
+  for i in $(seq "$N"); do stat -L -c %i "/run/netns/$pfx$i"; done; } | sort -u >"$tmp/want"
+total=$(wc -l <"$tmp/want")
+
+ip_loop() { for i in $(seq "$N"); do ip -n "$pfx$i" -j link; done; }
+
+"$NETNEST" topo --json >"$tmp/topo.json"
+jq '.netns[].ns' "$tmp/topo.json" | sort -u | comm -12 - "$tmp/want" | wc -l >"$tmp/nn_found"
+paired=$(jq --arg p "$pfx-h" '[.netns[].interfaces[] | select((.ifname | startswith($p)) and .peer.ifname == "eth0" and .peer.symmetric)] | length' "$tmp/topo.json")
+ip_loop | grep -c '"ifname":"eth0"' >"$tmp/ip_found" || true
+lsns -t net -J | jq '.namespaces[].ns' | sort -u | comm -12 - "$tmp/want" | wc -l >"$tmp/lsns_found"
+
+t_nn=$(median_ms "$NETNEST" topo --json)
+t_ip=$(median_ms ip_loop)
+t_lsns=$(median_ms lsns -t net -J)
+
+printf '%-32s %10s %14s\n' tool "median ms" "netns found"
+printf '%-32s %10s %14s\n' "netnest topo --json" "$t_nn" "$(cat "$tmp/nn_found")/$total ($paired veth pairs)"
+printf '%-32s %10s %14s\n' "loop of ip -n NAME -j link" "$t_ip" "$(cat "$tmp/ip_found")/$N (named only)"
+printf '%-32s %10s %14s\n' "lsns -t net -J" "$t_lsns" "$(cat "$tmp/lsns_found")/$total"
+awk -v a="$t_ip" -v b="$t_nn" -v c="$t_lsns" 'BEGIN {
+  printf "netnest topo is %.1fx faster than the ip loop (goal >= 50x), %.2fx the time of lsns\n", a / b, b / c }'

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* topo_sock.c - one NETLINK_ROUTE socket inside each of many netns, fast (see topo.h) */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <linux/netlink.h>
+#include <linux/nsfs.h>
+
+#include "topo.h"
+#include "util.h"
+
+struct batch {
+	const int *fds;
+	int *socks;
+	int *errs;
+	size_t n;
+};
+
+static int rtnl_socket(void)
+{
+	return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+}
+
+/*
+ * One thread walks through every netns: setns(2) then socket(2).  A thread may change
+ * its netns in a multithreaded process (setns(2)); the socket stays bound to the netns
+ * it was made in (rtnetlink(7)).  The thread ends there, so no one returns.
+ */
+static void *walk_thread(void *p)
+{
+	struct batch *b = p;
+
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->socks[i] >= 0 || b->fds[i] < 0)
+			continue;
+		if (setns(b->fds[i], CLONE_NEWNET) < 0 || (b->socks[i] = rtnl_socket()) < 0)
+			b->errs[i] = errno;
+	}
+	return NULL;
+}
+
+/* the child of through_userns(): enter @userns, then each netns of @idx; send the sockets */
+static void userns_child(int chan, int userns, const int *fds, const size_t *idx, size_t k)
+{
+	bool in = setns(userns, CLONE_NEWUSER) == 0;
+	int e = in ? 0 : errno;
+
+	for (size_t j = 0; j < k; j++) {
+		char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+		int msg[2] = { (int)idx[j], e }, s = -1;
+		struct iovec iov = { .iov_base = msg, .iov_len = sizeof(msg) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+		struct cmsghdr *c;
+
+		if (in && (setns(fds[idx[j]], CLONE_NEWNET) < 0 || (s = rtnl_socket()) < 0))
+			msg[1] = errno;
+		if (s >= 0) {
+			m.msg_control = cbuf;
+			m.msg_controllen = sizeof(cbuf);
+			c = CMSG_FIRSTHDR(&m);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &s, sizeof(int));
+		}
+		if (sendmsg(chan, &m, 0) < 0)
+			_exit(1);
+		if (s >= 0)
+			close(s);
+	}
+	_exit(0);
+}
+
+/*
+ * Sockets in the netns @idx[0..@k) that share one owning user namespace, made by a forked
+ * child that enters that userns first, as nsenter -U -n does: setns(2) into a netns needs
+ * CAP_SYS_ADMIN over its owning userns and over the caller's (net/core/net_namespace.c
+ * netns_install), which the userns's owner has once inside it.  Sockets come back over
+ * SCM_RIGHTS (unix(7)).
+ */
+static void through_userns(struct batch *b, const size_t *idx, size_t k)
+{
+	_cleanup_close_ int userns = ioctl(b->fds[idx[0]], NS_GET_USERNS);
+	int sv[2], status;
+	pid_t pid;
+
+	if (userns < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return; /* errs[] keep the EPERM of the plain setns */
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		userns_child(sv[1], userns, b->fds, idx, k);
+	}
+	close(sv[1]);
+	for (size_t j = 0; pid > 0 && j < k; j++) {
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		int msg[2];
+		struct iovec iov = { .iov_base = msg, .iov_len = sizeof(msg) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *c;
+
+		if (recvmsg(sv[0], &m, MSG_CMSG_CLOEXEC) != sizeof(msg) || msg[0] < 0 ||
+		    (size_t)msg[0] >= b->n)
+			break;
+		c = CMSG_FIRSTHDR(&m);
+		if (c && c->cmsg_type == SCM_RIGHTS) {
+			memcpy(&b->socks[msg[0]], CMSG_DATA(c), sizeof(int));
+			b->errs[msg[0]] = 0;
+		} else if (msg[1]) {
+			b->errs[msg[0]] = msg[1];
+		}
+	}
+	close(sv[0]);
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+}
+
+void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, int *socks, int *errs)
+{
+	struct batch b = { fds, socks, errs, n };
+	_cleanup_free_ size_t *idx = calloc(n ? n : 1, sizeof(*idx));
+	_cleanup_free_ bool *tried = calloc(n ? n : 1, sizeof(*tried));
+	struct stat self, st;
+	pthread_t th;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		socks[i] = -1;
+		errs[i] = fds[i] < 0 ? EBADF : 0;
+	}
+	/* our own netns needs no setns (which wants CAP_SYS_ADMIN even there) */
+	if (stat("/proc/thread-self/ns/net", &self) == 0)
+		for (size_t i = 0; i < n; i++)
+			if (fds[i] >= 0 && fstat(fds[i], &st) == 0 && st.st_dev == self.st_dev &&
+			    st.st_ino == self.st_ino && (socks[i] = rtnl_socket()) < 0)
+				errs[i] = errno;
+	r = pthread_create(&th, NULL, walk_thread, &b);
+	if (r) {
+		for (size_t i = 0; i < n; i++)
+			if (socks[i] < 0 && !errs[i])
+				errs[i] = r;
+		return;
+	}
+	pthread_join(th, NULL);
+	if (!idx || !tried)
+		return;
+	/* what plain setns refused: once per owning user namespace */
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+
+		if (socks[i] >= 0 || errs[i] != EPERM || tried[i])
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (socks[j] < 0 && errs[j] == EPERM && userns[j] == userns[i]) {
+				idx[k++] = j;
+				tried[j] = true;
+			}
+		through_userns(&b, idx, k);
+	}
+}
