@@ -16,6 +16,10 @@ teardown_file() {
 
 teardown() {
   rm -f "${BATS_TEST_TMPDIR:?}"/topo.*
+  if [[ -n ${NEST:-} ]]; then
+    nnu stop --nest "$NEST" "$NEST-web" 2>/dev/null || true
+    nnu down --nest "$NEST" || true
+  fi
 }
 
 child() { cat "$FIX/child_pid"; }
@@ -113,6 +117,27 @@ check_pids() {
   [ "$status" -eq 0 ]
   grep -F "host -> slirp4netns[$(cat "$FIX/slirp_pid")] -> tap0 10.0.2.100/24 (netns $(ino "$(child)") rootlesskit-child" <<<"$output"
   grep -F "> nerdctl0 10.4.0.1/24 -> $veth -> eth0 $ip (netns $(ino "$(ctr)") container, pids $(ctr))" <<<"$output"
+}
+
+@test "topo shows a netnest sandbox behind netnest-engine, tap0, netnest0 and its veth, as root and rootless" {
+  NEST=$(unique_name tp)
+  nnu up -d --nest "$NEST"
+  nnu run -d --nest "$NEST" --name "$NEST-web" -- sleep 120
+  local st=/run/user/$(nn_uid)/netnest/$NEST rec nest_ns sb_ns
+  rec=$st/sandboxes/$NEST-web.json
+  nest_ns=$(stat -L -c %i "/proc/$(cat "$st/child_pid")/root$st/netns")
+  sb_ns=$(stat -L -c %i "/proc/$(jq -r .pid "$rec")/ns/net")
+  [ "$(jq -r .netns "$rec")" = "$sb_ns" ]
+  for who in nn nnu; do
+    run $who topo
+    [ "$status" -eq 0 ]
+    # every holder of tap0 is listed; the engine must be one of them
+    grep -E "^host -> ([a-z-]+\[[0-9]+\],)*netnest-engine\[$(cat "$st/engine_pid")\](,[a-z-]+\[[0-9]+\])* -> tap0 " <<<"$output"
+    grep -F "tap0 10.0.2.100/24 (netns $nest_ns nest $NEST) -> netnest0 10.4.0.1/24 -> $(jq -r .veth "$rec") -> eth0 $(jq -r .ip "$rec")/24 (netns $sb_ns sandbox $NEST-web, pids $(jq -r .pid "$rec"))" <<<"$output"
+    run $who topo --json
+    [ "$status" -eq 0 ]
+    [ "$(jq -r --argjson ns "$nest_ns" --arg v "$(jq -r .veth "$rec")" '.netns[] | select(.ns == $ns) | .interfaces[] | select(.ifname == $v) | "\(.master) \(.peer.ns) \(.peer.ifname) \(.peer.symmetric)"' <<<"$output")" = "netnest0 $sb_ns eth0 true" ]
+  done
 }
 
 @test "topo --svg writes a Graphviz drawing with the veth pair and the tap holder" {

@@ -44,11 +44,11 @@ static void text_pids(struct nn_out *o, const struct nn_ns *ns)
 /* --- the chains: from a container out to whatever carries its traffic --- */
 
 struct hop {
-	const struct nn_topo_netns *ns;   /* NULL for a holder hop */
+	const struct nn_topo_netns *ns;
 	const struct nn_topo_link *link;
-	const struct nn_topo_holder *holder;
 };
 
+/* hops from container @c outwards; the last hop may be a tap with holders */
 static size_t walk(const struct nn_topo *t, const struct nn_topo_netns *c, struct hop *h)
 {
 	const struct nn_topo_link *l = default_link(c), *p, *br;
@@ -57,21 +57,17 @@ static size_t walk(const struct nn_topo *t, const struct nn_topo_netns *c, struc
 
 	while (l && k + 3 < CHAIN_MAX) {
 		h[k++] = (struct hop){ .ns = n, .link = l };
-		if (l->peer_ns >= 0) {
-			n = &t->netns[l->peer_ns];
-			p = nn_topo_link_in(n, NULL, l->peer_ifindex);
-			h[k++] = (struct hop){ .ns = n, .link = p };
-			br = p->master ? nn_topo_link_in(n, NULL, p->master) : NULL;
-			l = default_link(n);
-			if (br && br != l)
-				h[k++] = (struct hop){ .ns = n, .link = br };
-			if (l == p || l == br)
-				break;
-		} else {
-			for (size_t i = 0; i < l->nholders && k < CHAIN_MAX; i++)
-				h[k++] = (struct hop){ .holder = &l->holders[i] };
+		if (l->peer_ns < 0)
 			break;
-		}
+		n = &t->netns[l->peer_ns];
+		p = nn_topo_link_in(n, NULL, l->peer_ifindex);
+		h[k++] = (struct hop){ .ns = n, .link = p };
+		br = p->master ? nn_topo_link_in(n, NULL, p->master) : NULL;
+		l = default_link(n);
+		if (br && br != l)
+			h[k++] = (struct hop){ .ns = n, .link = br };
+		if (l == p || l == br)
+			break;
 	}
 	return k;
 }
@@ -92,23 +88,28 @@ static void text_hop_link(struct nn_out *o, const struct hop *h, bool first_in_n
 	nn_out_text(o, ")");
 }
 
+/* "host -> slirp4netns[12] -> tap0 ... -> eth0 10.4.0.9/24 (netns ..., pids ...)" */
 static void text_chain(struct nn_out *o, const struct nn_topo *t, const struct nn_topo_netns *c)
 {
 	struct hop h[CHAIN_MAX];
 	size_t k = walk(t, c, h);
+	const struct nn_topo_link *outer;
+
 	if (!k)
 		return;
-	for (size_t i = k; i-- > 0;) {
-		if (h[i].holder) {
-			const struct nn_topo_netns *hn = ns_by_ino(t, h[i].holder->netns);
+	outer = h[k - 1].link;
+	for (size_t i = 0; i < outer->nholders; i++) {
+		const struct nn_topo_holder *x = &outer->holders[i];
+		const struct nn_topo_netns *hn = ns_by_ino(t, x->netns);
 
-			/* every holder of the tap, the outermost printed first */
-			if (i + 1 == k)
-				nn_out_text(o, "%s -> ", hn ? hn->label : "?");
-			nn_out_text(o, "%s%s[%d]%s", i + 1 == k ? "" : ",", h[i].holder->comm,
-				    (int)h[i].holder->pid, h[i].holder->ambiguous ? "(ambiguous)" : "");
-			continue;
-		}
+		if (i == 0)
+			nn_out_text(o, "%s -> ", hn ? hn->label : "?");
+		nn_out_text(o, "%s%s[%d]%s", i ? "," : "", x->comm, (int)x->pid,
+			    x->ambiguous ? "(ambiguous)" : "");
+		if (i + 1 == outer->nholders)
+			nn_out_text(o, " -> ");
+	}
+	for (size_t i = k; i-- > 0;) {
 		if (i + 1 < k)
 			nn_out_text(o, " -> ");
 		/* the netns is named on its first hop, as the seed writes the chain */
@@ -116,6 +117,8 @@ static void text_chain(struct nn_out *o, const struct nn_topo *t, const struct n
 	}
 	nn_out_text(o, "\n");
 }
+
+/* --- per-netns detail, one call per field for text and JSON --- */
 
 /* ip -j's link_type names of the common ARPHRD_* (iproute2 lib/ll_types.c) */
 static const char *link_type(unsigned short type)
@@ -128,8 +131,6 @@ static const char *link_type(unsigned short type)
 	default: return "other";
 	}
 }
-
-/* --- per-netns detail, one call per field for text and JSON --- */
 
 static void render_link(struct nn_out *o, const struct nn_topo *t, const struct nn_topo_netns *n,
 			const struct nn_topo_link *l)
