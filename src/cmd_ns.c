@@ -455,11 +455,11 @@ static void print_ns_entry(struct nn_out *o, const struct nn_ns *n, uint64_t sel
 	nn_out_open_array(o, "nsfs");
 	for (size_t i = 0; i < n->nholders; i++)
 		if (n->holders[i].kind == NN_HOLD_BINDMOUNT && n->holders[i].mntns == self_mntns)
-			nn_out_string(o, NULL, NULL, n->holders[i].path);
+			nn_out_string(o, "path", NULL, n->holders[i].path);
 	nn_out_close(o);
 	nn_out_open_array(o, "names");
 	for (size_t i = 0; i < n->nnames; i++)
-		nn_out_string(o, NULL, "    name %s\n", n->names[i]);
+		nn_out_string(o, "name", "    name %s\n", n->names[i]);
 	nn_out_close(o);
 	print_holders(o, n, self_mntns);
 	nn_out_close(o);
@@ -506,12 +506,28 @@ static void print_gaps(struct nn_out *o, const struct nn_ns_table *t)
 	nn_out_open_array(o, "gaps");
 	for (size_t i = 0; i < t->ngaps; i++) {
 		nn_out_open_object(o, NULL);
-		nn_out_string(o, "what", "not covered: %s", t->gaps[i].what);
-		nn_out_string(o, "reason", " (%s", gap_reason(t->gaps[i].code));
-		nn_out_string(o, "error", ": %s)\n", strerror(t->gaps[i].code));
+		nn_out_string(o, "what", NULL, t->gaps[i].what);
+		nn_out_string(o, "reason", NULL, gap_reason(t->gaps[i].code));
+		nn_out_string(o, "error", NULL, strerror(t->gaps[i].code));
 		nn_out_close(o);
 	}
 	nn_out_close(o);
+	/* text: one line per errno, so an unprivileged run stays readable */
+	for (size_t i = 0; i < t->ngaps && !nn_out_json(o); i++) {
+		int code = t->gaps[i].code;
+		bool first = true;
+
+		for (size_t k = 0; k < i; k++)
+			if (t->gaps[k].code == code)
+				first = false;
+		if (!first)
+			continue;
+		nn_out_text(o, "not covered (%s: %s):", gap_reason(code), strerror(code));
+		for (size_t k = i; k < t->ngaps; k++)
+			if (t->gaps[k].code == code)
+				nn_out_text(o, " %s", t->gaps[k].what);
+		nn_out_text(o, "\n");
+	}
 }
 
 static int cmp_ns(const void *a, const void *b)

@@ -440,8 +440,8 @@ static int scan_pid(struct scan *s, pid_t pid)
 	e = stat_ns_links(dir, own);
 	if (e && !gone(e))
 		add_gap(s, e, "%s", dir);
-	if (!own[NN_NS_USER].ino && !own[NN_NS_NET].ino && !own[NN_NS_MNT].ino)
-		return 0; /* gone, or nothing readable */
+	if (gone(e) && access(dir, F_OK) < 0)
+		return 0; /* exited during the scan */
 	for (int t = 0; t < NN_NS_NTYPES; t++) {
 		struct nn_ns *n;
 		char path[96];

@@ -1,0 +1,137 @@
+#!/usr/bin/env bats
+# netnest ls: every namespace on the machine and what keeps it alive.
+
+load helpers/common
+load helpers/inspect
+
+setup() { inspect_setup; }
+teardown() { inspect_teardown; }
+
+# make_bind_held N: N netns held only by bind mounts in /run/netns ($PREFIX-1..N)
+make_bind_held() {
+  PREFIX=$(unique_name lsb)
+  for i in $(seq "$1"); do NETNS+=("$PREFIX-$i"); done
+  printf 'netns add %s\n' "${NETNS[@]}" | ip -batch -
+}
+
+# make_fd_held: a netns held only by fd 7 of $FDHOLDER (its first process has exited)
+make_fd_held() {
+  local x
+  bg unshare -n sleep 1000; x=$BG
+  wait_for netns_differs "$x"
+  bg bash -c "exec 7</proc/$x/ns/net; exec sleep 1000"; FDHOLDER=$BG
+  wait_for test -e "/proc/$FDHOLDER/fd/7"
+  FD_INO=$(ns_ino "/proc/$FDHOLDER/fd/7")
+  kill "$x"
+  while kill -0 "$x" 2>/dev/null; do sleep 0.05; done
+}
+
+# make_mount_held: a netns held only by a bind mount on $TMP/pin inside the private mount
+# ns of $MNTHOLDER; from the host $TMP/pin is an empty file
+make_mount_held() {
+  : > "$TMP/pin"
+  bg unshare -m --propagation private bash -c '
+    unshare -n sleep 1000 & x=$!
+    while [ "$(stat -L -c %i /proc/$x/ns/net)" = "$(stat -L -c %i /proc/self/ns/net)" ]; do
+      sleep 0.05; done
+    mount --bind /proc/$x/ns/net "$0/pin"; kill $x; wait $x; exec sleep 1000' "$TMP"
+  MNTHOLDER=$BG
+  wait_for sh -c "grep -q ' $TMP/pin ' /proc/$MNTHOLDER/mountinfo && pgrep -xP $MNTHOLDER sleep >/dev/null; [ \$? -ne 0 ] && grep -q ' $TMP/pin ' /proc/$MNTHOLDER/mountinfo"
+  MNT_INO=$(ns_ino "/proc/$MNTHOLDER/root$TMP/pin")
+  MNTNS=$(ns_ino "/proc/$MNTHOLDER/ns/mnt")
+}
+
+@test "ls finds all 302 netns the test made: 300 held by bind mounts, one by an open fd, one by a mount in another mount namespace" {
+  make_bind_held 300
+  make_fd_held
+  make_mount_held
+  want=$( { for n in "${NETNS[@]}"; do ns_ino "/run/netns/$n"; done; echo "$FD_INO"; echo "$MNT_INO"; } | sort -u)
+  [ "$(wc -l <<<"$want")" -eq 302 ]
+  run "$NETNEST" ls --type net --json
+  [ "$status" -eq 0 ]
+  echo "$output" > "$TMP/ls.json"
+  got=$(jq '.namespaces[].ns' "$TMP/ls.json" | sort -u)
+  found=$(comm -12 <(echo "$want") <(echo "$got") | wc -l)
+  echo "found $found of 302"
+  [ "$found" -eq 302 ]
+  # why each is alive
+  # (the private mount ns of make_mount_held got a copy of these mounts too)
+  [ "$(jq -c --arg n "$PREFIX-7" '.namespaces[] | select(any(.names[]; . == $n)) | [.nprocs, .nsfs, ([.holders[] | select(.kind=="bind_mount") | [.path, .mntns]] | sort)]' "$TMP/ls.json")" = "[0,[\"/run/netns/$PREFIX-7\"],$(jq -c 'sort' <<<"[[\"/run/netns/$PREFIX-7\",$(ns_ino /proc/self/ns/mnt)],[\"/run/netns/$PREFIX-7\",$MNTNS]]")]" ]
+  [ "$(jq -c --argjson i "$FD_INO" '.namespaces[] | select(.ns==$i) | [.nprocs, (.holders[] | select(.kind=="fd") | [.pid, .fd])]' "$TMP/ls.json")" = "[0,[$FDHOLDER,7]]" ]
+  [ "$(jq -c --argjson i "$MNT_INO" '.namespaces[] | select(.ns==$i) | [.nprocs, (.holders[] | select(.kind=="bind_mount") | [.path, .mntns, .visible_here])]' "$TMP/ls.json")" = "[0,[\"$TMP/pin\",$MNTNS,false]]" ]
+  # from the host the mount point is an empty file, and the text output says why
+  [ -f "$TMP/pin" ] && [ ! -s "$TMP/pin" ]
+  run "$NETNEST" ls --type net
+  [ "$status" -eq 0 ]
+  [[ $output == *"note: net:[$MNT_INO] is held by a bind mount on $TMP/pin that exists only in mount namespace mnt:[$MNTNS]; from here $TMP/pin is an empty file. Open it as /proc/$MNTHOLDER/root$TMP/pin."* ]]
+}
+
+@test "lsns -t net sees none of the bind- or fd-held netns that ls finds (the anchor)" {
+  make_bind_held 3
+  make_fd_held
+  run lsns -t net -n -o NS
+  for n in "${NETNS[@]}"; do ! grep -qx " *$(ns_ino /run/netns/$n)" <<<"$output"; done
+  ! grep -qx " *$FD_INO" <<<"$output"
+  run "$NETNEST" ls --type net --json
+  for n in "${NETNS[@]}"; do jq -e --argjson i "$(ns_ino /run/netns/$n)" 'any(.namespaces[]; .ns==$i)' <<<"$output"; done
+  jq -e --argjson i "$FD_INO" 'any(.namespaces[]; .ns==$i)' <<<"$output"
+}
+
+@test "as nntest, ls still lists the bind-mounted netns and reports what root holds as not covered" {
+  make_bind_held 5
+  make_fd_held
+  run nnu ls --type net --json
+  [ "$status" -eq 0 ]
+  for n in "${NETNS[@]}"; do
+    [ "$(jq -r --argjson i "$(ns_ino /run/netns/$n)" '.namespaces[] | select(.ns==$i) | .names[0]' <<<"$output")" = "$n" ]
+  done
+  [ "$(jq -r --arg w "/proc/$FDHOLDER/fd" '.gaps[] | select(.what==$w) | .reason' <<<"$output")" = "permission" ]
+  run nnu ls --type net
+  line=$(grep '^not covered (permission: Permission denied):' <<<"$output")
+  [[ " $line " == *" /proc/$FDHOLDER/fd "* ]]
+}
+
+@test "as nntest, ls finds its own netns held by an fd and by a mount in its private mount namespace" {
+  bgu unshare -Urn sleep 1000; x=$BG
+  wait_for netns_differs "$x"
+  bgu bash -c "exec 7</proc/$x/ns/net; exec sleep 1000"; h=$BG
+  wait_for test -e "/proc/$h/fd/7"
+  ino=$(ns_ino "/proc/$h/fd/7")
+  kill "$x"
+  run nnu ls --type net --json
+  [ "$status" -eq 0 ]
+  [ "$(jq -c --argjson i "$ino" '.namespaces[] | select(.ns==$i) | [.nprocs, .user, (.holders[] | [.kind, .pid, .fd])]' <<<"$output")" = "[0,\"nntest\",[\"fd\",$h,7]]" ]
+  [ "$(jq -r --argjson i "$ino" '.namespaces[] | select(.ns==$i) | .owner_uid' <<<"$output")" = "$(nn_uid)" ]
+}
+
+@test "ls shows a thread that sits in a netns other than its process's" {
+  command -v python3 >/dev/null || skip "python3 not installed"
+  bg python3 -c '
+import ctypes, threading, time
+def t():
+    ctypes.CDLL(None, use_errno=True).unshare(0x40000000)  # CLONE_NEWNET, this thread only
+    time.sleep(1000)
+threading.Thread(target=t, daemon=True).start()
+time.sleep(1000)'
+  p=$BG
+  wait_for sh -c "for t in /proc/$p/task/*; do [ \"\$(stat -L -c %i \$t/ns/net)\" != \"\$(stat -L -c %i /proc/self/ns/net)\" ] && exit 0; done; exit 1"
+  tid=$(for t in /proc/$p/task/*; do [ "$(ns_ino $t/ns/net)" != "$(ns_ino /proc/self/ns/net)" ] && basename $t; done)
+  ino=$(ns_ino "/proc/$p/task/$tid/ns/net")
+  run "$NETNEST" ls --type net --json
+  [ "$(jq -c --argjson i "$ino" '.namespaces[] | select(.ns==$i) | [.nprocs, (.holders[] | [.kind, .pid, .tid])]' <<<"$output")" = "[0,[\"thread\",$p,$tid]]" ]
+}
+
+@test "ls with an unknown --type is a usage error naming the type" {
+  run "$NETNEST" ls --type bogus
+  [ "$status" -eq 2 ]
+  [[ $output == *"unknown namespace type 'bogus'"* ]]
+  run "$NETNEST" ls extra
+  [ "$status" -eq 2 ]
+}
+
+@test "ls --json uses lsns -J keys and numbers for ns, nprocs and pid" {
+  run "$NETNEST" ls --type uts --json
+  [ "$status" -eq 0 ]
+  host=$(ns_ino /proc/self/ns/uts)
+  [ "$(jq -c --argjson i "$host" '.namespaces[] | select(.ns==$i) | [.type, (.nprocs|type), (.pid|type), .initial, .netnsid]' <<<"$output")" = '["uts","number","number",true,null]' ]
+}
