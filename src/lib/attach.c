@@ -85,8 +85,10 @@ int nn_attach_bind(const char *dir, const char *name, int netfd, struct nn_err *
 		return r;
 	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (fd < 0) {
-		if (errno == EEXIST)
-			return nn_err(err, EEXIST, "attach netns %s: %s already exists", name, path);
+		if (errno == EEXIST) {
+			nn_err(err, 0, "attach netns %s: %s already exists", name, path);
+			return -EEXIST;
+		}
 		return nn_err(err, errno, "create %s", path);
 	}
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", netfd);
@@ -109,8 +111,10 @@ int nn_attach_symlink(const char *dir, const char *name, const char *target,
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return nn_err(err, errno, "create %s", dir);
 	if (symlink(target, path) < 0) {
-		if (errno == EEXIST)
-			return nn_err(err, EEXIST, "attach netns %s: %s already exists", name, path);
+		if (errno == EEXIST) {
+			nn_err(err, 0, "attach netns %s: %s already exists", name, path);
+			return -EEXIST;
+		}
 		return nn_err(err, errno, "symlink %s to %s", path, target);
 	}
 	return 0;

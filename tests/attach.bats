@@ -1,0 +1,113 @@
+#!/usr/bin/env bats
+# netnest attach: make `ip netns` see a netns under a name.
+
+load helpers/common
+load helpers/inspect
+
+setup() { inspect_setup; }
+teardown() { inspect_teardown; }
+
+# a process in a new netns with a dummy interface whose name proves where we are
+start_netns_proc() {
+  bg unshare -n sh -c 'ip link add veth-at0 type veth peer name peer-at0 && ip link set veth-at0 up && exec sleep 1000'
+  P=$BG
+  wait_for sh -c "nsenter -t $P -n ip link show veth-at0"
+  INO=$(ns_ino "/proc/$P/ns/net")
+}
+
+@test "attach makes ip netns list and ip netns exec NAME ip a work, and the bind mount keeps the netns after the process exits" {
+  start_netns_proc
+  n=$(unique_name att); NETNS+=("$n")
+  run "$NETNEST" attach "$n" "$P"
+  [ "$status" -eq 0 ]
+  ip netns list | grep -qx "$n\( (id: [0-9]*)\)\?"
+  run ip netns exec "$n" ip -br link show veth-at0
+  [ "$status" -eq 0 ]
+  [[ $output == "veth-at0@peer-at0 "* ]]
+  [ "$(ns_ino /run/netns/$n)" = "$INO" ]
+  grep -q " /run/netns/$n .* - nsfs " /proc/self/mountinfo
+  kill "$P"; while kill -0 "$P" 2>/dev/null; do sleep 0.05; done
+  run ip netns exec "$n" ip -br link show veth-at0
+  [ "$status" -eq 0 ]
+  run "$NETNEST" attach --json
+  [ "$(jq -c --arg n "$n" '.names[] | select(.name==$n) | [.kind, .ns, .stale]' <<<"$output")" = "[\"bind_mount\",$INO,false]" ]
+}
+
+@test "attach -d removes the name: the mount and the file are gone" {
+  start_netns_proc
+  n=$(unique_name att); NETNS+=("$n")
+  "$NETNEST" attach "$n" "$P"
+  run "$NETNEST" attach -d "$n"
+  [ "$status" -eq 0 ]
+  [ ! -e "/run/netns/$n" ]
+  ! grep -q " /run/netns/$n " /proc/self/mountinfo
+  ! ip netns list | grep -q "^$n\b"
+  run "$NETNEST" attach --delete "$n"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: delete netns name $n (/run/netns/$n): No such file or directory" ]
+}
+
+@test "attach --symlink works with ip netns, warns, and after the process exits ls and attach report it stale" {
+  start_netns_proc
+  n=$(unique_name ats); NETNS+=("$n")
+  run "$NETNEST" attach --symlink "$n" "$P"
+  [ "$status" -eq 0 ]
+  [[ $output == *"warning: /run/netns/$n is a symlink to /proc/$P/ns/net: it does not keep the netns alive, goes stale when pid $P exits"* ]]
+  [ "$(readlink /run/netns/$n)" = "/proc/$P/ns/net" ]
+  run ip netns exec "$n" ip -br link show veth-at0
+  [ "$status" -eq 0 ]
+  run "$NETNEST" ls --type net --json
+  [ "$(jq -c --argjson i "$INO" '.namespaces[] | select(.ns==$i) | .names' <<<"$output")" = "[\"$n\"]" ]
+  kill "$P"; while kill -0 "$P" 2>/dev/null; do sleep 0.05; done
+  run "$NETNEST" ls --type net --json
+  [ "$(jq -r --arg p "/run/netns/$n" '.stale[] | select(.path==$p) | .why' <<<"$output")" = "symlink to /proc/$P/ns/net, which is gone (No such file or directory)" ]
+  run "$NETNEST" ls --type net
+  [[ $output == *"stale: /run/netns/$n: symlink to /proc/$P/ns/net, which is gone"* ]]
+  run "$NETNEST" attach
+  [[ $output == *"$n"*"symlink"*"-> /proc/$P/ns/net (stale: the symlink's target is gone)"* ]]
+  run "$NETNEST" attach --json
+  [ "$(jq -c --arg n "$n" '.names[] | select(.name==$n) | [.kind, .ns, .stale, .target]' <<<"$output")" = "[\"symlink\",null,true,\"/proc/$P/ns/net\"]" ]
+}
+
+@test "attach refuses a name that exists, a bad name, and a target that is not a netns" {
+  start_netns_proc
+  n=$(unique_name atx); NETNS+=("$n")
+  "$NETNEST" attach "$n" "$P"
+  run "$NETNEST" attach "$n" "$P"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: attach netns $n: /run/netns/$n already exists" ]
+  run "$NETNEST" attach "../x" "$P"
+  [ "$status" -eq 1 ]
+  [[ $output == "netnest: netns name '../x' "* ]]
+  run "$NETNEST" attach "$n-b" /etc/hostname
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: /etc/hostname is not a namespace file (not on nsfs)" ]
+  [ ! -e "/run/netns/$n-b" ]
+  run "$NETNEST" attach "$n-c" "/proc/$P/ns/uts"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: /proc/$P/ns/uts is a uts namespace, not net" ]
+  run "$NETNEST" attach "$n-d" 999999999
+  [ "$status" -eq 1 ]
+  [[ $output == *"process 999999999 does not exist"* ]]
+  [ ! -e "/run/netns/$n-d" ]
+  run "$NETNEST" attach onlyname
+  [ "$status" -eq 2 ]
+}
+
+@test "as nntest, attach refuses a bind mount clearly and makes a symlink in XDG_RUNTIME_DIR/netns" {
+  bgu unshare -r -n sleep 1000; p=$BG
+  wait_for netns_differs "$p"
+  n=$(unique_name atu); USER_NETNS+=("$n")
+  run nnu attach "$n" "$p"
+  [ "$status" -eq 1 ]
+  [[ $output == *"bind mounts need CAP_SYS_ADMIN in the initial user namespace (mount(2)); use --symlink"* ]]
+  [ ! -e "/run/user/$(nn_uid)/netns/$n" ]
+  run nnu attach --symlink "$n" "$p"
+  [ "$status" -eq 0 ]
+  [ "$(readlink /run/user/$(nn_uid)/netns/$n)" = "/proc/$p/ns/net" ]
+  run nnu ls --type net --json
+  [ "$(jq -c --argjson i "$(ns_ino /proc/$p/ns/net)" '.namespaces[] | select(.ns==$i) | .names' <<<"$output")" = "[\"/run/user/$(nn_uid)/netns/$n\"]" ]
+  run nnu attach -d "$n"
+  [ "$status" -eq 0 ]
+  [ ! -e "/run/user/$(nn_uid)/netns/$n" ]
+}
