@@ -37,7 +37,7 @@ teardown() { ports_teardown; }
 @test "a host port already in use is refused naming the port" {
   up_nest user
   p=$(free_port)
-  iperf3 -s -D -p "$p" -I "$TMP/iperf.pid"
+  iperf3 -s -D -p "$p" -I "$TMP/iperf.pid" 3>&-
   PIDFILES+=("$TMP/iperf.pid")
   wait_for sh -c "ss -Htln 'sport = :$p' | grep -q ."
   run nnu port add --nest "$NEST" "$p:80"
@@ -67,8 +67,9 @@ teardown() { ports_teardown; }
   [ "$id" = 1 ]
   [ "$(curl -sf "http://127.0.0.1:$p/file" | sha256sum)" = "$(sha256sum < "$TMP/www/file")" ]
   # 10 clients at once, each gets the whole file
-  for i in $(seq 10); do curl -sf -o "$TMP/got$i" "http://127.0.0.1:$p/file" & done
-  wait
+  local clients=()
+  for i in $(seq 10); do curl -sf -o "$TMP/got$i" "http://127.0.0.1:$p/file" & clients+=($!); done
+  for c in "${clients[@]}"; do wait "$c"; done
   for i in $(seq 10); do cmp "$TMP/got$i" "$TMP/www/file"; done
   run nnu port ls --nest "$NEST"
   [ "${lines[0]}" = "ID   PROTO HOSTIP          HOSTPORT SANDBOX          CHILDIP         CHILDPORT" ]
@@ -89,14 +90,14 @@ teardown() { ports_teardown; }
   PIDFILES+=("$TMP/nc.pid")
   # the server reads until EOF, then answers with the sha256 of what it read
   in_nest sh -c "echo \$\$ > $TMP/nc.pid; exec busybox nc -ll -p 9000 -e sha256sum" \
-    >/dev/null 2>&1 &
+    >/dev/null 2>&1 3>&- &
   wait_for in_nest sh -c "ss -Htln 'sport = :9000' | grep -q ."
   p=$(free_port)
   nnu port add --nest "$NEST" "127.0.0.1:$p:9000"
   head -c 1048576 /dev/urandom > "$TMP/data"
   run perl -MIO::Socket::INET -e '
     my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $ARGV[0]) or die "$!";
-    open(my $f, "<", $ARGV[1]) or die; binmode $f; local $/; print $s <$f>;
+    open(my $f, "<", $ARGV[1]) or die; binmode $f; local $/; my $d = <$f>; print {$s} $d;
     shutdown($s, 1);              # SHUT_WR: the server sees EOF
     print while <$s>;' "$p" "$TMP/data"
   [ "$status" -eq 0 ]

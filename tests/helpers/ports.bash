@@ -50,7 +50,7 @@ serve_http() {
   chmod -R a+rX "$TMP/www"
   PIDFILES+=("$TMP/httpd.pid")
   in_nest sh -c "echo \$\$ > $TMP/httpd.pid; exec busybox httpd -f -p 127.0.0.1:$1 -h $TMP/www" \
-    >/dev/null 2>&1 &
+    >/dev/null 2>&1 3>&- &
   wait_for in_nest sh -c "ss -Htln 'sport = :$1' | grep -q ."
 }
 
