@@ -52,6 +52,25 @@ rlctl() { as_user rootlessctl --socket "$STATE/api.sock" "$@"; }
   [ "${#lines[@]}" -eq 1 ]
 }
 
+@test "rootlessctl add-ports to a sandbox's address serves its file" {
+  up_nest user
+  mkdir -p "$TMP/www" && head -c 1048576 /dev/urandom > "$TMP/www/file" && chmod -R a+rX "$TMP/www"
+  nnu run -d --nest "$NEST" --name web -- busybox httpd -f -p 80 -h "$TMP/www"
+  ip=$(nnu ps --nest "$NEST" --json | jq -r '.sandboxes[] | select(.name == "web") | .ip')
+  [[ $ip == 10.4.0.* ]]
+  p=$(free_port)
+  run rlctl add-ports "0.0.0.0:$p:$ip:80/tcp"
+  [ "$output" = 1 ]
+  run rlctl list-ports
+  [[ ${lines[1]} =~ ^1\ +tcp\ +0\.0\.0\.0\ +$p\ +${ip//./\\.}\ +80\ +$ ]]
+  wait_for curl -sf -o /dev/null "http://127.0.0.1:$p/file"
+  [ "$(curl -sf "http://127.0.0.1:$p/file" | sha256sum)" = "$(sha256sum < "$TMP/www/file")" ]
+  run rlctl remove-ports 1
+  run curl -s "http://127.0.0.1:$p/file"
+  [ "$status" -eq 7 ]
+  nnu stop --nest "$NEST" web
+}
+
 @test "a conflicting port is refused with 400 and a message naming the port" {
   up_nest user
   p=$(free_port)
