@@ -1,0 +1,134 @@
+#!/usr/bin/env bats
+# netnest exec: run a command in a netns, as ip netns exec does, rootless too.
+
+load helpers/common
+load helpers/inspect
+
+setup() {
+  inspect_setup
+  NESTS=()
+}
+
+teardown() {
+  local n
+  for n in "${NESTS[@]}"; do
+    case $n in
+      root\ *) nn down --nest "${n#root }" ;;
+      *) nnu down --nest "${n#user }" ;;
+    esac
+  done >/dev/null 2>&1
+  inspect_teardown
+}
+
+# start_rootlesskit: a rootlesskit child as nntest (slirp4netns on tap0); $CHILD is its PID
+start_rootlesskit() {
+  bgu rootlesskit --state-dir="$TMP/u/rk" --net=slirp4netns --mtu=65520 --port-driver=builtin \
+    sleep infinity
+  RK=$BG
+  wait_for test -e "$TMP/u/rk/child_pid"
+  CHILD=$(cat "$TMP/u/rk/child_pid")
+  wait_for nsenter -t "$CHILD" -U --preserve-credentials -n ip link show tap0
+}
+
+@test "as nntest, exec by a rootlesskit child's PID enters its user namespace first and shows tap0 at 10.0.2.100" {
+  start_rootlesskit
+  run nnu exec "$CHILD" -- ip -br -4 addr show tap0
+  [ "$status" -eq 0 ]
+  [[ $output == "tap0 "*" UP "*"10.0.2.100/24"* ]]
+  # the netns exec saw is the child's, not the host's
+  run nnu exec "$CHILD" -- readlink /proc/self/ns/net
+  [ "$output" = "net:[$(ns_ino /proc/$CHILD/ns/net)]" ]
+  # and /sys is the netns's own
+  run nnu exec "$CHILD" -- ls /sys/class/net
+  [ "$(echo $output)" = "lo tap0" ]
+}
+
+@test "as root, exec into an ip netns add namespace passes the exit status through" {
+  n=$(unique_name exn); NETNS+=("$n"); ip netns add "$n"
+  run "$NETNEST" exec "$n" -- sh -c 'exit 7'
+  [ "$status" -eq 7 ]
+  run "$NETNEST" exec "$n" -- true
+  [ "$status" -eq 0 ]
+  run "$NETNEST" exec "$n" -- sh -c 'kill -TERM $$'
+  [ "$status" -eq 143 ]
+  run "$NETNEST" exec "$n" -- readlink /proc/self/ns/net
+  [ "$output" = "net:[$(ns_ino /run/netns/$n)]" ]
+}
+
+@test "inside exec, /sys/class/net matches ip link" {
+  n=$(unique_name exs); NETNS+=("$n"); ip netns add "$n"
+  ip -n "$n" link add exv0 type veth peer name exv1
+  run "$NETNEST" exec "$n" -- sh -c 'ls /sys/class/net | sort | tr "\n" " "; echo; ip -o link | cut -d: -f2 | cut -d@ -f1 | sort | tr -d " " | tr "\n" " "'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "exv0 exv1 lo " ]
+  [ "${lines[0]}" = "${lines[1]}" ]
+}
+
+@test "exec binds /etc/netns/NAME files over /etc for a named netns" {
+  n=$(unique_name exe); NETNS+=("$n"); ip netns add "$n"
+  mkdir -p "/etc/netns/$n"; echo "nameserver 127.0.0.53 # $n" > "/etc/netns/$n/resolv.conf"
+  run "$NETNEST" exec "$n" -- cat /etc/resolv.conf
+  rm -rf "/etc/netns/$n"
+  [ "$output" = "nameserver 127.0.0.53 # $n" ]
+}
+
+@test "exec --all prints netns: NAME and runs the command in each named netns" {
+  a=$(unique_name exa); b=$(unique_name exb); NETNS+=("$a" "$b")
+  ip netns add "$a"; ip netns add "$b"
+  run "$NETNEST" exec --all -- readlink /proc/self/ns/net
+  grep -A1 -x "netns: $a" <<<"$output" | grep -qx "net:\[$(ns_ino /run/netns/$a)\]"
+  grep -A1 -x "netns: $b" <<<"$output" | grep -qx "net:\[$(ns_ino /run/netns/$b)\]"
+}
+
+@test "exec by path and by PID reaches the same netns" {
+  bg unshare -n sleep 1000; p=$BG
+  wait_for netns_differs "$p"
+  run "$NETNEST" exec "/proc/$p/ns/net" -- readlink /proc/self/ns/net
+  [ "$output" = "net:[$(ns_ino /proc/$p/ns/net)]" ]
+  run "$NETNEST" exec "$p" -- readlink /proc/self/ns/net
+  [ "$output" = "net:[$(ns_ino /proc/$p/ns/net)]" ]
+}
+
+@test "netnest exec nest -- ip a as nntest shows tap0 and netnest0" {
+  NEST=$(unique_name exnest); NESTS+=("user $NEST")
+  run nnu up -d --nest "$NEST"
+  [ "$status" -eq 0 ] || skip "netnest up failed: $output"
+  run nnu exec --nest "$NEST" nest -- ip -br -4 a
+  [ "$status" -eq 0 ]
+  [[ $output == *"tap0 "*"10.0.2.100/24"* ]]
+  [[ $output == *"netnest0 "*"10.4.0.1/24"* ]]
+  # root reaches the same nest through its state dir, without entering the user namespace
+  run env NETNEST_STATE_DIR="/run/user/$(nn_uid)/netnest/$NEST" "$NETNEST" exec nest -- \
+    sh -c 'id -u; ip -br -4 a show tap0'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 0 ]
+  [[ ${lines[1]} == "tap0 "*"10.0.2.100/24"* ]]
+  # and as root, a nest that is not running is named in the error
+  run "$NETNEST" exec --nest "$NEST" nest -- true
+  [ "$status" -eq 1 ]
+  [[ $output == *"/run/netnest/$NEST"* ]]
+}
+
+@test "exec refuses bad targets and bad usage with clear messages" {
+  run "$NETNEST" exec 999999999 -- true
+  [ "$status" -eq 1 ]
+  [[ $output == *"process 999999999 does not exist"* ]]
+  run "$NETNEST" exec no-such-ns -- true
+  [ "$status" -eq 1 ]
+  [[ $output == "netnest: no netns named 'no-such-ns'"* ]]
+  n=$(unique_name exf); NETNS+=("$n"); mkdir -p /run/netns; : > "/run/netns/$n"
+  run "$NETNEST" exec "$n" -- true
+  [ "$status" -eq 1 ]
+  [[ $output == "netnest: /run/netns/$n is an empty file, not a namespace"* ]]
+  run "$NETNEST" exec /etc/hostname -- true
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: /etc/hostname is not a namespace file (not on nsfs)" ]
+  m=$(unique_name exg); NETNS+=("$m"); ip netns add "$m"
+  run "$NETNEST" exec "$m" -- /no/such/command
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: execute /no/such/command: No such file or directory" ]
+  run "$NETNEST" exec "$m"
+  [ "$status" -eq 2 ]
+  run "$NETNEST" exec
+  [ "$status" -eq 2 ]
+}
