@@ -111,3 +111,17 @@ start_netns_proc() {
   [ "$status" -eq 0 ]
   [ ! -e "/run/user/$(nn_uid)/netns/$n" ]
 }
+
+@test "as root, attach NAME nest exposes a rootless nest's detached netns to ip netns" {
+  NEST=$(unique_name atn)
+  run nnu up -d --nest "$NEST"
+  [ "$status" -eq 0 ] || skip "netnest up failed: $output"
+  n=$(unique_name atn); NETNS+=("$n")
+  state=/run/user/$(nn_uid)/netnest/$NEST
+  NETNEST_STATE_DIR=$state run "$NETNEST" attach "$n" nest
+  st=$status
+  run ip netns exec "$n" ip -br -4 a show tap0
+  nnu down --nest "$NEST" >/dev/null 2>&1
+  [ "$st" -eq 0 ]
+  [[ $output == "tap0 "*"10.0.2.100/24"* ]]
+}

@@ -132,3 +132,26 @@ start_rootlesskit() {
   run "$NETNEST" exec
   [ "$status" -eq 2 ]
 }
+
+@test "exec and ns reach a netnest sandbox by its name, as nntest" {
+  NEST=$(unique_name exsb); NESTS+=("user $NEST")
+  run nnu up -d --nest "$NEST"
+  [ "$status" -eq 0 ] || skip "netnest up failed: $output"
+  sb=$(unique_name sb)
+  run nnu run -d --nest "$NEST" --name "$sb" -- sleep 1000
+  [ "$status" -eq 0 ]
+  state=/run/user/$(nn_uid)/netnest/$NEST
+  wait_for test -s "$state/sandboxes/$sb.json"
+  pid=$(jq .pid "$state/sandboxes/$sb.json")
+  run nnu exec --nest "$NEST" "$sb" -- ip -br -4 a show eth0
+  [ "$status" -eq 0 ]
+  [[ $output == "eth0"*" UP "*"10.4.0."*"/24"* ]]
+  run nnu exec --nest "$NEST" "$sb" -- readlink /proc/self/ns/net
+  [ "$output" = "net:[$(ns_ino /proc/$pid/ns/net)]" ]
+  run nnu ns --nest "$NEST" --json "$sb"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '.processes[0] | [.pid, (.namespaces[] | select(.kind=="net") | [.ns, .initial])]' <<<"$output")" = "[$pid,[$(ns_ino /proc/$pid/ns/net),false]]" ]
+  run nnu exec --nest "$NEST" no-such-sandbox -- true
+  [ "$status" -eq 1 ]
+  [[ $output == "netnest: no netns named 'no-such-sandbox' (looked in /run/netns, \$XDG_RUNTIME_DIR/netns and the sandboxes of nest $NEST)"* ]]
+}
