@@ -135,3 +135,17 @@ time.sleep(1000)'
   host=$(ns_ino /proc/self/ns/uts)
   [ "$(jq -c --argjson i "$host" '.namespaces[] | select(.ns==$i) | [.type, (.nprocs|type), (.pid|type), .initial, .netnsid]' <<<"$output")" = '["uts","number","number",true,null]' ]
 }
+
+@test "ls shows the nsid a netns has in ours (ip netns set), and null when unassigned" {
+  a=$(unique_name lsi); b=$(unique_name lsj); NETNS+=("$a" "$b")
+  ip netns add "$a"; ip netns add "$b"
+  ip netns set "$a" auto
+  id=$(ip -j netns list-id | jq --arg a "$a" '.[] | select(.name==$a) | .nsid')
+  [ -n "$id" ]
+  run "$NETNEST" ls --type net --json
+  [ "$(jq --argjson i "$(ns_ino /run/netns/$a)" '.namespaces[] | select(.ns==$i) | .netnsid' <<<"$output")" = "$id" ]
+  [ "$(jq --argjson i "$(ns_ino /run/netns/$b)" '.namespaces[] | select(.ns==$i) | .netnsid' <<<"$output")" = null ]
+  run "$NETNEST" ls --type net
+  grep -E "^$(ns_ino /run/netns/$b) +net +0 +- +root +unassigned " <<<"$output"
+  grep -E "^$(ns_ino /run/netns/$a) +net +0 +- +root +$id " <<<"$output"
+}
