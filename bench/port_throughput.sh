@@ -16,6 +16,7 @@ TMP=$(mktemp -d /tmp/netnest-bench-port.XXXXXX)
 chmod 0755 "$TMP"
 STATE=/run/user/$(nn_uid)/netnest/$NEST
 RK=$TMP/rk
+mkdir "$RK" && chown "$NN_USER:" "$RK"
 pids=()
 
 cleanup() {
@@ -59,13 +60,13 @@ as_user rootlessctl --socket "$RK/api.sock" add-ports "127.0.0.1:$rk_port:5201/t
   die "rootlessctl add-ports failed"
 sleep 0.5
 
-: > "$TMP/lo"; : > "$TMP/nn"; : > "$TMP/rk"
+: > "$TMP/lo.gbps"; : > "$TMP/nn.gbps"; : > "$TMP/rk.gbps"
 for _ in $(seq "$ROUNDS"); do
-  gbps "$lo" >> "$TMP/lo"
-  gbps "$nn_port" >> "$TMP/nn"
-  gbps "$rk_port" >> "$TMP/rk"
+  gbps "$lo" >> "$TMP/lo.gbps"
+  gbps "$nn_port" >> "$TMP/nn.gbps"
+  gbps "$rk_port" >> "$TMP/rk.gbps"
 done
-l=$(median < "$TMP/lo"); n=$(median < "$TMP/nn"); r=$(median < "$TMP/rk")
+l=$(median < "$TMP/lo.gbps"); n=$(median < "$TMP/nn.gbps"); r=$(median < "$TMP/rk.gbps")
 printf '%-34s %7s  %s\n' "path (iperf3 -t $DURATION, median of $ROUNDS)" Gbps "x loopback"
 printf '%-34s %7.2f  %.2f\n' "loopback 127.0.0.1" "$l" 1
 div() { awk -v a="$1" -v b="$2" 'BEGIN { print (b > 0 ? a / b : 0) }'; }
