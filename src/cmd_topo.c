@@ -159,11 +159,12 @@ static void render_peer(struct nn_out *o, const struct nn_topo *t, const struct 
 	const struct nn_topo_netns *pn = &t->netns[l->peer_ns];
 	const struct nn_topo_link *p = nn_topo_link_in(pn, NULL, l->peer_ifindex);
 
-	nn_out_string(o, "ifname", "%s", p->ifname);
-	nn_out_uint(o, "ifindex", " ifindex %" PRIu64, (uint64_t)p->ifindex);
+	nn_out_string(o, "ifname", "%s", p ? p->ifname : NULL);
+	nn_out_uint(o, "ifindex", " ifindex %" PRIu64, (uint64_t)l->peer_ifindex);
 	nn_out_uint(o, "ns", " netns %" PRIu64, pn->ns->id.ino);
 	nn_out_string(o, "role", " (%s)", nn_topo_role_name(pn->role));
 	nn_out_bool(o, "symmetric", NULL, l->peer_symmetric);
+	nn_out_bool(o, "read", pn->read ? NULL : " (netns not readable: name unknown)", pn->read);
 	if (l->link_netnsid >= 0)
 		nn_out_int(o, "link_netnsid", NULL, l->link_netnsid);
 	nn_out_open_array(o, "names");

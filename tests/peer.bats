@@ -102,3 +102,25 @@ ino_of() { stat -L -c %i "/run/netns/$1"; }
   [ "$(jq -r .ns <<<"$output")" = "$(stat -L -c %i "/proc/$(cat "$FIX/child_pid")/ns/net")" ]
   [ "$(jq -r .role <<<"$output")" = rootlesskit-child ]
 }
+
+@test "the rootless user sees which netns and ifindex a host veth leads to, and that it cannot read it" {
+  local hv=nnp$RANDOM idx
+  ip link add "$hv" type veth peer name eth1 netns "$A"
+  idx=$(ip -n "$A" -j link show eth1 | jq -r '.[0].ifindex')
+  run nnu peer "$hv" --json
+  ip link del "$hv"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r .ns <<<"$output")" = "$(ino_of "$A")" ]
+  [ "$(jq -r .read <<<"$output")" = false ]
+  [ "$(jq -r .ifname <<<"$output")" = null ]
+  [ "$(jq -r .ifindex <<<"$output")" = "$idx" ]
+  [ "$(jq -r '.names[0]' <<<"$output")" = "$A" ]
+}
+
+@test "the rootless user's topo lists what it could not read" {
+  run nnu topo --json
+  [ "$status" -eq 0 ]
+  [ "$(jq --argjson a "$(ino_of "$A")" '[.netns[] | select(.ns == $a)][0].read' <<<"$output")" = false ]
+  jq -e '.gaps | length > 0' <<<"$output"
+  jq -e '[.gaps[].error] | index("Operation not permitted") != null or index("Permission denied") != null' <<<"$output"
+}

@@ -406,6 +406,12 @@ static void pair_veths(struct nn_topo *t)
 				}
 			}
 			/* no IFLA_LINK with a netnsid: older kernels, same index (Ghostwire) */
+			if (!t->netns[m].read) {
+				/* the netns is known, its links are not: keep (netns, ifindex) */
+				l->peer_ns = m;
+				l->peer_ifindex = l->link ? l->link : l->ifindex;
+				continue;
+			}
 			p = nn_topo_find_link(t, (size_t)m, NULL, l->link ? l->link : l->ifindex);
 			if (!p || strcmp(p->kind, "veth")) {
 				nn_topo_add_gap(t, ENODEV, "peer of %s in netns %llu: ifindex %d "

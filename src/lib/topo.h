@@ -62,7 +62,8 @@ struct nn_topo_link {
 	int tun_type;         /* IFLA_TUN_TYPE: 1 IFF_TUN, 2 IFF_TAP, 0 not a tun */
 	struct nn_topo_addr *addrs;
 	size_t naddrs;
-	/* resolved veth peer: peer_ns < 0 when not a veth or not resolved */
+	/* resolved veth peer: peer_ns < 0 when not a veth or not resolved; when the peer's
+	 * netns could not be read, peer_ns/peer_ifindex are set but no link is there */
 	ssize_t peer_ns;      /* index into nn_topo.netns */
 	int peer_ifindex;
 	bool peer_symmetric;  /* the peer's peer is this link */

@@ -11,6 +11,7 @@
 
 #define TEXT_PIDS 8    /* pids shown per netns in text; JSON has them all */
 #define CHAIN_MAX 24   /* hops in one chain, against loops */
+#define TEXT_GAPS 6    /* gaps listed in text; JSON has them all */
 
 static unsigned long long ino(const struct nn_topo_netns *n)
 {
@@ -61,6 +62,8 @@ static size_t walk(const struct nn_topo *t, const struct nn_topo_netns *c, struc
 			break;
 		n = &t->netns[l->peer_ns];
 		p = nn_topo_link_in(n, NULL, l->peer_ifindex);
+		if (!p)
+			break; /* that netns could not be read */
 		h[k++] = (struct hop){ .ns = n, .link = p };
 		br = p->master ? nn_topo_link_in(n, NULL, p->master) : NULL;
 		l = default_link(n);
@@ -173,11 +176,13 @@ static void render_link(struct nn_out *o, const struct nn_topo *t, const struct 
 		const struct nn_topo_link *p = nn_topo_link_in(pn, NULL, l->peer_ifindex);
 
 		nn_out_open_object(o, "peer");
-		nn_out_string(o, "ifname", " peer %s", p->ifname);
-		nn_out_uint(o, "ifindex", "(%" PRIu64 ")", (uint64_t)p->ifindex);
+		nn_out_string(o, "ifname", " peer %s", p ? p->ifname : NULL);
+		nn_out_uint(o, "ifindex", "(%" PRIu64 ")", (uint64_t)l->peer_ifindex);
 		nn_out_uint(o, "ns", " in netns %" PRIu64, pn->ns->id.ino);
 		nn_out_bool(o, "symmetric", NULL, l->peer_symmetric);
-		if (!l->peer_symmetric)
+		if (!pn->read)
+			nn_out_text(o, " (netns not readable)");
+		else if (!l->peer_symmetric)
 			nn_out_text(o, " (one-sided)");
 		nn_out_close(o);
 	}
@@ -255,6 +260,7 @@ static void render_netns(struct nn_out *o, const struct nn_topo *t, const struct
 void nn_topo_render(const struct nn_topo *t, struct nn_out *o)
 {
 	bool any = false;
+	size_t ngaps;
 
 	for (size_t i = 0; i < t->n; i++)
 		if (t->netns[i].role == NN_ROLE_CONTAINER || t->netns[i].role == NN_ROLE_SANDBOX) {
@@ -270,17 +276,21 @@ void nn_topo_render(const struct nn_topo *t, struct nn_out *o)
 		nn_out_text(o, "\n");
 	}
 	nn_out_close(o);
+	ngaps = t->table.ngaps + t->ngaps;
 	nn_out_open_array(o, "gaps");
-	for (size_t g = 0; g < t->table.ngaps + t->ngaps; g++) {
+	for (size_t g = 0; g < ngaps; g++) {
 		const struct nn_gap *x = g < t->table.ngaps ? &t->table.gaps[g]
 							    : &t->gaps[g - t->table.ngaps];
+		bool shown = g < TEXT_GAPS;
 
 		nn_out_open_object(o, NULL);
-		nn_out_string(o, "what", "not covered: %s", x->what);
-		nn_out_string(o, "error", ": %s\n", strerror(x->code));
+		nn_out_string(o, "what", shown ? "not covered: %s" : NULL, x->what);
+		nn_out_string(o, "error", shown ? ": %s\n" : NULL, strerror(x->code));
 		nn_out_close(o);
 	}
 	nn_out_close(o);
+	if (ngaps > TEXT_GAPS)
+		nn_out_text(o, "not covered: %zu more (--json lists them all)\n", ngaps - TEXT_GAPS);
 }
 
 /* --- Graphviz --- */
