@@ -121,15 +121,12 @@ static int api_ports_remove(struct nn_nest *n, const char *path, json_t *body, j
 	return nn_ports_remove(n, (int)id, err);
 }
 
-/* Built-in routes; nn_api_route_add() appends after these. */
+/* RootlessKit's routes; nn_api_route_add() appends the rest (sandbox.c adds /netnest/v1/). */
 static const struct route builtin_routes[] = {
-	{ "GET",    "/v1/info",       api_info },
-	{ "GET",    "/v1/ports",      api_ports_list },
-	{ "POST",   "/v1/ports",      api_ports_add },
-	{ "DELETE", "/v1/ports",      api_ports_remove },
-	{ "POST",   NN_SANDBOX_API,   nn_sandbox_api_create },
-	{ "GET",    NN_SANDBOX_API,   nn_sandbox_api_list },
-	{ "DELETE", NN_SANDBOX_API,   nn_sandbox_api_delete },
+	{ "GET",    "/v1/info",  api_info },
+	{ "GET",    "/v1/ports", api_ports_list },
+	{ "POST",   "/v1/ports", api_ports_add },
+	{ "DELETE", "/v1/ports", api_ports_remove },
 };
 
 int nn_api_route_add(struct nn_nest *n, const char *method, const char *prefix,
