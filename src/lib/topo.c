@@ -5,13 +5,11 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
-#include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 
 #include "rtnl.h"
@@ -276,31 +274,6 @@ static int read_netns(struct nn_rtnl *r, struct nn_topo_netns *n)
 	return talk(r, nlh, route_cb, n);
 }
 
-static int nsid_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[NETNSA_MAX + 1] = { 0 };
-
-	if (nlh->nlmsg_type != RTM_NEWNSID)
-		return MNL_CB_OK;
-	mnl_attr_parse(nlh, sizeof(struct rtgenmsg), attr_cb, ATTRS(tb));
-	if (tb[NETNSA_NSID])
-		*(int *)data = (int32_t)mnl_attr_get_u32(tb[NETNSA_NSID]);
-	return MNL_CB_STOP; /* the one reply of a non-dump request */
-}
-
-/* the nsid that @r's netns has for the netns of @fd, -1 if none (RTM_GETNSID never allocates) */
-static int query_nsid(struct nn_rtnl *r, int fd)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = request(buf, RTM_GETNSID, 0);
-	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	int nsid = -1;
-
-	g->rtgen_family = AF_UNSPEC;
-	mnl_attr_put_u32(nlh, NETNSA_FD, fd);
-	return talk(r, nlh, nsid_cb, &nsid) < 0 ? -1 : nsid;
-}
-
 static bool has_foreign_links(const struct nn_topo_netns *n)
 {
 	for (size_t i = 0; i < n->nlinks; i++)
@@ -317,12 +290,47 @@ static ssize_t nsid_lookup(const struct nn_topo_netns *n, int nsid)
 	return -1;
 }
 
+/* is netns @j already in @n's map? */
+static bool nsid_lookup_ns(const struct nn_topo_netns *n, size_t j)
+{
+	for (size_t i = 0; i < n->nnsids; i++)
+		if (n->nsids[i].ns == (ssize_t)j)
+			return true;
+	return false;
+}
+
+/* does a link of @n carry IFLA_LINK_NETNSID @id? */
+static bool uses_nsid(const struct nn_topo_netns *n, int id)
+{
+	for (size_t k = 0; k < n->nlinks; k++)
+		if (n->links[k].link_netnsid == id)
+			return true;
+	return false;
+}
+
+/* record nsid @id -> netns @j in @n if a link of @n uses @id; return true if recorded */
+static bool learn_nsid(struct nn_topo_netns *n, int id, size_t j)
+{
+	struct nn_topo_nsid *x;
+
+	if (id < 0 || !uses_nsid(n, id) || nsid_lookup(n, id) >= 0)
+		return false;
+	x = grow(&n->nsids, &n->nnsids, sizeof(*x));
+	if (!x)
+		return false;
+	x->nsid = id;
+	x->ns = (ssize_t)j;
+	return true;
+}
+
 /*
- * Map the nsids used by @t->netns[@i]'s links to netns, asking its socket about other
- * netns until every one is known: first the host, then netns with cross-netns links
- * themselves (a veth's two ends both carry a netnsid), then the rest.
+ * Map the nsids used by @t->netns[@i]'s links to netns.  For the caller's own netns,
+ * discovery already asked (nn_ns.netnsid); the rest are asked on @i's socket about other
+ * netns (RTM_GETNSID with NETNSA_FD, nn_netnsid_query()) until every one is known: first
+ * the host, then netns with cross-netns links themselves (a veth's two ends both carry a
+ * netnsid), then the rest.
  */
-static void map_nsids(struct nn_topo *t, size_t i, struct nn_rtnl *r)
+static void map_nsids(struct nn_topo *t, size_t i, struct nn_rtnl *r, bool self)
 {
 	struct nn_topo_netns *n = &t->netns[i];
 	size_t want = 0;
@@ -336,26 +344,22 @@ static void map_nsids(struct nn_topo *t, size_t i, struct nn_rtnl *r)
 		if (id >= 0 && !dup)
 			want++;
 	}
+	for (size_t j = 0; self && j < t->n && n->nnsids < want; j++)
+		if (j != i)
+			learn_nsid(n, t->netns[j].ns->netnsid, j);
 	for (int pass = 0; pass < 3 && n->nnsids < want; pass++) {
 		for (size_t j = 0; j < t->n && n->nnsids < want; j++) {
 			struct nn_topo_netns *m = &t->netns[j];
 			bool foreign = m->read && has_foreign_links(m);
-			struct nn_topo_nsid *x;
-			int id;
+			int32_t id;
 
-			if (j == i || m->ns->fd < 0 ||
+			if (j == i || m->ns->fd < 0 || nsid_lookup_ns(n, j) ||
 			    (pass == 0 && !m->ns->initial) ||
 			    (pass == 1 && (m->ns->initial || !foreign)) ||
 			    (pass == 2 && (m->ns->initial || foreign)))
 				continue;
-			id = query_nsid(r, m->ns->fd);
-			if (id < 0 || nsid_lookup(n, id) >= 0)
-				continue;
-			x = grow(&n->nsids, &n->nnsids, sizeof(*x));
-			if (!x)
-				return;
-			x->nsid = id;
-			x->ns = (ssize_t)j;
+			if (nn_netnsid_query(r->nl, m->ns->fd, &id, NULL) == 0)
+				learn_nsid(n, id, j);
 		}
 	}
 }
@@ -441,6 +445,7 @@ int nn_topo_build(struct nn_topo *t, unsigned flags, struct nn_err *err)
 	_cleanup_free_ int *fds = NULL, *fdsock = NULL, *errs = NULL;
 	_cleanup_free_ uint64_t *userns = NULL;
 	size_t nread = 0, m;
+	struct stat self;
 	int ret;
 
 	ret = nn_discover(&t->table, 1u << NN_NS_NET, err);
@@ -481,9 +486,12 @@ int nn_topo_build(struct nn_topo *t, unsigned flags, struct nn_err *err)
 			nread++;
 		}
 	}
+	if (stat("/proc/thread-self/ns/net", &self) < 0)
+		memset(&self, 0, sizeof(self));
 	for (size_t i = 0; i < t->n; i++)
 		if (t->netns[i].read && has_foreign_links(&t->netns[i]))
-			map_nsids(t, i, &socks[i]);
+			map_nsids(t, i, &socks[i], t->netns[i].ns->id.ino == self.st_ino &&
+						  t->netns[i].ns->id.dev == self.st_dev);
 	for (size_t i = 0; i < t->n; i++)
 		nn_rtnl_close(&socks[i]);
 	if (t->n && !nread)
