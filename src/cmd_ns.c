@@ -131,7 +131,7 @@ static void explain(char *buf, size_t len, size_t k, bool initial, uint64_t ino,
 		snprintf(buf, len, "its own, separate from the host: %s%s", kinds[k].what, owner);
 }
 
-/* print_link() - one namespace (@fd open on it) as a row; @k indexes kinds[] */
+/* print_ns_row() - one namespace (@fd open on it) as a row; @k indexes kinds[] */
 static void print_ns_row(struct nn_out *o, size_t k, const char *label, int fd,
 			 uint64_t own_ino, int open_errno)
 {
@@ -360,9 +360,19 @@ static void user_of_pid(pid_t pid, uid_t fallback, char *buf, size_t len, uid_t 
 
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
 	*uid = pid && stat(path, &st) == 0 ? st.st_uid : fallback;
+	static uid_t last = (uid_t)-1;  /* most rows share a user: read passwd once */
+	static char last_name[64];
+
+	if (*uid != (uid_t)-1 && *uid == last) {
+		snprintf(buf, len, "%s", last_name);
+		return;
+	}
 	pw = *uid != (uid_t)-1 ? getpwuid(*uid) : NULL;
-	if (pw)
+	if (pw) {
 		snprintf(buf, len, "%s", pw->pw_name);
+		snprintf(last_name, sizeof(last_name), "%s", pw->pw_name);
+		last = *uid;
+	}
 	else if (*uid != (uid_t)-1)
 		snprintf(buf, len, "%u", (unsigned)*uid);
 	else

@@ -216,11 +216,11 @@ static int note_mntns(struct scan *s, uint64_t ino, pid_t pid)
 }
 
 /*
- * scan_ns_dir() - stat every namespace link in @dir (/proc/PID/ns or its task's) into
- * @ids (ino 0 when unreadable).  Return: 0, or the errno of the first failure that was
+ * stat_ns_links() - stat every namespace link in @dir (/proc/PID/ns or its task's) into
+ * @ids (ino 0 when unreadable or not in @mask).  Return: 0, or the errno of the first failure that was
  * not "no such file" for one type (old kernels lack time, cgroup).
  */
-static int stat_ns_links(const char *dir, struct nn_nsid ids[NN_NS_NTYPES])
+static int stat_ns_links(const char *dir, unsigned mask, struct nn_nsid ids[NN_NS_NTYPES])
 {
 	int first = 0;
 
@@ -229,6 +229,8 @@ static int stat_ns_links(const char *dir, struct nn_nsid ids[NN_NS_NTYPES])
 		struct stat st;
 
 		ids[t] = (struct nn_nsid){ 0, 0 };
+		if (!(mask & (1u << t)))
+			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, nn_ns_type_name(t));
 		if (stat(path, &st) == 0)
 			ids[t] = (struct nn_nsid){ st.st_dev, st.st_ino };
@@ -284,7 +286,7 @@ static int scan_tasks(struct scan *s, pid_t pid, const struct nn_nsid own[NN_NS_
 		if (nn_parse_uint(e->d_name, 1, INT32_MAX, &tid) < 0 || (pid_t)tid == pid)
 			continue;
 		snprintf(tdir, sizeof(tdir), "%s/%lu/ns", dir, tid);
-		stat_ns_links(tdir, ids);
+		stat_ns_links(tdir, s->types ? s->types : ~0u, ids);
 		for (int t = 0; t < NN_NS_NTYPES && !ret; t++) {
 			struct nn_ns *n;
 			char path[128];
@@ -437,9 +439,10 @@ static int scan_pid(struct scan *s, pid_t pid)
 	int e, ret;
 
 	snprintf(dir, sizeof(dir), "/proc/%d/ns", (int)pid);
-	e = stat_ns_links(dir, own);
-	if (e && !gone(e))
-		add_gap(s, e, "%s", dir);
+	/* the mount ns is always needed: it says where to look for bind mounts */
+	e = stat_ns_links(dir, s->types ? s->types | 1u << NN_NS_MNT : ~0u, own);
+	if (e && !gone(e) && add_gap(s, e, "%s", dir) < 0)
+		return -ENOMEM;
 	if (gone(e) && access(dir, F_OK) < 0)
 		return 0; /* exited during the scan */
 	for (int t = 0; t < NN_NS_NTYPES; t++) {

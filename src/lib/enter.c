@@ -91,7 +91,7 @@ int nn_target_pid_of_sandbox(const char *nest, const char *name, pid_t *pid,
 	return 0;
 }
 
-/* open_with_pid() - fill @t's fds from a process: its net, user, and optionally mnt ns */
+/* open_pid_ns() - fill @t's fds from a process: its net, user, and optionally @mnt_pid's mnt ns */
 static int open_pid_ns(struct nn_target *t, pid_t pid, pid_t mnt_pid, struct nn_err *err)
 {
 	t->pid = pid;
