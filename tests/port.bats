@@ -85,6 +85,28 @@ teardown() { ports_teardown; }
   [ "$output" = "netnest: unknown id: $id" ]
 }
 
+@test "clients that hang up early, and removing a port mid-transfer, leave the nest serving" {
+  up_nest user
+  serve_http 80
+  p=$(free_port)
+  nnu port add --nest "$NEST" "127.0.0.1:$p:80"
+  child=$(cat "$STATE/child_pid")
+  for i in $(seq 5); do curl -s "http://127.0.0.1:$p/file" | head -c 1000 > /dev/null; done
+  # a transfer in progress ends when its port is removed (32 MiB: more than socket buffers hold)
+  head -c 32M /dev/zero > "$TMP/www/big"
+  chmod a+r "$TMP/www/big"
+  curl -s --limit-rate 1M -o /dev/null "http://127.0.0.1:$p/big" 3>&- &
+  slow=$!
+  sleep 1
+  nnu port rm --nest "$NEST" 1
+  run wait "$slow"
+  [ "$status" -ne 0 ] # cut short (curl 18 or 56), not the whole file at 1 MiB/s
+  kill -0 "$child"    # the daemon is alive
+  run nnu port add --nest "$NEST" "127.0.0.1:$p:80"
+  [ "$output" = 2 ]
+  [ "$(curl -sf "http://127.0.0.1:$p/file" | sha256sum)" = "$(sha256sum < "$TMP/www/file")" ]
+}
+
 @test "a client that half-closes its side still receives the whole reply" {
   up_nest user
   PIDFILES+=("$TMP/nc.pid")

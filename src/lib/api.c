@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -362,6 +363,8 @@ int nn_services_start(struct nn_nest *n, struct nn_err *err)
 		n->svc = NULL;
 		return nn_err(err, ENOMEM, "start the nest's services");
 	}
+	/* splice(2) into a socket the peer closed raises SIGPIPE (it has no MSG_NOSIGNAL) */
+	signal(SIGPIPE, SIG_IGN);
 	a->n = n;
 	memcpy(a->routes, builtin_routes, sizeof(builtin_routes));
 	a->nroutes = ARRAY_SIZE(builtin_routes);

@@ -67,7 +67,8 @@ int nn_api_route_add(struct nn_nest *n, const char *method, const char *prefix,
  * @err: error object
  *
  * Sets n->svc, calls nn_sandboxes_init() (sandbox.h), then creates $STATE/api.sock (0600)
- * and serves it.  Called by the daemon after the network is up and before child_pid is
+ * and serves it.  Ignores SIGPIPE in the whole process (the port driver's splice(2) into a
+ * closed socket would raise it; splice has no MSG_NOSIGNAL).  Called by the daemon after the network is up and before child_pid is
  * written.  On failure everything started is stopped again and n->svc is NULL.
  * Return: 0 or negative errno (socket creation, MHD start, or the sandbox init error).
  */
