@@ -67,6 +67,9 @@ start_netns_proc() {
   [[ $output == *"$n"*"symlink"*"-> /proc/$P/ns/net (stale: the symlink's target is gone)"* ]]
   run "$NETNEST" attach --json
   [ "$(jq -c --arg n "$n" '.names[] | select(.name==$n) | [.kind, .ns, .stale, .target]' <<<"$output")" = "[\"symlink\",null,true,\"/proc/$P/ns/net\"]" ]
+  run "$NETNEST" exec "$n" -- true
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: open /run/netns/$n: a stale symlink to /proc/$P/ns/net (its process is gone): No such file or directory" ]
 }
 
 @test "attach refuses a name that exists, a bad name, and a target that is not a netns" {

@@ -142,11 +142,21 @@ static int resolve_name(const char *spec, const char *dir, struct nn_target *t,
 	return t->netfd < 0 ? t->netfd : 0;
 }
 
+/* has_name() - @dir/@name exists (even as a dangling symlink: then opening it says why) */
+static bool has_name(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return lstat(path, &st) == 0;
+}
+
 int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
 		      struct nn_err *err)
 {
 	unsigned long v;
-	char path[PATH_MAX];
+	char xdgdir[PATH_MAX];
 	const char *xdg = getenv("XDG_RUNTIME_DIR"), *why;
 	pid_t pid;
 	int r;
@@ -167,15 +177,11 @@ int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
 		r = t->netfd < 0 ? t->netfd : 0;
 	} else if (!nn_valid_name(spec, NAME_MAX, &why)) {
 		r = nn_err(err, 0, "netns name '%s' %s", spec, why);
-	} else if (snprintf(path, sizeof(path), "%s/%s", NN_NETNS_RUN_DIR, spec) &&
-		   access(path, F_OK) == 0) {
+	} else if (has_name(NN_NETNS_RUN_DIR, spec)) {
 		r = resolve_name(spec, NN_NETNS_RUN_DIR, t, err);
-	} else if (xdg && *xdg && snprintf(path, sizeof(path), "%s/netns/%s", xdg, spec) &&
-		   access(path, F_OK) == 0) {
-		char dir[PATH_MAX];
-
-		snprintf(dir, sizeof(dir), "%s/netns", xdg);
-		r = resolve_name(spec, dir, t, err);
+	} else if (xdg && *xdg && snprintf(xdgdir, sizeof(xdgdir), "%s/netns", xdg) > 0 &&
+		   has_name(xdgdir, spec)) {
+		r = resolve_name(spec, xdgdir, t, err);
 	} else {
 		t->kind = NN_TARGET_SANDBOX;
 		snprintf(t->label, sizeof(t->label), "sandbox %s", spec);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* ns.c - namespace identity: types, nsfs fds, owners (see ns.h) */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -154,8 +155,18 @@ int nn_ns_open_any(const char *path, enum nn_ns_type *t, struct nn_err *err)
 	struct stat st;
 	int r;
 
-	if (fd < 0)
-		return nn_err(err, errno, "open %s", path);
+	if (fd < 0) {
+		int e = errno;
+		char target[PATH_MAX];
+		ssize_t l = readlink(path, target, sizeof(target) - 1);
+
+		if (l > 0 && (e == ENOENT || e == ESRCH)) {
+			target[l] = '\0';
+			return nn_err(err, e, "open %s: a stale symlink to %s (its process is gone)",
+				      path, target);
+		}
+		return nn_err(err, e, "open %s", path);
+	}
 	r = nn_ns_type_of_fd(fd, t, NULL);
 	if (r == -ENOTTY) {
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
