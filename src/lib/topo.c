@@ -373,6 +373,14 @@ struct nn_topo_link *nn_topo_link_in(const struct nn_topo_netns *n, const char *
 	return NULL;
 }
 
+const struct nn_topo_link *nn_topo_default_link(const struct nn_topo_netns *n)
+{
+	for (size_t i = 0; i < n->nroutes; i++)
+		if (!strcmp(n->routes[i].dst, "default") && n->routes[i].oif)
+			return nn_topo_link_in(n, NULL, n->routes[i].oif);
+	return NULL;
+}
+
 struct nn_topo_link *nn_topo_find_link(const struct nn_topo *t, size_t ns, const char *ifname,
 				       int ifindex)
 {

@@ -140,6 +140,12 @@ struct nn_topo_link *nn_topo_link_in(const struct nn_topo_netns *n, const char *
 				     int ifindex);
 
 /**
+ * nn_topo_default_link() - the link the first default route of @n leaves through
+ * Return: the link, or NULL when @n has no default route with an output device.
+ */
+const struct nn_topo_link *nn_topo_default_link(const struct nn_topo_netns *n);
+
+/**
  * nn_topo_find_link() - link @ifname (or, if @ifname is NULL, @ifindex) in netns @ns
  * (an index into @t->netns)
  * Return: the link, or NULL.

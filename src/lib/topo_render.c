@@ -26,13 +26,6 @@ static const struct nn_topo_netns *ns_by_ino(const struct nn_topo *t, uint64_t i
 	return NULL;
 }
 
-static const struct nn_topo_link *default_link(const struct nn_topo_netns *n)
-{
-	for (size_t i = 0; i < n->nroutes; i++)
-		if (!strcmp(n->routes[i].dst, "default") && n->routes[i].oif)
-			return nn_topo_link_in(n, NULL, n->routes[i].oif);
-	return NULL;
-}
 
 static void text_pids(struct nn_out *o, const struct nn_ns *ns)
 {
@@ -52,7 +45,7 @@ struct hop {
 /* hops from container @c outwards; the last hop may be a tap with holders */
 static size_t walk(const struct nn_topo *t, const struct nn_topo_netns *c, struct hop *h)
 {
-	const struct nn_topo_link *l = default_link(c), *p, *br;
+	const struct nn_topo_link *l = nn_topo_default_link(c), *p, *br;
 	const struct nn_topo_netns *n = c;
 	size_t k = 0;
 
@@ -66,7 +59,7 @@ static size_t walk(const struct nn_topo *t, const struct nn_topo_netns *c, struc
 			break; /* that netns could not be read */
 		h[k++] = (struct hop){ .ns = n, .link = p };
 		br = p->master ? nn_topo_link_in(n, NULL, p->master) : NULL;
-		l = default_link(n);
+		l = nn_topo_default_link(n);
 		if (br && br != l)
 			h[k++] = (struct hop){ .ns = n, .link = br };
 		if (l == p || l == br)

@@ -115,24 +115,39 @@ static bool pid_runs(pid_t pid, const char *name)
 	return !strcmp(base ? base + 1 : target, name);
 }
 
-/* the link @n routes its default route out of, or NULL */
-static const struct nn_topo_link *default_link(const struct nn_topo_netns *n)
+/*
+ * RootlessKit 2's detached netns: an nsfs bind mount at $STATE/netns in the child's mount
+ * ns, next to $STATE/child_pid (reference/rootlesskit.md section 2); seen through the
+ * root of the process the mount was read through.
+ */
+static bool rk_state_netns(const struct nn_holder *h)
 {
-	for (size_t i = 0; i < n->nroutes; i++)
-		if (!strcmp(n->routes[i].dst, "default") && n->routes[i].oif)
-			return nn_topo_link_in(n, NULL, n->routes[i].oif);
-	return NULL;
+	char path[PATH_MAX + 64];
+	const char *slash;
+	struct stat st;
+
+	if (h->kind != NN_HOLD_BINDMOUNT || !h->path)
+		return false;
+	slash = strrchr(h->path, '/');
+	if (!slash || strcmp(slash, "/netns"))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/root%.*s/child_pid", (int)h->pid,
+		 (int)(slash - h->path), h->path);
+	return stat(path, &st) == 0;
 }
 
 /* roles seen from inside one netns: its processes, bind mounts, taps, default route */
 static enum nn_topo_role seen_role(const struct nn_topo *t, const struct nn_topo_netns *n)
 {
-	const struct nn_topo_link *d = default_link(n), *p;
+	const struct nn_topo_link *d = nn_topo_default_link(n), *p;
 
-	for (size_t i = 0; i < n->ns->nholders; i++)
+	for (size_t i = 0; i < n->ns->nholders; i++) {
 		if (n->ns->holders[i].kind == NN_HOLD_BINDMOUNT && n->ns->holders[i].path &&
 		    strstr(n->ns->holders[i].path, "rootless-netns"))
 			return NN_ROLE_PODMAN;
+		if (rk_state_netns(&n->ns->holders[i]))
+			return NN_ROLE_RK_CHILD;
+	}
 	for (size_t i = 0; i < n->ns->npids; i++)
 		if (pid_runs(n->ns->pids[i], "rootlesskit"))
 			return NN_ROLE_RK_CHILD;
