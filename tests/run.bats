@@ -218,6 +218,24 @@ EOF
   [ "$(in_nest "$STATE" ip -j link show master netnest0 | jq length)" = 0 ]
 }
 
+@test "stop kills a sandbox that ignores SIGTERM after a 5 s grace period" {
+  up_user
+  # an ignored signal stays ignored across execve(2), so sleep itself ignores SIGTERM
+  run run_user -d --name stubborn -- sh -c 'trap "" TERM; exec sleep 1000'
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  pid=$(jq -r .pid "$STATE/sandboxes/stubborn.json") veth=$(jq -r .veth "$STATE/sandboxes/stubborn.json")
+  # SIGTERM (15) is bit 14 of SigIgn (proc(5))
+  (( 0x$(awk '/^SigIgn:/{print $2}' "/proc/$pid/status") & 0x4000 ))
+  start=$(date +%s%N)
+  run nnu stop --nest "$NEST" stubborn
+  took=$((($(date +%s%N) - start) / 1000000))
+  [ "$status" -eq 0 ]
+  ((took >= 4900))
+  [[ ! -e /proc/$pid ]] || grep -q '^State:.Z' "/proc/$pid/status"
+  assert_sandbox_gone "$STATE" stubborn "$veth" 10.4.0.2
+}
+
 @test "bad sandbox names and port specs are refused with the reason, and nothing is created" {
   up_user
   long=$(printf 'a%.0s' $(seq 65))

@@ -25,6 +25,7 @@
 
 #define STOP_GRACE_MS 5000     /* DELETE: SIGTERM, then SIGKILL after this */
 #define STOP_ALL_GRACE_MS 2000 /* nest shutdown: the same, shorter (api.h) */
+#define KILL_WAIT_MS 5000      /* after SIGKILL: longer means uninterruptible sleep */
 #define PUBLISH_MAX 64
 
 struct sandbox {
@@ -451,15 +452,22 @@ int nn_sandbox_api_list(struct nn_nest *n, const char *path, json_t *body, json_
 	return 0;
 }
 
-/* SIGTERM, wait up to @grace_ms, SIGKILL, wait for the exit. @pidfd is owned by the caller. */
-static void terminate(int pidfd, int grace_ms)
+/* SIGKILL and wait for the exit. Return: 0, or -errno when the process cannot be killed. */
+static int kill_now(int pidfd)
 {
-	if (pidfd_signal(pidfd, SIGTERM) < 0 && errno == ESRCH)
-		return;
+	if (pidfd_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
+		return -errno;
+	return pidfd_wait(pidfd, KILL_WAIT_MS) ? 0 : -ETIMEDOUT;
+}
+
+/* SIGTERM, SIGKILL after @grace_ms. @pidfd is owned by the caller. Return: as kill_now() */
+static int terminate(int pidfd, int grace_ms)
+{
+	if (pidfd_signal(pidfd, SIGTERM) < 0 && errno != ESRCH)
+		return -errno;
 	if (pidfd_wait(pidfd, grace_ms))
-		return;
-	pidfd_signal(pidfd, SIGKILL);
-	pidfd_wait(pidfd, -1);
+		return 0;
+	return kill_now(pidfd);
 }
 
 int nn_sandbox_api_delete(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
@@ -470,6 +478,7 @@ int nn_sandbox_api_delete(struct nn_nest *n, const char *path, json_t *body, jso
 	_cleanup_close_ int pidfd = -1;
 	struct sandbox *sb;
 	uint64_t serial = 0;
+	int r;
 
 	(void)body, (void)resp, (void)status;
 	if (!s)
@@ -490,7 +499,9 @@ int nn_sandbox_api_delete(struct nn_nest *n, const char *path, json_t *body, jso
 	}
 	if (pidfd < 0)
 		return nn_err(err, errno, "stop sandbox %s", name);
-	terminate(pidfd, STOP_GRACE_MS);
+	r = terminate(pidfd, STOP_GRACE_MS);
+	if (r < 0)
+		return nn_err(err, -r, "stop sandbox %s", name);
 	/* The watcher may have reaped it first; under the lock either way it is done after. */
 	pthread_mutex_lock(&s->lock);
 	reap_locked(n, s, serial);
@@ -584,10 +595,8 @@ void nn_sandboxes_stop_all(struct nn_nest *n)
 		long left = STOP_ALL_GRACE_MS - ((now.tv_sec - t0.tv_sec) * 1000 +
 						 (now.tv_nsec - t0.tv_nsec) / 1000000);
 
-		if (!pidfd_wait(sb->pidfd, left > 0 ? (int)left : 0)) {
-			pidfd_signal(sb->pidfd, SIGKILL);
-			pidfd_wait(sb->pidfd, -1);
-		}
+		if (!pidfd_wait(sb->pidfd, left > 0 ? (int)left : 0))
+			kill_now(sb->pidfd); /* the network goes either way */
 	}
 	while (s->list)
 		reap_locked(n, s, s->list->serial);
