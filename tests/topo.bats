@@ -16,6 +16,8 @@ teardown_file() {
 
 teardown() {
   rm -f "${BATS_TEST_TMPDIR:?}"/topo.*
+  [[ -n ${HOLDER_PID:-} ]] && kill "$HOLDER_PID" 2>/dev/null
+  [[ -n ${NS_PID:-} ]] && kill "$NS_PID" 2>/dev/null
   if [[ -n ${NEST:-} ]]; then
     nnu stop --nest "$NEST" "$NEST-web" 2>/dev/null || true
     nnu down --nest "$NEST" || true
@@ -138,6 +140,25 @@ check_pids() {
     [ "$status" -eq 0 ]
     [ "$(jq -r --argjson ns "$nest_ns" --arg v "$(jq -r .veth "$rec")" '.netns[] | select(.ns == $ns) | .interfaces[] | select(.ifname == $v) | "\(.master) \(.peer.ns) \(.peer.ifname) \(.peer.symmetric)"' <<<"$output")" = "netnest0 $sb_ns eth0 true" ]
   done
+}
+
+@test "topo finds a detached netns kept only by a \$STATE/netns bind mount in another mount ns, as RootlessKit 2 keeps it" {
+  local d=$BATS_TEST_TMPDIR/rkstate ino
+  mkdir -p "$d"
+  unshare -n sleep 120 &
+  NS_PID=$!
+  wait_for test "$(stat -L -c %i /proc/$NS_PID/ns/net)" != "$(stat -L -c %i /proc/self/ns/net)"
+  ino=$(stat -L -c %i "/proc/$NS_PID/ns/net")
+  unshare -m --propagation private sh -c "touch $d/netns && mount --bind /proc/$NS_PID/ns/net $d/netns && echo \$\$ >$d/child_pid && exec sleep 120" &
+  HOLDER_PID=$!
+  wait_for test -s "$d/child_pid"
+  kill "$NS_PID"; wait "$NS_PID" || true; NS_PID=
+  # from here the file is empty: the nsfs mount exists only in the holder's mount ns
+  [ "$(stat -c %s "$d/netns")" = 0 ]
+  topo_json
+  [ "$(q --argjson ns "$ino" '.netns[] | select(.ns == $ns) | .role')" = rootlesskit-child ]
+  [ "$(q --argjson ns "$ino" '.netns[] | select(.ns == $ns) | .pids | length')" = 0 ]
+  [ "$(q --argjson ns "$ino" '.netns[] | select(.ns == $ns) | .interfaces[0].ifname')" = lo ]
 }
 
 @test "topo --svg writes a Graphviz drawing with the veth pair and the tap holder" {
