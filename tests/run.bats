@@ -311,3 +311,21 @@ EOF
   [ "$status" -eq 0 ]
   assert_sandbox_gone "$STATE" rootweb "$veth" 10.4.0.2 "$port"
 }
+
+@test "as root, a sandbox reads the nest's resolver even when /etc/resolv.conf is a dangling symlink" {
+  STATE=/run/netnest/$NEST
+  mkdir -p "$TMP/etc" "$TMP/run"
+  cp -a /etc/. "$TMP/etc/"
+  ln -sfn "$TMP/run/resolv.conf" "$TMP/etc/resolv.conf"
+  # the nest's mount namespace is a copy of this one, where /etc has the symlink
+  unshare -m --propagation private sh -c 'mount --bind "$1/etc" /etc && exec "$2" up -d --nest "$3"' \
+    sh "$TMP" "$NETNEST" "$NEST"
+  NESTS+=("root $NEST")
+  run nn run --nest "$NEST" -- cat /etc/resolv.conf
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(cat "$STATE/resolv.conf")" ]
+  [[ $output == *"nameserver 10.0.2.3"* ]]
+  # the link's target was made (empty) to bind over; the host's /etc/resolv.conf is untouched
+  [ -f "$TMP/run/resolv.conf" ] && [ ! -s "$TMP/run/resolv.conf" ]
+  [[ $(cat /etc/resolv.conf) != *"10.0.2.3"* ]]
+}
