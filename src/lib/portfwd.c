@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "api.h"
 #include "portfwd.h"
@@ -197,7 +198,7 @@ static int dial(const struct port *p)
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 	socklen_t len;
-	int fd;
+	int fd, e;
 
 	if (setns(p->nest_netns, CLONE_NEWNET) < 0)
 		return -1;
@@ -212,14 +213,23 @@ static int dial(const struct port *p)
 	} else {
 		return -1;
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
+	/* RootlessKit's builtin driver tries 10 times, i x 5 ms apart: a server that is just
+	 * starting gets its first client (pkg/port/builtin/parent/tcp/tcp.go) */
+	for (int i = 0; i < 10; i++) {
+		struct timespec pause = { 0, i * 5 * 1000 * 1000L };
+
+		nanosleep(&pause, NULL);
+		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -1;
+		if (connect(fd, (struct sockaddr *)&ss, len) == 0)
+			return fd;
+		e = errno;
 		close(fd);
-		return -1;
+		if (e != ECONNREFUSED)
+			break;
 	}
-	return fd;
+	return -1;
 }
 
 static void *conn_main(void *arg)
@@ -257,15 +267,21 @@ static void *acceptor_main(void *arg)
 		int one = 1;
 
 		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE ||
-			    errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			int e = errno;
+
+			if (e == EINTR || e == ECONNABORTED || e == EMFILE || e == ENFILE ||
+			    e == ENOBUFS || e == ENOMEM) {
+				struct timespec pause = { 0, 10 * 1000 * 1000 };
 				bool closing;
 
 				pthread_mutex_lock(&p->lock);
 				closing = p->closing;
 				pthread_mutex_unlock(&p->lock);
-				if (!closing)
-					continue;
+				if (closing)
+					return NULL;
+				if (e != EINTR && e != ECONNABORTED)
+					nanosleep(&pause, NULL); /* out of fds or memory: no busy loop */
+				continue;
 			}
 			return NULL; /* the listener was shut down: the port is being removed */
 		}

@@ -45,10 +45,22 @@ void nn_ports_stop(struct nn_nest *n);
 int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *owner, int *id,
 		 struct nn_err *err);
 
-/** nn_ports_remove() - close port @id and its connections. Return 0, -ENOENT */
+/**
+ * nn_ports_remove() - close port @id: its listener, then its connections
+ * @n:   the live nest
+ * @id:  the port's ID
+ * @err: "unknown id: <id>" (RootlessKit's words) when there is no such port
+ *
+ * Returns once every connection thread of the port has ended.
+ * Return: 0, -ENOENT.
+ */
 int nn_ports_remove(struct nn_nest *n, int id, struct nn_err *err);
 
-/** nn_ports_remove_owner() - close every port owned by sandbox @owner */
+/**
+ * nn_ports_remove_owner() - close every port owned by sandbox @owner
+ * @n:     the live nest
+ * @owner: the sandbox name given to nn_ports_add(); NULL or "" does nothing
+ */
 void nn_ports_remove_owner(struct nn_nest *n, const char *owner);
 
 /**
