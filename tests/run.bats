@@ -329,3 +329,22 @@ EOF
   [ -f "$TMP/run/resolv.conf" ] && [ ! -s "$TMP/run/resolv.conf" ]
   [[ $(cat /etc/resolv.conf) != *"10.0.2.3"* ]]
 }
+
+@test "the sandbox API answers bad requests with 400 or 404 and a message naming the problem" {
+  up_user
+  api() { as_user curl -s -w ' %{http_code}' --unix-socket "$STATE/api.sock" "$@"; }
+  run api -X POST -d '{"name":"x","pid":999999999}' http://netnest/netnest/v1/sandboxes
+  [ "$output" = '{"message":"sandbox x: no process 999999999"} 404' ]
+  # a process in the host's netns (the daemon itself) is not a sandbox
+  cpid=$(cat "$STATE/child_pid")
+  run api -X POST -d "{\"name\":\"x\",\"pid\":$cpid}" http://netnest/netnest/v1/sandboxes
+  [ "$output" = "{\"message\":\"sandbox x: process $cpid has no netns of its own\"} 400" ]
+  run api -X POST -d '{"name":"../x","pid":1}' http://netnest/netnest/v1/sandboxes
+  [ "$output" = "{\"message\":\"sandbox name '../x' contains '/'\"} 400" ]
+  run api -X POST -d '{"name":"x","pid":1,"publish":[80]}' http://netnest/netnest/v1/sandboxes
+  [ "$output" = '{"message":"sandbox x: \"publish\"[0] is not a string"} 400' ]
+  run api -X DELETE http://netnest/netnest/v1/sandboxes/nosuch
+  [ "$output" = '{"message":"no sandbox named nosuch"} 404' ]
+  [ -z "$(ls "$STATE/sandboxes")" ]
+  [ -z "$(ls "$STATE/ipam/netnest" | grep '^10\.')" ]
+}

@@ -311,6 +311,8 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	if (!sb)
 		return nn_err(err, ENOMEM, "%s", label);
 	pidfd = pidfd_open(req->pid);
+	if (pidfd < 0 && errno == ESRCH)
+		goto no_process;
 	if (pidfd < 0)
 		return nn_err(err, errno, "%s: process %d", label, req->pid);
 	if ((r = proc_starttime(req->pid, &starttime, err)) < 0)
@@ -318,8 +320,8 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	netns = open_sandbox_netns(n, req, &ino, err);
 	if (netns < 0)
 		return netns;
-	if (pidfd_wait(pidfd, 0)) /* the PID was reused under us, or it died already */
-		return nn_err(err, ESRCH, "%s: process %d", label, req->pid);
+	if (pidfd_wait(pidfd, 0)) /* it died already, maybe its PID was reused under us */
+		goto no_process;
 
 	r = nn_ipam_allocate(&s->ipam, req->name, NN_SANDBOX_IFNAME, &ip, err);
 	if (r < 0)
@@ -374,6 +376,9 @@ undo_wire:
 undo_lease:
 	nn_ipam_release(&s->ipam, ip, req->name, NN_SANDBOX_IFNAME, &(struct nn_err){ 0 });
 	return r;
+no_process:
+	nn_err(err, 0, "%s: no process %d", label, req->pid);
+	return -ENOENT; /* 404 */
 }
 
 int nn_sandbox_api_create(struct nn_nest *n, const char *path, json_t *body, json_t **resp,

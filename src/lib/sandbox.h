@@ -69,7 +69,7 @@ void nn_sandboxes_stop_all(struct nn_nest *n);
  * (drivers/net/veth.c veth_newlink), sets eth0's address, lo and eth0 up and the default
  * route via the bridge, publishes the ports, writes the record and starts watching the PID.
  * Every step is undone in reverse when a later one fails.
- * Return: 0; -EINVAL (bad body or name), -EEXIST (name in use), -ESRCH (no such PID),
+ * Return: 0; -EINVAL (bad body or name), -EEXIST (name in use), -ENOENT (no such PID),
  * -EADDRINUSE/-EACCES (a port), -ENOSPC (no address left), other negative errno.
  */
 int nn_sandbox_api_create(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
