@@ -15,12 +15,19 @@ NEST=$(unique_name bench)
 TMP=$(mktemp -d /tmp/netnest-bench-port.XXXXXX)
 chmod 0755 "$TMP"
 STATE=/run/user/$(nn_uid)/netnest/$NEST
-RK=$TMP/rk
-mkdir "$RK" && chown "$NN_USER:" "$RK"
-pids=()
+RK=$TMP/rk   # rootlesskit's state dir
+RUN=$TMP/run # pid files of the servers
+mkdir "$RK" "$RUN" && chown "$NN_USER:" "$RK" "$RUN"
+
+# spawn NAME CMD...: run CMD in the background as the test user; its PID goes to RUN/NAME.pid
+# (runuser does not pass SIGTERM on, so cleanup kills the command itself)
+spawn() {
+  local name=$1; shift
+  as_user sh -c 'echo $$ > "$0"; exec "$@"' "$RUN/$name.pid" "$@" >/dev/null 2>&1 &
+}
 
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for f in "$RUN"/*.pid; do [[ -s $f ]] && kill "$(cat "$f")" 2>/dev/null; done
   nnu down --nest "$NEST" >/dev/null 2>&1
   wait 2>/dev/null
   rm -rf "$TMP"
@@ -38,22 +45,19 @@ median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 # loopback: a server on the host
 lo=$(free_port) || die "no free port"
-as_user iperf3 -s -p "$lo" >/dev/null 2>&1 &
-pids+=($!)
+spawn iperf3-lo iperf3 -s -p "$lo"
 
 # netnest: a server inside the nest's netns (as the user, in the nest's user namespace)
 nnu up -d --nest "$NEST" || die "netnest up failed"
 child=$(cat "$STATE/child_pid")
-as_user nsenter -t "$child" -U --preserve-credentials -n"/proc/$child/root$STATE/netns" \
-  iperf3 -s -p 5201 >/dev/null 2>&1 &
-pids+=($!)
+spawn iperf3-nn nsenter -t "$child" -U --preserve-credentials -n"/proc/$child/root$STATE/netns" \
+  iperf3 -s -p 5201
 nn_port=$(free_port) || die "no free port"
 nnu port add --nest "$NEST" "127.0.0.1:$nn_port:5201" >/dev/null || die "netnest port add failed"
 
 # RootlessKit: the server is rootlesskit's command (inside its netns)
-as_user rootlesskit --state-dir="$RK" --net=slirp4netns --mtu=65520 --disable-host-loopback \
-  --port-driver=builtin iperf3 -s -p 5201 >/dev/null 2>&1 &
-pids+=($!)
+spawn rootlesskit rootlesskit --state-dir="$RK" --net=slirp4netns --mtu=65520 \
+  --disable-host-loopback --port-driver=builtin iperf3 -s -p 5201
 wait_for test -e "$RK/child_pid" || die "rootlesskit did not start"
 rk_port=$(free_port) || die "no free port"
 as_user rootlessctl --socket "$RK/api.sock" add-ports "127.0.0.1:$rk_port:5201/tcp" >/dev/null ||
