@@ -3,7 +3,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,6 +19,8 @@
 #include "util.h"
 
 #define DUMP_BUF (64 * 1024)
+#define DUMP_THREADS 7          /* extra dump threads at most */
+#define DUMP_MIN_PER_THREAD 16  /* fewer netns per thread is not worth a thread */
 
 void nn_topo_add_gap(struct nn_topo *t, int code, const char *fmt, ...)
 {
@@ -78,7 +82,7 @@ static int wrap_sock(const struct nn_topo_netns *n, int fd, struct nn_rtnl *r,
 /* send a request built in @buf and run @cb on every reply until NLMSG_DONE or ACK */
 static int talk(struct nn_rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-	static char buf[DUMP_BUF];
+	static _Thread_local char buf[DUMP_BUF];
 	ssize_t n;
 	int ret;
 
@@ -447,6 +451,47 @@ static void pair_veths(struct nn_topo *t)
 		}
 }
 
+struct dump_work {
+	struct nn_topo *t;
+	struct nn_rtnl *socks;
+	int *errs;
+	atomic_size_t next;
+};
+
+static void *dump_worker(void *p)
+{
+	struct dump_work *w = p;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&w->next, 1)) < w->t->n) {
+		int ret = w->socks[i].nl ? read_netns(&w->socks[i], &w->t->netns[i]) : 0;
+
+		w->errs[i] = ret < 0 ? -ret : 0;
+	}
+	return NULL;
+}
+
+/*
+ * Dump every netns, spread over one thread per CPU (at most DUMP_THREADS): the sockets
+ * are independent and the kernel fills each dump in the caller's context, so the dumps
+ * of different netns run in parallel.  @errs[i] gets the positive errno of netns i.
+ */
+static void dump_all(struct nn_topo *t, struct nn_rtnl *socks, int *errs)
+{
+	struct dump_work w = { t, socks, errs, 0 };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	pthread_t th[DUMP_THREADS];
+	size_t nth = 0;
+
+	while (nth + 1 < (size_t)(cpus > 0 ? cpus : 1) && nth < DUMP_THREADS &&
+	       (nth + 1) * DUMP_MIN_PER_THREAD < t->n &&
+	       pthread_create(&th[nth], NULL, dump_worker, &w) == 0)
+		nth++;
+	dump_worker(&w);
+	while (nth)
+		pthread_join(th[--nth], NULL);
+}
+
 int nn_topo_build(struct nn_topo *t, unsigned flags, struct nn_err *err)
 {
 	_cleanup_free_ struct nn_rtnl *socks = NULL;
@@ -479,20 +524,24 @@ int nn_topo_build(struct nn_topo *t, unsigned flags, struct nn_err *err)
 	/* one socket per netns, all made up front: one thread, one fork per foreign userns */
 	nn_topo_open_socks(fds, userns, t->n, fdsock, errs);
 	for (size_t i = 0; i < t->n; i++) {
-		struct nn_topo_netns *n = &t->netns[i];
-		unsigned long long ino = (unsigned long long)n->ns->id.ino;
 		struct nn_err e;
 
-		if (fdsock[i] < 0) {
-			nn_topo_add_gap(t, errs[i], "netns %llu: open netlink socket inside", ino);
-		} else if (wrap_sock(n, fdsock[i], &socks[i], &e) < 0) {
+		if (fdsock[i] < 0)
+			nn_topo_add_gap(t, errs[i], "netns %llu: open netlink socket inside",
+					(unsigned long long)t->netns[i].ns->id.ino);
+		else if (wrap_sock(&t->netns[i], fdsock[i], &socks[i], &e) < 0)
 			nn_topo_add_gap(t, e.code, "%s", e.msg);
-		} else if ((ret = read_netns(&socks[i], n)) < 0) {
-			nn_topo_add_gap(t, -ret, "netns %llu: rtnetlink dump", ino);
-		} else {
-			n->read = true;
+	}
+	dump_all(t, socks, errs);
+	for (size_t i = 0; i < t->n; i++) {
+		if (!socks[i].nl)
+			continue;
+		if (errs[i])
+			nn_topo_add_gap(t, errs[i], "netns %llu: rtnetlink dump",
+					(unsigned long long)t->netns[i].ns->id.ino);
+		else
 			nread++;
-		}
+		t->netns[i].read = !errs[i];
 	}
 	if (stat("/proc/thread-self/ns/net", &self) < 0)
 		memset(&self, 0, sizeof(self));
