@@ -85,6 +85,20 @@ teardown() { ports_teardown; }
   [ "$output" = "netnest: unknown id: $id" ]
 }
 
+@test "a port published on [::1] answers over IPv6 only" {
+  up_nest user
+  serve_http 80
+  p=$(free_port)
+  run nnu port add --nest "$NEST" "[::1]:$p:80"
+  [ "$output" = 1 ]
+  run curl -sfg "http://[::1]:$p/index.html"
+  [ "$output" = "hello from the nest" ]
+  run curl -s "http://127.0.0.1:$p/index.html"
+  [ "$status" -eq 7 ]
+  run nnu port ls --nest "$NEST" --json
+  [ "$(jq -r '.ports[0].host_ip' <<<"$output")" = "::1" ]
+}
+
 @test "clients that hang up early, and removing a port mid-transfer, leave the nest serving" {
   up_nest user
   serve_http 80
