@@ -379,11 +379,32 @@ static void user_of_pid(pid_t pid, uid_t fallback, char *buf, size_t len, uid_t 
 		snprintf(buf, len, "-");
 }
 
+/* path_seen() - a bind mount of @n at @path in mount ns @mntns (any if 0) among holders [0, @upto) */
+static bool path_seen(const struct nn_ns *n, const char *path, uint64_t mntns, size_t upto)
+{
+	for (size_t i = 0; i < upto && i < n->nholders; i++) {
+		const struct nn_holder *h = &n->holders[i];
+
+		if (h->kind == NN_HOLD_BINDMOUNT && !strcmp(h->path, path) &&
+		    (!mntns || h->mntns == mntns))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * print_holders() - JSON: every holder.  Text: all but processes (NPROCS counts them);
+ * a bind mount copied into other mount namespaces (unshare -m copies the tree) is shown
+ * once, with the number of copies.
+ */
 static void print_holders(struct nn_out *o, const struct nn_ns *n, uint64_t self_mntns)
 {
+	size_t copies = 0;
+
 	nn_out_open_array(o, "holders");
 	for (size_t i = 0; i < n->nholders; i++) {
 		const struct nn_holder *h = &n->holders[i];
+		bool here = h->mntns == self_mntns;
 
 		nn_out_open_object(o, NULL);
 		nn_out_string(o, "kind", NULL, holder_kind_name(h->kind));
@@ -403,16 +424,25 @@ static void print_holders(struct nn_out *o, const struct nn_ns *n, uint64_t self
 			nn_out_uint(o, "pid", "    next children of pid %llu\n", h->pid);
 			break;
 		case NN_HOLD_BINDMOUNT:
-			nn_out_string(o, "path", "    bind mount %s", h->path);
-			nn_out_uint(o, "mntns", " in mnt:[%llu]", h->mntns);
-			nn_out_uint(o, "pid", " (read via pid %llu)", h->pid);
-			nn_out_bool(o, "visible_here", ", visible here: %s\n",
-				    h->mntns == self_mntns);
+			nn_out_string(o, "path", NULL, h->path);
+			nn_out_uint(o, "mntns", NULL, h->mntns);
+			nn_out_uint(o, "pid", NULL, h->pid);
+			nn_out_bool(o, "visible_here", NULL, here);
+			if (!here && (path_seen(n, h->path, self_mntns, n->nholders) ||
+				      path_seen(n, h->path, 0, i)))
+				copies++;
+			else
+				nn_out_text(o, "    bind mount %s in mnt:[%llu]%s (read via pid %d)\n",
+					    h->path, (unsigned long long)h->mntns,
+					    here ? ", this mount ns" : " only", (int)h->pid);
 			break;
 		}
 		nn_out_close(o);
 	}
 	nn_out_close(o);
+	if (copies)
+		nn_out_text(o, "    (and %zu %s in other mount namespaces)\n", copies,
+			    copies == 1 ? "copy" : "copies");
 }
 
 static void print_ns_entry(struct nn_out *o, const struct nn_ns *n, uint64_t self_mntns)
@@ -475,9 +505,17 @@ static void print_ns_entry(struct nn_out *o, const struct nn_ns *n, uint64_t sel
 	nn_out_close(o);
 }
 
-/* explain_hidden() - the seed's puzzle: an nsfs mount that exists only in another mount ns */
+/*
+ * explain_hidden() - the seed's puzzle: an nsfs bind mount that exists only in another
+ * mount ns, so from here its path is an empty placeholder (RootlessKit --detach-netns,
+ * a netnest nest's $STATE/netns).  One note per namespace and path.
+ */
 static void explain_hidden(struct nn_out *o, const struct nn_ns_table *t)
 {
+	struct stat self;
+
+	if (stat("/proc/self/ns/net", &self) < 0)
+		return;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct nn_ns *n = &t->ns[i];
 
@@ -486,14 +524,18 @@ static void explain_hidden(struct nn_out *o, const struct nn_ns_table *t)
 			struct stat st;
 			const char *here;
 
-			if (h->kind != NN_HOLD_BINDMOUNT || h->mntns == t->self_mntns)
+			if (h->kind != NN_HOLD_BINDMOUNT || h->mntns == t->self_mntns ||
+			    path_seen(n, h->path, t->self_mntns, n->nholders) ||
+			    path_seen(n, h->path, 0, k))
 				continue;
 			if (stat(h->path, &st) < 0)
 				here = "does not exist";
+			else if (st.st_dev == self.st_dev)
+				continue; /* an nsfs mount is there too */
 			else if (S_ISREG(st.st_mode) && st.st_size == 0)
 				here = "is an empty file";
 			else
-				here = "is something else";
+				here = "is not a namespace file";
 			nn_out_text(o, "note: %s:[%llu] is held by a bind mount on %s that exists only "
 				    "in mount namespace mnt:[%llu]; from here %s %s. Open it as "
 				    "/proc/%d/root%s.\n", nn_ns_type_name(n->type),
