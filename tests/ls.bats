@@ -107,6 +107,18 @@ make_mount_held() {
   [ "$status" -eq 0 ]
   jq -e --argjson i "$ino" --argjson p "$h" '.namespaces[] | select(.ns==$i) | .nprocs == 0 and .user == "nntest" and any(.holders[]; .kind=="fd" and .pid==$p and .fd==7)' <<<"$output"
   [ "$(jq -r --argjson i "$ino" '.namespaces[] | select(.ns==$i) | .owner_uid' <<<"$output")" = "$(nn_uid)" ]
+  # a user + mount namespace of nntest's own, holding a netns by a bind mount only
+  : > "$TMP/u/pin"; chown "$NN_USER" "$TMP/u/pin"
+  bgu unshare -Urm --propagation private bash -c '
+    unshare -n sleep 1000 & x=$!
+    while [ "$(stat -L -c %i /proc/$x/ns/net)" = "$(stat -L -c %i /proc/self/ns/net)" ]; do
+      sleep 0.05; done
+    mount --bind /proc/$x/ns/net "$0"; kill $x; wait $x; exec sleep 1000' "$TMP/u/pin"
+  m=$BG
+  wait_for sh -c "grep -q ' $TMP/u/pin ' /proc/$m/mountinfo && ! pgrep -P $m >/dev/null"
+  mino=$(ns_ino "/proc/$m/root$TMP/u/pin")
+  run nnu ls --type net --json
+  [ "$(jq -c --argjson i "$mino" '.namespaces[] | select(.ns==$i) | [.nprocs, (.holders[] | select(.kind=="bind_mount") | [.path, .mntns, .pid, .visible_here])]' <<<"$output")" = "[0,[\"$TMP/u/pin\",$(ns_ino /proc/$m/ns/mnt),$m,false]]" ]
 }
 
 @test "ls shows a thread that sits in a netns other than its process's" {
