@@ -448,7 +448,7 @@ static void print_holders(struct nn_out *o, const struct nn_ns *n, uint64_t self
 static void print_ns_entry(struct nn_out *o, const struct nn_ns *n, uint64_t self_mntns)
 {
 	pid_t pid = n->npids ? n->pids[0] : 0;
-	char user[64], cmd[256] = "-";
+	char user[64], cmd[256];
 	size_t nfd = 0, nmnt = 0, nthr = 0;
 	uid_t uid;
 
@@ -480,7 +480,10 @@ static void print_ns_entry(struct nn_out *o, const struct nn_ns *n, uint64_t sel
 	else
 		nn_out_int(o, "netnsid", " %-10lld", n->netnsid);
 	nn_out_text(o, " %3zu %2zu %3zu", nthr, nfd, nmnt);
-	nn_out_string(o, "command", " %s\n", cmd);
+	if (pid)
+		nn_out_string(o, "command", " %s\n", cmd);
+	else
+		nn_out_null(o, "command", " %s\n");
 	nn_out_bool(o, "initial", NULL, n->initial);
 	if (n->userns)
 		nn_out_uint(o, "userns", NULL, n->userns);
