@@ -173,8 +173,9 @@ static int run_detached(const char *sock, const struct run_opts *o)
 		dup2(null, 0), dup2(null, 1), dup2(null, 2);
 		execvp(o->cmd[0], o->cmd);
 		e = errno;
-		if (write(st[1], &e, sizeof(e)) < 0)
-			_exit(exec_status(e));
+		if (write(st[1], &e, sizeof(e)) != sizeof(e)) {
+			/* the parent then sees EOF and reports success; the exit status remains */
+		}
 		_exit(exec_status(e));
 	}
 	close(go[0]);

@@ -62,7 +62,8 @@ out:
 static int create_pair(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns, const char *label,
 		       char veth[IFNAMSIZ], struct nn_err *err)
 {
-	int r = -EEXIST;
+	struct nn_err ignore;
+	int r = -EEXIST, idx;
 
 	for (int i = 0; i < VETH_TRIES && r == -EEXIST; i++) {
 		uint32_t rnd;
@@ -72,7 +73,7 @@ static int create_pair(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns, co
 		snprintf(veth, IFNAMSIZ, "veth%08x", rnd);
 		r = nn_rtnl_veth_add(nest, veth, NN_SANDBOX_IFNAME, sb_netns, n->cfg.mtu, err);
 		/* A clash of the random name is retried; eth0 taken in the sandbox is not. */
-		if (r == -EEXIST && nn_rtnl_ifindex(nest, veth, &(int){ 0 }, &(struct nn_err){ 0 }))
+		if (r == -EEXIST && nn_rtnl_ifindex(nest, veth, &idx, &ignore) < 0)
 			break;
 	}
 	if (r < 0)
@@ -84,6 +85,7 @@ int nn_sandbox_wire(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns, const
 		    struct in_addr ip, struct nn_sandbox_link *out, struct nn_err *err)
 {
 	struct inside in = { n, label, ip, out->mac };
+	struct nn_err ignore;
 	int r;
 
 	r = create_pair(n, nest, sb_netns, label, out->veth, err);
@@ -92,7 +94,7 @@ int nn_sandbox_wire(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns, const
 	if ((r = nn_rtnl_link_set_master(nest, out->veth, n->cfg.bridge, err)) < 0 ||
 	    (r = nn_rtnl_link_up(nest, out->veth, err)) < 0 ||
 	    (r = nn_netns_call(sb_netns, label, configure_inside, &in, err)) < 0) {
-		nn_rtnl_link_del(nest, out->veth, &(struct nn_err){ 0 });
+		nn_rtnl_link_del(nest, out->veth, &ignore);
 		return nn_err_wrap(err, "join %s to bridge %s", label, n->cfg.bridge);
 	}
 	return 0;
