@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -28,6 +29,8 @@
 #define FRAME_MAX (65536 + 64)
 /* Frames read from the tap per poll round before libslirp's sockets get their turn. */
 #define TAP_BURST 64
+/* How long the engine gets to exit on SIGTERM before SIGKILL. */
+#define ENGINE_STOP_MS 2000
 
 struct engine_timer {
 	SlirpTimerId id;
@@ -376,16 +379,19 @@ int nn_engine_start(const struct nn_nest_config *cfg, int tap_fd, pid_t *pid,
 
 void nn_engine_stop(pid_t pid)
 {
+	_cleanup_close_ int pidfd = -1;
+	struct pollfd pfd;
+
 	if (pid <= 0)
 		return;
+	/* A pidfd wakes us the moment the engine exits (pidfd_open(2)): no polling sleeps. */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	kill(pid, SIGTERM);
-	for (int i = 0; i < 200; i++) {
-		pid_t w = waitpid(pid, NULL, WNOHANG);
-
-		if (w == pid || (w < 0 && errno != EINTR))
-			return;
-		usleep(10000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	pfd = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	if (pidfd >= 0 && poll(&pfd, 1, ENGINE_STOP_MS) == 0)
+		kill(pid, SIGKILL);
+	else if (pidfd < 0)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
