@@ -7,10 +7,11 @@
  * for itself; it never returns to the host netns, which a rootless daemon could not do),
  * dials the target there, and then copies sandbox->client while a second thread copies
  * client->sandbox.  Both copy with splice(2) through a pipe, without a copy to user space.
- * Every thread runs on a 64 KiB stack.
+ * Every thread runs on a 64 KiB stack (plus the process's static TLS).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -27,7 +28,7 @@
 #include "portfwd.h"
 #include "util.h"
 
-#define THREAD_STACK (64 * 1024)
+#define THREAD_STACK (64 * 1024) /* usable stack of each thread, bytes */
 #define PIPE_SIZE (1024 * 1024) /* F_SETPIPE_SZ; /proc/sys/fs/pipe-max-size is 1 MiB */
 
 struct conn {
@@ -90,15 +91,41 @@ int nn_ports_init(struct nn_nest *n, struct nn_err *err)
 	return 0;
 }
 
+static size_t stack_size;
+
+static int add_tls(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_TLS)
+			*(size_t *)data += info->dlpi_phdr[i].p_memsz + info->dlpi_phdr[i].p_align;
+	return 0;
+}
+
+/*
+ * init_stack_size() - THREAD_STACK usable bytes on top of the static TLS blocks, which
+ * glibc places in each thread's stack (nptl/allocate_stack.c: a stack smaller than guard +
+ * static TLS + a minimum is EINVAL), plus 16 KiB for glibc's own TLS surplus.
+ */
+static void init_stack_size(void)
+{
+	size_t tls = 0;
+
+	dl_iterate_phdr(add_tls, &tls);
+	stack_size = THREAD_STACK + tls + 16 * 1024;
+}
+
 /* start_thread() - a detached or joinable thread on a small stack */
 static int start_thread(pthread_t *t, void *(*fn)(void *), void *arg, bool detached)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_attr_t a;
 	pthread_t tmp;
 	int r;
 
+	pthread_once(&once, init_stack_size);
 	pthread_attr_init(&a);
-	pthread_attr_setstacksize(&a, THREAD_STACK);
+	pthread_attr_setstacksize(&a, stack_size);
 	if (detached)
 		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 	r = pthread_create(t ? t : &tmp, &a, fn, arg);
@@ -185,6 +212,7 @@ static void *copy_up(void *arg)
 {
 	struct conn *c = arg;
 
+	pthread_setname_np(pthread_self(), "nn-port-up");
 	copy(c->client, c->target);
 	conn_finish(c, 1);
 	return NULL;
@@ -235,9 +263,10 @@ static int dial(const struct port *p)
 static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
-	int one = 1;
-	int fd = dial(c->port);
+	int one = 1, fd;
 
+	pthread_setname_np(pthread_self(), "nn-port-down");
+	fd = dial(c->port);
 	pthread_mutex_lock(&c->port->lock);
 	c->target = fd;
 	if (fd >= 0 && c->port->closing)
@@ -260,7 +289,10 @@ static void *conn_main(void *arg)
 static void *acceptor_main(void *arg)
 {
 	struct port *p = arg;
+	char name[16];
 
+	snprintf(name, sizeof(name), "nn-port-%u", p->spec.parent_port);
+	pthread_setname_np(pthread_self(), name); /* ps -L shows which port a thread serves */
 	for (;;) {
 		int fd = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		struct conn *c;
