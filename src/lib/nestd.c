@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,7 +15,6 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "api.h"
@@ -188,6 +186,11 @@ static void nestd_teardown(struct nestd *d)
 	n->nest_netns = -1;
 	nn_nest_clear_state(n->state_fd, false);
 	nn_nest_remove_state_dir(&n->cfg);
+	if (n->state_fd >= 0)
+		close(n->state_fd);
+	if (n->host_netns >= 0)
+		close(n->host_netns);
+	n->state_fd = n->host_netns = -1;
 }
 
 static int nestd_start(struct nestd *d, struct nn_err *err)
