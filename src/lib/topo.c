@@ -399,8 +399,7 @@ ssize_t nn_topo_find_ns(const struct nn_topo *t, struct nn_nsid id)
 	return -1;
 }
 
-/* resolve every veth's peer, then check each pair from both ends */
-static void pair_veths(struct nn_topo *t)
+void nn_topo_pair_veths(struct nn_topo *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		struct nn_topo_netns *n = &t->netns[i];
@@ -554,7 +553,7 @@ int nn_topo_build(struct nn_topo *t, unsigned flags, struct nn_err *err)
 	if (t->n && !nread)
 		return nn_err(err, EACCES, "no network namespace could be read (%s)",
 			      t->gaps ? t->gaps[0].what : "no netns found");
-	pair_veths(t);
+	nn_topo_pair_veths(t);
 	if (flags & NN_TOPO_HOLDERS)
 		nn_topo_tun_holders(t);
 	nn_topo_roles(t);

@@ -163,6 +163,19 @@ void nn_topo_add_gap(struct nn_topo *t, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /**
+ * nn_topo_pair_veths() - resolve the peer of every veth in @t, then check each pair from
+ * both ends
+ * @t: model with links read and nsid maps filled
+ *
+ * A veth's peer is (IFLA_LINK_NETNSID -> netns through this netns's nsid map, IFLA_LINK
+ * -> ifindex there); no netnsid means the same netns; a netnsid without IFLA_LINK means
+ * the same index (older kernels, Ghostwire network/veth.go).  The peer must be a veth.
+ * Sets peer_ns/peer_ifindex, and peer_symmetric when the peer points back.  Unknown
+ * nsids and peers that are not veths become gaps; nothing is matched by index alone.
+ */
+void nn_topo_pair_veths(struct nn_topo *t);
+
+/**
  * nn_topo_tun_holders() - tie tap/tun links of @t to the processes holding them
  * @t: model with links read
  *
