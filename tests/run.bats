@@ -279,9 +279,12 @@ EOF
   [ "$status" -eq 0 ]
   keep_records "$STATE"
   [ "$(jq -r .ip "$STATE/sandboxes/old.json")" = 10.4.0.2 ]
+  old=$(jq -r .pid "$STATE/sandboxes/old.json")
   kill -9 "$(cat "$STATE/child_pid")"
   wait_for test ! -d "/proc/$(cat "$STATE/child_pid")"
   up_user
+  # the stale sandbox (its PID and start time match the record) was killed
+  wait_for sh -c "[ ! -e /proc/$old ] || grep -q '^State:.Z' /proc/$old/status"
   [ ! -e "$STATE/sandboxes/old.json" ]
   [ ! -e "$STATE/ipam/netnest/10.4.0.2" ]
   run run_user -d --name new -- sleep 1000
