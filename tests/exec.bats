@@ -97,6 +97,12 @@ start_rootlesskit() {
   [ "$status" -eq 0 ]
   [[ $output == *"tap0 "*"10.0.2.100/24"* ]]
   [[ $output == *"netnest0 "*"10.4.0.1/24"* ]]
+  # ns shows the daemon's namespaces and the detached netns beside them
+  state=/run/user/$(nn_uid)/netnest/$NEST
+  child=$(cat "$state/child_pid")
+  run nnu ns --nest "$NEST" --json nest
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '.processes[0] | [.pid, .detached.path, (.detached.namespaces[] | [.kind, .ns, .initial])]' <<<"$output")" = "[$child,\"/proc/$child/root$state/netns\",[\"net\",$(ns_ino /proc/$child/root$state/netns),false]]" ]
   # root reaches the same nest through its state dir, without entering the user namespace
   run env NETNEST_STATE_DIR="/run/user/$(nn_uid)/netnest/$NEST" "$NETNEST" exec nest -- \
     sh -c 'id -u; ip -br -4 a show tap0'
@@ -154,4 +160,11 @@ start_rootlesskit() {
   run nnu exec --nest "$NEST" no-such-sandbox -- true
   [ "$status" -eq 1 ]
   [[ $output == "netnest: no netns named 'no-such-sandbox' (looked in /run/netns, \$XDG_RUNTIME_DIR/netns and the sandboxes of nest $NEST)"* ]]
+}
+
+@test "as nntest, exec into root's netns is refused saying which capability is missing" {
+  n=$(unique_name exp); NETNS+=("$n"); ip netns add "$n"
+  run nnu exec "$n" -- true
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: enter the netns of netns $n: it belongs to our own user namespace, where we lack CAP_SYS_ADMIN (run as root): Operation not permitted" ]
 }

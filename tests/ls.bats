@@ -168,3 +168,12 @@ time.sleep(1000)'
   grep -E "^$(ns_ino /run/netns/$b) +net +0 +- +root +unassigned " <<<"$output"
   grep -E "^$(ns_ino /run/netns/$a) +net +0 +- +root +$id " <<<"$output"
 }
+
+@test "ls keeps working while processes exit during the scan" {
+  bg bash -c 'while :; do for i in 1 2 3 4 5 6 7 8; do unshare -n true & done; wait; done'
+  for _ in 1 2 3 4 5; do
+    run "$NETNEST" ls --json
+    [ "$status" -eq 0 ]
+    jq -e '.namespaces | length > 0' <<<"$output"
+  done
+}

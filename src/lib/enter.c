@@ -211,12 +211,20 @@ static int enter_userns(const struct nn_target *t, struct nn_err *err)
 	_cleanup_close_ int owner = -1;
 	int fd = t->userfd;
 
+	struct stat self, want;
+
 	if (fd < 0) {
 		owner = ioctl(t->netfd, NS_GET_USERNS);
 		if (owner < 0)
-			return nn_err(err, errno, "find the user namespace owning %s", t->label);
+			return nn_err(err, errno, "enter the netns of %s: its owning user namespace "
+				      "is outside ours", t->label);
 		fd = owner;
 	}
+	/* setns(2) into our own user ns is EINVAL: say what is really missing */
+	if (fstat(fd, &want) == 0 && stat("/proc/self/ns/user", &self) == 0 &&
+	    want.st_ino == self.st_ino && want.st_dev == self.st_dev)
+		return nn_err(err, EPERM, "enter the netns of %s: it belongs to our own user "
+			      "namespace, where we lack CAP_SYS_ADMIN (run as root)", t->label);
 	if (setns(fd, CLONE_NEWUSER) < 0)
 		return nn_err(err, errno, "enter the user namespace of %s", t->label);
 	return 0;
@@ -225,14 +233,15 @@ static int enter_userns(const struct nn_target *t, struct nn_err *err)
 static int enter_ns(const struct nn_target *t, bool *entered_userns, struct nn_err *err)
 {
 	struct stat self, want;
+	int r;
 
 	*entered_userns = false;
 	if (setns(t->netfd, CLONE_NEWNET) < 0) {
 		if (errno != EPERM)
 			return nn_err(err, errno, "enter the netns of %s", t->label);
 		/* pass 2 of nsenter(1): user first, then the rest */
-		if (enter_userns(t, err) < 0)
-			return -EPERM;
+		if ((r = enter_userns(t, err)) < 0)
+			return r;
 		*entered_userns = true;
 		if (setns(t->netfd, CLONE_NEWNET) < 0)
 			return nn_err(err, errno, "enter the netns of %s", t->label);
@@ -245,8 +254,8 @@ static int enter_ns(const struct nn_target *t, bool *entered_userns, struct nn_e
 	if (setns(t->mntfd, CLONE_NEWNS) < 0) {
 		if (errno != EPERM || *entered_userns || t->userfd < 0)
 			return nn_err(err, errno, "enter the mount namespace of %s", t->label);
-		if (enter_userns(t, err) < 0)
-			return -EPERM;
+		if ((r = enter_userns(t, err)) < 0)
+			return r;
 		*entered_userns = true;
 		if (setns(t->mntfd, CLONE_NEWNS) < 0)
 			return nn_err(err, errno, "enter the mount namespace of %s", t->label);
