@@ -116,37 +116,52 @@ static bool pid_runs(pid_t pid, const char *name)
 }
 
 /*
- * RootlessKit 2's detached netns: an nsfs bind mount at $STATE/netns in the child's mount
- * ns, next to $STATE/child_pid (reference/rootlesskit.md section 2); seen through the
- * root of the process the mount was read through.
+ * A detached netns kept by an nsfs bind mount at <dir>/netns in another mount ns, next to
+ * <dir>/child_pid: RootlessKit 2's $STATE (reference/rootlesskit.md section 2), or a
+ * netnest state dir (state.h: it also has engine_pid) that the nests() glob did not
+ * cover ($NETNEST_STATE_DIR).  Seen through the root of the process the mount was read
+ * through.  Return: the role, or NN_ROLE_NETNS; @label gets "nest <name>" for a nest.
  */
-static bool rk_state_netns(const struct nn_holder *h)
+static enum nn_topo_role state_netns(const struct nn_holder *h, char *label, size_t len)
 {
 	char path[PATH_MAX + 64];
-	const char *slash;
+	const char *slash, *base;
 	struct stat st;
+	int dir;
 
 	if (h->kind != NN_HOLD_BINDMOUNT || !h->path)
-		return false;
+		return NN_ROLE_NETNS;
 	slash = strrchr(h->path, '/');
 	if (!slash || strcmp(slash, "/netns"))
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/root%.*s/child_pid", (int)h->pid,
-		 (int)(slash - h->path), h->path);
-	return stat(path, &st) == 0;
+		return NN_ROLE_NETNS;
+	dir = (int)(slash - h->path);
+	snprintf(path, sizeof(path), "/proc/%d/root%.*s/child_pid", (int)h->pid, dir, h->path);
+	if (stat(path, &st) < 0)
+		return NN_ROLE_NETNS;
+	snprintf(path, sizeof(path), "/proc/%d/root%.*s/engine_pid", (int)h->pid, dir, h->path);
+	if (stat(path, &st) < 0)
+		return NN_ROLE_RK_CHILD;
+	base = memrchr(h->path, '/', dir);
+	base = base ? base + 1 : h->path;
+	snprintf(label, len, "nest %.*s", (int)(h->path + dir - base), base);
+	return NN_ROLE_NEST;
 }
 
 /* roles seen from inside one netns: its processes, bind mounts, taps, default route */
-static enum nn_topo_role seen_role(const struct nn_topo *t, const struct nn_topo_netns *n)
+static enum nn_topo_role seen_role(const struct nn_topo *t, const struct nn_topo_netns *n,
+				   char *label, size_t len)
 {
 	const struct nn_topo_link *d = nn_topo_default_link(n), *p;
 
 	for (size_t i = 0; i < n->ns->nholders; i++) {
+		enum nn_topo_role r;
+
 		if (n->ns->holders[i].kind == NN_HOLD_BINDMOUNT && n->ns->holders[i].path &&
 		    strstr(n->ns->holders[i].path, "rootless-netns"))
 			return NN_ROLE_PODMAN;
-		if (rk_state_netns(&n->ns->holders[i]))
-			return NN_ROLE_RK_CHILD;
+		r = state_netns(&n->ns->holders[i], label, len);
+		if (r != NN_ROLE_NETNS)
+			return r;
 	}
 	for (size_t i = 0; i < n->ns->npids; i++)
 		if (pid_runs(n->ns->pids[i], "rootlesskit"))
@@ -171,7 +186,7 @@ void nn_topo_roles(struct nn_topo *t)
 		struct nn_topo_netns *n = &t->netns[i];
 
 		if (n->role == NN_ROLE_NETNS)
-			n->role = seen_role(t, n);
+			n->role = seen_role(t, n, n->label, sizeof(n->label));
 		if (!*n->label)
 			snprintf(n->label, sizeof(n->label), "%s", nn_topo_role_name(n->role));
 	}
