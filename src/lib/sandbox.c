@@ -402,6 +402,39 @@ int nn_sandbox_api_create(struct nn_nest *n, const char *path, json_t *body, jso
 	return r;
 }
 
+int nn_sandbox_publish(struct nn_nest *n, const char *name, struct nn_portspec *spec, int *id,
+		       struct nn_err *err)
+{
+	struct nn_sandboxes *s = sbs_of(n);
+	struct sandbox *sb;
+	struct nn_err ignore;
+	int r;
+
+	if (!s)
+		return nn_err(err, ESHUTDOWN, "sandbox service");
+	pthread_mutex_lock(&s->lock);
+	sb = find_locked(s, name);
+	if (!sb) {
+		pthread_mutex_unlock(&s->lock);
+		nn_err(err, 0, "no sandbox named %s", name);
+		return -ENOENT;
+	}
+	if (!*spec->child_ip)
+		inet_ntop(AF_INET, &sb->ip, spec->child_ip, sizeof(spec->child_ip));
+	r = nn_ports_add(n, spec, name, id, err);
+	if (r == 0) {
+		json_array_append_new(json_object_get(sb->record, "ports"), json_integer(*id));
+		r = write_record(s, name, sb->record, err);
+		if (r < 0) {
+			json_array_remove(json_object_get(sb->record, "ports"),
+					  json_array_size(json_object_get(sb->record, "ports")) - 1);
+			nn_ports_remove(n, *id, &ignore);
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
 /* A record for the API: the record plus "publish": the port specs it owns. */
 static json_t *api_record(struct sandbox *sb, json_t *ports)
 {

@@ -31,6 +31,7 @@
 
 #include "err.h"
 #include "nest.h"
+#include "portspec.h"
 
 #define NN_SANDBOX_IFNAME "eth0"
 #define NN_SANDBOX_API "/netnest/v1/sandboxes"
@@ -91,6 +92,22 @@ int nn_sandbox_api_list(struct nn_nest *n, const char *path, json_t *body, json_
  */
 int nn_sandbox_api_delete(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
 			  unsigned *status, struct nn_err *err);
+
+/**
+ * nn_sandbox_publish() - publish a port to a running sandbox (for POST /v1/ports with a
+ * "sandbox" owner and `netnest port add NAME SPEC`)
+ * @n:    the live nest
+ * @name: the sandbox
+ * @spec: the port; an empty child_ip is set to the sandbox's address
+ * @id:   the new port's ID
+ * @err:  error object
+ *
+ * Under the sandbox lock, so the port cannot outlive a sandbox that exits meanwhile: the
+ * port is owned by @name (removed with it) and its ID is added to the record's "ports".
+ * Return: 0; -ENOENT ("no sandbox named NAME"); the errors of nn_ports_add() (portfwd.h).
+ */
+int nn_sandbox_publish(struct nn_nest *n, const char *name, struct nn_portspec *spec, int *id,
+		       struct nn_err *err);
 
 /**
  * nn_sandbox_enter() - make the calling process a sandbox-to-be of a nest (client side)
