@@ -259,6 +259,9 @@ EOF
   run nnu stop --nest "$NEST" nosuch
   [ "$status" -eq 1 ]
   [[ $output == *"no sandbox named nosuch"* ]]
+  run nnu run --nest "${NEST}x" -- true
+  [ "$status" -eq 1 ]
+  [[ $output == "netnest: no nest is running in ${STATE}x"* ]]
 }
 
 @test "a sandbox name in use is refused and the first sandbox keeps its lease" {
