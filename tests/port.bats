@@ -85,6 +85,23 @@ teardown() { ports_teardown; }
   [ "$output" = "netnest: unknown id: $id" ]
 }
 
+@test "50 clients at once are served, and the daemon keeps no thread or fd after them" {
+  up_nest user
+  serve_http 80
+  p=$(free_port)
+  nnu port add --nest "$NEST" "127.0.0.1:$p:80"
+  child=$(cat "$STATE/child_pid")
+  fds() { ls "/proc/$child/fd" | wc -l; }
+  threads() { ls "/proc/$child/task" | wc -l; }
+  fd0=$(fds); th0=$(threads)
+  local clients=()
+  for i in $(seq 50); do curl -sf -o "$TMP/got$i" "http://127.0.0.1:$p/file" & clients+=($!); done
+  for c in "${clients[@]}"; do wait "$c"; done
+  for i in $(seq 50); do cmp "$TMP/got$i" "$TMP/www/file"; done
+  wait_for test "$(fds)" -eq "$fd0"
+  wait_for test "$(threads)" -eq "$th0"
+}
+
 @test "a port published on [::1] answers over IPv6 only" {
   up_nest user
   serve_http 80
