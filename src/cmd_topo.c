@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,10 +50,11 @@ static int write_svg(const struct nn_topo *t, const char *path, struct nn_err *e
 	if (pid == 0) {
 		dup2(p[0], STDIN_FILENO);
 		execlp("dot", "dot", "-Tsvg", "-o", path, (char *)NULL);
-		fprintf(stderr, "netnest: run dot (graphviz): %s\n", strerror(errno));
-		_exit(127);
+		_exit(127); /* reported once, by the parent */
 	}
 	close(p[0]);
+	/* dot may exit before reading it all: get EPIPE, not a silent death by SIGPIPE */
+	signal(SIGPIPE, SIG_IGN);
 	f = fdopen(p[1], "w");
 	if (!f) {
 		close(p[1]);
@@ -65,7 +67,9 @@ static int write_svg(const struct nn_topo *t, const char *path, struct nn_err *e
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (ret == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		ret = nn_err(err, ENOENT, "run dot -Tsvg (graphviz)");
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) /* dot's failure, not EPIPE */
 		ret = nn_err(err, 0, "dot -Tsvg -o %s failed (exit %d)", path,
 			     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return ret;
