@@ -287,6 +287,28 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ ! -s "$TMP/out" ]
 }
 
+@test "when the engine dies, the daemon tears the whole nest down" {
+  up_user
+  daemon=$(cat "$STATE/child_pid")
+  kill -9 "$(cat "$STATE/engine_pid")"
+  wait_for test ! -e "$STATE"
+  wait_for test ! -d /proc/"$daemon"
+  [ -z "$(nest_procs "$NEST")" ]
+}
+
+@test "a foreground nest goes down with its up process when that is killed" {
+  as_user "$NETNEST" up --nest "$NEST" >"$TMP/out" 2>&1 &
+  PIDS+=($!)
+  NESTS+=("user $NEST")
+  wait_for test -s "$STATE/child_pid"
+  daemon=$(cat "$STATE/child_pid")
+  up=$(awk '/^PPid:/ {print $2}' /proc/"$daemon"/status)
+  kill -9 "$up"
+  wait_for test ! -e "$STATE"
+  wait_for test ! -d /proc/"$daemon"
+  [ -z "$(nest_procs "$NEST")" ]
+}
+
 @test "info shows the running nest as GET /v1/info answers" {
   up_user
   run nnu info --nest "$NEST" --json

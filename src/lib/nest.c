@@ -277,8 +277,6 @@ static __attribute__((noreturn)) void daemon_child(const struct nn_nest_config *
 			dup2(null, 2);
 			close(null);
 		}
-	} else if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent) {
-		_exit(1);
 	}
 	prctl(PR_SET_NAME, "netnest");
 	if (unshare(flags) < 0)
@@ -293,6 +291,10 @@ static __attribute__((noreturn)) void daemon_child(const struct nn_nest_config *
 		if (write(sock, "U", 1) != 1 || read(sock, &c, 1) != 1)
 			_exit(1);
 	}
+	/* After unshare(CLONE_NEWUSER): a credential change clears the parent-death signal
+	 * (kernel/cred.c commit_creds), so it is set only now. */
+	if (!detach && (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent))
+		_exit(1);
 	_exit(nn_nestd_run(&n, sock));
 }
 
