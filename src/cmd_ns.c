@@ -337,6 +337,7 @@ static const char *holder_kind_name(enum nn_holder_kind k)
 	case NN_HOLD_FD: return "fd";
 	case NN_HOLD_BINDMOUNT: return "bind_mount";
 	case NN_HOLD_CHILDREN: return "children";
+	case NN_HOLD_SOCKET: return "socket";
 	}
 	return "?";
 }
@@ -420,6 +421,10 @@ static void print_holders(struct nn_out *o, const struct nn_ns *n, uint64_t self
 			nn_out_uint(o, "pid", "    open fd %llu", h->pid);
 			nn_out_uint(o, "fd", "/%llu\n", (uint64_t)h->fd);
 			break;
+		case NN_HOLD_SOCKET:
+			nn_out_uint(o, "pid", "    socket %llu", h->pid);
+			nn_out_uint(o, "fd", "/%llu\n", (uint64_t)h->fd);
+			break;
 		case NN_HOLD_CHILDREN:
 			nn_out_uint(o, "pid", "    next children of pid %llu\n", h->pid);
 			break;
@@ -453,7 +458,7 @@ static void print_ns_entry(struct nn_out *o, const struct nn_ns *n, uint64_t sel
 	uid_t uid;
 
 	for (size_t i = 0; i < n->nholders; i++) {
-		nfd += n->holders[i].kind == NN_HOLD_FD;
+		nfd += n->holders[i].kind == NN_HOLD_FD || n->holders[i].kind == NN_HOLD_SOCKET;
 		nmnt += n->holders[i].kind == NN_HOLD_BINDMOUNT;
 		nthr += n->holders[i].kind == NN_HOLD_THREAD;
 	}
@@ -601,7 +606,8 @@ static int usage_ls(FILE *f, int status)
 		"mounts in every mount namespace, with what keeps it alive.\n"
 		"  -t, --type TYPE  only mnt, net, pid, uts, ipc, user, cgroup or time\n"
 		"  -j, --json       JSON output (lsns -J keys where they overlap)\n"
-		"Columns THR FD MNT count the threads, open fds and bind mounts holding it.\n");
+		"Columns THR FD MNT count the threads, open fds (nsfs files and sockets of\n"
+		"processes in another netns) and bind mounts holding it.\n");
 	return status;
 }
 

@@ -177,3 +177,29 @@ time.sleep(1000)'
     jq -e '.namespaces | length > 0' <<<"$output"
   done
 }
+
+@test "ls finds a netns kept alive only by a socket of a process in another netns" {
+  n=$(unique_name lss); NETNS+=("$n"); ip netns add "$n"
+  ino=$(ns_ino "/run/netns/$n")
+  bg python3 -c '
+import ctypes, os, socket, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+home = os.open("/proc/self/ns/net", os.O_RDONLY)
+there = os.open(sys.argv[1], os.O_RDONLY)
+libc.setns(there, 0x40000000)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+libc.setns(home, 0x40000000)
+os.close(there)
+open(sys.argv[2], "w").write(str(s.fileno()))
+time.sleep(1000)' "/run/netns/$n" "$TMP/sockfd"
+  p=$BG
+  wait_for test -s "$TMP/sockfd"
+  ip netns delete "$n"
+  [ "$(ns_ino /proc/$p/ns/net)" = "$(ns_ino /proc/self/ns/net)" ]
+  run "$NETNEST" ls --type net --json
+  [ "$status" -eq 0 ]
+  jq -e --argjson i "$ino" --argjson p "$p" --argjson fd "$(cat "$TMP/sockfd")" \
+    '.namespaces[] | select(.ns==$i) | .nprocs == 0 and .names == [] and any(.holders[]; .kind=="socket" and .pid==$p and .fd==$fd)' <<<"$output"
+  run "$NETNEST" ls --type net
+  [[ $output == *"socket $p/$(cat "$TMP/sockfd")"* ]]
+}

@@ -14,7 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <linux/sockios.h>
 
 #include <libmnl/libmnl.h>
 
@@ -123,7 +127,7 @@ static int add_gap(struct scan *s, int code, const char *fmt, ...)
 
 /*
  * get_ns() - the table entry for (@type, @id), created and pinned by opening @path
- * (relative to @dirfd) when new.  Return: the entry, NULL on ENOMEM.  A namespace that
+ * (relative to @dirfd) when new; with @path NULL, @dirfd is an open nsfs fd to dup.  Return: the entry, NULL on ENOMEM.  A namespace that
  * cannot be opened is kept with fd -1.
  */
 static struct nn_ns *get_ns(struct scan *s, enum nn_ns_type type, struct nn_nsid id,
@@ -151,7 +155,8 @@ static struct nn_ns *get_ns(struct scan *s, enum nn_ns_type type, struct nn_nsid
 	n->id = id;
 	n->owner_uid = (uid_t)-1;
 	n->netnsid = NN_NETNSID_UNKNOWN;
-	n->fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	n->fd = path ? openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+		     : fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
 	if (n->fd >= 0) {
 		struct stat st;
 
@@ -317,11 +322,59 @@ static int fd_ns_type(const char *link)
 	return nn_ns_type_parse(name, &t) == 0 ? (int)t : -1;
 }
 
-static int scan_fds(struct scan *s, pid_t pid)
+/*
+ * socket_netns() - the netns of socket @fd of @pid: pidfd_getfd(2) (Linux 5.6, needs
+ * ptrace attach rights) then SIOCGSKNS (socket(7), Linux 4.9), as lsns 2.41 does.
+ * @pidfd is opened on first use.  Return: an nsfs fd, or negative errno.
+ */
+static int socket_netns(int *pidfd, pid_t pid, int fd)
+{
+	_cleanup_close_ int sfd = -1;
+	int ns;
+
+	if (*pidfd < 0) {
+		*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (*pidfd < 0)
+			return -errno;
+	}
+	sfd = (int)syscall(SYS_pidfd_getfd, *pidfd, fd, 0);
+	if (sfd < 0)
+		return -errno;
+	ns = ioctl(sfd, SIOCGSKNS);
+	return ns < 0 ? -errno : ns;
+}
+
+/*
+ * scan_socket() - a socket of @pid in a netns other than @own (the process's): that
+ * netns is kept alive by the socket.  Failures to look are noted once per process.
+ */
+static int scan_socket(struct scan *s, pid_t pid, int fd, struct nn_nsid own, int *pidfd,
+		       bool *noted)
+{
+	_cleanup_close_ int ns = socket_netns(pidfd, pid, fd);
+	struct stat st;
+	struct nn_ns *n;
+
+	if (ns < 0) {
+		if (*noted || -ns == ESRCH || -ns == EBADF)
+			return 0; /* gone, or the fd was closed meanwhile */
+		*noted = true;
+		return add_gap(s, -ns == EINVAL ? ENOSYS : -ns, "sockets of pid %d", (int)pid);
+	}
+	if (fstat(ns, &st) < 0 || (st.st_dev == own.dev && st.st_ino == own.ino))
+		return 0;
+	n = get_ns(s, NN_NS_NET, (struct nn_nsid){ st.st_dev, st.st_ino }, ns, NULL);
+	return n ? add_holder(n, (struct nn_holder){ .kind = NN_HOLD_SOCKET, .pid = pid,
+						     .fd = fd }) : -ENOMEM;
+}
+
+static int scan_fds(struct scan *s, pid_t pid, struct nn_nsid own_net)
 {
 	char dir[64];
 	DIR *d;
 	struct dirent *e;
+	_cleanup_close_ int pidfd = -1;
+	bool noted = false;
 	int ret = 0;
 
 	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
@@ -342,6 +395,11 @@ static int scan_fds(struct scan *s, pid_t pid)
 		if (l < 0)
 			continue;
 		link[l] = '\0';
+		if (!strncmp(link, "socket:[", 8)) {
+			if (wanted(s, NN_NS_NET) && own_net.ino)
+				ret = scan_socket(s, pid, (int)fd, own_net, &pidfd, &noted);
+			continue;
+		}
 		type = fd_ns_type(link);
 		if (type < 0 || !wanted(s, type))
 			continue;
@@ -457,7 +515,7 @@ static int scan_pid(struct scan *s, pid_t pid)
 			return -ENOMEM;
 	}
 	if ((ret = scan_children(s, pid, own)) < 0 || (ret = scan_tasks(s, pid, own)) < 0 ||
-	    (pid != s->self && (ret = scan_fds(s, pid)) < 0))
+	    (pid != s->self && (ret = scan_fds(s, pid, own[NN_NS_NET])) < 0))
 		return ret;
 	if (own[NN_NS_MNT].ino)
 		return note_mntns(s, own[NN_NS_MNT].ino, pid);

@@ -5,7 +5,8 @@
 /*
  * Finding every namespace on the machine and what keeps each alive
  * (reference/introspection.md "Spec-ready facts" 1-3, 9): /proc/ * /ns, /proc/ * /task/ * /ns,
- * open nsfs fds in /proc/ * /fd, and nsfs bind mounts in every mount namespace (one
+ * open nsfs fds in /proc/ * /fd, sockets in a netns other than their process's
+ * (pidfd_getfd + SIOCGSKNS), and nsfs bind mounts in every mount namespace (one
  * /proc/P/mountinfo per mount ns, opened through /proc/P/root).  Each found namespace is
  * pinned by one O_CLOEXEC fd for the life of the table, so identities cannot be recycled.
  */
@@ -23,13 +24,14 @@ enum nn_holder_kind {
 	NN_HOLD_FD,        /* /proc/PID/fd/FD is an nsfs file */
 	NN_HOLD_BINDMOUNT, /* an nsfs mount at @path in mount ns @mntns */
 	NN_HOLD_CHILDREN,  /* /proc/PID/{pid,time}_for_children differs from PID's own */
+	NN_HOLD_SOCKET,    /* socket /proc/PID/fd/FD lives in this netns, not in PID's own */
 };
 
 struct nn_holder {
 	enum nn_holder_kind kind;
 	pid_t pid;         /* process (for BINDMOUNT: the process through which it was read) */
 	pid_t tid;         /* THREAD only */
-	int fd;            /* FD only */
+	int fd;            /* FD and SOCKET only */
 	char *path;        /* BINDMOUNT: mount point inside @mntns */
 	uint64_t mntns;    /* BINDMOUNT: inode of the mount ns it lives in */
 };
