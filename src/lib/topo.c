@@ -520,7 +520,7 @@ int nn_topo_build(struct nn_topo *t, unsigned flags, struct nn_err *err)
 		userns[t->n] = t->table.ns[i].userns;
 		t->n++;
 	}
-	/* one socket per netns, all made up front: one thread, one fork per foreign userns */
+	/* one socket per netns, all made up front: few threads, one fork per foreign userns */
 	nn_topo_open_socks(fds, userns, t->n, fdsock, errs);
 	for (size_t i = 0; i < t->n; i++) {
 		struct nn_err e;

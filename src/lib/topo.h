@@ -205,9 +205,9 @@ void nn_topo_roles(struct nn_topo *t);
  * @socks:  filled with @n sockets (caller closes), -1 where none could be made
  * @errs:   filled with @n positive errno values for the -1 entries, 0 elsewhere
  *
- * A single thread setns(2)es into each netns in turn and makes the socket there
- * (rtnetlink(7): a socket stays in the netns it was made in), instead of a thread per
- * netns.  Where setns is refused (EPERM: the caller is not privileged over the netns's
+ * A few threads (one per CPU) setns(2) into the netns in turn and make the sockets
+ * there (rtnetlink(7): a socket stays in the netns it was made in), instead of a thread
+ * per netns.  Where setns is refused (EPERM: the caller is not privileged over the netns's
  * owning userns from outside), one forked child per owning userns enters that userns
  * first, as nsenter -U -n does, and passes the sockets back over SCM_RIGHTS (unix(7)).
  */

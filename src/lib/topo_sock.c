@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -15,11 +16,15 @@
 #include "topo.h"
 #include "util.h"
 
+#define WALK_THREADS 8          /* walking threads at most */
+#define WALK_MIN_PER_THREAD 32  /* fewer netns per thread is not worth a thread */
+
 struct batch {
 	const int *fds;
 	int *socks;
 	int *errs;
 	size_t n;
+	atomic_size_t next;     /* next netns to take, shared by the walking threads */
 };
 
 static int rtnl_socket(void)
@@ -28,15 +33,16 @@ static int rtnl_socket(void)
 }
 
 /*
- * One thread walks through every netns: setns(2) then socket(2).  A thread may change
- * its netns in a multithreaded process (setns(2)); the socket stays bound to the netns
- * it was made in (rtnetlink(7)).  The thread ends there, so no one returns.
+ * Walking threads take the netns one by one: setns(2) then socket(2).  A thread may
+ * change its netns in a multithreaded process (setns(2)); the socket stays bound to the
+ * netns it was made in (rtnetlink(7)).  The threads end there, so no one returns.
  */
 static void *walk_thread(void *p)
 {
 	struct batch *b = p;
+	size_t i;
 
-	for (size_t i = 0; i < b->n; i++) {
+	while ((i = atomic_fetch_add(&b->next, 1)) < b->n) {
 		if (b->socks[i] >= 0 || b->fds[i] < 0)
 			continue;
 		if (setns(b->fds[i], CLONE_NEWNET) < 0 || (b->socks[i] = rtnl_socket()) < 0)
@@ -124,12 +130,13 @@ static void through_userns(struct batch *b, const size_t *idx, size_t k)
 
 void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, int *socks, int *errs)
 {
-	struct batch b = { fds, socks, errs, n };
+	struct batch b = { fds, socks, errs, n, 0 };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	pthread_t th[WALK_THREADS];
+	size_t nth = 0, want;
 	_cleanup_free_ size_t *idx = calloc(n ? n : 1, sizeof(*idx));
 	_cleanup_free_ bool *tried = calloc(n ? n : 1, sizeof(*tried));
 	struct stat self, st;
-	pthread_t th;
-	int r;
 
 	for (size_t i = 0; i < n; i++) {
 		socks[i] = -1;
@@ -141,14 +148,22 @@ void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, int *s
 			if (fds[i] >= 0 && fstat(fds[i], &st) == 0 && st.st_dev == self.st_dev &&
 			    st.st_ino == self.st_ino && (socks[i] = rtnl_socket()) < 0)
 				errs[i] = errno;
-	r = pthread_create(&th, NULL, walk_thread, &b);
-	if (r) {
+	/* threads, never the caller: its own netns must not change */
+	want = n / WALK_MIN_PER_THREAD;
+	if (cpus > 0 && want > (size_t)cpus)
+		want = (size_t)cpus;
+	if (want > WALK_THREADS)
+		want = WALK_THREADS;
+	while (nth < (want ? want : 1) && pthread_create(&th[nth], NULL, walk_thread, &b) == 0)
+		nth++;
+	if (!nth) {
 		for (size_t i = 0; i < n; i++)
 			if (socks[i] < 0 && !errs[i])
-				errs[i] = r;
+				errs[i] = EAGAIN;
 		return;
 	}
-	pthread_join(th, NULL);
+	while (nth)
+		pthread_join(th[--nth], NULL);
 	if (!idx || !tried)
 		return;
 	/* what plain setns refused: once per owning user namespace */
