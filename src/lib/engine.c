@@ -17,6 +17,7 @@
 
 #include <libslirp.h>
 
+#include "dl.h"
 #include "engine.h"
 #include "report.h"
 #include "util.h"
@@ -48,6 +49,20 @@ struct engine {
 };
 
 static uint8_t frame[FRAME_MAX];
+
+/* libslirp, loaded in the engine process only (dl.h): the same order as slirp_names. */
+static struct {
+	__typeof__(slirp_new) *new_;
+	__typeof__(slirp_input) *input;
+	__typeof__(slirp_pollfds_fill) *pollfds_fill;
+	__typeof__(slirp_pollfds_poll) *pollfds_poll;
+	__typeof__(slirp_handle_timer) *handle_timer;
+} sl;
+static const char *const slirp_names[] = {
+	"slirp_new", "slirp_input", "slirp_pollfds_fill", "slirp_pollfds_poll",
+	"slirp_handle_timer",
+};
+_Static_assert(sizeof(sl) == sizeof(slirp_names), "one pointer per libslirp symbol");
 
 static int64_t clock_ns(void *opaque)
 {
@@ -182,6 +197,7 @@ static int engine_slirp_new(struct engine *e, const struct nn_nest_config *cfg,
 {
 	SlirpConfig sc = { .version = 4 };
 	uint32_t mask = cfg->cidr.prefix ? htonl(~0u << (32 - cfg->cidr.prefix)) : 0;
+	int r;
 
 	sc.restricted = 0;
 	sc.in_enabled = true;
@@ -196,7 +212,11 @@ static int engine_slirp_new(struct engine *e, const struct nn_nest_config *cfg,
 	sc.if_mru = cfg->mtu;
 	sc.enable_emu = false;
 	sc.disable_host_loopback = !cfg->allow_host_loopback;
-	e->slirp = slirp_new(&sc, &callbacks, e);
+	r = nn_dl_load("libslirp.so.0", slirp_names, (void **)&sl, ARRAY_SIZE(slirp_names), NULL,
+		       err);
+	if (r < 0)
+		return nn_err_wrap(err, "engine");
+	e->slirp = sl.new_(&sc, &callbacks, e);
 	if (!e->slirp)
 		return nn_err(err, EINVAL, "engine: libslirp refused the config (mtu %u)", cfg->mtu);
 	return 0;
@@ -255,7 +275,7 @@ static void run_timers(struct engine *e, int64_t now_ms)
 	for (struct engine_timer *t = e->timers; t; t = t->next)
 		if (t->expire_ms >= 0 && t->expire_ms <= now_ms) {
 			t->expire_ms = -1;
-			slirp_handle_timer(e->slirp, t->id, t->cb_opaque);
+			sl.handle_timer(e->slirp, t->id, t->cb_opaque);
 		}
 }
 
@@ -280,7 +300,7 @@ static int tap_drain(struct engine *e)
 		ssize_t n = read(e->tap, frame, sizeof(frame));
 
 		if (n > 0) {
-			slirp_input(e->slirp, frame, (int)n);
+			sl.input(e->slirp, frame, (int)n);
 			continue;
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -298,7 +318,7 @@ static __attribute__((noreturn)) void engine_loop(struct engine *e)
 
 		e->npfd = 1;
 		e->pfd[0] = (struct pollfd){ .fd = e->tap, .events = POLLIN };
-		slirp_pollfds_fill(e->slirp, &timeout, add_poll, e);
+		sl.pollfds_fill(e->slirp, &timeout, add_poll, e);
 		timeout = timers_timeout(e, timeout, clock_ns(NULL) / 1000000);
 		n = poll(e->pfd, e->npfd, (int)timeout);
 		if (n < 0 && errno != EINTR)
@@ -307,7 +327,7 @@ static __attribute__((noreturn)) void engine_loop(struct engine *e)
 			_exit(0); /* tap0 went away with the nest's netns */
 		if (n > 0 && (e->pfd[0].revents & POLLIN) && tap_drain(e) < 0)
 			_exit(0);
-		slirp_pollfds_poll(e->slirp, n < 0, get_revents, e);
+		sl.pollfds_poll(e->slirp, n < 0, get_revents, e);
 		run_timers(e, clock_ns(NULL) / 1000000);
 	}
 }

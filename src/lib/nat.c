@@ -1,34 +1,62 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* nat.c - the nest's nftables table, through libnftables (see nat.h) */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <nftables/libnftables.h>
 
+#include "dl.h"
 #include "nat.h"
 #include "rtnl.h"
 #include "util.h"
+
+/* libnftables, loaded while the table is made or deleted (dl.h): order of nft_names. */
+struct nft_api {
+	__typeof__(nft_ctx_new) *ctx_new;
+	__typeof__(nft_ctx_buffer_output) *buffer_output;
+	__typeof__(nft_ctx_buffer_error) *buffer_error;
+	__typeof__(nft_run_cmd_from_buffer) *run_cmd_from_buffer;
+	__typeof__(nft_ctx_get_error_buffer) *get_error_buffer;
+	__typeof__(nft_ctx_free) *ctx_free;
+};
+static const char *const nft_names[] = {
+	"nft_ctx_new", "nft_ctx_buffer_output", "nft_ctx_buffer_error",
+	"nft_run_cmd_from_buffer", "nft_ctx_get_error_buffer", "nft_ctx_free",
+};
+_Static_assert(sizeof(struct nft_api) == sizeof(nft_names), "one pointer per symbol");
 
 /* The context's netlink socket is made on first use, in the netns of its thread. */
 static int nft_here(void *arg, struct nn_err *err)
 {
 	const char **cmd_what = arg;
-	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	int r = 0;
+	struct nft_api nft;
+	struct nft_ctx *ctx;
+	void *lib;
+	int r = nn_dl_load("libnftables.so.1", nft_names, (void **)&nft, ARRAY_SIZE(nft_names),
+			   &lib, err);
 
-	if (!nft)
-		return nn_err(err, ENOMEM, "%s: nft_ctx_new", cmd_what[1]);
-	nft_ctx_buffer_output(nft);
-	nft_ctx_buffer_error(nft);
-	if (nft_run_cmd_from_buffer(nft, cmd_what[0]) != 0) {
-		const char *msg = nft_ctx_get_error_buffer(nft);
-		int len = (int)strcspn(msg ? msg : "", "\n");
+	if (r < 0)
+		return nn_err_wrap(err, "%s", cmd_what[1]);
+	ctx = nft.ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx) {
+		r = nn_err(err, ENOMEM, "%s: nft_ctx_new", cmd_what[1]);
+	} else {
+		nft.buffer_output(ctx);
+		nft.buffer_error(ctx);
+		if (nft.run_cmd_from_buffer(ctx, cmd_what[0]) != 0) {
+			const char *msg = nft.get_error_buffer(ctx);
+			int len = (int)strcspn(msg ? msg : "", "\n");
 
-		r = nn_err(err, 0, "%s: nft: %.*s", cmd_what[1], len, msg ? msg : "failed");
+			r = nn_err(err, 0, "%s: nft: %.*s", cmd_what[1], len,
+				   msg ? msg : "failed");
+		}
+		nft.ctx_free(ctx);
 	}
-	nft_ctx_free(nft);
+	/* Unloaded again: an idle daemon does not keep libnftables resident. */
+	dlclose(lib);
 	return r;
 }
 

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef NN_DL_H
+#define NN_DL_H
+
+/*
+ * Libraries loaded when first needed (dlopen(3)) instead of at exec: libslirp (with glib)
+ * and libnftables (with libnftnl, libxtables, libgmp) are needed only by the nest daemon
+ * and its engine, yet linking them made every `netnest` command pay for loading them.
+ */
+
+#include <stddef.h>
+
+#include "err.h"
+
+/**
+ * nn_dl_load() - open @lib and look up @n symbols
+ * @lib:    soname ("libslirp.so.0")
+ * @names:  symbol names
+ * @fns:    filled with the addresses, in the order of @names
+ * @n:      number of symbols
+ * @handle: the dlopen(3) handle, for dlclose(3) by the caller (may be NULL: kept open)
+ * @err:    error object, with dlerror(3)'s text
+ *
+ * Return: 0, or -ENOENT if the library or a symbol is missing.
+ */
+int nn_dl_load(const char *lib, const char *const *names, void **fns, size_t n, void **handle,
+	       struct nn_err *err);
+
+#endif
