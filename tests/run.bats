@@ -354,3 +354,39 @@ EOF
   [ -z "$(ls "$STATE/sandboxes")" ]
   [ -z "$(ls "$STATE/ipam/netnest" | grep '^10\.')" ]
 }
+
+@test "netnest down stops every sandbox, and a foreground run stopped by netnest stop exits 143" {
+  up_user
+  run run_user -d --name d1 -- sleep 1000
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  run_user --name fg -- sleep 1000 &
+  fg=$!
+  wait_for test -e "$STATE/sandboxes/fg.json"
+  keep_records "$STATE"
+  run nnu stop --nest "$NEST" fg
+  [ "$status" -eq 0 ]
+  run wait "$fg"
+  [ "$status" -eq 143 ] # 128 + SIGTERM, as a shell reports it
+  d1=$(jq -r .pid "$STATE/sandboxes/d1.json")
+  nnu down --nest "$NEST"
+  [[ ! -e /proc/$d1 ]] || grep -q '^State:.Z' "/proc/$d1/status"
+}
+
+@test "a published host port already in use fails the run and leaves no lease, veth or record" {
+  up_user
+  port=$(free_port)
+  mkdir -p "$TMP/www"
+  busybox httpd -f -p "0.0.0.0:$port" -h "$TMP/www" &
+  PIDS+=($!)
+  wait_for sh -c "ss -Htln 'sport = :$port' | grep -q ."
+  run run_user --name busy -p "$port:80" -- true
+  [ "$status" -eq 1 ]
+  [[ $output == *"sandbox busy"*"$port"* ]]
+  [ -z "$(ls "$STATE/sandboxes")" ]
+  [ -z "$(ls "$STATE/ipam/netnest" | grep '^10\.')" ]
+  [ "$(in_nest "$STATE" ip -j link show master netnest0 | jq length)" = 0 ]
+  # the nest is unharmed: the next run works
+  run run_user -- true
+  [ "$status" -eq 0 ]
+}
