@@ -2,7 +2,8 @@
 # Topology of 300 netns, each with a veth pair to the host (DESIGN.md section 6):
 # netnest topo --json, side by side with a loop of `ip -n NAME -j link` over them and with
 # `lsns -t net -J`. Prints how many of the 301 netns (300 + host) each finds, the times,
-# and the ratios. Not a test. Run as root: bash bench/run topo (or NETNEST=... bash bench/topo.sh)
+# and the ratios (medians of $RUNS interleaved runs). Not a test.
+# Run as root: bash bench/run topo   (or: NETNEST=build-x/netnest bash bench/topo.sh)
 set -euo pipefail
 N=${N:-300}
 RUNS=${RUNS:-5}
@@ -24,14 +25,13 @@ trap cleanup EXIT
 } | ip -batch -
 
 now() { date +%s%N; }
-# median_ms CMD...: median wall time of $RUNS runs, in ms (3 decimals)
-median_ms() {
-  local t0 t1
-  for _ in $(seq "$RUNS"); do
-    t0=$(now); "$@" >/dev/null; t1=$(now)
-    echo $(((t1 - t0) / 1000))
-  done | sort -n | awk '{a[NR] = $1} END {printf "%.3f", a[int((NR + 1) / 2)] / 1000}'
+# timed FILE CMD...: append the wall time of one run of CMD to FILE, in microseconds
+timed() {
+  local f=$1 t0 t1; shift
+  t0=$(now); "$@" >/dev/null; t1=$(now)
+  echo $(((t1 - t0) / 1000)) >>"$f"
 }
+median_ms() { sort -n "$1" | awk '{a[NR] = $1} END {printf "%.3f", a[int((NR + 1) / 2)] / 1000}'; }
 
 # the 301 inodes: host + ours
 { stat -L -c %i /proc/1/ns/net 2>/dev/null || stat -L -c %i /proc/self/ns/net
@@ -46,9 +46,13 @@ paired=$(jq --arg p "$pfx-h" '[.netns[].interfaces[] | select((.ifname | startsw
 ip_loop | grep -c '"ifname":"eth0"' >"$tmp/ip_found" || true
 lsns -t net -J | jq '.namespaces[].ns' | sort -u | comm -12 - "$tmp/want" | wc -l >"$tmp/lsns_found"
 
-t_nn=$(median_ms "$NETNEST" topo --json)
-t_ip=$(median_ms ip_loop)
-t_lsns=$(median_ms lsns -t net -J)
+# interleaved, so that load from elsewhere falls on all three alike
+for _ in $(seq "$RUNS"); do
+  timed "$tmp/t_nn" "$NETNEST" topo --json
+  timed "$tmp/t_ip" ip_loop
+  timed "$tmp/t_lsns" lsns -t net -J
+done
+t_nn=$(median_ms "$tmp/t_nn") t_ip=$(median_ms "$tmp/t_ip") t_lsns=$(median_ms "$tmp/t_lsns")
 
 printf '%-32s %10s %14s\n' tool "median ms" "netns found"
 printf '%-32s %10s %14s\n' "netnest topo --json" "$t_nn" "$(cat "$tmp/nn_found")/$total ($paired veth pairs)"
