@@ -7,6 +7,7 @@
  * and nsfs mounts in /proc/P/mountinfo for one P per mount namespace, opened through
  * /proc/P/root<mountpoint> (proc(5)).  Every namespace is pinned by one fd when first seen.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <dirent.h>
 #include <errno.h>
@@ -458,6 +459,7 @@ static int scan_mountinfo(struct scan *s, struct mntns_seen *m, pid_t pid)
 	for (line = strtok_r(buf, "\n", &save); line && !ret; line = strtok_r(NULL, "\n", &save)) {
 		char *f[5], *sep = strstr(line, " - "), *tok, *fs = NULL, *p;
 		const char *rel;
+		struct nn_nsid id;
 		struct stat st;
 		struct nn_ns *n;
 		int i, type;
@@ -471,16 +473,22 @@ static int scan_mountinfo(struct scan *s, struct mntns_seen *m, pid_t pid)
 		if (i < 5 || (type = fd_ns_type(f[3])) < 0 || !wanted(s, type))
 			continue;
 		unescape_octal(f[4]);
-		/* through the process's root, so the path means what it means in that mount ns */
 		rel = f[4][1] ? f[4] + 1 : ".";
-		if (fstatat(root, rel, &st, 0) < 0) {
+		/*
+		 * ROOT names the namespace ("net:[INO]"); all nsfs files share one device.  The
+		 * mount pins it even when something is mounted over it later, so ROOT, not the
+		 * path, says which one.  Only a namespace not seen yet is opened, through the
+		 * process's root so the path means what it means in that mount ns.
+		 */
+		if (sscanf(strchr(f[3], '[') + 1, "%" SCNu64, &id.ino) != 1)
+			continue;
+		id.dev = s->nsfs_dev;
+		if (!lookup(s, type, id) && fstatat(root, rel, &st, 0) < 0) {
 			ret = add_gap(s, errno, "nsfs mount %s in mount ns %llu (via pid %d)", f[4],
 				      (unsigned long long)m->ino, (int)pid);
 			continue;
 		}
-		if (st.st_dev != s->nsfs_dev)
-			continue; /* over-mounted since */
-		n = get_ns(s, type, (struct nn_nsid){ st.st_dev, st.st_ino }, root, rel);
+		n = get_ns(s, type, id, root, rel);
 		p = n ? strdup(f[4]) : NULL;
 		ret = p ? add_holder(n, (struct nn_holder){ .kind = NN_HOLD_BINDMOUNT, .pid = pid,
 				.fd = -1, .path = p, .mntns = m->ino }) : -ENOMEM;

@@ -120,14 +120,22 @@ int nn_ns_owner(int fd, uint64_t *ino, uid_t *uid, struct nn_err *err)
 
 bool nn_ns_is_initial(enum nn_ns_type t, struct nn_nsid id)
 {
+	/* PID 1's namespaces do not change: look once per type (ls asks for every entry) */
+	static struct { bool looked, known; struct nn_nsid id; } init[NN_NS_NTYPES];
 	char path[64];
 	struct stat st;
 
 	if (t >= NN_NS_NTYPES)
 		return false;
-	snprintf(path, sizeof(path), "/proc/1/ns/%s", types[t].name);
-	if (stat(path, &st) == 0)
-		return st.st_dev == id.dev && st.st_ino == id.ino;
+	if (!init[t].looked) {
+		snprintf(path, sizeof(path), "/proc/1/ns/%s", types[t].name);
+		init[t].looked = true;
+		init[t].known = stat(path, &st) == 0;
+		if (init[t].known)
+			init[t].id = (struct nn_nsid){ st.st_dev, st.st_ino };
+	}
+	if (init[t].known)
+		return nn_nsid_equal(init[t].id, id);
 	return id.ino == types[t].init_ino;
 }
 
