@@ -33,8 +33,14 @@ as_user hyperfine -N --style basic --warmup 3 --runs "$N" \
   --export-json "$tmp/rk.json" \
   "rootlesskit --net=slirp4netns --port-driver=builtin true" >/dev/null || exit 1
 
+# where the time goes: one exec of netnest (dynamic loading of its libraries) against /bin/true
+as_user hyperfine -N --style basic --warmup 3 --runs "$N" \
+  --export-json "$tmp/exec.json" "$NETNEST --version" "true" >/dev/null || exit 1
+
 nn=$(jq '.results[0].median * 1000' "$tmp/nn.json")
 rk=$(jq '.results[0].median * 1000' "$tmp/rk.json")
 printf 'netnest %-48s median %8.1f ms\n' "($what)" "$nn"
 printf 'rootlesskit --net=slirp4netns true %-26s median %8.1f ms\n' "" "$rk"
 awk -v a="$rk" -v b="$nn" 'BEGIN { printf "netnest is %.1fx faster (goal: at least 10x)\n", a / b }'
+printf 'of which each of the 3 netnest execs: netnest --version median %.1f ms, true %.1f ms\n' \
+  "$(jq '.results[0].median * 1000' "$tmp/exec.json")" "$(jq '.results[1].median * 1000' "$tmp/exec.json")"
