@@ -526,8 +526,10 @@ int nn_topo_build(struct nn_topo *t, unsigned flags, struct nn_err *err)
 		struct nn_err e;
 
 		if (fdsock[i] < 0)
-			nn_topo_add_gap(t, errs[i], "netns %llu: open netlink socket inside",
-					(unsigned long long)t->netns[i].ns->id.ino);
+			nn_topo_add_gap(t, errs[i], "netns %llu (owned by user ns %llu): open "
+					"netlink socket inside",
+					(unsigned long long)t->netns[i].ns->id.ino,
+					(unsigned long long)t->netns[i].ns->userns);
 		else if (wrap_sock(&t->netns[i], fdsock[i], &socks[i], &e) < 0)
 			nn_topo_add_gap(t, e.code, "%s", e.msg);
 	}

@@ -93,11 +93,16 @@ static void userns_child(int chan, int userns, const int *fds, const size_t *idx
 static void through_userns(struct batch *b, const size_t *idx, size_t k)
 {
 	_cleanup_close_ int userns = ioctl(b->fds[idx[0]], NS_GET_USERNS);
+	struct stat own, st;
 	int sv[2], status;
 	pid_t pid;
 
-	if (userns < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return; /* errs[] keep the EPERM of the plain setns */
+	/* errs[] keep the EPERM of the plain setns when there is no other userns to enter */
+	if (userns < 0 || fstat(userns, &st) < 0 || stat("/proc/self/ns/user", &own) < 0 ||
+	    (st.st_dev == own.st_dev && st.st_ino == own.st_ino))
+		return;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return;
 	pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
