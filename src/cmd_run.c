@@ -173,9 +173,8 @@ static int run_detached(const char *sock, const struct run_opts *o)
 		dup2(null, 0), dup2(null, 1), dup2(null, 2);
 		execvp(o->cmd[0], o->cmd);
 		e = errno;
-		if (write(st[1], &e, sizeof(e)) != sizeof(e)) {
-			/* the parent then sees EOF and reports success; the exit status remains */
-		}
+		/* should this fail, the parent sees EOF and reports success; the status remains */
+		(void)!write(st[1], &e, sizeof(e));
 		_exit(exec_status(e));
 	}
 	close(go[0]);
