@@ -380,7 +380,7 @@ static void user_of_pid(pid_t pid, uid_t fallback, char *buf, size_t len, uid_t 
 		snprintf(buf, len, "-");
 }
 
-/* path_seen() - a bind mount of @n at @path in mount ns @mntns (any if 0) among holders [0, @upto) */
+/* path_seen() - a bind mount of @n at @path in mount ns @mntns (0: any), in holders [0, @upto) */
 static bool path_seen(const struct nn_ns *n, const char *path, uint64_t mntns, size_t upto)
 {
 	for (size_t i = 0; i < upto && i < n->nholders; i++) {

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * discover.c - find every namespace and what keeps it alive (see discover.h)
+ * discover.c - find every namespace and what keeps it alive (see discover.h): the table,
+ * and the scan of processes
  *
  * Sources (reference/introspection.md "Spec-ready facts" 1-3, 9): /proc/PID/ns/TYPE,
- * /proc/PID/{pid,time}_for_children, /proc/PID/task/TID/ns/TYPE, nsfs fds in /proc/PID/fd,
- * and nsfs mounts in /proc/P/mountinfo for one P per mount namespace, opened through
- * /proc/P/root<mountpoint> (proc(5)).  Every namespace is pinned by one fd when first seen.
+ * /proc/PID/{pid,time}_for_children, /proc/PID/task/TID/ns/TYPE, nsfs fds and sockets in
+ * /proc/PID/fd; bind mounts and /run/netns names are read in discover_mnt.c.  Every
+ * namespace is pinned by one fd when first seen.
  */
-#include <inttypes.h>
-#include <stdarg.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,32 +24,12 @@
 #include <libmnl/libmnl.h>
 
 #include "discover.h"
+#include "discover_scan.h"
+#include "enter.h"
 #include "util.h"
 
-#define NETNS_RUN_DIR "/run/netns" /* iproute2 Makefile NETNS_RUN_DIR */
-
-/* A mount namespace seen in the scan, and whether its mountinfo was read. */
-struct mntns_seen {
-	uint64_t ino;
-	pid_t pid;  /* first process found in it */
-	int code;   /* errno of the last failed attempt, 0 once read */
-	bool done;
-};
-
-struct scan {
-	struct nn_ns_table *t;
-	size_t cap;
-	size_t *hash;          /* open addressing: index + 1 into t->ns, 0 = empty */
-	size_t hcap;
-	unsigned types;
-	dev_t nsfs_dev;
-	struct mntns_seen *mnt;
-	size_t nmnt, capmnt;
-	pid_t self;            /* our own fds pin what we found: not holders */
-};
-
-/* grow_arr() - make room for one more element in an array sized by powers of two */
-static int grow_arr(void *arrp, size_t n, size_t size)
+/* dsc_grow() - make room for one more element in an array sized by powers of two */
+int dsc_grow(void *arrp, size_t n, size_t size)
 {
 	void **arr = arrp;
 	void *p;
@@ -70,7 +50,7 @@ static size_t hash_slot(const struct scan *s, enum nn_ns_type type, uint64_t ino
 	return (size_t)(h ^ (h >> 29)) & (s->hcap - 1);
 }
 
-static struct nn_ns *lookup(struct scan *s, enum nn_ns_type type, struct nn_nsid id)
+struct nn_ns *dsc_lookup(struct scan *s, enum nn_ns_type type, struct nn_nsid id)
 {
 	for (size_t i = hash_slot(s, type, id.ino);; i = (i + 1) & (s->hcap - 1)) {
 		struct nn_ns *n;
@@ -103,10 +83,7 @@ static int rehash(struct scan *s, size_t hcap)
 	return 0;
 }
 
-static int add_gap(struct scan *s, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int add_gap(struct scan *s, int code, const char *fmt, ...)
+int dsc_add_gap(struct scan *s, int code, const char *fmt, ...)
 {
 	struct nn_ns_table *t = s->t;
 	va_list ap;
@@ -116,7 +93,7 @@ static int add_gap(struct scan *s, int code, const char *fmt, ...)
 	if (vasprintf(&what, fmt, ap) < 0)
 		what = NULL;
 	va_end(ap);
-	if (!what || grow_arr(&t->gaps, t->ngaps, sizeof(*t->gaps)) < 0) {
+	if (!what || dsc_grow(&t->gaps, t->ngaps, sizeof(*t->gaps)) < 0) {
 		free(what);
 		return -ENOMEM;
 	}
@@ -126,16 +103,11 @@ static int add_gap(struct scan *s, int code, const char *fmt, ...)
 	return 0;
 }
 
-/*
- * get_ns() - the table entry for (@type, @id), created and pinned by opening @path
- * (relative to @dirfd) when new; with @path NULL, @dirfd is an open nsfs fd to dup.  Return: the entry, NULL on ENOMEM.  A namespace that
- * cannot be opened is kept with fd -1.
- */
-static struct nn_ns *get_ns(struct scan *s, enum nn_ns_type type, struct nn_nsid id,
+struct nn_ns *dsc_get_ns(struct scan *s, enum nn_ns_type type, struct nn_nsid id,
 			    int dirfd, const char *path)
 {
 	struct nn_ns_table *t = s->t;
-	struct nn_ns *n = lookup(s, type, id);
+	struct nn_ns *n = dsc_lookup(s, type, id);
 	size_t i;
 
 	if (n)
@@ -175,9 +147,9 @@ static struct nn_ns *get_ns(struct scan *s, enum nn_ns_type type, struct nn_nsid
 	return n;
 }
 
-static int add_holder(struct nn_ns *n, struct nn_holder h)
+int dsc_add_holder(struct nn_ns *n, struct nn_holder h)
 {
-	if (grow_arr(&n->holders, n->nholders, sizeof(*n->holders)) < 0) {
+	if (dsc_grow(&n->holders, n->nholders, sizeof(*n->holders)) < 0) {
 		free(h.path);
 		return -ENOMEM;
 	}
@@ -187,44 +159,27 @@ static int add_holder(struct nn_ns *n, struct nn_holder h)
 
 static int add_pid(struct nn_ns *n, pid_t pid)
 {
-	if (grow_arr(&n->pids, n->npids, sizeof(*n->pids)) < 0)
+	if (dsc_grow(&n->pids, n->npids, sizeof(*n->pids)) < 0)
 		return -ENOMEM;
 	n->pids[n->npids++] = pid;
-	return add_holder(n, (struct nn_holder){ .kind = NN_HOLD_PROCESS, .pid = pid, .fd = -1 });
+	return dsc_add_holder(n, (struct nn_holder){ .kind = NN_HOLD_PROCESS, .pid = pid, .fd = -1 });
 }
 
-static bool wanted(const struct scan *s, enum nn_ns_type t)
+bool dsc_wanted(const struct scan *s, enum nn_ns_type t)
 {
 	return !s->types || (s->types & (1u << t));
 }
 
 /* errno of a failed /proc read, told apart as discover.h asks: gone, permission, other */
-static bool gone(int e)
+bool dsc_gone(int e)
 {
 	return e == ENOENT || e == ESRCH;
 }
 
-static int note_mntns(struct scan *s, uint64_t ino, pid_t pid)
-{
-	for (size_t i = 0; i < s->nmnt; i++)
-		if (s->mnt[i].ino == ino)
-			return 0;
-	if (s->nmnt == s->capmnt) {
-		struct mntns_seen *p = realloc(s->mnt, (s->capmnt ? 2 * s->capmnt : 16) *
-					       sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		s->mnt = p;
-		s->capmnt = s->capmnt ? 2 * s->capmnt : 16;
-	}
-	s->mnt[s->nmnt++] = (struct mntns_seen){ .ino = ino, .pid = pid };
-	return 0;
-}
-
 /*
  * stat_ns_links() - stat every namespace link in @dir (/proc/PID/ns or its task's) into
- * @ids (ino 0 when unreadable or not in @mask).  Return: 0, or the errno of the first failure that was
- * not "no such file" for one type (old kernels lack time, cgroup).
+ * @ids (ino 0 when unreadable or not in @mask).  Return: 0, or the errno of the first
+ * failure that was not "no such file" for one type (old kernels lack time, cgroup).
  */
 static int stat_ns_links(const char *dir, unsigned mask, struct nn_nsid ids[NN_NS_NTYPES])
 {
@@ -257,7 +212,7 @@ static int scan_children(struct scan *s, pid_t pid, const struct nn_nsid own[NN_
 		struct stat st;
 		struct nn_ns *n;
 
-		if (!wanted(s, kids[k].t))
+		if (!dsc_wanted(s, kids[k].t))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, kids[k].link);
 		/* empty (ENOENT) until the first child is created: nothing to show */
@@ -265,8 +220,8 @@ static int scan_children(struct scan *s, pid_t pid, const struct nn_nsid own[NN_
 			continue;
 		if (st.st_ino == own[kids[k].t].ino && st.st_dev == own[kids[k].t].dev)
 			continue;
-		n = get_ns(s, kids[k].t, (struct nn_nsid){ st.st_dev, st.st_ino }, AT_FDCWD, path);
-		if (!n || add_holder(n, (struct nn_holder){ .kind = NN_HOLD_CHILDREN, .pid = pid,
+		n = dsc_get_ns(s, kids[k].t, (struct nn_nsid){ st.st_dev, st.st_ino }, AT_FDCWD, path);
+		if (!n || dsc_add_holder(n, (struct nn_holder){ .kind = NN_HOLD_CHILDREN, .pid = pid,
 							    .fd = -1 }) < 0)
 			return -ENOMEM;
 	}
@@ -283,7 +238,7 @@ static int scan_tasks(struct scan *s, pid_t pid, const struct nn_nsid own[NN_NS_
 	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
 	d = opendir(dir);
 	if (!d)
-		return gone(errno) ? 0 : add_gap(s, errno, "%s", dir);
+		return dsc_gone(errno) ? 0 : dsc_add_gap(s, errno, "%s", dir);
 	while (!ret && (e = readdir(d))) {
 		unsigned long tid;
 		struct nn_nsid ids[NN_NS_NTYPES];
@@ -297,11 +252,11 @@ static int scan_tasks(struct scan *s, pid_t pid, const struct nn_nsid own[NN_NS_
 			struct nn_ns *n;
 			char path[128];
 
-			if (!wanted(s, t) || !ids[t].ino || nn_nsid_equal(ids[t], own[t]))
+			if (!dsc_wanted(s, t) || !ids[t].ino || nn_nsid_equal(ids[t], own[t]))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", tdir, nn_ns_type_name(t));
-			n = get_ns(s, t, ids[t], AT_FDCWD, path);
-			ret = n ? add_holder(n, (struct nn_holder){ .kind = NN_HOLD_THREAD,
+			n = dsc_get_ns(s, t, ids[t], AT_FDCWD, path);
+			ret = n ? dsc_add_holder(n, (struct nn_holder){ .kind = NN_HOLD_THREAD,
 					.pid = pid, .tid = (pid_t)tid, .fd = -1 }) : -ENOMEM;
 		}
 	}
@@ -309,8 +264,8 @@ static int scan_tasks(struct scan *s, pid_t pid, const struct nn_nsid own[NN_NS_
 	return ret;
 }
 
-/* fd_ns_type() - "net:[4026532280]" (readlink of an nsfs fd) -> type; -1 for anything else */
-static int fd_ns_type(const char *link)
+/* dsc_ns_type_of_link() - "net:[4026532280]" (an nsfs readlink) -> type, else -1 */
+int dsc_ns_type_of_link(const char *link)
 {
 	const char *br = strchr(link, ':');
 	char name[16];
@@ -360,12 +315,12 @@ static int scan_socket(struct scan *s, pid_t pid, int fd, struct nn_nsid own, in
 		if (*noted || -ns == ESRCH || -ns == EBADF)
 			return 0; /* gone, or the fd was closed meanwhile */
 		*noted = true;
-		return add_gap(s, -ns == EINVAL ? ENOSYS : -ns, "sockets of pid %d", (int)pid);
+		return dsc_add_gap(s, -ns == EINVAL ? ENOSYS : -ns, "sockets of pid %d", (int)pid);
 	}
 	if (fstat(ns, &st) < 0 || (st.st_dev == own.dev && st.st_ino == own.ino))
 		return 0;
-	n = get_ns(s, NN_NS_NET, (struct nn_nsid){ st.st_dev, st.st_ino }, ns, NULL);
-	return n ? add_holder(n, (struct nn_holder){ .kind = NN_HOLD_SOCKET, .pid = pid,
+	n = dsc_get_ns(s, NN_NS_NET, (struct nn_nsid){ st.st_dev, st.st_ino }, ns, NULL);
+	return n ? dsc_add_holder(n, (struct nn_holder){ .kind = NN_HOLD_SOCKET, .pid = pid,
 						     .fd = fd }) : -ENOMEM;
 }
 
@@ -381,7 +336,7 @@ static int scan_fds(struct scan *s, pid_t pid, struct nn_nsid own_net)
 	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
 	d = opendir(dir);
 	if (!d)
-		return gone(errno) ? 0 : add_gap(s, errno, "%s", dir);
+		return dsc_gone(errno) ? 0 : dsc_add_gap(s, errno, "%s", dir);
 	while (!ret && (e = readdir(d))) {
 		char link[64];
 		ssize_t l;
@@ -397,104 +352,20 @@ static int scan_fds(struct scan *s, pid_t pid, struct nn_nsid own_net)
 			continue;
 		link[l] = '\0';
 		if (!strncmp(link, "socket:[", 8)) {
-			if (wanted(s, NN_NS_NET) && own_net.ino)
+			if (dsc_wanted(s, NN_NS_NET) && own_net.ino)
 				ret = scan_socket(s, pid, (int)fd, own_net, &pidfd, &noted);
 			continue;
 		}
-		type = fd_ns_type(link);
-		if (type < 0 || !wanted(s, type))
+		type = dsc_ns_type_of_link(link);
+		if (type < 0 || !dsc_wanted(s, type))
 			continue;
 		if (fstatat(dirfd(d), e->d_name, &st, 0) < 0 || st.st_dev != s->nsfs_dev)
 			continue;
-		n = get_ns(s, type, (struct nn_nsid){ st.st_dev, st.st_ino }, dirfd(d), e->d_name);
-		ret = n ? add_holder(n, (struct nn_holder){ .kind = NN_HOLD_FD, .pid = pid,
+		n = dsc_get_ns(s, type, (struct nn_nsid){ st.st_dev, st.st_ino }, dirfd(d), e->d_name);
+		ret = n ? dsc_add_holder(n, (struct nn_holder){ .kind = NN_HOLD_FD, .pid = pid,
 							    .fd = (int)fd }) : -ENOMEM;
 	}
 	closedir(d);
-	return ret;
-}
-
-/* unescape_octal() - undo mountinfo's \040-style escapes in place (proc(5)) */
-static void unescape_octal(char *p)
-{
-	char *w = p;
-
-	for (; *p; p++) {
-		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
-		    p[3] >= '0' && p[3] <= '7') {
-			*w++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
-			p += 3;
-		} else {
-			*w++ = *p;
-		}
-	}
-	*w = '\0';
-}
-
-/*
- * scan_mountinfo() - nsfs mounts of the mount ns of @m->pid.  Each mountinfo line is
- * "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS"
- * (proc(5)); for nsfs, ROOT is "net:[INO]".  Return: 0 (read or gap noted in @m->code).
- */
-static int scan_mountinfo(struct scan *s, struct mntns_seen *m, pid_t pid)
-{
-	char path[64];
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_close_ int root = -1;
-	char *line, *save = NULL;
-	int ret = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
-	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0) {
-		m->code = errno;
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
-	ret = nn_read_file(AT_FDCWD, path, &buf, NULL, NULL);
-	if (ret < 0) {
-		m->code = -ret;
-		return 0;
-	}
-	for (line = strtok_r(buf, "\n", &save); line && !ret; line = strtok_r(NULL, "\n", &save)) {
-		char *f[5], *sep = strstr(line, " - "), *tok, *fs = NULL, *p;
-		const char *rel;
-		struct nn_nsid id;
-		struct stat st;
-		struct nn_ns *n;
-		int i, type;
-
-		if (!sep || strncmp(sep + 3, "nsfs ", 5))
-			continue;
-		*sep = '\0';
-		for (i = 0, tok = strtok_r(line, " ", &fs); tok && i < 5;
-		     tok = strtok_r(NULL, " ", &fs))
-			f[i++] = tok;
-		if (i < 5 || (type = fd_ns_type(f[3])) < 0 || !wanted(s, type))
-			continue;
-		unescape_octal(f[4]);
-		rel = f[4][1] ? f[4] + 1 : ".";
-		/*
-		 * ROOT names the namespace ("net:[INO]"); all nsfs files share one device.  The
-		 * mount pins it even when something is mounted over it later, so ROOT, not the
-		 * path, says which one.  Only a namespace not seen yet is opened, through the
-		 * process's root so the path means what it means in that mount ns.
-		 */
-		if (sscanf(strchr(f[3], '[') + 1, "%" SCNu64, &id.ino) != 1)
-			continue;
-		id.dev = s->nsfs_dev;
-		if (!lookup(s, type, id) && fstatat(root, rel, &st, 0) < 0) {
-			ret = add_gap(s, errno, "nsfs mount %s in mount ns %llu (via pid %d)", f[4],
-				      (unsigned long long)m->ino, (int)pid);
-			continue;
-		}
-		n = get_ns(s, type, id, root, rel);
-		p = n ? strdup(f[4]) : NULL;
-		ret = p ? add_holder(n, (struct nn_holder){ .kind = NN_HOLD_BINDMOUNT, .pid = pid,
-				.fd = -1, .path = p, .mntns = m->ino }) : -ENOMEM;
-	}
-	m->done = true;
-	m->code = 0;
 	return ret;
 }
 
@@ -507,18 +378,18 @@ static int scan_pid(struct scan *s, pid_t pid)
 	snprintf(dir, sizeof(dir), "/proc/%d/ns", (int)pid);
 	/* the mount ns is always needed: it says where to look for bind mounts */
 	e = stat_ns_links(dir, s->types ? s->types | 1u << NN_NS_MNT : ~0u, own);
-	if (e && !gone(e) && add_gap(s, e, "%s", dir) < 0)
+	if (e && !dsc_gone(e) && dsc_add_gap(s, e, "%s", dir) < 0)
 		return -ENOMEM;
-	if (gone(e) && access(dir, F_OK) < 0)
+	if (dsc_gone(e) && access(dir, F_OK) < 0)
 		return 0; /* exited during the scan */
 	for (int t = 0; t < NN_NS_NTYPES; t++) {
 		struct nn_ns *n;
 		char path[96];
 
-		if (!wanted(s, t) || !own[t].ino)
+		if (!dsc_wanted(s, t) || !own[t].ino)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, nn_ns_type_name(t));
-		n = get_ns(s, t, own[t], AT_FDCWD, path);
+		n = dsc_get_ns(s, t, own[t], AT_FDCWD, path);
 		if (!n || add_pid(n, pid) < 0)
 			return -ENOMEM;
 	}
@@ -526,118 +397,8 @@ static int scan_pid(struct scan *s, pid_t pid)
 	    (pid != s->self && (ret = scan_fds(s, pid, own[NN_NS_NET])) < 0))
 		return ret;
 	if (own[NN_NS_MNT].ino)
-		return note_mntns(s, own[NN_NS_MNT].ino, pid);
+		return dsc_note_mntns(s, own[NN_NS_MNT].ino, pid);
 	return 0;
-}
-
-/*
- * scan_mounts() - read the nsfs mounts of every mount ns once, through the first process
- * that lets us; what no process let us read becomes a gap.
- */
-static int scan_mounts(struct scan *s, const pid_t *pids, size_t npids)
-{
-	for (size_t i = 0; i < s->nmnt; i++) {
-		struct mntns_seen *m = &s->mnt[i];
-		int ret;
-
-		if ((ret = scan_mountinfo(s, m, m->pid)) < 0)
-			return ret;
-		/* the first process may be gone or not ours: try the others in that mount ns */
-		for (size_t k = 0; !m->done && k < npids; k++) {
-			char path[64];
-			struct stat st;
-
-			snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pids[k]);
-			if (pids[k] == m->pid || stat(path, &st) < 0 || st.st_ino != m->ino)
-				continue;
-			if ((ret = scan_mountinfo(s, m, pids[k])) < 0)
-				return ret;
-		}
-		if (!m->done && add_gap(s, m->code, "bind mounts of mount ns %llu (via pid %d)",
-					(unsigned long long)m->ino, (int)m->pid) < 0)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static int add_stale(struct nn_ns_table *t, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int add_stale(struct nn_ns_table *t, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	char *p = strdup(path), *why = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&why, fmt, ap) < 0)
-		why = NULL;
-	va_end(ap);
-	if (!p || !why || grow_arr(&t->stale_names, t->nstale, sizeof(char *)) < 0 ||
-	    grow_arr(&t->stale_why, t->nstale, sizeof(char *)) < 0) {
-		free(p);
-		free(why);
-		return -ENOMEM;
-	}
-	t->stale_names[t->nstale] = p;
-	t->stale_why[t->nstale++] = why;
-	return 0;
-}
-
-/*
- * scan_names() - entries of a netns run dir (@bare: store bare names, as `ip netns list`).
- * An entry is a name if stat(2) through it reaches an nsfs file (iproute2 ip/ipnetns.c
- * opens the path, following symlinks); dangling symlinks and plain files are stale.
- */
-static int scan_names(struct scan *s, const char *rundir, bool bare)
-{
-	DIR *d = opendir(rundir);
-	struct dirent *e;
-	int ret = 0;
-
-	if (!d)
-		return errno == ENOENT ? 0 : add_gap(s, errno, "%s", rundir);
-	while (!ret && (e = readdir(d))) {
-		char path[PATH_MAX], target[PATH_MAX];
-		struct stat st, lst;
-		struct nn_ns *n;
-		char *name;
-		ssize_t l;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", rundir, e->d_name);
-		if (fstatat(dirfd(d), e->d_name, &lst, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		if (fstatat(dirfd(d), e->d_name, &st, 0) < 0) {
-			int why = errno;
-
-			l = S_ISLNK(lst.st_mode) ? readlinkat(dirfd(d), e->d_name, target,
-							      sizeof(target) - 1) : -1;
-			target[l > 0 ? l : 0] = '\0';
-			ret = add_stale(s->t, path, "symlink to %s, which is gone (%s)", target,
-					strerror(why));
-			continue;
-		}
-		if (st.st_dev != s->nsfs_dev) {
-			ret = add_stale(s->t, path, S_ISREG(st.st_mode) && !st.st_size ?
-					"empty file: no nsfs mount on it in this mount namespace" :
-					"not a namespace file");
-			continue;
-		}
-		if (!wanted(s, NN_NS_NET))
-			continue;
-		n = get_ns(s, NN_NS_NET, (struct nn_nsid){ st.st_dev, st.st_ino }, dirfd(d),
-			   e->d_name);
-		name = n ? strdup(bare ? e->d_name : path) : NULL;
-		if (!name || grow_arr(&n->names, n->nnames, sizeof(char *)) < 0) {
-			free(name);
-			ret = -ENOMEM;
-			break;
-		}
-		n->names[n->nnames++] = name;
-	}
-	closedir(d);
-	return ret;
 }
 
 static int cmp_pid(const void *a, const void *b)
@@ -658,7 +419,7 @@ static void finish(struct scan *s)
 		nl = NULL;
 	}
 	if (!nl)
-		add_gap(s, errno, "netlink socket for netnsid");
+		dsc_add_gap(s, errno, "netlink socket for netnsid");
 	for (size_t i = 0; i < t->n; i++) {
 		struct nn_ns *n = &t->ns[i];
 
@@ -688,7 +449,7 @@ static int list_pids(pid_t **out, size_t *n, struct nn_err *err)
 
 		if (nn_parse_uint(e->d_name, 1, INT32_MAX, &v) < 0)
 			continue;
-		if (grow_arr(&pids, k, sizeof(*pids)) < 0) {
+		if (dsc_grow(&pids, k, sizeof(*pids)) < 0) {
 			closedir(d);
 			return nn_err(err, ENOMEM, "list /proc");
 		}
@@ -724,14 +485,14 @@ int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err)
 	for (size_t i = 0; i < npids && !ret; i++)
 		ret = scan_pid(&s, pids[i]);
 	if (!ret)
-		ret = scan_mounts(&s, pids, npids);
+		ret = dsc_scan_mounts(&s, pids, npids);
 	if (!ret)
-		ret = scan_names(&s, NETNS_RUN_DIR, true);
+		ret = dsc_scan_names(&s, NN_NETNS_RUN_DIR, true);
 	if (!ret && xdg && *xdg) {
 		char dir[PATH_MAX];
 
 		snprintf(dir, sizeof(dir), "%s/netns", xdg);
-		ret = scan_names(&s, dir, false);
+		ret = dsc_scan_names(&s, dir, false);
 	}
 	if (!ret)
 		finish(&s);

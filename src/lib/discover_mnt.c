@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * discover_mnt.c - the part of nn_discover() that reads nsfs bind mounts in every mount
+ * namespace (one /proc/P/mountinfo per mount ns, each mount opened through
+ * /proc/P/root<mountpoint>, proc(5)) and the names in /run/netns and
+ * $XDG_RUNTIME_DIR/netns (iproute2 ip/ipnetns.c).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "discover_scan.h"
+#include "util.h"
+
+int dsc_note_mntns(struct scan *s, uint64_t ino, pid_t pid)
+{
+	for (size_t i = 0; i < s->nmnt; i++)
+		if (s->mnt[i].ino == ino)
+			return 0;
+	if (s->nmnt == s->capmnt) {
+		struct mntns_seen *p = realloc(s->mnt, (s->capmnt ? 2 * s->capmnt : 16) *
+					       sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		s->mnt = p;
+		s->capmnt = s->capmnt ? 2 * s->capmnt : 16;
+	}
+	s->mnt[s->nmnt++] = (struct mntns_seen){ .ino = ino, .pid = pid };
+	return 0;
+}
+
+/* unescape_octal() - undo mountinfo's \040-style escapes in place (proc(5)) */
+static void unescape_octal(char *p)
+{
+	char *w = p;
+
+	for (; *p; p++) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+		    p[3] >= '0' && p[3] <= '7') {
+			*w++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+			p += 3;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = '\0';
+}
+
+/*
+ * scan_mountinfo() - nsfs mounts of the mount ns of @m->pid.  Each mountinfo line is
+ * "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS"
+ * (proc(5)); for nsfs, ROOT is "net:[INO]".  Return: 0 (read or gap noted in @m->code).
+ */
+static int scan_mountinfo(struct scan *s, struct mntns_seen *m, pid_t pid)
+{
+	char path[64];
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_close_ int root = -1;
+	char *line, *save = NULL;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0) {
+		m->code = errno;
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	ret = nn_read_file(AT_FDCWD, path, &buf, NULL, NULL);
+	if (ret < 0) {
+		m->code = -ret;
+		return 0;
+	}
+	for (line = strtok_r(buf, "\n", &save); line && !ret; line = strtok_r(NULL, "\n", &save)) {
+		char *f[5], *sep = strstr(line, " - "), *tok, *fs = NULL, *p;
+		const char *rel;
+		struct nn_nsid id;
+		struct stat st;
+		struct nn_ns *n;
+		int i, type;
+
+		if (!sep || strncmp(sep + 3, "nsfs ", 5))
+			continue;
+		*sep = '\0';
+		for (i = 0, tok = strtok_r(line, " ", &fs); tok && i < 5;
+		     tok = strtok_r(NULL, " ", &fs))
+			f[i++] = tok;
+		if (i < 5 || (type = dsc_ns_type_of_link(f[3])) < 0 || !dsc_wanted(s, type))
+			continue;
+		unescape_octal(f[4]);
+		rel = f[4][1] ? f[4] + 1 : ".";
+		/*
+		 * ROOT names the namespace ("net:[INO]"); all nsfs files share one device.  The
+		 * mount pins it even when something is mounted over it later, so ROOT, not the
+		 * path, says which one.  Only a namespace not seen yet is opened, through the
+		 * process's root so the path means what it means in that mount ns.
+		 */
+		if (sscanf(strchr(f[3], '[') + 1, "%" SCNu64, &id.ino) != 1)
+			continue;
+		id.dev = s->nsfs_dev;
+		if (!dsc_lookup(s, type, id) && fstatat(root, rel, &st, 0) < 0) {
+			ret = dsc_add_gap(s, errno, "nsfs mount %s in mount ns %llu (via pid %d)", f[4],
+				      (unsigned long long)m->ino, (int)pid);
+			continue;
+		}
+		n = dsc_get_ns(s, type, id, root, rel);
+		p = n ? strdup(f[4]) : NULL;
+		ret = p ? dsc_add_holder(n, (struct nn_holder){ .kind = NN_HOLD_BINDMOUNT, .pid = pid,
+				.fd = -1, .path = p, .mntns = m->ino }) : -ENOMEM;
+	}
+	m->done = true;
+	m->code = 0;
+	return ret;
+}
+
+/*
+ * dsc_scan_mounts() - read the nsfs mounts of every mount ns once, through the first process
+ * that lets us; what no process let us read becomes a gap.
+ */
+int dsc_scan_mounts(struct scan *s, const pid_t *pids, size_t npids)
+{
+	for (size_t i = 0; i < s->nmnt; i++) {
+		struct mntns_seen *m = &s->mnt[i];
+		int ret;
+
+		if ((ret = scan_mountinfo(s, m, m->pid)) < 0)
+			return ret;
+		/* the first process may be gone or not ours: try the others in that mount ns */
+		for (size_t k = 0; !m->done && k < npids; k++) {
+			char path[64];
+			struct stat st;
+
+			snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pids[k]);
+			if (pids[k] == m->pid || stat(path, &st) < 0 || st.st_ino != m->ino)
+				continue;
+			if ((ret = scan_mountinfo(s, m, pids[k])) < 0)
+				return ret;
+		}
+		if (!m->done && dsc_add_gap(s, m->code, "bind mounts of mount ns %llu (via pid %d)",
+					(unsigned long long)m->ino, (int)m->pid) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_stale(struct nn_ns_table *t, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int add_stale(struct nn_ns_table *t, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	char *p = strdup(path), *why = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&why, fmt, ap) < 0)
+		why = NULL;
+	va_end(ap);
+	if (!p || !why || dsc_grow(&t->stale_names, t->nstale, sizeof(char *)) < 0 ||
+	    dsc_grow(&t->stale_why, t->nstale, sizeof(char *)) < 0) {
+		free(p);
+		free(why);
+		return -ENOMEM;
+	}
+	t->stale_names[t->nstale] = p;
+	t->stale_why[t->nstale++] = why;
+	return 0;
+}
+
+/*
+ * dsc_scan_names() - entries of a netns run dir (@bare: store bare names, as `ip netns list`).
+ * An entry is a name if stat(2) through it reaches an nsfs file (iproute2 ip/ipnetns.c
+ * opens the path, following symlinks); dangling symlinks and plain files are stale.
+ */
+int dsc_scan_names(struct scan *s, const char *rundir, bool bare)
+{
+	DIR *d = opendir(rundir);
+	struct dirent *e;
+	int ret = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : dsc_add_gap(s, errno, "%s", rundir);
+	while (!ret && (e = readdir(d))) {
+		char path[PATH_MAX], target[PATH_MAX];
+		struct stat st, lst;
+		struct nn_ns *n;
+		char *name;
+		ssize_t l;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", rundir, e->d_name);
+		if (fstatat(dirfd(d), e->d_name, &lst, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, 0) < 0) {
+			int why = errno;
+
+			l = S_ISLNK(lst.st_mode) ? readlinkat(dirfd(d), e->d_name, target,
+							      sizeof(target) - 1) : -1;
+			target[l > 0 ? l : 0] = '\0';
+			ret = add_stale(s->t, path, "symlink to %s, which is gone (%s)", target,
+					strerror(why));
+			continue;
+		}
+		if (st.st_dev != s->nsfs_dev) {
+			ret = add_stale(s->t, path, S_ISREG(st.st_mode) && !st.st_size ?
+					"empty file: no nsfs mount on it in this mount namespace" :
+					"not a namespace file");
+			continue;
+		}
+		if (!dsc_wanted(s, NN_NS_NET))
+			continue;
+		n = dsc_get_ns(s, NN_NS_NET, (struct nn_nsid){ st.st_dev, st.st_ino }, dirfd(d),
+			   e->d_name);
+		name = n ? strdup(bare ? e->d_name : path) : NULL;
+		if (!name || dsc_grow(&n->names, n->nnames, sizeof(char *)) < 0) {
+			free(name);
+			ret = -ENOMEM;
+			break;
+		}
+		n->names[n->nnames++] = name;
+	}
+	closedir(d);
+	return ret;
+}
+
