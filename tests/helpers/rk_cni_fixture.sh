@@ -66,7 +66,7 @@ stop() {
         CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni inside_child /usr/lib/cni/bridge || true
   fi
   local f pid
-  for f in ctr_pid child_pid rk_pid; do
+  for f in ctr_pid child_pid rk_pid slirp_pid; do
     [[ -s $dir/$f ]] || continue
     pid=$(cat "$dir/$f")
     kill "$pid" 2>/dev/null || true
