@@ -41,6 +41,10 @@ start_rootlesskit() {
   # and /sys is the netns's own
   run nnu exec "$CHILD" -- ls /sys/class/net
   [ "$(echo $output)" = "lo tap0" ]
+  # root needs no user namespace to get there, and stays root of the host
+  run "$NETNEST" exec "$CHILD" -- sh -c 'readlink /proc/self/ns/user; ls /sys/class/net'
+  [ "$status" -eq 0 ]
+  [ "$(echo $output)" = "user:[$(ns_ino /proc/self/ns/user)] lo tap0" ]
 }
 
 @test "as root, exec into an ip netns add namespace passes the exit status through" {
