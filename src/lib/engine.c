@@ -362,11 +362,11 @@ static __attribute__((noreturn)) void engine_child(const struct nn_nest_config *
 	engine_loop(&e);
 }
 
-int nn_engine_start(const struct nn_nest_config *cfg, int tap_fd, pid_t *pid,
+int nn_engine_spawn(const struct nn_nest_config *cfg, int tap_fd, pid_t *pid, int *report_fd,
 		    struct nn_err *err)
 {
 	_cleanup_close_ int rd = -1, wr = -1;
-	int p[2], r, flags;
+	int p[2], flags;
 	pid_t parent = getpid(), child;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -387,14 +387,19 @@ int nn_engine_start(const struct nn_nest_config *cfg, int tap_fd, pid_t *pid,
 		fcntl(ENGINE_TAP_FD, F_SETFL, flags | O_NONBLOCK);
 		engine_child(cfg, parent);
 	}
-	close(steal_fd(&wr));
-	r = nn_report_recv(rd, "network engine", err);
-	if (r < 0) {
-		nn_engine_stop(child);
-		return r;
-	}
 	*pid = child;
+	*report_fd = steal_fd(&rd);
 	return 0;
+}
+
+int nn_engine_ready(pid_t pid, int report_fd, struct nn_err *err)
+{
+	int r = nn_report_recv(report_fd, "network engine", err);
+
+	close(report_fd);
+	if (r < 0)
+		nn_engine_stop(pid);
+	return r;
 }
 
 void nn_engine_stop(pid_t pid)

@@ -16,20 +16,32 @@
 #include "nest.h"
 
 /**
- * nn_engine_start() - fork the engine process and wait until libslirp is running
- * @cfg:    nest config: cidr (vnetwork, vhost .2, vdhcp_start .15, vnameserver .3), mtu
- *          (if_mtu and if_mru) and allow_host_loopback (libslirp disable_host_loopback)
- * @tap_fd: the tap0 fd (IFF_TAP|IFF_NO_PI); the child gets a copy, the caller keeps its own
- * @pid:    the engine's PID, to stop with nn_engine_stop()
- * @err:    error object
+ * nn_engine_spawn() - fork the engine process; it sets itself up while the caller goes on
+ * @cfg:       nest config: cidr (vnetwork, vhost .2, vdhcp_start .15, vnameserver .3), mtu
+ *             (if_mtu and if_mru) and allow_host_loopback (libslirp disable_host_loopback)
+ * @tap_fd:    the tap0 fd (IFF_TAP|IFF_NO_PI); the child gets a copy, the caller keeps its own
+ * @pid:       the engine's PID, to stop with nn_engine_stop()
+ * @report_fd: read end of the pipe on which the engine reports its start (report.h), for
+ *             nn_engine_ready(); owned by the caller
+ * @err:       error object
  *
- * The child dies with the daemon (PR_SET_PDEATHSIG SIGKILL) and is named "netnest-engine"
- * (PR_SET_NAME).  It reports its start over a pipe: a setup step that fails in the child
- * (mount namespace, seccomp, slirp_new) comes back here as an error.
- * Return: 0, or the negative errno of fork(2) or of the failed step in the child.
+ * The child dies with the daemon (PR_SET_PDEATHSIG SIGKILL), is named "netnest-engine"
+ * (PR_SET_NAME), and keeps only fds 0-2, the tap and the report pipe.
+ * Return: 0, or the negative errno of pipe2(2)/fork(2).
  */
-int nn_engine_start(const struct nn_nest_config *cfg, int tap_fd, pid_t *pid,
+int nn_engine_spawn(const struct nn_nest_config *cfg, int tap_fd, pid_t *pid, int *report_fd,
 		    struct nn_err *err);
+
+/**
+ * nn_engine_ready() - wait until the engine runs libslirp
+ * @pid:       from nn_engine_spawn()
+ * @report_fd: from nn_engine_spawn(); closed here
+ * @err:       error object: a step that failed in the child (mount namespace, seccomp,
+ *             loading libslirp, slirp_new) comes back here
+ *
+ * Return: 0, or the engine's negative errno (the engine is then stopped and reaped).
+ */
+int nn_engine_ready(pid_t pid, int report_fd, struct nn_err *err);
 
 /**
  * nn_engine_stop() - SIGTERM the engine and reap it

@@ -29,6 +29,7 @@
 struct nestd {
 	struct nn_nest *n;
 	int tap_fd;
+	int engine_report; /* until nn_engine_ready() */
 	bool netns_mounted, nat, services;
 	char netns_path[PATH_MAX + 8];
 };
@@ -170,6 +171,9 @@ static void nestd_teardown(struct nestd *d)
 	if (d->services)
 		nn_services_stop(n);
 	d->services = false;
+	if (d->engine_report >= 0)
+		close(d->engine_report);
+	d->engine_report = -1;
 	nn_engine_stop(n->engine_pid);
 	n->engine_pid = 0;
 	if (d->nat)
@@ -210,12 +214,18 @@ static int nestd_start(struct nestd *d, struct nn_err *err)
 	r = make_netns(d, err);
 	if (r == 0)
 		r = make_links(d, err);
+	/* The engine sets itself up (sandbox, libslirp) while the NAT table is made. */
+	if (r == 0)
+		r = nn_engine_spawn(&n->cfg, d->tap_fd, &n->engine_pid, &d->engine_report, err);
 	if (r == 0) {
 		r = nn_nat_add(n->nest_netns, &n->cfg, err);
 		d->nat = r == 0;
 	}
-	if (r == 0)
-		r = nn_engine_start(&n->cfg, d->tap_fd, &n->engine_pid, err);
+	if (r == 0) {
+		r = nn_engine_ready(n->engine_pid, steal_fd(&d->engine_report), err);
+		if (r < 0)
+			n->engine_pid = 0; /* stopped and reaped by nn_engine_ready() */
+	}
 	if (r == 0)
 		r = write_state_files(n, err);
 	if (r == 0) {
@@ -264,7 +274,7 @@ static void nestd_serve(struct nn_nest *n)
 
 int nn_nestd_run(struct nn_nest *n, int report_fd)
 {
-	struct nestd d = { .n = n, .tap_fd = -1 };
+	struct nestd d = { .n = n, .tap_fd = -1, .engine_report = -1 };
 	struct nn_err err = { 0 };
 	int r;
 
