@@ -79,6 +79,23 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   ! grep -q "$STATE" /proc/self/mountinfo
 }
 
+@test "custom --cidr, --mtu, --subnet and --gateway are what the nest's netns shows" {
+  up_user --cidr 10.0.3.0/24 --mtu 9000 --subnet 10.5.0.0/24 --gateway 10.5.0.254
+  run in_nest_user "$STATE" ip -j addr
+  tap=$(jq -c '.[] | select(.ifname == "tap0") | [.mtu, (.addr_info[] | select(.family == "inet") | "\(.local)/\(.prefixlen)")]' <<<"$output")
+  [ "$tap" = '[9000,"10.0.3.100/24"]' ]
+  br=$(jq -c '.[] | select(.ifname == "netnest0") | [.mtu, (.addr_info[] | select(.family == "inet") | "\(.local)/\(.prefixlen)")]' <<<"$output")
+  [ "$br" = '[9000,"10.5.0.254/24"]' ]
+  run in_nest_user "$STATE" ip -j route show default
+  [ "$(jq -r '.[0].gateway' <<<"$output")" = 10.0.3.2 ]
+  [ "$(cat "$STATE/resolv.conf")" = "nameserver 10.0.3.3" ]
+  run in_nest_user "$STATE" nft list table ip netnest
+  [[ $output == *'ip saddr 10.5.0.0/24 oifname "tap0" masquerade'* ]]
+  # the engine answers on the new gateway address (an ICMP echo stays inside libslirp)
+  run in_nest_user "$STATE" busybox ping -c 1 -W 5 10.0.3.2
+  [ "$status" -eq 0 ]
+}
+
 @test "up -d then down leaves no process, mount or file behind" {
   parent=/run/user/$(nn_uid)/netnest
   [ -z "$(nest_procs "$NEST")" ]
