@@ -344,7 +344,8 @@ static __attribute__((noreturn)) void engine_child(const struct nn_nest_config *
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
+	/* Ctrl-C reaches the whole foreground group: the daemon stops the engine in order. */
+	signal(SIGINT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(1);
