@@ -326,6 +326,22 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ -z "$(nest_procs "$NEST")" ]
 }
 
+@test "down refuses to signal a child_pid that is not a netnest daemon" {
+  t=$((700000 + RANDOM))
+  as_user sleep "$t" &
+  PIDS+=($!)
+  wait_for pgrep -u "$NN_USER" -x -f "sleep $t"
+  other=$(pgrep -u "$NN_USER" -x -f "sleep $t")
+  PIDS+=("$other")
+  as_user mkdir -p "$STATE"
+  as_user sh -c "printf %s $other >'$STATE/child_pid'"
+  run nnu down --nest "$NEST"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: stop nest $NEST: pid $other in $STATE/child_pid is not a netnest daemon" ]
+  kill -0 "$other"
+  rm -rf "$STATE"
+}
+
 @test "info shows the running nest as GET /v1/info answers" {
   up_user
   run nnu info --nest "$NEST" --json
