@@ -119,6 +119,11 @@ check_pids() {
   [ "$status" -eq 0 ]
   grep -F "host -> slirp4netns[$(cat "$FIX/slirp_pid")] -> tap0 10.0.2.100/24 (netns $(ino "$(child)") rootlesskit-child" <<<"$output"
   grep -F "> nerdctl0 10.4.0.1/24 -> $veth -> eth0 $ip (netns $(ino "$(ctr)") container, pids $(ctr))" <<<"$output"
+  # the same chain in JSON, outermost first
+  topo_json
+  [ "$(q --argjson ns "$(ino "$(ctr)")" '.chains[] | select(.ns == $ns) | [.holders[].pid] | @tsv')" = "$(cat "$FIX/slirp_pid")" ]
+  [ "$(q --argjson ns "$(ino "$(ctr)")" '.chains[] | select(.ns == $ns) | [.hops[].ifname] | join(" ")')" = "tap0 nerdctl0 $veth eth0" ]
+  [ "$(q --argjson ns "$(ino "$(ctr)")" '.chains[] | select(.ns == $ns) | [.hops[].ns] | unique | length')" = 2 ]
 }
 
 @test "topo shows a netnest sandbox behind netnest-engine, tap0, netnest0 and its veth, as root and rootless" {
@@ -168,7 +173,10 @@ check_pids() {
   grep -q "slirp4netns\[$(cat "$FIX/slirp_pid")\]" "$BATS_TEST_TMPDIR/topo.svg"
   run nn topo --dot
   [ "$status" -eq 0 ]
-  [[ $output == *"\"$(ino "$(child)")_"*" -> \"$(ino "$(ctr)")_"*"[dir=both, label=veth]"* ]]
+  # one edge per veth pair, drawn from the end with the smaller (netns, ifindex)
+  local a b
+  a=$(ino "$(child)") b=$(ino "$(ctr)")
+  grep -E "^  \"(${a}_[0-9]+\" -> \"${b}|${b}_[0-9]+\" -> \"${a})_[0-9]+\" \[dir=both, label=veth\];" <<<"$output"
 }
 
 @test "topo with a bad option is a usage error with exit 2" {

@@ -68,24 +68,36 @@ static size_t walk(const struct nn_topo *t, const struct nn_topo_netns *c, struc
 	return k;
 }
 
-static void text_hop_link(struct nn_out *o, const struct hop *h, bool first_in_ns)
+/* one hop: ifname (and, in text, its IPv4 addresses and, on the first hop of a netns,
+ * the netns with its label and pids) */
+static void render_hop(struct nn_out *o, const struct hop *h, bool first_in_ns)
 {
-	nn_out_text(o, "%s", h->link->ifname);
+	nn_out_open_object(o, NULL);
+	nn_out_uint(o, "ns", NULL, ino(h->ns));
+	nn_out_string(o, "ifname", "%s", h->link->ifname);
+	nn_out_uint(o, "ifindex", NULL, (uint64_t)h->link->ifindex);
 	for (size_t a = 0; a < h->link->naddrs; a++)
 		if (h->link->addrs[a].family == AF_INET)
 			nn_out_text(o, " %s/%u", h->link->addrs[a].local, h->link->addrs[a].prefixlen);
-	if (!first_in_ns)
-		return;
-	nn_out_text(o, " (netns %llu %s", ino(h->ns), h->ns->label);
-	if (h->ns->ns->npids && h->ns->role != NN_ROLE_HOST) {
-		nn_out_text(o, ", pids ");
-		text_pids(o, h->ns->ns);
+	if (first_in_ns) {
+		nn_out_text(o, " (netns %llu %s", ino(h->ns), h->ns->label);
+		if (h->ns->ns->npids && h->ns->role != NN_ROLE_HOST) {
+			nn_out_text(o, ", pids ");
+			text_pids(o, h->ns->ns);
+		}
+		nn_out_text(o, ")");
 	}
-	nn_out_text(o, ")");
+	nn_out_close(o);
 }
 
-/* "host -> slirp4netns[12] -> tap0 ... -> eth0 10.4.0.9/24 (netns ..., pids ...)" */
-static void text_chain(struct nn_out *o, const struct nn_topo *t, const struct nn_topo_netns *c)
+/*
+ * The chain of container @c, outermost first: in text the seed's line
+ * "host -> slirp4netns[12] -> tap0 ... -> eth0 10.4.0.9/24 (netns ..., pids ...)",
+ * in JSON {"ns", "holders": [{"comm", "pid", "ambiguous"}], "hops": [{"ns", "ifname",
+ * "ifindex"}]}.
+ */
+static void render_chain(struct nn_out *o, const struct nn_topo *t,
+			 const struct nn_topo_netns *c)
 {
 	struct hop h[CHAIN_MAX];
 	size_t k = walk(t, c, h);
@@ -94,24 +106,34 @@ static void text_chain(struct nn_out *o, const struct nn_topo *t, const struct n
 	if (!k)
 		return;
 	outer = h[k - 1].link;
+	nn_out_open_object(o, NULL);
+	nn_out_uint(o, "ns", NULL, ino(c));
+	nn_out_open_array(o, "holders");
 	for (size_t i = 0; i < outer->nholders; i++) {
 		const struct nn_topo_holder *x = &outer->holders[i];
 		const struct nn_topo_netns *hn = ns_by_ino(t, x->netns);
 
 		if (i == 0)
 			nn_out_text(o, "%s -> ", hn ? hn->label : "?");
-		nn_out_text(o, "%s%s[%d]%s", i ? "," : "", x->comm, (int)x->pid,
-			    x->ambiguous ? "(ambiguous)" : "");
+		nn_out_open_object(o, NULL);
+		nn_out_string(o, "comm", i ? ",%s" : "%s", x->comm);
+		nn_out_uint(o, "pid", "[%" PRIu64 "]", (uint64_t)x->pid);
+		nn_out_bool(o, "ambiguous", x->ambiguous ? "(ambiguous)" : NULL, x->ambiguous);
+		nn_out_close(o);
 		if (i + 1 == outer->nholders)
 			nn_out_text(o, " -> ");
 	}
+	nn_out_close(o);
+	nn_out_open_array(o, "hops");
 	for (size_t i = k; i-- > 0;) {
 		if (i + 1 < k)
 			nn_out_text(o, " -> ");
 		/* the netns is named on its first hop, as the seed writes the chain */
-		text_hop_link(o, &h[i], i + 1 == k || h[i + 1].ns != h[i].ns);
+		render_hop(o, &h[i], i + 1 == k || h[i + 1].ns != h[i].ns);
 	}
+	nn_out_close(o);
 	nn_out_text(o, "\n");
+	nn_out_close(o);
 }
 
 /* --- per-netns detail, one call per field for text and JSON --- */
@@ -255,12 +277,13 @@ void nn_topo_render(const struct nn_topo *t, struct nn_out *o)
 	bool any = false;
 	size_t ngaps;
 
+	nn_out_open_array(o, "chains");
 	for (size_t i = 0; i < t->n; i++)
 		if (t->netns[i].role == NN_ROLE_CONTAINER || t->netns[i].role == NN_ROLE_SANDBOX) {
-			if (!nn_out_json(o))
-				text_chain(o, t, &t->netns[i]);
+			render_chain(o, t, &t->netns[i]);
 			any = true;
 		}
+	nn_out_close(o);
 	if (any)
 		nn_out_text(o, "\n");
 	nn_out_open_array(o, "netns");
