@@ -12,7 +12,8 @@
 set -uo pipefail
 : "${NETNEST:?run through bench/run}"
 source "$NN_ROOT/tests/helpers/common.bash"
-N=${N:-200} # a /24 holds 253 leases
+N=${N:-200}                   # a /24 holds 253 leases
+SUBNET=${SUBNET:-10.4.0.0/24} # e.g. N=1000 SUBNET=10.4.0.0/22
 tmp=$(mktemp -d /tmp/netnest-bench-join.XXXXXX)
 chmod 0755 "$tmp"
 nest=benchjoin$$
@@ -36,7 +37,7 @@ report() { # NAME FILE
 }
 
 # --- netnest, rootless ---
-as_user "$NETNEST" up -d --nest "$nest" || exit 1
+as_user "$NETNEST" up -d --nest "$nest" --subnet "$SUBNET" || exit 1
 state=/run/user/$(id -u "$NN_USER")/netnest/$nest
 cpid=$(cat "$state/child_pid")
 # The daemon's join alone: POST a PID whose netns belongs to the nest's user namespace (as
@@ -71,7 +72,7 @@ as_user bash "$tmp/join.sh" "$N" "$cpid" "$state/api.sock" >"$tmp/join.us" ||
   { echo "POST /netnest/v1/sandboxes failed"; exit 1; }
 report "netnest join (POST)" "$tmp/join.us"
 as_user "$NETNEST" down --nest "$nest" >/dev/null
-as_user "$NETNEST" up -d --nest "$nest" || exit 1
+as_user "$NETNEST" up -d --nest "$nest" --subnet "$SUBNET" || exit 1
 as_user bash "$tmp/run.sh" "$N" "$nest" >"$tmp/netnest.us" || { echo "netnest run failed"; exit 1; }
 report "netnest run -d (command)" "$tmp/netnest.us"
 as_user "$NETNEST" down --nest "$nest" >/dev/null
@@ -82,7 +83,7 @@ cat >"$tmp/bridge.json" <<EOF
 {"cniVersion": "1.0.0", "name": "bench", "type": "bridge", "bridge": "nnbench0",
  "isGateway": true, "mtu": 65520,
  "ipam": {"type": "host-local", "dataDir": "$tmp/cni",
-          "ranges": [[{"subnet": "10.4.0.0/24", "gateway": "10.4.0.1"}]],
+          "ranges": [[{"subnet": "$SUBNET"}]],
           "routes": [{"dst": "0.0.0.0/0"}]}}
 EOF
 for i in $(seq "$N"); do
