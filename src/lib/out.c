@@ -50,6 +50,12 @@ static void put(struct nn_out *o, const char *key, json_t *v)
 		json_decref(v);
 }
 
+/* a field is stored when it has a key, or when it is an element of an array */
+static bool wanted(const struct nn_out *o, const char *key)
+{
+	return key || json_is_array(o->stack[o->depth - 1]);
+}
+
 static void open_container(struct nn_out *o, const char *key, json_t *c)
 {
 	if (!o->json)
@@ -83,7 +89,7 @@ void nn_out_close(struct nn_out *o)
 void nn_out_string(struct nn_out *o, const char *key, const char *fmt, const char *val)
 {
 	if (o->json) {
-		if (key)
+		if (wanted(o, key))
 			put(o, key, val ? json_string(val) : json_null());
 	} else if (fmt) {
 		fprintf(o->stream, fmt, val ? val : "-");
@@ -93,7 +99,7 @@ void nn_out_string(struct nn_out *o, const char *key, const char *fmt, const cha
 void nn_out_uint(struct nn_out *o, const char *key, const char *fmt, uint64_t val)
 {
 	if (o->json) {
-		if (key)
+		if (wanted(o, key))
 			put(o, key, json_integer((json_int_t)val));
 	} else if (fmt) {
 		fprintf(o->stream, fmt, val);
@@ -103,7 +109,7 @@ void nn_out_uint(struct nn_out *o, const char *key, const char *fmt, uint64_t va
 void nn_out_int(struct nn_out *o, const char *key, const char *fmt, int64_t val)
 {
 	if (o->json) {
-		if (key)
+		if (wanted(o, key))
 			put(o, key, json_integer((json_int_t)val));
 	} else if (fmt) {
 		fprintf(o->stream, fmt, val);
@@ -113,7 +119,7 @@ void nn_out_int(struct nn_out *o, const char *key, const char *fmt, int64_t val)
 void nn_out_bool(struct nn_out *o, const char *key, const char *fmt, bool val)
 {
 	if (o->json) {
-		if (key)
+		if (wanted(o, key))
 			put(o, key, json_boolean(val));
 	} else if (fmt) {
 		fprintf(o->stream, fmt, val ? "yes" : "no");
@@ -123,7 +129,7 @@ void nn_out_bool(struct nn_out *o, const char *key, const char *fmt, bool val)
 void nn_out_null(struct nn_out *o, const char *key, const char *fmt)
 {
 	if (o->json) {
-		if (key)
+		if (wanted(o, key))
 			put(o, key, json_null());
 	} else if (fmt) {
 		fprintf(o->stream, fmt, "-");

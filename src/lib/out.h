@@ -36,7 +36,8 @@ void nn_out_open_array(struct nn_out *o, const char *key);
 /** nn_out_close() - close the innermost open object or array */
 void nn_out_close(struct nn_out *o);
 
-/* Fields: @key for JSON (NULL: text only), @fmt for text (NULL: JSON only). */
+/* Fields: @key for JSON (NULL: text only, except inside an array, where values are
+ * elements and @key is ignored), @fmt for text (NULL: JSON only). */
 void nn_out_string(struct nn_out *o, const char *key, const char *fmt, const char *val);
 void nn_out_uint(struct nn_out *o, const char *key, const char *fmt, uint64_t val);
 void nn_out_int(struct nn_out *o, const char *key, const char *fmt, int64_t val);
