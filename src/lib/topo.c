@@ -2,7 +2,6 @@
 /* topo.c - the topology model: links, addresses, routes and veth pairs per netns */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
