@@ -55,6 +55,8 @@ teardown() { ports_teardown; }
   run nnu port add --nest "$NEST" "$low:80"
   [ "$status" -eq 1 ]
   [[ $output == *"privileged port $low"*"net.ipv4.ip_unprivileged_port_start ($start)"* ]]
+  run nnu port ls --nest "$NEST" --json
+  [ "$(jq -c .ports <<<"$output")" = "[]" ]
 }
 
 @test "port add, ls and rm: a published port serves a 1 MiB file intact" {
