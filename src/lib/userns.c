@@ -38,12 +38,11 @@ int nn_subid_range(const char *path, const char *name, unsigned id, unsigned lon
 	return -ENOENT;
 }
 
-/* Run @helper PID 0 ID 1 1 START COUNT; return 0 or -EPERM with @err saying how it ended. */
-static int run_idmap_helper(const char *helper, pid_t pid, unsigned id, unsigned long start,
-			    unsigned long count, struct nn_err *err)
+/* Start @helper PID 0 ID 1 1 START COUNT. Return its PID, or a negative errno. */
+static pid_t spawn_idmap_helper(const char *helper, pid_t pid, unsigned id, unsigned long start,
+				unsigned long count, struct nn_err *err)
 {
 	char a_pid[16], a_id[16], a_start[24], a_count[24];
-	int status;
 	pid_t child;
 
 	snprintf(a_pid, sizeof(a_pid), "%d", pid);
@@ -57,12 +56,19 @@ static int run_idmap_helper(const char *helper, pid_t pid, unsigned id, unsigned
 		execl(helper, helper, a_pid, "0", a_id, "1", "1", a_start, a_count, (char *)NULL);
 		_exit(127);
 	}
+	return child;
+}
+
+/* Reap a helper. Return: 0 if it exited 0, else -EPERM with @err saying how it ended. */
+static int wait_idmap_helper(const char *helper, pid_t child, pid_t pid, struct nn_err *err)
+{
+	int status;
+
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			return nn_err(err, errno, "wait for %s", helper);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return nn_err(err, EPERM, "%s %s 0 %s 1 1 %s %s failed (exit status %d)", helper,
-			      a_pid, a_id, a_start, a_count,
+		return nn_err(err, EPERM, "%s for pid %d failed (exit status %d)", helper, pid,
 			      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	return 0;
 }
@@ -94,10 +100,18 @@ int nn_userns_map(pid_t pid, uid_t uid, gid_t gid, char *notice, struct nn_err *
 	if (nn_subid_range("/etc/subuid", name, uid, &us, &uc) == 0 &&
 	    nn_subid_range("/etc/subgid", name, uid, &gs, &gc) == 0 &&
 	    access(NEWUIDMAP, X_OK) == 0 && access(NEWGIDMAP, X_OK) == 0) {
-		r = run_idmap_helper(NEWUIDMAP, pid, uid, us, uc, err);
-		if (r == 0)
-			r = run_idmap_helper(NEWGIDMAP, pid, gid, gs, gc, err);
-		return r;
+		/* The two setuid helpers are independent: run them side by side. */
+		pid_t hu = spawn_idmap_helper(NEWUIDMAP, pid, uid, us, uc, err), hg;
+		int rg;
+
+		if (hu < 0)
+			return hu;
+		hg = spawn_idmap_helper(NEWGIDMAP, pid, gid, gs, gc, err);
+		r = wait_idmap_helper(NEWUIDMAP, hu, pid, hg < 0 ? NULL : err);
+		if (hg < 0)
+			return hg;
+		rg = wait_idmap_helper(NEWGIDMAP, hg, pid, r < 0 ? NULL : err);
+		return r < 0 ? r : rg;
 	}
 	if (notice) {
 		if (access(NEWUIDMAP, X_OK) < 0 || access(NEWGIDMAP, X_OK) < 0)
