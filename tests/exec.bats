@@ -172,3 +172,13 @@ start_rootlesskit() {
   [ "$status" -eq 1 ]
   [ "$output" = "netnest: enter the netns of netns $n: it belongs to our own user namespace, where we lack CAP_SYS_ADMIN (run as root): Operation not permitted" ]
 }
+
+@test "exec into a process that shares our netns runs the command there (its sysfs is already on /sys)" {
+  bg sleep 1000; p=$BG
+  run "$NETNEST" exec "$p" -- sh -c 'readlink /proc/self/ns/net; ls /sys/class/net'
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "net:[$(ns_ino /proc/self/ns/net)]" ]
+  [[ $output == *$'\nlo'* ]]
+  run "$NETNEST" exec /proc/self/ns/net -- true
+  [ "$status" -eq 0 ]
+}

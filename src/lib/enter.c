@@ -313,6 +313,12 @@ int nn_enter(const struct nn_target *t, struct nn_enter_info *info, struct nn_er
 	 */
 	if (mount("sysfs", "/sys", "sysfs", 0, NULL) == 0) {
 		info->sysfs_fresh = true;
+	} else if (errno == EBUSY) {
+		/*
+		 * The same superblock on the same mount point (do_add_mount): /sys already is
+		 * this netns's sysfs, as when the target is in the netns we started in.
+		 */
+		info->sysfs_fresh = true;
 	} else if (errno == EPERM || errno == EACCES) {
 		info->sysfs_errno = errno;
 	} else {
