@@ -104,3 +104,20 @@ row() { jq -c --arg k "$1" '.processes[0].namespaces[] | select(.kind==$k)' <<<"
   [ "$status" -eq 1 ]
   [[ $output == *"process $p does not exist"* ]]
 }
+
+@test "ns, exec and attach of a zombie say it has exited, not that it does not exist" {
+  # the child 'sleep 0' exits; its parent (now sleep 1000) never reaps it
+  bg sh -c "sleep 0 & echo \$! > $TMP/z; exec sleep 1000"
+  wait_for test -s "$TMP/z"; z=$(cat "$TMP/z")
+  wait_for grep -q '^State:.*Z' "/proc/$z/status"
+  run "$NETNEST" ns "$z"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: open /proc/$z/ns/net: process $z has exited (a zombie its parent has not reaped), so it has no namespaces: No such process" ]
+  run "$NETNEST" exec "$z" -- true
+  [ "$status" -eq 1 ]
+  [[ $output == *"process $z has exited (a zombie"* ]]
+  n=$(unique_name nsz); NETNS+=("$n")
+  run "$NETNEST" attach "$n" "$z"
+  [ "$status" -eq 1 ]
+  [ ! -e "/run/netns/$n" ]
+}
