@@ -105,10 +105,12 @@ int cmd_exec(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *nest = NN_NEST_DEFAULT;
-	bool all = false;
+	bool all = false, dashdash;
+	char **cmd;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "an:h", opts, NULL)) != -1) {
+	/* "+": options end at TARGET, so CMD's own options (ls -a) are never taken as ours */
+	while ((c = getopt_long(argc, argv, "+an:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = true; break;
 		case 'n': nest = optarg; break;
@@ -116,6 +118,7 @@ int cmd_exec(int argc, char **argv)
 		default: return nn_usage_error(argv[0], "unknown option");
 		}
 	}
+	dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
 	argc -= optind;
 	argv += optind;
 	if (all) {
@@ -125,7 +128,12 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (argc < 1)
 		return nn_usage_error("exec", "no TARGET given");
-	if (argc < 2)
+	if (argc < 2 && dashdash)
+		return nn_usage_error("exec", "no TARGET given before --");
+	cmd = argv + 1;
+	if (cmd[0] && !strcmp(cmd[0], "--"))
+		cmd++;
+	if (!cmd[0])
 		return nn_usage_error("exec", "no command given after %s", argv[0]);
-	return run_in(argv[0], nest, argv + 1);
+	return run_in(argv[0], nest, cmd);
 }

@@ -182,3 +182,18 @@ start_rootlesskit() {
   run "$NETNEST" exec /proc/self/ns/net -- true
   [ "$status" -eq 0 ]
 }
+
+@test "exec NAME ls -a (no --) passes -a to ls, never taken as exec --all" {
+  n=$(unique_name exo); NETNS+=("$n"); ip netns add "$n"
+  run "$NETNEST" exec "$n" ls -a /sys/class/net
+  [ "$status" -eq 0 ]
+  [ "$output" = $'.\n..\nlo' ]
+  run "$NETNEST" exec "$n" -- ls -a /sys/class/net
+  [ "$output" = $'.\n..\nlo' ]
+  run "$NETNEST" exec -- true
+  [ "$status" -eq 2 ]
+  [[ $output == "netnest exec: no TARGET given before --"* ]]
+  run "$NETNEST" exec "$n" --
+  [ "$status" -eq 2 ]
+  [[ $output == "netnest exec: no command given after $n"* ]]
+}
