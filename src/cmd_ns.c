@@ -297,7 +297,7 @@ int cmd_ns(int argc, char **argv)
 	char **targets;
 	int c, ntargets, r = 0;
 
-	while ((c = getopt_long(argc, argv, "+jn:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jn:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'n': nest = optarg; break;

@@ -121,3 +121,13 @@ row() { jq -c --arg k "$1" '.processes[0].namespaces[] | select(.kind==$k)' <<<"
   [ "$status" -eq 1 ]
   [ ! -e "/run/netns/$n" ]
 }
+
+@test "ns PID --json gives JSON: options may follow the target, as in ip and podman" {
+  bg unshare -n sleep 1000; p=$BG
+  wait_for netns_differs "$p"
+  run "$NETNEST" ns "$p" --json
+  [ "$status" -eq 0 ]
+  [ "$(jq '.processes[0].pid' <<<"$output")" = "$p" ]
+  run "$NETNEST" ns "$p" --bogus
+  [ "$status" -eq 2 ]
+}
