@@ -390,3 +390,30 @@ EOF
   run run_user -- true
   [ "$status" -eq 0 ]
 }
+
+@test "the CNI host-local plugin reads and respects the nest's leases, and the nest respects its" {
+  up_user
+  run run_user -d --name first -- sleep 1000
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  conf='{"cniVersion": "1.0.0", "name": "netnest", "ipam": {"type": "host-local",
+    "dataDir": "'"$STATE"'/ipam", "ranges": [[{"subnet": "10.4.0.0/24", "gateway": "10.4.0.1"}]]}}'
+  hl() { # COMMAND: Debian's host-local as the nest's user, on the nest's lease dir
+    as_user env CNI_COMMAND="$1" CNI_CONTAINERID=probe CNI_NETNS=/proc/self/ns/net \
+      CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni /usr/lib/cni/host-local <<<"$conf"
+  }
+  run hl ADD
+  [ "$status" -eq 0 ]
+  # round-robin after the nest's last_reserved_ip.0 (10.4.0.2, held by "first")
+  [ "$(jq -r '.ips[0].address' <<<"$output")" = 10.4.0.3/24 ]
+  [ "$(od -An -c "$STATE/ipam/netnest/10.4.0.3" | tr -s ' ')" = " p r o b e \r \n e t h 0" ]
+  # and the nest goes on after host-local's last_reserved_ip.0
+  run run_user -d --name second -- sleep 1000
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  [ "$(jq -r .ip "$STATE/sandboxes/second.json")" = 10.4.0.4 ]
+  run hl DEL
+  [ "$status" -eq 0 ]
+  [ ! -e "$STATE/ipam/netnest/10.4.0.3" ]
+  [ -e "$STATE/ipam/netnest/10.4.0.2" ] && [ -e "$STATE/ipam/netnest/10.4.0.4" ]
+}
