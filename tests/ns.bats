@@ -131,3 +131,28 @@ row() { jq -c --arg k "$1" '.processes[0].namespaces[] | select(.kind==$k)' <<<"
   run "$NETNEST" ns "$p" --bogus
   [ "$status" -eq 2 ]
 }
+
+@test "ns, exec and attach refuse a directory, a device, a FIFO, a socket and a dangling symlink by what they are, without opening them" {
+  mkfifo "$TMP/fifo"
+  python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$TMP/sock"
+  ln -s "$TMP/nothing" "$TMP/dangling"
+  run "$NETNEST" ns /dev/null
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: /dev/null is a character device, not a namespace file" ]
+  run "$NETNEST" ns "$TMP"
+  [ "$output" = "netnest: $TMP is a directory, not a namespace file" ]
+  # a FIFO with no writer would block an open(2) without O_NONBLOCK; it is never opened
+  run timeout 5 "$NETNEST" exec "$TMP/fifo" -- true
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: $TMP/fifo is a FIFO, not a namespace file" ]
+  run "$NETNEST" exec "$TMP/sock" -- true
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: $TMP/sock is a socket, not a namespace file" ]
+  run "$NETNEST" ns "$TMP/dangling"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: open $TMP/dangling: a dangling symlink to $TMP/nothing: No such file or directory" ]
+  n=$(unique_name nsd); NETNS+=("$n")
+  run "$NETNEST" attach "$n" /dev/null
+  [ "$status" -eq 1 ]
+  [ ! -e "/run/netns/$n" ]
+}

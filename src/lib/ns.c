@@ -181,23 +181,59 @@ int nn_ns_open_pid(pid_t pid, enum nn_ns_type t, struct nn_err *err)
 	return fd;
 }
 
+/* file_kind() - what a non-regular file is, for "X is a KIND, not a namespace file" */
+static const char *file_kind(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFDIR: return "directory";
+	case S_IFCHR: return "character device";
+	case S_IFBLK: return "block device";
+	case S_IFIFO: return "FIFO";
+	case S_IFSOCK: return "socket";
+	default: return "special file";
+	}
+}
+
+/* dangling() - @path is a symlink whose target is missing: say so, and why if we can */
+static int dangling(const char *path, int e, struct nn_err *err)
+{
+	char target[PATH_MAX];
+	ssize_t l = readlink(path, target, sizeof(target) - 1);
+	int pid, n = 0;
+
+	if (l <= 0)
+		return nn_err(err, e, "open %s", path);
+	target[l] = '\0';
+	if (sscanf(target, "/proc/%d/%n", &pid, &n) == 1 && n > 0)
+		return nn_err(err, e, "open %s: a stale symlink to %s (its process is gone)",
+			      path, target);
+	return nn_err(err, e, "open %s: a dangling symlink to %s", path, target);
+}
+
 int nn_ns_open_any(const char *path, enum nn_ns_type *t, struct nn_err *err)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	_cleanup_close_ int fd = -1;
 	struct stat st;
 	int r;
 
+	/*
+	 * Every nsfs file is a regular file.  Anything else is refused before it is opened:
+	 * opening a device can have effects (/dev/watchdog), a socket cannot be opened.
+	 */
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT || errno == ESRCH)
+			return dangling(path, errno, err);
+		return nn_err(err, errno, "open %s", path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		nn_err(err, 0, "%s is a %s, not a namespace file", path, file_kind(st.st_mode));
+		return -ENOTTY;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
-		int e = errno;
-		char target[PATH_MAX];
-		ssize_t l = readlink(path, target, sizeof(target) - 1);
-
-		if (l > 0 && (e == ENOENT || e == ESRCH)) {
-			target[l] = '\0';
-			return nn_err(err, e, "open %s: a stale symlink to %s (its process is gone)",
-				      path, target);
-		}
-		return nn_err(err, e, "open %s", path);
+		if (errno == ENOENT || errno == ESRCH)
+			return dangling(path, errno, err);
+		return nn_err(err, errno, "open %s", path);
 	}
 	r = nn_ns_type_of_fd(fd, t, NULL);
 	if (r == -ENOTTY) {
