@@ -33,6 +33,57 @@ static int usage(FILE *f, int status)
 	return status;
 }
 
+/* kind_of() - how a name is held, from lstat: a symlink, a bind mount (a file), or other */
+static const char *kind_of(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFLNK: return "symlink";
+	case S_IFREG: return "bind_mount";
+	case S_IFDIR: return "directory";
+	case S_IFSOCK: return "socket";
+	case S_IFIFO: return "fifo";
+	case S_IFCHR: case S_IFBLK: return "device";
+	default: return "other";
+	}
+}
+
+/*
+ * open_entry() - the netns of @path (a /run/netns entry), or -1 with @why set to what is
+ * wrong with it, in words that do not repeat the path
+ */
+static int open_entry(const char *path, const struct stat *lst, char *why, size_t len)
+{
+	const char *lead = S_ISLNK(lst->st_mode) ? "it leads to " : "";
+	enum nn_ns_type type;
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) < 0) {
+		snprintf(why, len, S_ISLNK(lst->st_mode) ? "the symlink's target is gone" :
+			 "%s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, len, "%sa %s, not a namespace file", lead,
+			 S_ISDIR(st.st_mode) ? "directory" : kind_of(st.st_mode));
+		return -1;
+	}
+	fd = nn_ns_open_any(path, &type, NULL);
+	if (fd == -ENOTTY && !S_ISLNK(lst->st_mode) && st.st_size == 0)
+		snprintf(why, len, "no nsfs mount on it in this mount namespace");
+	else if (fd == -ENOTTY)
+		snprintf(why, len, "%sa file that is not a namespace file", lead);
+	else if (fd < 0)
+		snprintf(why, len, "cannot be opened: %s", strerror(-fd));
+	else if (type != NN_NS_NET)
+		snprintf(why, len, "%sa %s namespace, not net", lead, nn_ns_type_name(type));
+	else
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
 /* list() - every entry of @dir: bind mount, symlink, or stale, with the netns inode */
 static int list(const char *dir, bool json)
 {
@@ -49,7 +100,7 @@ static int list(const char *dir, bool json)
 	nn_out_open_array(o, "names");
 	d = opendir(dir);
 	while (d && (e = readdir(d))) {
-		char path[PATH_MAX], target[PATH_MAX] = "";
+		char path[PATH_MAX], target[PATH_MAX] = "", why[PATH_MAX + 64] = "";
 		struct stat lst, st;
 		_cleanup_close_ int fd = -1;
 		ssize_t l;
@@ -62,11 +113,11 @@ static int list(const char *dir, bool json)
 			continue;
 		if (S_ISLNK(lst.st_mode) && (l = readlink(path, target, sizeof(target) - 1)) > 0)
 			target[l] = '\0';
-		fd = nn_ns_open_path(path, NN_NS_NET, NULL);
+		fd = open_entry(path, &lst, why, sizeof(why));
 		ok = fd >= 0 && fstat(fd, &st) == 0;
 		nn_out_open_object(o, NULL);
 		nn_out_string(o, "name", "%-20s", e->d_name);
-		nn_out_string(o, "kind", " %-10s", S_ISLNK(lst.st_mode) ? "symlink" : "bind_mount");
+		nn_out_string(o, "kind", " %-10s", kind_of(lst.st_mode));
 		if (ok)
 			nn_out_uint(o, "ns", " net:[%llu]", st.st_ino);
 		else
@@ -75,9 +126,7 @@ static int list(const char *dir, bool json)
 		if (*target)
 			nn_out_string(o, "target", " -> %s", target);
 		if (!ok)
-			nn_out_string(o, "why", " (stale: %s)", S_ISLNK(lst.st_mode) ?
-				      "the symlink's target is gone" :
-				      "no nsfs mount on it in this mount namespace");
+			nn_out_string(o, "why", " (stale: %s)", why);
 		nn_out_text(o, "\n");
 		nn_out_close(o);
 	}

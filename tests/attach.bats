@@ -128,3 +128,18 @@ start_netns_proc() {
   [ "$st" -eq 0 ]
   [[ $output == "tap0 "*"10.0.2.100/24"* ]]
 }
+
+@test "attach --list says what is wrong with a directory, a socket and a symlink to a uts namespace in /run/netns" {
+  bg unshare -u sleep 1000; p=$BG
+  wait_for sh -c "[ \"\$(stat -L -c %i /proc/$p/ns/uts)\" != \"\$(stat -L -c %i /proc/self/ns/uts)\" ]"
+  d=$(unique_name atd); s=$(unique_name atk); u=$(unique_name atu); NETNS+=("$s" "$u")
+  mkdir -p /run/netns; mkdir "/run/netns/$d"
+  python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "/run/netns/$s"
+  ln -s "/proc/$p/ns/uts" "/run/netns/$u"
+  run "$NETNEST" attach --json
+  rmdir "/run/netns/$d"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c --arg n "$d" '.names[] | select(.name==$n) | [.kind, .stale, .why]' <<<"$output")" = '["directory",true,"a directory, not a namespace file"]' ]
+  [ "$(jq -c --arg n "$s" '.names[] | select(.name==$n) | [.kind, .stale, .why]' <<<"$output")" = '["socket",true,"a socket, not a namespace file"]' ]
+  [ "$(jq -c --arg n "$u" '.names[] | select(.name==$n) | [.kind, .stale, .why]' <<<"$output")" = '["symlink",true,"it leads to a uts namespace, not net"]' ]
+}
