@@ -173,6 +173,7 @@ teardown() { ports_teardown; }
   [ "$output" = "hello from web" ]
   run nnu port ls --nest "$NEST" --json
   [ "$(jq -c '.ports[0] | [.sandbox, .child_ip, .child_port]' <<<"$output")" = "[\"web\",\"$ip\",80]" ]
+  [ "$(jq -c .ports "$STATE/sandboxes/web.json")" = "[1]" ]
   nnu stop --nest "$NEST" web
   run nnu port ls --nest "$NEST" --json
   [ "$(jq -c .ports <<<"$output")" = "[]" ]

@@ -98,7 +98,9 @@ static int api_ports_add(struct nn_nest *n, const char *path, json_t *body, json
 	owner = json_string_value(json_object_get(body, "sandbox"));
 	if (owner && !nn_valid_name(owner, NN_NAME_MAX, &why))
 		return nn_err(err, 0, "sandbox name \"%s\" %s", owner, why);
-	r = nn_ports_add(n, &spec, owner, &id, err);
+	/* a sandbox's port is added under the sandbox lock, so it cannot outlive it */
+	r = owner ? nn_sandbox_publish(n, owner, &spec, &id, err)
+		  : nn_ports_add(n, &spec, NULL, &id, err);
 	if (r < 0)
 		return r;
 	*resp = json_pack("{s:i, s:o}", "id", id, "spec", nn_portspec_to_json(&spec));
