@@ -190,11 +190,17 @@ int cmd_attach(int argc, char **argv)
 	if (nn_target_resolve(argv[1], nest, &t, &err) < 0)
 		return nn_fail(&err);
 	if (symlink_) {
+		char link[PATH_MAX * 2 + 2], to[PATH_MAX] = "";
+		ssize_t l;
+
 		r = nn_attach_symlink(dir, argv[0], t.path, &err);
+		snprintf(link, sizeof(link), "%s/%s", dir, argv[0]);
+		if (r == 0 && (l = readlink(link, to, sizeof(to) - 1)) > 0)
+			to[l] = '\0';
 		if (r == 0)
-			nn_warn("%s/%s is a symlink to %s: it does not keep the netns alive, "
+			nn_warn("%s is a symlink to %s: it does not keep the netns alive, "
 				"goes stale when %s exits, and can then follow a reused PID",
-				dir, argv[0], t.path, t.pid ? t.label : "its holder");
+				link, *to ? to : t.path, t.pid ? t.label : "its holder");
 	} else {
 		r = nn_attach_bind(dir, argv[0], t.netfd, &err);
 	}

@@ -143,3 +143,17 @@ start_netns_proc() {
   [ "$(jq -c --arg n "$s" '.names[] | select(.name==$n) | [.kind, .stale, .why]' <<<"$output")" = '["socket",true,"a socket, not a namespace file"]' ]
   [ "$(jq -c --arg n "$u" '.names[] | select(.name==$n) | [.kind, .stale, .why]' <<<"$output")" = '["symlink",true,"it leads to a uts namespace, not net"]' ]
 }
+
+@test "attach --symlink NAME with a relative path links to where the path leads from here, not from /run/netns" {
+  start_netns_proc
+  n=$(unique_name atr); NETNS+=("$n")
+  cd "/proc/$P"
+  run "$NETNEST" attach --symlink "$n" ns/net
+  cd - >/dev/null
+  [ "$status" -eq 0 ]
+  [ "$(readlink "/run/netns/$n")" = "/proc/$P/ns/net" ]
+  [[ $output == *"/run/netns/$n is a symlink to /proc/$P/ns/net:"* ]]
+  run "$NETNEST" exec "$n" -- readlink /proc/self/ns/net
+  [ "$status" -eq 0 ]
+  [ "$output" = "net:[$INO]" ]
+}

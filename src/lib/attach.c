@@ -103,11 +103,20 @@ int nn_attach_bind(const char *dir, const char *name, int netfd, struct nn_err *
 int nn_attach_symlink(const char *dir, const char *name, const char *target,
 		      struct nn_err *err)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], cwd[PATH_MAX], abs[2 * PATH_MAX];
 	int r;
 
 	if ((r = name_path(dir, name, path, err)) < 0)
 		return r;
+	/* a relative target would be read relative to @dir, not to where the user is */
+	if (target[0] != '/') {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return nn_err(err, errno, "symlink %s to %s: find the current directory",
+				      path, target);
+		if (snprintf(abs, sizeof(abs), "%s/%s", cwd, target) >= PATH_MAX)
+			return nn_err(err, ENAMETOOLONG, "symlink %s to %s/%s", path, cwd, target);
+		target = abs;
+	}
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return nn_err(err, errno, "create %s", dir);
 	if (symlink(target, path) < 0) {
