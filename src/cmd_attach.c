@@ -136,6 +136,16 @@ static int list(const char *dir, bool json)
 	return nn_out_finish(o) < 0 ? EXIT_FAIL : 0;
 }
 
+/* opt_error() - getopt's complaint in our words: a missing argument is not an unknown option */
+static int opt_error(char **argv, int c)
+{
+	if (c == ':')
+		return nn_usage_error(argv[0], "option %s needs an argument", argv[optind - 1]);
+	if (optopt)
+		return nn_usage_error(argv[0], "unknown option -%c", optopt);
+	return nn_usage_error(argv[0], "unknown option %s", argv[optind - 1]);
+}
+
 int cmd_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -154,7 +164,7 @@ int cmd_attach(int argc, char **argv)
 	char dir[PATH_MAX];
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "sdln:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":sdln:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': symlink_ = true; break;
 		case 'd': del = true; break;
@@ -162,7 +172,7 @@ int cmd_attach(int argc, char **argv)
 		case 'n': nest = optarg; break;
 		case 'j': json = true; break;
 		case 'h': return usage(stdout, 0);
-		default: return nn_usage_error(argv[0], "unknown option");
+		default: return opt_error(argv, c);
 		}
 	}
 	argc -= optind;

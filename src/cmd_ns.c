@@ -265,6 +265,16 @@ static int show_target(struct nn_out *o, const char *spec, const char *nest, str
 	return r;
 }
 
+/* opt_error() - getopt's complaint in our words: a missing argument is not an unknown option */
+static int opt_error(char **argv, int c)
+{
+	if (c == ':')
+		return nn_usage_error(argv[0], "option %s needs an argument", argv[optind - 1]);
+	if (optopt)
+		return nn_usage_error(argv[0], "unknown option -%c", optopt);
+	return nn_usage_error(argv[0], "unknown option %s", argv[optind - 1]);
+}
+
 static int usage_ns(FILE *f, int status)
 {
 	fprintf(f, "Usage: netnest ns [--json] [--nest NAME] [PID|NAME|PATH|SANDBOX|nest]...\n"
@@ -297,12 +307,12 @@ int cmd_ns(int argc, char **argv)
 	char **targets;
 	int c, ntargets, r = 0;
 
-	while ((c = getopt_long(argc, argv, "jn:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jn:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'n': nest = optarg; break;
 		case 'h': return usage_ns(stdout, 0);
-		default: return nn_usage_error(argv[0], "unknown option");
+		default: return opt_error(argv, c);
 		}
 	}
 	targets = argv + optind;
@@ -628,7 +638,7 @@ int cmd_ls(int argc, char **argv)
 	bool json = false;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "t:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (nn_ns_type_parse(optarg, &type) < 0)
@@ -637,7 +647,7 @@ int cmd_ls(int argc, char **argv)
 			break;
 		case 'j': json = true; break;
 		case 'h': return usage_ls(stdout, 0);
-		default: return nn_usage_error(argv[0], "unknown option");
+		default: return opt_error(argv, c);
 		}
 	}
 	if (optind < argc)

@@ -203,3 +203,21 @@ time.sleep(1000)' "/run/netns/$n" "$TMP/sockfd"
   run "$NETNEST" ls --type net
   [[ $output == *"socket $p/$(cat "$TMP/sockfd")"* ]]
 }
+
+@test "ls -t without a type and ls with an unknown option say which, exit 2, and print no getopt noise" {
+  run "$NETNEST" ls -t
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest ls: option -t needs an argument" ]
+  run "$NETNEST" ls --frob
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest ls: unknown option --frob" ]
+  run "$NETNEST" ns --nest
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest ns: option --nest needs an argument" ]
+  run "$NETNEST" exec -n
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest exec: option -n needs an argument" ]
+  run "$NETNEST" attach -q
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest attach: unknown option -q" ]
+}
