@@ -20,10 +20,34 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "dl.h"
 #include "portfwd.h"
 #include "sandbox.h"
 #include "state.h"
 #include "util.h"
+
+/*
+ * libmicrohttpd, loaded by the daemon when it starts serving (dl.h): linked at exec it made
+ * every netnest command load it and GnuTLS.
+ */
+static struct {
+	struct MHD_Daemon *(*start_daemon)(unsigned flags, uint16_t port, MHD_AcceptPolicyCallback apc,
+					   void *apc_cls, MHD_AccessHandlerCallback dh,
+					   void *dh_cls, ...);
+	void (*stop_daemon)(struct MHD_Daemon *d);
+	struct MHD_Response *(*create_response_from_buffer)(size_t size, void *buffer,
+							     enum MHD_ResponseMemoryMode mode);
+	enum MHD_Result (*add_response_header)(struct MHD_Response *r, const char *header,
+					       const char *content);
+	enum MHD_Result (*queue_response)(struct MHD_Connection *c, unsigned int status,
+					  struct MHD_Response *r);
+	void (*destroy_response)(struct MHD_Response *r);
+} mhd;
+
+static const char *const mhd_names[] = {
+	"MHD_start_daemon", "MHD_stop_daemon", "MHD_create_response_from_buffer",
+	"MHD_add_response_header", "MHD_queue_response", "MHD_destroy_response",
+};
 
 #define API_SOCK "api.sock"
 #define API_THREAD_STACK (256 * 1024)
@@ -184,16 +208,16 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, json_
 	json_decref(j);
 	if (j && !s)
 		return MHD_NO;
-	r = MHD_create_response_from_buffer(s ? strlen(s) : 0, s ? s : (char *)"",
+	r = mhd.create_response_from_buffer(s ? strlen(s) : 0, s ? s : (char *)"",
 					    s ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!r) {
 		free(s);
 		return MHD_NO;
 	}
 	if (s)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
+		mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	ret = mhd.queue_response(conn, status, r);
+	mhd.destroy_response(r);
 	return ret;
 }
 
@@ -323,7 +347,7 @@ static void api_stop(struct nn_nest *n)
 	if (!a)
 		return;
 	if (a->mhd)
-		MHD_stop_daemon(a->mhd);
+		mhd.stop_daemon(a->mhd);
 	unlinkat(n->state_fd, API_SOCK, 0);
 	free(a);
 	n->svc->api = NULL;
@@ -336,7 +360,13 @@ static int api_start(struct nn_nest *n, struct nn_err *err)
 
 	if (fd < 0)
 		return fd;
-	a->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+	if (!mhd.start_daemon && nn_dl_load("libmicrohttpd.so.12", mhd_names, (void **)&mhd,
+					    ARRAY_SIZE(mhd_names), NULL, err) < 0) {
+		close(fd);
+		unlinkat(n->state_fd, API_SOCK, 0);
+		return nn_err_wrap(err, "serve %s/%s", n->cfg.state_dir, API_SOCK);
+	}
+	a->mhd = mhd.start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 				  MHD_USE_POLL, 0, NULL, NULL, on_request, a,
 				  MHD_OPTION_LISTEN_SOCKET, fd,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,

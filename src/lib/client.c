@@ -8,8 +8,44 @@
 #include <curl/curl.h>
 
 #include "client.h"
+#include "dl.h"
 #include "state.h"
 #include "util.h"
+
+/*
+ * libcurl, loaded when a verb first talks to a nest (dl.h): linked at exec it made every
+ * netnest command, and the nest daemon, load it and its TLS, LDAP and Kerberos libraries.
+ */
+static struct {
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
+	CURLcode (*easy_perform)(CURL *c);
+	CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
+	void (*easy_cleanup)(CURL *c);
+	const char *(*easy_strerror)(CURLcode rc);
+	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+	void (*slist_free_all)(struct curl_slist *l);
+} cu;
+
+static const char *const curl_names[] = {
+	"curl_easy_init", "curl_easy_setopt", "curl_easy_perform", "curl_easy_getinfo",
+	"curl_easy_cleanup", "curl_easy_strerror", "curl_slist_append", "curl_slist_free_all",
+};
+
+static int load_curl(struct nn_err *err)
+{
+	static bool loaded;
+
+	if (!loaded) {
+		_Static_assert(sizeof(cu) == sizeof(void *) * ARRAY_SIZE(curl_names),
+			       "one pointer per name");
+		if (nn_dl_load("libcurl.so.4", curl_names, (void **)&cu, ARRAY_SIZE(curl_names),
+			       NULL, err) < 0)
+			return -ENOENT;
+		loaded = true;
+	}
+	return 0;
+}
 
 struct buf {
 	char *data;
@@ -34,8 +70,8 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static void curl_cleanup(CURL **c) { if (*c) curl_easy_cleanup(*c); }
-static void slist_cleanup(struct curl_slist **l) { curl_slist_free_all(*l); }
+static void curl_cleanup(CURL **c) { if (*c) cu.easy_cleanup(*c); }
+static void slist_cleanup(struct curl_slist **l) { if (*l) cu.slist_free_all(*l); }
 
 /* status_errno() - the negative errno for a failed HTTP status */
 static int status_errno(long status)
@@ -72,29 +108,31 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
 		if (!req)
 			return nn_err(err, ENOMEM, "request %s %s", method, path);
 	}
-	c = curl_easy_init();
+	if (load_curl(err) < 0)
+		return nn_err_wrap(err, "request %s %s", method, path);
+	c = cu.easy_init();
 	if (!c)
 		return nn_err(err, ENOMEM, "request %s %s: curl_easy_init", method, path);
-	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	cu.easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+	cu.easy_setopt(c, CURLOPT_URL, url);
+	cu.easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	cu.easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	if (req) {
-		hdr = curl_slist_append(hdr, "Content-Type: application/json");
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(req));
+		hdr = cu.slist_append(hdr, "Content-Type: application/json");
+		cu.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+		cu.easy_setopt(c, CURLOPT_POSTFIELDS, req);
+		cu.easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(req));
 	}
-	rc = curl_easy_perform(c);
+	rc = cu.easy_perform(c);
 	reply = b.data;
 	if (rc == CURLE_COULDNT_CONNECT)
 		return nn_err(err, ECONNREFUSED, "connect to %s", sock);
 	if (rc != CURLE_OK)
 		return nn_err(err, EIO, "request %s %s on %s: %s", method, path, sock,
-			      curl_easy_strerror(rc));
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+			      cu.easy_strerror(rc));
+	cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	*status = (unsigned)code;
 	if (b.len) {
 		json_error_t je;
