@@ -197,3 +197,18 @@ start_rootlesskit() {
   [ "$status" -eq 2 ]
   [[ $output == "netnest exec: no command given after $n"* ]]
 }
+
+@test "exec of an unknown name says no netns is named so, even without XDG_RUNTIME_DIR or with a name too long for a sandbox" {
+  run runuser -u "$NN_USER" -- env -u XDG_RUNTIME_DIR "$NETNEST" exec no-such-ns -- true
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: no netns named 'no-such-ns' (looked in /run/netns; the sandboxes of nest default were not searched: state dir of nest default: XDG_RUNTIME_DIR is not set): No such file or directory" ]
+  long=$(printf 'n%.0s' $(seq 100))
+  run "$NETNEST" exec "$long" -- true
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: no netns named '$long' (looked in /run/netns; not a sandbox name: it is longer than 64 bytes): No such file or directory" ]
+  # a name that long is still a valid /run/netns name
+  NETNS+=("$long"); ip netns add "$long"
+  run "$NETNEST" exec "$long" -- readlink /proc/self/ns/net
+  [ "$status" -eq 0 ]
+  [ "$output" = "net:[$(ns_ino /run/netns/$long)]" ]
+}

@@ -185,7 +185,27 @@ int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
 	} else {
 		t->kind = NN_TARGET_SANDBOX;
 		snprintf(t->label, sizeof(t->label), "sandbox %s", spec);
+		struct nn_err serr = { 0 };
+		char sdir[PATH_MAX];
+
+		if (!nn_valid_name(spec, NN_NAME_MAX, &why)) {
+			/* valid for /run/netns but not for a sandbox: it is simply not found */
+			r = nn_err(err, ENOENT, "no netns named '%s' (looked in %s%s; not a "
+				   "sandbox name: it %s)", spec, NN_NETNS_RUN_DIR,
+				   xdg && *xdg ? " and $XDG_RUNTIME_DIR/netns" : "", why);
+			goto out;
+		}
+		if (nn_state_dir(nest, sdir, &serr) < 0) {
+			/* no state dir (rootless without XDG_RUNTIME_DIR): no sandbox to look in */
+			r = nn_err(err, ENOENT, "no netns named '%s' (looked in %s%s; the "
+				   "sandboxes of nest %s were not searched: %s)", spec,
+				   NN_NETNS_RUN_DIR, xdg && *xdg ? " and $XDG_RUNTIME_DIR/netns" : "",
+				   nest, serr.msg);
+			goto out;
+		}
 		r = nn_target_pid_of_sandbox(nest, spec, &pid, err);
+		if (r == -ENOTDIR)
+			r = -ENOENT; /* a file where a directory of the state path should be */
 		if (r == -ENOENT)
 			nn_err(err, ENOENT, "no netns named '%s' (looked in %s%s and the "
 			       "sandboxes of nest %s)", spec, NN_NETNS_RUN_DIR,
@@ -200,6 +220,7 @@ int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
 			r = open_pid_ns(t, pid, child, err);
 		}
 	}
+out:
 	if (r < 0)
 		nn_target_close(t);
 	return r;
