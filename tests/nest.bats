@@ -158,6 +158,14 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ "$(awk '/^PPid:/ {print $2}' /proc/"$engine"/status)" = "$daemon" ]
 }
 
+@test "the engine alone holds tap0: the daemon keeps no tap fd" {
+  up_user
+  daemon=$(cat "$STATE/child_pid")
+  engine=$(cat "$STATE/engine_pid")
+  [ "$(grep -lx $'iff:\ttap0' /proc/"$engine"/fdinfo/* | wc -l)" -eq 1 ]
+  [ "$(grep -lx $'iff:\ttap0' /proc/"$daemon"/fdinfo/* 2>/dev/null | wc -l)" -eq 0 ]
+}
+
 @test "the gateway reaches the host's loopback only with --allow-host-loopback" {
   mkdir "$TMP/www"
   echo "hello from the host $NEST" >"$TMP/www/index.html"

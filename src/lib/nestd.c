@@ -218,6 +218,9 @@ static int nestd_start(struct nestd *d, struct nn_err *err)
 	if (r == 0)
 		r = nn_engine_spawn(&n->cfg, d->tap_fd, &n->engine_pid, &d->engine_report, err);
 	if (r == 0) {
+		/* the engine holds tap0 now: one holder, as slirp4netns is (topo shows holders) */
+		close(d->tap_fd);
+		d->tap_fd = -1;
 		r = nn_nat_add(n->nest_netns, &n->cfg, err);
 		d->nat = r == 0;
 	}
