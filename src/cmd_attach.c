@@ -106,8 +106,8 @@ static int list(const char *dir, bool json)
 		ssize_t l;
 		bool ok;
 
-		if (e->d_name[0] == '.')
-			continue;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue; /* as ip netns list: a name may start with '.' */
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (lstat(path, &lst) < 0)
 			continue;

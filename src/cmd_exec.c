@@ -71,8 +71,8 @@ static int run_all(const char *nest, char **cmd)
 		pid_t pid;
 		int status;
 
-		if (name[0] == '.')
-			continue;
+		if (!strcmp(name, ".") || !strcmp(name, ".."))
+			continue; /* as ip netns exec -all: a name may start with '.' */
 		printf("\nnetns: %s\n", name);
 		fflush(stdout);
 		pid = fork();

@@ -212,3 +212,25 @@ start_rootlesskit() {
   [ "$status" -eq 0 ]
   [ "$output" = "net:[$(ns_ino /run/netns/$long)]" ]
 }
+
+@test "every name ip netns add accepts (_x, a..b, a:b, 'a b', .x) works with exec, ns, exec --all, attach --list and attach -d" {
+  s=$(unique_name ""); names=("_ex$s" "ex$s..b" "ex$s:b" "ex$s b" ".ex$s")
+  for n in "${names[@]}"; do NETNS+=("$n"); ip netns add "$n"; done
+  for n in "${names[@]}"; do
+    run "$NETNEST" exec "$n" -- readlink /proc/self/ns/net
+    [ "$status" -eq 0 ] || { echo "$n: $output"; false; }
+    [ "$output" = "net:[$(ns_ino "/run/netns/$n")]" ]
+    run "$NETNEST" ns --json "$n"
+    [ "$(jq '.processes[0].namespaces[0].ns' <<<"$output")" = "$(ns_ino "/run/netns/$n")" ]
+  done
+  run "$NETNEST" exec --all -- true
+  grep -qxF "netns: .ex$s" <<<"$output"
+  run "$NETNEST" attach --json
+  [ "$(jq --arg n ".ex$s" '[.names[] | select(.name==$n)] | length' <<<"$output")" = 1 ]
+  run "$NETNEST" attach -d "ex$s b"
+  [ "$status" -eq 0 ]
+  [ ! -e "/run/netns/ex$s b" ]
+  run "$NETNEST" exec .. -- true
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: netns name '..' is a directory entry of its own" ]
+}

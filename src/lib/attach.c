@@ -132,11 +132,13 @@ int nn_attach_symlink(const char *dir, const char *name, const char *target,
 int nn_attach_delete(const char *dir, const char *name, struct nn_err *err)
 {
 	char path[PATH_MAX];
+	const char *why;
 	struct stat st;
-	int r;
 
-	if ((r = name_path(dir, name, path, err)) < 0)
-		return r;
+	/* any name ip netns accepts can be deleted, as with ip netns delete */
+	if (!nn_netns_name_ok(name, &why))
+		return nn_err(err, 0, "netns name '%s' %s", name, why);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (lstat(path, &st) < 0)
 		return nn_err(err, errno, "delete netns name %s (%s)", name, path);
 	/* EINVAL: not a mount point (a symlink, or a stale empty file) */

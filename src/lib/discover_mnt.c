@@ -192,7 +192,7 @@ int dsc_scan_names(struct scan *s, const char *rundir, bool bare)
 		char *name;
 		ssize_t l;
 
-		if (e->d_name[0] == '.')
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", rundir, e->d_name);
 		if (fstatat(dirfd(d), e->d_name, &lst, AT_SYMLINK_NOFOLLOW) < 0)

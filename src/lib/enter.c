@@ -152,6 +152,21 @@ static bool has_name(const char *dir, const char *name)
 	return lstat(path, &st) == 0;
 }
 
+bool nn_netns_name_ok(const char *name, const char **why)
+{
+	if (!*name)
+		*why = "is empty";
+	else if (strchr(name, '/'))
+		*why = "contains '/'";
+	else if (!strcmp(name, ".") || !strcmp(name, ".."))
+		*why = "is a directory entry of its own";
+	else if (strlen(name) > NAME_MAX)
+		*why = "is longer than 255 bytes";
+	else
+		return true;
+	return false;
+}
+
 int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
 		      struct nn_err *err)
 {
@@ -175,7 +190,7 @@ int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
 		snprintf(t->path, sizeof(t->path), "%s", spec);
 		t->netfd = nn_ns_open_path(spec, NN_NS_NET, err);
 		r = t->netfd < 0 ? t->netfd : 0;
-	} else if (!nn_valid_name(spec, NAME_MAX, &why)) {
+	} else if (!nn_netns_name_ok(spec, &why)) {
 		r = nn_err(err, 0, "netns name '%s' %s", spec, why);
 	} else if (has_name(NN_NETNS_RUN_DIR, spec)) {
 		r = resolve_name(spec, NN_NETNS_RUN_DIR, t, err);

@@ -54,6 +54,13 @@ int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
 void nn_target_close(struct nn_target *t);
 
 /**
+ * nn_netns_name_ok() - @name can be an entry of /run/netns, as `ip netns` allows: not
+ * empty, no '/', not "." or "..", at most NAME_MAX bytes
+ * @why: set to the reason when it cannot
+ */
+bool nn_netns_name_ok(const char *name, const char **why);
+
+/**
  * nn_target_pid_of_sandbox() - the PID of a live sandbox of nest @nest
  * @nest: nest name
  * @name: sandbox name
