@@ -221,3 +221,15 @@ time.sleep(1000)' "/run/netns/$n" "$TMP/sockfd"
   [ "$status" -eq 2 ]
   [ "${lines[0]}" = "netnest attach: unknown option -q" ]
 }
+
+@test "ls lists a /run/netns symlink to a uts namespace as stale, not as a netns" {
+  bg unshare -u sleep 1000; p=$BG
+  wait_for sh -c "[ \"\$(stat -L -c %i /proc/$p/ns/uts)\" != \"\$(stat -L -c %i /proc/self/ns/uts)\" ]"
+  n=$(unique_name lsu); NETNS+=("$n"); mkdir -p /run/netns
+  ln -s "/proc/$p/ns/uts" "/run/netns/$n"
+  run "$NETNEST" ls --json
+  [ "$status" -eq 0 ]
+  [ "$(jq -r --arg p "/run/netns/$n" '.stale[] | select(.path==$p) | .why' <<<"$output")" = "a uts namespace, not a netns" ]
+  [ "$(jq --arg n "$n" '[.namespaces[] | select(.names | index($n))] | length' <<<"$output")" = 0 ]
+  [ "$(jq --argjson i "$(ns_ino /proc/$p/ns/uts)" '[.namespaces[] | select(.ns==$i) | .type]' <<<"$output" | jq -c .)" = '["uts"]' ]
+}

@@ -177,6 +177,18 @@ static int add_stale(struct nn_ns_table *t, const char *path, const char *fmt, .
  * An entry is a name if stat(2) through it reaches an nsfs file (iproute2 ip/ipnetns.c
  * opens the path, following symlinks); dangling symlinks and plain files are stale.
  */
+/*
+ * is_netns() - @name in @dirfd (on nsfs) is a net namespace; false with @type set when it
+ * leads to another type (a symlink to /proc/PID/ns/uts).  An entry that cannot be opened
+ * (mode 0, unprivileged) is taken for a netns: stat is all we have.
+ */
+static bool is_netns(int dirfd, const char *name, enum nn_ns_type *type)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	return fd < 0 || nn_ns_type_of_fd(fd, type, NULL) < 0 || *type == NN_NS_NET;
+}
+
 int dsc_scan_names(struct scan *s, const char *rundir, bool bare)
 {
 	DIR *d = opendir(rundir);
@@ -190,6 +202,7 @@ int dsc_scan_names(struct scan *s, const char *rundir, bool bare)
 		struct stat st, lst;
 		struct nn_ns *n;
 		char *name;
+		enum nn_ns_type other;
 		ssize_t l;
 
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
@@ -211,6 +224,11 @@ int dsc_scan_names(struct scan *s, const char *rundir, bool bare)
 			ret = add_stale(s->t, path, S_ISREG(st.st_mode) && !st.st_size ?
 					"empty file: no nsfs mount on it in this mount namespace" :
 					"not a namespace file");
+			continue;
+		}
+		if (!is_netns(dirfd(d), e->d_name, &other)) {
+			ret = add_stale(s->t, path, "a %s namespace, not a netns",
+					nn_ns_type_name(other));
 			continue;
 		}
 		if (!dsc_wanted(s, NN_NS_NET))
