@@ -81,15 +81,18 @@ static int wrap_sock(const struct nn_topo_netns *n, int fd, struct nn_rtnl *r,
 /* send a request built in @buf and run @cb on every reply until NLMSG_DONE or ACK */
 static int talk(struct nn_rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-	static _Thread_local char buf[DUMP_BUF];
+	/* on the heap: a _Thread_local buffer would sit in every thread of the daemon too */
+	_cleanup_free_ char *buf = malloc(DUMP_BUF);
 	ssize_t n;
 	int ret;
 
+	if (!buf)
+		return -ENOMEM;
 	nlh->nlmsg_seq = ++r->seq;
 	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	do {
-		n = mnl_socket_recvfrom(r->nl, buf, sizeof(buf));
+		n = mnl_socket_recvfrom(r->nl, buf, DUMP_BUF);
 		if (n < 0)
 			return -errno;
 		ret = mnl_cb_run(buf, n, nlh->nlmsg_seq, r->portid, cb, data);
