@@ -234,3 +234,24 @@ start_rootlesskit() {
   [ "$status" -eq 1 ]
   [ "$output" = "netnest: netns name '..' is a directory entry of its own" ]
 }
+
+@test "killing netnest exec (TERM or KILL) does not leave the command running, and TERM reaches the command" {
+  n=$(unique_name exk); NETNS+=("$n"); ip netns add "$n"
+  for sig in TERM KILL; do
+    "$NETNEST" exec "$n" -- sh -c "echo \$\$ > $TMP/cmd.$sig; exec sleep 1000" 3>&- &
+    p=$!; PIDS+=("$p")
+    wait_for test -s "$TMP/cmd.$sig"; c=$(cat "$TMP/cmd.$sig"); PIDS+=("$c")
+    wait_for sh -c "[ \"\$(cat /proc/$c/comm)\" = sleep ]"
+    kill -"$sig" "$p"
+    wait_for sh -c "! kill -0 $c"
+    st=0; wait "$p" || st=$?
+    [ "$st" -eq $((128 + $(kill -l "$sig"))) ]
+  done
+  # a command that handles TERM gets it and its own exit status comes back
+  "$NETNEST" exec "$n" -- sh -c "trap 'exit 3' TERM; echo ready > $TMP/ready; while :; do sleep 0.05; done" 3>&- &
+  p=$!; PIDS+=("$p")
+  wait_for test -s "$TMP/ready"
+  kill -TERM "$p"
+  st=0; wait "$p" || st=$?
+  [ "$st" -eq 3 ]
+}

@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -365,36 +367,78 @@ int nn_enter(const struct nn_target *t, struct nn_enter_info *info, struct nn_er
 	return 0;
 }
 
+static volatile sig_atomic_t run_child;
+
+/*
+ * forward() - a signal sent to netnest alone (kill(1), a supervisor) goes on to CMD, so
+ * netnest never exits leaving CMD behind.  One from the terminal (SI_KERNEL) already
+ * reached CMD through the process group and is not sent twice.
+ */
+static void forward(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (run_child > 0 && si && (si->si_code == SI_USER || si->si_code == SI_QUEUE))
+		kill(run_child, sig);
+}
+
 int nn_run_wait(char *const argv[], struct nn_err *err)
 {
+	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT };
+	struct sigaction fw = { .sa_sigaction = forward, .sa_flags = SA_SIGINFO | SA_RESTART };
+	struct sigaction old[ARRAY_SIZE(sigs)];
+	sigset_t block, mask;
+	pid_t parent = getpid();
 	_cleanup_close_ int rd = -1, wr = -1;
-	int p[2], status, child_errno = 0;
-	pid_t pid;
+	int p[2], status, child_errno = 0, wait_errno;
+	pid_t pid, w;
 
 	/* the child reports a failed exec through a close-on-exec pipe; it never prints */
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return nn_err(err, errno, "pipe for %s", argv[0]);
 	rd = p[0];
 	wr = p[1];
+	/* a signal that comes before run_child is set waits, blocked, and is then forwarded */
+	sigemptyset(&block);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaddset(&block, sigs[i]);
+	sigprocmask(SIG_BLOCK, &block, &mask);
+	sigemptyset(&fw.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &fw, &old[i]);
 	pid = fork();
-	if (pid < 0)
-		return nn_err(err, errno, "fork for %s", argv[0]);
+	wait_errno = errno;
 	if (pid == 0) {
 		int e;
 
+		/* exec(2) resets the caught signals to SIG_DFL; the mask is ours to restore */
+		sigprocmask(SIG_SETMASK, &mask, NULL);
+		/* netnest killed outright (SIGKILL) takes CMD with it */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(127);
 		execvp(argv[0], argv);
 		e = errno;
 		if (write(wr, &e, sizeof(e)) < 0)
 			_exit(127);
 		_exit(127);
 	}
-	close(steal_fd(&wr));
-	if (read(rd, &child_errno, sizeof(child_errno)) != sizeof(child_errno))
-		child_errno = 0;
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return nn_err(err, errno, "wait for %s (pid %d)", argv[0], (int)pid);
+	run_child = pid;
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	if (pid < 0) {
+		for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+			sigaction(sigs[i], &old[i], NULL);
+		return nn_err(err, wait_errno, "fork for %s", argv[0]);
 	}
+	close(steal_fd(&wr));
+	while (read(rd, &child_errno, sizeof(child_errno)) < 0 && errno == EINTR)
+		;
+	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	wait_errno = errno;
+	run_child = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &old[i], NULL);
+	if (w < 0)
+		return nn_err(err, wait_errno, "wait for %s (pid %d)", argv[0], (int)pid);
 	if (child_errno)
 		return nn_err(err, child_errno, "execute %s", argv[0]);
 	if (WIFSIGNALED(status))
