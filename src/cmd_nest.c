@@ -134,7 +134,7 @@ int cmd_down(int argc, char **argv)
 	const char *nest = NN_NEST_DEFAULT;
 	char dir[PATH_MAX];
 	struct nn_err err = { 0 };
-	int c;
+	int c, r;
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
@@ -147,8 +147,11 @@ int cmd_down(int argc, char **argv)
 		return nn_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
 	if (nn_state_dir(nest, dir, &err) < 0)
 		return nn_usage_error(argv[0], "%s", err.msg);
-	if (nn_nest_stop(nest, dir, NULL, &err) < 0)
+	r = nn_nest_stop(nest, dir, NULL, &err);
+	if (r < 0)
 		return nn_fail(&err);
+	if (r > 0)
+		nn_warn("%s", err.msg);
 	return 0;
 }
 

@@ -220,6 +220,29 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ ! -e "$STATE" ]
 }
 
+@test "down after the daemon was SIGKILLed stops its sandboxes and removes the state dir" {
+  up_user
+  daemon=$(cat "$STATE/child_pid")
+  nnu run -d --nest "$NEST" --name s1 -- sleep 1000
+  nnu run -d --nest "$NEST" --name s2 -- sleep 1001
+  s1=$(jq .pid "$STATE/sandboxes/s1.json") s2=$(jq .pid "$STATE/sandboxes/s2.json")
+  PIDS+=("$s1" "$s2")
+  kill -9 "$daemon"
+  run nnu ps --nest "$NEST"
+  [ "$status" -eq 1 ]
+  run nnu down --nest "$NEST"
+  [ "$status" -eq 0 ]
+  [ "$output" = "netnest: warning: nest $NEST was not running (daemon pid $daemon is gone); removed what it left: 2 sandboxes and state dir $STATE" ]
+  # gone, not merely signalled: down waits for them (a zombie left to init counts as gone)
+  for p in "$s1" "$s2"; do
+    [ ! -d "/proc/$p" ] || grep -q '^State:.*Z' "/proc/$p/status"
+  done
+  [ ! -e "$STATE" ]
+  run nnu down --nest "$NEST"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: no nest named $NEST is running (state dir $STATE)" ]
+}
+
 @test "up refuses a state dir that a live nest holds, and the live nest keeps running" {
   up_user
   pid=$(cat "$STATE/child_pid")

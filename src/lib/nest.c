@@ -193,22 +193,28 @@ static unsigned long long proc_starttime(pid_t pid)
 	return v;
 }
 
-/* A stale nest's sandboxes: SIGKILL those whose pid AND starttime match the record. */
-static void kill_stale_sandboxes(int dirfd)
+/*
+ * A stale nest's sandboxes: SIGKILL those whose pid AND starttime match the record, through
+ * a pidfd (so a PID reused after the check is never hit), and wait up to 2 s for them to go.
+ * Return: how many were killed.
+ */
+static int kill_stale_sandboxes(int dirfd)
 {
 	int fd = openat(dirfd, "sandboxes", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *e;
+	int killed = 0;
 
 	if (!d) {
 		if (fd >= 0)
 			close(fd);
-		return;
+		return 0;
 	}
 	while ((e = readdir(d))) {
 		size_t len = strlen(e->d_name);
-		int rfd;
+		int rfd, pidfd;
 		json_t *rec, *jpid, *jst;
+		pid_t pid;
 
 		if (len < 6 || strcmp(e->d_name + len - 5, ".json"))
 			continue;
@@ -219,13 +225,22 @@ static void kill_stale_sandboxes(int dirfd)
 		close(rfd);
 		jpid = json_object_get(rec, "pid");
 		jst = json_object_get(rec, "starttime");
-		if (json_is_integer(jpid) && json_is_integer(jst) && json_integer_value(jpid) > 0 &&
-		    proc_starttime((pid_t)json_integer_value(jpid)) ==
-			    (unsigned long long)json_integer_value(jst))
-			kill((pid_t)json_integer_value(jpid), SIGKILL);
+		pid = json_is_integer(jpid) ? (pid_t)json_integer_value(jpid) : 0;
+		pidfd = pid > 0 && json_is_integer(jst) ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+		if (pidfd >= 0 &&
+		    proc_starttime(pid) == (unsigned long long)json_integer_value(jst) &&
+		    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0) {
+			struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+			poll(&pfd, 1, 2000);
+			killed++;
+		}
+		if (pidfd >= 0)
+			close(pidfd);
 		json_decref(rec);
 	}
 	closedir(d);
+	return killed;
 }
 
 /* Take the state dir's lock; collect a stale nest's leftovers. Return the lock fd. */
@@ -397,6 +412,36 @@ int nn_nest_wait(const struct nn_nest_start *st)
 	}
 }
 
+/*
+ * down of a nest whose daemon is gone (SIGKILL, a crash): do what its teardown would have
+ * done to what is left, if no one else holds the lock (an `up` starting on this dir).
+ */
+static int collect_stale(const char *name, const char *state_dir, struct nn_err *err)
+{
+	_cleanup_close_ int dfd = -1, lock = -1;
+	_cleanup_free_ char *pid = NULL;
+	struct nn_nest_config cfg;
+	int killed;
+
+	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0)
+		lock = openat(dfd, "lock", O_RDWR | O_CLOEXEC);
+	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		nn_err(err, 0, "no nest named %s is running (state dir %s)", name, state_dir);
+		return -ENOENT;
+	}
+	if (nn_read_file(dfd, "child_pid", &pid, NULL, NULL) < 0)
+		pid = NULL;
+	killed = kill_stale_sandboxes(dfd);
+	nn_nest_clear_state(dfd, false);
+	snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s", state_dir);
+	nn_nest_remove_state_dir(&cfg);
+	nn_err(err, 0, "nest %s was not running (daemon pid %s is gone); removed what it left: "
+	       "%d sandbox%s and state dir %s", name, pid ? pid : "?", killed,
+	       killed == 1 ? "" : "es", state_dir);
+	return 1;
+}
+
 int nn_nest_stop(const char *name, const char *state_dir, pid_t *pidp, struct nn_err *err)
 {
 	char path[64];
@@ -406,7 +451,9 @@ int nn_nest_stop(const char *name, const char *state_dir, pid_t *pidp, struct nn
 	pid_t pid;
 	int r = nn_state_child_pid(state_dir, &pid, err);
 
-	if (r == -ENOENT || r == -ESRCH) {
+	if (r == -ESRCH)
+		return collect_stale(name, state_dir, err);
+	if (r == -ENOENT) {
 		nn_err(err, 0, "no nest named %s is running (state dir %s)", name, state_dir);
 		return -ENOENT;
 	}

@@ -45,8 +45,8 @@ int nn_state_dir(const char *nest, char buf[PATH_MAX], struct nn_err *err);
  * @pid: the daemon PID
  * @err: error object
  *
- * Return: 0; -ENOENT (no nest running, or not ready) or -ESRCH (stale: the PID is gone),
- * with @err naming @dir.
+ * Return: 0; -ENOENT (no nest running, or not ready) or -ESRCH (stale: the PID is gone
+ * or has exited and is not reaped yet), with @err naming @dir.
  */
 int nn_state_child_pid(const char *dir, pid_t *pid, struct nn_err *err);
 
