@@ -156,3 +156,12 @@ row() { jq -c --arg k "$1" '.processes[0].namespaces[] | select(.kind==$k)' <<<"
   [ "$status" -eq 1 ]
   [ ! -e "/run/netns/$n" ]
 }
+
+@test "ns 0 and ns of a number too big for a PID say it cannot be a PID" {
+  run "$NETNEST" ns 0
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: no netns named '0' (looked in /run/netns and the sandboxes of nest default), and it cannot be a PID (PIDs are 1 or more and fit in 32 bits): No such file or directory" ]
+  run "$NETNEST" exec 99999999999 -- true
+  [ "$status" -eq 1 ]
+  [[ $output == *"and it cannot be a PID"* ]]
+}

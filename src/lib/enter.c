@@ -225,8 +225,10 @@ int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
 			r = -ENOENT; /* a file where a directory of the state path should be */
 		if (r == -ENOENT)
 			nn_err(err, ENOENT, "no netns named '%s' (looked in %s%s and the "
-			       "sandboxes of nest %s)", spec, NN_NETNS_RUN_DIR,
-			       xdg ? ", $XDG_RUNTIME_DIR/netns" : "", nest);
+			       "sandboxes of nest %s)%s", spec, NN_NETNS_RUN_DIR,
+			       xdg ? ", $XDG_RUNTIME_DIR/netns" : "", nest,
+			       spec[strspn(spec, "0123456789")] ? "" :
+			       ", and it cannot be a PID (PIDs are 1 or more and fit in 32 bits)");
 		if (r == 0) {
 			char dir[PATH_MAX];
 			pid_t child = 0;
