@@ -47,6 +47,7 @@ static int run_usage(FILE *f, int status)
 		"  -d, --detach         run in the background and print the sandbox name\n"
 		"  --name NAME          sandbox name (default: 12 random hex digits)\n"
 		"  -p, --publish SPEC   publish a port: [hostIP:]hostPort:sandboxPort[/tcp]\n"
+		"                       (up to 64 times)\n"
 		"  -h, --help           show this help\n");
 	return status;
 }
@@ -103,6 +104,9 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 		case 'p':
 			if (nn_portspec_parse(optarg, &spec, &err) < 0)
 				return nn_usage_error("run", "%s", err.msg);
+			if (json_array_size(o->publish) == NN_SANDBOX_PUBLISH_MAX)
+				return nn_usage_error("run", "too many -p: a sandbox publishes at "
+						      "most %d ports", NN_SANDBOX_PUBLISH_MAX);
 			json_array_append_new(o->publish, json_string(optarg));
 			break;
 		case 'h':

@@ -264,6 +264,28 @@ EOF
   [[ $output == "netnest: no nest is running in ${STATE}x"* ]]
 }
 
+@test "more than 64 -p flags are refused as bad usage before anything is made, and 64 are all published" {
+  up_user
+  for _ in $(seq 20); do # 65 consecutive free ports
+    base=$((30000 + RANDOM % 20000))
+    [ -z "$(ss -Htln "( sport >= :$base and sport <= :$((base + 64)) )")" ] && break
+  done
+  args=()
+  for i in $(seq 0 64); do args+=(-p "$((base + i)):80"); done
+  run run_user -d --name many "${args[@]}" -- sleep 1000
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest run: too many -p: a sandbox publishes at most 64 ports" ]
+  [ -z "$(ls "$STATE/sandboxes")" ]
+  [ -z "$(ls "$STATE/ipam/netnest" | grep '^10\.')" ]
+  run run_user -d --name many "${args[@]:0:128}" -- sleep 1000
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  [ "$(nnu ps --nest "$NEST" --json | jq '.sandboxes[0].ports | length')" -eq 64 ]
+  [ "$(ss -Htln "( sport >= :$base and sport <= :$((base + 63)) )" | wc -l)" -eq 64 ]
+  nnu stop --nest "$NEST" many
+  [ -z "$(ss -Htln "( sport >= :$base and sport <= :$((base + 64)) )")" ]
+}
+
 @test "a sandbox name in use is refused and the first sandbox keeps its lease" {
   up_user
   run run_user -d --name twin -- sleep 1000

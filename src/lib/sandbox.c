@@ -26,7 +26,6 @@
 #define STOP_GRACE_MS 5000     /* DELETE: SIGTERM, then SIGKILL after this */
 #define STOP_ALL_GRACE_MS 2000 /* nest shutdown: the same, shorter (api.h) */
 #define KILL_WAIT_MS 5000      /* after SIGKILL: longer means uninterruptible sleep */
-#define PUBLISH_MAX 64
 
 struct sandbox {
 	struct sandbox *next;
@@ -205,7 +204,7 @@ static int parse_create(json_t *body, struct create_req *req, struct nn_err *err
 	    json_integer_value(pid) > INT32_MAX)
 		return nn_err(err, 0, "sandbox %s: \"pid\" must be a positive integer", req->name);
 	req->pid = (pid_t)json_integer_value(pid);
-	if ((r = string_array(body, "publish", PUBLISH_MAX, &req->publish, err)) < 0 ||
+	if ((r = string_array(body, "publish", NN_SANDBOX_PUBLISH_MAX, &req->publish, err)) < 0 ||
 	    (r = string_array(body, "command", 4096, &req->command, err)) < 0)
 		return nn_err_wrap(err, "sandbox %s", req->name);
 	return 0;

@@ -35,6 +35,7 @@
 
 #define NN_SANDBOX_IFNAME "eth0"
 #define NN_SANDBOX_API "/netnest/v1/sandboxes"
+#define NN_SANDBOX_PUBLISH_MAX 64 /* most "publish" specs in one POST (run -p flags) */
 
 /**
  * nn_sandboxes_init() - prepare the sandbox service of a live nest
