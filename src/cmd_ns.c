@@ -42,6 +42,47 @@ static const struct {
 	{ "uts", NN_NS_UTS, "hostname and NIS domain name", false },
 };
 
+/* utf8_len() - the length of the valid UTF-8 sequence at @p, 0 if there is none */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n = *p >= 0xf0 && *p <= 0xf4 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc2 ? 2 : 0;
+
+	if (*p >= 0xf5)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	/* overlong 3- and 4-byte forms, surrogates, past U+10FFFF */
+	if ((n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0))) ||
+	    (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))))
+		return 0;
+	return n;
+}
+
+/*
+ * safe_copy() - @s into @buf with control characters and bytes that are not UTF-8 as
+ * \xNN (lsns does the same): a command line is any bytes, JSON must be UTF-8, and a
+ * terminal must not get escape sequences from it
+ */
+static void safe_copy(char *buf, size_t len, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+
+	while (*p && o + 5 < len) {
+		size_t n = *p < 0x80 ? (*p >= 0x20 && *p != 0x7f) : utf8_len(p);
+
+		if (n == 0) {
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *p++);
+			continue;
+		}
+		memcpy(buf + o, p, n);
+		o += n;
+		p += n;
+	}
+	buf[o] = '\0';
+}
+
 /* proc_command() - /proc/PID/cmdline with spaces, else comm, else "?" */
 static void proc_command(pid_t pid, char *buf, size_t len)
 {
@@ -64,7 +105,7 @@ static void proc_command(pid_t pid, char *buf, size_t len)
 	for (size_t i = 0; i + 1 < n; i++)
 		if (s[i] == '\0')
 			s[i] = ' ';
-	snprintf(buf, len, "%s", s);
+	safe_copy(buf, len, s);
 }
 
 /*
