@@ -20,6 +20,14 @@ int nn_fail(const struct nn_err *err);
 /** nn_usage_error() - print "netnest <verb>: <message>" and a --help hint; return EXIT_USAGE */
 int nn_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/**
+ * nn_opt_error() - getopt_long()'s complaint in netnest's words, once; return EXIT_USAGE
+ * @argv: the verb's argv (argv[0] the verb)
+ * @c:    what getopt_long() returned: ':' for a missing argument, '?' otherwise; the
+ *        optstring must start with ':' (after any '+') so getopt prints nothing itself
+ */
+int nn_opt_error(char **argv, int c);
+
 /** nn_warn() - print "netnest: warning: <message>" on stderr */
 void nn_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -65,7 +65,7 @@ int cmd_up(int argc, char **argv)
 	unsigned long v;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "dh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":dh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': detach = true; break;
 		case OPT_NEST: nest = optarg; break;
@@ -75,7 +75,7 @@ int cmd_up(int argc, char **argv)
 		case OPT_GATEWAY: gateway = optarg; break;
 		case OPT_LOOPBACK: loopback = true; break;
 		case 'h': return up_usage(stdout, 0);
-		default: return up_usage(stderr, EXIT_USAGE);
+		default: return nn_opt_error(argv, c);
 		}
 	}
 	if (optind < argc)
@@ -136,11 +136,11 @@ int cmd_down(int argc, char **argv)
 	struct nn_err err = { 0 };
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
 		switch (c) {
 		case OPT_NEST: nest = optarg; break;
 		case 'h': return down_usage(stdout, 0);
-		default: return down_usage(stderr, EXIT_USAGE);
+		default: return nn_opt_error(argv, c);
 		}
 	}
 	if (optind < argc)
@@ -213,12 +213,12 @@ int cmd_info(int argc, char **argv)
 	pid_t pid;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jh", lo, NULL)) != -1) {
 		switch (c) {
 		case OPT_NEST: nest = optarg; break;
 		case 'j': json = true; break;
 		case 'h': return info_usage(stdout, 0);
-		default: return info_usage(stderr, EXIT_USAGE);
+		default: return nn_opt_error(argv, c);
 		}
 	}
 	if (optind < argc)

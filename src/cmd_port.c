@@ -171,7 +171,7 @@ int cmd_port(int argc, char **argv)
 	bool json = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:jh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:jh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			nest = optarg;
@@ -182,7 +182,7 @@ int cmd_port(int argc, char **argv)
 		case 'h':
 			return port_usage(stdout, 0);
 		default:
-			return nn_usage_error("port", "unknown option");
+			return nn_opt_error(argv, c);
 		}
 	}
 	if (optind >= argc)

@@ -88,7 +88,7 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 	int c;
 
 	/* '+': stop at the first non-option, so CMD's own options stay CMD's */
-	while ((c = getopt_long(argc, argv, "+dp:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:dp:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'N':
 			o->nest = optarg;
@@ -112,7 +112,7 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 		case 'h':
 			return -1;
 		default:
-			return nn_usage_error("run", "unknown option");
+			return nn_opt_error(argv, c);
 		}
 	}
 	if (optind >= argc)
@@ -317,7 +317,7 @@ int cmd_ps(int argc, char **argv)
 	size_t i;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
 		if (c == 'N')
 			nest = optarg;
 		else if (c == 'j')
@@ -325,7 +325,7 @@ int cmd_ps(int argc, char **argv)
 		else if (c == 'h')
 			return ps_usage(stdout, 0);
 		else
-			return nn_usage_error("ps", "unknown option");
+			return nn_opt_error(argv, c);
 	}
 	if (optind < argc)
 		return nn_usage_error("ps", "unexpected argument '%s'", argv[optind]);
@@ -363,7 +363,7 @@ int cmd_stop(int argc, char **argv)
 	unsigned status;
 	int c, ret = 0;
 
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
 		if (c == 'N') {
 			nest = optarg;
 		} else if (c == 'h') {
@@ -372,7 +372,7 @@ int cmd_stop(int argc, char **argv)
 			       "veth, lease, ports and record are gone.\n");
 			return 0;
 		} else {
-			return nn_usage_error("stop", "unknown option");
+			return nn_opt_error(argv, c);
 		}
 	}
 	if (optind >= argc)

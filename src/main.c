@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* main.c - netnest <verb>: dispatch to the verb files */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +43,15 @@ int nn_usage_error(const char *verb, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'netnest %s --help' for more information.\n", verb);
 	return EXIT_USAGE;
+}
+
+int nn_opt_error(char **argv, int c)
+{
+	if (c == ':')
+		return nn_usage_error(argv[0], "option %s needs an argument", argv[optind - 1]);
+	if (optopt)
+		return nn_usage_error(argv[0], "unknown option -%c", optopt);
+	return nn_usage_error(argv[0], "unknown option %s", argv[optind - 1]);
 }
 
 void nn_warn(const char *fmt, ...)

@@ -16,3 +16,25 @@ load helpers/common
     [[ $output == *"  $v "* ]]
   done
 }
+
+@test "a wrong or incomplete option of up, down, info, run, ps, stop or port is named once, exit 2" {
+  check() { # EXPECTED-FIRST-LINE ARGS...
+    local want=$1; shift
+    run "$NETNEST" "$@"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "$want" ]
+    [ "${lines[1]}" = "Try 'netnest $1 --help' for more information." ]
+    [ "${#lines[@]}" -eq 2 ]
+  }
+  check "netnest up: unknown option -x" up -x
+  check "netnest up: option --mtu needs an argument" up --mtu
+  check "netnest down: unknown option --bogus" down --bogus
+  check "netnest info: option --nest needs an argument" info --nest
+  check "netnest run: unknown option --bogus" run --bogus -- true
+  check "netnest run: option --name needs an argument" run --name
+  check "netnest run: option -p needs an argument" run -p
+  check "netnest ps: unknown option -x" ps -x
+  check "netnest stop: unknown option --bogus" stop --bogus web
+  check "netnest port: unknown option -1" port rm -1
+  check "netnest port: option --nest needs an argument" port ls --nest
+}
