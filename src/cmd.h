@@ -28,6 +28,14 @@ int nn_usage_error(const char *verb, const char *fmt, ...) __attribute__((format
  */
 int nn_opt_error(char **argv, int c);
 
+/**
+ * nn_nest_arg() - check a --nest NAME as given on the command line
+ * @verb: argv[0], for the message
+ * @name: the name (nn_valid_name(): no '/', not '..', at most NN_NAME_MAX bytes)
+ * Return: 0, or EXIT_USAGE after printing "netnest VERB: nest name 'NAME' <why>".
+ */
+int nn_nest_arg(const char *verb, const char *name);
+
 /** nn_warn() - print "netnest: warning: <message>" on stderr */
 void nn_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

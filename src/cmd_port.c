@@ -174,6 +174,8 @@ int cmd_port(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":n:jh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n':
+			if (nn_nest_arg(argv[0], optarg))
+				return EXIT_USAGE;
 			nest = optarg;
 			break;
 		case 'j':

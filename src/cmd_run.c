@@ -91,6 +91,8 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 	while ((c = getopt_long(argc, argv, "+:dp:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'N':
+			if (nn_nest_arg("run", optarg))
+				return EXIT_USAGE;
 			o->nest = optarg;
 			break;
 		case 'd':
@@ -219,9 +221,12 @@ int cmd_run(int argc, char **argv)
 		return r;
 	if (!*o.name && random_name(o.name, &err) < 0)
 		return nn_fail(&err);
-	if (nest_paths(o.nest, dir, sock, &err) < 0 ||
-	    nn_state_child_pid(dir, &daemon, &err) < 0 ||
-	    nn_sandbox_enter(dir, daemon, &err) < 0)
+	if (nest_paths(o.nest, dir, sock, &err) < 0)
+		return nn_fail(&err);
+	r = nn_state_child_pid(dir, &daemon, &err);
+	if (r == -ENOENT || r == -ESRCH)
+		nn_err(&err, 0, "no nest named %s is running (state dir %s)", o.nest, dir);
+	if (r < 0 || nn_sandbox_enter(dir, daemon, &err) < 0)
 		return nn_fail(&err);
 	if (o.detach)
 		return run_detached(sock, &o);
@@ -318,6 +323,8 @@ int cmd_ps(int argc, char **argv)
 	int c;
 
 	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+		if (c == 'N' && nn_nest_arg(argv[0], optarg))
+			return EXIT_USAGE;
 		if (c == 'N')
 			nest = optarg;
 		else if (c == 'j')
@@ -365,6 +372,8 @@ int cmd_stop(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
 		if (c == 'N') {
+			if (nn_nest_arg(argv[0], optarg))
+				return EXIT_USAGE;
 			nest = optarg;
 		} else if (c == 'h') {
 			printf("Usage: netnest stop [--nest NAME] NAME...\n\n"

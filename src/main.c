@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "lib/state.h"
+#include "lib/util.h"
 
 static const struct verb {
 	const char *name;
@@ -52,6 +54,15 @@ int nn_opt_error(char **argv, int c)
 	if (optopt)
 		return nn_usage_error(argv[0], "unknown option -%c", optopt);
 	return nn_usage_error(argv[0], "unknown option %s", argv[optind - 1]);
+}
+
+int nn_nest_arg(const char *verb, const char *name)
+{
+	const char *why;
+
+	if (nn_valid_name(name, NN_NAME_MAX, &why))
+		return 0;
+	return nn_usage_error(verb, "nest name '%s' %s", name, why);
 }
 
 void nn_warn(const char *fmt, ...)

@@ -261,7 +261,7 @@ EOF
   [[ $output == *"no sandbox named nosuch"* ]]
   run nnu run --nest "${NEST}x" -- true
   [ "$status" -eq 1 ]
-  [[ $output == "netnest: no nest is running in ${STATE}x"* ]]
+  [ "$output" = "netnest: no nest named ${NEST}x is running (state dir ${STATE}x)" ]
 }
 
 @test "more than 64 -p flags are refused as bad usage before anything is made, and 64 are all published" {
@@ -284,6 +284,22 @@ EOF
   [ "$(ss -Htln "( sport >= :$base and sport <= :$((base + 63)) )" | wc -l)" -eq 64 ]
   nnu stop --nest "$NEST" many
   [ -z "$(ss -Htln "( sport >= :$base and sport <= :$((base + 64)) )")" ]
+}
+
+@test "run, ps, stop and port call a bad --nest name bad usage, and a nest that is not running by its name" {
+  for v in "run --nest a/b -- true" "ps --nest ../x" "stop --nest .. web" "port ls --nest a/b"; do
+    # shellcheck disable=SC2086
+    run nnu $v
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "netnest ${v%% *}: nest name '"*"' contains '"* ]]
+  done
+  for v in "run --nest $NEST -- true" "ps --nest $NEST" "stop --nest $NEST web" "port ls --nest $NEST"; do
+    # shellcheck disable=SC2086
+    run nnu $v
+    [ "$status" -eq 1 ]
+    [ "$output" = "netnest: no nest named $NEST is running (state dir $STATE)" ]
+  done
+  [ ! -e "$STATE" ]
 }
 
 @test "a sandbox name in use is refused and the first sandbox keeps its lease" {

@@ -174,7 +174,7 @@ int nn_client_nest_request(const char *nest, const char *method, const char *pat
 		return nn_err(err, ENAMETOOLONG, "%s/api.sock", dir);
 	r = nn_client_request(sock, method, path, body, status, resp, err);
 	if ((r == -ENOENT || r == -ECONNREFUSED) && *status == 0) {
-		nn_err(err, 0, "no nest named %s is running (%s)", nest, dir);
+		nn_err(err, 0, "no nest named %s is running (state dir %s)", nest, dir);
 		if (err)
 			err->code = ENOENT;
 		return -ENOENT;
