@@ -72,7 +72,9 @@ show "$nn" topo
 show "$nn" stop web
 show "$nn" down
 after=$(ls -A "/run/user/$uid" | sort)
-left=$(pgrep -u "$user" -a netnest || true)
+# live processes only: a daemon that `up -d` left to init is a zombie until init reaps it,
+# and some container inits (PID 1 not systemd) reap late; a zombie holds no resource
+left=$(ps -u "$user" -o pid=,stat=,args= | awk '$2 !~ /^Z/ && /netnest/' || true)
 printf '\nleft behind: processes: %s; files in /run/user/%s: %s\n' "${left:-none}" "$uid" \
   "$([[ $before == "$after" ]] && echo none || comm -13 <(echo "$before") <(echo "$after"))"
 [[ $got == "$want" && -z $left && $before == "$after" ]]
