@@ -99,7 +99,7 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 			o->detach = true;
 			break;
 		case 'n':
-			if (!nn_valid_name(optarg, NN_NAME_MAX, &why))
+			if (!nn_sandbox_name_ok(optarg, &why))
 				return nn_usage_error("run", "sandbox name '%s' %s", optarg, why);
 			snprintf(o->name, sizeof(o->name), "%s", optarg);
 			break;

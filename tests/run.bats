@@ -302,6 +302,26 @@ EOF
   [ ! -e "$STATE" ]
 }
 
+@test "a sandbox cannot be named nest or a number, which exec would take for the nest or a PID" {
+  up_user
+  run run_user -d --name nest -- sleep 1000
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest run: sandbox name 'nest' is reserved: exec and ns take 'nest' for the nest's own netns" ]
+  run run_user -d --name 1234 -- sleep 1000
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest run: sandbox name '1234' is a number: exec and ns would take it for a PID" ]
+  # the API refuses them as well, before it looks at the PID
+  run as_user curl -sS --unix-socket "$STATE/api.sock" -d '{"name":"nest","pid":1}' http://x/netnest/v1/sandboxes
+  [ "$(jq -r .message <<<"$output")" = "sandbox name 'nest' is reserved: exec and ns take 'nest' for the nest's own netns" ]
+  [ -z "$(ls "$STATE/sandboxes")" ]
+  [ -z "$(ls "$STATE/ipam/netnest" | grep '^10\.')" ]
+  # names that only look alike are fine
+  run run_user --name nest1 -- true
+  [ "$status" -eq 0 ]
+  run run_user --name 1234a -- true
+  [ "$status" -eq 0 ]
+}
+
 @test "a sandbox name in use is refused and the first sandbox keeps its lease" {
   up_user
   run run_user -d --name twin -- sleep 1000

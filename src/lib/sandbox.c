@@ -187,6 +187,23 @@ struct create_req {
 	json_t *command; /* borrowed, may be NULL */
 };
 
+bool nn_sandbox_name_ok(const char *name, const char **why)
+{
+	unsigned long v;
+
+	if (!nn_valid_name(name, NN_NAME_MAX, why))
+		return false;
+	if (!strcmp(name, "nest")) {
+		*why = "is reserved: exec and ns take 'nest' for the nest's own netns";
+		return false;
+	}
+	if (nn_parse_uint(name, 1, INT32_MAX, &v) == 0) {
+		*why = "is a number: exec and ns would take it for a PID";
+		return false;
+	}
+	return true;
+}
+
 static int parse_create(json_t *body, struct create_req *req, struct nn_err *err)
 {
 	json_t *name = json_object_get(body, "name"), *pid = json_object_get(body, "pid");
@@ -198,7 +215,7 @@ static int parse_create(json_t *body, struct create_req *req, struct nn_err *err
 	if (!json_is_string(name))
 		return nn_err(err, 0, "sandbox request: \"name\" must be a string");
 	req->name = json_string_value(name);
-	if (!nn_valid_name(req->name, NN_NAME_MAX, &why))
+	if (!nn_sandbox_name_ok(req->name, &why))
 		return nn_err(err, 0, "sandbox name '%s' %s", req->name, why);
 	if (!json_is_integer(pid) || json_integer_value(pid) < 1 ||
 	    json_integer_value(pid) > INT32_MAX)

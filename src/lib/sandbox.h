@@ -58,6 +58,18 @@ int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err);
 void nn_sandboxes_stop_all(struct nn_nest *n);
 
 /**
+ * nn_sandbox_name_ok() - can @name be a sandbox's name?
+ * @name: the name
+ * @why:  set to the reason when it cannot, a phrase after "sandbox name 'NAME' "
+ *
+ * nn_valid_name() (no '/', not '..', at most NN_NAME_MAX bytes), and not a name that
+ * exec and ns resolve to something else first (enter.c nn_target_resolve()): "nest" is the
+ * nest's own netns, and a number from 1 to 2^31-1 is a PID.
+ * Return: true or false.
+ */
+bool nn_sandbox_name_ok(const char *name, const char **why);
+
+/**
  * nn_sandbox_api_create() - POST /netnest/v1/sandboxes (an nn_api_handler, api.h)
  * @n:      the live nest
  * @path:   request path (unused beyond routing)
