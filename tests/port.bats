@@ -184,6 +184,27 @@ teardown() { ports_teardown; }
   [[ $output == *"no sandbox named nosuch"* ]]
 }
 
+@test "port rm of a sandbox's port takes it out of ps and out of the sandbox's record" {
+  up_nest user
+  nnu run -d --nest "$NEST" --name web -- sleep 1000
+  p1=$(free_port) p2=$(free_port)
+  id1=$(nnu port add --nest "$NEST" web "$p1:80")
+  id2=$(nnu port add --nest "$NEST" web "127.0.0.1:$p2:81")
+  [ "$(jq -c .ports "$STATE/sandboxes/web.json")" = "[$id1,$id2]" ]
+  run nnu port rm --nest "$NEST" "$id1"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c .ports "$STATE/sandboxes/web.json")" = "[$id2]" ]
+  [ "$(nnu ps --nest "$NEST" --json | jq -c '[.sandboxes[0].ports[].id]')" = "[$id2]" ]
+  run as_user rootlessctl --socket "$STATE/api.sock" remove-ports "$id2"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c .ports "$STATE/sandboxes/web.json")" = "[]" ]
+  [ -z "$(ss -Htln "( sport = :$p1 or sport = :$p2 )")" ]
+  run nnu port rm --nest "$NEST" "$id1"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: unknown id: $id1" ]
+  nnu stop --nest "$NEST" web
+}
+
 @test "as root, a published port of a root nest serves a file intact" {
   up_nest root
   serve_http 80

@@ -145,7 +145,7 @@ static int api_ports_remove(struct nn_nest *n, const char *path, json_t *body, j
 	(void)status;
 	if (*s != '/' || nn_parse_uint(s + 1, 1, INT32_MAX, &id) < 0)
 		return nn_err(err, 0, "bad port id \"%s\"", *s ? s + 1 : "");
-	return nn_ports_remove(n, (int)id, err);
+	return nn_sandbox_unpublish(n, (int)id, err);
 }
 
 /* RootlessKit's routes; nn_api_route_add() appends the rest (sandbox.c adds /netnest/v1/). */

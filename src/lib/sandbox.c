@@ -452,6 +452,32 @@ int nn_sandbox_publish(struct nn_nest *n, const char *name, struct nn_portspec *
 }
 
 /* A record for the API: the record plus "publish": the port specs it owns. */
+int nn_sandbox_unpublish(struct nn_nest *n, int id, struct nn_err *err)
+{
+	struct nn_sandboxes *s = sbs_of(n);
+	struct nn_err ignore;
+	json_t *ports, *v;
+	size_t i;
+	int r;
+
+	if (!s)
+		return nn_ports_remove(n, id, err);
+	pthread_mutex_lock(&s->lock);
+	r = nn_ports_remove(n, id, err);
+	for (struct sandbox *sb = s->list; r == 0 && sb; sb = sb->next) {
+		ports = json_object_get(sb->record, "ports");
+		json_array_foreach(ports, i, v) {
+			if (json_integer_value(v) != id)
+				continue;
+			json_array_remove(ports, i);
+			write_record(s, sb->name, sb->record, &ignore);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
 static json_t *api_record(struct sandbox *sb, json_t *ports)
 {
 	json_t *out = json_deep_copy(sb->record), *pub = json_array(), *p;

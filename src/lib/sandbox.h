@@ -123,6 +123,18 @@ int nn_sandbox_publish(struct nn_nest *n, const char *name, struct nn_portspec *
 		       struct nn_err *err);
 
 /**
+ * nn_sandbox_unpublish() - remove port @id (DELETE /v1/ports/{id}, `netnest port rm`)
+ * @n:   the live nest
+ * @id:  the port's ID
+ * @err: error object
+ *
+ * nn_ports_remove() under the sandbox lock, then the ID leaves its owner's record "ports"
+ * (the record on disk is rewritten), so the record lists only the ports that are open.
+ * Return: 0; the errors of nn_ports_remove() (portfwd.h).
+ */
+int nn_sandbox_unpublish(struct nn_nest *n, int id, struct nn_err *err);
+
+/**
  * nn_sandbox_enter() - make the calling process a sandbox-to-be of a nest (client side)
  * @state_dir:  the nest's state dir
  * @daemon_pid: the nest daemon (child_pid)
