@@ -104,7 +104,7 @@ teardown() { ports_teardown; }
   wait_for test "$(threads)" -eq "$th0"
 }
 
-@test "a port published on [::1] answers over IPv6 only" {
+@test "a port published on [::1] answers over IPv6 only, and a conflict names it in brackets" {
   up_nest user
   serve_http 80
   p=$(free_port)
@@ -116,6 +116,9 @@ teardown() { ports_teardown; }
   [ "$status" -eq 7 ]
   run nnu port ls --nest "$NEST" --json
   [ "$(jq -r '.ports[0].host_ip' <<<"$output")" = "::1" ]
+  run nnu port add --nest "$NEST" "[::1]:$p:81"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: host port $p is already in use: it conflicts with published port 1 (tcp [::1]:$p)" ]
 }
 
 @test "clients that hang up early, and removing a port mid-transfer, leave the nest serving" {

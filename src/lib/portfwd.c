@@ -472,9 +472,12 @@ int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *
 	pthread_mutex_lock(&ps->lock);
 	for (struct port *q = ps->list; q; q = q->next) {
 		if (nn_portspec_conflicts(&q->spec, spec)) {
+			bool v6 = strchr(q->spec.parent_ip, ':') != NULL;
+
 			r = fail(err, EADDRINUSE, "host port %u is already in use: it conflicts with "
-				   "published port %d (%s %s:%u)", spec->parent_port, q->id,
-				   q->spec.proto, *q->spec.parent_ip ? q->spec.parent_ip : "0.0.0.0",
+				   "published port %d (%s %s%s%s:%u)", spec->parent_port, q->id,
+				   q->spec.proto, v6 ? "[" : "",
+				   *q->spec.parent_ip ? q->spec.parent_ip : "0.0.0.0", v6 ? "]" : "",
 				   q->spec.parent_port);
 			goto fail;
 		}
