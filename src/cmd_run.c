@@ -106,6 +106,16 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 		case 'p':
 			if (nn_portspec_parse(optarg, &spec, &err) < 0)
 				return nn_usage_error("run", "%s", err.msg);
+			for (size_t i = 0; i < json_array_size(o->publish); i++) {
+				const char *prev = json_string_value(json_array_get(o->publish, i));
+				struct nn_portspec ps;
+
+				if (nn_portspec_parse(prev, &ps, NULL) == 0 &&
+				    nn_portspec_conflicts(&ps, &spec))
+					return nn_usage_error("run", "-p %s and -p %s both want "
+							      "host port %u", prev, optarg,
+							      spec.parent_port);
+			}
 			if (json_array_size(o->publish) == NN_SANDBOX_PUBLISH_MAX)
 				return nn_usage_error("run", "too many -p: a sandbox publishes at "
 						      "most %d ports", NN_SANDBOX_PUBLISH_MAX);

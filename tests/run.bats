@@ -236,7 +236,7 @@ EOF
   assert_sandbox_gone "$STATE" stubborn "$veth" 10.4.0.2
 }
 
-@test "bad sandbox names and port specs are refused with the reason, and nothing is created" {
+@test "bad sandbox names and port specs, and two -p for one host port, are refused with the reason, and nothing is created" {
   up_user
   long=$(printf 'a%.0s' $(seq 65))
   run run_user --name "$long" -- true
@@ -251,6 +251,9 @@ EOF
   run run_user -p 0:80 -- true
   [ "$status" -eq 2 ]
   [[ $output == *"0:80"* ]]
+  run run_user -p 18200:80 -p 127.0.0.1:18200:81 -- true
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest run: -p 18200:80 and -p 127.0.0.1:18200:81 both want host port 18200" ]
   run run_user
   [ "$status" -eq 2 ]
   [[ $output == *"no command given"* ]]
