@@ -396,12 +396,10 @@ int cmd_stop(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return nn_usage_error("stop", "no sandbox name given");
+	for (int i = optind; i < argc; i++)
+		if (!nn_valid_name(argv[i], NN_NAME_MAX, &why))
+			return nn_usage_error("stop", "sandbox name '%s' %s", argv[i], why);
 	for (int i = optind; i < argc; i++) {
-		if (!nn_valid_name(argv[i], NN_NAME_MAX, &why)) {
-			nn_err(&err, 0, "sandbox name '%s' %s", argv[i], why);
-			ret = nn_fail(&err);
-			continue;
-		}
 		snprintf(path, sizeof(path), "%s/%s", NN_SANDBOX_API, argv[i]);
 		if (nn_client_nest_request(nest, "DELETE", path, NULL, &status, NULL, &err) < 0)
 			ret = nn_fail(&err);

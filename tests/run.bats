@@ -262,6 +262,9 @@ EOF
   run nnu stop --nest "$NEST" nosuch
   [ "$status" -eq 1 ]
   [[ $output == *"no sandbox named nosuch"* ]]
+  run nnu stop --nest "$NEST" nosuch ../x
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest stop: sandbox name '../x' contains '/'" ]
   run nnu run --nest "${NEST}x" -- true
   [ "$status" -eq 1 ]
   [ "$output" = "netnest: no nest named ${NEST}x is running (state dir ${STATE}x)" ]
