@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -35,6 +36,62 @@ struct nn_out *nn_out_new(FILE *stream, bool json)
 bool nn_out_json(const struct nn_out *o)
 {
 	return o->json;
+}
+
+/* utf8_len() - length of the valid UTF-8 sequence at @s (RFC 3629), or 0 if invalid */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0; /* overlong, surrogate, or beyond U+10FFFF */
+	return n;
+}
+
+/*
+ * json_text() - a JSON string of @val; bytes that are not UTF-8 (a file name, a command
+ * line) are written as the text "\xNN" instead of making json_string() fail.
+ */
+static json_t *json_text(const char *val)
+{
+	const unsigned char *p = (const unsigned char *)val;
+	json_t *j = json_string(val);
+	char *buf, *q;
+
+	if (j)
+		return j;
+	buf = malloc(strlen(val) * 4 + 1);
+	if (!buf)
+		return json_null();
+	for (q = buf; *p;) {
+		size_t n = utf8_len(p);
+
+		if (n) {
+			memcpy(q, p, n);
+			q += n;
+			p += n;
+		} else {
+			q += sprintf(q, "\\x%02x", *p++);
+		}
+	}
+	*q = '\0';
+	j = json_string(buf);
+	free(buf);
+	return j ? j : json_null();
 }
 
 /* add @v to the innermost container under @key; steals @v */
@@ -90,7 +147,7 @@ void nn_out_string(struct nn_out *o, const char *key, const char *fmt, const cha
 {
 	if (o->json) {
 		if (wanted(o, key))
-			put(o, key, val ? json_string(val) : json_null());
+			put(o, key, val ? json_text(val) : json_null());
 	} else if (fmt) {
 		fprintf(o->stream, fmt, val ? val : "-");
 	}

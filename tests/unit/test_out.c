@@ -50,11 +50,28 @@ static void json_keeps_keys_and_array_elements_without_keys(void **state)
 	free(s);
 }
 
+static void json_shows_bytes_that_are_not_utf8_as_escapes(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct nn_out *o = nn_out_new(f, true);
+
+	(void)state;
+	nn_out_string(o, "name", NULL, "try1\xff\xc3\xa9");
+	assert_int_equal(nn_out_finish(o), 0);
+	fclose(f);
+	/* the stray byte becomes the text \xff; the valid "\u00e9" stays as it is */
+	assert_non_null(strstr(buf, "\"name\": \"try1\\\\xff\xc3\xa9\""));
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(text_prints_each_field_with_its_format),
 		cmocka_unit_test(json_keeps_keys_and_array_elements_without_keys),
+		cmocka_unit_test(json_shows_bytes_that_are_not_utf8_as_escapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
