@@ -13,7 +13,7 @@
 #include "rtnl.h"
 #include "util.h"
 
-/* libnftables, loaded while the table is made or deleted (dl.h): order of nft_names. */
+/* libnftables, loaded while the table is made (dl.h): order of nft_names. */
 struct nft_api {
 	__typeof__(nft_ctx_new) *ctx_new;
 	__typeof__(nft_ctx_buffer_output) *buffer_output;
@@ -89,12 +89,4 @@ int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *er
 		 net, cfg->subnet.prefix, cfg->tap, cfg->bridge);
 	return nft_in_netns(netns_fd, cmd, "add table ip " NN_NAT_TABLE " in the nest's netns",
 			    err);
-}
-
-int nn_nat_del(int netns_fd, struct nn_err *err)
-{
-	/* "destroy" (nft 1.0.8) is not in Debian 12's 1.0.6: add-then-delete is idempotent. */
-	return nft_in_netns(netns_fd, "add table ip " NN_NAT_TABLE "\ndelete table ip "
-				      NN_NAT_TABLE "\n",
-			    "delete table ip " NN_NAT_TABLE " in the nest's netns", err);
 }

@@ -26,10 +26,4 @@
  */
 int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *err);
 
-/**
- * nn_nat_del() - delete table ip netnest in @netns_fd
- * Return: 0 (also when the table is not there), or a negative errno.
- */
-int nn_nat_del(int netns_fd, struct nn_err *err);
-
 #endif

@@ -30,7 +30,7 @@ struct nestd {
 	struct nn_nest *n;
 	int tap_fd;
 	int engine_report; /* until nn_engine_ready() */
-	bool netns_mounted, nat, services;
+	bool netns_mounted, services;
 	char netns_path[PATH_MAX + 8];
 };
 
@@ -176,9 +176,8 @@ static void nestd_teardown(struct nestd *d)
 	d->engine_report = -1;
 	nn_engine_stop(n->engine_pid);
 	n->engine_pid = 0;
-	if (d->nat)
-		nn_nat_del(n->nest_netns, NULL);
-	d->nat = false;
+	/* No nft delete: the table lives in the nest's netns and goes with it once the
+	 * placeholder is unmounted and the last fd closed (nf_tables_exit_net()). */
 	if (d->tap_fd >= 0)
 		close(d->tap_fd);
 	d->tap_fd = -1;
@@ -222,7 +221,6 @@ static int nestd_start(struct nestd *d, struct nn_err *err)
 		close(d->tap_fd);
 		d->tap_fd = -1;
 		r = nn_nat_add(n->nest_netns, &n->cfg, err);
-		d->nat = r == 0;
 	}
 	if (r == 0) {
 		r = nn_engine_ready(n->engine_pid, steal_fd(&d->engine_report), err);
