@@ -136,16 +136,6 @@ static int list(const char *dir, bool json)
 	return nn_out_finish(o) < 0 ? EXIT_FAIL : 0;
 }
 
-/* opt_error() - getopt's complaint in our words: a missing argument is not an unknown option */
-static int opt_error(char **argv, int c)
-{
-	if (c == ':')
-		return nn_usage_error(argv[0], "option %s needs an argument", argv[optind - 1]);
-	if (optopt)
-		return nn_usage_error(argv[0], "unknown option -%c", optopt);
-	return nn_usage_error(argv[0], "unknown option %s", argv[optind - 1]);
-}
-
 int cmd_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -172,7 +162,7 @@ int cmd_attach(int argc, char **argv)
 		case 'n': nest = optarg; break;
 		case 'j': json = true; break;
 		case 'h': return usage(stdout, 0);
-		default: return opt_error(argv, c);
+		default: return nn_opt_error(argv, c);
 		}
 	}
 	argc -= optind;

@@ -96,16 +96,6 @@ static int run_all(const char *nest, char **cmd)
 	return failed;
 }
 
-/* opt_error() - getopt's complaint in our words: a missing argument is not an unknown option */
-static int opt_error(char **argv, int c)
-{
-	if (c == ':')
-		return nn_usage_error(argv[0], "option %s needs an argument", argv[optind - 1]);
-	if (optopt)
-		return nn_usage_error(argv[0], "unknown option -%c", optopt);
-	return nn_usage_error(argv[0], "unknown option %s", argv[optind - 1]);
-}
-
 int cmd_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -125,7 +115,7 @@ int cmd_exec(int argc, char **argv)
 		case 'a': all = true; break;
 		case 'n': nest = optarg; break;
 		case 'h': return usage(stdout, 0);
-		default: return opt_error(argv, c);
+		default: return nn_opt_error(argv, c);
 		}
 	}
 	dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");

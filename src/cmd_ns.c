@@ -306,16 +306,6 @@ static int show_target(struct nn_out *o, const char *spec, const char *nest, str
 	return r;
 }
 
-/* opt_error() - getopt's complaint in our words: a missing argument is not an unknown option */
-static int opt_error(char **argv, int c)
-{
-	if (c == ':')
-		return nn_usage_error(argv[0], "option %s needs an argument", argv[optind - 1]);
-	if (optopt)
-		return nn_usage_error(argv[0], "unknown option -%c", optopt);
-	return nn_usage_error(argv[0], "unknown option %s", argv[optind - 1]);
-}
-
 static int usage_ns(FILE *f, int status)
 {
 	fprintf(f, "Usage: netnest ns [--json] [--nest NAME] [PID|NAME|PATH|SANDBOX|nest]...\n"
@@ -353,7 +343,7 @@ int cmd_ns(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'n': nest = optarg; break;
 		case 'h': return usage_ns(stdout, 0);
-		default: return opt_error(argv, c);
+		default: return nn_opt_error(argv, c);
 		}
 	}
 	targets = argv + optind;
@@ -688,7 +678,7 @@ int cmd_ls(int argc, char **argv)
 			break;
 		case 'j': json = true; break;
 		case 'h': return usage_ls(stdout, 0);
-		default: return opt_error(argv, c);
+		default: return nn_opt_error(argv, c);
 		}
 	}
 	if (optind < argc)
