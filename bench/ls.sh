@@ -15,6 +15,7 @@ pids=()
 
 cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true # reap them here, so bash does not report each as "Killed"
   for i in $(seq "$N"); do echo "netns del $pfx$i"; done | ip -force -batch - 2>/dev/null || true
   rm -rf "$tmp"
 }
