@@ -118,7 +118,7 @@ start_netns_proc() {
 @test "as root, attach NAME nest exposes a rootless nest's detached netns to ip netns" {
   NEST=$(unique_name atn)
   run nnu up -d --nest "$NEST"
-  [ "$status" -eq 0 ] || skip "netnest up failed: $output"
+  [ "$status" -eq 0 ] # netnest up must work here; its own tests are in nest.bats
   n=$(unique_name atn); NETNS+=("$n")
   state=/run/user/$(nn_uid)/netnest/$NEST
   NETNEST_STATE_DIR=$state run "$NETNEST" attach "$n" nest

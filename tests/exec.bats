@@ -96,7 +96,7 @@ start_rootlesskit() {
 @test "netnest exec nest -- ip a as nntest shows tap0 and netnest0" {
   NEST=$(unique_name exnest); NESTS+=("user $NEST")
   run nnu up -d --nest "$NEST"
-  [ "$status" -eq 0 ] || skip "netnest up failed: $output"
+  [ "$status" -eq 0 ] # netnest up must work here; its own tests are in nest.bats
   run nnu exec --nest "$NEST" nest -- ip -br -4 a
   [ "$status" -eq 0 ]
   [[ $output == *"tap0 "*"10.0.2.100/24"* ]]
@@ -146,7 +146,7 @@ start_rootlesskit() {
 @test "exec and ns reach a netnest sandbox by its name, as nntest" {
   NEST=$(unique_name exsb); NESTS+=("user $NEST")
   run nnu up -d --nest "$NEST"
-  [ "$status" -eq 0 ] || skip "netnest up failed: $output"
+  [ "$status" -eq 0 ] # netnest up must work here; its own tests are in nest.bats
   sb=$(unique_name sb)
   run nnu run -d --nest "$NEST" --name "$sb" -- sleep 1000
   [ "$status" -eq 0 ]
