@@ -83,24 +83,29 @@ static int rehash(struct scan *s, size_t hcap)
 	return 0;
 }
 
-int dsc_add_gap(struct scan *s, int code, const char *fmt, ...)
+int nn_gap_addv(struct nn_gap **gaps, size_t *n, int code, const char *fmt, va_list ap)
 {
-	struct nn_ns_table *t = s->t;
-	va_list ap;
 	char *what;
 
-	va_start(ap, fmt);
 	if (vasprintf(&what, fmt, ap) < 0)
-		what = NULL;
-	va_end(ap);
-	if (!what || dsc_grow(&t->gaps, t->ngaps, sizeof(*t->gaps)) < 0) {
+		return -ENOMEM;
+	if (dsc_grow(gaps, *n, sizeof(**gaps)) < 0) {
 		free(what);
 		return -ENOMEM;
 	}
-	t->gaps[t->ngaps].what = what;
-	t->gaps[t->ngaps].code = code;
-	t->ngaps++;
+	(*gaps)[(*n)++] = (struct nn_gap){ .what = what, .code = code };
 	return 0;
+}
+
+int dsc_add_gap(struct scan *s, int code, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = nn_gap_addv(&s->t->gaps, &s->t->ngaps, code, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 struct nn_ns *dsc_get_ns(struct scan *s, enum nn_ns_type type, struct nn_nsid id,

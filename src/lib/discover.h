@@ -11,6 +11,7 @@
  * pinned by one O_CLOEXEC fd for the life of the table, so identities cannot be recycled.
  */
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -88,6 +89,17 @@ int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err);
 
 /** nn_ns_table_find() - the entry with identity @id and type @type, or NULL */
 struct nn_ns *nn_ns_table_find(struct nn_ns_table *t, enum nn_ns_type type, struct nn_nsid id);
+
+/**
+ * nn_gap_addv() - append a gap to an array of gaps
+ * @gaps: the array (grown by powers of two; free each .what, then the array)
+ * @n:    its length, incremented
+ * @code: errno saying why the thing could not be read
+ * @fmt:  printf format of what could not be read ("/proc/1234/fd")
+ * @ap:   its arguments
+ * Return: 0, or -ENOMEM (nothing added).
+ */
+int nn_gap_addv(struct nn_gap **gaps, size_t *n, int code, const char *fmt, va_list ap);
 
 /** nn_ns_table_free() - close the pinned fds and free everything */
 void nn_ns_table_free(struct nn_ns_table *t);

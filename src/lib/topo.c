@@ -23,23 +23,11 @@
 
 void nn_topo_add_gap(struct nn_topo *t, int code, const char *fmt, ...)
 {
-	struct nn_gap *g;
 	va_list ap;
-	char *what;
 
 	va_start(ap, fmt);
-	if (vasprintf(&what, fmt, ap) < 0)
-		what = NULL;
+	nn_gap_addv(&t->gaps, &t->ngaps, code, fmt, ap); /* -ENOMEM: the gap goes unsaid */
 	va_end(ap);
-	if (!what)
-		return;
-	g = realloc(t->gaps, (t->ngaps + 1) * sizeof(*g));
-	if (!g) {
-		free(what);
-		return;
-	}
-	t->gaps = g;
-	t->gaps[t->ngaps++] = (struct nn_gap){ .what = what, .code = code };
 }
 
 /* grow *@arr (of *@n elements of @size) by one zeroed element; return it or NULL */
