@@ -313,15 +313,20 @@ static __attribute__((noreturn)) void daemon_child(const struct nn_nest_config *
 	_exit(nn_nestd_run(&n, sock));
 }
 
+void nn_nest_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGCHLD);
+}
+
 static void block_signals(void)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGCHLD);
+	nn_nest_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 

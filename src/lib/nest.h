@@ -16,6 +16,7 @@
 
 #include <limits.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -152,5 +153,12 @@ void nn_nest_remove_state_dir(const struct nn_nest_config *cfg);
  * Return: the exit status for the daemon process: 0 after a clean teardown, 1 otherwise.
  */
 int nn_nestd_run(struct nn_nest *n, int report_fd);
+
+/**
+ * nn_nest_signals() - the signals a nest process handles itself (blocked, then read from a
+ * signalfd): SIGINT, SIGTERM and SIGHUP stop the nest, SIGCHLD reports the engine's death
+ * @set: filled
+ */
+void nn_nest_signals(sigset_t *set);
 
 #endif

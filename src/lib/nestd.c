@@ -246,11 +246,7 @@ static void nestd_serve(struct nn_nest *n)
 	sigset_t set;
 	_cleanup_close_ int sfd = -1;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGCHLD);
+	nn_nest_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sfd < 0)
