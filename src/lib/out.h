@@ -36,12 +36,44 @@ void nn_out_open_array(struct nn_out *o, const char *key);
 /** nn_out_close() - close the innermost open object or array */
 void nn_out_close(struct nn_out *o);
 
-/* Fields: @key for JSON (NULL: text only, except inside an array, where values are
- * elements and @key is ignored), @fmt for text (NULL: JSON only). */
+/*
+ * Fields: @key for JSON (NULL: text only, except inside an array, where values are
+ * elements and @key is ignored), @fmt for text (NULL: JSON only). Fields return
+ * nothing: a value jansson cannot allocate is left out of the document.
+ */
+
+/**
+ * nn_out_string() - a string field
+ * @o:   the printer
+ * @key: JSON key (see above for NULL)
+ * @fmt: printf(3) format with one %s for text, or NULL
+ * @val: the value, or NULL for JSON null and "-" in text; bytes that are not UTF-8
+ *       (RFC 3629) are stored in JSON as the text "\xNN"
+ */
 void nn_out_string(struct nn_out *o, const char *key, const char *fmt, const char *val);
+/**
+ * nn_out_uint() - an unsigned integer field
+ * @o:   the printer
+ * @key: JSON key (see above for NULL)
+ * @fmt: printf(3) format with one 64-bit conversion (%llu, PRIu64) for text, or NULL
+ * @val: the value, stored as a JSON integer (json_int_t: above INT64_MAX it is negative)
+ */
 void nn_out_uint(struct nn_out *o, const char *key, const char *fmt, uint64_t val);
+/**
+ * nn_out_int() - a signed integer field
+ * @o:   the printer
+ * @key: JSON key (see above for NULL)
+ * @fmt: printf(3) format with one 64-bit conversion (%lld, PRId64) for text, or NULL
+ * @val: the value, stored as a JSON integer
+ */
 void nn_out_int(struct nn_out *o, const char *key, const char *fmt, int64_t val);
-/* nn_out_bool(): text prints @fmt with the string "yes" or "no" */
+/**
+ * nn_out_bool() - a boolean field
+ * @o:   the printer
+ * @key: JSON key (see above for NULL)
+ * @fmt: printf(3) format with one %s for text, which gets "yes" or "no"; or NULL
+ * @val: the value, stored as JSON true or false
+ */
 void nn_out_bool(struct nn_out *o, const char *key, const char *fmt, bool val);
 /** nn_out_null() - JSON null under @key; in text prints @fmt with "-" */
 void nn_out_null(struct nn_out *o, const char *key, const char *fmt);
