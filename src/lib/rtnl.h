@@ -51,26 +51,66 @@ int nn_netns_call(int netns_fd, const char *label, int (*fn)(void *arg, struct n
  */
 int nn_rtnl_open(struct nn_rtnl *r, int netns_fd, const char *label, struct nn_err *err);
 
-/** nn_rtnl_close() - close @r (idempotent) */
+/** nn_rtnl_close() - close @r (idempotent; @r itself is the caller's) */
 void nn_rtnl_close(struct nn_rtnl *r);
 
-/** nn_rtnl_ifindex() - ifindex of @ifname. Return: 0, -ENODEV */
+/**
+ * nn_rtnl_ifindex() - ifindex of an interface in @r's netns
+ * @r:       socket from nn_rtnl_open()
+ * @ifname:  interface name (IFLA_IFNAME lookup, net/core/rtnetlink.c rtnl_getlink)
+ * @ifindex: set to the ifindex, 0 on failure
+ * @err:     error object
+ * Return: 0, -ENODEV if there is no such interface, or the kernel's negative errno.
+ */
 int nn_rtnl_ifindex(struct nn_rtnl *r, const char *ifname, int *ifindex, struct nn_err *err);
 
-/** nn_rtnl_link_up() - set @ifname IFF_UP */
+/**
+ * nn_rtnl_link_up() - set @ifname IFF_UP (RTM_NEWLINK on an existing link, rtnetlink(7))
+ * @r:      socket from nn_rtnl_open()
+ * @ifname: interface in @r's netns
+ * @err:    error object
+ * Return: 0, or the kernel's negative errno (-ENODEV if @ifname is not there).
+ */
 int nn_rtnl_link_up(struct nn_rtnl *r, const char *ifname, struct nn_err *err);
 
-/** nn_rtnl_link_set_mtu() - set the MTU of @ifname, bytes */
+/**
+ * nn_rtnl_link_set_mtu() - set the MTU of @ifname
+ * @r:      socket from nn_rtnl_open()
+ * @ifname: interface in @r's netns
+ * @mtu:    MTU in bytes (IFLA_MTU); 0 sends no change
+ * @err:    error object
+ * Return: 0, or the kernel's negative errno (-EINVAL for an MTU the device refuses).
+ */
 int nn_rtnl_link_set_mtu(struct nn_rtnl *r, const char *ifname, unsigned mtu, struct nn_err *err);
 
-/** nn_rtnl_link_set_master() - make @ifname a port of bridge @master */
+/**
+ * nn_rtnl_link_set_master() - make @ifname a port of bridge @master (IFLA_MASTER)
+ * @r:      socket from nn_rtnl_open()
+ * @ifname: interface in @r's netns
+ * @master: bridge in @r's netns
+ * @err:    error object
+ * Return: 0, -ENODEV if @master is not there, or the kernel's negative errno.
+ */
 int nn_rtnl_link_set_master(struct nn_rtnl *r, const char *ifname, const char *master,
 			    struct nn_err *err);
 
-/** nn_rtnl_link_del() - delete @ifname. Return: 0, -ENODEV if it is not there */
+/**
+ * nn_rtnl_link_del() - delete @ifname (RTM_DELLINK; a veth takes its peer with it)
+ * @r:      socket from nn_rtnl_open()
+ * @ifname: interface in @r's netns
+ * @err:    error object
+ * Return: 0, -ENODEV if it is not there, or the kernel's negative errno.
+ */
 int nn_rtnl_link_del(struct nn_rtnl *r, const char *ifname, struct nn_err *err);
 
-/** nn_rtnl_bridge_add() - create bridge @name with @mtu (0: default). -EEXIST if it exists */
+/**
+ * nn_rtnl_bridge_add() - create a bridge (IFLA_INFO_KIND "bridge", NLM_F_EXCL)
+ * @r:    socket from nn_rtnl_open()
+ * @name: bridge name in @r's netns
+ * @mtu:  MTU in bytes (0: the kernel's default)
+ * @err:  error object
+ * Return: 0, -EEXIST if @name exists, or the kernel's negative errno.
+ */
 int nn_rtnl_bridge_add(struct nn_rtnl *r, const char *name, unsigned mtu, struct nn_err *err);
 
 /**
@@ -80,17 +120,34 @@ int nn_rtnl_bridge_add(struct nn_rtnl *r, const char *name, unsigned mtu, struct
  * @peer:        other end
  * @peer_netns:  nsfs fd where @peer is created (VETH_INFO_PEER + IFLA_NET_NS_FD,
  *               drivers/net/veth.c veth_newlink), or -1 for @r's netns
- * @mtu:         MTU of both ends (0: default)
+ * @mtu:         MTU of both ends in bytes (0: default)
+ * @err:         error object
  * Return: 0, -EEXIST if a name is taken, other negative errno.
  */
 int nn_rtnl_veth_add(struct nn_rtnl *r, const char *name, const char *peer, int peer_netns,
 		     unsigned mtu, struct nn_err *err);
 
-/** nn_rtnl_addr_add() - add @addr/@prefix to @ifname (IFA_LOCAL + IFA_ADDRESS) */
+/**
+ * nn_rtnl_addr_add() - add an IPv4 address (RTM_NEWADDR, IFA_LOCAL + IFA_ADDRESS)
+ * @r:      socket from nn_rtnl_open()
+ * @ifname: interface in @r's netns
+ * @addr:   the address, network byte order
+ * @prefix: prefix length, 0-32
+ * @err:    error object
+ * Return: 0, -ENODEV if @ifname is not there, or the kernel's negative errno.
+ */
 int nn_rtnl_addr_add(struct nn_rtnl *r, const char *ifname, struct in_addr addr, unsigned prefix,
 		     struct nn_err *err);
 
-/** nn_rtnl_route_add_default() - default route via @gw out of @ifname */
+/**
+ * nn_rtnl_route_add_default() - add an IPv4 default route (RTM_NEWROUTE, main table)
+ * @r:      socket from nn_rtnl_open()
+ * @gw:     gateway, network byte order
+ * @ifname: interface in @r's netns the route leaves by
+ * @err:    error object
+ * Return: 0, -ENODEV if @ifname is not there, -EEXIST if a default route exists, or
+ * the kernel's negative errno.
+ */
 int nn_rtnl_route_add_default(struct nn_rtnl *r, struct in_addr gw, const char *ifname,
 			      struct nn_err *err);
 
