@@ -35,7 +35,7 @@ int nn_attach_dir(char buf[PATH_MAX], struct nn_err *err);
  * binds and unmounts propagate to other mount namespaces), create an empty file O_EXCL and
  * bind /proc/self/fd/@netfd onto it.  The file is removed again if the bind fails.
  * Needs CAP_SYS_ADMIN in the initial user namespace (mount(2)).
- * Return: 0, -EEXIST (name taken), -EPERM, other negative errno.
+ * Return: 0, -EEXIST (name taken), -EINVAL (bad @name), -EPERM, other negative errno.
  */
 int nn_attach_bind(const char *dir, const char *name, int netfd, struct nn_err *err);
 
@@ -43,9 +43,10 @@ int nn_attach_bind(const char *dir, const char *name, int netfd, struct nn_err *
  * nn_attach_symlink() - make @dir/@name a symlink to @target (/proc/PID/ns/net)
  * @dir:    run dir (created 0755 if missing)
  * @name:   the name
- * @target: nsfs path the link points at (string, not checked again)
+ * @target: nsfs path the link points at (string, not checked again; a relative one is
+ *          made absolute from the current directory)
  * @err:    error object
- * Return: 0, -EEXIST, other negative errno of mkdir(2)/symlink(2).
+ * Return: 0, -EEXIST, -EINVAL (bad @name), other negative errno of mkdir(2)/symlink(2).
  */
 int nn_attach_symlink(const char *dir, const char *name, const char *target,
 		      struct nn_err *err);
@@ -53,7 +54,11 @@ int nn_attach_symlink(const char *dir, const char *name, const char *target,
 /**
  * nn_attach_delete() - remove @dir/@name: umount2(MNT_DETACH) if it is a mount, then unlink
  * (ip netns delete)
- * Return: 0, -ENOENT (no such name), other negative errno.
+ * @dir:  run dir (nn_attach_dir())
+ * @name: the name; any name nn_netns_name_ok() accepts
+ * @err:  error object naming @name or the path
+ * Return: 0, -ENOENT (no such name), -EINVAL (a name ip netns cannot have), other
+ * negative errno of umount2(2)/unlink(2).
  */
 int nn_attach_delete(const char *dir, const char *name, struct nn_err *err);
 
