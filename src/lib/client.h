@@ -22,19 +22,29 @@
  * Uses CURLOPT_UNIX_SOCKET_PATH (curl_easy_setopt(3)); the URL's host part is ignored by
  * the server, as RootlessKit's.  A reply with status >= 400 is an error: its
  * {"message": ...} becomes @err's message, and *@status is still set.
- * Return: 0 for a 2xx reply; -ECONNREFUSED/-ENOENT when no server listens on @sock (the
- * message names @sock); -EIO for a transport failure or a reply that is not JSON;
- * for a >= 400 reply: -ENOENT (404), -EINVAL (other 4xx), -EIO (5xx).
+ * Return: 0 for a 2xx reply; -ECONNREFUSED, or stat(2)'s errno (-ENOENT) for a missing
+ * @sock, when no server listens on @sock (the message names @sock); -ENOENT also when
+ * libcurl.so.4 cannot be loaded (dl.h); -ENOMEM; -EIO for a transport failure or a reply
+ * that is not JSON; for a >= 400 reply: -ENOENT (404), -EINVAL (other 4xx), -EIO (5xx).
  */
 int nn_client_request(const char *sock, const char *method, const char *path, json_t *body,
 		      unsigned *status, json_t **resp, struct nn_err *err);
 
 /**
  * nn_client_nest_request() - nn_client_request() to the API of nest @nest
- * @nest: nest name (NULL: "default"); its state dir comes from nn_state_dir()
- * Other arguments and errors as nn_client_request(); when nothing serves the nest's
- * api.sock the message is "no nest named <nest> is running (<state dir>)".
- * Return: 0 or negative errno.
+ * @nest:   nest name (NULL: "default"); its state dir comes from nn_state_dir()
+ * @method: as nn_client_request()
+ * @path:   as nn_client_request()
+ * @body:   as nn_client_request()
+ * @status: as nn_client_request()
+ * @resp:   as nn_client_request()
+ * @err:    error object
+ *
+ * When nothing serves the nest's api.sock (-ENOENT or -ECONNREFUSED before any reply)
+ * the error becomes -ENOENT with the message "no nest named <nest> is running (state dir
+ * <dir>)".
+ * Return: 0, the errors of nn_state_dir(), -ENAMETOOLONG for a state dir too long for
+ * api.sock's path, or the errors of nn_client_request().
  */
 int nn_client_nest_request(const char *nest, const char *method, const char *path,
 			   json_t *body, unsigned *status, json_t **resp, struct nn_err *err);
