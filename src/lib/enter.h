@@ -54,9 +54,13 @@ int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
 void nn_target_close(struct nn_target *t);
 
 /**
- * nn_netns_name_ok() - @name can be an entry of /run/netns, as `ip netns` allows: not
- * empty, no '/', not "." or "..", at most NAME_MAX bytes
- * @why: set to the reason when it cannot
+ * nn_netns_name_ok() - can @name be an entry of /run/netns, as `ip netns` allows?
+ * @name: the name
+ * @why:  set to the reason when it cannot, a phrase after "netns name 'NAME' " (static)
+ *
+ * Not empty, no '/', not "." or "..", at most NAME_MAX bytes (iproute2 ip/ipnetns.c
+ * is_valid_netns_name(); a longer name cannot be a file name, path_resolution(7)).
+ * Return: true or false.
  */
 bool nn_netns_name_ok(const char *name, const char **why);
 
