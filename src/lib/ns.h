@@ -42,8 +42,12 @@ static inline bool nn_nsid_equal(struct nn_nsid a, struct nn_nsid b)
 }
 
 /**
- * nn_ns_open_pid() - open /proc/@pid/ns/<type> O_RDONLY|O_CLOEXEC
- * Return: fd >= 0, or negative errno (-ENOENT/-ESRCH: no such process; -EACCES/-EPERM).
+ * nn_ns_open_pid() - open /proc/@pid/ns/<type> O_RDONLY|O_CLOEXEC (proc(5))
+ * @pid: the process
+ * @t:   namespace type
+ * @err: error object naming the path, and saying when the process is a zombie
+ * Return: fd >= 0 (caller closes), or negative errno: -ESRCH (no such process, or a
+ * zombie: open(2)'s ENOENT is reported as ESRCH), -EINVAL (bad @t), -EACCES/-EPERM.
  */
 int nn_ns_open_pid(pid_t pid, enum nn_ns_type t, struct nn_err *err);
 
@@ -51,7 +55,11 @@ int nn_ns_open_pid(pid_t pid, enum nn_ns_type t, struct nn_err *err);
  * nn_ns_open_path() - open @path and check it is an nsfs file of type @t (NS_GET_NSTYPE,
  * ioctl_ns(2)); an empty plain file (an nsfs mount point seen from another mount ns) is
  * refused with a message saying so.
- * Return: fd, or -ENOTTY (not nsfs), -EINVAL (other type), other negative errno.
+ * @path: nsfs file (/proc/PID/ns/net, a bind mount, /run/netns/NAME)
+ * @t:    the type it must have
+ * @err:  error object naming @path and the reason
+ * Return: fd (caller closes), or -ENOTTY (not nsfs), -EINVAL (other type), other
+ * negative errno.
  */
 int nn_ns_open_path(const char *path, enum nn_ns_type t, struct nn_err *err);
 
