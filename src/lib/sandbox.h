@@ -91,17 +91,30 @@ int nn_sandbox_api_create(struct nn_nest *n, const char *path, json_t *body, jso
 
 /**
  * nn_sandbox_api_list() - GET /netnest/v1/sandboxes: {"sandboxes":[record...]} by name
- * Return: 0 (status 200), -ENOMEM.
+ * @n:      the live nest
+ * @path:   request path (unused beyond routing)
+ * @body:   ignored
+ * @resp:   the list (owned by the caller)
+ * @status: left as 200
+ * @err:    error object
+ * Return: 0, -ESHUTDOWN if the sandbox service is not running, -ENOMEM.
  */
 int nn_sandbox_api_list(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
 			unsigned *status, struct nn_err *err);
 
 /**
  * nn_sandbox_api_delete() - DELETE /netnest/v1/sandboxes/<name>
- * @path: "/netnest/v1/sandboxes/<name>"
+ * @n:      the live nest
+ * @path:   "/netnest/v1/sandboxes/<name>"
+ * @body:   ignored
+ * @resp:   left NULL (empty body)
+ * @status: left as 200
+ * @err:    error object
  *
  * SIGTERM via pidfd_send_signal(2), SIGKILL after 5 s, then waits for the cleanup to finish.
- * Return: 0 (status 200, empty body); -ENOENT naming the sandbox when there is none.
+ * Return: 0; -ENOENT naming the sandbox when there is none; -EINVAL when @path has no
+ * name; -ESHUTDOWN if the sandbox service is not running; -ETIMEDOUT if the process
+ * outlives SIGKILL by 5 s; other negative errno of pidfd_send_signal(2) or fcntl(2).
  */
 int nn_sandbox_api_delete(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
 			  unsigned *status, struct nn_err *err);
