@@ -510,14 +510,6 @@ int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err)
 	return 0;
 }
 
-struct nn_ns *nn_ns_table_find(struct nn_ns_table *t, enum nn_ns_type type, struct nn_nsid id)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->ns[i].type == type && nn_nsid_equal(t->ns[i].id, id))
-			return &t->ns[i];
-	return NULL;
-}
-
 void nn_ns_table_free(struct nn_ns_table *t)
 {
 	for (size_t i = 0; i < t->n; i++) {

@@ -87,9 +87,6 @@ struct nn_ns_table {
  */
 int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err);
 
-/** nn_ns_table_find() - the entry with identity @id and type @type, or NULL */
-struct nn_ns *nn_ns_table_find(struct nn_ns_table *t, enum nn_ns_type type, struct nn_nsid id);
-
 /**
  * nn_gap_addv() - append a gap to an array of gaps
  * @gaps: the array (grown by powers of two; free each .what, then the array)
