@@ -45,7 +45,7 @@ int nn_engine_ready(pid_t pid, int report_fd, struct nn_err *err);
 
 /**
  * nn_engine_stop() - SIGTERM the engine and reap it
- * @pid: from nn_engine_start(); ignored when <= 0
+ * @pid: from nn_engine_spawn(); ignored when <= 0
  *
  * Waits at most 2 s, then SIGKILLs.  Never fails.
  */
