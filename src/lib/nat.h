@@ -15,14 +15,17 @@
 
 /**
  * nn_nat_add() - create table ip netnest in @netns_fd
- * @netns_fd: the nest's netns (nsfs fd); the calling thread enters it and comes back
+ * @netns_fd: the nest's netns (nsfs fd, not owned); a short-lived thread enters it
+ *            (nn_netns_call()), the caller's netns does not change
  * @cfg:      subnet (masqueraded), tap (the way out), bridge (forwarded from)
- * @err:      error object, with nft's own message
+ * @err:      error object, with the first line of nft's own message
  *
  * Chains: postrouting (nat, srcnat) "ip saddr SUBNET oifname TAP masquerade"; forward
  * (filter, policy drop) accepting established/related replies and what enters from the
  * bridge, in the manner of the CNI bridge ipMasq and firewall plugins (reference/cni.md).
- * Return: 0, or a negative errno.
+ * libnftables.so.1 is loaded for the call and unloaded after (dl.h).
+ * Return: 0, -ENOENT if libnftables cannot be loaded, -EINVAL if nft refuses the table,
+ * or the negative errno of setns(2)/pthread_create(3).
  */
 int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *err);
 
