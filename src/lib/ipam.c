@@ -59,12 +59,16 @@ void nn_ipam_close(struct nn_ipam *ipam)
 static int ipam_lock(struct nn_ipam *ipam, struct nn_err *err)
 {
 	_cleanup_close_ int fd = openat(ipam->dirfd, "lock", O_RDONLY | O_CREAT | O_CLOEXEC, 0750);
+	char net[INET_ADDRSTRLEN];
 
+	inet_ntop(AF_INET, &ipam->subnet.addr, net, sizeof(net));
 	if (fd < 0)
-		return nn_err(err, errno, "open lease lock");
+		return nn_err(err, errno, "open the lease lock of network %s/%u", net,
+			      ipam->subnet.prefix);
 	while (flock(fd, LOCK_EX) < 0)
 		if (errno != EINTR)
-			return nn_err(err, errno, "lock lease dir");
+			return nn_err(err, errno, "lock the lease dir of network %s/%u", net,
+				      ipam->subnet.prefix);
 	return steal_fd(&fd);
 }
 
