@@ -364,7 +364,7 @@ int nn_nest_start(const struct nn_nest_config *cfg, bool detach, struct nn_nest_
 		return lock;
 	block_signals();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
-		r = nn_err(err, errno, "socketpair");
+		r = nn_err(err, errno, "socketpair to the daemon of nest %s", cfg->name);
 		goto fail;
 	}
 	sock = sp[0];
