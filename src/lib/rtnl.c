@@ -201,10 +201,12 @@ int nn_rtnl_link_set_master(struct nn_rtnl *r, const char *ifname, const char *m
 			    struct nn_err *err)
 {
 	int idx, ret = nn_rtnl_ifindex(r, master, &idx, err);
+	char what[64 + IFNAMSIZ];
 
 	if (ret < 0)
 		return ret;
-	return link_change(r, ifname, 0, 0, idx, "attach to bridge the interface", err);
+	snprintf(what, sizeof(what), "attach to bridge %s the interface", master);
+	return link_change(r, ifname, 0, 0, idx, what, err);
 }
 
 int nn_rtnl_link_del(struct nn_rtnl *r, const char *ifname, struct nn_err *err)
