@@ -350,7 +350,7 @@ int cmd_ps(int argc, char **argv)
 		return nn_fail(&err);
 	o = nn_out_new(stdout, json);
 	if (!o) {
-		nn_err(&err, ENOMEM, "ps");
+		nn_err(&err, ENOMEM, "start the sandbox list output");
 		return nn_fail(&err);
 	}
 	nn_out_text(o, "%-16s %-15s %-24s %-8s %s\n", "NAME", "IP", "PORTS", "PID", "COMMAND");

@@ -115,7 +115,7 @@ int cmd_topo(int argc, char **argv)
 	} else {
 		o = nn_out_new(stdout, json);
 		if (!o) {
-			ret = nn_err(&err, ENOMEM, "output");
+			ret = nn_err(&err, ENOMEM, "start the topology output");
 		} else {
 			nn_topo_render(&t, o);
 			ret = nn_out_finish(o);
@@ -237,7 +237,7 @@ int cmd_peer(int argc, char **argv)
 	if (ret == 0) {
 		o = nn_out_new(stdout, json);
 		if (!o) {
-			ret = nn_err(&err, ENOMEM, "output");
+			ret = nn_err(&err, ENOMEM, "start the topology output");
 		} else {
 			render_peer(o, &t, l);
 			ret = nn_out_finish(o);
