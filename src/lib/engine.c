@@ -8,7 +8,6 @@
 #include <seccomp.h>
 #include <signal.h>
 #include <stdint.h>
-#include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>

@@ -2,7 +2,6 @@
 /* netaddr.c - IPv4 networks and addresses: parsing and arithmetic (see netaddr.h) */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "netaddr.h"

@@ -2,7 +2,6 @@
 /* report.c - a child's start outcome over a pipe (see report.h) */
 #include <errno.h>
 #include <stdint.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "report.h"

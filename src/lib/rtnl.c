@@ -2,7 +2,6 @@
 /* rtnl.c - rtnetlink requests with libmnl (see rtnl.h; rtnetlink(7), libmnl examples) */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>

@@ -9,7 +9,6 @@
  */
 
 #include <netinet/in.h>
-#include <stdint.h>
 
 #include "err.h"
 

@@ -2,7 +2,6 @@
 /* sandbox_net.c - veth wiring of a sandbox to the nest's bridge (see sandbox_net.h) */
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>

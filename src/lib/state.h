@@ -19,7 +19,6 @@
  */
 
 #include <limits.h>
-#include <stdbool.h>
 #include <sys/types.h>
 
 #include "err.h"

@@ -9,7 +9,6 @@
  * the helpers are missing (user_namespaces(7) "Defining user and group ID mappings").
  */
 
-#include <stdbool.h>
 #include <sys/types.h>
 
 #include "err.h"
