@@ -53,7 +53,12 @@ struct nn_nest {
 
 /**
  * nn_nest_config_default() - the defaults of DESIGN.md section 3 for nest @name
- * Return: 0, or an error if the state dir cannot be resolved (see nn_state_dir()).
+ * @cfg:  filled (zeroed first): state dir, cidr 10.0.2.0/24, subnet 10.4.0.0/24, MTU 65520,
+ *        tap0, bridge netnest0, rootless when euid != 0
+ * @name: nest name (validated by nn_state_dir())
+ * @err:  error object
+ * Return: 0, or the errors of nn_state_dir() (-EINVAL for a bad name or a missing
+ * $XDG_RUNTIME_DIR).
  */
 int nn_nest_config_default(struct nn_nest_config *cfg, const char *name, struct nn_err *err);
 
@@ -138,6 +143,7 @@ void nn_nest_clear_state(int dirfd, bool keep_lock);
 /**
  * nn_nest_remove_state_dir() - rmdir the state dir, and its parent if that is netnest's
  * own default parent (".../netnest") and now empty.  Never fails.
+ * @cfg: the nest's config; only cfg->state_dir is used (left in place when not empty)
  */
 void nn_nest_remove_state_dir(const struct nn_nest_config *cfg);
 
