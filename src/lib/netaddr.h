@@ -26,14 +26,26 @@ struct nn_cidr {
  */
 int nn_cidr_parse(const char *s, const char *what, struct nn_cidr *out, struct nn_err *err);
 
-/** nn_cidr_network() - @c with the host bits cleared */
+/**
+ * nn_cidr_network() - the network address of @c (host bits cleared)
+ * @c: the network
+ * Return: the address, network byte order.
+ */
 struct in_addr nn_cidr_network(const struct nn_cidr *c);
 
-/** nn_cidr_contains() - true if @a lies in network @c */
+/**
+ * nn_cidr_contains() - does @a lie in network @c?
+ * @c: the network
+ * @a: the address, network byte order
+ * Return: true or false.
+ */
 bool nn_cidr_contains(const struct nn_cidr *c, struct in_addr a);
 
 /**
  * nn_cidr_host() - the address at offset @n from the network address (n=1: .1)
+ * @c:   the network
+ * @n:   offset, 0 (the network address) up to the broadcast address
+ * @out: the address, network byte order
  * Return: 0, or -ERANGE if @n is outside the network.
  */
 int nn_cidr_host(const struct nn_cidr *c, uint32_t n, struct in_addr *out);
