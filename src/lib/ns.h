@@ -23,19 +23,27 @@ struct nn_nsid {
 	uint64_t ino;
 };
 
-/** nn_ns_type_name() - "mnt", "net", ... as in /proc/PID/ns and lsns -t */
+/**
+ * nn_ns_type_name() - "mnt", "net", ... as in /proc/PID/ns and lsns -t
+ * @t: namespace type
+ * Return: the name (static), or "?" for a value out of range.
+ */
 const char *nn_ns_type_name(enum nn_ns_type t);
 
 /** nn_ns_type_parse() - inverse of nn_ns_type_name(). Return 0 or -EINVAL */
 int nn_ns_type_parse(const char *s, enum nn_ns_type *t);
 
-/** nn_ns_clone_flag() - the CLONE_NEW* flag of @t */
+/**
+ * nn_ns_clone_flag() - the CLONE_NEW* flag of @t (clone(2), ioctl_ns(2) NS_GET_NSTYPE)
+ * @t: namespace type
+ * Return: the flag, or 0 for a value out of range.
+ */
 int nn_ns_clone_flag(enum nn_ns_type t);
 
 /** nn_nsid_of_fd() - identity of an nsfs fd. Return 0, -ENOTTY if @fd is not nsfs */
 int nn_nsid_of_fd(int fd, struct nn_nsid *id, struct nn_err *err);
 
-/** nn_nsid_equal() - same namespace */
+/** nn_nsid_equal() - same namespace (same nsfs device and inode). Return: true or false */
 static inline bool nn_nsid_equal(struct nn_nsid a, struct nn_nsid b)
 {
 	return a.dev == b.dev && a.ino == b.ino;
