@@ -128,27 +128,37 @@ void nn_topo_free(struct nn_topo *t);
 
 /**
  * nn_topo_find_ns() - the model index of the netns with identity @id
- * Return: index >= 0, or -1 if @id was not discovered.
+ * @t:  the model
+ * @id: nsfs identity
+ * Return: index into @t->netns, or -1 if @id was not discovered.
  */
 ssize_t nn_topo_find_ns(const struct nn_topo *t, struct nn_nsid id);
 
 /**
  * nn_topo_link_in() - link @ifname (or, if @ifname is NULL, @ifindex) of netns @n
- * Return: the link, or NULL.
+ * @n:       netns of the model
+ * @ifname:  interface name, or NULL to match by @ifindex
+ * @ifindex: ifindex inside @n (used only when @ifname is NULL)
+ * Return: the link (owned by the model), or NULL.
  */
 struct nn_topo_link *nn_topo_link_in(const struct nn_topo_netns *n, const char *ifname,
 				     int ifindex);
 
 /**
  * nn_topo_default_link() - the link the first default route of @n leaves through
- * Return: the link, or NULL when @n has no default route with an output device.
+ * @n: netns of the model
+ * Return: the link (owned by the model), or NULL when @n has no default route with an
+ * output device.
  */
 const struct nn_topo_link *nn_topo_default_link(const struct nn_topo_netns *n);
 
 /**
  * nn_topo_find_link() - link @ifname (or, if @ifname is NULL, @ifindex) in netns @ns
- * (an index into @t->netns)
- * Return: the link, or NULL.
+ * @t:       the model
+ * @ns:      index into @t->netns
+ * @ifname:  interface name, or NULL to match by @ifindex
+ * @ifindex: ifindex inside that netns (used only when @ifname is NULL)
+ * Return: the link (owned by the model), or NULL, also when @ns is out of range.
  */
 struct nn_topo_link *nn_topo_find_link(const struct nn_topo *t, size_t ns, const char *ifname,
 				       int ifindex);
