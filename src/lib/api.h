@@ -55,7 +55,8 @@ struct nn_services {
  *
  * Routes are tried in the order added, the built-in /v1/ routes first.  Must be called
  * before the server starts serving (that is, from nn_sandboxes_init()).
- * Return: 0, -ENOSPC when NN_API_ROUTES_MAX routes exist.
+ * Return: 0, -ENOSPC when NN_API_ROUTES_MAX routes exist, -ENOTCONN when the API is not
+ * set up (nn_services_start() has not made it).
  */
 int nn_api_route_add(struct nn_nest *n, const char *method, const char *prefix,
 		     nn_api_handler fn, struct nn_err *err);

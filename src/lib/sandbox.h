@@ -84,7 +84,8 @@ bool nn_sandbox_name_ok(const char *name, const char **why);
  * route via the bridge, publishes the ports, writes the record and starts watching the PID.
  * Every step is undone in reverse when a later one fails.
  * Return: 0; -EINVAL (bad body or name), -EEXIST (name in use), -ENOENT (no such PID),
- * -EADDRINUSE/-EACCES (a port), -ENOSPC (no address left), other negative errno.
+ * -EADDRINUSE/-EACCES (a port), -ENOSPC (no address left), -ESHUTDOWN (the sandbox service
+ * is not running), other negative errno.
  */
 int nn_sandbox_api_create(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
 			  unsigned *status, struct nn_err *err);
@@ -130,7 +131,8 @@ int nn_sandbox_api_delete(struct nn_nest *n, const char *path, json_t *body, jso
  *
  * Under the sandbox lock, so the port cannot outlive a sandbox that exits meanwhile: the
  * port is owned by @name (removed with it) and its ID is added to the record's "ports".
- * Return: 0; -ENOENT ("no sandbox named NAME"); the errors of nn_ports_add() (portfwd.h).
+ * Return: 0; -ENOENT ("no sandbox named NAME"); -ESHUTDOWN if the sandbox service is not
+ * running; the errors of nn_ports_add() (portfwd.h).
  */
 int nn_sandbox_publish(struct nn_nest *n, const char *name, struct nn_portspec *spec, int *id,
 		       struct nn_err *err);

@@ -119,7 +119,8 @@ struct nn_topo {
  * IFLA_LINK -> ifindex) (net/core/net_namespace.c rtnl_net_getid, drivers/net/veth.c
  * veth_get_link_net), ties taps to their holders (nn_topo_tun_holders()) and assigns
  * roles.  What cannot be read becomes a gap, not an error.
- * Return: 0, or the negative errno when nothing at all could be read.
+ * Return: 0, or a negative errno when nothing at all could be read (-EACCES when netns were
+ * found but none could be read).
  */
 int nn_topo_build(struct nn_topo *t, unsigned flags, struct nn_err *err);
 
