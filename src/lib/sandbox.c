@@ -406,7 +406,8 @@ int nn_sandbox_api_create(struct nn_nest *n, const char *path, json_t *body, jso
 
 	(void)path;
 	if (!s)
-		return nn_err(err, ESHUTDOWN, "sandbox service");
+		return nn_err(err, ESHUTDOWN, "create a sandbox: the sandbox service is not "
+			      "running");
 	r = parse_create(body, &req, err);
 	if (r < 0)
 		return r;
@@ -427,7 +428,8 @@ int nn_sandbox_publish(struct nn_nest *n, const char *name, struct nn_portspec *
 	int r;
 
 	if (!s)
-		return nn_err(err, ESHUTDOWN, "sandbox service");
+		return nn_err(err, ESHUTDOWN, "publish a port of sandbox %s: the sandbox service "
+			      "is not running", name);
 	pthread_mutex_lock(&s->lock);
 	sb = find_locked(s, name);
 	if (!sb) {
@@ -508,7 +510,8 @@ int nn_sandbox_api_list(struct nn_nest *n, const char *path, json_t *body, json_
 
 	(void)path, (void)body, (void)status;
 	if (!s)
-		return nn_err(err, ESHUTDOWN, "sandbox service");
+		return nn_err(err, ESHUTDOWN, "list sandboxes: the sandbox service is not "
+			      "running");
 	ports = nn_ports_list(n);
 	arr = json_array();
 	pthread_mutex_lock(&s->lock);
@@ -562,7 +565,8 @@ int nn_sandbox_api_delete(struct nn_nest *n, const char *path, json_t *body, jso
 
 	(void)body, (void)resp, (void)status;
 	if (!s)
-		return nn_err(err, ESHUTDOWN, "sandbox service");
+		return nn_err(err, ESHUTDOWN, "DELETE %s: the sandbox service is not running",
+			      path);
 	if (*name != '/' || !name[1])
 		return nn_err(err, 0, "DELETE %s: no sandbox name in the path", path);
 	name++;
