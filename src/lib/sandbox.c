@@ -645,7 +645,7 @@ int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err)
 	int r;
 
 	if (!s)
-		return nn_err(err, ENOMEM, "sandbox service");
+		return nn_err(err, ENOMEM, "start the sandbox service");
 	s->dirfd = s->epfd = s->stopfd = s->ipam.dirfd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	n->svc->sandboxes = s;

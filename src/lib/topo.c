@@ -501,7 +501,7 @@ int nn_topo_build(struct nn_topo *t, unsigned flags, struct nn_err *err)
 	errs = calloc(m, sizeof(*errs));
 	userns = calloc(m, sizeof(*userns));
 	if (!t->netns || !socks || !fds || !fdsock || !errs || !userns)
-		return nn_err(err, ENOMEM, "topology model");
+		return nn_err(err, ENOMEM, "build the topology model");
 	for (size_t i = 0; i < t->table.n; i++) {
 		if (t->table.ns[i].type != NN_NS_NET)
 			continue;
