@@ -40,7 +40,10 @@ void nn_ports_stop(struct nn_nest *n);
  *
  * Thread-safe.  The listener is made in the calling thread's netns, which must be the host
  * netns (as root the function enters it; rootless it cannot, and returns an error).
- * Return: 0 or negative errno; nothing is left listening on failure.
+ * Return: 0; the errors under @err; -EINVAL when parent_ip is not an IP address;
+ * -ENOTCONN when the port driver is not running (nn_ports_init() has not run); -ENOMEM;
+ * other negative errno of setns(2), socket(2), bind(2), listen(2).  Nothing is left
+ * listening on failure.
  */
 int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *owner, int *id,
 		 struct nn_err *err);
