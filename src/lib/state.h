@@ -46,7 +46,8 @@ int nn_state_dir(const char *nest, char buf[PATH_MAX], struct nn_err *err);
  * @err: error object
  *
  * Return: 0; -ENOENT (no nest running, or not ready) or -ESRCH (stale: the PID is gone
- * or has exited and is not reaped yet), with @err naming @dir.
+ * or has exited and is not reaped yet), with @err naming @dir; -EINVAL when child_pid
+ * does not hold a PID.
  */
 int nn_state_child_pid(const char *dir, pid_t *pid, struct nn_err *err);
 
