@@ -164,7 +164,8 @@ int nn_api_route_add(struct nn_nest *n, const char *method, const char *prefix,
 		return nn_err(err, ENOTCONN, "add API route %s %s: the API is not set up", method,
 			      prefix);
 	if (a->nroutes == ARRAY_SIZE(a->routes))
-		return nn_err(err, ENOSPC, "add API route %s %s", method, prefix);
+		return nn_err(err, ENOSPC, "add API route %s %s: the table is full (%d routes)",
+			      method, prefix, NN_API_ROUTES_MAX);
 	a->routes[a->nroutes++] = (struct route){ method, prefix, fn };
 	return 0;
 }
