@@ -14,8 +14,9 @@ chmod 0755 "$tmp"
 pids=()
 
 cleanup() {
+  exec 2>/dev/null # bash reports each killed sleeper as "Killed"; nothing else is said here
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true # reap them here, so bash does not report each as "Killed"
+  wait || true
   for i in $(seq "$N"); do echo "netns del $pfx$i"; done | ip -force -batch - 2>/dev/null || true
   rm -rf "$tmp"
 }
