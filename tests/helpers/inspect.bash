@@ -6,6 +6,10 @@ inspect_setup() {
   chmod 0755 "$TMP"
   mkdir "$TMP/u" && chown "$NN_USER" "$TMP/u"
   PIDS=() NETNS=() USER_NETNS=()
+  # netnest attach makes $XDG_RUNTIME_DIR/netns as ip makes /run/netns; a test that made it
+  # removes it again
+  USER_NETNS_DIR=/run/user/$(nn_uid)/netns
+  [[ -e $USER_NETNS_DIR ]] && USER_NETNS_DIR_WAS=1 || USER_NETNS_DIR_WAS=
 }
 
 inspect_teardown() {
@@ -16,7 +20,8 @@ inspect_teardown() {
     printf 'netns delete %s\n' "${NETNS[@]}" | ip -force -batch - 2>/dev/null || true
     for n in "${NETNS[@]}"; do rm -f "/run/netns/$n"; done
   fi
-  for n in "${USER_NETNS[@]}"; do rm -f "/run/user/$(nn_uid)/netns/$n"; done
+  for n in "${USER_NETNS[@]}"; do rm -f "$USER_NETNS_DIR/$n"; done
+  [[ -n $USER_NETNS_DIR_WAS ]] || rmdir "$USER_NETNS_DIR" 2>/dev/null || true
   rm -rf "$TMP"
 }
 
