@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+source tests/helpers/nginx.sh
 [[ $(id -u) -eq 0 ]] || { echo "demo: run as root (it installs packages and creates the user nntest)" >&2; exit 2; }
 
 bash tests/helpers/setup-host.sh >/dev/null
@@ -27,21 +28,7 @@ while ss -Htln "sport = :$port" | grep -q .; do port=$((port + 1)); done
 mkdir -p "$work/www" "$work/nginx"
 head -c 1048576 /dev/urandom >"$work/www/file"
 echo "hello from a netnest sandbox" >"$work/www/index.html"
-cat >"$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  server { listen 80; root $work/www; }
-}
-CONF
+nginx_conf "$work/nginx" "$work/www" >"$work/nginx/nginx.conf"
 chown -R "$user:$user" "$work/www" "$work/nginx"
 
 as_user() {

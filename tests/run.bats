@@ -3,6 +3,7 @@
 # Rootless as nntest unless a test says "as root".
 
 load helpers/common
+load helpers/nginx.sh
 bats_require_minimum_version 1.5.0
 
 setup() {
@@ -97,23 +98,7 @@ assert_sandbox_gone() {
   head -c 1048576 /dev/urandom >"$TMP/www/file"
   chmod -R a+rwX "$TMP"
   want=$(sha256sum <"$TMP/www/file")
-  cat >"$TMP/nginx.conf" <<EOF
-daemon off;
-user root root;
-worker_processes 1;
-pid $TMP/tmp/nginx.pid;
-error_log $TMP/tmp/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path $TMP/tmp/body;
-  proxy_temp_path $TMP/tmp/proxy;
-  fastcgi_temp_path $TMP/tmp/fastcgi;
-  uwsgi_temp_path $TMP/tmp/uwsgi;
-  scgi_temp_path $TMP/tmp/scgi;
-  server { listen 80; root $TMP/www; }
-}
-EOF
+  nginx_conf "$TMP/tmp" "$TMP/www" "daemon off;" "user root root;" >"$TMP/nginx.conf"
   run run_user -d --name web -p "$port:80" -- nginx -e "$TMP/tmp/error.log" -c "$TMP/nginx.conf"
   [ "$status" -eq 0 ]
   [ "$output" = web ]
