@@ -169,7 +169,7 @@ row() { jq -c --arg k "$1" '.processes[0].namespaces[] | select(.kind==$k)' <<<"
 @test "ns --json of a process whose command line is not UTF-8 keeps the command, with the bad bytes as \\xNN" {
   cp /bin/sleep "$TMP/sl$(printf '\xff\x1b')ép"
   bg "$TMP/sl$(printf '\xff\x1b')ép" 1000; p=$BG
-  wait_for test "$(cat /proc/$p/comm 2>/dev/null)" != sh
+  wait_until 'test "$(cat /proc/$p/comm 2>/dev/null)" != sh'
   run "$NETNEST" ns --json "$p"
   [ "$status" -eq 0 ]
   [ "$(jq -r '.processes[0].command' <<<"$output")" = "$TMP/sl\\xff\\x1bép 1000" ]

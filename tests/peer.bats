@@ -54,7 +54,7 @@ ino_of() { stat -L -c %i "/run/netns/$1"; }
   [ "$(jq -r .ns <<<"$output")" = "$(ino_of "$H")" ]
   ip netns exec "$B" sleep 60 &
   SLEEPER=$!
-  wait_for test "$(stat -L -c %i /proc/$SLEEPER/ns/net)" = "$(ino_of "$B")"
+  wait_until 'test "$(stat -L -c %i /proc/$SLEEPER/ns/net)" = "$(ino_of "$B")"'
   run nn peer eth0 -n "$SLEEPER" --json
   [ "$status" -eq 0 ]
   [ "$(jq -r .ifname <<<"$output")" = vethB ]

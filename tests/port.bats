@@ -100,8 +100,8 @@ teardown() { ports_teardown; }
   for i in $(seq 50); do curl -sf -o "$TMP/got$i" "http://127.0.0.1:$p/file" & clients+=($!); done
   for c in "${clients[@]}"; do wait "$c"; done
   for i in $(seq 50); do cmp "$TMP/got$i" "$TMP/www/file"; done
-  wait_for test "$(fds)" -eq "$fd0"
-  wait_for test "$(threads)" -eq "$th0"
+  wait_until 'test "$(fds)" -eq "$fd0"'
+  wait_until 'test "$(threads)" -eq "$th0"'
 }
 
 @test "a port published on [::1] answers over IPv6 only, and a conflict names it in brackets" {

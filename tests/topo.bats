@@ -152,7 +152,7 @@ check_pids() {
   mkdir -p "$d"
   unshare -n sleep 120 &
   NS_PID=$!
-  wait_for test "$(stat -L -c %i /proc/$NS_PID/ns/net)" != "$(stat -L -c %i /proc/self/ns/net)"
+  wait_until 'test "$(stat -L -c %i /proc/$NS_PID/ns/net)" != "$(stat -L -c %i /proc/self/ns/net)"'
   ino=$(stat -L -c %i "/proc/$NS_PID/ns/net")
   unshare -m --propagation private sh -c "touch $d/netns && mount --bind /proc/$NS_PID/ns/net $d/netns && echo \$\$ >$d/child_pid && exec sleep 120" &
   HOLDER_PID=$!

@@ -39,3 +39,10 @@ wait_for() {
   for _ in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
   "$@"
 }
+
+# wait_until 'SHELL TEXT': retry the text for up to 10 s, evaluated afresh each time (so a
+# "$(...)" in it is read again on every try, which wait_for's arguments are not)
+wait_until() {
+  for _ in $(seq 100); do eval "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  eval "$1"
+}
