@@ -9,7 +9,7 @@
  * render, and print errors once through nn_fail()/nn_usage_error().
  */
 
-#include "lib/err.h"
+#include "lib/core/err.h"
 
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2

@@ -9,12 +9,12 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "lib/attach.h"
-#include "lib/enter.h"
-#include "lib/ns.h"
-#include "lib/out.h"
-#include "lib/state.h"
-#include "lib/util.h"
+#include "lib/inspect/attach.h"
+#include "lib/inspect/enter.h"
+#include "lib/core/ns.h"
+#include "lib/core/out.h"
+#include "lib/core/state.h"
+#include "lib/core/util.h"
 
 static int usage(FILE *f, int status)
 {

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "lib/enter.h"
-#include "lib/state.h"
-#include "lib/util.h"
+#include "lib/inspect/enter.h"
+#include "lib/core/state.h"
+#include "lib/core/util.h"
 
 static int usage(FILE *f, int status)
 {

@@ -8,11 +8,11 @@
 #include <jansson.h>
 
 #include "cmd.h"
-#include "lib/client.h"
-#include "lib/nest.h"
-#include "lib/out.h"
-#include "lib/state.h"
-#include "lib/util.h"
+#include "lib/nest/client.h"
+#include "lib/nest/nest.h"
+#include "lib/core/out.h"
+#include "lib/core/state.h"
+#include "lib/core/util.h"
 
 /* ---- up ---- */
 

@@ -15,12 +15,12 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "lib/discover.h"
-#include "lib/enter.h"
-#include "lib/ns.h"
-#include "lib/out.h"
-#include "lib/state.h"
-#include "lib/util.h"
+#include "lib/inspect/discover.h"
+#include "lib/inspect/enter.h"
+#include "lib/core/ns.h"
+#include "lib/core/out.h"
+#include "lib/core/state.h"
+#include "lib/core/util.h"
 
 /* The links of /proc/PID/ns in the order `ls` shows them (namespaces(7)). */
 static const struct {

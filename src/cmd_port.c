@@ -6,12 +6,12 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "lib/client.h"
-#include "lib/out.h"
-#include "lib/portspec.h"
-#include "lib/sandbox.h"
-#include "lib/state.h"
-#include "lib/util.h"
+#include "lib/nest/client.h"
+#include "lib/core/out.h"
+#include "lib/nest/portspec.h"
+#include "lib/nest/sandbox.h"
+#include "lib/core/state.h"
+#include "lib/core/util.h"
 
 static int port_usage(FILE *f, int status)
 {

@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "lib/client.h"
-#include "lib/out.h"
-#include "lib/portspec.h"
-#include "lib/sandbox.h"
-#include "lib/state.h"
-#include "lib/util.h"
+#include "lib/nest/client.h"
+#include "lib/core/out.h"
+#include "lib/nest/portspec.h"
+#include "lib/nest/sandbox.h"
+#include "lib/core/state.h"
+#include "lib/core/util.h"
 
 /* The nest's state dir and api.sock path. */
 static int nest_paths(const char *nest, char dir[PATH_MAX], char sock[PATH_MAX],

@@ -11,10 +11,10 @@
 #include <sys/wait.h>
 
 #include "cmd.h"
-#include "lib/ns.h"
-#include "lib/out.h"
-#include "lib/topo.h"
-#include "lib/util.h"
+#include "lib/core/ns.h"
+#include "lib/core/out.h"
+#include "lib/inspect/topo.h"
+#include "lib/core/util.h"
 
 static int topo_usage(FILE *f, int status)
 {

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "lib/state.h"
-#include "lib/util.h"
+#include "lib/core/state.h"
+#include "lib/core/util.h"
 
 static const struct verb {
 	const char *name;

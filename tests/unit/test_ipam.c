@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/ipam.h"
-#include "lib/util.h"
+#include "lib/nest/ipam.h"
+#include "lib/core/util.h"
 
 struct fixture {
 	char dir[64];

@@ -10,7 +10,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "lib/netaddr.h"
+#include "lib/core/netaddr.h"
 
 static const char *ntoa(struct in_addr a)
 {

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/ns.h"
+#include "lib/core/ns.h"
 
 static void type_names_round_trip_and_unknown_names_are_refused(void **state)
 {

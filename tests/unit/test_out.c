@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "lib/out.h"
+#include "lib/core/out.h"
 
 static char *render(bool json)
 {

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "lib/portspec.h"
+#include "lib/nest/portspec.h"
 
 /* refused() - @spec is rejected with a message naming it and containing @why */
 static void refused(const char *spec, const char *why)

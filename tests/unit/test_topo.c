@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/topo.h"
+#include "lib/inspect/topo.h"
 
 #define MAXL 4
 

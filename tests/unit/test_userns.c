@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "lib/userns.h"
+#include "lib/nest/userns.h"
 
 static char path[] = "/tmp/test_userns.XXXXXX";
 

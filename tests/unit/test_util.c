@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "lib/util.h"
+#include "lib/core/util.h"
 
 static void names_with_slash_dotdot_or_too_long_are_refused(void **state)
 {
