@@ -10,10 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
-#include <libmnl/libmnl.h>
-#include <linux/net_namespace.h>
 #include <linux/nsfs.h>
-#include <linux/rtnetlink.h>
 
 #include "ns.h"
 #include "util.h"
@@ -264,55 +261,4 @@ int nn_ns_open_path(const char *path, enum nn_ns_type t, struct nn_err *err)
 		return -EINVAL;
 	}
 	return steal_fd(&fd);
-}
-
-struct nsid_reply {
-	int32_t nsid;
-	bool seen;
-};
-
-static int nsid_attr_cb(const struct nlattr *a, void *data)
-{
-	struct nsid_reply *r = data;
-
-	if (mnl_attr_get_type(a) == NETNSA_NSID && mnl_attr_validate(a, MNL_TYPE_U32) >= 0) {
-		r->nsid = (int32_t)mnl_attr_get_u32(a);
-		r->seen = true;
-	}
-	return MNL_CB_OK;
-}
-
-static int nsid_msg_cb(const struct nlmsghdr *nlh, void *data)
-{
-	if (nlh->nlmsg_type != RTM_NEWNSID)
-		return MNL_CB_OK;
-	return mnl_attr_parse(nlh, sizeof(struct rtgenmsg), nsid_attr_cb, data);
-}
-
-int nn_netnsid_query(struct mnl_socket *nl, int nsfd, int32_t *nsid, struct nn_err *err)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct rtgenmsg *g;
-	struct nsid_reply r = { .nsid = -1 };
-	unsigned seq = (unsigned)nsfd + 1, portid = mnl_socket_get_portid(nl);
-	ssize_t n;
-	int ret;
-
-	nlh->nlmsg_type = RTM_GETNSID;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->rtgen_family = AF_UNSPEC;
-	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)nsfd);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return nn_err(err, errno, "RTM_GETNSID for netns fd %d", nsfd);
-	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-	if (n < 0)
-		return nn_err(err, errno, "RTM_GETNSID reply for netns fd %d", nsfd);
-	ret = mnl_cb_run(buf, n, seq, portid, nsid_msg_cb, &r);
-	if (ret < 0)
-		return nn_err(err, errno, "RTM_GETNSID for netns fd %d", nsfd);
-	*nsid = r.seen ? r.nsid : -1;
-	return 0;
 }

@@ -118,17 +118,4 @@ bool nn_ns_is_initial(enum nn_ns_type t, struct nn_nsid id);
  */
 int nn_ns_open_any(const char *path, enum nn_ns_type *t, struct nn_err *err);
 
-struct mnl_socket;
-
-/**
- * nn_netnsid_query() - the nsid a netns has in the netns of @nl (RTM_GETNSID, NETNSA_FD)
- * @nl:    NETLINK_ROUTE socket (libmnl), bound; its netns is the observer
- * @nsfd:  pinned net nsfs fd of the netns asked about
- * @nsid:  filled with the nsid, or -1 when none is assigned (peernet2id never allocates;
- *         net/core/net_namespace.c rtnl_net_getid)
- * @err:   error object
- * Return: 0, or negative errno of the request.
- */
-int nn_netnsid_query(struct mnl_socket *nl, int nsfd, int32_t *nsid, struct nn_err *err);
-
 #endif

@@ -4,13 +4,17 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
@@ -19,9 +23,10 @@
 
 /*
  * One request, one reply buffer.  MNL_SOCKET_BUFFER_SIZE is at least 8 KiB, enough for
- * the single-link replies asked for here (no dumps).
+ * the single-link replies of a request; a dump gets RTNL_DUMP_BUF on the heap.
  */
 #define RTNL_BUF MNL_SOCKET_BUFFER_SIZE
+#define RTNL_DUMP_BUF (64 * 1024)
 
 struct netns_call {
 	int netns_fd;
@@ -62,35 +67,62 @@ int nn_netns_call(int netns_fd, const char *label, int (*fn)(void *arg, struct n
 	return c.ret;
 }
 
-static int rtnl_open_here(void *arg, struct nn_err *err)
+int nn_rtnl_socket(void)
 {
-	struct nn_rtnl *r = arg;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
-	r->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!r->nl)
-		return nn_err(err, errno, "open rtnetlink socket in netns %s", r->label);
+	return fd < 0 ? -errno : fd;
+}
+
+int nn_rtnl_open_fd(struct nn_rtnl *r, int fd, const char *label, struct nn_err *err)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->label, sizeof(r->label), "%s", label);
+	r->nl = mnl_socket_fdopen(fd);
+	if (!r->nl) {
+		int e = errno;
+
+		close(fd);
+		return nn_err(err, e, "open rtnetlink socket in netns %s", r->label);
+	}
 	if (mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		int e = errno;
 
 		nn_rtnl_close(r);
 		return nn_err(err, e, "bind rtnetlink socket in netns %s", r->label);
 	}
+	r->portid = mnl_socket_get_portid(r->nl);
+	r->seq = (unsigned)time(NULL);
+	return 0;
+}
+
+struct socket_in {
+	const char *label;
+	int fd;
+};
+
+/* in the netns to open in (nn_netns_call(), or the caller's own) */
+static int socket_here(void *arg, struct nn_err *err)
+{
+	struct socket_in *in = arg;
+
+	in->fd = nn_rtnl_socket();
+	if (in->fd < 0)
+		return nn_err(err, -in->fd, "open rtnetlink socket in netns %s", in->label);
 	return 0;
 }
 
 int nn_rtnl_open(struct nn_rtnl *r, int netns_fd, const char *label, struct nn_err *err)
 {
+	struct socket_in in = { label, -1 };
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	snprintf(r->label, sizeof(r->label), "%s", label);
-	ret = netns_fd >= 0 ? nn_netns_call(netns_fd, label, rtnl_open_here, r, err)
-			    : rtnl_open_here(r, err);
+	ret = netns_fd >= 0 ? nn_netns_call(netns_fd, label, socket_here, &in, err)
+			    : socket_here(&in, err);
 	if (ret < 0)
 		return ret;
-	r->portid = mnl_socket_get_portid(r->nl);
-	r->seq = (unsigned)time(NULL);
-	return 0;
+	return nn_rtnl_open_fd(r, in.fd, label, err);
 }
 
 void nn_rtnl_close(struct nn_rtnl *r)
@@ -101,27 +133,104 @@ void nn_rtnl_close(struct nn_rtnl *r)
 }
 
 /*
+ * exchange() - send @nlh (flags set by the caller) and read the answers into @buf until
+ * @cb returns MNL_CB_STOP or the kernel ends them: NLMSG_DONE after a dump, the ack of a
+ * request (passt's nl_send() then nl_next() until nl_status()).  Return: 0, or the
+ * negative errno the kernel answered with (-errno on socket errors); the caller names
+ * the object.
+ */
+static int exchange(struct nn_rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+		    char *buf, size_t size)
+{
+	unsigned seq = ++r->seq;
+	int ret;
+
+	nlh->nlmsg_seq = seq;
+	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		ssize_t n = mnl_socket_recvfrom(r->nl, buf, size);
+
+		if (n < 0)
+			return -errno;
+		ret = mnl_cb_run(buf, n, seq, r->portid, cb, data);
+	} while (ret > MNL_CB_STOP);
+	return ret < 0 ? -errno : 0;
+}
+
+/*
  * Send @nlh with NLM_F_ACK and read until the ack.  @cb (may be NULL) sees each data
- * message.  Return: 0 or the negative errno the kernel acked with (-errno on socket
- * errors); the caller names the object.
+ * message.  Return: as exchange().
  */
 static int rtnl_talk(struct nn_rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	char buf[RTNL_BUF];
-	int ret;
 
 	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = ++r->seq;
-	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		ssize_t n = mnl_socket_recvfrom(r->nl, buf, sizeof(buf));
+	return exchange(r, nlh, cb, data, buf, sizeof(buf));
+}
 
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, n, nlh->nlmsg_seq, r->portid, cb, data);
-	} while (ret > MNL_CB_STOP);
-	return ret < 0 ? -errno : 0;
+int nn_rtnl_dump(struct nn_rtnl *r, struct nlmsghdr *nlh,
+		 int (*cb)(const struct nlmsghdr *nlh, void *data), void *data,
+		 struct nn_err *err)
+{
+	/* on the heap: a _Thread_local buffer would sit in every thread of the daemon too */
+	_cleanup_free_ char *buf = malloc(RTNL_DUMP_BUF);
+	int ret;
+
+	if (!buf)
+		return nn_err(err, ENOMEM, "rtnetlink dump in netns %s", r->label);
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
+	ret = exchange(r, nlh, cb, data, buf, RTNL_DUMP_BUF);
+	if (ret < 0)
+		return nn_err(err, -ret, "rtnetlink dump in netns %s", r->label);
+	return 0;
+}
+
+struct nsid_reply {
+	int32_t nsid;
+	bool seen;
+};
+
+static int nsid_attr_cb(const struct nlattr *a, void *data)
+{
+	struct nsid_reply *r = data;
+
+	if (mnl_attr_get_type(a) == NETNSA_NSID && mnl_attr_validate(a, MNL_TYPE_U32) >= 0) {
+		r->nsid = (int32_t)mnl_attr_get_u32(a);
+		r->seen = true;
+	}
+	return MNL_CB_OK;
+}
+
+/* the one RTM_NEWNSID answer ends the exchange (no ack was asked for) */
+static int nsid_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type != RTM_NEWNSID)
+		return MNL_CB_OK;
+	if (mnl_attr_parse(nlh, sizeof(struct rtgenmsg), nsid_attr_cb, data) < 0)
+		return MNL_CB_ERROR;
+	return MNL_CB_STOP;
+}
+
+int nn_rtnl_netnsid(struct nn_rtnl *r, int nsfd, int32_t *nsid, struct nn_err *err)
+{
+	char req[RTNL_BUF], buf[RTNL_BUF];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	struct nsid_reply reply = { .nsid = -1 };
+	struct rtgenmsg *g;
+	int ret;
+
+	nlh->nlmsg_type = RTM_GETNSID;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)nsfd);
+	ret = exchange(r, nlh, nsid_msg_cb, &reply, buf, sizeof(buf));
+	if (ret < 0)
+		return nn_err(err, -ret, "RTM_GETNSID for netns fd %d in netns %s", nsfd, r->label);
+	*nsid = reply.seen ? reply.nsid : -1;
+	return 0;
 }
 
 static struct nlmsghdr *link_msg(char *buf, uint16_t type, uint16_t flags, int ifindex)

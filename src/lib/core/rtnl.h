@@ -3,16 +3,20 @@
 #define NN_RTNL_H
 
 /*
- * rtnetlink requests with libmnl, each on a socket bound to one netns (a netlink socket
- * stays in the netns it was created in: open it after setns(2), rtnetlink(7)).
- * Interfaces are named by ifname inside that netns.
+ * rtnetlink with libmnl: the one owner of every NETLINK_ROUTE socket in netnest, in the
+ * manner of passt's netlink.c (nl_sock_init, nl_send, nl_status, nl_next).  A socket is
+ * opened here, in a netns, or wrapped from an fd made elsewhere; it stays in the netns it
+ * was created in (open it after setns(2), rtnetlink(7)).  On it: dumps, requests answered
+ * by an ack, and nsid queries.  Interfaces are named by ifname inside that netns.
  */
 
 #include <netinet/in.h>
+#include <stdint.h>
 
 #include "err.h"
 
 struct mnl_socket;
+struct nlmsghdr;
 
 struct nn_rtnl {
 	struct mnl_socket *nl;
@@ -50,8 +54,56 @@ int nn_netns_call(int netns_fd, const char *label, int (*fn)(void *arg, struct n
  */
 int nn_rtnl_open(struct nn_rtnl *r, int netns_fd, const char *label, struct nn_err *err);
 
+/**
+ * nn_rtnl_socket() - a NETLINK_ROUTE socket in the calling thread's netns, not bound
+ *
+ * socket(2) and nothing else, so a thread that has just entered a netns, or a child
+ * forked into a user namespace, can make one and pass it on (see nn_rtnl_open_fd()).
+ * Return: the fd (SOCK_CLOEXEC; the caller closes it), or the negative errno of socket(2).
+ */
+int nn_rtnl_socket(void);
+
+/**
+ * nn_rtnl_open_fd() - make @fd, a socket from nn_rtnl_socket(), a bound handle
+ * @r:     handle to fill
+ * @fd:    NETLINK_ROUTE socket, taken: closed here on failure, by nn_rtnl_close() after
+ * @label: name of its netns for error messages (copied)
+ * @err:   error object
+ * Return: 0, or the negative errno of bind(2) (or -ENOMEM).
+ */
+int nn_rtnl_open_fd(struct nn_rtnl *r, int fd, const char *label, struct nn_err *err);
+
 /** nn_rtnl_close() - close @r (idempotent; @r itself is the caller's) */
 void nn_rtnl_close(struct nn_rtnl *r);
+
+/**
+ * nn_rtnl_dump() - send the dump request @nlh and run @cb on every message of the answer
+ * @r:    socket from nn_rtnl_open() or nn_rtnl_open_fd()
+ * @nlh:  request: type and family header filled by the caller; NLM_F_REQUEST | NLM_F_DUMP
+ *        and the sequence number are set here
+ * @cb:   called for each data message (an mnl_cb_t); MNL_CB_ERROR stops the dump
+ * @data: passed to @cb
+ * @err:  error object (may be NULL)
+ *
+ * Reads until NLMSG_DONE into a 64 KiB heap buffer (a dump batches many messages per
+ * datagram, rtnetlink(7)).  Thread-safe for different @r.
+ * Return: 0, or the negative errno of the socket or of the kernel's answer (-ENOMEM also
+ * when @cb failed for want of memory).
+ */
+int nn_rtnl_dump(struct nn_rtnl *r, struct nlmsghdr *nlh,
+		 int (*cb)(const struct nlmsghdr *nlh, void *data), void *data,
+		 struct nn_err *err);
+
+/**
+ * nn_rtnl_netnsid() - the nsid netns @nsfd has in the netns of @r (RTM_GETNSID, NETNSA_FD)
+ * @r:     socket from nn_rtnl_open() or nn_rtnl_open_fd(); its netns is the observer
+ * @nsfd:  pinned net nsfs fd of the netns asked about
+ * @nsid:  filled with the nsid, or -1 when none is assigned (peernet2id never allocates;
+ *         net/core/net_namespace.c rtnl_net_getid)
+ * @err:   error object (may be NULL)
+ * Return: 0, or the negative errno of the request.
+ */
+int nn_rtnl_netnsid(struct nn_rtnl *r, int nsfd, int32_t *nsid, struct nn_err *err);
 
 /**
  * nn_rtnl_ifindex() - ifindex of an interface in @r's netns

@@ -21,11 +21,10 @@
 
 #include <linux/sockios.h>
 
-#include <libmnl/libmnl.h>
-
 #include "discover.h"
 #include "discover_scan.h"
 #include "enter.h"
+#include "rtnl.h"
 #include "util.h"
 
 /* dsc_grow() - make room for one more element in an array sized by powers of two */
@@ -417,14 +416,11 @@ static int cmp_pid(const void *a, const void *b)
 static void finish(struct scan *s)
 {
 	struct nn_ns_table *t = s->t;
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	struct nn_rtnl nl __attribute__((cleanup(nn_rtnl_close))) = { 0 };
+	struct nn_err e;
 
-	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		mnl_socket_close(nl);
-		nl = NULL;
-	}
-	if (!nl)
-		dsc_add_gap(s, errno, "netlink socket for netnsid");
+	if (nn_rtnl_open(&nl, -1, "of the scan", &e) < 0)
+		dsc_add_gap(s, e.code, "netlink socket for netnsid");
 	for (size_t i = 0; i < t->n; i++) {
 		struct nn_ns *n = &t->ns[i];
 
@@ -433,11 +429,9 @@ static void finish(struct scan *s)
 		if (n->fd < 0)
 			continue;
 		nn_ns_owner(n->fd, &n->userns, &n->owner_uid, NULL);
-		if (n->type == NN_NS_NET && nl)
-			nn_netnsid_query(nl, n->fd, &n->netnsid, NULL);
+		if (n->type == NN_NS_NET && nl.nl)
+			nn_rtnl_netnsid(&nl, n->fd, &n->netnsid, NULL);
 	}
-	if (nl)
-		mnl_socket_close(nl);
 }
 
 static int list_pids(pid_t **out, size_t *n, struct nn_err *err)

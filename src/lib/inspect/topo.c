@@ -17,7 +17,6 @@
 #include "topo.h"
 #include "util.h"
 
-#define DUMP_BUF (64 * 1024)
 #define DUMP_THREADS 7          /* extra dump threads at most */
 #define DUMP_MIN_PER_THREAD 16  /* fewer netns per thread is not worth a thread */
 
@@ -41,60 +40,6 @@ static void *grow(void *arr, size_t *n, size_t size)
 	*a = p;
 	memset(p + *n * size, 0, size);
 	return p + (*n)++ * size;
-}
-
-/* wrap socket @fd (taken) made inside @n's netns as an nn_rtnl (libmnl) handle */
-static int wrap_sock(const struct nn_topo_netns *n, int fd, struct nn_rtnl *r,
-		     struct nn_err *err)
-{
-	struct mnl_socket *nl = mnl_socket_fdopen(fd);
-
-	memset(r, 0, sizeof(*r));
-	snprintf(r->label, sizeof(r->label), "netns %llu", (unsigned long long)n->ns->id.ino);
-	if (!nl) {
-		close(fd);
-		return nn_err(err, errno, "netlink socket in %s", r->label);
-	}
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int e = errno;
-
-		mnl_socket_close(nl);
-		return nn_err(err, e, "bind netlink socket in %s", r->label);
-	}
-	r->nl = nl;
-	r->portid = mnl_socket_get_portid(nl);
-	return 0;
-}
-
-/* send a request built in @buf and run @cb on every reply until NLMSG_DONE or ACK */
-static int talk(struct nn_rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-	/* on the heap: a _Thread_local buffer would sit in every thread of the daemon too */
-	_cleanup_free_ char *buf = malloc(DUMP_BUF);
-	ssize_t n;
-	int ret;
-
-	if (!buf)
-		return -ENOMEM;
-	nlh->nlmsg_seq = ++r->seq;
-	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = mnl_socket_recvfrom(r->nl, buf, DUMP_BUF);
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, n, nlh->nlmsg_seq, r->portid, cb, data);
-	} while (ret > 0);
-	return ret < 0 ? -errno : 0;
-}
-
-static struct nlmsghdr *request(char *buf, uint16_t type, uint16_t flags)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	return nlh;
 }
 
 static const char *const operstates[] = {
@@ -249,23 +194,26 @@ static int read_netns(struct nn_rtnl *r, struct nn_topo_netns *n)
 	struct rtgenmsg *g;
 	int ret;
 
-	nlh = request(buf, RTM_GETLINK, NLM_F_DUMP);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	ret = talk(r, nlh, link_cb, n);
+	ret = nn_rtnl_dump(r, nlh, link_cb, n, NULL);
 	if (ret < 0)
 		return ret;
-	nlh = request(buf, RTM_GETADDR, NLM_F_DUMP);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETADDR;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifaddrmsg));
 	g->rtgen_family = AF_UNSPEC;
-	ret = talk(r, nlh, addr_cb, n);
+	ret = nn_rtnl_dump(r, nlh, addr_cb, n, NULL);
 	if (ret < 0)
 		return ret;
-	nlh = request(buf, RTM_GETROUTE, NLM_F_DUMP);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETROUTE;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtmsg));
 	g->rtgen_family = AF_UNSPEC;
-	return talk(r, nlh, route_cb, n);
+	return nn_rtnl_dump(r, nlh, route_cb, n, NULL);
 }
 
 static bool has_foreign_links(const struct nn_topo_netns *n)
@@ -320,7 +268,7 @@ static bool learn_nsid(struct nn_topo_netns *n, int id, size_t j)
 /*
  * Map the nsids used by @t->netns[@i]'s links to netns.  For the caller's own netns,
  * discovery already asked (nn_ns.netnsid); the rest are asked on @i's socket about other
- * netns (RTM_GETNSID with NETNSA_FD, nn_netnsid_query()) until every one is known: first
+ * netns (RTM_GETNSID with NETNSA_FD, nn_rtnl_netnsid()) until every one is known: first
  * the host, then netns with cross-netns links themselves (a veth's two ends both carry a
  * netnsid), then the rest.
  */
@@ -352,7 +300,7 @@ static void map_nsids(struct nn_topo *t, size_t i, struct nn_rtnl *r, bool self)
 			    (pass == 1 && (m->ns->initial || !foreign)) ||
 			    (pass == 2 && (m->ns->initial || foreign)))
 				continue;
-			if (nn_netnsid_query(r->nl, m->ns->fd, &id, NULL) == 0)
+			if (nn_rtnl_netnsid(r, m->ns->fd, &id, NULL) == 0)
 				learn_nsid(n, id, j);
 		}
 	}
@@ -514,13 +462,15 @@ int nn_topo_build(struct nn_topo *t, unsigned flags, struct nn_err *err)
 	nn_topo_open_socks(fds, userns, t->n, fdsock, errs);
 	for (size_t i = 0; i < t->n; i++) {
 		struct nn_err e;
+		char label[32];
 
+		snprintf(label, sizeof(label), "%llu", (unsigned long long)t->netns[i].ns->id.ino);
 		if (fdsock[i] < 0)
 			nn_topo_add_gap(t, errs[i], "netns %llu (owned by user ns %llu): open "
 					"netlink socket inside",
 					(unsigned long long)t->netns[i].ns->id.ino,
 					(unsigned long long)t->netns[i].ns->userns);
-		else if (wrap_sock(&t->netns[i], fdsock[i], &socks[i], &e) < 0)
+		else if (nn_rtnl_open_fd(&socks[i], fdsock[i], label, &e) < 0)
 			nn_topo_add_gap(t, e.code, "%s", e.msg);
 	}
 	dump_all(t, socks, errs);

@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <linux/netlink.h>
 #include <linux/nsfs.h>
 
+#include "rtnl.h"
 #include "topo.h"
 #include "util.h"
 
@@ -27,9 +27,13 @@ struct batch {
 	atomic_size_t next;     /* next netns to take, shared by the walking threads */
 };
 
-static int rtnl_socket(void)
+/* nn_rtnl_socket() in the calling thread's netns: @sock the fd or -1, @e its errno or 0 */
+static void socket_here(int *sock, int *e)
 {
-	return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	int fd = nn_rtnl_socket();
+
+	*sock = fd < 0 ? -1 : fd;
+	*e = fd < 0 ? -fd : 0;
 }
 
 /*
@@ -45,8 +49,10 @@ static void *walk_thread(void *p)
 	while ((i = atomic_fetch_add(&b->next, 1)) < b->n) {
 		if (b->socks[i] >= 0 || b->fds[i] < 0)
 			continue;
-		if (setns(b->fds[i], CLONE_NEWNET) < 0 || (b->socks[i] = rtnl_socket()) < 0)
+		if (setns(b->fds[i], CLONE_NEWNET) < 0)
 			b->errs[i] = errno;
+		else
+			socket_here(&b->socks[i], &b->errs[i]);
 	}
 	return NULL;
 }
@@ -64,8 +70,10 @@ static void userns_child(int chan, int userns, const int *fds, const size_t *idx
 		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 		struct cmsghdr *c;
 
-		if (in && (setns(fds[idx[j]], CLONE_NEWNET) < 0 || (s = rtnl_socket()) < 0))
+		if (in && setns(fds[idx[j]], CLONE_NEWNET) < 0)
 			msg[1] = errno;
+		else if (in)
+			socket_here(&s, &msg[1]);
 		if (s >= 0) {
 			m.msg_control = cbuf;
 			m.msg_controllen = sizeof(cbuf);
@@ -151,8 +159,8 @@ void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, int *s
 	if (stat("/proc/thread-self/ns/net", &self) == 0)
 		for (size_t i = 0; i < n; i++)
 			if (fds[i] >= 0 && fstat(fds[i], &st) == 0 && st.st_dev == self.st_dev &&
-			    st.st_ino == self.st_ino && (socks[i] = rtnl_socket()) < 0)
-				errs[i] = errno;
+			    st.st_ino == self.st_ino)
+				socket_here(&socks[i], &errs[i]);
 	/* threads, never the caller: its own netns must not change */
 	want = n / WALK_MIN_PER_THREAD;
 	if (cpus > 0 && want > (size_t)cpus)
