@@ -19,6 +19,7 @@
 #include "lib/inspect/enter.h"
 #include "lib/core/ns.h"
 #include "lib/core/out.h"
+#include "lib/core/proc.h"
 #include "lib/core/state.h"
 #include "lib/core/util.h"
 
@@ -86,26 +87,15 @@ static void safe_copy(char *buf, size_t len, const char *s)
 /* proc_command() - /proc/PID/cmdline with spaces, else comm, else "?" */
 static void proc_command(pid_t pid, char *buf, size_t len)
 {
-	char path[64];
 	_cleanup_free_ char *s = NULL;
-	size_t n = 0;
+	char comm[NN_PROC_COMM_MAX];
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	if (nn_read_file(AT_FDCWD, path, &s, &n, NULL) < 0 || n == 0) {
-		free(s);
-		s = NULL;
-		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-		if (nn_read_file(AT_FDCWD, path, &s, &n, NULL) < 0) {
-			snprintf(buf, len, "?");
-			return;
-		}
-		if (n && s[n - 1] == '\n')
-			s[--n] = '\0';
-	}
-	for (size_t i = 0; i + 1 < n; i++)
-		if (s[i] == '\0')
-			s[i] = ' ';
-	safe_copy(buf, len, s);
+	if (nn_proc_cmdline(pid, &s, NULL) == 0)
+		safe_copy(buf, len, s);
+	else if (nn_proc_comm(pid, comm, sizeof(comm), NULL) == 0)
+		safe_copy(buf, len, comm);
+	else
+		snprintf(buf, len, "?");
 }
 
 /*

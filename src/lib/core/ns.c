@@ -13,6 +13,7 @@
 #include <linux/nsfs.h>
 
 #include "ns.h"
+#include "proc.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME
@@ -136,26 +137,6 @@ bool nn_ns_is_initial(enum nn_ns_type t, struct nn_nsid id)
 	return id.ino == types[t].init_ino;
 }
 
-/* proc_is_zombie() - /proc/PID/stat says state Z (or X): exited, not yet reaped */
-static bool proc_is_zombie(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');  /* comm may hold spaces and parentheses */
-	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
-}
-
 int nn_ns_open_pid(pid_t pid, enum nn_ns_type t, struct nn_err *err)
 {
 	char path[64];
@@ -166,7 +147,7 @@ int nn_ns_open_pid(pid_t pid, enum nn_ns_type t, struct nn_err *err)
 	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, types[t].name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		if ((errno == ENOENT || errno == ESRCH) && proc_is_zombie(pid))
+		if ((errno == ENOENT || errno == ESRCH) && nn_proc_exited(pid))
 			return nn_err(err, ESRCH, "open %s: process %d has exited (a zombie its "
 				      "parent has not reaped), so it has no namespaces", path,
 				      (int)pid);

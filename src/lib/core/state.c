@@ -7,6 +7,7 @@
 #include <string.h>
 #include <fcntl.h>
 
+#include "proc.h"
 #include "state.h"
 #include "util.h"
 
@@ -32,19 +33,6 @@ int nn_state_dir(const char *nest, char buf[PATH_MAX], struct nn_err *err)
 	return 0;
 }
 
-/* A zombie has exited: its fds (the state dir's lock among them) are closed (proc(5)). */
-static bool pid_exited(pid_t pid)
-{
-	char path[64];
-	_cleanup_free_ char *s = NULL;
-	const char *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (nn_read_file(AT_FDCWD, path, &s, NULL, NULL) < 0 || !(p = strrchr(s, ')')))
-		return false;
-	return p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
-}
-
 int nn_state_child_pid(const char *dir, pid_t *pid, struct nn_err *err)
 {
 	char path[PATH_MAX + 16];
@@ -58,7 +46,8 @@ int nn_state_child_pid(const char *dir, pid_t *pid, struct nn_err *err)
 	s[strcspn(s, "\n")] = '\0';
 	if (nn_parse_uint(s, 1, INT_MAX, &v) < 0)
 		return nn_err(err, 0, "%s: not a PID: '%s'", path, s);
-	if ((kill((pid_t)v, 0) < 0 && errno == ESRCH) || pid_exited((pid_t)v))
+	/* a zombie has exited: its fds (the state dir's lock among them) are closed */
+	if ((kill((pid_t)v, 0) < 0 && errno == ESRCH) || nn_proc_exited((pid_t)v))
 		return nn_err(err, ESRCH, "nest in %s (pid %lu) is gone", dir, v);
 	*pid = (pid_t)v;
 	return 0;

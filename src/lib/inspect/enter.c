@@ -19,6 +19,7 @@
 
 #include "enter.h"
 #include "ns.h"
+#include "proc.h"
 #include "state.h"
 #include "util.h"
 
@@ -33,27 +34,6 @@ void nn_target_close(struct nn_target *t)
 	}
 }
 
-/* proc_starttime() - field 22 of /proc/PID/stat (proc(5)), after the ")" of comm */
-static int proc_starttime(pid_t pid, unsigned long long *st)
-{
-	char path[64];
-	_cleanup_free_ char *buf = NULL;
-	char *p;
-	int r;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	r = nn_read_file(AT_FDCWD, path, &buf, NULL, NULL);
-	if (r < 0)
-		return r;
-	p = strrchr(buf, ')');
-	/* fields 3..21 follow ") "; skip 19 of them */
-	for (int i = 0; p && i < 20; i++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", st) != 1)
-		return -EINVAL;
-	return 0;
-}
-
 int nn_target_pid_of_sandbox(const char *nest, const char *name, pid_t *pid,
 			     struct nn_err *err)
 {
@@ -61,7 +41,8 @@ int nn_target_pid_of_sandbox(const char *nest, const char *name, pid_t *pid,
 	const char *why;
 	json_error_t je;
 	json_t *rec, *jp, *js;
-	unsigned long long want, have;
+	struct nn_proc_stat st;
+	unsigned long long want;
 	int r;
 
 	if (!nn_valid_name(name, NN_NAME_MAX, &why))
@@ -87,7 +68,7 @@ int nn_target_pid_of_sandbox(const char *nest, const char *name, pid_t *pid,
 	*pid = (pid_t)json_integer_value(jp);
 	want = json_is_integer(js) ? (unsigned long long)json_integer_value(js) : 0;
 	json_decref(rec);
-	if (proc_starttime(*pid, &have) < 0 || (want && want != have))
+	if (nn_proc_stat(*pid, &st, NULL) < 0 || (want && want != st.starttime))
 		return nn_err(err, ESRCH, "sandbox %s of nest %s: process %d is gone", name, nest,
 			      (int)*pid);
 	return 0;

@@ -13,6 +13,7 @@
 #include <linux/if_tun.h>
 
 #include "ns.h"
+#include "proc.h"
 #include "topo.h"
 #include "util.h"
 
@@ -81,7 +82,7 @@ static void scan_pid(struct nn_topo *t, int pid, size_t *unreadable)
 	char path[64], target[32], name[IF_NAMESIZE];
 	_cleanup_close_ int pidfd = -1;
 	struct nn_topo_holder h = { .pid = pid };
-	_cleanup_free_ char *comm = NULL;
+	bool first = true;
 	struct dirent *d;
 	struct stat st;
 	DIR *dir;
@@ -103,11 +104,9 @@ static void scan_pid(struct nn_topo *t, int pid, size_t *unreadable)
 			continue;
 		if (!fdinfo_iff(pid, d->d_name, name))
 			continue;
-		if (!comm) {
-			snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-			if (nn_read_file(AT_FDCWD, path, &comm, NULL, NULL) == 0)
-				snprintf(h.comm, sizeof(h.comm), "%.*s",
-					 (int)strcspn(comm, "\n"), comm);
+		if (first) {
+			first = false;
+			nn_proc_comm(pid, h.comm, sizeof(h.comm), NULL);
 			snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
 			if (stat(path, &st) == 0)
 				h.netns = st.st_ino;

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "nest.h"
+#include "proc.h"
 #include "report.h"
 #include "state.h"
 #include "userns.h"
@@ -175,24 +176,6 @@ void nn_nest_remove_state_dir(const struct nn_nest_config *cfg)
 		rmdir(parent);
 }
 
-/* Field 22 of /proc/PID/stat, after the last ')' (proc(5)); 0 if unreadable. */
-static unsigned long long proc_starttime(pid_t pid)
-{
-	char path[64];
-	_cleanup_free_ char *s = NULL;
-	unsigned long long v = 0;
-	char *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (nn_read_file(AT_FDCWD, path, &s, NULL, NULL) < 0 || !(p = strrchr(s, ')')))
-		return 0;
-	/* after ") ": state is field 3, so starttime is the 20th field from here */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-			  "%*d %*d %llu", &v) != 1)
-		return 0;
-	return v;
-}
-
 /*
  * A stale nest's sandboxes: SIGKILL those whose pid AND starttime match the record, through
  * a pidfd (so a PID reused after the check is never hit), and wait up to 2 s for them to go.
@@ -214,6 +197,7 @@ static int kill_stale_sandboxes(int dirfd)
 		size_t len = strlen(e->d_name);
 		int rfd, pidfd;
 		json_t *rec, *jpid, *jst;
+		struct nn_proc_stat st;
 		pid_t pid;
 
 		if (len < 6 || strcmp(e->d_name + len - 5, ".json"))
@@ -228,7 +212,8 @@ static int kill_stale_sandboxes(int dirfd)
 		pid = json_is_integer(jpid) ? (pid_t)json_integer_value(jpid) : 0;
 		pidfd = pid > 0 && json_is_integer(jst) ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 		if (pidfd >= 0 &&
-		    proc_starttime(pid) == (unsigned long long)json_integer_value(jst) &&
+		    nn_proc_stat(pid, &st, NULL) == 0 &&
+		    st.starttime == (unsigned long long)json_integer_value(jst) &&
 		    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0) {
 			struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 
@@ -449,8 +434,7 @@ static int collect_stale(const char *name, const char *state_dir, struct nn_err 
 
 int nn_nest_stop(const char *name, const char *state_dir, pid_t *pidp, struct nn_err *err)
 {
-	char path[64];
-	_cleanup_free_ char *comm = NULL;
+	char comm[NN_PROC_COMM_MAX];
 	_cleanup_close_ int pidfd = -1;
 	struct pollfd pfd;
 	pid_t pid;
@@ -464,8 +448,7 @@ int nn_nest_stop(const char *name, const char *state_dir, pid_t *pidp, struct nn
 	}
 	if (r < 0)
 		return r;
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	if (nn_read_file(AT_FDCWD, path, &comm, NULL, NULL) < 0 || strcmp(comm, "netnest\n")) {
+	if (nn_proc_comm(pid, comm, sizeof(comm), NULL) < 0 || strcmp(comm, "netnest")) {
 		nn_err(err, 0, "stop nest %s: pid %d in %s/child_pid is not a netnest daemon",
 		       name, pid, state_dir);
 		return -ESRCH;

@@ -18,6 +18,7 @@
 #include "ipam.h"
 #include "portfwd.h"
 #include "portspec.h"
+#include "proc.h"
 #include "sandbox.h"
 #include "sandbox_net.h"
 #include "state.h"
@@ -74,26 +75,6 @@ static bool pidfd_wait(int pidfd, int ms)
 	while ((r = poll(&p, 1, ms)) < 0 && errno == EINTR)
 		;
 	return r > 0;
-}
-
-/* The start time of @pid in clock ticks: field 22 of /proc/PID/stat (proc(5)). */
-static int proc_starttime(pid_t pid, unsigned long long *out, struct nn_err *err)
-{
-	_cleanup_free_ char *s = NULL;
-	char path[64], *p;
-	int r;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	r = nn_read_file(AT_FDCWD, path, &s, NULL, err);
-	if (r < 0)
-		return r;
-	p = strrchr(s, ')'); /* comm may hold spaces and parentheses */
-	/* the k-th space after ')' comes before field k + 2: stop at the 20th */
-	for (int k = 0; p && k < 20; k++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", out) != 1)
-		return nn_err(err, 0, "%s: no start time field", path);
-	return 0;
 }
 
 /* Teardown of a sandbox that is out of the list: reverse order of creation. */
@@ -310,7 +291,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	_cleanup_close_ int pidfd = -1, netns = -1;
 	_cleanup_free_ struct sandbox *sb = NULL;
 	struct nn_sandbox_link link = { 0 };
-	unsigned long long starttime;
+	struct nn_proc_stat st;
 	struct epoll_event ev = { .events = EPOLLIN };
 	char label[NN_NAME_MAX + 16];
 	json_t *ports = NULL, *rec = NULL;
@@ -331,7 +312,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 		goto no_process;
 	if (pidfd < 0)
 		return nn_err(err, errno, "%s: process %d", label, req->pid);
-	if ((r = proc_starttime(req->pid, &starttime, err)) < 0)
+	if ((r = nn_proc_stat(req->pid, &st, err)) < 0)
 		return nn_err_wrap(err, "%s", label);
 	netns = open_sandbox_netns(n, req, &ino, err);
 	if (netns < 0)
@@ -352,7 +333,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	}
 	if (req->publish && (r = publish(n, req, ip, ports, err)) < 0)
 		goto undo_wire;
-	rec = make_record(n, req, starttime, ip, &link, ino, ports);
+	rec = make_record(n, req, st.starttime, ip, &link, ino, ports);
 	if (!rec) {
 		r = nn_err(err, ENOMEM, "%s: record", label);
 		goto undo_ports;

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* proc.c - a process's stat, comm and cmdline from /proc/PID (see proc.h; proc(5)) */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "proc.h"
+#include "util.h"
+
+/* to_ull() - the whole of [@p, @end) as a decimal number; false if it is not one */
+static bool to_ull(const char *p, const char *end, unsigned long long *v)
+{
+	unsigned long long x = 0;
+
+	if (p == end)
+		return false;
+	for (; p < end; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (d > 9 || x > (ULLONG_MAX - d) / 10)
+			return false;
+		x = x * 10 + d;
+	}
+	*v = x;
+	return true;
+}
+
+int nn_proc_stat_parse(const char *buf, size_t len, struct nn_proc_stat *out)
+{
+	const char *end = buf + len, *open, *close, *p, *tok;
+	unsigned long long v;
+
+	memset(out, 0, sizeof(*out));
+	open = memchr(buf, '(', len);
+	close = memrchr(buf, ')', len); /* comm may hold ')': the last one ends it */
+	if (!open || !close || close < open || open == buf || open[-1] != ' ')
+		return -EINVAL;
+	if (!to_ull(buf, open - 1, &v) || v == 0 || v > INT_MAX)
+		return -EINVAL;
+	out->pid = (pid_t)v;
+	snprintf(out->comm, sizeof(out->comm), "%.*s", (int)(close - open - 1), open + 1);
+	/* ") S": the state is one character between two spaces */
+	p = close + 1;
+	if (end - p < 3 || p[0] != ' ' || p[2] != ' ')
+		return -EINVAL;
+	out->state = p[1];
+	p += 2;
+	for (int field = 4; field <= 22; field++) {
+		if (p >= end || *p != ' ')
+			return -EINVAL;
+		tok = ++p;
+		while (p < end && *p != ' ' && *p != '\n')
+			p++;
+		if (p == tok)
+			return -EINVAL;
+		if (field == 4) {
+			if (!to_ull(tok, p, &v) || v > INT_MAX)
+				return -EINVAL;
+			out->ppid = (pid_t)v;
+		}
+		if (field == 22 && !to_ull(tok, p, &out->starttime))
+			return -EINVAL;
+	}
+	/* a start time at the very end may have been cut: the kernel writes more after it */
+	return p < end ? 0 : -EINVAL;
+}
+
+int nn_proc_stat(pid_t pid, struct nn_proc_stat *out, struct nn_err *err)
+{
+	char path[64];
+	_cleanup_free_ char *s = NULL;
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	r = nn_read_file(AT_FDCWD, path, &s, &len, err);
+	if (r < 0)
+		return r;
+	if (nn_proc_stat_parse(s, len, out) < 0) {
+		nn_err(err, 0, "%s: not in the form of proc(5)", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+bool nn_proc_exited(pid_t pid)
+{
+	struct nn_proc_stat st;
+
+	return nn_proc_stat(pid, &st, NULL) == 0 && (st.state == 'Z' || st.state == 'X');
+}
+
+int nn_proc_comm(pid_t pid, char *buf, size_t len, struct nn_err *err)
+{
+	char path[64];
+	_cleanup_free_ char *s = NULL;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	r = nn_read_file(AT_FDCWD, path, &s, NULL, err);
+	if (r < 0)
+		return r;
+	snprintf(buf, len, "%.*s", (int)strcspn(s, "\n"), s);
+	return 0;
+}
+
+int nn_proc_cmdline(pid_t pid, char **out, struct nn_err *err)
+{
+	char path[64];
+	_cleanup_free_ char *s = NULL;
+	size_t n = 0;
+	int r;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	r = nn_read_file(AT_FDCWD, path, &s, &n, err);
+	if (r < 0)
+		return r;
+	if (n == 0)
+		return nn_err(err, ENODATA, "%s is empty (a kernel thread, or an exited process)",
+			      path);
+	/* the arguments end in NULs; the last one ends the string */
+	for (size_t i = 0; i + 1 < n; i++)
+		if (s[i] == '\0')
+			s[i] = ' ';
+	*out = steal_pointer(&s);
+	return 0;
+}

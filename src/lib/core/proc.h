@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef NN_PROC_H
+#define NN_PROC_H
+
+/*
+ * /proc/PID: the one reader of a process's stat, comm and cmdline (proc(5)), in the
+ * manner of util-linux lib/procfs.c.  Everything else that needs to know whether a
+ * process is the one it was (start time), whether it has exited (state), or what it runs
+ * asks here.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* /proc/PID/comm: TASK_COMM_LEN 16, longer for workqueue workers (fs/proc/array.c) */
+#define NN_PROC_COMM_MAX 64
+
+/* The fields of /proc/PID/stat netnest uses (proc(5), fs/proc/array.c do_task_stat). */
+struct nn_proc_stat {
+	pid_t pid;                    /* field 1 */
+	char comm[NN_PROC_COMM_MAX];  /* field 2 without its parentheses, cut to fit */
+	char state;                   /* field 3: R, S, D, T, t, Z (zombie), X (dead), ... */
+	pid_t ppid;                   /* field 4 */
+	unsigned long long starttime; /* field 22: clock ticks after boot when it started */
+};
+
+/**
+ * nn_proc_stat_parse() - parse the text of a /proc/PID/stat file
+ * @buf: the text; need not be NUL-terminated, never read past @len
+ * @len: its length in bytes
+ * @out: filled (zeroed first)
+ *
+ * "PID (COMM) S PPID ... STARTTIME ...": comm may hold spaces, parentheses and newlines,
+ * so it ends at the last ')' of @buf; the fields after it are split on single spaces.
+ * Field 22 must be followed by a space or a newline (the kernel writes 52 fields), so a
+ * cut-off text is refused rather than read as a smaller start time.
+ * Return: 0, or -EINVAL when @buf is not in that form or stops before field 22.
+ */
+int nn_proc_stat_parse(const char *buf, size_t len, struct nn_proc_stat *out);
+
+/**
+ * nn_proc_stat() - read and parse /proc/@pid/stat
+ * @pid: the process
+ * @out: filled
+ * @err: error object naming the file (may be NULL)
+ * Return: 0; the negative errno of open(2)/read(2) (-ENOENT when there is no such
+ * process); -EINVAL when the file is not in the form of proc(5).
+ */
+int nn_proc_stat(pid_t pid, struct nn_proc_stat *out, struct nn_err *err);
+
+/**
+ * nn_proc_exited() - has @pid exited without being reaped (state Z, zombie, or X, dead)?
+ * @pid: the process
+ *
+ * A zombie has closed its fds and left its namespaces (/proc/PID/ns/ is empty), yet
+ * kill(2) still finds it.
+ * Return: true when /proc/@pid/stat says Z or X; false otherwise, also when it cannot be
+ * read.
+ */
+bool nn_proc_exited(pid_t pid);
+
+/**
+ * nn_proc_comm() - /proc/@pid/comm without its newline
+ * @pid: the process
+ * @buf: filled with the name, cut to @len - 1 bytes
+ * @len: size of @buf in bytes (NN_PROC_COMM_MAX holds any)
+ * @err: error object naming the file (may be NULL)
+ * Return: 0, or the negative errno of open(2)/read(2) (-ENOENT: no such process).
+ */
+int nn_proc_comm(pid_t pid, char *buf, size_t len, struct nn_err *err);
+
+/**
+ * nn_proc_cmdline() - /proc/@pid/cmdline with its arguments joined by spaces
+ * @pid: the process
+ * @out: the command line, NUL-terminated, as the process left its argv (any bytes:
+ *       escape before printing); the caller frees it
+ * @err: error object naming the file (may be NULL)
+ * Return: 0; -ENODATA when it is empty (a kernel thread, a zombie), with @out NULL; the
+ * negative errno of open(2)/read(2).
+ */
+int nn_proc_cmdline(pid_t pid, char **out, struct nn_err *err);
+
+#endif
