@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* state.c - where a nest keeps its state (see state.h) */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "proc.h"
 #include "state.h"
@@ -51,4 +53,79 @@ int nn_state_child_pid(const char *dir, pid_t *pid, struct nn_err *err)
 		return nn_err(err, ESRCH, "nest in %s (pid %lu) is gone", dir, v);
 	*pid = (pid_t)v;
 	return 0;
+}
+
+int nn_state_mkdir(const char *path, struct nn_err *err)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return nn_err(err, errno, "create state dir %s", buf);
+		*p = c;
+		if (!c)
+			return 0;
+	}
+}
+
+static void clear_dir(int dirfd, bool keep_lock)
+{
+	DIR *d;
+	struct dirent *e;
+	int fd = dup(dirfd);
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (keep_lock && !strcmp(e->d_name, "lock"))
+			continue;
+		if (unlinkat(dirfd, e->d_name, 0) == 0 || (errno != EISDIR && errno != EPERM))
+			continue;
+		int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (sub >= 0) {
+			clear_dir(sub, false);
+			close(sub);
+		}
+		unlinkat(dirfd, e->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+}
+
+void nn_state_clear(int dirfd, bool keep_lock)
+{
+	if (dirfd >= 0) {
+		/* readdir() must start from the top even if the fd was read before. */
+		lseek(dirfd, 0, SEEK_SET);
+		clear_dir(dirfd, keep_lock);
+	}
+}
+
+void nn_state_remove_dir(const char *dir)
+{
+	char parent[PATH_MAX], *slash;
+
+	if (rmdir(dir) < 0)
+		return;
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (!slash || slash == parent)
+		return;
+	*slash = '\0';
+	slash = strrchr(parent, '/');
+	if (slash && !strcmp(slash + 1, "netnest"))
+		rmdir(parent);
 }

@@ -19,6 +19,7 @@
  */
 
 #include <limits.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -50,5 +51,29 @@ int nn_state_dir(const char *nest, char buf[PATH_MAX], struct nn_err *err);
  * does not hold a PID.
  */
 int nn_state_child_pid(const char *dir, pid_t *pid, struct nn_err *err);
+
+/**
+ * nn_state_mkdir() - create a state dir and its missing parents, each mode 0700
+ * @path: the state dir (from nn_state_dir())
+ * @err:  error object naming the directory that could not be made
+ * Return: 0 (also when it exists), or the negative errno of mkdir(2).
+ */
+int nn_state_mkdir(const char *path, struct nn_err *err);
+
+/**
+ * nn_state_clear() - remove everything in a state dir (recursively)
+ * @dirfd:     O_DIRECTORY fd of the state dir; nothing happens when < 0
+ * @keep_lock: true: leave the top-level "lock" file (a restart holds it)
+ *
+ * A still-mounted netns placeholder is skipped (EBUSY).  Never fails.
+ */
+void nn_state_clear(int dirfd, bool keep_lock);
+
+/**
+ * nn_state_remove_dir() - rmdir the state dir, and its parent if that is netnest's own
+ * default parent (".../netnest") and now empty.  Never fails.
+ * @dir: the state dir (left in place when not empty)
+ */
+void nn_state_remove_dir(const char *dir);
 
 #endif

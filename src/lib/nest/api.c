@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * api.c - the control API server on $STATE/api.sock, and the nest's services (see api.h)
+ * api.c - the control API server on $STATE/api.sock and its route table (see api.h)
  *
  * libmicrohttpd serves a unix socket made here and handed over with MHD_OPTION_LISTEN_SOCKET
  * (libmicrohttpd manual, "Daemon options"), one thread per connection.  Requests are routed
@@ -20,9 +20,6 @@
 
 #include "api.h"
 #include "dl.h"
-#include "portfwd.h"
-#include "sandbox.h"
-#include "state.h"
 #include "util.h"
 
 /*
@@ -51,16 +48,10 @@ static const char *const mhd_names[] = {
 #define API_SOCK "api.sock"
 #define API_THREAD_STACK (256 * 1024)
 
-struct route {
-	const char *method;
-	const char *prefix;
-	nn_api_handler fn;
-};
-
 struct nn_api {
 	struct MHD_Daemon *mhd;
 	struct nn_nest *n;
-	struct route routes[NN_API_ROUTES_MAX];
+	struct nn_api_route routes[NN_API_ROUTES_MAX];
 	size_t nroutes;
 };
 
@@ -71,8 +62,7 @@ struct req {
 	bool too_big;
 };
 
-/* --- RootlessKit's /v1/ handlers --- */
-
+/* RootlessKit's GET /v1/info: the nest as its API server sees it */
 static int api_info(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
 		    unsigned *status, struct nn_err *err)
 {
@@ -94,88 +84,15 @@ static int api_info(struct nn_nest *n, const char *path, json_t *body, json_t **
 	return *resp ? 0 : nn_err(err, ENOMEM, "GET /v1/info");
 }
 
-static int api_ports_list(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
-			  unsigned *status, struct nn_err *err)
-{
-	(void)body;
-	(void)status;
-	if (strcmp(path, "/v1/ports"))
-		return nn_err(err, ENOENT, "GET %s", path);
-	*resp = nn_ports_list(n);
-	return *resp ? 0 : nn_err(err, ENOMEM, "GET /v1/ports");
-}
-
-static int api_ports_add(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
-			 unsigned *status, struct nn_err *err)
-{
-	struct nn_portspec spec;
-	const char *owner, *why;
-	int id, r;
-
-	if (strcmp(path, "/v1/ports"))
-		return nn_err(err, ENOENT, "POST %s", path);
-	r = nn_portspec_from_json(body, &spec, err);
-	if (r < 0)
-		return r;
-	/* netnest's extension: "sandbox" names the owner; the port goes when it goes */
-	owner = json_string_value(json_object_get(body, "sandbox"));
-	if (owner && !nn_valid_name(owner, NN_NAME_MAX, &why))
-		return nn_err(err, 0, "sandbox name \"%s\" %s", owner, why);
-	/* a sandbox's port is added under the sandbox lock, so it cannot outlive it */
-	r = owner ? nn_sandbox_publish(n, owner, &spec, &id, err)
-		  : nn_ports_add(n, &spec, NULL, &id, err);
-	if (r < 0)
-		return r;
-	*resp = json_pack("{s:i, s:o}", "id", id, "spec", nn_portspec_to_json(&spec));
-	if (*resp && owner)
-		json_object_set_new(*resp, "sandbox", json_string(owner));
-	*status = 201; /* RootlessKit pkg/api/router: http.StatusCreated */
-	return 0;
-}
-
-static int api_ports_remove(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
-			    unsigned *status, struct nn_err *err)
-{
-	const char *s = path + strlen("/v1/ports");
-	unsigned long id;
-
-	(void)body;
-	(void)resp;
-	(void)status;
-	if (*s != '/' || nn_parse_uint(s + 1, 1, INT32_MAX, &id) < 0)
-		return nn_err(err, 0, "bad port id \"%s\"", *s ? s + 1 : "");
-	return nn_sandbox_unpublish(n, (int)id, err);
-}
-
-/* RootlessKit's routes; nn_api_route_add() appends the rest (sandbox.c adds /netnest/v1/). */
-static const struct route builtin_routes[] = {
-	{ "GET",    "/v1/info",  api_info },
-	{ "GET",    "/v1/ports", api_ports_list },
-	{ "POST",   "/v1/ports", api_ports_add },
-	{ "DELETE", "/v1/ports", api_ports_remove },
-};
-
-int nn_api_route_add(struct nn_nest *n, const char *method, const char *prefix,
-		     nn_api_handler fn, struct nn_err *err)
-{
-	struct nn_api *a = n->svc ? n->svc->api : NULL;
-
-	if (!a)
-		return nn_err(err, ENOTCONN, "add API route %s %s: the API is not set up", method,
-			      prefix);
-	if (a->nroutes == ARRAY_SIZE(a->routes))
-		return nn_err(err, ENOSPC, "add API route %s %s: the table is full (%d routes)",
-			      method, prefix, NN_API_ROUTES_MAX);
-	a->routes[a->nroutes++] = (struct route){ method, prefix, fn };
-	return 0;
-}
+/* the server's own route, before every table given to nn_api_start() */
+static const struct nn_api_route info_route = { "GET", "/v1/info", api_info };
 
 /* find_route() - the first route for @method whose prefix is @path or a parent of it */
-static const struct route *find_route(const struct nn_api *a, const char *method,
-				      const char *path)
+static const struct nn_api_route *find_route(const struct nn_api *a, const char *method,
+					     const char *path)
 {
 	for (size_t i = 0; i < a->nroutes; i++) {
-		const struct route *r = &a->routes[i];
+		const struct nn_api_route *r = &a->routes[i];
 		size_t l = strlen(r->prefix);
 
 		if (!strcmp(r->method, method) && !strncmp(path, r->prefix, l) &&
@@ -230,7 +147,7 @@ static enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status,
 static enum MHD_Result dispatch(struct nn_api *a, struct MHD_Connection *conn, const char *method,
 				const char *path, struct req *q)
 {
-	const struct route *rt;
+	const struct nn_api_route *rt;
 	struct nn_err err = { 0 };
 	json_t *body = NULL, *resp = NULL;
 	unsigned status = MHD_HTTP_OK;
@@ -339,10 +256,10 @@ static int listen_unix(struct nn_nest *n, struct nn_err *err)
 	return steal_fd(&fd);
 }
 
-/* api_stop() - stop serving and remove api.sock; MHD closes the listening socket */
-static void api_stop(struct nn_nest *n)
+/* MHD closes the listening socket */
+void nn_api_stop(struct nn_nest *n)
 {
-	struct nn_api *a = n->svc->api;
+	struct nn_api *a = n->svc ? n->svc->api : NULL;
 
 	if (!a)
 		return;
@@ -382,53 +299,32 @@ static int api_start(struct nn_nest *n, struct nn_err *err)
 	return 0;
 }
 
-int nn_services_start(struct nn_nest *n, struct nn_err *err)
+int nn_api_start(struct nn_nest *n, const struct nn_api_route *const *tables,
+		 struct nn_err *err)
 {
-	struct nn_api *a;
+	struct nn_api *a = calloc(1, sizeof(*a));
 	int r;
 
-	n->svc = calloc(1, sizeof(*n->svc));
-	a = calloc(1, sizeof(*a));
-	if (!n->svc || !a) {
-		free(a);
-		free(n->svc);
-		n->svc = NULL;
-		return nn_err(err, ENOMEM, "start the nest's services");
-	}
-	/* splice(2) into a socket the peer closed raises SIGPIPE (it has no MSG_NOSIGNAL) */
-	signal(SIGPIPE, SIG_IGN);
+	if (!a)
+		return nn_err(err, ENOMEM, "start the API of nest %s", n->cfg.name);
 	a->n = n;
-	memcpy(a->routes, builtin_routes, sizeof(builtin_routes));
-	a->nroutes = ARRAY_SIZE(builtin_routes);
+	a->routes[a->nroutes++] = info_route;
+	for (size_t t = 0; tables && tables[t]; t++) {
+		for (const struct nn_api_route *rt = tables[t]; rt->method; rt++) {
+			if (a->nroutes == ARRAY_SIZE(a->routes)) {
+				free(a);
+				return nn_err(err, ENOSPC, "add API route %s %s: the table is full "
+					      "(%d routes)", rt->method, rt->prefix,
+					      NN_API_ROUTES_MAX);
+			}
+			a->routes[a->nroutes++] = *rt;
+		}
+	}
 	n->svc->api = a;
-	r = nn_ports_init(n, err);
-	if (r < 0)
-		goto fail;
-	r = nn_sandboxes_init(n, err);
-	if (r < 0)
-		goto fail_ports;
 	r = api_start(n, err);
-	if (r < 0)
-		goto fail_sandboxes;
-	return 0;
-fail_sandboxes:
-	nn_sandboxes_stop_all(n);
-fail_ports:
-	nn_ports_stop(n);
-fail:
-	api_stop(n);
-	free(n->svc);
-	n->svc = NULL;
+	if (r < 0) {
+		n->svc->api = NULL;
+		free(a);
+	}
 	return r;
-}
-
-void nn_services_stop(struct nn_nest *n)
-{
-	if (!n->svc)
-		return;
-	api_stop(n);
-	nn_sandboxes_stop_all(n);
-	nn_ports_stop(n);
-	free(n->svc);
-	n->svc = NULL;
 }

@@ -4,11 +4,11 @@
 
 /*
  * The control API: HTTP/1.1 + JSON on $STATE/api.sock (mode 0600), served by libmicrohttpd
- * (one thread per connection, so a slow handler does not stall the others).
- * RootlessKit-compatible GET /v1/info, GET/POST /v1/ports, DELETE /v1/ports/{id}
- * (reference/rootlesskit.md section 4); netnest's own endpoints under /netnest/v1/, added
- * by other parts of the daemon through nn_api_route_add().  Also the owner of the nest's
- * services (sandboxes and ports).
+ * (one thread per connection, so a slow handler does not stall the others).  The server
+ * and its route table; the routes come from the services that own them as tables of
+ * struct nn_api_route: RootlessKit-compatible GET /v1/info here, GET/POST /v1/ports and
+ * DELETE /v1/ports/{id} in api_ports.c (reference/rootlesskit.md section 4), netnest's own
+ * /netnest/v1/sandboxes in sandbox.c.  The daemon (nestd.c) hands them to nn_api_start().
  */
 
 #include <jansson.h>
@@ -33,53 +33,33 @@
 typedef int (*nn_api_handler)(struct nn_nest *n, const char *path, json_t *body,
 			      json_t **resp, unsigned *status, struct nn_err *err);
 
-struct nn_ports;     /* portfwd.c */
-struct nn_api;       /* api.c: the HTTP server and its route table */
-struct nn_sandboxes; /* sandbox.c, free for its own state */
-
-/* The nest's services, n->svc; allocated by nn_services_start(). */
-struct nn_services {
-	struct nn_api *api;
-	struct nn_ports *ports;
-	struct nn_sandboxes *sandboxes;
+/* A route: the first whose method matches and whose prefix is the path or a parent of it. */
+struct nn_api_route {
+	const char *method;   /* "GET", "POST", "DELETE", ...; NULL ends a table */
+	const char *prefix;   /* "/netnest/v1/sandboxes" matches itself and ".../web" */
+	nn_api_handler fn;
 };
 
 /**
- * nn_api_route_add() - add a route to the nest's API
- * @n:      the nest (nn_services_start() is running: call this from nn_sandboxes_init())
- * @method: "GET", "POST", "DELETE", ... (static string)
- * @prefix: path prefix (static string); it matches the path itself and any path below it,
- *          "/netnest/v1/sandboxes" matches "/netnest/v1/sandboxes" and ".../web"
- * @fn:     the handler
+ * nn_api_start() - serve the nest's API on $STATE/api.sock
+ * @n:      the live nest (n->svc allocated, state_fd set); sets n->svc->api
+ * @tables: NULL-terminated list of route tables, each ended by an entry whose method is
+ *          NULL; tried in that order after the built-in GET /v1/info
  * @err:    error object
  *
- * Routes are tried in the order added, the built-in /v1/ routes first.  Must be called
- * before the server starts serving (that is, from nn_sandboxes_init()).
- * Return: 0, -ENOSPC when NN_API_ROUTES_MAX routes exist, -ENOTCONN when the API is not
- * set up (nn_services_start() has not made it).
+ * Creates $STATE/api.sock (bound, chmod 0600, then listening), loads libmicrohttpd
+ * (dl.h) and serves the socket.  On failure nothing is left: no socket file, no server.
+ * Return: 0, -ENOSPC when the tables hold more than NN_API_ROUTES_MAX routes in all,
+ * -ENAMETOOLONG when the socket path does not fit sun_path, -ENOMEM, the negative errno
+ * of socket(2)/bind(2)/listen(2), the errors of nn_dl_load(), -EIO when MHD does not start.
  */
-int nn_api_route_add(struct nn_nest *n, const char *method, const char *prefix,
-		     nn_api_handler fn, struct nn_err *err);
+int nn_api_start(struct nn_nest *n, const struct nn_api_route *const *tables,
+		 struct nn_err *err);
 
 /**
- * nn_services_start() - start the nest's services: ports, sandboxes, then the API server
- * @n:   the live nest (its netns fds and state_fd are set); the calling thread must be in
- *       the host netns (the daemon's main thread)
- * @err: error object
- *
- * Sets n->svc, calls nn_sandboxes_init() (sandbox.h), then creates $STATE/api.sock (0600)
- * and serves it.  Ignores SIGPIPE in the whole process (the port driver's splice(2) into a
- * closed socket would raise it; splice has no MSG_NOSIGNAL).  Called by the daemon after the network is up and before child_pid is
- * written.  On failure everything started is stopped again and n->svc is NULL.
- * Return: 0 or negative errno (socket creation, MHD start, or the sandbox init error).
+ * nn_api_stop() - stop serving (waits for the connection threads) and remove api.sock
+ * @n: the nest; n->svc->api is freed and set to NULL.  Idempotent; never fails.
  */
-int nn_services_start(struct nn_nest *n, struct nn_err *err);
-
-/**
- * nn_services_stop() - stop the API server, every sandbox (nn_sandboxes_stop_all()), close
- * every published port, and remove api.sock.  Idempotent; never fails.
- * @n: the nest
- */
-void nn_services_stop(struct nn_nest *n);
+void nn_api_stop(struct nn_nest *n);
 
 #endif

@@ -100,82 +100,6 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
 	return 0;
 }
 
-/* mkdir -p with mode 0700 for every directory made. */
-static int mkdir_p(const char *path, struct nn_err *err)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-
-		*p = '\0';
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-			return nn_err(err, errno, "create state dir %s", buf);
-		*p = c;
-		if (!c)
-			return 0;
-	}
-}
-
-static void clear_dir(int dirfd, bool keep_lock)
-{
-	DIR *d;
-	struct dirent *e;
-	int fd = dup(dirfd);
-
-	if (fd < 0)
-		return;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (keep_lock && !strcmp(e->d_name, "lock"))
-			continue;
-		if (unlinkat(dirfd, e->d_name, 0) == 0 || (errno != EISDIR && errno != EPERM))
-			continue;
-		int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-		if (sub >= 0) {
-			clear_dir(sub, false);
-			close(sub);
-		}
-		unlinkat(dirfd, e->d_name, AT_REMOVEDIR);
-	}
-	closedir(d);
-}
-
-void nn_nest_clear_state(int dirfd, bool keep_lock)
-{
-	if (dirfd >= 0) {
-		/* readdir() must start from the top even if the fd was read before. */
-		lseek(dirfd, 0, SEEK_SET);
-		clear_dir(dirfd, keep_lock);
-	}
-}
-
-void nn_nest_remove_state_dir(const struct nn_nest_config *cfg)
-{
-	char parent[PATH_MAX], *slash;
-
-	if (rmdir(cfg->state_dir) < 0)
-		return;
-	snprintf(parent, sizeof(parent), "%s", cfg->state_dir);
-	slash = strrchr(parent, '/');
-	if (!slash || slash == parent)
-		return;
-	*slash = '\0';
-	slash = strrchr(parent, '/');
-	if (slash && !strcmp(slash + 1, "netnest"))
-		rmdir(parent);
-}
-
 /*
  * A stale nest's sandboxes: SIGKILL those whose pid AND starttime match the record, through
  * a pidfd (so a PID reused after the check is never hit), and wait up to 2 s for them to go.
@@ -233,7 +157,7 @@ static int lock_state_dir(const struct nn_nest_config *cfg, int *dirfd, struct n
 {
 	_cleanup_close_ int dfd = -1, lock = -1;
 	_cleanup_free_ char *pid = NULL;
-	int r = mkdir_p(cfg->state_dir, err);
+	int r = nn_state_mkdir(cfg->state_dir, err);
 
 	if (r < 0)
 		return r;
@@ -253,7 +177,7 @@ static int lock_state_dir(const struct nn_nest_config *cfg, int *dirfd, struct n
 		return -EBUSY;
 	}
 	kill_stale_sandboxes(dfd);
-	nn_nest_clear_state(dfd, true);
+	nn_state_clear(dfd, true);
 	*dirfd = steal_fd(&dfd);
 	return steal_fd(&lock);
 }
@@ -298,20 +222,11 @@ static __attribute__((noreturn)) void daemon_child(const struct nn_nest_config *
 	_exit(nn_nestd_run(&n, sock));
 }
 
-void nn_nest_signals(sigset_t *set)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGHUP);
-	sigaddset(set, SIGCHLD);
-}
-
 static void block_signals(void)
 {
 	sigset_t set;
 
-	nn_nest_signals(&set);
+	nn_nestd_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
@@ -375,8 +290,8 @@ int nn_nest_start(const struct nn_nest_config *cfg, bool detach, struct nn_nest_
 	st->daemon_pid = pid;
 	return 0;
 fail:
-	nn_nest_clear_state(dirfd, false);
-	nn_nest_remove_state_dir(cfg);
+	nn_state_clear(dirfd, false);
+	nn_state_remove_dir(cfg->state_dir);
 	return r;
 }
 
@@ -385,11 +300,7 @@ int nn_nest_wait(const struct nn_nest_start *st)
 	sigset_t set;
 	int status;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGCHLD);
+	nn_nestd_signals(&set);
 	for (;;) {
 		int sig = sigwaitinfo(&set, NULL);
 
@@ -410,7 +321,6 @@ static int collect_stale(const char *name, const char *state_dir, struct nn_err 
 {
 	_cleanup_close_ int dfd = -1, lock = -1;
 	_cleanup_free_ char *pid = NULL;
-	struct nn_nest_config cfg;
 	int killed;
 
 	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -423,9 +333,8 @@ static int collect_stale(const char *name, const char *state_dir, struct nn_err 
 	if (nn_read_file(dfd, "child_pid", &pid, NULL, NULL) < 0)
 		pid = NULL;
 	killed = kill_stale_sandboxes(dfd);
-	nn_nest_clear_state(dfd, false);
-	snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s", state_dir);
-	nn_nest_remove_state_dir(&cfg);
+	nn_state_clear(dfd, false);
+	nn_state_remove_dir(state_dir);
 	nn_err(err, 0, "nest %s was not running (daemon pid %s is gone); removed what it left: "
 	       "%d sandbox%s and state dir %s", name, pid ? pid : "?", killed,
 	       killed == 1 ? "" : "es", state_dir);

@@ -39,7 +39,16 @@ struct nn_nest_config {
 	char bridge[IFNAMSIZ];   /* "netnest0" */
 };
 
-struct nn_services; /* sandboxes, ports and the API server: api.h */
+struct nn_api;       /* api.c: the HTTP server and its route table */
+struct nn_ports;     /* portfwd.c */
+struct nn_sandboxes; /* sandbox.c */
+
+/* The nest's services, n->svc: started and stopped by the daemon (nestd.c). */
+struct nn_services {
+	struct nn_api *api;
+	struct nn_ports *ports;
+	struct nn_sandboxes *sandboxes;
+};
 
 /* The live nest, inside the daemon. */
 struct nn_nest {
@@ -48,7 +57,7 @@ struct nn_nest {
 	int host_netns;          /* nsfs fd of the host netns (the daemon's own) */
 	int nest_netns;          /* nsfs fd of the detached netns */
 	pid_t engine_pid;
-	struct nn_services *svc; /* owned by api.c: nn_services_start()/stop() */
+	struct nn_services *svc; /* owned by nestd.c, NULL while no service runs */
 };
 
 /**
@@ -132,22 +141,6 @@ int nn_nest_wait(const struct nn_nest_start *st);
 int nn_nest_stop(const char *name, const char *state_dir, pid_t *pid, struct nn_err *err);
 
 /**
- * nn_nest_clear_state() - remove everything in a state dir (recursively)
- * @dirfd:     O_DIRECTORY fd of the state dir; nothing happens when < 0
- * @keep_lock: true: leave the top-level "lock" file (a restart holds it)
- *
- * A still-mounted netns placeholder is skipped (EBUSY).  Never fails.
- */
-void nn_nest_clear_state(int dirfd, bool keep_lock);
-
-/**
- * nn_nest_remove_state_dir() - rmdir the state dir, and its parent if that is netnest's
- * own default parent (".../netnest") and now empty.  Never fails.
- * @cfg: the nest's config; only cfg->state_dir is used (left in place when not empty)
- */
-void nn_nest_remove_state_dir(const struct nn_nest_config *cfg);
-
-/**
  * nn_nestd_run() - the nest daemon's life, in its user and mount namespaces (nestd.c)
  * @n:         @n->cfg is a finished config; the fds and engine_pid are set here
  * @report_fd: where the start outcome goes (report.h); closed once reported
@@ -161,10 +154,11 @@ void nn_nest_remove_state_dir(const struct nn_nest_config *cfg);
 int nn_nestd_run(struct nn_nest *n, int report_fd);
 
 /**
- * nn_nest_signals() - the signals a nest process handles itself (blocked, then read from a
- * signalfd): SIGINT, SIGTERM and SIGHUP stop the nest, SIGCHLD reports the engine's death
+ * nn_nestd_signals() - the signals a nest process handles itself (nestd.c): blocked, then
+ * read from a signalfd (the daemon) or with sigwaitinfo(2) (the `up` process); SIGINT,
+ * SIGTERM and SIGHUP stop the nest, SIGCHLD reports the engine's (or the daemon's) death
  * @set: filled
  */
-void nn_nest_signals(sigset_t *set);
+void nn_nestd_signals(sigset_t *set);
 
 #endif

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * nestd.c - the nest daemon: detached netns, tap0, bridge, NAT, engine, services, and the
- * teardown of all of it (see nest.h, DESIGN.md sections 1-3, reference/rootlesskit.md
- * section 2 "--detach-netns").
+ * nestd.c - the nest daemon: detached netns, tap0, bridge, NAT, engine, the services (ports,
+ * sandboxes, the API that routes to them), its signals, and the teardown of all of it
+ * (see nest.h, DESIGN.md sections 1-3, reference/rootlesskit.md section 2 "--detach-netns").
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,11 +17,15 @@
 #include <sys/wait.h>
 
 #include "api.h"
+#include "api_ports.h"
 #include "engine.h"
 #include "nat.h"
 #include "nest.h"
+#include "portfwd.h"
 #include "report.h"
 #include "rtnl.h"
+#include "sandbox.h"
+#include "state.h"
 #include "util.h"
 
 /* What the daemon has made so far, undone in reverse by nestd_teardown(). */
@@ -171,12 +175,71 @@ static int write_state_files(struct nn_nest *n, struct nn_err *err)
 	return r;
 }
 
+void nn_nestd_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGCHLD);
+}
+
+/*
+ * The services: the port driver, the sandbox service, then the API server that routes
+ * to them (api.h), so nothing is asked of a service before it runs.  The calling thread is
+ * in the host netns (the daemon's main thread).  On failure everything started is stopped
+ * again and n->svc is NULL.
+ */
+static int services_start(struct nn_nest *n, struct nn_err *err)
+{
+	static const struct nn_api_route *const routes[] = {
+		nn_api_ports_routes, nn_sandbox_routes, NULL,
+	};
+	int r;
+
+	n->svc = calloc(1, sizeof(*n->svc));
+	if (!n->svc)
+		return nn_err(err, ENOMEM, "start the nest's services");
+	/* splice(2) into a socket the peer closed raises SIGPIPE (it has no MSG_NOSIGNAL) */
+	signal(SIGPIPE, SIG_IGN);
+	r = nn_ports_init(n, err);
+	if (r < 0)
+		goto fail;
+	r = nn_sandboxes_init(n, err);
+	if (r < 0)
+		goto fail_ports;
+	r = nn_api_start(n, routes, err);
+	if (r < 0)
+		goto fail_sandboxes;
+	return 0;
+fail_sandboxes:
+	nn_sandboxes_stop_all(n);
+fail_ports:
+	nn_ports_stop(n);
+fail:
+	free(n->svc);
+	n->svc = NULL;
+	return r;
+}
+
+/* the API first (no new request), then every sandbox, then every published port */
+static void services_stop(struct nn_nest *n)
+{
+	if (!n->svc)
+		return;
+	nn_api_stop(n);
+	nn_sandboxes_stop_all(n);
+	nn_ports_stop(n);
+	free(n->svc);
+	n->svc = NULL;
+}
+
 static void nestd_teardown(struct nestd *d)
 {
 	struct nn_nest *n = d->n;
 
 	if (d->services)
-		nn_services_stop(n);
+		services_stop(n);
 	d->services = false;
 	if (d->engine_report >= 0)
 		close(d->engine_report);
@@ -194,8 +257,8 @@ static void nestd_teardown(struct nestd *d)
 	if (n->nest_netns >= 0)
 		close(n->nest_netns);
 	n->nest_netns = -1;
-	nn_nest_clear_state(n->state_fd, false);
-	nn_nest_remove_state_dir(&n->cfg);
+	nn_state_clear(n->state_fd, false);
+	nn_state_remove_dir(n->cfg.state_dir);
 	if (n->state_fd >= 0)
 		close(n->state_fd);
 	if (n->host_netns >= 0)
@@ -237,7 +300,7 @@ static int nestd_start(struct nestd *d, struct nn_err *err)
 	if (r == 0)
 		r = write_state_files(n, err);
 	if (r == 0) {
-		r = nn_services_start(n, err);
+		r = services_start(n, err);
 		d->services = r == 0;
 	}
 	if (r == 0) {
@@ -253,7 +316,7 @@ static void nestd_serve(struct nn_nest *n)
 	sigset_t set;
 	_cleanup_close_ int sfd = -1;
 
-	nn_nest_signals(&set);
+	nn_nestd_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sfd < 0)

@@ -24,7 +24,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "api.h"
 #include "portfwd.h"
 #include "util.h"
 

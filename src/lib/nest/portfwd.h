@@ -16,7 +16,7 @@
 
 /**
  * nn_ports_init() - start the port driver of @n (no port yet)
- * @n:   the nest; n->svc is allocated (nn_services_start())
+ * @n:   the nest; n->svc is allocated (by the daemon, nestd.c)
  * @err: error object
  * Return: 0, -ENOMEM.
  */

@@ -14,7 +14,6 @@
 #include <sys/syscall.h>
 #include <time.h>
 
-#include "api.h"
 #include "ipam.h"
 #include "portfwd.h"
 #include "portspec.h"
@@ -378,8 +377,26 @@ no_process:
 	return -ENOENT; /* 404 */
 }
 
-int nn_sandbox_api_create(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
-			  unsigned *status, struct nn_err *err)
+/**
+ * api_create() - POST /netnest/v1/sandboxes (an nn_api_handler, api.h)
+ * @n:      the live nest
+ * @path:   request path (unused beyond routing)
+ * @body:   {"name","pid","publish":[Docker -p specs],"command":[argv]}
+ * @resp:   the new record (owned by the caller)
+ * @status: 201
+ * @err:    error object
+ *
+ * Opens /proc/PID/ns/net, leases an address, creates veth<8 hex> in the nest netns (port of
+ * the bridge, up, nest MTU) with its peer eth0 placed straight into the sandbox netns
+ * (drivers/net/veth.c veth_newlink), sets eth0's address, lo and eth0 up and the default
+ * route via the bridge, publishes the ports, writes the record and starts watching the PID.
+ * Every step is undone in reverse when a later one fails.
+ * Return: 0; -EINVAL (bad body or name), -EEXIST (name in use), -ENOENT (no such PID),
+ * -EADDRINUSE/-EACCES (a port), -ENOSPC (no address left), -ESHUTDOWN (the sandbox service
+ * is not running), other negative errno.
+ */
+static int api_create(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
+		      unsigned *status, struct nn_err *err)
 {
 	struct nn_sandboxes *s = sbs_of(n);
 	struct create_req req;
@@ -481,8 +498,18 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp((*(struct sandbox *const *)a)->name, (*(struct sandbox *const *)b)->name);
 }
 
-int nn_sandbox_api_list(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
-			unsigned *status, struct nn_err *err)
+/**
+ * api_list() - GET /netnest/v1/sandboxes: {"sandboxes":[record...]} by name
+ * @n:      the live nest
+ * @path:   request path (unused beyond routing)
+ * @body:   ignored
+ * @resp:   the list (owned by the caller)
+ * @status: left as 200
+ * @err:    error object
+ * Return: 0, -ESHUTDOWN if the sandbox service is not running, -ENOMEM.
+ */
+static int api_list(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
+		    unsigned *status, struct nn_err *err)
 {
 	struct nn_sandboxes *s = sbs_of(n);
 	_cleanup_free_ struct sandbox **v = NULL;
@@ -534,8 +561,22 @@ static int terminate(int pidfd, int grace_ms)
 	return kill_now(pidfd);
 }
 
-int nn_sandbox_api_delete(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
-			  unsigned *status, struct nn_err *err)
+/**
+ * api_delete() - DELETE /netnest/v1/sandboxes/<name>
+ * @n:      the live nest
+ * @path:   "/netnest/v1/sandboxes/<name>"
+ * @body:   ignored
+ * @resp:   left NULL (empty body)
+ * @status: left as 200
+ * @err:    error object
+ *
+ * SIGTERM via pidfd_send_signal(2), SIGKILL after 5 s, then waits for the cleanup to finish.
+ * Return: 0; -ENOENT naming the sandbox when there is none; -EINVAL when @path has no
+ * name; -ESHUTDOWN if the sandbox service is not running; -ETIMEDOUT if the process
+ * outlives SIGKILL by 5 s; other negative errno of pidfd_send_signal(2) or fcntl(2).
+ */
+static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
+		      unsigned *status, struct nn_err *err)
 {
 	struct nn_sandboxes *s = sbs_of(n);
 	const char *name = path + strlen(NN_SANDBOX_API);
@@ -573,6 +614,13 @@ int nn_sandbox_api_delete(struct nn_nest *n, const char *path, json_t *body, jso
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
+
+const struct nn_api_route nn_sandbox_routes[] = {
+	{ "POST",   NN_SANDBOX_API, api_create },
+	{ "GET",    NN_SANDBOX_API, api_list },
+	{ "DELETE", NN_SANDBOX_API, api_delete },
+	{ NULL, NULL, NULL },
+};
 
 static void sandboxes_free(struct nn_sandboxes *s)
 {
@@ -613,10 +661,6 @@ static int sandboxes_setup(struct nn_nest *n, struct nn_sandboxes *s, struct nn_
 		return nn_err(err, errno, "sandbox watcher: eventfd");
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->stopfd, &ev) < 0)
 		return nn_err(err, errno, "sandbox watcher: epoll_ctl");
-	if ((r = nn_api_route_add(n, "POST", NN_SANDBOX_API, nn_sandbox_api_create, err)) < 0 ||
-	    (r = nn_api_route_add(n, "GET", NN_SANDBOX_API, nn_sandbox_api_list, err)) < 0 ||
-	    (r = nn_api_route_add(n, "DELETE", NN_SANDBOX_API, nn_sandbox_api_delete, err)) < 0)
-		return r;
 	return 0;
 }
 

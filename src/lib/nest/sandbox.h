@@ -11,7 +11,7 @@
  * the daemon's user + mount namespaces, unshares a new netns + mount ns and bind-mounts the
  * nest's resolv.conf and hosts; then POST /netnest/v1/sandboxes names the caller's PID.
  *
- * Daemon side: the handlers below, called by the API router (api.c) for
+ * Daemon side: the handlers of nn_sandbox_routes, called by the API router (api.c) for
  *   POST   /netnest/v1/sandboxes          {"name","pid","publish":[spec...],"command":[...]}
  *                                         -> 201 + the record
  *   GET    /netnest/v1/sandboxes          -> 200 {"sandboxes":[record...]}
@@ -29,6 +29,7 @@
 
 #include <jansson.h>
 
+#include "api.h"
 #include "err.h"
 #include "nest.h"
 #include "portspec.h"
@@ -43,7 +44,7 @@
  * @err: error object
  *
  * Creates $STATE/sandboxes and $STATE/ipam/netnest if missing and starts the watcher thread.
- * One nest per daemon process.  Called by nn_services_start() before the API answers.
+ * One nest per daemon process.  Called by the daemon (nestd.c) before the API answers.
  * Return: 0, or negative errno (mkdirat(2), epoll_create1(2), pthread_create(3)).
  */
 int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err);
@@ -53,7 +54,8 @@ int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err);
  * @n: the live nest
  *
  * Each sandbox gets SIGTERM (pidfd_send_signal(2)), SIGKILL after 2 s, and is cleaned up
- * (ports, veth, lease, record).  Idempotent; never fails.  Called by nn_services_stop().
+ * (ports, veth, lease, record).  Idempotent; never fails.  Called by the daemon (nestd.c)
+ * after the API has stopped.
  */
 void nn_sandboxes_stop_all(struct nn_nest *n);
 
@@ -69,56 +71,11 @@ void nn_sandboxes_stop_all(struct nn_nest *n);
  */
 bool nn_sandbox_name_ok(const char *name, const char **why);
 
-/**
- * nn_sandbox_api_create() - POST /netnest/v1/sandboxes (an nn_api_handler, api.h)
- * @n:      the live nest
- * @path:   request path (unused beyond routing)
- * @body:   {"name","pid","publish":[Docker -p specs],"command":[argv]}
- * @resp:   the new record (owned by the caller)
- * @status: 201
- * @err:    error object
- *
- * Opens /proc/PID/ns/net, leases an address, creates veth<8 hex> in the nest netns (port of
- * the bridge, up, nest MTU) with its peer eth0 placed straight into the sandbox netns
- * (drivers/net/veth.c veth_newlink), sets eth0's address, lo and eth0 up and the default
- * route via the bridge, publishes the ports, writes the record and starts watching the PID.
- * Every step is undone in reverse when a later one fails.
- * Return: 0; -EINVAL (bad body or name), -EEXIST (name in use), -ENOENT (no such PID),
- * -EADDRINUSE/-EACCES (a port), -ENOSPC (no address left), -ESHUTDOWN (the sandbox service
- * is not running), other negative errno.
+/*
+ * The routes of the sandbox service for nn_api_start() (api.h): POST, GET and DELETE on
+ * NN_SANDBOX_API, as above; ended by an entry with a NULL method.
  */
-int nn_sandbox_api_create(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
-			  unsigned *status, struct nn_err *err);
-
-/**
- * nn_sandbox_api_list() - GET /netnest/v1/sandboxes: {"sandboxes":[record...]} by name
- * @n:      the live nest
- * @path:   request path (unused beyond routing)
- * @body:   ignored
- * @resp:   the list (owned by the caller)
- * @status: left as 200
- * @err:    error object
- * Return: 0, -ESHUTDOWN if the sandbox service is not running, -ENOMEM.
- */
-int nn_sandbox_api_list(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
-			unsigned *status, struct nn_err *err);
-
-/**
- * nn_sandbox_api_delete() - DELETE /netnest/v1/sandboxes/<name>
- * @n:      the live nest
- * @path:   "/netnest/v1/sandboxes/<name>"
- * @body:   ignored
- * @resp:   left NULL (empty body)
- * @status: left as 200
- * @err:    error object
- *
- * SIGTERM via pidfd_send_signal(2), SIGKILL after 5 s, then waits for the cleanup to finish.
- * Return: 0; -ENOENT naming the sandbox when there is none; -EINVAL when @path has no
- * name; -ESHUTDOWN if the sandbox service is not running; -ETIMEDOUT if the process
- * outlives SIGKILL by 5 s; other negative errno of pidfd_send_signal(2) or fcntl(2).
- */
-int nn_sandbox_api_delete(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
-			  unsigned *status, struct nn_err *err);
+extern const struct nn_api_route nn_sandbox_routes[];
 
 /**
  * nn_sandbox_publish() - publish a port to a running sandbox (for POST /v1/ports with a

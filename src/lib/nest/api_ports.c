@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * api_ports.c - RootlessKit's /v1/ports on the nest's API (see api_ports.h): list, add
+ * (with netnest's "sandbox" owner) and remove published ports.  Shapes from RootlessKit
+ * pkg/api/openapi.yaml (reference/rootlesskit.md section 4).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "api_ports.h"
+#include "portfwd.h"
+#include "portspec.h"
+#include "sandbox.h"
+#include "state.h"
+#include "util.h"
+
+static int api_ports_list(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
+			  unsigned *status, struct nn_err *err)
+{
+	(void)body;
+	(void)status;
+	if (strcmp(path, "/v1/ports"))
+		return nn_err(err, ENOENT, "GET %s", path);
+	*resp = nn_ports_list(n);
+	return *resp ? 0 : nn_err(err, ENOMEM, "GET /v1/ports");
+}
+
+static int api_ports_add(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
+			 unsigned *status, struct nn_err *err)
+{
+	struct nn_portspec spec;
+	const char *owner, *why;
+	int id, r;
+
+	if (strcmp(path, "/v1/ports"))
+		return nn_err(err, ENOENT, "POST %s", path);
+	r = nn_portspec_from_json(body, &spec, err);
+	if (r < 0)
+		return r;
+	/* netnest's extension: "sandbox" names the owner; the port goes when it goes */
+	owner = json_string_value(json_object_get(body, "sandbox"));
+	if (owner && !nn_valid_name(owner, NN_NAME_MAX, &why))
+		return nn_err(err, 0, "sandbox name \"%s\" %s", owner, why);
+	/* a sandbox's port is added under the sandbox lock, so it cannot outlive it */
+	r = owner ? nn_sandbox_publish(n, owner, &spec, &id, err)
+		  : nn_ports_add(n, &spec, NULL, &id, err);
+	if (r < 0)
+		return r;
+	*resp = json_pack("{s:i, s:o}", "id", id, "spec", nn_portspec_to_json(&spec));
+	if (*resp && owner)
+		json_object_set_new(*resp, "sandbox", json_string(owner));
+	*status = 201; /* RootlessKit pkg/api/router: http.StatusCreated */
+	return 0;
+}
+
+static int api_ports_remove(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
+			    unsigned *status, struct nn_err *err)
+{
+	const char *s = path + strlen("/v1/ports");
+	unsigned long id;
+
+	(void)body;
+	(void)resp;
+	(void)status;
+	if (*s != '/' || nn_parse_uint(s + 1, 1, INT32_MAX, &id) < 0)
+		return nn_err(err, 0, "bad port id \"%s\"", *s ? s + 1 : "");
+	return nn_sandbox_unpublish(n, (int)id, err);
+}
+
+const struct nn_api_route nn_api_ports_routes[] = {
+	{ "GET",    "/v1/ports", api_ports_list },
+	{ "POST",   "/v1/ports", api_ports_add },
+	{ "DELETE", "/v1/ports", api_ports_remove },
+	{ NULL, NULL, NULL },
+};

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef NN_API_PORTS_H
+#define NN_API_PORTS_H
+
+/*
+ * RootlessKit's port API on the nest's api.sock (reference/rootlesskit.md section 4):
+ *   GET    /v1/ports        -> 200 [{"id","spec":{PortSpec},"sandbox"?}...]  (nn_ports_list())
+ *   POST   /v1/ports        {PortSpec, "sandbox"?} -> 201 {"id","spec","sandbox"?}
+ *   DELETE /v1/ports/{id}   -> 200; 404 "unknown id: <id>"
+ * A port with a "sandbox" owner is added under the sandbox lock (nn_sandbox_publish()), so
+ * it cannot outlive the sandbox; removing any port also drops it from its owner's record
+ * (nn_sandbox_unpublish()).
+ */
+
+#include "api.h"
+
+/* The table for nn_api_start() (api.h), ended by an entry with a NULL method. */
+extern const struct nn_api_route nn_api_ports_routes[];
+
+#endif
