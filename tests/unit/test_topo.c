@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/inspect/topo.h"
+#include "lib/inspect/topo_internal.h"
 
 #define MAXL 4
 

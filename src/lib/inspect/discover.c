@@ -22,7 +22,7 @@
 #include <linux/sockios.h>
 
 #include "discover.h"
-#include "discover_scan.h"
+#include "discover_internal.h"
 #include "enter.h"
 #include "rtnl.h"
 #include "util.h"

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "discover_scan.h"
+#include "discover_internal.h"
 #include "util.h"
 
 int dsc_note_mntns(struct scan *s, uint64_t ino, pid_t pid)

@@ -14,7 +14,7 @@
 #include <linux/rtnetlink.h>
 
 #include "rtnl.h"
-#include "topo.h"
+#include "topo_internal.h"
 #include "util.h"
 
 #define DUMP_THREADS 7          /* extra dump threads at most */

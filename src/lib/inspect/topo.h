@@ -118,7 +118,7 @@ struct nn_topo {
  * resolves veth peers as (IFLA_LINK_NETNSID -> netns by RTM_GETNSID with NETNSA_FD,
  * IFLA_LINK -> ifindex) (net/core/net_namespace.c rtnl_net_getid, drivers/net/veth.c
  * veth_get_link_net), ties taps to their holders (nn_topo_tun_holders()) and assigns
- * roles.  What cannot be read becomes a gap, not an error.
+ * roles (each step: topo_internal.h).  What cannot be read becomes a gap, not an error.
  * Return: 0, or a negative errno when nothing at all could be read (-EACCES when netns were
  * found but none could be read).
  */
@@ -146,14 +146,6 @@ struct nn_topo_link *nn_topo_link_in(const struct nn_topo_netns *n, const char *
 				     int ifindex);
 
 /**
- * nn_topo_default_link() - the link the first default route of @n leaves through
- * @n: netns of the model
- * Return: the link (owned by the model), or NULL when @n has no default route with an
- * output device.
- */
-const struct nn_topo_link *nn_topo_default_link(const struct nn_topo_netns *n);
-
-/**
  * nn_topo_find_link() - link @ifname (or, if @ifname is NULL, @ifindex) in netns @ns
  * @t:       the model
  * @ns:      index into @t->netns
@@ -163,66 +155,6 @@ const struct nn_topo_link *nn_topo_default_link(const struct nn_topo_netns *n);
  */
 struct nn_topo_link *nn_topo_find_link(const struct nn_topo *t, size_t ns, const char *ifname,
 				       int ifindex);
-
-/**
- * nn_topo_add_gap() - record that @what could not be read
- * @t:    model
- * @code: positive errno
- * @fmt:  printf format naming the object
- */
-void nn_topo_add_gap(struct nn_topo *t, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/**
- * nn_topo_pair_veths() - resolve the peer of every veth in @t, then check each pair from
- * both ends
- * @t: model with links read and nsid maps filled
- *
- * A veth's peer is (IFLA_LINK_NETNSID -> netns through this netns's nsid map, IFLA_LINK
- * -> ifindex there); no netnsid means the same netns; a netnsid without IFLA_LINK means
- * the same index (older kernels, Ghostwire network/veth.go).  The peer must be a veth.
- * Sets peer_ns/peer_ifindex, and peer_symmetric when the peer points back.  Unknown
- * nsids and peers that are not veths become gaps; nothing is matched by index alone.
- */
-void nn_topo_pair_veths(struct nn_topo *t);
-
-/**
- * nn_topo_tun_holders() - tie tap/tun links of @t to the processes holding them
- * @t: model with links read
- *
- * Scans /proc/PID/fd for /dev/net/tun fds, reads "iff:\tNAME" from /proc/PID/fdinfo/FD
- * (drivers/net/tun.c tun_chr_show_fdinfo), and finds the device's netns with
- * pidfd_open(2) + pidfd_getfd(2) + ioctl(TUNGETDEVNETNS) (Linux 5.6+,
- * include/uapi/linux/if_tun.h).  When that is refused, it matches by name and marks
- * the holder ambiguous.  Unreadable processes become gaps.
- */
-void nn_topo_tun_holders(struct nn_topo *t);
-
-/**
- * nn_topo_roles() - give each netns of @t a role and label from what is seen: the initial
- * netns, netnest state dirs (state.h: child_pid, <dir>/netns seen through
- * /proc/<child_pid>/root, sandboxes/<name>.json), RootlessKit processes, Podman's
- * rootless-netns bind mount, tap holders (slirp4netns, pasta), and container wiring
- * (default route out of a veth whose peer is a bridge port)
- * @t: model with links, peers and holders resolved
- */
-void nn_topo_roles(struct nn_topo *t);
-
-/**
- * nn_topo_open_socks() - one NETLINK_ROUTE socket inside each of @n network namespaces
- * @fds:    @n pinned nsfs fds of the netns (-1: skip that one)
- * @userns: @n inodes of their owning user namespaces (NS_GET_USERNS, ioctl_ns(2))
- * @n:      number of netns
- * @socks:  filled with @n sockets (caller closes), -1 where none could be made
- * @errs:   filled with @n positive errno values for the -1 entries, 0 elsewhere
- *
- * A few threads (one per CPU) setns(2) into the netns in turn and make the sockets
- * there (rtnetlink(7): a socket stays in the netns it was made in), instead of a thread
- * per netns.  Where setns is refused (EPERM: the caller is not privileged over the netns's
- * owning userns from outside), one forked child per owning userns enters that userns
- * first, as nsenter -U -n does, and passes the sockets back over SCM_RIGHTS (unix(7)).
- */
-void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, int *socks, int *errs);
 
 /** nn_topo_role_name() - "host", "rootlesskit-child", "sandbox", ... */
 const char *nn_topo_role_name(enum nn_topo_role r);

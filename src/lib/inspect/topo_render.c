@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "out.h"
-#include "topo.h"
+#include "topo_internal.h"
 
 #define TEXT_PIDS 8    /* pids shown per netns in text; JSON has them all */
 #define CHAIN_MAX 24   /* hops in one chain, against loops */

@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "state.h"
-#include "topo.h"
+#include "topo_internal.h"
 #include "util.h"
 
 static const char *const role_names[] = {

@@ -13,7 +13,7 @@
 #include <linux/nsfs.h>
 
 #include "rtnl.h"
-#include "topo.h"
+#include "topo_internal.h"
 #include "util.h"
 
 #define WALK_THREADS 8          /* walking threads at most */

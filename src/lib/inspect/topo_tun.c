@@ -14,7 +14,7 @@
 
 #include "ns.h"
 #include "proc.h"
-#include "topo.h"
+#include "topo_internal.h"
 #include "util.h"
 
 /* "iff:\tNAME" from /proc/@pid/fdinfo/@fd (drivers/net/tun.c tun_chr_show_fdinfo) */

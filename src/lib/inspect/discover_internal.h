@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef NN_DISCOVER_SCAN_H
-#define NN_DISCOVER_SCAN_H
+#ifndef NN_DISCOVER_INTERNAL_H
+#define NN_DISCOVER_INTERNAL_H
 
 /*
  * Inside nn_discover(): the scan state shared by discover.c (the table, processes) and
