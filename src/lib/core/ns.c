@@ -52,11 +52,6 @@ int nn_ns_type_parse(const char *s, enum nn_ns_type *t)
 	return -EINVAL;
 }
 
-int nn_ns_clone_flag(enum nn_ns_type t)
-{
-	return t < NN_NS_NTYPES ? types[t].flag : 0;
-}
-
 int nn_nsid_of_fd(int fd, struct nn_nsid *id, struct nn_err *err)
 {
 	struct stat st;

@@ -33,13 +33,6 @@ const char *nn_ns_type_name(enum nn_ns_type t);
 /** nn_ns_type_parse() - inverse of nn_ns_type_name(). Return 0 or -EINVAL */
 int nn_ns_type_parse(const char *s, enum nn_ns_type *t);
 
-/**
- * nn_ns_clone_flag() - the CLONE_NEW* flag of @t (clone(2), ioctl_ns(2) NS_GET_NSTYPE)
- * @t: namespace type
- * Return: the flag, or 0 for a value out of range.
- */
-int nn_ns_clone_flag(enum nn_ns_type t);
-
 /** nn_nsid_of_fd() - identity of an nsfs fd. Return 0, -ENOTTY if @fd is not nsfs */
 int nn_nsid_of_fd(int fd, struct nn_nsid *id, struct nn_err *err);
 

@@ -174,8 +174,8 @@ bool dsc_wanted(const struct scan *s, enum nn_ns_type t)
 	return !s->types || (s->types & (1u << t));
 }
 
-/* errno of a failed /proc read, told apart as discover.h asks: gone, permission, other */
-bool dsc_gone(int e)
+/* dsc_gone() - errno @e of a failed /proc read says the process went away (ENOENT, ESRCH) */
+static bool dsc_gone(int e)
 {
 	return e == ENOENT || e == ESRCH;
 }

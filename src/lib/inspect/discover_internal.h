@@ -60,9 +60,6 @@ int dsc_add_holder(struct nn_ns *n, struct nn_holder h);
 /** dsc_wanted() - is type @t asked for */
 bool dsc_wanted(const struct scan *s, enum nn_ns_type t);
 
-/** dsc_gone() - @e says the process went away (ENOENT, ESRCH) */
-bool dsc_gone(int e);
-
 /** dsc_ns_type_of_link() - "net:[4026532280]" -> NN_NS_NET; -1 for anything else */
 int dsc_ns_type_of_link(const char *link);
 

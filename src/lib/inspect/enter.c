@@ -34,8 +34,18 @@ void nn_target_close(struct nn_target *t)
 	}
 }
 
-int nn_target_pid_of_sandbox(const char *nest, const char *name, pid_t *pid,
-			     struct nn_err *err)
+/**
+ * pid_of_sandbox() - the PID of a live sandbox of nest @nest
+ * @nest: nest name
+ * @name: sandbox name
+ * @pid:  filled with the sandbox process
+ * @err:  error object
+ *
+ * Reads $STATE/sandboxes/@name.json (sandbox.h) and checks "starttime" against field 22
+ * of /proc/PID/stat (proc(5)), so a reused PID is not taken for the sandbox.
+ * Return: 0, -ENOENT (no such sandbox), -ESRCH (its process is gone), -EINVAL.
+ */
+static int pid_of_sandbox(const char *nest, const char *name, pid_t *pid, struct nn_err *err)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64];
 	const char *why;
@@ -156,7 +166,7 @@ int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
 	unsigned long v;
 	char xdgdir[PATH_MAX];
 	const char *xdg = getenv("XDG_RUNTIME_DIR"), *why;
-	pid_t pid;
+	pid_t pid = 0;
 	int r;
 
 	memset(t, 0, sizeof(*t));
@@ -201,7 +211,7 @@ int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
 				   nest, serr.msg);
 			goto out;
 		}
-		r = nn_target_pid_of_sandbox(nest, spec, &pid, err);
+		r = pid_of_sandbox(nest, spec, &pid, err);
 		if (r == -ENOTDIR)
 			r = -ENOENT; /* a file where a directory of the state path should be */
 		if (r == -ENOENT)

@@ -64,20 +64,6 @@ void nn_target_close(struct nn_target *t);
  */
 bool nn_netns_name_ok(const char *name, const char **why);
 
-/**
- * nn_target_pid_of_sandbox() - the PID of a live sandbox of nest @nest
- * @nest: nest name
- * @name: sandbox name
- * @pid:  filled with the sandbox process
- * @err:  error object
- *
- * Reads $STATE/sandboxes/@name.json (sandbox.h) and checks "starttime" against field 22
- * of /proc/PID/stat (proc(5)), so a reused PID is not taken for the sandbox.
- * Return: 0, -ENOENT (no such sandbox), -ESRCH (its process is gone), -EINVAL.
- */
-int nn_target_pid_of_sandbox(const char *nest, const char *name, pid_t *pid,
-			     struct nn_err *err);
-
 /* What nn_enter() did beyond the setns calls, for the verb to tell the user. */
 struct nn_enter_info {
 	bool entered_userns;   /* the netns's owning user ns was entered first */
