@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* test_proc.c - /proc/PID/stat parsing, and reading our own process, unprivileged */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -95,7 +96,7 @@ static void our_own_process_reads_back_as_itself(void **state)
 {
 	struct nn_proc_stat st, again;
 	struct nn_err err = { 0 };
-	char comm[NN_PROC_COMM_MAX];
+	char comm[NN_PROC_COMM_MAX], exe[PATH_MAX];
 	char *cmd = NULL;
 
 	(void)state;
@@ -113,6 +114,11 @@ static void our_own_process_reads_back_as_itself(void **state)
 	assert_int_equal(nn_proc_cmdline(getpid(), &cmd, NULL), 0);
 	assert_non_null(strstr(cmd, "test_proc"));
 	free(cmd);
+	assert_int_equal(nn_proc_exe(getpid(), exe, sizeof(exe), NULL), 0);
+	assert_non_null(strrchr(exe, '/'));
+	assert_string_equal(strrchr(exe, '/'), "/test_proc");
+	assert_int_equal(nn_proc_exe(getpid(), exe, 4, NULL), 0);
+	assert_int_equal(strlen(exe), 3);
 }
 
 static void a_zombie_has_exited_and_a_reaped_process_is_gone(void **state)

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* proc.c - a process's stat, comm and cmdline from /proc/PID (see proc.h; proc(5)) */
+/* proc.c - a process's stat, comm, cmdline and exe from /proc/PID (see proc.h; proc(5)) */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "proc.h"
 #include "util.h"
@@ -126,5 +127,18 @@ int nn_proc_cmdline(pid_t pid, char **out, struct nn_err *err)
 		if (s[i] == '\0')
 			s[i] = ' ';
 	*out = steal_pointer(&s);
+	return 0;
+}
+
+int nn_proc_exe(pid_t pid, char *buf, size_t len, struct nn_err *err)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = len ? readlink(path, buf, len - 1) : -1;
+	if (n < 0)
+		return nn_err(err, len ? errno : EINVAL, "read the link %s", path);
+	buf[n] = '\0';
 	return 0;
 }

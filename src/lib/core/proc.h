@@ -3,7 +3,7 @@
 #define NN_PROC_H
 
 /*
- * /proc/PID: the one reader of a process's stat, comm and cmdline (proc(5)), in the
+ * /proc/PID: the one reader of a process's stat, comm, cmdline and exe (proc(5)), in the
  * manner of util-linux lib/procfs.c.  Everything else that needs to know whether a
  * process is the one it was (start time), whether it has exited (state), or what it runs
  * asks here.
@@ -82,5 +82,19 @@ int nn_proc_comm(pid_t pid, char *buf, size_t len, struct nn_err *err);
  * negative errno of open(2)/read(2).
  */
 int nn_proc_cmdline(pid_t pid, char **out, struct nn_err *err);
+
+/**
+ * nn_proc_exe() - the path of the executable @pid runs (readlink of /proc/@pid/exe)
+ * @pid: the process
+ * @buf: filled with the path, NUL-terminated, cut to @len - 1 bytes
+ * @len: size of @buf in bytes (PATH_MAX holds any)
+ * @err: error object naming the link (may be NULL)
+ *
+ * The comm of a process that re-executed /proc/self/exe is "exe" (RootlessKit's child);
+ * the link still names the program.  A deleted file reads as "<path> (deleted)".
+ * Return: 0, or the negative errno of readlink(2) (-ENOENT: no such process or a kernel
+ * thread; -EACCES: not ours to read).
+ */
+int nn_proc_exe(pid_t pid, char *buf, size_t len, struct nn_err *err);
 
 #endif

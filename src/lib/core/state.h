@@ -15,7 +15,11 @@
  *                 in the daemon's mount namespace: open /proc/<child_pid>/root<dir>/netns
  *   resolv.conf, hosts   bind-mounted over /etc/ in each sandbox
  *   ipam/<network>/<ip>  host-local leases ("<id>\r\n<ifname>"), last_reserved_ip.0, lock
- *   sandboxes/<name>.json one record per running sandbox (see sandbox.h)
+ *   sandboxes/<name>.json one record per running sandbox (nest/sandbox.h has all of it);
+ *                 read outside the daemon, by the inspector (naming and labelling a
+ *                 sandbox's netns) and by a stale nest's cleanup, for three fields only:
+ *                 "name", "pid" and "starttime" (field 22 of /proc/PID/stat, proc.h), so
+ *                 a PID reused after the sandbox died is never taken for it
  */
 
 #include <limits.h>

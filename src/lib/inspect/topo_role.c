@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "proc.h"
 #include "state.h"
 #include "topo_internal.h"
 #include "util.h"
@@ -98,18 +99,14 @@ static void nests(struct nn_topo *t)
 }
 
 /* is @pid running the executable named @name? (its comm is "exe" after RootlessKit's
- * re-exec of /proc/self/exe, so read /proc/PID/exe) */
+ * re-exec of /proc/self/exe, so ask for /proc/PID/exe) */
 static bool pid_runs(pid_t pid, const char *name)
 {
-	char path[64], target[PATH_MAX];
+	char target[PATH_MAX];
 	const char *base;
-	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
+	if (nn_proc_exe(pid, target, sizeof(target), NULL) < 0)
 		return false;
-	target[n] = '\0';
 	base = strrchr(target, '/');
 	return !strcmp(base ? base + 1 : target, name);
 }
