@@ -225,7 +225,7 @@ int cmd_info(int argc, char **argv)
 	if (nn_state_dir(nest, dir, &err) < 0)
 		return nn_usage_error(argv[0], "%s", err.msg);
 	if (nn_state_child_pid(dir, &pid, &err) < 0) {
-		nn_err(&err, 0, "no nest named %s is running (state dir %s)", nest, dir);
+		nn_errx(&err, ENOENT, "no nest named %s is running (state dir %s)", nest, dir);
 		return nn_fail(&err);
 	}
 	snprintf(sock, sizeof(sock), "%s/api.sock", dir);

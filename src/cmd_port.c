@@ -42,7 +42,7 @@ static int sandbox_ip(const char *nest, const char *name, char ip[64], struct nn
 
 	if (r < 0)
 		return r;
-	r = nn_err(err, 0, "port add: no sandbox named %s in nest %s", name, nest);
+	r = nn_errx(err, ENOENT, "port add: no sandbox named %s in nest %s", name, nest);
 	json_array_foreach(json_object_get(resp, "sandboxes"), i, sb) {
 		const char *s = json_string_value(json_object_get(sb, "ip"));
 

@@ -235,7 +235,8 @@ int cmd_run(int argc, char **argv)
 		return nn_fail(&err);
 	r = nn_state_child_pid(dir, &daemon, &err);
 	if (r == -ENOENT || r == -ESRCH)
-		nn_err(&err, 0, "no nest named %s is running (state dir %s)", o.nest, dir);
+		r = nn_errx(&err, ENOENT, "no nest named %s is running (state dir %s)", o.nest,
+			    dir);
 	if (r < 0 || nn_sandbox_enter(dir, daemon, &err) < 0)
 		return nn_fail(&err);
 	if (o.detach)

@@ -70,8 +70,8 @@ static int write_svg(const struct nn_topo *t, const char *path, struct nn_err *e
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		ret = nn_err(err, ENOENT, "run dot -Tsvg (graphviz)");
 	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) /* dot's failure, not EPIPE */
-		ret = nn_err(err, 0, "dot -Tsvg -o %s failed (exit %d)", path,
-			     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		ret = nn_errx(err, EIO, "dot -Tsvg -o %s failed (exit %d)", path,
+			      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return ret;
 }
 
@@ -228,8 +228,9 @@ int cmd_peer(int argc, char **argv)
 		ret = nn_err(&err, ENODEV, "interface %s in netns %llu", ifname,
 			     (unsigned long long)id.ino);
 	else if (strcmp(l->kind, "veth"))
-		ret = nn_err(&err, 0, "%s in netns %llu is not a veth (kind %s): it has no peer",
-			     ifname, (unsigned long long)id.ino, *l->kind ? l->kind : "none");
+		ret = nn_errx(&err, ENOENT,
+			      "%s in netns %llu is not a veth (kind %s): it has no peer", ifname,
+			      (unsigned long long)id.ino, *l->kind ? l->kind : "none");
 	else if (l->peer_ns < 0)
 		ret = nn_err(&err, ENXIO, "peer of %s in netns %llu (link-netnsid %d) is in a "
 			     "netns this user cannot see", ifname, (unsigned long long)id.ino,

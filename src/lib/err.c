@@ -15,19 +15,19 @@ static int fill(struct nn_err *err, int code, bool why, const char *fmt, va_list
 
 	if (code < 0)
 		code = -code;
-	if (!code && !why)
+	if (!code)
 		code = EIO;
 	if (!err)
-		return code ? -code : -EINVAL;
+		return -code;
 	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	if (n < 0) {
 		n = 0;
 		err->msg[0] = '\0';
 	}
-	if (why && code && (size_t)n < sizeof(err->msg))
+	if (why && (size_t)n < sizeof(err->msg))
 		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", strerror(code));
 	err->code = code;
-	return code ? -code : -EINVAL;
+	return -code;
 }
 
 int nn_err(struct nn_err *err, int errnum, const char *fmt, ...)
@@ -58,11 +58,13 @@ int nn_err_wrap(struct nn_err *err, const char *fmt, ...)
 	va_list ap;
 
 	if (!err)
-		return -EINVAL;
+		return -EIO;
 	va_start(ap, fmt);
 	vsnprintf(ctx, sizeof(ctx), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
 	snprintf(err->msg, sizeof(err->msg), "%s: %s", ctx, old);
-	return err->code ? -err->code : -EINVAL;
+	if (!err->code)
+		err->code = EIO;
+	return -err->code;
 }

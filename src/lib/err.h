@@ -18,7 +18,7 @@
 #define NN_ERR_MSG 1024
 
 struct nn_err {
-	int code;              /* positive errno, or 0 from the old nn_err(err, 0, ...) */
+	int code;              /* positive errno; 0 only while nothing has failed */
 	char msg[NN_ERR_MSG];  /* "what failed on which object: why" */
 };
 
@@ -26,12 +26,12 @@ struct nn_err {
  * nn_err() - fill @err with a failed call and its errno text; return the negative errno
  * @err:    error object to fill, may be NULL (then only the return value counts)
  * @errnum: positive errno of the failed call (a negative one is taken as positive);
- *          its strerror(3) text is appended as ": why".  0 (the old form of nn_errx(),
- *          going away) appends nothing, leaves @err->code 0 and returns -EINVAL.
+ *          its strerror(3) text is appended as ": why".  0 is a caller's bug (errno
+ *          read where nothing set it): it is recorded as EIO, with EIO's text.
  * @fmt:    printf format naming what failed and on which object
  *
  * A message longer than NN_ERR_MSG - 1 bytes is cut, and then gets no ": why".
- * Return: -@errnum (-EINVAL when @errnum is 0); @err->code is set to @errnum.
+ * Return: -@errnum (-EIO when @errnum is 0), the negative of what @err->code holds.
  */
 int nn_err(struct nn_err *err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -56,7 +56,7 @@ int nn_errx(struct nn_err *err, int code, const char *fmt, ...)
  *
  * The message becomes "<context>: <old message>", cut to NN_ERR_MSG - 1 bytes;
  * @err->code is kept.
- * Return: -@err->code; -EINVAL if @err is NULL or holds no code.
+ * Return: -@err->code; -EIO if @err is NULL or holds no code (a callee's bug).
  */
 int nn_err_wrap(struct nn_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -27,6 +27,18 @@ static void nn_err_appends_the_errno_text_and_returns_its_negative(void **state)
 	assert_int_equal(err.code, EACCES);
 }
 
+static void nn_err_with_errno_0_records_eio(void **state)
+{
+	struct nn_err err = { 0 };
+	char want[128];
+
+	(void)state;
+	snprintf(want, sizeof(want), "read x: %s", strerror(EIO));
+	assert_int_equal(nn_err(&err, 0, "read x"), -EIO);
+	assert_int_equal(err.code, EIO);
+	assert_string_equal(err.msg, want);
+}
+
 static void nn_errx_appends_nothing_and_returns_the_negative_code(void **state)
 {
 	struct nn_err err = { 0 };
@@ -61,9 +73,10 @@ static void a_null_error_object_still_gives_the_code(void **state)
 {
 	(void)state;
 	assert_int_equal(nn_err(NULL, ENOMEM, "x"), -ENOMEM);
+	assert_int_equal(nn_err(NULL, 0, "x"), -EIO);
 	assert_int_equal(nn_errx(NULL, ENOTCONN, "x"), -ENOTCONN);
 	assert_int_equal(nn_errx(NULL, 0, "x"), -EIO);
-	assert_int_equal(nn_err_wrap(NULL, "x"), -EINVAL);
+	assert_int_equal(nn_err_wrap(NULL, "x"), -EIO);
 }
 
 static void long_messages_are_cut_to_the_buffer(void **state)
@@ -97,6 +110,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(nn_err_appends_the_errno_text_and_returns_its_negative),
+		cmocka_unit_test(nn_err_with_errno_0_records_eio),
 		cmocka_unit_test(nn_errx_appends_nothing_and_returns_the_negative_code),
 		cmocka_unit_test(nn_err_wrap_keeps_the_code),
 		cmocka_unit_test(a_null_error_object_still_gives_the_code),
