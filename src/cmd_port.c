@@ -86,7 +86,8 @@ static int port_add(const char *nest, int argc, char **argv, struct nn_err *err)
 
 static int port_ls(const char *nest, bool json, struct nn_err *err)
 {
-	json_t *resp = NULL, *p;
+	_cleanup_json_ json_t *resp = NULL;
+	json_t *p;
 	struct nn_out *o;
 	unsigned status;
 	size_t i;
@@ -94,10 +95,8 @@ static int port_ls(const char *nest, bool json, struct nn_err *err)
 	if (nn_client_nest_request(nest, "GET", "/v1/ports", NULL, &status, &resp, err) < 0)
 		return nn_fail(err);
 	o = nn_out_new(stdout, json);
-	if (!o) {
-		json_decref(resp);
+	if (!o)
 		return nn_err(err, ENOMEM, "list ports");
-	}
 	nn_out_text(o, "%-4s %-5s %-15s %-8s %-16s %-15s %s\n", "ID", "PROTO", "HOSTIP", "HOSTPORT",
 		    "SANDBOX", "CHILDIP", "CHILDPORT");
 	nn_out_open_array(o, "ports");
@@ -124,7 +123,6 @@ static int port_ls(const char *nest, bool json, struct nn_err *err)
 		nn_out_close(o);
 	}
 	nn_out_close(o);
-	json_decref(resp);
 	if (nn_out_finish(o) < 0)
 		return nn_err(err, EIO, "write the port list");
 	return 0;

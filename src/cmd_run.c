@@ -146,7 +146,7 @@ static json_t *run_request(const struct run_opts *o, pid_t pid)
 static int post_sandbox(const char *sock, const struct run_opts *o, pid_t pid,
 			struct nn_err *err)
 {
-	json_auto_t *req = run_request(o, pid);
+	_cleanup_json_ json_t *req = run_request(o, pid);
 	unsigned status;
 
 	if (!req)
@@ -209,7 +209,7 @@ static int run_detached(const char *sock, const struct run_opts *o, struct nn_er
 
 int cmd_run(int argc, char **argv, struct nn_err *err)
 {
-	json_auto_t *publish = json_array();
+	_cleanup_json_ json_t *publish = json_array();
 	struct run_opts o = { .nest = NN_NEST_DEFAULT, .publish = publish };
 	char dir[PATH_MAX], sock[PATH_MAX];
 	pid_t daemon;
@@ -315,7 +315,7 @@ int cmd_ps(int argc, char **argv, struct nn_err *err)
 		{ 0 }
 	};
 	const char *nest = NN_NEST_DEFAULT;
-	json_auto_t *resp = NULL;
+	_cleanup_json_ json_t *resp = NULL;
 	bool json = false;
 	struct nn_out *o;
 	unsigned status;

@@ -93,7 +93,7 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
 	_cleanup_free_ char *req = NULL, *url = NULL;
 	struct buf b = { 0 };
 	_cleanup_free_ char *reply = NULL;
-	json_t *j = NULL;
+	_cleanup_json_ json_t *j = NULL;
 	struct stat st;
 	CURLcode rc;
 	long code = 0;
@@ -146,15 +146,11 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
 	}
 	if (code >= 400) {
 		const char *m = json_string_value(json_object_get(j, "message"));
-		int ret = nn_errx(err, -status_errno(code), "%s", m ? m : "(no message)");
 
-		json_decref(j);
-		return ret;
+		return nn_errx(err, -status_errno(code), "%s", m ? m : "(no message)");
 	}
 	if (resp)
-		*resp = j;
-	else
-		json_decref(j);
+		*resp = steal_pointer(&j);
 	return 0;
 }
 

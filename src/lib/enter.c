@@ -60,7 +60,8 @@ int nn_target_pid_of_sandbox(const char *nest, const char *name, pid_t *pid,
 	char dir[PATH_MAX], path[PATH_MAX + 64];
 	const char *why;
 	json_error_t je;
-	json_t *rec, *jp, *js;
+	_cleanup_json_ json_t *rec = NULL;
+	json_t *jp, *js;
 	unsigned long long want, have;
 	int r;
 
@@ -78,13 +79,10 @@ int nn_target_pid_of_sandbox(const char *nest, const char *name, pid_t *pid,
 	}
 	jp = json_object_get(rec, "pid");
 	js = json_object_get(rec, "starttime");
-	if (!json_is_integer(jp) || json_integer_value(jp) <= 0) {
-		json_decref(rec);
+	if (!json_is_integer(jp) || json_integer_value(jp) <= 0)
 		return nn_errx(err, EINVAL, "read %s: no \"pid\"", path);
-	}
 	*pid = (pid_t)json_integer_value(jp);
 	want = json_is_integer(js) ? (unsigned long long)json_integer_value(js) : 0;
-	json_decref(rec);
 	if (proc_starttime(*pid, &have) < 0 || (want && want != have))
 		return nn_err(err, ESRCH, "sandbox %s of nest %s: process %d is gone", name, nest,
 			      (int)*pid);
