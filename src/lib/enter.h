@@ -45,7 +45,8 @@ struct nn_target {
  *        release with nn_target_close()
  * @err:  error object naming @spec and the reason
  * Return: 0; -ESRCH (no such process, or it exited), -ENOENT (no such name), -ENOTTY
- * (not a namespace file, or an empty placeholder), -EINVAL (not a netns), other errno.
+ * (not a namespace file, or an empty placeholder: also for "nest"), -EINVAL (not a netns,
+ * or a name ip netns cannot have), other errno.
  */
 int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
 		      struct nn_err *err);
@@ -73,7 +74,8 @@ bool nn_netns_name_ok(const char *name, const char **why);
  *
  * Reads $STATE/sandboxes/@name.json (sandbox.h) and checks "starttime" against field 22
  * of /proc/PID/stat (proc(5)), so a reused PID is not taken for the sandbox.
- * Return: 0, -ENOENT (no such sandbox), -ESRCH (its process is gone), -EINVAL.
+ * Return: 0, -ENOENT (no such sandbox), -ESRCH (its process is gone), -EINVAL (a bad
+ * @name, or a record without a "pid").
  */
 int nn_target_pid_of_sandbox(const char *nest, const char *name, pid_t *pid,
 			     struct nn_err *err);
