@@ -85,17 +85,14 @@ static int open_entry(const char *path, const struct stat *lst, char *why, size_
 }
 
 /* list() - every entry of @dir: bind mount, symlink, or stale, with the netns inode */
-static int list(const char *dir, bool json)
+static int list(const char *dir, bool json, struct nn_err *err)
 {
 	struct nn_out *o = nn_out_new(stdout, json);
-	struct nn_err err = { 0 };
 	struct dirent *e;
 	DIR *d;
 
-	if (!o) {
-		nn_err(&err, ENOMEM, "start output");
-		return nn_fail(&err);
-	}
+	if (!o)
+		return nn_err(err, ENOMEM, "start output");
 	nn_out_string(o, "dir", NULL, dir);
 	nn_out_open_array(o, "names");
 	d = opendir(dir);
@@ -136,7 +133,7 @@ static int list(const char *dir, bool json)
 	return nn_out_finish(o) < 0 ? EXIT_FAIL : 0;
 }
 
-int cmd_attach(int argc, char **argv)
+int cmd_attach(int argc, char **argv, struct nn_err *err)
 {
 	static const struct option opts[] = {
 		{ "symlink", no_argument, NULL, 's' },
@@ -149,7 +146,6 @@ int cmd_attach(int argc, char **argv)
 	};
 	const char *nest = NN_NEST_DEFAULT;
 	bool symlink_ = false, del = false, lst = false, json = false;
-	struct nn_err err = { 0 };
 	struct nn_target t;
 	char dir[PATH_MAX];
 	int c, r;
@@ -167,33 +163,32 @@ int cmd_attach(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (nn_attach_dir(dir, &err) < 0)
-		return nn_fail(&err);
+	if (nn_attach_dir(dir, err) < 0)
+		return nn_fail(err);
 	if (lst || (!del && argc == 0)) {
 		if (argc || del || symlink_)
 			return nn_usage_error("attach", "--list takes no other arguments");
-		return list(dir, json);
+		return list(dir, json, err);
 	}
 	if (del) {
 		if (argc != 1 || symlink_)
 			return nn_usage_error("attach", "--delete takes exactly one NAME");
-		return nn_attach_delete(dir, argv[0], &err) < 0 ? nn_fail(&err) : 0;
+		return nn_attach_delete(dir, argv[0], err) < 0 ? nn_fail(err) : 0;
 	}
 	if (argc != 2)
 		return nn_usage_error("attach", "expected NAME TARGET");
-	if (!symlink_ && geteuid() != 0) {
-		nn_err(&err, EPERM, "attach %s as a bind mount in %s: bind mounts need "
-		       "CAP_SYS_ADMIN in the initial user namespace (mount(2)); use --symlink "
-		       "(it does not keep the netns alive), or run as root", argv[0], dir);
-		return nn_fail(&err);
-	}
-	if (nn_target_resolve(argv[1], nest, &t, &err) < 0)
-		return nn_fail(&err);
+	if (!symlink_ && geteuid() != 0)
+		return nn_err(err, EPERM, "attach %s as a bind mount in %s: bind mounts need "
+			      "CAP_SYS_ADMIN in the initial user namespace (mount(2)); use "
+			      "--symlink (it does not keep the netns alive), or run as root",
+			      argv[0], dir);
+	if (nn_target_resolve(argv[1], nest, &t, err) < 0)
+		return nn_fail(err);
 	if (symlink_) {
 		char link[PATH_MAX * 2 + 2], to[PATH_MAX] = "";
 		ssize_t l;
 
-		r = nn_attach_symlink(dir, argv[0], t.path, &err);
+		r = nn_attach_symlink(dir, argv[0], t.path, err);
 		snprintf(link, sizeof(link), "%s/%s", dir, argv[0]);
 		if (r == 0 && (l = readlink(link, to, sizeof(to) - 1)) > 0)
 			to[l] = '\0';
@@ -202,8 +197,8 @@ int cmd_attach(int argc, char **argv)
 				"goes stale when %s exits, and can then follow a reused PID",
 				link, *to ? to : t.path, t.pid ? t.label : "its holder");
 	} else {
-		r = nn_attach_bind(dir, argv[0], t.netfd, &err);
+		r = nn_attach_bind(dir, argv[0], t.netfd, err);
 	}
 	nn_target_close(&t);
-	return r < 0 ? nn_fail(&err) : 0;
+	return r < 0 ? nn_fail(err) : 0;
 }

@@ -29,42 +29,38 @@ static int usage(FILE *f, int status)
 	return status;
 }
 
-/* run_in() - resolve @spec, enter it, run @cmd; returns an exit status */
-static int run_in(const char *spec, const char *nest, char **cmd)
+/* run_in() - resolve @spec, enter it, run @cmd; returns its exit status, or -errno */
+static int run_in(const char *spec, const char *nest, char **cmd, struct nn_err *err)
 {
-	struct nn_err err = { 0 };
 	struct nn_enter_info info;
 	struct nn_target t;
 	int r;
 
-	if (nn_target_resolve(spec, nest, &t, &err) < 0)
-		return nn_fail(&err);
-	r = nn_enter(&t, &info, &err);
+	if (nn_target_resolve(spec, nest, &t, err) < 0)
+		return nn_fail(err);
+	r = nn_enter(&t, &info, err);
 	if (r == 0 && !info.sysfs_fresh)
 		nn_warn("%s: /sys could not be remounted (%s), so /sys/class/net shows the "
 			"old netns's devices", t.label, strerror(info.sysfs_errno));
 	nn_target_close(&t);
 	if (r < 0)
-		return nn_fail(&err);
+		return nn_fail(err);
 	fflush(NULL);
-	r = nn_run_wait(cmd, &err);
-	return r < 0 ? nn_fail(&err) : r;
+	r = nn_run_wait(cmd, err);
+	return r < 0 ? nn_fail(err) : r;
 }
 
 /* run_all() - `ip netns exec -all`: each name in a child of its own, in name order */
-static int run_all(const char *nest, char **cmd)
+static int run_all(const char *nest, char **cmd, struct nn_err *err)
 {
 	struct dirent **names = NULL;
 	int n, failed = 0;
 
 	n = scandir(NN_NETNS_RUN_DIR, &names, NULL, alphasort);
 	if (n < 0) {
-		struct nn_err err = { 0 };
-
 		if (errno == ENOENT)
 			return 0; /* no names: nothing to run, as ip netns exec -all */
-		nn_err(&err, errno, "list %s", NN_NETNS_RUN_DIR);
-		return nn_fail(&err);
+		return nn_err(err, errno, "list %s", NN_NETNS_RUN_DIR);
 	}
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
@@ -77,14 +73,12 @@ static int run_all(const char *nest, char **cmd)
 		fflush(stdout);
 		pid = fork();
 		if (pid < 0) {
-			struct nn_err err = { 0 };
-
-			nn_err(&err, errno, "fork for netns %s", name);
-			failed = nn_fail(&err);
+			nn_err(err, errno, "fork for netns %s", name);
+			failed = nn_print_err(err);
 			break;
 		}
 		if (pid == 0)
-			_exit(run_in(name, nest, cmd));
+			_exit(nn_exit_status(run_in(name, nest, cmd, err), err));
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
@@ -96,7 +90,7 @@ static int run_all(const char *nest, char **cmd)
 	return failed;
 }
 
-int cmd_exec(int argc, char **argv)
+int cmd_exec(int argc, char **argv, struct nn_err *err)
 {
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, 'a' },
@@ -124,7 +118,7 @@ int cmd_exec(int argc, char **argv)
 	if (all) {
 		if (argc < 1)
 			return nn_usage_error("exec", "no command given");
-		return run_all(nest, argv);
+		return run_all(nest, argv, err);
 	}
 	if (argc < 1)
 		return nn_usage_error("exec", "no TARGET given");
@@ -135,5 +129,5 @@ int cmd_exec(int argc, char **argv)
 		cmd++;
 	if (!cmd[0])
 		return nn_usage_error("exec", "no command given after %s", argv[0]);
-	return run_in(argv[0], nest, cmd);
+	return run_in(argv[0], nest, cmd, err);
 }

@@ -42,7 +42,7 @@ static int up_usage(FILE *f, int status)
 
 enum { OPT_NEST = 256, OPT_CIDR, OPT_MTU, OPT_SUBNET, OPT_GATEWAY, OPT_LOOPBACK };
 
-int cmd_up(int argc, char **argv)
+int cmd_up(int argc, char **argv, struct nn_err *err)
 {
 	static const struct option lo[] = {
 		{ "detach", no_argument, NULL, 'd' },
@@ -60,7 +60,6 @@ int cmd_up(int argc, char **argv)
 	bool detach = false, loopback = false;
 	struct nn_nest_config cfg;
 	struct nn_nest_start st;
-	struct nn_err err = { 0 };
 	unsigned long v;
 	int c, r;
 
@@ -79,8 +78,8 @@ int cmd_up(int argc, char **argv)
 	}
 	if (optind < argc)
 		return nn_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-	if (nn_nest_config_default(&cfg, nest, &err) < 0)
-		return nn_usage_error(argv[0], "%s", err.msg);
+	if (nn_nest_config_default(&cfg, nest, err) < 0)
+		return nn_usage_error(argv[0], "%s", err->msg);
 	if (mtu) {
 		r = nn_parse_uint(mtu, NN_MTU_MIN, NN_MTU_MAX, &v);
 		if (r == -ERANGE)
@@ -90,19 +89,19 @@ int cmd_up(int argc, char **argv)
 			return nn_usage_error(argv[0], "--mtu '%s': not a number", mtu);
 		cfg.mtu = (unsigned)v;
 	}
-	if ((cidr && nn_cidr_parse(cidr, "--cidr", &cfg.cidr, &err) < 0) ||
-	    (subnet && nn_cidr_parse(subnet, "--subnet", &cfg.subnet, &err) < 0) ||
-	    (gateway && nn_ip_parse(gateway, "--gateway", &cfg.bridge_ip, &err) < 0))
-		return nn_usage_error(argv[0], "%s", err.msg);
+	if ((cidr && nn_cidr_parse(cidr, "--cidr", &cfg.cidr, err) < 0) ||
+	    (subnet && nn_cidr_parse(subnet, "--subnet", &cfg.subnet, err) < 0) ||
+	    (gateway && nn_ip_parse(gateway, "--gateway", &cfg.bridge_ip, err) < 0))
+		return nn_usage_error(argv[0], "%s", err->msg);
 	cfg.allow_host_loopback = loopback;
-	if (nn_nest_config_finish(&cfg, &err) < 0)
-		return nn_usage_error(argv[0], "%s", err.msg);
+	if (nn_nest_config_finish(&cfg, err) < 0)
+		return nn_usage_error(argv[0], "%s", err->msg);
 
-	r = nn_nest_start(&cfg, detach, &st, &err);
+	r = nn_nest_start(&cfg, detach, &st, err);
 	if (st.notice[0])
 		nn_warn("%s", st.notice);
 	if (r < 0)
-		return nn_fail(&err);
+		return nn_fail(err);
 	if (detach)
 		return 0;
 	return nn_nest_wait(&st) == 0 ? 0 : EXIT_FAIL;
@@ -123,7 +122,7 @@ static int down_usage(FILE *f, int status)
 	return status;
 }
 
-int cmd_down(int argc, char **argv)
+int cmd_down(int argc, char **argv, struct nn_err *err)
 {
 	static const struct option lo[] = {
 		{ "nest", required_argument, NULL, OPT_NEST },
@@ -132,7 +131,6 @@ int cmd_down(int argc, char **argv)
 	};
 	const char *nest = NN_NEST_DEFAULT;
 	char dir[PATH_MAX];
-	struct nn_err err = { 0 };
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
@@ -144,13 +142,13 @@ int cmd_down(int argc, char **argv)
 	}
 	if (optind < argc)
 		return nn_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-	if (nn_state_dir(nest, dir, &err) < 0)
-		return nn_usage_error(argv[0], "%s", err.msg);
-	r = nn_nest_stop(nest, dir, NULL, &err);
+	if (nn_state_dir(nest, dir, err) < 0)
+		return nn_usage_error(argv[0], "%s", err->msg);
+	r = nn_nest_stop(nest, dir, NULL, err);
 	if (r < 0)
-		return nn_fail(&err);
+		return nn_fail(err);
 	if (r > 0)
-		nn_warn("%s", err.msg);
+		nn_warn("%s", err->msg);
 	return 0;
 }
 
@@ -195,7 +193,7 @@ static void render_leaves(struct nn_out *o, const char *prefix, json_t *v)
 	}
 }
 
-int cmd_info(int argc, char **argv)
+int cmd_info(int argc, char **argv, struct nn_err *err)
 {
 	static const struct option lo[] = {
 		{ "nest", required_argument, NULL, OPT_NEST },
@@ -205,7 +203,6 @@ int cmd_info(int argc, char **argv)
 	};
 	const char *nest = NN_NEST_DEFAULT;
 	char dir[PATH_MAX], sock[PATH_MAX + 16];
-	struct nn_err err = { 0 };
 	bool json = false;
 	json_t *resp = NULL;
 	unsigned status;
@@ -222,15 +219,14 @@ int cmd_info(int argc, char **argv)
 	}
 	if (optind < argc)
 		return nn_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-	if (nn_state_dir(nest, dir, &err) < 0)
-		return nn_usage_error(argv[0], "%s", err.msg);
-	if (nn_state_child_pid(dir, &pid, &err) < 0) {
-		nn_err(&err, 0, "no nest named %s is running (state dir %s)", nest, dir);
-		return nn_fail(&err);
-	}
+	if (nn_state_dir(nest, dir, err) < 0)
+		return nn_usage_error(argv[0], "%s", err->msg);
+	if (nn_state_child_pid(dir, &pid, err) < 0)
+		return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", nest,
+			       dir);
 	snprintf(sock, sizeof(sock), "%s/api.sock", dir);
-	if (nn_client_request(sock, "GET", "/v1/info", NULL, &status, &resp, &err) < 0)
-		return nn_fail(&err);
+	if (nn_client_request(sock, "GET", "/v1/info", NULL, &status, &resp, err) < 0)
+		return nn_fail(err);
 	if (json) {
 		json_dumpf(resp, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);

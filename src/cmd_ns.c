@@ -310,7 +310,7 @@ static int usage_ns(FILE *f, int status)
 	return status;
 }
 
-int cmd_ns(int argc, char **argv)
+int cmd_ns(int argc, char **argv, struct nn_err *err)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -321,7 +321,6 @@ int cmd_ns(int argc, char **argv)
 	const char *nest = NN_NEST_DEFAULT;
 	bool json = false;
 	struct nn_out *o;
-	struct nn_err err = { 0 };
 	struct outbuf buf;
 	char self[16];
 	char *def[] = { self };
@@ -344,20 +343,18 @@ int cmd_ns(int argc, char **argv)
 		ntargets = 1;
 	}
 	o = buffered_out(&buf, json);
-	if (!o) {
-		nn_err(&err, ENOMEM, "start output");
-		return nn_fail(&err);
-	}
+	if (!o)
+		return nn_err(err, ENOMEM, "start output");
 	nn_out_open_array(o, "processes");
 	for (int i = 0; i < ntargets && r == 0; i++) {
 		if (i)
 			nn_out_text(o, "\n");
 		nn_out_open_object(o, NULL);
-		r = show_target(o, targets[i], nest, &err);
+		r = show_target(o, targets[i], nest, err);
 		nn_out_close(o);
 	}
 	nn_out_close(o);
-	return buffered_finish(&buf, o, r < 0 ? &err : NULL);
+	return buffered_finish(&buf, o, r < 0 ? err : NULL);
 }
 
 static const char *holder_kind_name(enum nn_holder_kind k)
@@ -642,7 +639,7 @@ static int usage_ls(FILE *f, int status)
 	return status;
 }
 
-int cmd_ls(int argc, char **argv)
+int cmd_ls(int argc, char **argv, struct nn_err *err)
 {
 	static const struct option opts[] = {
 		{ "type", required_argument, NULL, 't' },
@@ -651,7 +648,6 @@ int cmd_ls(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nn_ns_table t = { 0 };
-	struct nn_err err = { 0 };
 	struct outbuf buf;
 	struct nn_out *o;
 	enum nn_ns_type type;
@@ -673,15 +669,14 @@ int cmd_ls(int argc, char **argv)
 	}
 	if (optind < argc)
 		return nn_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-	r = nn_discover(&t, types, &err);
+	r = nn_discover(&t, types, err);
 	if (r < 0)
-		return nn_fail(&err);
+		return nn_fail(err);
 	qsort(t.ns, t.n, sizeof(*t.ns), cmp_ns);
 	o = buffered_out(&buf, json);
 	if (!o) {
 		nn_ns_table_free(&t);
-		nn_err(&err, ENOMEM, "start output");
-		return nn_fail(&err);
+		return nn_err(err, ENOMEM, "start output");
 	}
 	nn_out_text(o, "%-11s%-7s%6s %7s %-9s %-10s %2s %2s %3s %s\n", "NS", "TYPE", "NPROCS",
 		    "PID", "USER", "NETNSID", "THR", "FD", "MNT", "COMMAND");

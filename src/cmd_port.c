@@ -42,7 +42,7 @@ static int sandbox_ip(const char *nest, const char *name, char ip[64], struct nn
 
 	if (r < 0)
 		return r;
-	r = nn_err(err, 0, "port add: no sandbox named %s in nest %s", name, nest);
+	r = nn_errx(err, ENOENT, "port add: no sandbox named %s in nest %s", name, nest);
 	json_array_foreach(json_object_get(resp, "sandboxes"), i, sb) {
 		const char *s = json_string_value(json_object_get(sb, "ip"));
 
@@ -56,10 +56,9 @@ static int sandbox_ip(const char *nest, const char *name, char ip[64], struct nn
 	return r;
 }
 
-static int port_add(const char *nest, int argc, char **argv)
+static int port_add(const char *nest, int argc, char **argv, struct nn_err *err)
 {
 	struct nn_portspec spec;
-	struct nn_err err = { 0 };
 	const char *sandbox = argc == 2 ? argv[0] : NULL, *s = argv[argc - 1], *why;
 	json_t *req, *resp = NULL;
 	unsigned status;
@@ -67,40 +66,37 @@ static int port_add(const char *nest, int argc, char **argv)
 
 	if (argc < 1 || argc > 2)
 		return nn_usage_error("port", "add takes [SANDBOX] SPEC");
-	if (nn_portspec_parse(s, &spec, &err) < 0)
-		return nn_usage_error("port", "%s", err.msg);
+	if (nn_portspec_parse(s, &spec, err) < 0)
+		return nn_usage_error("port", "%s", err->msg);
 	if (sandbox && !nn_valid_name(sandbox, NN_NAME_MAX, &why))
 		return nn_usage_error("port", "sandbox name \"%s\" %s", sandbox, why);
-	if (sandbox && sandbox_ip(nest, sandbox, spec.child_ip, &err) < 0)
-		return nn_fail(&err);
+	if (sandbox && sandbox_ip(nest, sandbox, spec.child_ip, err) < 0)
+		return nn_fail(err);
 	req = nn_portspec_to_json(&spec);
 	if (sandbox)
 		json_object_set_new(req, "sandbox", json_string(sandbox));
-	r = nn_client_nest_request(nest, "POST", "/v1/ports", req, &status, &resp, &err);
+	r = nn_client_nest_request(nest, "POST", "/v1/ports", req, &status, &resp, err);
 	json_decref(req);
 	if (r < 0)
-		return nn_fail(&err);
+		return nn_fail(err);
 	printf("%lld\n", (long long)json_integer_value(json_object_get(resp, "id")));
 	json_decref(resp);
 	return 0;
 }
 
-static int port_ls(const char *nest, bool json)
+static int port_ls(const char *nest, bool json, struct nn_err *err)
 {
-	struct nn_err err = { 0 };
-	json_t *resp = NULL, *p;
+	_cleanup_json_ json_t *resp = NULL;
+	json_t *p;
 	struct nn_out *o;
 	unsigned status;
 	size_t i;
 
-	if (nn_client_nest_request(nest, "GET", "/v1/ports", NULL, &status, &resp, &err) < 0)
-		return nn_fail(&err);
+	if (nn_client_nest_request(nest, "GET", "/v1/ports", NULL, &status, &resp, err) < 0)
+		return nn_fail(err);
 	o = nn_out_new(stdout, json);
-	if (!o) {
-		json_decref(resp);
-		nn_err(&err, ENOMEM, "list ports");
-		return nn_fail(&err);
-	}
+	if (!o)
+		return nn_err(err, ENOMEM, "list ports");
 	nn_out_text(o, "%-4s %-5s %-15s %-8s %-16s %-15s %s\n", "ID", "PROTO", "HOSTIP", "HOSTPORT",
 		    "SANDBOX", "CHILDIP", "CHILDPORT");
 	nn_out_open_array(o, "ports");
@@ -127,15 +123,12 @@ static int port_ls(const char *nest, bool json)
 		nn_out_close(o);
 	}
 	nn_out_close(o);
-	json_decref(resp);
-	if (nn_out_finish(o) < 0) {
-		nn_err(&err, EIO, "write the port list");
-		return nn_fail(&err);
-	}
+	if (nn_out_finish(o) < 0)
+		return nn_err(err, EIO, "write the port list");
 	return 0;
 }
 
-static int port_rm(const char *nest, int argc, char **argv)
+static int port_rm(const char *nest, int argc, char **argv, struct nn_err *err)
 {
 	int ret = 0;
 
@@ -148,18 +141,17 @@ static int port_rm(const char *nest, int argc, char **argv)
 			return nn_usage_error("port", "\"%s\" is not a port ID", argv[i]);
 	}
 	for (int i = 0; i < argc; i++) {
-		struct nn_err err = { 0 };
 		char path[64];
 		unsigned status;
 
 		snprintf(path, sizeof(path), "/v1/ports/%s", argv[i]);
-		if (nn_client_nest_request(nest, "DELETE", path, NULL, &status, NULL, &err) < 0)
-			ret = nn_fail(&err);
+		if (nn_client_nest_request(nest, "DELETE", path, NULL, &status, NULL, err) < 0)
+			ret = nn_print_err(err);
 	}
 	return ret;
 }
 
-int cmd_port(int argc, char **argv)
+int cmd_port(int argc, char **argv, struct nn_err *err)
 {
 	static const struct option lo[] = {
 		{ "nest", required_argument, NULL, 'n' },
@@ -193,13 +185,13 @@ int cmd_port(int argc, char **argv)
 	if (json && strcmp(sub, "ls") && strcmp(sub, "list"))
 		return nn_usage_error("port", "--json goes with ls");
 	if (!strcmp(sub, "add"))
-		return port_add(nest, argc - optind, argv + optind);
+		return port_add(nest, argc - optind, argv + optind, err);
 	if (!strcmp(sub, "ls") || !strcmp(sub, "list")) {
 		if (optind < argc)
 			return nn_usage_error("port", "unexpected argument \"%s\"", argv[optind]);
-		return port_ls(nest, json);
+		return port_ls(nest, json, err);
 	}
 	if (!strcmp(sub, "rm") || !strcmp(sub, "remove"))
-		return port_rm(nest, argc - optind, argv + optind);
+		return port_rm(nest, argc - optind, argv + optind, err);
 	return nn_usage_error("port", "unknown subcommand \"%s\": add, ls or rm", sub);
 }

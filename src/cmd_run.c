@@ -146,7 +146,7 @@ static json_t *run_request(const struct run_opts *o, pid_t pid)
 static int post_sandbox(const char *sock, const struct run_opts *o, pid_t pid,
 			struct nn_err *err)
 {
-	json_auto_t *req = run_request(o, pid);
+	_cleanup_json_ json_t *req = run_request(o, pid);
 	unsigned status;
 
 	if (!req)
@@ -161,23 +161,18 @@ static int exec_status(int e)
 }
 
 /* -d: the sandbox is a child; it execs once the daemon has wired it. */
-static int run_detached(const char *sock, const struct run_opts *o)
+static int run_detached(const char *sock, const struct run_opts *o, struct nn_err *err)
 {
 	int go[2], st[2], e = 0;
-	struct nn_err err;
 	char byte = 0;
 	pid_t child;
 	ssize_t n;
 
-	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) {
-		nn_err(&err, errno, "sandbox %s: pipe", o->name);
-		return nn_fail(&err);
-	}
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0)
+		return nn_err(err, errno, "sandbox %s: pipe", o->name);
 	child = fork();
-	if (child < 0) {
-		nn_err(&err, errno, "sandbox %s: fork", o->name);
-		return nn_fail(&err);
-	}
+	if (child < 0)
+		return nn_err(err, errno, "sandbox %s: fork", o->name);
 	if (child == 0) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -195,32 +190,28 @@ static int run_detached(const char *sock, const struct run_opts *o)
 	}
 	close(go[0]);
 	close(st[1]);
-	if (post_sandbox(sock, o, child, &err) < 0) {
+	if (post_sandbox(sock, o, child, err) < 0) {
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
-		return nn_fail(&err);
+		return nn_fail(err);
 	}
-	if (write(go[1], &byte, 1) != 1) {
-		nn_err(&err, errno, "sandbox %s: start", o->name);
-		return nn_fail(&err);
-	}
+	if (write(go[1], &byte, 1) != 1)
+		return nn_err(err, errno, "sandbox %s: start", o->name);
 	close(go[1]);
 	n = read(st[0], &e, sizeof(e)); /* EOF: exec succeeded (the pipe is O_CLOEXEC) */
 	if (n == sizeof(e)) {
 		waitpid(child, NULL, 0);
-		nn_err(&err, e, "sandbox %s: run %s", o->name, o->cmd[0]);
-		return nn_fail(&err);
+		return nn_err(err, e, "sandbox %s: run %s", o->name, o->cmd[0]);
 	}
 	printf("%s\n", o->name);
 	return 0;
 }
 
-int cmd_run(int argc, char **argv)
+int cmd_run(int argc, char **argv, struct nn_err *err)
 {
-	json_auto_t *publish = json_array();
+	_cleanup_json_ json_t *publish = json_array();
 	struct run_opts o = { .nest = NN_NEST_DEFAULT, .publish = publish };
 	char dir[PATH_MAX], sock[PATH_MAX];
-	struct nn_err err;
 	pid_t daemon;
 	int r;
 
@@ -229,25 +220,26 @@ int cmd_run(int argc, char **argv)
 		return run_usage(stdout, 0);
 	if (r)
 		return r;
-	if (!*o.name && random_name(o.name, &err) < 0)
-		return nn_fail(&err);
-	if (nest_paths(o.nest, dir, sock, &err) < 0)
-		return nn_fail(&err);
-	r = nn_state_child_pid(dir, &daemon, &err);
+	if (!*o.name && random_name(o.name, err) < 0)
+		return nn_fail(err);
+	if (nest_paths(o.nest, dir, sock, err) < 0)
+		return nn_fail(err);
+	r = nn_state_child_pid(dir, &daemon, err);
 	if (r == -ENOENT || r == -ESRCH)
-		nn_err(&err, 0, "no nest named %s is running (state dir %s)", o.nest, dir);
-	if (r < 0 || nn_sandbox_enter(dir, daemon, &err) < 0)
-		return nn_fail(&err);
+		r = nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", o.nest,
+			    dir);
+	if (r < 0 || nn_sandbox_enter(dir, daemon, err) < 0)
+		return nn_fail(err);
 	if (o.detach)
-		return run_detached(sock, &o);
+		return run_detached(sock, &o, err);
 	/* Foreground: this process is the sandbox; after exec it is CMD. */
-	if (post_sandbox(sock, &o, getpid(), &err) < 0)
-		return nn_fail(&err);
+	if (post_sandbox(sock, &o, getpid(), err) < 0)
+		return nn_fail(err);
 	fflush(NULL);
 	execvp(o.cmd[0], o.cmd);
 	r = errno;
-	nn_err(&err, r, "sandbox %s: run %s", o.name, o.cmd[0]);
-	nn_fail(&err);
+	nn_err(err, r, "sandbox %s: run %s", o.name, o.cmd[0]);
+	nn_print_err(err); /* printed here: the exit status is 126 or 127, not 1 */
 	return exec_status(r);
 }
 
@@ -314,7 +306,7 @@ static void ps_row(struct nn_out *o, json_t *sb)
 	nn_out_close(o);
 }
 
-int cmd_ps(int argc, char **argv)
+int cmd_ps(int argc, char **argv, struct nn_err *err)
 {
 	static const struct option lo[] = {
 		{ "nest", required_argument, NULL, 'N' },
@@ -323,9 +315,8 @@ int cmd_ps(int argc, char **argv)
 		{ 0 }
 	};
 	const char *nest = NN_NEST_DEFAULT;
-	json_auto_t *resp = NULL;
+	_cleanup_json_ json_t *resp = NULL;
 	bool json = false;
-	struct nn_err err;
 	struct nn_out *o;
 	unsigned status;
 	json_t *sb;
@@ -346,28 +337,24 @@ int cmd_ps(int argc, char **argv)
 	}
 	if (optind < argc)
 		return nn_usage_error("ps", "unexpected argument '%s'", argv[optind]);
-	if (nn_client_nest_request(nest, "GET", NN_SANDBOX_API, NULL, &status, &resp, &err) < 0)
-		return nn_fail(&err);
+	if (nn_client_nest_request(nest, "GET", NN_SANDBOX_API, NULL, &status, &resp, err) < 0)
+		return nn_fail(err);
 	o = nn_out_new(stdout, json);
-	if (!o) {
-		nn_err(&err, ENOMEM, "start the sandbox list output");
-		return nn_fail(&err);
-	}
+	if (!o)
+		return nn_err(err, ENOMEM, "start the sandbox list output");
 	nn_out_text(o, "%-16s %-15s %-24s %-8s %s\n", "NAME", "IP", "PORTS", "PID", "COMMAND");
 	nn_out_open_array(o, "sandboxes");
 	json_array_foreach(json_object_get(resp, "sandboxes"), i, sb)
 		ps_row(o, sb);
 	nn_out_close(o);
-	if (nn_out_finish(o) < 0) {
-		nn_err(&err, EIO, "write the sandbox list");
-		return nn_fail(&err);
-	}
+	if (nn_out_finish(o) < 0)
+		return nn_err(err, EIO, "write the sandbox list");
 	return 0;
 }
 
 /* ---- stop ---- */
 
-int cmd_stop(int argc, char **argv)
+int cmd_stop(int argc, char **argv, struct nn_err *err)
 {
 	static const struct option lo[] = {
 		{ "nest", required_argument, NULL, 'N' },
@@ -376,7 +363,6 @@ int cmd_stop(int argc, char **argv)
 	};
 	const char *nest = NN_NEST_DEFAULT, *why;
 	char path[PATH_MAX];
-	struct nn_err err;
 	unsigned status;
 	int c, ret = 0;
 
@@ -401,8 +387,8 @@ int cmd_stop(int argc, char **argv)
 			return nn_usage_error("stop", "sandbox name '%s' %s", argv[i], why);
 	for (int i = optind; i < argc; i++) {
 		snprintf(path, sizeof(path), "%s/%s", NN_SANDBOX_API, argv[i]);
-		if (nn_client_nest_request(nest, "DELETE", path, NULL, &status, NULL, &err) < 0)
-			ret = nn_fail(&err);
+		if (nn_client_nest_request(nest, "DELETE", path, NULL, &status, NULL, err) < 0)
+			ret = nn_print_err(err);
 	}
 	return ret;
 }

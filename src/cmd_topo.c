@@ -70,12 +70,12 @@ static int write_svg(const struct nn_topo *t, const char *path, struct nn_err *e
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		ret = nn_err(err, ENOENT, "run dot -Tsvg (graphviz)");
 	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) /* dot's failure, not EPIPE */
-		ret = nn_err(err, 0, "dot -Tsvg -o %s failed (exit %d)", path,
-			     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		ret = nn_errx(err, EIO, "dot -Tsvg -o %s failed (exit %d)", path,
+			      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return ret;
 }
 
-int cmd_topo(int argc, char **argv)
+int cmd_topo(int argc, char **argv, struct nn_err *err)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -87,7 +87,6 @@ int cmd_topo(int argc, char **argv)
 	struct nn_topo t = { 0 };
 	const char *svg = NULL;
 	bool json = false, dot = false;
-	struct nn_err err;
 	struct nn_out *o;
 	int c, ret;
 
@@ -104,27 +103,27 @@ int cmd_topo(int argc, char **argv)
 		return nn_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
 	if (json + dot + !!svg > 1)
 		return nn_usage_error(argv[0], "--json, --dot and --svg exclude each other");
-	if (nn_topo_build(&t, NN_TOPO_HOLDERS, &err) < 0)
-		return nn_fail(&err);
+	if (nn_topo_build(&t, NN_TOPO_HOLDERS, err) < 0)
+		return nn_fail(err);
 	if (svg) {
-		ret = write_svg(&t, svg, &err);
+		ret = write_svg(&t, svg, err);
 	} else if (dot) {
 		ret = nn_topo_render_dot(&t, stdout);
 		if (ret < 0)
-			nn_err(&err, -ret, "write digraph");
+			nn_err(err, -ret, "write digraph");
 	} else {
 		o = nn_out_new(stdout, json);
 		if (!o) {
-			ret = nn_err(&err, ENOMEM, "start the topology output");
+			ret = nn_err(err, ENOMEM, "start the topology output");
 		} else {
 			nn_topo_render(&t, o);
 			ret = nn_out_finish(o);
 			if (ret < 0)
-				nn_err(&err, -ret, "write topology");
+				nn_err(err, -ret, "write topology");
 		}
 	}
 	nn_topo_free(&t);
-	return ret < 0 ? nn_fail(&err) : 0;
+	return ret < 0 ? nn_fail(err) : 0;
 }
 
 static int peer_usage(FILE *f, int status)
@@ -182,7 +181,7 @@ static void render_peer(struct nn_out *o, const struct nn_topo *t, const struct 
 	nn_out_text(o, "\n");
 }
 
-int cmd_peer(int argc, char **argv)
+int cmd_peer(int argc, char **argv, struct nn_err *err)
 {
 	static const struct option opts[] = {
 		{ "netns", required_argument, NULL, 'n' },
@@ -196,7 +195,6 @@ int cmd_peer(int argc, char **argv)
 	struct nn_topo_link *l;
 	struct nn_out *o;
 	struct nn_nsid id;
-	struct nn_err err;
 	bool json = false;
 	int c, ret = 0;
 	ssize_t ns;
@@ -212,39 +210,40 @@ int cmd_peer(int argc, char **argv)
 	if (optind + 1 != argc)
 		return nn_usage_error(argv[0], optind < argc ? "one IFNAME only" : "IFNAME is missing");
 	ifname = argv[optind];
-	fd = open_netns(netns, &err);
-	if (fd < 0 || nn_nsid_of_fd(fd, &id, &err) < 0)
-		return nn_fail(&err);
-	if (nn_topo_build(&t, 0, &err) < 0)
-		return nn_fail(&err);
+	fd = open_netns(netns, err);
+	if (fd < 0 || nn_nsid_of_fd(fd, &id, err) < 0)
+		return nn_fail(err);
+	if (nn_topo_build(&t, 0, err) < 0)
+		return nn_fail(err);
 	ns = nn_topo_find_ns(&t, id);
 	l = ns >= 0 ? nn_topo_find_link(&t, (size_t)ns, ifname, 0) : NULL;
 	if (ns < 0)
-		ret = nn_err(&err, ENOENT, "netns %llu (%s): not found by discovery",
+		ret = nn_err(err, ENOENT, "netns %llu (%s): not found by discovery",
 			     (unsigned long long)id.ino, netns ? netns : "own");
 	else if (!t.netns[ns].read)
-		ret = nn_err(&err, EACCES, "read netns %llu", (unsigned long long)id.ino);
+		ret = nn_err(err, EACCES, "read netns %llu", (unsigned long long)id.ino);
 	else if (!l)
-		ret = nn_err(&err, ENODEV, "interface %s in netns %llu", ifname,
+		ret = nn_err(err, ENODEV, "interface %s in netns %llu", ifname,
 			     (unsigned long long)id.ino);
 	else if (strcmp(l->kind, "veth"))
-		ret = nn_err(&err, 0, "%s in netns %llu is not a veth (kind %s): it has no peer",
-			     ifname, (unsigned long long)id.ino, *l->kind ? l->kind : "none");
+		ret = nn_errx(err, ENOENT,
+			      "%s in netns %llu is not a veth (kind %s): it has no peer", ifname,
+			      (unsigned long long)id.ino, *l->kind ? l->kind : "none");
 	else if (l->peer_ns < 0)
-		ret = nn_err(&err, ENXIO, "peer of %s in netns %llu (link-netnsid %d) is in a "
+		ret = nn_err(err, ENXIO, "peer of %s in netns %llu (link-netnsid %d) is in a "
 			     "netns this user cannot see", ifname, (unsigned long long)id.ino,
 			     l->link_netnsid);
 	if (ret == 0) {
 		o = nn_out_new(stdout, json);
 		if (!o) {
-			ret = nn_err(&err, ENOMEM, "start the topology output");
+			ret = nn_err(err, ENOMEM, "start the topology output");
 		} else {
 			render_peer(o, &t, l);
 			ret = nn_out_finish(o);
 			if (ret < 0)
-				nn_err(&err, -ret, "write peer");
+				nn_err(err, -ret, "write peer");
 		}
 	}
 	nn_topo_free(&t);
-	return ret < 0 ? nn_fail(&err) : 0;
+	return ret < 0 ? nn_fail(err) : 0;
 }

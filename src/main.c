@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* main.c - netnest <verb>: dispatch to the verb files */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 
 static const struct verb {
 	const char *name;
-	int (*fn)(int argc, char **argv);
+	int (*fn)(int argc, char **argv, struct nn_err *err);
 	const char *summary;
 } verbs[] = {
 	{ "up",     cmd_up,     "start a nest (user + mount namespace, detached netns, engine, bridge)" },
@@ -31,8 +32,22 @@ static const struct verb {
 
 int nn_fail(const struct nn_err *err)
 {
+	return err->code > 0 ? -err->code : -EIO;
+}
+
+int nn_print_err(const struct nn_err *err)
+{
 	fprintf(stderr, "netnest: %s\n", err->msg);
 	return EXIT_FAIL;
+}
+
+int nn_exit_status(int r, struct nn_err *err)
+{
+	if (r >= 0)
+		return r;
+	if (!err->msg[0])
+		snprintf(err->msg, sizeof(err->msg), "%s", strerror(-r));
+	return nn_print_err(err);
 }
 
 int nn_usage_error(const char *verb, const char *fmt, ...)
@@ -95,9 +110,13 @@ int main(int argc, char **argv)
 		printf("netnest %s\n", NETNEST_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (!strcmp(argv[1], verbs[i].name))
-			return verbs[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (!strcmp(argv[1], verbs[i].name)) {
+			struct nn_err err = { 0 };
+
+			return nn_exit_status(verbs[i].fn(argc - 1, argv + 1, &err), &err);
+		}
+	}
 	fprintf(stderr, "netnest: unknown verb '%s'\n", argv[1]);
 	return usage(stderr, EXIT_USAGE);
 }

@@ -10,16 +10,13 @@ int nn_dl_load(const char *lib, const char *const *names, void **fns, size_t n, 
 {
 	void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
 
-	if (!h) {
-		nn_err(err, 0, "load %s: %s", lib, dlerror());
-		return -ENOENT;
-	}
+	if (!h)
+		return nn_errx(err, ELIBACC, "load %s: %s", lib, dlerror());
 	for (size_t i = 0; i < n; i++) {
 		fns[i] = dlsym(h, names[i]);
 		if (!fns[i]) {
-			nn_err(err, 0, "load %s: no symbol %s", lib, names[i]);
 			dlclose(h);
-			return -ENOENT;
+			return nn_errx(err, ELIBBAD, "load %s: no symbol %s", lib, names[i]);
 		}
 	}
 	if (handle)

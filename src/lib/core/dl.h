@@ -21,7 +21,8 @@
  * @handle: the dlopen(3) handle, for dlclose(3) by the caller (may be NULL: kept open)
  * @err:    error object, with dlerror(3)'s text
  *
- * Return: 0, or -ENOENT if the library or a symbol is missing.
+ * Return: 0; -ELIBACC if the library cannot be loaded, -ELIBBAD if a symbol is missing
+ * (distinct from -ENOENT, which callers read as "no such file or socket").
  */
 int nn_dl_load(const char *lib, const char *const *names, void **fns, size_t n, void **handle,
 	       struct nn_err *err);

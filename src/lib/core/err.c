@@ -1,30 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* err.c - error objects (see err.h) */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "err.h"
 
+/* fill() - the common part of nn_err() and nn_errx(): @code made positive and non-zero */
+static int fill(struct nn_err *err, int code, bool why, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (code < 0)
+		code = -code;
+	if (!code)
+		code = EIO;
+	if (!err)
+		return -code;
+	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	if (n < 0) {
+		n = 0;
+		err->msg[0] = '\0';
+	}
+	if (why && (size_t)n < sizeof(err->msg))
+		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", strerror(code));
+	err->code = code;
+	return -code;
+}
+
 int nn_err(struct nn_err *err, int errnum, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int r;
 
-	if (errnum < 0)
-		errnum = -errnum;
-	if (!err)
-		return errnum ? -errnum : -EINVAL;
 	va_start(ap, fmt);
-	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	r = fill(err, errnum, true, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if (errnum && (size_t)n < sizeof(err->msg))
-		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", strerror(errnum));
-	err->code = errnum;
-	return errnum ? -errnum : -EINVAL;
+	return r;
+}
+
+int nn_errx(struct nn_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = fill(err, code, false, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 int nn_err_wrap(struct nn_err *err, const char *fmt, ...)
@@ -33,11 +58,13 @@ int nn_err_wrap(struct nn_err *err, const char *fmt, ...)
 	va_list ap;
 
 	if (!err)
-		return -EINVAL;
+		return -EIO;
 	va_start(ap, fmt);
 	vsnprintf(ctx, sizeof(ctx), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
 	snprintf(err->msg, sizeof(err->msg), "%s: %s", ctx, old);
-	return err->code ? -err->code : -EINVAL;
+	if (!err->code)
+		err->code = EIO;
+	return -err->code;
 }

@@ -19,8 +19,8 @@ int nn_ip_parse(const char *s, const char *what, struct in_addr *out, struct nn_
 {
 	/* inet_pton(3) accepts exactly four decimal parts, no octal or shorthand forms. */
 	if (!s || inet_pton(AF_INET, s, out) != 1)
-		return nn_err(err, 0, "%s %s: not an IPv4 address (A.B.C.D)", what,
-			      s ? s : "(none)");
+		return nn_errx(err, EINVAL, "%s %s: not an IPv4 address (A.B.C.D)", what,
+			       s ? s : "(none)");
 	return 0;
 }
 
@@ -33,23 +33,24 @@ int nn_cidr_parse(const char *s, const char *what, struct nn_cidr *out, struct n
 	int r;
 
 	if (!s)
-		return nn_err(err, 0, "%s: missing network (A.B.C.D/N)", what);
+		return nn_errx(err, EINVAL, "%s: missing network (A.B.C.D/N)", what);
 	slash = strchr(s, '/');
 	if (!slash)
-		return nn_err(err, 0, "%s %s: missing /prefix (A.B.C.D/N)", what, s);
+		return nn_errx(err, EINVAL, "%s %s: missing /prefix (A.B.C.D/N)", what, s);
 	alen = slash - s;
 	if (alen >= sizeof(buf))
-		return nn_err(err, 0, "%s %s: not an IPv4 address before '/'", what, s);
+		return nn_errx(err, EINVAL, "%s %s: not an IPv4 address before '/'", what, s);
 	memcpy(buf, s, alen);
 	buf[alen] = '\0';
 	if (inet_pton(AF_INET, buf, &out->addr) != 1)
-		return nn_err(err, 0, "%s %s: '%s' is not an IPv4 address", what, s, buf);
+		return nn_errx(err, EINVAL, "%s %s: '%s' is not an IPv4 address", what, s, buf);
 	r = nn_parse_uint(slash + 1, 0, 32, &prefix);
 	if (r == -ERANGE)
-		return nn_err(err, 0, "%s %s: prefix length %s is over 32", what, s, slash + 1);
+		return nn_errx(err, EINVAL, "%s %s: prefix length %s is over 32", what, s,
+			       slash + 1);
 	if (r < 0)
-		return nn_err(err, 0, "%s %s: prefix length '%s' is not a number 0..32", what, s,
-			      slash + 1);
+		return nn_errx(err, EINVAL, "%s %s: prefix length '%s' is not a number 0..32",
+			       what, s, slash + 1);
 	out->prefix = prefix;
 	return 0;
 }

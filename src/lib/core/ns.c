@@ -198,10 +198,9 @@ int nn_ns_open_any(const char *path, enum nn_ns_type *t, struct nn_err *err)
 			return dangling(path, errno, err);
 		return nn_err(err, errno, "open %s", path);
 	}
-	if (!S_ISREG(st.st_mode)) {
-		nn_err(err, 0, "%s is a %s, not a namespace file", path, file_kind(st.st_mode));
-		return -ENOTTY;
-	}
+	if (!S_ISREG(st.st_mode))
+		return nn_errx(err, ENOTTY, "%s is a %s, not a namespace file", path,
+			       file_kind(st.st_mode));
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ESRCH)
@@ -211,13 +210,11 @@ int nn_ns_open_any(const char *path, enum nn_ns_type *t, struct nn_err *err)
 	r = nn_ns_type_of_fd(fd, t, NULL);
 	if (r == -ENOTTY) {
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
-			nn_err(err, 0, "%s is an empty file, not a namespace: no nsfs is "
-			       "mounted on it in this mount namespace (a bind mount that "
-			       "exists only in another mount namespace is opened as "
-			       "/proc/PID/root%s of a process there)", path, path);
-		else
-			nn_err(err, 0, "%s is not a namespace file (not on nsfs)", path);
-		return -ENOTTY;
+			return nn_errx(err, ENOTTY, "%s is an empty file, not a namespace: no nsfs "
+				       "is mounted on it in this mount namespace (a bind mount "
+				       "that exists only in another mount namespace is opened as "
+				       "/proc/PID/root%s of a process there)", path, path);
+		return nn_errx(err, ENOTTY, "%s is not a namespace file (not on nsfs)", path);
 	}
 	if (r < 0)
 		return nn_err(err, -r, "read the namespace type of %s", path);
@@ -231,10 +228,8 @@ int nn_ns_open_path(const char *path, enum nn_ns_type t, struct nn_err *err)
 
 	if (fd < 0)
 		return fd;
-	if (got != t) {
-		nn_err(err, 0, "%s is a %s namespace, not %s", path, types[got].name,
-		       types[t].name);
-		return -EINVAL;
-	}
+	if (got != t)
+		return nn_errx(err, EINVAL, "%s is a %s namespace, not %s", path, types[got].name,
+			       types[t].name);
 	return steal_fd(&fd);
 }

@@ -79,10 +79,8 @@ int nn_proc_stat(pid_t pid, struct nn_proc_stat *out, struct nn_err *err)
 	r = nn_read_file(AT_FDCWD, path, &s, &len, err);
 	if (r < 0)
 		return r;
-	if (nn_proc_stat_parse(s, len, out) < 0) {
-		nn_err(err, 0, "%s: not in the form of proc(5)", path);
-		return -EINVAL;
-	}
+	if (nn_proc_stat_parse(s, len, out) < 0)
+		return nn_errx(err, EINVAL, "%s: not in the form of proc(5)", path);
 	return 0;
 }
 

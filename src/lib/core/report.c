@@ -35,10 +35,8 @@ int nn_report_recv(int fd, const char *who, struct nn_err *err)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return nn_err(err, errno, "wait for %s to start", who);
-	if (n != (ssize_t)sizeof(rec)) {
-		nn_err(err, 0, "%s exited before it was ready", who);
-		return -ECHILD;
-	}
+	if (n != (ssize_t)sizeof(rec))
+		return nn_errx(err, ECHILD, "%s exited before it was ready", who);
 	if (rec.ret == 0)
 		return 0;
 	if (err)

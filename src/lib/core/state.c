@@ -19,7 +19,7 @@ int nn_state_dir(const char *nest, char buf[PATH_MAX], struct nn_err *err)
 	int n;
 
 	if (!nn_valid_name(nest, NN_NAME_MAX, &why))
-		return nn_err(err, 0, "nest name '%s' %s", nest, why);
+		return nn_errx(err, EINVAL, "nest name '%s' %s", nest, why);
 	if (env && *env) {
 		n = snprintf(buf, PATH_MAX, "%s", env);
 	} else if (geteuid() == 0) {
@@ -27,7 +27,8 @@ int nn_state_dir(const char *nest, char buf[PATH_MAX], struct nn_err *err)
 	} else {
 		xdg = getenv("XDG_RUNTIME_DIR");
 		if (!xdg || !*xdg)
-			return nn_err(err, 0, "state dir of nest %s: XDG_RUNTIME_DIR is not set", nest);
+			return nn_errx(err, EINVAL,
+				       "state dir of nest %s: XDG_RUNTIME_DIR is not set", nest);
 		n = snprintf(buf, PATH_MAX, "%s/netnest/%s", xdg, nest);
 	}
 	if (n >= PATH_MAX)
@@ -47,7 +48,7 @@ int nn_state_child_pid(const char *dir, pid_t *pid, struct nn_err *err)
 		return nn_err(err, ENOENT, "no nest is running in %s", dir);
 	s[strcspn(s, "\n")] = '\0';
 	if (nn_parse_uint(s, 1, INT_MAX, &v) < 0)
-		return nn_err(err, 0, "%s: not a PID: '%s'", path, s);
+		return nn_errx(err, EINVAL, "%s: not a PID: '%s'", path, s);
 	/* a zombie has exited: its fds (the state dir's lock among them) are closed */
 	if ((kill((pid_t)v, 0) < 0 && errno == ESRCH) || nn_proc_exited((pid_t)v))
 		return nn_err(err, ESRCH, "nest in %s (pid %lu) is gone", dir, v);

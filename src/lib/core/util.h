@@ -4,21 +4,28 @@
 
 /* Cleanup helpers in the manner of bubblewrap and crun (utils.h there). */
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "err.h"
 
 static inline void nn_freep(void *p) { free(*(void **)p); }
 static inline void nn_closep(int *fd) { if (*fd >= 0) close(*fd); }
 static inline void nn_fclosep(FILE **f) { if (*f) fclose(*f); }
+static inline void nn_closedirp(DIR **d) { if (*d) closedir(*d); }
+static inline void nn_json_decrefp(json_t **j) { json_decref(*j); } /* NULL is fine */
 
 #define _cleanup_free_  __attribute__((cleanup(nn_freep)))
 #define _cleanup_close_ __attribute__((cleanup(nn_closep)))
 #define _cleanup_fclose_ __attribute__((cleanup(nn_fclosep)))
+#define _cleanup_closedir_ __attribute__((cleanup(nn_closedirp)))
+#define _cleanup_json_ __attribute__((cleanup(nn_json_decrefp)))
 
 /* steal_pointer() - take ownership out of a cleanup variable */
 #define steal_pointer(pp) ({ __typeof__(*(pp)) _p = *(pp); *(pp) = NULL; _p; })

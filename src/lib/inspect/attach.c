@@ -22,8 +22,8 @@ int nn_attach_dir(char buf[PATH_MAX], struct nn_err *err)
 		return 0;
 	}
 	if (!xdg || !*xdg)
-		return nn_err(err, 0, "rootless netns names go in $XDG_RUNTIME_DIR/netns, "
-			      "but XDG_RUNTIME_DIR is not set");
+		return nn_errx(err, EINVAL, "rootless netns names go in $XDG_RUNTIME_DIR/netns, "
+			       "but XDG_RUNTIME_DIR is not set");
 	snprintf(buf, PATH_MAX, "%s/netns", xdg);
 	return 0;
 }
@@ -34,7 +34,7 @@ static int name_path(const char *dir, const char *name, char path[PATH_MAX],
 	const char *why;
 
 	if (!nn_valid_name(name, NAME_MAX, &why))
-		return nn_err(err, 0, "netns name '%s' %s", name, why);
+		return nn_errx(err, EINVAL, "netns name '%s' %s", name, why);
 	snprintf(path, PATH_MAX, "%s/%s", dir, name);
 	return 0;
 }
@@ -84,10 +84,9 @@ int nn_attach_bind(const char *dir, const char *name, int netfd, struct nn_err *
 		return r;
 	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (fd < 0) {
-		if (errno == EEXIST) {
-			nn_err(err, 0, "attach netns %s: %s already exists", name, path);
-			return -EEXIST;
-		}
+		if (errno == EEXIST)
+			return nn_errx(err, EEXIST, "attach netns %s: %s already exists", name,
+				       path);
 		return nn_err(err, errno, "create %s", path);
 	}
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", netfd);
@@ -119,10 +118,9 @@ int nn_attach_symlink(const char *dir, const char *name, const char *target,
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return nn_err(err, errno, "create %s", dir);
 	if (symlink(target, path) < 0) {
-		if (errno == EEXIST) {
-			nn_err(err, 0, "attach netns %s: %s already exists", name, path);
-			return -EEXIST;
-		}
+		if (errno == EEXIST)
+			return nn_errx(err, EEXIST, "attach netns %s: %s already exists", name,
+				       path);
 		return nn_err(err, errno, "symlink %s to %s", path, target);
 	}
 	return 0;
@@ -136,7 +134,7 @@ int nn_attach_delete(const char *dir, const char *name, struct nn_err *err)
 
 	/* any name ip netns accepts can be deleted, as with ip netns delete */
 	if (!nn_netns_name_ok(name, &why))
-		return nn_err(err, 0, "netns name '%s' %s", name, why);
+		return nn_errx(err, EINVAL, "netns name '%s' %s", name, why);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (lstat(path, &st) < 0)
 		return nn_err(err, errno, "delete netns name %s (%s)", name, path);

@@ -436,7 +436,7 @@ static void finish(struct scan *s)
 
 static int list_pids(pid_t **out, size_t *n, struct nn_err *err)
 {
-	DIR *d = opendir("/proc");
+	_cleanup_closedir_ DIR *d = opendir("/proc");
 	struct dirent *e;
 	_cleanup_free_ pid_t *pids = NULL;
 	size_t k = 0;
@@ -448,13 +448,10 @@ static int list_pids(pid_t **out, size_t *n, struct nn_err *err)
 
 		if (nn_parse_uint(e->d_name, 1, INT32_MAX, &v) < 0)
 			continue;
-		if (dsc_grow(&pids, k, sizeof(*pids)) < 0) {
-			closedir(d);
+		if (dsc_grow(&pids, k, sizeof(*pids)) < 0)
 			return nn_err(err, ENOMEM, "list /proc");
-		}
 		pids[k++] = (pid_t)v;
 	}
-	closedir(d);
 	qsort(pids, k, sizeof(*pids), cmp_pid);
 	*out = steal_pointer(&pids);
 	*n = k;

@@ -50,13 +50,14 @@ static int pid_of_sandbox(const char *nest, const char *name, pid_t *pid, struct
 	char dir[PATH_MAX], path[PATH_MAX + 64];
 	const char *why;
 	json_error_t je;
-	json_t *rec, *jp, *js;
+	_cleanup_json_ json_t *rec = NULL;
+	json_t *jp, *js;
 	struct nn_proc_stat st;
 	unsigned long long want;
 	int r;
 
 	if (!nn_valid_name(name, NN_NAME_MAX, &why))
-		return nn_err(err, 0, "sandbox name '%s' %s", name, why);
+		return nn_errx(err, EINVAL, "sandbox name '%s' %s", name, why);
 	r = nn_state_dir(nest, dir, err);
 	if (r < 0)
 		return r;
@@ -65,19 +66,14 @@ static int pid_of_sandbox(const char *nest, const char *name, pid_t *pid, struct
 	if (!rec) {
 		if (access(path, F_OK) < 0)
 			return nn_err(err, errno, "sandbox %s of nest %s (%s)", name, nest, path);
-		nn_err(err, 0, "read %s: %s", path, je.text);
-		return -EINVAL;
+		return nn_errx(err, EINVAL, "read %s: %s", path, je.text);
 	}
 	jp = json_object_get(rec, "pid");
 	js = json_object_get(rec, "starttime");
-	if (!json_is_integer(jp) || json_integer_value(jp) <= 0) {
-		json_decref(rec);
-		nn_err(err, 0, "read %s: no \"pid\"", path);
-		return -EINVAL;
-	}
+	if (!json_is_integer(jp) || json_integer_value(jp) <= 0)
+		return nn_errx(err, EINVAL, "read %s: no \"pid\"", path);
 	*pid = (pid_t)json_integer_value(jp);
 	want = json_is_integer(js) ? (unsigned long long)json_integer_value(js) : 0;
-	json_decref(rec);
 	if (nn_proc_stat(*pid, &st, NULL) < 0 || (want && want != st.starttime))
 		return nn_err(err, ESRCH, "sandbox %s of nest %s: process %d is gone", name, nest,
 			      (int)*pid);
@@ -184,7 +180,7 @@ int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
 		t->netfd = nn_ns_open_path(spec, NN_NS_NET, err);
 		r = t->netfd < 0 ? t->netfd : 0;
 	} else if (!nn_netns_name_ok(spec, &why)) {
-		r = nn_err(err, 0, "netns name '%s' %s", spec, why);
+		r = nn_errx(err, EINVAL, "netns name '%s' %s", spec, why);
 	} else if (has_name(NN_NETNS_RUN_DIR, spec)) {
 		r = resolve_name(spec, NN_NETNS_RUN_DIR, t, err);
 	} else if (xdg && *xdg && snprintf(xdgdir, sizeof(xdgdir), "%s/netns", xdg) > 0 &&

@@ -45,7 +45,8 @@ struct nn_target {
  *        release with nn_target_close()
  * @err:  error object naming @spec and the reason
  * Return: 0; -ESRCH (no such process, or it exited), -ENOENT (no such name), -ENOTTY
- * (not a namespace file, or an empty placeholder), -EINVAL (not a netns), other errno.
+ * (not a namespace file, or an empty placeholder: also for "nest"), -EINVAL (not a netns,
+ * or a name ip netns cannot have), other errno.
  */
 int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
 		      struct nn_err *err);

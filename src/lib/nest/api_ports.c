@@ -41,7 +41,7 @@ static int api_ports_add(struct nn_nest *n, const char *path, json_t *body, json
 	/* netnest's extension: "sandbox" names the owner; the port goes when it goes */
 	owner = json_string_value(json_object_get(body, "sandbox"));
 	if (owner && !nn_valid_name(owner, NN_NAME_MAX, &why))
-		return nn_err(err, 0, "sandbox name \"%s\" %s", owner, why);
+		return nn_errx(err, EINVAL, "sandbox name \"%s\" %s", owner, why);
 	/* a sandbox's port is added under the sandbox lock, so it cannot outlive it */
 	r = owner ? nn_sandbox_publish(n, owner, &spec, &id, err)
 		  : nn_ports_add(n, &spec, NULL, &id, err);
@@ -64,7 +64,7 @@ static int api_ports_remove(struct nn_nest *n, const char *path, json_t *body, j
 	(void)resp;
 	(void)status;
 	if (*s != '/' || nn_parse_uint(s + 1, 1, INT32_MAX, &id) < 0)
-		return nn_err(err, 0, "bad port id \"%s\"", *s ? s + 1 : "");
+		return nn_errx(err, EINVAL, "bad port id \"%s\"", *s ? s + 1 : "");
 	return nn_sandbox_unpublish(n, (int)id, err);
 }
 

@@ -35,13 +35,15 @@ static const char *const curl_names[] = {
 static int load_curl(struct nn_err *err)
 {
 	static bool loaded;
+	int r;
 
 	if (!loaded) {
 		_Static_assert(sizeof(cu) == sizeof(void *) * ARRAY_SIZE(curl_names),
 			       "one pointer per name");
-		if (nn_dl_load("libcurl.so.4", curl_names, (void **)&cu, ARRAY_SIZE(curl_names),
-			       NULL, err) < 0)
-			return -ENOENT;
+		r = nn_dl_load("libcurl.so.4", curl_names, (void **)&cu, ARRAY_SIZE(curl_names),
+			       NULL, err);
+		if (r < 0)
+			return r;
 		loaded = true;
 	}
 	return 0;
@@ -91,7 +93,7 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
 	_cleanup_free_ char *req = NULL, *url = NULL;
 	struct buf b = { 0 };
 	_cleanup_free_ char *reply = NULL;
-	json_t *j = NULL;
+	_cleanup_json_ json_t *j = NULL;
 	struct stat st;
 	CURLcode rc;
 	long code = 0;
@@ -144,17 +146,11 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
 	}
 	if (code >= 400) {
 		const char *m = json_string_value(json_object_get(j, "message"));
-		int ret = status_errno(code);
 
-		nn_err(err, 0, "%s", m ? m : "(no message)");
-		err->code = -ret;
-		json_decref(j);
-		return ret;
+		return nn_errx(err, -status_errno(code), "%s", m ? m : "(no message)");
 	}
 	if (resp)
-		*resp = j;
-	else
-		json_decref(j);
+		*resp = steal_pointer(&j);
 	return 0;
 }
 
@@ -173,11 +169,8 @@ int nn_client_nest_request(const char *nest, const char *method, const char *pat
 	if (snprintf(sock, sizeof(sock), "%s/api.sock", dir) >= (int)sizeof(sock))
 		return nn_err(err, ENAMETOOLONG, "%s/api.sock", dir);
 	r = nn_client_request(sock, method, path, body, status, resp, err);
-	if ((r == -ENOENT || r == -ECONNREFUSED) && *status == 0) {
-		nn_err(err, 0, "no nest named %s is running (state dir %s)", nest, dir);
-		if (err)
-			err->code = ENOENT;
-		return -ENOENT;
-	}
+	if ((r == -ENOENT || r == -ECONNREFUSED) && *status == 0)
+		return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", nest,
+			       dir);
 	return r;
 }

@@ -23,9 +23,10 @@
  * the server, as RootlessKit's.  A reply with status >= 400 is an error: its
  * {"message": ...} becomes @err's message, and *@status is still set.
  * Return: 0 for a 2xx reply; -ECONNREFUSED, or stat(2)'s errno (-ENOENT) for a missing
- * @sock, when no server listens on @sock (the message names @sock); -ENOENT also when
- * libcurl.so.4 cannot be loaded (dl.h); -ENOMEM; -EIO for a transport failure or a reply
- * that is not JSON; for a >= 400 reply: -ENOENT (404), -EINVAL (other 4xx), -EIO (5xx).
+ * @sock, when no server listens on @sock (the message names @sock); -ELIBACC/-ELIBBAD
+ * when libcurl.so.4 cannot be loaded (nn_dl_load()); -ENOMEM; -EIO for a transport
+ * failure or a reply that is not JSON; for a >= 400 reply: -ENOENT (404), -EINVAL (other
+ * 4xx), -EIO (5xx).
  */
 int nn_client_request(const char *sock, const char *method, const char *path, json_t *body,
 		      unsigned *status, json_t **resp, struct nn_err *err);

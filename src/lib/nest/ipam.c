@@ -28,10 +28,10 @@ int nn_ipam_open(struct nn_ipam *ipam, int parent_fd, const char *network,
 
 	ipam->dirfd = -1;
 	if (!nn_valid_name(network, NN_NAME_MAX, &why))
-		return nn_err(err, 0, "ipam network name '%s' %s", network, why);
+		return nn_errx(err, EINVAL, "ipam network name '%s' %s", network, why);
 	if (subnet->prefix < 1 || subnet->prefix > 30)
-		return nn_err(err, 0, "network %s/%u is too small to allocate from",
-			      inet_ntoa(subnet->addr), subnet->prefix);
+		return nn_errx(err, EINVAL, "network %s/%u is too small to allocate from",
+			       inet_ntoa(subnet->addr), subnet->prefix);
 	if (mkdirat(parent_fd, "ipam", 0755) < 0 && errno != EEXIST)
 		return nn_err(err, errno, "create lease dir ipam");
 	top = openat(parent_fd, "ipam", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -99,9 +99,9 @@ int nn_ipam_allocate(struct nn_ipam *ipam, const char *id, const char *ifname,
 	int r;
 
 	if (!nn_valid_name(id, NN_NAME_MAX, &why))
-		return nn_err(err, 0, "lease owner '%s' %s", id, why);
+		return nn_errx(err, EINVAL, "lease owner '%s' %s", id, why);
 	if (!nn_valid_name(ifname, IFNAMSIZ - 1, &why))
-		return nn_err(err, 0, "lease interface name '%s' %s", ifname, why);
+		return nn_errx(err, EINVAL, "lease interface name '%s' %s", ifname, why);
 	snprintf(owner, sizeof(owner), "%s\r\n%s", id, ifname);
 	lock = ipam_lock(ipam, err);
 	if (lock < 0)

@@ -50,8 +50,8 @@ static int nft_here(void *arg, struct nn_err *err)
 			const char *msg = nft.get_error_buffer(ctx);
 			int len = (int)strcspn(msg ? msg : "", "\n");
 
-			r = nn_err(err, 0, "%s: nft: %.*s", cmd_what[1], len,
-				   msg ? msg : "failed");
+			r = nn_errx(err, EINVAL, "%s: nft: %.*s", cmd_what[1], len,
+				    msg ? msg : "failed");
 		}
 		nft.ctx_free(ctx);
 	}

@@ -24,8 +24,8 @@
  * (filter, policy drop) accepting established/related replies and what enters from the
  * bridge, in the manner of the CNI bridge ipMasq and firewall plugins (reference/cni.md).
  * libnftables.so.1 is loaded for the call and unloaded after (dl.h).
- * Return: 0, -ENOENT if libnftables cannot be loaded, -EINVAL if nft refuses the table,
- * or the negative errno of setns(2)/pthread_create(3).
+ * Return: 0, -ELIBACC/-ELIBBAD if libnftables cannot be loaded (nn_dl_load()), -EINVAL
+ * if nft refuses the table, or the negative errno of setns(2)/pthread_create(3).
  */
 int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *err);
 

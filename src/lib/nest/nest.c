@@ -61,42 +61,43 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
 	uint32_t size;
 
 	if (cfg->mtu < NN_MTU_MIN || cfg->mtu > NN_MTU_MAX)
-		return nn_err(err, 0, "--mtu %u: out of range %u..%u", cfg->mtu, NN_MTU_MIN,
-			      NN_MTU_MAX);
+		return nn_errx(err, EINVAL, "--mtu %u: out of range %u..%u", cfg->mtu, NN_MTU_MIN,
+			       NN_MTU_MAX);
 	net = nn_cidr_network(&cfg->cidr);
 	if (net.s_addr != cfg->cidr.addr.s_addr)
-		return nn_err(err, 0, "--cidr %s/%u: not a network address (use %s/%u)",
-			      ntoa(cfg->cidr.addr, a), cfg->cidr.prefix, ntoa(net, b),
-			      cfg->cidr.prefix);
+		return nn_errx(err, EINVAL, "--cidr %s/%u: not a network address (use %s/%u)",
+			       ntoa(cfg->cidr.addr, a), cfg->cidr.prefix, ntoa(net, b),
+			       cfg->cidr.prefix);
 	if (nn_cidr_host(&cfg->cidr, 100, &cfg->tap_ip) < 0)
-		return nn_err(err, 0, "--cidr %s/%u: too small for the tap address (network + 100)",
-			      ntoa(net, a), cfg->cidr.prefix);
+		return nn_errx(err, EINVAL,
+			       "--cidr %s/%u: too small for the tap address (network + 100)",
+			       ntoa(net, a), cfg->cidr.prefix);
 	nn_cidr_host(&cfg->cidr, 2, &cfg->gateway);
 	nn_cidr_host(&cfg->cidr, 3, &cfg->dns);
 
 	net = nn_cidr_network(&cfg->subnet);
 	if (net.s_addr != cfg->subnet.addr.s_addr)
-		return nn_err(err, 0, "--subnet %s/%u: not a network address (use %s/%u)",
-			      ntoa(cfg->subnet.addr, a), cfg->subnet.prefix, ntoa(net, b),
-			      cfg->subnet.prefix);
+		return nn_errx(err, EINVAL, "--subnet %s/%u: not a network address (use %s/%u)",
+			       ntoa(cfg->subnet.addr, a), cfg->subnet.prefix, ntoa(net, b),
+			       cfg->subnet.prefix);
 	if (cfg->subnet.prefix > 30)
-		return nn_err(err, 0, "--subnet %s/%u: too small for a bridge (at most /30)",
-			      ntoa(net, a), cfg->subnet.prefix);
+		return nn_errx(err, EINVAL, "--subnet %s/%u: too small for a bridge (at most /30)",
+			       ntoa(net, a), cfg->subnet.prefix);
 	if (nn_cidr_contains(&cfg->cidr, net) ||
 	    nn_cidr_contains(&cfg->subnet, nn_cidr_network(&cfg->cidr)))
-		return nn_err(err, 0, "--subnet %s/%u overlaps --cidr %s/%u", ntoa(net, a),
-			      cfg->subnet.prefix, ntoa(cfg->cidr.addr, b), cfg->cidr.prefix);
+		return nn_errx(err, EINVAL, "--subnet %s/%u overlaps --cidr %s/%u", ntoa(net, a),
+			       cfg->subnet.prefix, ntoa(cfg->cidr.addr, b), cfg->cidr.prefix);
 	if (cfg->bridge_ip.s_addr == 0)
 		nn_cidr_host(&cfg->subnet, 1, &cfg->bridge_ip);
 	size = (uint32_t)(1ull << (32 - cfg->subnet.prefix));
 	nn_cidr_host(&cfg->subnet, size - 1, &bcast);
 	if (!nn_cidr_contains(&cfg->subnet, cfg->bridge_ip))
-		return nn_err(err, 0, "--gateway %s is outside --subnet %s/%u",
-			      ntoa(cfg->bridge_ip, a), ntoa(net, b), cfg->subnet.prefix);
+		return nn_errx(err, EINVAL, "--gateway %s is outside --subnet %s/%u",
+			       ntoa(cfg->bridge_ip, a), ntoa(net, b), cfg->subnet.prefix);
 	if (cfg->bridge_ip.s_addr == net.s_addr || cfg->bridge_ip.s_addr == bcast.s_addr)
-		return nn_err(err, 0, "--gateway %s is the network or broadcast address of "
-			      "--subnet %s/%u", ntoa(cfg->bridge_ip, a), ntoa(net, b),
-			      cfg->subnet.prefix);
+		return nn_errx(err, EINVAL, "--gateway %s is the network or broadcast address of "
+			       "--subnet %s/%u", ntoa(cfg->bridge_ip, a), ntoa(net, b),
+			       cfg->subnet.prefix);
 	return 0;
 }
 
@@ -172,9 +173,8 @@ static int lock_state_dir(const struct nn_nest_config *cfg, int *dirfd, struct n
 			return nn_err(err, errno, "lock %s/lock", cfg->state_dir);
 		if (nn_read_file(dfd, "child_pid", &pid, NULL, NULL) < 0)
 			pid = NULL;
-		nn_err(err, 0, "nest %s is already running (pid %s, state dir %s)", cfg->name,
-		       pid ? pid : "starting", cfg->state_dir);
-		return -EBUSY;
+		return nn_errx(err, EBUSY, "nest %s is already running (pid %s, state dir %s)",
+			       cfg->name, pid ? pid : "starting", cfg->state_dir);
 	}
 	kill_stale_sandboxes(dfd);
 	nn_state_clear(dfd, true);
@@ -326,19 +326,18 @@ static int collect_stale(const char *name, const char *state_dir, struct nn_err 
 	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0)
 		lock = openat(dfd, "lock", O_RDWR | O_CLOEXEC);
-	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
-		nn_err(err, 0, "no nest named %s is running (state dir %s)", name, state_dir);
-		return -ENOENT;
-	}
+	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0)
+		return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", name,
+			       state_dir);
 	if (nn_read_file(dfd, "child_pid", &pid, NULL, NULL) < 0)
 		pid = NULL;
 	killed = kill_stale_sandboxes(dfd);
 	nn_state_clear(dfd, false);
 	nn_state_remove_dir(state_dir);
-	nn_err(err, 0, "nest %s was not running (daemon pid %s is gone); removed what it left: "
-	       "%d sandbox%s and state dir %s", name, pid ? pid : "?", killed,
-	       killed == 1 ? "" : "es", state_dir);
-	return 1;
+	nn_errx(err, ESRCH, "nest %s was not running (daemon pid %s is gone); removed what it "
+		"left: %d sandbox%s and state dir %s", name, pid ? pid : "?", killed,
+		killed == 1 ? "" : "es", state_dir);
+	return 1; /* a notice, not a failure */
 }
 
 int nn_nest_stop(const char *name, const char *state_dir, pid_t *pidp, struct nn_err *err)
@@ -351,17 +350,15 @@ int nn_nest_stop(const char *name, const char *state_dir, pid_t *pidp, struct nn
 
 	if (r == -ESRCH)
 		return collect_stale(name, state_dir, err);
-	if (r == -ENOENT) {
-		nn_err(err, 0, "no nest named %s is running (state dir %s)", name, state_dir);
-		return -ENOENT;
-	}
+	if (r == -ENOENT)
+		return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", name,
+			       state_dir);
 	if (r < 0)
 		return r;
-	if (nn_proc_comm(pid, comm, sizeof(comm), NULL) < 0 || strcmp(comm, "netnest")) {
-		nn_err(err, 0, "stop nest %s: pid %d in %s/child_pid is not a netnest daemon",
-		       name, pid, state_dir);
-		return -ESRCH;
-	}
+	if (nn_proc_comm(pid, comm, sizeof(comm), NULL) < 0 || strcmp(comm, "netnest"))
+		return nn_errx(err, ESRCH,
+			       "stop nest %s: pid %d in %s/child_pid is not a netnest daemon", name,
+			       pid, state_dir);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0)
 		return nn_err(err, errno, "stop nest %s: pidfd_open(%d)", name, pid);

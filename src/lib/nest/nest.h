@@ -135,8 +135,9 @@ int nn_nest_wait(const struct nn_nest_start *st);
  * A nest whose daemon is gone (SIGKILLed, crashed) while its state dir and lock are free is
  * collected instead: its sandboxes (pid and starttime as recorded) are SIGKILLed and waited
  * for, and the state dir is removed; then @err holds a notice saying so.
- * Return: 0; 1 when a stale nest was collected (notice in @err); -ENOENT "no nest named
- * NAME is running"; -ESRCH if the PID is not netnest's.
+ * Return: 0; 1 when a stale nest was collected (notice in @err, with code ESRCH: its
+ * daemon was gone); -ENOENT "no nest named NAME is running"; -ESRCH if the PID is not
+ * netnest's.
  */
 int nn_nest_stop(const char *name, const char *state_dir, pid_t *pid, struct nn_err *err);
 

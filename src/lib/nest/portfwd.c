@@ -58,21 +58,6 @@ struct nn_ports {
 	int next_id;
 };
 
-/* fail() - like nn_err(), but the message already says why: no strerror() text */
-__attribute__((format(printf, 3, 4)))
-static int fail(struct nn_err *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-		err->code = code;
-	}
-	return -code;
-}
-
 static struct nn_ports *ports_of(struct nn_nest *n)
 {
 	return n->svc ? n->svc->ports : NULL;
@@ -385,7 +370,7 @@ static int listen_on(const struct nn_portspec *s, struct nn_err *err)
 		s6->sin6_port = htons(s->parent_port);
 		len = sizeof(*s6);
 	} else {
-		return nn_err(err, 0, "host address \"%s\" is not an IP address", ip);
+		return nn_errx(err, EINVAL, "host address \"%s\" is not an IP address", ip);
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -395,13 +380,13 @@ static int listen_on(const struct nn_portspec *s, struct nn_err *err)
 		int e = errno;
 
 		if (e == EADDRINUSE)
-			return fail(err, EADDRINUSE, "host port %u is already in use",
-				      s->parent_port);
+			return nn_errx(err, EADDRINUSE, "host port %u is already in use",
+				       s->parent_port);
 		if (e == EACCES)
-			return fail(err, EACCES, "cannot expose privileged port %u: it is below "
-				      "net.ipv4.ip_unprivileged_port_start (%ld): binding it needs "
-				      "privileges; lower the sysctl or use a higher port",
-				      s->parent_port, unpriv_port_start());
+			return nn_errx(err, EACCES, "cannot expose privileged port %u: it is below "
+				       "net.ipv4.ip_unprivileged_port_start (%ld): binding it "
+				       "needs privileges; lower the sysctl or use a higher port",
+				       s->parent_port, unpriv_port_start());
 		if (e == EADDRNOTAVAIL)
 			return nn_err(err, e, "listen on host address %s", ip);
 		return nn_err(err, e, "bind host %s port %u", ip, s->parent_port);
@@ -456,8 +441,8 @@ int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *
 		return nn_err(err, ENOTCONN, "publish host port %u: the port driver is not running",
 			      spec->parent_port);
 	if (strncmp(spec->proto, "tcp", 3))
-		return fail(err, EPROTONOSUPPORT, "publish %s port %u: %s publishing is not "
-			      "supported yet", spec->proto, spec->parent_port, spec->proto);
+		return nn_errx(err, EPROTONOSUPPORT, "publish %s port %u: %s publishing is not "
+			       "supported yet", spec->proto, spec->parent_port, spec->proto);
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return nn_err(err, ENOMEM, "publish host port %u", spec->parent_port);
@@ -473,11 +458,11 @@ int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *
 		if (nn_portspec_conflicts(&q->spec, spec)) {
 			bool v6 = strchr(q->spec.parent_ip, ':') != NULL;
 
-			r = fail(err, EADDRINUSE, "host port %u is already in use: it conflicts with "
-				   "published port %d (%s %s%s%s:%u)", spec->parent_port, q->id,
-				   q->spec.proto, v6 ? "[" : "",
-				   *q->spec.parent_ip ? q->spec.parent_ip : "0.0.0.0", v6 ? "]" : "",
-				   q->spec.parent_port);
+			r = nn_errx(err, EADDRINUSE, "host port %u is already in use: it conflicts "
+				    "with published port %d (%s %s%s%s:%u)", spec->parent_port,
+				    q->id, q->spec.proto, v6 ? "[" : "",
+				    *q->spec.parent_ip ? q->spec.parent_ip : "0.0.0.0",
+				    v6 ? "]" : "", q->spec.parent_port);
 			goto fail;
 		}
 	}
@@ -545,7 +530,7 @@ int nn_ports_remove(struct nn_nest *n, int id, struct nn_err *err)
 	struct port *p = ps ? take(ps, match_id, &id) : NULL;
 
 	if (!p)
-		return fail(err, ENOENT, "unknown id: %d", id); /* RootlessKit's words */
+		return nn_errx(err, ENOENT, "unknown id: %d", id); /* RootlessKit's words */
 	port_free(p);
 	return 0;
 }

@@ -25,9 +25,11 @@ static int parse_port(const char *spec, const char *s, uint16_t *out, struct nn_
 	int r = nn_parse_uint(s, 1, 65535, &v);
 
 	if (r == -ERANGE)
-		return nn_err(err, 0, "port spec \"%s\": port %s is out of range 1-65535", spec, s);
+		return nn_errx(err, EINVAL, "port spec \"%s\": port %s is out of range 1-65535",
+			       spec, s);
 	if (r < 0)
-		return nn_err(err, 0, "port spec \"%s\": \"%s\" is not a port number", spec, s);
+		return nn_errx(err, EINVAL, "port spec \"%s\": \"%s\" is not a port number",
+			       spec, s);
 	*out = (uint16_t)v;
 	return 0;
 }
@@ -50,15 +52,16 @@ int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err
 
 	memset(out, 0, sizeof(*out));
 	if (strlen(s) >= sizeof(buf))
-		return nn_err(err, 0, "port spec \"%.40s...\": too long", s);
+		return nn_errx(err, EINVAL, "port spec \"%.40s...\": too long", s);
 	strcpy(buf, s);
 	strcpy(out->proto, "tcp");
 	slash = strrchr(buf, '/');
 	if (slash) {
 		*slash = '\0';
 		if (!valid_proto(slash + 1))
-			return nn_err(err, 0, "port spec \"%s\": unknown protocol \"%s\" (tcp or udp)",
-				      s, slash + 1);
+			return nn_errx(err, EINVAL,
+				       "port spec \"%s\": unknown protocol \"%s\" (tcp or udp)",
+				       s, slash + 1);
 		strcpy(out->proto, slash + 1);
 	}
 	rest = buf;
@@ -66,9 +69,10 @@ int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err
 		char *close = strchr(rest, ']');
 
 		if (!close)
-			return nn_err(err, 0, "port spec \"%s\": missing ']' after the IPv6 address", s);
+			return nn_errx(err, EINVAL,
+				       "port spec \"%s\": missing ']' after the IPv6 address", s);
 		if (close[1] != ':')
-			return nn_err(err, 0, "port spec \"%s\": expected ':' after ']'", s);
+			return nn_errx(err, EINVAL, "port spec \"%s\": expected ':' after ']'", s);
 		*close = '\0';
 		host = rest + 1;
 		rest = close + 2;
@@ -76,27 +80,28 @@ int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err
 	}
 	cport = strrchr(rest, ':');
 	if (!cport)
-		return nn_err(err, 0, "port spec \"%s\": missing sandbox port (want "
-			      "[hostIP:]hostPort:sandboxPort[/tcp])", s);
+		return nn_errx(err, EINVAL, "port spec \"%s\": missing sandbox port (want "
+			       "[hostIP:]hostPort:sandboxPort[/tcp])", s);
 	*cport++ = '\0';
 	hport = strrchr(rest, ':');
 	if (hport) {
 		if (host)
-			return nn_err(err, 0, "port spec \"%s\": too many ':'", s);
+			return nn_errx(err, EINVAL, "port spec \"%s\": too many ':'", s);
 		*hport++ = '\0';
 		host = rest;
 		if (strchr(host, ':'))
-			return nn_err(err, 0, "port spec \"%s\": an IPv6 host address must be in "
-				      "brackets, [::1]:8080:80", s);
+			return nn_errx(err, EINVAL, "port spec \"%s\": an IPv6 host address must "
+				       "be in brackets, [::1]:8080:80", s);
 	} else {
 		hport = rest;
 	}
 	if (host) {
 		if (!*host)
-			return nn_err(err, 0, "port spec \"%s\": empty host address", s);
+			return nn_errx(err, EINVAL, "port spec \"%s\": empty host address", s);
 		if (!normalize_ip(host, v6, out->parent_ip))
-			return nn_err(err, 0, "port spec \"%s\": \"%s\" is not an IPv%d address", s,
-				      host, v6 ? 6 : 4);
+			return nn_errx(err, EINVAL,
+				       "port spec \"%s\": \"%s\" is not an IPv%d address", s, host,
+				       v6 ? 6 : 4);
 	}
 	if (parse_port(s, hport, &out->parent_port, err) < 0 ||
 	    parse_port(s, cport, &out->child_port, err) < 0)
@@ -124,10 +129,10 @@ static int json_port(json_t *j, const char *key, uint16_t *out, struct nn_err *e
 	json_t *v = json_object_get(j, key);
 
 	if (!json_is_integer(v))
-		return nn_err(err, 0, "port spec: \"%s\" must be a number", key);
+		return nn_errx(err, EINVAL, "port spec: \"%s\" must be a number", key);
 	if (json_integer_value(v) < 1 || json_integer_value(v) > 65535)
-		return nn_err(err, 0, "port spec: %s %lld is out of range 1-65535", key,
-			      (long long)json_integer_value(v));
+		return nn_errx(err, EINVAL, "port spec: %s %lld is out of range 1-65535", key,
+			       (long long)json_integer_value(v));
 	*out = (uint16_t)json_integer_value(v);
 	return 0;
 }
@@ -141,9 +146,9 @@ static int json_ip(json_t *j, const char *key, char out[64], struct nn_err *err)
 	if (!v || json_is_null(v) || (s && !*s))
 		return 0;
 	if (!s)
-		return nn_err(err, 0, "port spec: \"%s\" must be a string", key);
+		return nn_errx(err, EINVAL, "port spec: \"%s\" must be a string", key);
 	if (!normalize_ip(s, false, out) && !normalize_ip(s, true, out))
-		return nn_err(err, 0, "port spec: %s \"%s\" is not an IP address", key, s);
+		return nn_errx(err, EINVAL, "port spec: %s \"%s\" is not an IP address", key, s);
 	return 0;
 }
 
@@ -153,11 +158,11 @@ int nn_portspec_from_json(json_t *j, struct nn_portspec *out, struct nn_err *err
 
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(j))
-		return nn_err(err, 0, "port spec: not a JSON object");
+		return nn_errx(err, EINVAL, "port spec: not a JSON object");
 	proto = json_string_value(json_object_get(j, "proto"));
 	if (!proto || !valid_proto(proto))
-		return nn_err(err, 0, "port spec: unknown protocol \"%s\" (tcp or udp)",
-			      proto ? proto : "");
+		return nn_errx(err, EINVAL, "port spec: unknown protocol \"%s\" (tcp or udp)",
+			       proto ? proto : "");
 	strcpy(out->proto, proto);
 	if (json_ip(j, "parentIP", out->parent_ip, err) < 0 ||
 	    json_ip(j, "childIP", out->child_ip, err) < 0 ||

@@ -152,10 +152,11 @@ static int string_array(json_t *body, const char *key, size_t max, json_t **out,
 	if (!a)
 		return 0;
 	if (!json_is_array(a) || json_array_size(a) > max)
-		return nn_err(err, 0, "\"%s\" must be an array of at most %zu strings", key, max);
+		return nn_errx(err, EINVAL, "\"%s\" must be an array of at most %zu strings", key,
+			       max);
 	json_array_foreach(a, i, v)
 		if (!json_is_string(v))
-			return nn_err(err, 0, "\"%s\"[%zu] is not a string", key, i);
+			return nn_errx(err, EINVAL, "\"%s\"[%zu] is not a string", key, i);
 	*out = a;
 	return 0;
 }
@@ -191,15 +192,16 @@ static int parse_create(json_t *body, struct create_req *req, struct nn_err *err
 	int r;
 
 	if (!json_is_object(body))
-		return nn_err(err, 0, "sandbox request: body must be a JSON object");
+		return nn_errx(err, EINVAL, "sandbox request: body must be a JSON object");
 	if (!json_is_string(name))
-		return nn_err(err, 0, "sandbox request: \"name\" must be a string");
+		return nn_errx(err, EINVAL, "sandbox request: \"name\" must be a string");
 	req->name = json_string_value(name);
 	if (!nn_sandbox_name_ok(req->name, &why))
-		return nn_err(err, 0, "sandbox name '%s' %s", req->name, why);
+		return nn_errx(err, EINVAL, "sandbox name '%s' %s", req->name, why);
 	if (!json_is_integer(pid) || json_integer_value(pid) < 1 ||
 	    json_integer_value(pid) > INT32_MAX)
-		return nn_err(err, 0, "sandbox %s: \"pid\" must be a positive integer", req->name);
+		return nn_errx(err, EINVAL, "sandbox %s: \"pid\" must be a positive integer",
+			       req->name);
 	req->pid = (pid_t)json_integer_value(pid);
 	if ((r = string_array(body, "publish", NN_SANDBOX_PUBLISH_MAX, &req->publish, err)) < 0 ||
 	    (r = string_array(body, "command", 4096, &req->command, err)) < 0)
@@ -223,8 +225,8 @@ static int open_sandbox_netns(struct nn_nest *n, const struct create_req *req, i
 		return nn_err(err, errno, "sandbox %s: stat %s", req->name, path);
 	if ((fstat(n->nest_netns, &other) == 0 && other.st_ino == st.st_ino) ||
 	    (fstat(n->host_netns, &other) == 0 && other.st_ino == st.st_ino))
-		return nn_err(err, 0, "sandbox %s: process %d has no netns of its own",
-			      req->name, req->pid);
+		return nn_errx(err, EINVAL, "sandbox %s: process %d has no netns of its own",
+			       req->name, req->pid);
 	*ino = st.st_ino;
 	return steal_fd(&fd);
 }
@@ -299,10 +301,8 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	int r;
 
 	snprintf(label, sizeof(label), "sandbox %s", req->name);
-	if (find_locked(s, req->name)) {
-		nn_err(err, 0, "sandbox name %s is already in use", req->name);
-		return -EEXIST;
-	}
+	if (find_locked(s, req->name))
+		return nn_errx(err, EEXIST, "sandbox name %s is already in use", req->name);
 	sb = calloc(1, sizeof(*sb));
 	if (!sb)
 		return nn_err(err, ENOMEM, "%s", label);
@@ -373,8 +373,7 @@ undo_lease:
 	nn_ipam_release(&s->ipam, ip, req->name, NN_SANDBOX_IFNAME, &(struct nn_err){ 0 });
 	return r;
 no_process:
-	nn_err(err, 0, "%s: no process %d", label, req->pid);
-	return -ENOENT; /* 404 */
+	return nn_errx(err, ENOENT, "%s: no process %d", label, req->pid); /* 404 */
 }
 
 /**
@@ -432,8 +431,7 @@ int nn_sandbox_publish(struct nn_nest *n, const char *name, struct nn_portspec *
 	sb = find_locked(s, name);
 	if (!sb) {
 		pthread_mutex_unlock(&s->lock);
-		nn_err(err, 0, "no sandbox named %s", name);
-		return -ENOENT;
+		return nn_errx(err, ENOENT, "no sandbox named %s", name);
 	}
 	if (!*spec->child_ip)
 		inet_ntop(AF_INET, &sb->ip, spec->child_ip, sizeof(spec->child_ip));
@@ -590,7 +588,7 @@ static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t 
 		return nn_err(err, ESHUTDOWN, "DELETE %s: the sandbox service is not running",
 			      path);
 	if (*name != '/' || !name[1])
-		return nn_err(err, 0, "DELETE %s: no sandbox name in the path", path);
+		return nn_errx(err, EINVAL, "DELETE %s: no sandbox name in the path", path);
 	name++;
 	pthread_mutex_lock(&s->lock);
 	sb = find_locked(s, name);
@@ -599,10 +597,8 @@ static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t 
 		pidfd = fcntl(sb->pidfd, F_DUPFD_CLOEXEC, 0);
 	}
 	pthread_mutex_unlock(&s->lock);
-	if (!sb) {
-		nn_err(err, 0, "no sandbox named %s", name);
-		return -ENOENT;
-	}
+	if (!sb)
+		return nn_errx(err, ENOENT, "no sandbox named %s", name);
 	if (pidfd < 0)
 		return nn_err(err, errno, "stop sandbox %s", name);
 	r = terminate(pidfd, STOP_GRACE_MS);
