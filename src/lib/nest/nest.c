@@ -46,6 +46,7 @@ int nn_nest_config_default(struct nn_nest_config *cfg, const char *name, struct 
 	cfg->rootless = geteuid() != 0;
 	snprintf(cfg->tap, sizeof(cfg->tap), "tap0");
 	snprintf(cfg->bridge, sizeof(cfg->bridge), "netnest0");
+	cfg->port_driver = true;
 	return 0;
 }
 

@@ -36,7 +36,10 @@ struct nn_nest_config {
 	bool allow_host_loopback;/* gateway reaches the host's 127.0.0.1 */
 	bool rootless;           /* euid != 0: user namespace */
 	char tap[IFNAMSIZ];      /* "tap0" */
-	char bridge[IFNAMSIZ];   /* "netnest0" */
+	char bridge[IFNAMSIZ];   /* "netnest0"; "" for no bridge (RootlessKit's shape, which
+				    has none: docs/rootlesskit.md) */
+	bool port_driver;        /* publish ports (RootlessKit --port-driver=builtin, the
+				    default); false: --port-driver=none */
 };
 
 struct nn_api;       /* api.c: the HTTP server and its route table */
@@ -57,6 +60,7 @@ struct nn_nest {
 	int host_netns;          /* nsfs fd of the host netns (the daemon's own) */
 	int nest_netns;          /* nsfs fd of the detached netns */
 	pid_t engine_pid;
+	pid_t child_pid;         /* RootlessKit's child (the rootlesskit verb), 0 for `up` */
 	struct nn_services *svc; /* owned by nestd.c, NULL while no service runs */
 };
 
