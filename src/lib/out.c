@@ -9,6 +9,9 @@
 
 #include "out.h"
 
+/* Each field prints with the format its caller gives (out.h), as iproute2's print_*() do. */
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
 #define NN_OUT_DEPTH 32
 
 struct nn_out {
