@@ -45,7 +45,7 @@ trap cleanup EXIT
 
 nn="$work/netnest"
 echo "netnest demo as user $user (uid $uid), published port $port"
-before=$(ls -A "/run/user/$uid" | sort)
+before=$(find "/run/user/$uid" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)
 show "$nn" up -d
 show "$nn" run -d --name web -p "$port:80" -- nginx -c "$work/nginx/nginx.conf" -g 'daemon off;'
 for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -58,10 +58,10 @@ show "$nn" ps
 show "$nn" topo
 show "$nn" stop web
 show "$nn" down
-after=$(ls -A "/run/user/$uid" | sort)
+after=$(find "/run/user/$uid" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)
 # live processes only: a daemon that `up -d` left to init is a zombie until init reaps it,
 # and some container inits (PID 1 not systemd) reap late; a zombie holds no resource
 left=$(ps -u "$user" -o pid=,stat=,args= | awk '$2 !~ /^Z/ && /netnest/' || true)
 printf '\nleft behind: processes: %s; files in /run/user/%s: %s\n' "${left:-none}" "$uid" \
-  "$([[ $before == "$after" ]] && echo none || comm -13 <(echo "$before") <(echo "$after"))"
+  "$(if [[ $before == "$after" ]]; then echo none; else comm -13 <(echo "$before") <(echo "$after"); fi)"
 [[ $got == "$want" && -z $left && $before == "$after" ]]

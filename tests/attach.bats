@@ -107,7 +107,7 @@ start_netns_proc() {
   [ ! -e "/run/user/$(nn_uid)/netns/$n" ]
   run nnu attach --symlink "$n" "$p"
   [ "$status" -eq 0 ]
-  [ "$(readlink /run/user/$(nn_uid)/netns/$n)" = "/proc/$p/ns/net" ]
+  [ "$(readlink "/run/user/$(nn_uid)/netns/$n")" = "/proc/$p/ns/net" ]
   run nnu ls --type net --json
   [ "$(jq -c --argjson i "$(ns_ino /proc/$p/ns/net)" '.namespaces[] | select(.ns==$i) | .names' <<<"$output")" = "[\"/run/user/$(nn_uid)/netns/$n\"]" ]
   run nnu attach -d "$n"

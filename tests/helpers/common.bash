@@ -3,6 +3,7 @@
 
 : "${NETNEST:=$NN_ROOT/build/netnest}"
 NN_USER=nntest          # has a subuid range
+# shellcheck disable=SC2034 # read by the bats files that load this one
 NN_USER_NOSUBID=nntest2 # has none
 
 nn_uid() { id -u "${1:-$NN_USER}"; }
