@@ -78,7 +78,7 @@ static int talk(struct nn_rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data
 		return -ENOMEM;
 	nlh->nlmsg_seq = ++r->seq;
 	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
+		return -errno; /* cppcheck-suppress memleak ; _cleanup_free_ frees buf */
 	do {
 		n = mnl_socket_recvfrom(r->nl, buf, DUMP_BUF);
 		if (n < 0)
