@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# The main job, end to end, on built-in defaults (README, first command). Run as root:
-#   sudo bash scripts/demo.sh
+# The main job, end to end, on built-in defaults (README, first command). Runs as root, and
+# re-runs itself through sudo when started by another user:
+#   bash scripts/demo.sh
 # It installs what is missing (Debian packages), builds netnest, and then, as the
 # unprivileged user nntest (created with a subuid range if missing):
 #   netnest up -d; netnest run -d --name web -p 8080:80 -- nginx ...; curl; ps; topo;
 #   netnest stop web; netnest down
 # and shows that nothing is left behind. Every command is printed before it runs.
 set -euo pipefail
+# as root: it installs packages and creates the user nntest
+[ "$(id -u)" = 0 ] || exec sudo --preserve-env=NN_BUILD -- bash "$0" "$@"
 cd "$(dirname "$0")/.."
 root=$(pwd)
 source tests/helpers/nginx.sh
-[[ $(id -u) -eq 0 ]] || { echo "demo: run as root (it installs packages and creates the user nntest)" >&2; exit 2; }
 
 bash tests/helpers/setup-host.sh >/dev/null
 build=${NN_BUILD:-build}
