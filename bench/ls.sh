@@ -24,23 +24,24 @@ trap cleanup EXIT
 
 for i in $(seq "$N"); do echo "netns add $pfx$i"; done | ip -batch -
 # held by fd 7 of a sleeper only
-unshare -n sleep 1000 3>&- & x=$!; pids+=($x)
+unshare -n sleep 1000 3>&- & x=$!; pids+=("$x")
 while [ "$(stat -L -c %i /proc/$x/ns/net)" = "$(stat -L -c %i /proc/self/ns/net)" ]; do sleep 0.05; done
-bash -c "exec 7</proc/$x/ns/net; exec sleep 1000" 3>&- & h=$!; pids+=($h)
+bash -c "exec 7</proc/$x/ns/net; exec sleep 1000" 3>&- & h=$!; pids+=("$h")
 while [ ! -e /proc/$h/fd/7 ]; do sleep 0.05; done
 kill $x
 # held by a bind mount in a private mount ns only
 : >"$tmp/pin"
+# shellcheck disable=SC2016 # the inner bash expands them
 unshare -m --propagation private bash -c '
   unshare -n sleep 1000 & x=$!
   while [ "$(stat -L -c %i /proc/$x/ns/net)" = "$(stat -L -c %i /proc/self/ns/net)" ]; do sleep 0.05; done
   mount --bind /proc/$x/ns/net "$0/pin"; kill $x; wait $x; exec sleep 1000' "$tmp" 3>&- & m=$!
-pids+=($m)
+pids+=("$m")
 while ! grep -q " $tmp/pin " /proc/$m/mountinfo 2>/dev/null; do sleep 0.05; done
 sleep 0.2
 
 { for i in $(seq "$N"); do stat -L -c %i "/run/netns/$pfx$i"; done
-  stat -L -c %i /proc/$h/fd/7; stat -L -c %i /proc/$m/root$tmp/pin; } | sort -u >"$tmp/want"
+  stat -L -c %i "/proc/$h/fd/7"; stat -L -c %i "/proc/$m/root$tmp/pin"; } | sort -u >"$tmp/want"
 total=$(wc -l <"$tmp/want")
 
 now() { date +%s%N; }
@@ -52,7 +53,7 @@ median_ms() {
   done | sort -n | awk '{a[NR] = $1} END {printf "%.3f", a[int((NR + 1) / 2)] / 1000}'
 }
 found() { jq '.namespaces[].ns' | sort -u | comm -12 - "$tmp/want" | wc -l; }
-as_user() { runuser -u nntest -- env -i PATH=/usr/bin:/bin XDG_RUNTIME_DIR=/run/user/$(id -u nntest) "$@"; }
+as_user() { runuser -u nntest -- env -i PATH=/usr/bin:/bin XDG_RUNTIME_DIR="/run/user/$(id -u nntest)" "$@"; }
 
 printf '%-34s %10s %12s\n' tool "median ms" "found"
 printf '%-34s %10s %12s\n' "netnest ls -t net --json (root)" \

@@ -6,6 +6,7 @@
 #                slirp4netns, not the sleep it runs (about 22 MB in DESIGN.md section 6)
 # RSS is summed from /proc/PID/status VmRSS, PSS from /proc/PID/smaps_rollup (proc(5)).
 # Run by bench/run (as root); nothing is sent anywhere.
+# shellcheck disable=SC2086 # PID lists are words, split on purpose
 set -uo pipefail
 : "${NETNEST:?run through bench/run}"
 source "$NN_ROOT/tests/helpers/common.bash"

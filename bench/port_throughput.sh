@@ -7,13 +7,14 @@
 # Run as root (bench/run); the nests and the servers run as the test user nntest.
 #   DURATION=5 ROUNDS=3 bash bench/port_throughput.sh
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 source tests/helpers/common.bash
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 NEST=$(unique_name bench)
 TMP=$(mktemp -d /tmp/netnest-bench-port.XXXXXX)
 chmod 0755 "$TMP"
+# shellcheck disable=SC2119 # nn_uid with no argument is the test user's
 STATE=/run/user/$(nn_uid)/netnest/$NEST
 RK=$TMP/rk   # rootlesskit's state dir
 RUN=$TMP/run # pid files of the servers
@@ -23,6 +24,7 @@ mkdir "$RK" "$RUN" && chown "$NN_USER:" "$RK" "$RUN"
 # (runuser does not pass SIGTERM on, so cleanup kills the command itself)
 spawn() {
   local name=$1; shift
+  # shellcheck disable=SC2016 # $$ and $@ are the inner sh's
   as_user sh -c 'echo $$ > "$0"; exec "$@"' "$RUN/$name.pid" "$@" >/dev/null 2>&1 &
 }
 

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# The main job, end to end, on built-in defaults (README, first command). Run as root:
-#   sudo bash scripts/demo.sh
+# The main job, end to end, on built-in defaults (README, first command). Runs as root, and
+# re-runs itself through sudo when started by another user:
+#   bash scripts/demo.sh
 # It installs what is missing (Debian packages), builds netnest, and then, as the
 # unprivileged user nntest (created with a subuid range if missing):
 #   netnest up -d; netnest run -d --name web -p 8080:80 -- nginx ...; curl; ps; topo;
 #   netnest stop web; netnest down
 # and shows that nothing is left behind. Every command is printed before it runs.
 set -euo pipefail
+# as root: it installs packages and creates the user nntest
+[ "$(id -u)" = 0 ] || exec sudo --preserve-env=NN_BUILD -- bash "$0" "$@"
 cd "$(dirname "$0")/.."
 root=$(pwd)
 source tests/helpers/nginx.sh
-[[ $(id -u) -eq 0 ]] || { echo "demo: run as root (it installs packages and creates the user nntest)" >&2; exit 2; }
 
 bash tests/helpers/setup-host.sh >/dev/null
 build=${NN_BUILD:-build}
@@ -45,7 +47,7 @@ trap cleanup EXIT
 
 nn="$work/netnest"
 echo "netnest demo as user $user (uid $uid), published port $port"
-before=$(ls -A "/run/user/$uid" | sort)
+before=$(find "/run/user/$uid" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)
 show "$nn" up -d
 show "$nn" run -d --name web -p "$port:80" -- nginx -c "$work/nginx/nginx.conf" -g 'daemon off;'
 for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -58,10 +60,10 @@ show "$nn" ps
 show "$nn" topo
 show "$nn" stop web
 show "$nn" down
-after=$(ls -A "/run/user/$uid" | sort)
+after=$(find "/run/user/$uid" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)
 # live processes only: a daemon that `up -d` left to init is a zombie until init reaps it,
 # and some container inits (PID 1 not systemd) reap late; a zombie holds no resource
 left=$(ps -u "$user" -o pid=,stat=,args= | awk '$2 !~ /^Z/ && /netnest/' || true)
 printf '\nleft behind: processes: %s; files in /run/user/%s: %s\n' "${left:-none}" "$uid" \
-  "$([[ $before == "$after" ]] && echo none || comm -13 <(echo "$before") <(echo "$after"))"
+  "$(if [[ $before == "$after" ]]; then echo none; else comm -13 <(echo "$before") <(echo "$after"); fi)"
 [[ $got == "$want" && -z $left && $before == "$after" ]]

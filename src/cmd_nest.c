@@ -31,7 +31,7 @@ static int up_usage(FILE *f, int status)
 		"  --nest NAME            nest name (default \"default\")\n"
 		"  --cidr CIDR            tap network (default 10.0.2.0/24: tap .100, gateway .2,\n"
 		"                         DNS .3)\n"
-		"  --mtu N                MTU of tap0 and the bridge, %u..%u (default 65520)\n"
+		"  --mtu N                MTU of tap0 and the bridge, %d..%d (default 65520)\n"
 		"  --subnet CIDR          bridge network (default 10.4.0.0/24)\n"
 		"  --gateway IP           bridge address (default: first address of --subnet)\n"
 		"  --allow-host-loopback  let the gateway address reach the host's 127.0.0.1\n"

@@ -40,8 +40,8 @@ start_netns_proc() {
   run "$NETNEST" attach -d "$n"
   [ "$status" -eq 0 ]
   [ ! -e "/run/netns/$n" ]
-  ! grep -q " /run/netns/$n " /proc/self/mountinfo
-  ! ip netns list | grep -q "^$n\b"
+  ! grep -q " /run/netns/$n " /proc/self/mountinfo || false
+  ! ip netns list | grep -q "^$n\b" || false
   run "$NETNEST" attach --delete "$n"
   [ "$status" -eq 1 ]
   [ "$output" = "netnest: delete netns name $n (/run/netns/$n): No such file or directory" ]
@@ -107,7 +107,7 @@ start_netns_proc() {
   [ ! -e "/run/user/$(nn_uid)/netns/$n" ]
   run nnu attach --symlink "$n" "$p"
   [ "$status" -eq 0 ]
-  [ "$(readlink /run/user/$(nn_uid)/netns/$n)" = "/proc/$p/ns/net" ]
+  [ "$(readlink "/run/user/$(nn_uid)/netns/$n")" = "/proc/$p/ns/net" ]
   run nnu ls --type net --json
   [ "$(jq -c --argjson i "$(ns_ino /proc/$p/ns/net)" '.namespaces[] | select(.ns==$i) | .names' <<<"$output")" = "[\"/run/user/$(nn_uid)/netns/$n\"]" ]
   run nnu attach -d "$n"

@@ -24,7 +24,6 @@ teardown() {
 start_rootlesskit() {
   bgu rootlesskit --state-dir="$TMP/u/rk" --net=slirp4netns --mtu=65520 --port-driver=builtin \
     sleep infinity
-  RK=$BG
   wait_for test -e "$TMP/u/rk/child_pid"
   CHILD=$(cat "$TMP/u/rk/child_pid")
   wait_for nsenter -t "$CHILD" -U --preserve-credentials -n ip link show tap0

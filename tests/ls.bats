@@ -75,8 +75,8 @@ make_mount_held() {
   make_bind_held 3
   make_fd_held
   run lsns -t net -n -o NS
-  for n in "${NETNS[@]}"; do ! grep -qx " *$(ns_ino /run/netns/$n)" <<<"$output"; done
-  ! grep -qx " *$FD_INO" <<<"$output"
+  for n in "${NETNS[@]}"; do ! grep -qx " *$(ns_ino /run/netns/$n)" <<<"$output" || false; done
+  ! grep -qx " *$FD_INO" <<<"$output" || false
   run "$NETNEST" ls --type net --json
   for n in "${NETNS[@]}"; do jq -e --argjson i "$(ns_ino /run/netns/$n)" 'any(.namespaces[]; .ns==$i)' <<<"$output"; done
   jq -e --argjson i "$FD_INO" 'any(.namespaces[]; .ns==$i)' <<<"$output"

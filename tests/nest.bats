@@ -76,7 +76,7 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ "$(awk '{print $1, $2, $3}' /proc/"$pid"/uid_map | paste -sd,)" = "0 $(nn_uid) 1,1 $start $count" ]
   # the nsfs bind mount exists only in the daemon's mount namespace
   grep -q " $STATE/netns .* nsfs " /proc/"$pid"/mountinfo
-  ! grep -q "$STATE" /proc/self/mountinfo
+  ! grep -q "$STATE" /proc/self/mountinfo || false
 }
 
 @test "custom --cidr, --mtu, --subnet and --gateway are what the nest's netns shows" {
@@ -112,8 +112,8 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   wait_for test ! -d /proc/"$daemon"
   wait_for test ! -d /proc/"$engine"
   [ -z "$(nest_procs "$NEST")" ]
-  ! grep -q "netnest/$NEST" /proc/self/mountinfo
-  ! grep -qs "netnest/$NEST" /proc/[0-9]*/mountinfo
+  ! grep -q "netnest/$NEST" /proc/self/mountinfo || false
+  ! grep -qs "netnest/$NEST" /proc/[0-9]*/mountinfo || false
   run nnu down --nest "$NEST"
   [ "$status" -eq 1 ]
   [ "$output" = "netnest: no nest named $NEST is running (state dir $STATE)" ]
@@ -142,7 +142,7 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   wait_for test ! -d /proc/"$engine"
   [ "$(ip -o link | awk -F': ' '{print $2}' | grep -E '^(tap0|netnest0)' || true)" = "$links_before" ]
   [ "$(ip netns | grep -c -- "$NEST" || true)" = "$netns_before" ]
-  ! grep -q "netnest/$NEST" /proc/self/mountinfo
+  ! grep -q "netnest/$NEST" /proc/self/mountinfo || false
 }
 
 @test "the engine runs sandboxed: no_new_privs, seccomp, its own mount namespace" {

@@ -95,7 +95,8 @@ teardown() { ports_teardown; }
   child=$(cat "$STATE/child_pid")
   fds() { ls "/proc/$child/fd" | wc -l; }
   threads() { ls "/proc/$child/task" | wc -l; }
-  fd0=$(fds); th0=$(threads)
+  # shellcheck disable=SC2034 # read by the wait_until texts below
+  fd0=$(fds) th0=$(threads)
   local clients=()
   for i in $(seq 50); do curl -sf -o "$TMP/got$i" "http://127.0.0.1:$p/file" & clients+=($!); done
   for c in "${clients[@]}"; do wait "$c"; done

@@ -196,6 +196,7 @@ assert_sandbox_gone() {
     got=$(nsenter -t "$pid" -n curl -s --noproxy '*' --max-time 5 "http://$ip/index.html")
     [ "$got" = "sandbox sb$j" ]
   done
+  # shellcheck disable=SC2046 # twenty names, one word each
   run nnu stop --nest "$NEST" $(printf 'sb%s ' $(seq 20))
   [ "$status" -eq 0 ]
   [ -z "$(ls "$STATE/sandboxes")" ]

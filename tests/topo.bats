@@ -130,7 +130,8 @@ check_pids() {
   NEST=$(unique_name tp)
   nnu up -d --nest "$NEST"
   nnu run -d --nest "$NEST" --name "$NEST-web" -- sleep 120
-  local st=/run/user/$(nn_uid)/netnest/$NEST rec nest_ns sb_ns
+  local st rec nest_ns sb_ns
+  st=/run/user/$(nn_uid)/netnest/$NEST
   rec=$st/sandboxes/$NEST-web.json
   nest_ns=$(stat -L -c %i "/proc/$(cat "$st/child_pid")/root$st/netns")
   sb_ns=$(stat -L -c %i "/proc/$(jq -r .pid "$rec")/ns/net")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what building, the demo, the tests and the benchmarks need, from Debian 12's
+# Installs what building, the demo, the tests, CI and the benchmarks need, from Debian 12's
 # packages. Idempotent: does nothing when everything is there. Run as root.
 set -euo pipefail
 pkgs=(
@@ -9,6 +9,8 @@ pkgs=(
   bats nftables uidmap iproute2 util-linux procps psmisc curl jq python3 perl
   nginx-light iperf3 busybox graphviz
   rootlesskit slirp4netns passt containernetworking-plugins hyperfine
+  # .ci/run: the clang build, the sanitizers' and fuzzers' runtime, the analysis targets
+  clang libclang-rt-14-dev clang-tidy clang-format cppcheck shellcheck
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -31,6 +31,7 @@ bg() { "$@" >/dev/null 2>&1 3>&- & BG=$!; PIDS+=("$BG"); }
 
 # bgu CMD...: start CMD in the background as the test user, $BG is the PID of CMD itself
 bgu() {
+  # shellcheck disable=SC2016 # $$ and $@ are the inner sh's
   as_user sh -c 'echo $$ > "$0"; exec "$@" >/dev/null 2>&1' "$TMP/u/bgu.pid" "$@" \
     >/dev/null 2>&1 3>&- &
   wait_for test -s "$TMP/u/bgu.pid"

@@ -9,7 +9,8 @@
 #include "err.h"
 
 /* fill() - the common part of nn_err() and nn_errx(): @code made positive and non-zero */
-static int fill(struct nn_err *err, int code, bool why, const char *fmt, va_list ap)
+static __attribute__((format(printf, 4, 0))) int
+fill(struct nn_err *err, int code, bool why, const char *fmt, va_list ap)
 {
 	int n;
 

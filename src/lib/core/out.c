@@ -9,6 +9,9 @@
 
 #include "out.h"
 
+/* Each field prints with the format its caller gives (out.h), as iproute2's print_*() do. */
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
 #define NN_OUT_DEPTH 32
 
 struct nn_out {
@@ -115,10 +118,8 @@ static bool wanted(const struct nn_out *o, const char *key)
 
 static void open_container(struct nn_out *o, const char *key, json_t *c)
 {
-	if (!o->json)
-		return;
-	if (o->depth >= NN_OUT_DEPTH) {
-		json_decref(c);
+	if (!o->json || o->depth >= NN_OUT_DEPTH) {
+		json_decref(c); /* text has no containers; made by the caller all the same */
 		return;
 	}
 	json_incref(c);

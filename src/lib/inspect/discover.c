@@ -424,7 +424,8 @@ static void finish(struct scan *s)
 	for (size_t i = 0; i < t->n; i++) {
 		struct nn_ns *n = &t->ns[i];
 
-		qsort(n->pids, n->npids, sizeof(*n->pids), cmp_pid);
+		if (n->npids) /* a netns held only by an fd or a mount has none, and pids NULL */
+			qsort(n->pids, n->npids, sizeof(*n->pids), cmp_pid);
 		n->initial = nn_ns_is_initial(n->type, n->id);
 		if (n->fd < 0)
 			continue;

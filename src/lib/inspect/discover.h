@@ -96,7 +96,8 @@ int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err);
  * @ap:   its arguments
  * Return: 0, or -ENOMEM (nothing added).
  */
-int nn_gap_addv(struct nn_gap **gaps, size_t *n, int code, const char *fmt, va_list ap);
+int nn_gap_addv(struct nn_gap **gaps, size_t *n, int code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 
 /** nn_ns_table_free() - close the pinned fds and free everything */
 void nn_ns_table_free(struct nn_ns_table *t);

@@ -29,7 +29,7 @@ void nn_target_close(struct nn_target *t)
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
-			close(*fds[i]);
+			close(*fds[i]); /* cppcheck-suppress shadowVariable ; a call */
 		*fds[i] = -1;
 	}
 }
@@ -235,6 +235,7 @@ out:
 /* enter_userns() - setns into the user ns that goes with @t (or owns its netns) */
 static int enter_userns(const struct nn_target *t, struct nn_err *err)
 {
+	/* cppcheck-suppress unreadVariable ; the -1 is read by _cleanup_close_ */
 	_cleanup_close_ int owner = -1;
 	int fd = t->userfd;
 

@@ -71,7 +71,7 @@ static void userns_child(int chan, int userns, const int *fds, const size_t *idx
 		struct cmsghdr *c;
 
 		if (in && setns(fds[idx[j]], CLONE_NEWNET) < 0)
-			msg[1] = errno;
+			msg[1] = errno; /* cppcheck-suppress unreadVariable ; sent through iov */
 		else if (in)
 			socket_here(&s, &msg[1]);
 		if (s >= 0) {
@@ -125,6 +125,7 @@ static void through_userns(struct batch *b, const size_t *idx, size_t k)
 				    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 		struct cmsghdr *c;
 
+		/* cppcheck-suppress uninitvar ; recvmsg() fills msg[] through iov */
 		if (recvmsg(sv[0], &m, MSG_CMSG_CLOEXEC) != sizeof(msg) || msg[0] < 0 ||
 		    (size_t)msg[0] >= b->n)
 			break;

@@ -154,6 +154,7 @@ static void conn_finish(struct conn *c, int directions)
  */
 static void copy(int in, int out)
 {
+	/* cppcheck-suppress unreadVariable ; the -1s are read by _cleanup_close_ */
 	_cleanup_close_ int pr = -1, pw = -1;
 	int pfd[2];
 	bool ok = false;

@@ -189,7 +189,6 @@ static int parse_create(json_t *body, struct create_req *req, struct nn_err *err
 {
 	json_t *name = json_object_get(body, "name"), *pid = json_object_get(body, "pid");
 	const char *why;
-	int r;
 
 	if (!json_is_object(body))
 		return nn_errx(err, EINVAL, "sandbox request: body must be a JSON object");
@@ -203,8 +202,8 @@ static int parse_create(json_t *body, struct create_req *req, struct nn_err *err
 		return nn_errx(err, EINVAL, "sandbox %s: \"pid\" must be a positive integer",
 			       req->name);
 	req->pid = (pid_t)json_integer_value(pid);
-	if ((r = string_array(body, "publish", NN_SANDBOX_PUBLISH_MAX, &req->publish, err)) < 0 ||
-	    (r = string_array(body, "command", 4096, &req->command, err)) < 0)
+	if (string_array(body, "publish", NN_SANDBOX_PUBLISH_MAX, &req->publish, err) < 0 ||
+	    string_array(body, "command", 4096, &req->command, err) < 0)
 		return nn_err_wrap(err, "sandbox %s", req->name);
 	return 0;
 }
@@ -311,7 +310,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 		goto no_process;
 	if (pidfd < 0)
 		return nn_err(err, errno, "%s: process %d", label, req->pid);
-	if ((r = nn_proc_stat(req->pid, &st, err)) < 0)
+	if (nn_proc_stat(req->pid, &st, err) < 0)
 		return nn_err_wrap(err, "%s", label);
 	netns = open_sandbox_netns(n, req, &ino, err);
 	if (netns < 0)

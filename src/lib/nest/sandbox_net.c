@@ -90,9 +90,9 @@ int nn_sandbox_wire(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns, const
 	r = create_pair(n, nest, sb_netns, label, out->veth, err);
 	if (r < 0)
 		return r;
-	if ((r = nn_rtnl_link_set_master(nest, out->veth, n->cfg.bridge, err)) < 0 ||
-	    (r = nn_rtnl_link_up(nest, out->veth, err)) < 0 ||
-	    (r = nn_netns_call(sb_netns, label, configure_inside, &in, err)) < 0) {
+	if (nn_rtnl_link_set_master(nest, out->veth, n->cfg.bridge, err) < 0 ||
+	    nn_rtnl_link_up(nest, out->veth, err) < 0 ||
+	    nn_netns_call(sb_netns, label, configure_inside, &in, err) < 0) {
 		nn_rtnl_link_del(nest, out->veth, &ignore);
 		return nn_err_wrap(err, "join %s to bridge %s", label, n->cfg.bridge);
 	}
