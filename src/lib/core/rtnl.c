@@ -305,6 +305,21 @@ int nn_rtnl_link_set_mtu(struct nn_rtnl *r, const char *ifname, unsigned mtu, st
 	return link_change(r, ifname, 0, (int)mtu, 0, "set MTU of interface", err);
 }
 
+int nn_rtnl_link_set_oper_up(struct nn_rtnl *r, const char *ifname, struct nn_err *err)
+{
+	char buf[RTNL_BUF];
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, 0);
+	int ret;
+
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	mnl_attr_put_u8(nlh, IFLA_OPERSTATE, IF_OPER_UP);
+	ret = rtnl_talk(r, nlh, NULL, NULL);
+	if (ret < 0)
+		return nn_err(err, -ret, "set interface %s operationally up in netns %s", ifname,
+			      r->label);
+	return 0;
+}
+
 int nn_rtnl_link_set_master(struct nn_rtnl *r, const char *ifname, const char *master,
 			    struct nn_err *err)
 {
