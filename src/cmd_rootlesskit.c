@@ -27,6 +27,7 @@ static const char *prog(void)
 /* "[rootlesskit:parent] error: ..." (RootlessKit's shape) or "netnest rootlesskit: ..." */
 static int fail(const char *msg)
 {
+	fflush(stdout); /* "Incorrect Usage." and the help first, as RootlessKit */
 	if (as_rootlesskit())
 		fprintf(stderr, "[rootlesskit:parent] error: %s\n", msg);
 	else
