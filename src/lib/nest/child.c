@@ -43,7 +43,7 @@ bool nn_child_copies_etc(const struct nn_child_config *c)
 	return false;
 }
 
-int nn_child_hosts(char **out, size_t *len, struct nn_err *err)
+int nn_child_hosts(bool rk, char **out, size_t *len, struct nn_err *err)
 {
 	_cleanup_free_ char *etc = NULL;
 	char host[256] = "localhost";
@@ -53,7 +53,8 @@ int nn_child_hosts(char **out, size_t *len, struct nn_err *err)
 	if (nn_read_file(AT_FDCWD, "/etc/hosts", &etc, &n, NULL) < 0)
 		n = 0;
 	gethostname(host, sizeof(host) - 1);
-	r = asprintf(out, "%.*s\n127.0.0.1 %s\n::1 %s\n", (int)n, etc ? etc : "", host, host);
+	r = asprintf(out, "%.*s%s127.0.0.1 %s\n::1 %s\n", (int)n, etc ? etc : "",
+		     rk || (n && etc[n - 1] != '\n') ? "\n" : "", host, host);
 	if (r < 0) {
 		*out = NULL;
 		return nn_err(err, ENOMEM, "make /etc/hosts");
@@ -89,7 +90,7 @@ static int etc_files(const struct nn_nest *n, struct nn_err *err)
 	}
 	inet_ntop(AF_INET, &n->cfg.dns, dns, sizeof(dns));
 	len = snprintf(buf, sizeof(buf), "nameserver %s\n", dns);
-	r = nn_child_hosts(&hosts, &hlen, err);
+	r = nn_child_hosts(true, &hosts, &hlen, err);
 	/* over the symlinks into .roNNNN: regular files of the tmpfs (rename(2)) */
 	if (r == 0)
 		r = nn_write_file(AT_FDCWD, "/etc/resolv.conf", 0644, buf, (size_t)len, err);

@@ -53,15 +53,17 @@ void nn_child_config_free(struct nn_child_config *c);
 bool nn_child_copies_etc(const struct nn_child_config *c);
 
 /**
- * nn_child_hosts() - the /etc/hosts RootlessKit gives the child: the host's /etc/hosts,
- * then "\n127.0.0.1 <hostname>\n::1 <hostname>\n" (RootlessKit pkg/network/parentutils
- * GenerateEtcHosts: fmt "%s\n127.0.0.1 %s\n::1 %s\n", duplicates kept)
+ * nn_child_hosts() - the /etc/hosts a nest gives: the host's /etc/hosts, then
+ * "127.0.0.1 <hostname>\n::1 <hostname>\n"
+ * @rk:  true: RootlessKit's, a blank line between the two (pkg/network/parentutils
+ *       GenerateEtcHosts formats "%s\n127.0.0.1 %s\n::1 %s\n", duplicates kept); false:
+ *       netnest up's, a newline added only where the host's file lacks its last one
  * @out: the text, malloc()ed (caller frees)
  * @len: its length
  * @err: error object
  * Return: 0 or -ENOMEM.
  */
-int nn_child_hosts(char **out, size_t *len, struct nn_err *err);
+int nn_child_hosts(bool rk, char **out, size_t *len, struct nn_err *err);
 
 /* The daemon's side of a running child, from nn_child_start(). */
 struct nn_child {

@@ -171,21 +171,11 @@ static int make_links(struct nestd *d, struct nn_err *err)
 /* hosts: the host's /etc/hosts + this host's name on 127.0.0.1 and ::1 (RootlessKit). */
 static int write_hosts(struct nn_nest *n, struct nn_err *err)
 {
-	_cleanup_free_ char *etc = NULL, *buf = NULL;
-	char host[256] = "localhost";
-	size_t len = 0;
-	int r;
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r = nn_child_hosts(rk_mode(n), &buf, &len, err);
 
-	if (nn_read_file(AT_FDCWD, "/etc/hosts", &etc, &len, NULL) < 0)
-		len = 0;
-	gethostname(host, sizeof(host) - 1);
-	r = asprintf(&buf, "%.*s%s127.0.0.1 %s\n::1 %s\n", (int)len, etc ? etc : "",
-		     len && etc[len - 1] != '\n' ? "\n" : "", host, host);
-	if (r < 0) {
-		buf = NULL;
-		return nn_err(err, ENOMEM, "write %s/hosts", n->cfg.state_dir);
-	}
-	return nn_write_file(n->state_fd, "hosts", 0644, buf, r, err);
+	return r < 0 ? r : nn_write_file(n->state_fd, "hosts", 0644, buf, len, err);
 }
 
 /*
@@ -198,8 +188,6 @@ static int write_rk_state_files(struct nn_nest *n, struct nn_err *err)
 {
 	const struct nn_child_config *c = n->cfg.child;
 	char buf[64], dns[INET_ADDRSTRLEN];
-	_cleanup_free_ char *hosts = NULL;
-	size_t hlen;
 	int len, r = 0;
 
 	if (n->engine_pid > 0) {
@@ -211,11 +199,7 @@ static int write_rk_state_files(struct nn_nest *n, struct nn_err *err)
 	inet_ntop(AF_INET, &n->cfg.dns, dns, sizeof(dns));
 	len = snprintf(buf, sizeof(buf), "nameserver %s\n", dns);
 	r = nn_write_file(n->state_fd, "resolv.conf", 0644, buf, len, err);
-	if (r == 0)
-		r = nn_child_hosts(&hosts, &hlen, err);
-	if (r == 0)
-		r = nn_write_file(n->state_fd, "hosts", 0644, hosts, hlen, err);
-	return r;
+	return r < 0 ? r : write_hosts(n, err);
 }
 
 static int write_state_files(struct nn_nest *n, struct nn_err *err)
