@@ -426,7 +426,11 @@ static int nestd_start(struct nestd *d, struct nn_err *err)
 		/* the engine holds tap0 now: one holder, as slirp4netns is (topo shows holders) */
 		close(d->tap_fd);
 		d->tap_fd = -1;
-		/* TODO(lead): without a bridge, nat.c (R3) makes the rules for any bridge */
+		/*
+		 * No bridge of its own (RootlessKit mode): no table yet, since nn_nat_add()
+		 * names cfg.bridge; the rules for the child's bridges (docker0, nerdctl0)
+		 * come with nat.c's forwarding of any bridge (issue 7 point 6).
+		 */
 		if (n->cfg.bridge[0])
 			r = nn_nat_add(n->nest_netns, &n->cfg, err);
 	}
