@@ -82,7 +82,7 @@ static void parse_linkinfo(const struct nlattr *li, struct nn_topo_link *l)
 	}
 }
 
-static int link_cb(const struct nlmsghdr *nlh, void *data)
+int nn_topo_link_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -124,7 +124,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int addr_cb(const struct nlmsghdr *nlh, void *data)
+int nn_topo_addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
 	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
@@ -149,7 +149,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int route_cb(const struct nlmsghdr *nlh, void *data)
+int nn_topo_route_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
@@ -199,21 +199,21 @@ static int read_netns(struct nn_rtnl *r, struct nn_topo_netns *n)
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	ret = nn_rtnl_dump(r, nlh, link_cb, n, NULL);
+	ret = nn_rtnl_dump(r, nlh, nn_topo_link_cb, n, NULL);
 	if (ret < 0)
 		return ret;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETADDR;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifaddrmsg));
 	g->rtgen_family = AF_UNSPEC;
-	ret = nn_rtnl_dump(r, nlh, addr_cb, n, NULL);
+	ret = nn_rtnl_dump(r, nlh, nn_topo_addr_cb, n, NULL);
 	if (ret < 0)
 		return ret;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETROUTE;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtmsg));
 	g->rtgen_family = AF_UNSPEC;
-	return nn_rtnl_dump(r, nlh, route_cb, n, NULL);
+	return nn_rtnl_dump(r, nlh, nn_topo_route_cb, n, NULL);
 }
 
 static bool has_foreign_links(const struct nn_topo_netns *n)
