@@ -115,10 +115,8 @@ static bool wanted(const struct nn_out *o, const char *key)
 
 static void open_container(struct nn_out *o, const char *key, json_t *c)
 {
-	if (!o->json)
-		return;
-	if (o->depth >= NN_OUT_DEPTH) {
-		json_decref(c);
+	if (!o->json || o->depth >= NN_OUT_DEPTH) {
+		json_decref(c); /* text has no containers; made by the caller all the same */
 		return;
 	}
 	json_incref(c);
