@@ -20,6 +20,7 @@
 
 #include "api.h"
 #include "dl.h"
+#include "out.h"
 #include "util.h"
 
 /*
@@ -141,11 +142,14 @@ static unsigned status_of(int r)
 	}
 }
 
-/* error_answer() - @a becomes @status with {"message": @msg} (an empty body on ENOMEM) */
+/*
+ * error_answer() - @a becomes @status with {"message": @msg} (an empty body on ENOMEM);
+ * @msg may quote a path or a name that is not UTF-8 (nn_json_text())
+ */
 static void error_answer(struct nn_api_answer *a, unsigned status, const char *msg)
 {
 	a->status = status;
-	a->body = json_pack("{s:s}", "message", msg);
+	a->body = json_pack("{s:o}", "message", nn_json_text(msg));
 }
 
 void nn_api_dispatch(const struct nn_api_router *rt, struct nn_nest *n, const char *method,
