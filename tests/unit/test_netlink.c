@@ -93,7 +93,7 @@ static void a_real_dump_reads_into_links_addresses_and_routes(void **state)
 	size_t len;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/fuzz/corpus/netlink/all", getenv("NN_SRCDIR"));
+	snprintf(path, sizeof(path), "%s/fuzz/corpus/netlink/all", NN_SRCDIR);
 	assert_int_equal(nn_read_file(AT_FDCWD, path, &buf, &len, NULL), 0);
 	start(&m);
 	parse(&m, buf, len);
