@@ -4,8 +4,10 @@
  * a stream of netlink messages as one recv(2) of a dump returns them, run as nn_rtnl_dump()
  * runs each datagram (nn_rtnl_run(): the lengths checked, then libmnl's mnl_cb_run()) into
  * the link, address and route parsers of topo.c in turn (nn_topo_{link,addr,route}_cb()).
- * The model of one netns that comes out is then paired and rendered as text, JSON and DOT.
+ * The model of one netns that comes out is then paired and rendered as text, JSON and DOT,
+ * the DOT checked for quoted strings that a name ended early.
  */
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "fuzz.h"
@@ -15,8 +17,31 @@
 
 static FILE *devnull;
 
+/*
+ * dot_ok() - every line of the DOT output has its quotes paired: a name that brings its
+ * own '"' or '\' must not end a quoted string early (Graphviz's grammar, "ID")
+ */
+static bool dot_ok(const char *s, size_t len)
+{
+	bool quoted = false;
+
+	for (size_t i = 0; i < len; i++) {
+		if (quoted && s[i] == '\\' && i + 1 < len && s[i + 1] != '\n')
+			i++;
+		else if (s[i] == '"')
+			quoted = !quoted;
+		else if (s[i] == '\n' && quoted)
+			return false;
+	}
+	return !quoted;
+}
+
 static void render(struct nn_topo *t)
 {
+	char *dot = NULL;
+	size_t len = 0;
+	FILE *f;
+
 	for (int json = 0; json < 2; json++) {
 		struct nn_out *o = nn_out_new(devnull, json);
 
@@ -25,7 +50,14 @@ static void render(struct nn_topo *t)
 		nn_topo_render(t, o);
 		nn_out_finish(o);
 	}
-	nn_topo_render_dot(t, devnull);
+	f = open_memstream(&dot, &len);
+	if (!f)
+		return;
+	nn_topo_render_dot(t, f);
+	fclose(f);
+	if (!dot_ok(dot, len))
+		abort();
+	free(dot);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -268,12 +268,33 @@ static void topo_dot_is_the_golden_file(void **state)
 	unbuild(&f);
 }
 
+/* a name with '"' ended its DOT string early, and dot refused the graph */
+static void names_with_quotes_stay_inside_their_dot_strings(void **state)
+{
+	struct fixture f;
+	_cleanup_free_ char *buf = NULL;
+	struct nn_topo_link *tap = &f.links[NEST][1];
+	size_t len;
+
+	(void)state;
+	build(&f);
+	snprintf(tap->ifname, sizeof(tap->ifname), "a\"b\\c");
+	snprintf(f.netns[SANDBOX].label, sizeof(f.netns[SANDBOX].label), "sandbox \"x\"");
+	snprintf(f.holder.comm, sizeof(f.holder.comm), "ev\"il\n");
+	render(&f.t, 2, &buf, &len);
+	assert_non_null(strstr(buf, "    \"4026532280_2\" [label=\"a\\\"b\\\\c\\n10.0.2.100/24\"];\n"));
+	assert_non_null(strstr(buf, "    label=\"netns 4026532301\\nsandbox \\\"x\\\"\";\n"));
+	assert_non_null(strstr(buf, "  \"pid1001\" [shape=ellipse, label=\"ev\\\"il\\n[1001]\"];\n"));
+	unbuild(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(topo_text_is_the_golden_file),
 		cmocka_unit_test(topo_json_is_the_golden_file),
 		cmocka_unit_test(topo_dot_is_the_golden_file),
+		cmocka_unit_test(names_with_quotes_stay_inside_their_dot_strings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
