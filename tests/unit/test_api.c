@@ -116,7 +116,8 @@ static void a_method_a_known_path_does_not_take_is_405_with_allow(void **state)
 	test_router(&rt);
 	a = ask(&rt, "DELETE", "/t/x", NULL, 405);
 	assert_string_equal(a.allow, "GET, POST");
-	assert_string_equal(message(&a), "method DELETE is not allowed on /t/x (allowed: GET, POST)");
+	assert_string_equal(message(&a),
+			    "method DELETE is not allowed on /t/x (allowed: GET, POST)");
 	json_decref(a.body);
 	a = ask(&rt, "POST", "/v1/info", NULL, 405);
 	assert_string_equal(a.allow, "GET");

@@ -282,9 +282,9 @@ static void names_with_quotes_stay_inside_their_dot_strings(void **state)
 	snprintf(f.netns[SANDBOX].label, sizeof(f.netns[SANDBOX].label), "sandbox \"x\"");
 	snprintf(f.holder.comm, sizeof(f.holder.comm), "ev\"il\n");
 	render(&f.t, 2, &buf, &len);
-	assert_non_null(strstr(buf, "    \"4026532280_2\" [label=\"a\\\"b\\\\c\\n10.0.2.100/24\"];\n"));
+	assert_non_null(strstr(buf, "\"4026532280_2\" [label=\"a\\\"b\\\\c\\n10.0.2.100/24\"];\n"));
 	assert_non_null(strstr(buf, "    label=\"netns 4026532301\\nsandbox \\\"x\\\"\";\n"));
-	assert_non_null(strstr(buf, "  \"pid1001\" [shape=ellipse, label=\"ev\\\"il\\n[1001]\"];\n"));
+	assert_non_null(strstr(buf, "\"pid1001\" [shape=ellipse, label=\"ev\\\"il\\n[1001]\"];\n"));
 	unbuild(&f);
 }
 
