@@ -5,7 +5,7 @@
  * libmicrohttpd serves a unix socket made here and handed over with MHD_OPTION_LISTEN_SOCKET
  * (libmicrohttpd manual, "Daemon options"), one thread per connection.  Requests are routed
  * by (method, path prefix); the bodies are JSON (jansson).  The /v1/ shapes are RootlessKit's
- * (pkg/api/openapi.yaml, apiVersion 1.1.1; reference/rootlesskit.md section 4).
+ * (pkg/api/openapi.yaml, apiVersion 1.1.1; docs/facts-rootlesskit.md#api).
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -7,7 +7,7 @@
  * (one thread per connection, so a slow handler does not stall the others).  The server
  * and its route table; the routes come from the services that own them as tables of
  * struct nn_api_route: RootlessKit-compatible GET /v1/info here, GET/POST /v1/ports and
- * DELETE /v1/ports/{id} in api_ports.c (reference/rootlesskit.md section 4), netnest's own
+ * DELETE /v1/ports/{id} in api_ports.c (docs/facts-rootlesskit.md#api), netnest's own
  * /netnest/v1/sandboxes in sandbox.c.  The daemon (nestd.c) hands them to nn_api_start().
  */
 
