@@ -229,43 +229,35 @@ static void render(const struct nn_topo *t, int how, char **buf, size_t *len)
 	assert_int_equal(fclose(f), 0);
 }
 
-static void topo_text_is_the_golden_file(void **state)
+/* rendered() - the fixed model rendered as @how (0 text, 1 JSON, 2 DOT) is golden @name */
+static void rendered(int how, const char *name)
 {
 	struct fixture f;
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 
-	(void)state;
 	build(&f);
-	render(&f.t, 0, &buf, &len);
-	golden("topo.txt", buf, len);
+	render(&f.t, how, &buf, &len);
+	golden(name, buf, len);
 	unbuild(&f);
+}
+
+static void topo_text_is_the_golden_file(void **state)
+{
+	(void)state;
+	rendered(0, "topo.txt");
 }
 
 static void topo_json_is_the_golden_file(void **state)
 {
-	struct fixture f;
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-
 	(void)state;
-	build(&f);
-	render(&f.t, 1, &buf, &len);
-	golden("topo.json", buf, len);
-	unbuild(&f);
+	rendered(1, "topo.json");
 }
 
 static void topo_dot_is_the_golden_file(void **state)
 {
-	struct fixture f;
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-
 	(void)state;
-	build(&f);
-	render(&f.t, 2, &buf, &len);
-	golden("topo.dot", buf, len);
-	unbuild(&f);
+	rendered(2, "topo.dot");
 }
 
 /* a name with '"' ended its DOT string early, and dot refused the graph */
