@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Namespace discovery (DESIGN.md section 6, "lsns -t net finds 1 of 301"): 300 netns held
+# Namespace discovery (docs/benchmarks.md#goals, "lsns -t net finds 1 of 301"): 300 netns held
 # only by bind mounts in /run/netns, one held only by an open fd, one held only by a bind
 # mount in a private mount namespace. netnest ls side by side with lsns, as root and as the
 # test user. Prints how many of the 302 each finds and the median times. Not a test.

@@ -3,7 +3,7 @@
 #   netnest      every process of the nest: the daemon (child_pid) and the engine (engine_pid)
 #   rootlesskit  `rootlesskit --net=slirp4netns --port-driver=builtin --disable-host-loopback
 #                sleep infinity` (Debian's 1.1.0 has no --detach-netns): parent, child and
-#                slirp4netns, not the sleep it runs (about 22 MB in DESIGN.md section 6)
+#                slirp4netns, not the sleep it runs (about 22 MB in docs/benchmarks.md#goals)
 # RSS is summed from /proc/PID/status VmRSS, PSS from /proc/PID/smaps_rollup (proc(5)).
 # Run by bench/run (as root); nothing is sent anywhere.
 # shellcheck disable=SC2086 # PID lists are words, split on purpose

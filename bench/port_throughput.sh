@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Host to published port, TCP (DESIGN.md section 6): iperf3 on the host to 127.0.0.1:P
+# Host to published port, TCP (docs/benchmarks.md#goals): iperf3 on the host to 127.0.0.1:P
 # through netnest's port driver, through RootlessKit's builtin port driver
 # (rootlesskit --net=slirp4netns --port-driver=builtin + rootlessctl add-ports), and plain
 # loopback (iperf3 -c 127.0.0.1), each DURATION seconds, ROUNDS rounds interleaved; prints

@@ -5,8 +5,9 @@
 #             from exec of netnest to the sandbox's exec (setns, unshare, bind mounts, POST,
 #             veth, lease, addresses, record, pidfd)
 #   CNI       Debian's /usr/lib/cni/bridge + host-local (the plugins nerdctl runs; the nerdctl
-#             chain adds portmap, firewall, tuning: 332-349 ms in DESIGN.md section 6), as
-#             root, ADD into a throwaway netns from a throwaway "nest" netns holding the bridge
+#             chain adds portmap, firewall, tuning: 332-349 ms,
+#             docs/facts-cni.md#chain-timing), as root, ADD into a throwaway netns from a
+#             throwaway "nest" netns holding the bridge
 # Flatness: the median of the first 10 joins against the median of the last 10 of $N.
 # Run by bench/run (as root); no traffic is sent anywhere.
 set -uo pipefail
@@ -101,4 +102,4 @@ ratio() { # A B: median of all A / median of all B
 }
 echo "CNI bridge + host-local / netnest join: $(ratio "$tmp/cni.us" "$tmp/join.us")"
 echo "CNI bridge + host-local / netnest run -d: $(ratio "$tmp/cni.us" "$tmp/netnest.us")"
-echo "nerdctl CNI chain (332 ms, DESIGN.md) / netnest join: $(awk -v b="$(median_ms "$tmp/join.us" 1 "$N")" 'BEGIN{printf "%.0fx", 332 / b}')"
+echo "nerdctl CNI chain (332 ms, docs/facts-cni.md#chain-timing) / netnest join: $(awk -v b="$(median_ms "$tmp/join.us" 1 "$N")" 'BEGIN{printf "%.0fx", 332 / b}')"

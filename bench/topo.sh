@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Topology of 300 netns, each with a veth pair to the host (DESIGN.md section 6):
+# Topology of 300 netns, each with a veth pair to the host (docs/benchmarks.md#goals):
 # netnest topo --json, side by side with a loop of `ip -n NAME -j link` over them and with
 # `lsns -t net -J`. Prints how many of the 301 netns (300 + host) each finds, the times,
 # and the ratios (medians of $RUNS interleaved runs). Not a test.

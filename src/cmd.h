@@ -8,9 +8,9 @@
  * status (0 success, 2 bad usage after nn_usage_error(), or the status of a command it
  * ran), or, for a failed operation, the negative errno with @err filled (nn_fail()):
  * main() then prints "netnest: <err->msg>" once and exits 1, as crun's src/crun.c does
- * (exit codes: util-linux's convention, DESIGN.md section 4).  A verb that goes on after
- * a failure (stop or port rm of several, exec --all), or whose failure has another exit
- * status (run's 126 and 127), prints that failure itself with nn_print_err().
+ * (exit codes: util-linux's convention, docs/design.md#exit-status).  A verb that goes
+ * on after a failure (stop or port rm of several, exec --all), or whose failure has another
+ * exit status (run's 126 and 127), prints that failure itself with nn_print_err().
  */
 
 #include "lib/core/err.h"

@@ -2,7 +2,7 @@
 /*
  * cmd_ns.c - `netnest ns`: the namespaces of processes, explained (the seed's
  * `ls -la /proc/PID/ns`, with what each link means), and `netnest ls`: every namespace on
- * the machine and what keeps it alive (lsns, extended as DESIGN.md section 2 asks).
+ * the machine and what keeps it alive (lsns, extended as docs/design.md#the-inspector says).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -370,7 +370,7 @@ static const char *holder_kind_name(enum nn_holder_kind k)
 	return "?";
 }
 
-/* gap_reason() - the classes of introspection.md "Spec-ready facts" 9 */
+/* gap_reason() - the classes of docs/facts-netns.md#partial-rights */
 static const char *gap_reason(int code)
 {
 	switch (code) {

@@ -11,6 +11,8 @@ pkgs=(
   rootlesskit slirp4netns passt containernetworking-plugins hyperfine
   # .ci/run: the clang build, the sanitizers' and fuzzers' runtime, the analysis targets
   clang libclang-rt-14-dev clang-tidy clang-format cppcheck shellcheck
+  # the man page's render check (docs/meson.build) and the completion tests
+  man-db bash-completion
 )
 missing=()
 for p in "${pkgs[@]}"; do

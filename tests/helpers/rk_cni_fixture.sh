@@ -2,7 +2,8 @@
 # The stack the seed took apart, built from Debian's parts: RootlessKit + slirp4netns with
 # tap0 10.0.2.100/24 (MTU 65520), and inside RootlessKit's child netns one "container" netns
 # joined to bridge nerdctl0 10.4.0.0/24 by the CNI bridge + host-local plugins with
-# nerdctl's settings (reference/rootlesskit.md section 7, reference/cni.md section 5).
+# nerdctl's settings (docs/facts-rootlesskit.md#nerdctl-on-rootlesskit,
+# docs/facts-cni.md#nerdctl-default-network).
 # Debian's rootlesskit 1.1.0 has no --detach-netns: the child's own netns plays that part.
 #
 #   rk_cni_fixture.sh start DIR   run as the user who owns the stack; when it returns,

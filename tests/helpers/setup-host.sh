@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares this machine for the tests, as root: packages, the unprivileged test users,
-# and /dev/net/tun at Debian's usual mode 0666 (DESIGN.md section 7).
+# and /dev/net/tun at Debian's usual mode 0666 (HACKING.md#what-tests-may-touch).
 #   nntest    has a subuid/subgid range (the normal rootless user)
 #   nntest2   has none (for the "no subuid range" case)
 set -euo pipefail

@@ -65,11 +65,7 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
-/*
- * json_text() - a JSON string of @val; bytes that are not UTF-8 (a file name, a command
- * line) are written as the text "\xNN" instead of making json_string() fail.
- */
-static json_t *json_text(const char *val)
+json_t *nn_json_text(const char *val)
 {
 	const unsigned char *p = (const unsigned char *)val;
 	json_t *j = json_string(val);
@@ -148,7 +144,7 @@ void nn_out_string(struct nn_out *o, const char *key, const char *fmt, const cha
 {
 	if (o->json) {
 		if (wanted(o, key))
-			put(o, key, val ? json_text(val) : json_null());
+			put(o, key, val ? nn_json_text(val) : json_null());
 	} else if (fmt) {
 		fprintf(o->stream, fmt, val ? val : "-");
 	}

@@ -14,7 +14,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 struct nn_out;
+
+/**
+ * nn_json_text() - a JSON string of @val that json_string() cannot refuse
+ * @val: NUL-terminated bytes: a file name, a command line, a request path
+ *
+ * Bytes that are not UTF-8 (RFC 3629; jansson refuses them) are written as the text
+ * "\xNN", so the value is kept with its stray bytes visible instead of vanishing.
+ * Return: a new reference; JSON null on ENOMEM.
+ */
+json_t *nn_json_text(const char *val);
 
 /**
  * nn_out_new() - start an output document

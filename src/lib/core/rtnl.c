@@ -132,6 +132,27 @@ void nn_rtnl_close(struct nn_rtnl *r)
 	r->nl = NULL;
 }
 
+int nn_rtnl_run(const void *buf, size_t len, unsigned seq, unsigned portid,
+		int (*cb)(const struct nlmsghdr *nlh, void *data), void *data)
+{
+	const char *p = buf;
+	size_t rem = len;
+
+	while (rem >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)p;
+		size_t step = NLMSG_ALIGN((size_t)nlh->nlmsg_len);
+
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > rem) {
+			errno = EBADMSG;
+			return MNL_CB_ERROR;
+		}
+		step = step < rem ? step : rem;
+		p += step;
+		rem -= step;
+	}
+	return mnl_cb_run(buf, len, seq, portid, cb, data);
+}
+
 /*
  * exchange() - send @nlh (flags set by the caller) and read the answers into @buf until
  * @cb returns MNL_CB_STOP or the kernel ends them: NLMSG_DONE after a dump, the ack of a
@@ -153,7 +174,7 @@ static int exchange(struct nn_rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *
 
 		if (n < 0)
 			return -errno;
-		ret = mnl_cb_run(buf, n, seq, r->portid, cb, data);
+		ret = nn_rtnl_run(buf, (size_t)n, seq, r->portid, cb, data);
 	} while (ret > MNL_CB_STOP);
 	return ret < 0 ? -errno : 0;
 }

@@ -11,6 +11,7 @@
  */
 
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -93,6 +94,28 @@ void nn_rtnl_close(struct nn_rtnl *r);
 int nn_rtnl_dump(struct nn_rtnl *r, struct nlmsghdr *nlh,
 		 int (*cb)(const struct nlmsghdr *nlh, void *data), void *data,
 		 struct nn_err *err);
+
+/**
+ * nn_rtnl_run() - run @cb on each message of one datagram of answers (mnl_cb_run()), once
+ * every message's length is known to lie inside it
+ * @buf:    the datagram, aligned for struct nlmsghdr
+ * @len:    its length in bytes
+ * @seq:    sequence number the messages must carry, 0 for any
+ * @portid: port id they must carry, 0 for any
+ * @cb:     called for each data message (an mnl_cb_t); NLMSG_DONE and errors end the run
+ * @data:   passed to @cb
+ *
+ * libmnl 1.0.4's mnl_nlmsg_ok() compares nlmsg_len as an int, so a length of 2 GiB or
+ * more passes and its walk leaves the buffer.  The bytes are not only the kernel's: a
+ * process with CAP_NET_ADMIN over a netns may send to a socket in it (netlink(7)), and
+ * nn_topo_build() reads sockets in every netns, whoever owns it.  So a datagram in which
+ * a message is shorter than its header or longer than what is left is refused whole.
+ * Return: MNL_CB_OK, MNL_CB_STOP or MNL_CB_ERROR as mnl_cb_run() (errno set with
+ * MNL_CB_ERROR: EBADMSG for a bad length, ESRCH/EPROTO for a wrong seq/portid, the
+ * kernel's errno for an NLMSG_ERROR).
+ */
+int nn_rtnl_run(const void *buf, size_t len, unsigned seq, unsigned portid,
+		int (*cb)(const struct nlmsghdr *nlh, void *data), void *data);
 
 /**
  * nn_rtnl_netnsid() - the nsid netns @nsfd has in the netns of @r (RTM_GETNSID, NETNSA_FD)

@@ -3,7 +3,7 @@
 #define NN_STATE_H
 
 /*
- * The state dir of a nest (DESIGN.md section 3):
+ * The state dir of a nest (docs/design.md#state-dir):
  *   rootless: $XDG_RUNTIME_DIR/netnest/<nest>     as root: /run/netnest/<nest>
  * Files in it (the contract shared by the nest, the sandbox verbs and the inspector):
  *   lock          flock(2)ed LOCK_EX by the live nest daemon

@@ -3,9 +3,9 @@
 #define NN_ATTACH_H
 
 /*
- * Making `ip netns` see a netns under a name (reference/introspection.md section 3 and
- * "Spec-ready facts" 4): a bind mount of the nsfs file onto an empty file in the run dir,
- * as `ip netns attach NAME PID` does (pins the netns), or a symlink to /proc/PID/ns/net,
+ * Making `ip netns` see a netns under a name (docs/facts-netns.md#ip-netns-names): a bind
+ * mount of the nsfs file onto an empty file in the run dir, as `ip netns attach NAME PID`
+ * does (pins the netns), or a symlink to /proc/PID/ns/net,
  * the seed's method (does not pin; goes stale or follows a reused PID).
  */
 

@@ -3,10 +3,10 @@
  * discover.c - find every namespace and what keeps it alive (see discover.h): the table,
  * and the scan of processes
  *
- * Sources (reference/introspection.md "Spec-ready facts" 1-3, 9): /proc/PID/ns/TYPE,
- * /proc/PID/{pid,time}_for_children, /proc/PID/task/TID/ns/TYPE, nsfs fds and sockets in
- * /proc/PID/fd; bind mounts and /run/netns names are read in discover_mnt.c.  Every
- * namespace is pinned by one fd when first seen.
+ * Sources (docs/facts-netns.md#discovery-sources, #pinning, #partial-rights):
+ * /proc/PID/ns/TYPE, /proc/PID/{pid,time}_for_children, /proc/PID/task/TID/ns/TYPE, nsfs fds
+ * and sockets in /proc/PID/fd; bind mounts and /run/netns names are read in discover_mnt.c.
+ * Every namespace is pinned by one fd when first seen.
  */
 #include <dirent.h>
 #include <errno.h>

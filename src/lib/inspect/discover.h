@@ -4,9 +4,9 @@
 
 /*
  * Finding every namespace on the machine and what keeps each alive
- * (reference/introspection.md "Spec-ready facts" 1-3, 9): /proc/ * /ns, /proc/ * /task/ * /ns,
- * open nsfs fds in /proc/ * /fd, sockets in a netns other than their process's
- * (pidfd_getfd + SIOCGSKNS), and nsfs bind mounts in every mount namespace (one
+ * (docs/facts-netns.md#discovery-sources, #pinning, #partial-rights): /proc/ * /ns,
+ * /proc/ * /task/ * /ns, open nsfs fds in /proc/ * /fd, sockets in a netns other than their
+ * process's (pidfd_getfd + SIOCGSKNS), and nsfs bind mounts in every mount namespace (one
  * /proc/P/mountinfo per mount ns, opened through /proc/P/root).  Each found namespace is
  * pinned by one O_CLOEXEC fd for the life of the table, so identities cannot be recycled.
  */

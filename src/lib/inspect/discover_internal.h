@@ -63,6 +63,33 @@ bool dsc_wanted(const struct scan *s, enum nn_ns_type t);
 /** dsc_ns_type_of_link() - "net:[4026532280]" -> NN_NS_NET; -1 for anything else */
 int dsc_ns_type_of_link(const char *link);
 
+/* An nsfs bind mount, from one line of /proc/PID/mountinfo (dsc_mountinfo_nsfs()). */
+struct dsc_nsfs_mount {
+	int type;          /* enum nn_ns_type of ROOT "net:[INO]" */
+	uint64_t ino;      /* INO: the namespace's inode */
+	char *mountpoint;  /* MOUNTPOINT, unescaped; points into the line */
+};
+
+/**
+ * dsc_unescape_octal() - undo mountinfo's octal escapes in place (proc(5): space, tab,
+ * newline and backslash are written \040, \011, \012, \134, fs/proc_namespace.c
+ * show_mountinfo())
+ * @s: NUL-terminated; a '\' not followed by three octal digits (the first 0-3) stays
+ */
+void dsc_unescape_octal(char *s);
+
+/**
+ * dsc_mountinfo_nsfs() - parse one line of /proc/PID/mountinfo, keeping nsfs mounts
+ * @line: the line without its newline, NUL-terminated; cut up in place
+ * @m:    filled for an nsfs mount
+ *
+ * "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS"
+ * (proc(5)); an nsfs mount has FSTYPE nsfs and ROOT "TYPE:[INO]".
+ * Return: 1 for an nsfs mount of a namespace type nn_ns_type_parse() knows, 0 for any
+ * other line (another filesystem, too few fields, an unknown ROOT).
+ */
+int dsc_mountinfo_nsfs(char *line, struct dsc_nsfs_mount *m);
+
 /** dsc_note_mntns() - remember mount ns @ino, first seen through @pid. 0 or -ENOMEM */
 int dsc_note_mntns(struct scan *s, uint64_t ino, pid_t pid);
 

@@ -35,8 +35,7 @@ int dsc_note_mntns(struct scan *s, uint64_t ino, pid_t pid)
 	return 0;
 }
 
-/* unescape_octal() - undo mountinfo's \040-style escapes in place (proc(5)) */
-static void unescape_octal(char *p)
+void dsc_unescape_octal(char *p)
 {
 	char *w = p;
 
@@ -53,9 +52,34 @@ static void unescape_octal(char *p)
 }
 
 /*
- * scan_mountinfo() - nsfs mounts of the mount ns of @m->pid.  Each mountinfo line is
- * "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS"
- * (proc(5)); for nsfs, ROOT is "net:[INO]".  Return: 0 (read or gap noted in @m->code).
+ * Each mountinfo line is "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE
+ * SOURCE SUPEROPTS" (proc(5)); for nsfs, ROOT is "net:[INO]".
+ */
+int dsc_mountinfo_nsfs(char *line, struct dsc_nsfs_mount *m)
+{
+	char *f[5], *sep = strstr(line, " - "), *tok, *save = NULL;
+	int i, type;
+
+	if (!sep || strncmp(sep + 3, "nsfs ", 5))
+		return 0;
+	*sep = '\0';
+	for (i = 0, tok = strtok_r(line, " ", &save); tok && i < 5;
+	     tok = strtok_r(NULL, " ", &save))
+		f[i++] = tok;
+	if (i < 5 || (type = dsc_ns_type_of_link(f[3])) < 0)
+		return 0;
+	/* ROOT names the namespace ("net:[INO]"): dsc_ns_type_of_link() found the '[' */
+	if (sscanf(strchr(f[3], '[') + 1, "%" SCNu64, &m->ino) != 1)
+		return 0;
+	dsc_unescape_octal(f[4]);
+	m->type = type;
+	m->mountpoint = f[4];
+	return 1;
+}
+
+/*
+ * scan_mountinfo() - nsfs mounts of the mount ns of @m->pid, each line parsed by
+ * dsc_mountinfo_nsfs().  Return: 0 (read or gap noted in @m->code), or -ENOMEM.
  */
 static int scan_mountinfo(struct scan *s, struct mntns_seen *m, pid_t pid)
 {
@@ -78,39 +102,31 @@ static int scan_mountinfo(struct scan *s, struct mntns_seen *m, pid_t pid)
 		return 0;
 	}
 	for (line = strtok_r(buf, "\n", &save); line && !ret; line = strtok_r(NULL, "\n", &save)) {
-		char *f[5], *sep = strstr(line, " - "), *tok, *fs = NULL, *p;
+		struct dsc_nsfs_mount mnt;
 		const char *rel;
 		struct nn_nsid id;
 		struct stat st;
 		struct nn_ns *n;
-		int i, type;
+		char *p;
 
-		if (!sep || strncmp(sep + 3, "nsfs ", 5))
+		if (!dsc_mountinfo_nsfs(line, &mnt) || !dsc_wanted(s, mnt.type))
 			continue;
-		*sep = '\0';
-		for (i = 0, tok = strtok_r(line, " ", &fs); tok && i < 5;
-		     tok = strtok_r(NULL, " ", &fs))
-			f[i++] = tok;
-		if (i < 5 || (type = dsc_ns_type_of_link(f[3])) < 0 || !dsc_wanted(s, type))
-			continue;
-		unescape_octal(f[4]);
-		rel = f[4][1] ? f[4] + 1 : ".";
+		rel = mnt.mountpoint[1] ? mnt.mountpoint + 1 : ".";
 		/*
 		 * ROOT names the namespace ("net:[INO]"); all nsfs files share one device.  The
 		 * mount pins it even when something is mounted over it later, so ROOT, not the
 		 * path, says which one.  Only a namespace not seen yet is opened, through the
 		 * process's root so the path means what it means in that mount ns.
 		 */
-		if (sscanf(strchr(f[3], '[') + 1, "%" SCNu64, &id.ino) != 1)
-			continue;
+		id.ino = mnt.ino;
 		id.dev = s->nsfs_dev;
-		if (!dsc_lookup(s, type, id) && fstatat(root, rel, &st, 0) < 0) {
-			ret = dsc_add_gap(s, errno, "nsfs mount %s in mount ns %llu (via pid %d)", f[4],
-				      (unsigned long long)m->ino, (int)pid);
+		if (!dsc_lookup(s, mnt.type, id) && fstatat(root, rel, &st, 0) < 0) {
+			ret = dsc_add_gap(s, errno, "nsfs mount %s in mount ns %llu (via pid %d)",
+					  mnt.mountpoint, (unsigned long long)m->ino, (int)pid);
 			continue;
 		}
-		n = dsc_get_ns(s, type, id, root, rel);
-		p = n ? strdup(f[4]) : NULL;
+		n = dsc_get_ns(s, mnt.type, id, root, rel);
+		p = n ? strdup(mnt.mountpoint) : NULL;
 		ret = p ? dsc_add_holder(n, (struct nn_holder){ .kind = NN_HOLD_BINDMOUNT, .pid = pid,
 				.fd = -1, .path = p, .mntns = m->ino }) : -ENOMEM;
 	}

@@ -5,7 +5,7 @@
 /*
  * Naming a netns the way users do (a PID, a name in /run/netns, a path, a netnest sandbox
  * name, or "nest") and entering it in the manner of `ip netns exec` and `nsenter -U -n`
- * (reference/introspection.md section 3 and "Spec-ready facts" 5).
+ * (docs/facts-netns.md#entering-a-netns and docs/facts-netns.md#ip-netns-exec).
  */
 
 #include <limits.h>

@@ -64,12 +64,39 @@ static int attr_cb(const struct nlattr *a, void *data)
 
 #define ATTRS(tb) (&(struct attrs){ (tb), (int)ARRAY_SIZE(tb) - 1 })
 
+/*
+ * need() - keep @tb[@type] only if it is a valid @t (mnl_attr_validate(): a string ends in
+ * its NUL, an integer is long enough).  The parsers read through libmnl and libc, which
+ * trust the lengths; a socket in someone else's netns may carry a message made by a
+ * process, not the kernel (rtnl.h nn_rtnl_run()).
+ */
+static void need(const struct nlattr **tb, int type, enum mnl_attr_data_type t)
+{
+	if (tb[type] && mnl_attr_validate(tb[type], t) < 0)
+		tb[type] = NULL;
+}
+
+/*
+ * need_ip() - keep @tb[@type] only if it holds an address of @family: 4 bytes for AF_INET,
+ * 16 for AF_INET6, and nothing of any other family
+ */
+static void need_ip(const struct nlattr **tb, int type, int family)
+{
+	size_t len = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+
+	if (tb[type] && (!len || mnl_attr_get_payload_len(tb[type]) != len))
+		tb[type] = NULL;
+}
+
 static void parse_linkinfo(const struct nlattr *li, struct nn_topo_link *l)
 {
 	const struct nlattr *tb[IFLA_INFO_MAX + 1] = { 0 };
 	const struct nlattr *td[IFLA_TUN_MAX + 1] = { 0 };
 
 	mnl_attr_parse_nested(li, attr_cb, ATTRS(tb));
+	need(tb, IFLA_INFO_KIND, MNL_TYPE_NUL_STRING);
+	need(tb, IFLA_INFO_SLAVE_KIND, MNL_TYPE_NUL_STRING);
+	need(tb, IFLA_INFO_DATA, MNL_TYPE_NESTED);
 	if (tb[IFLA_INFO_KIND])
 		snprintf(l->kind, sizeof(l->kind), "%s", mnl_attr_get_str(tb[IFLA_INFO_KIND]));
 	if (tb[IFLA_INFO_SLAVE_KIND])
@@ -77,21 +104,29 @@ static void parse_linkinfo(const struct nlattr *li, struct nn_topo_link *l)
 			 mnl_attr_get_str(tb[IFLA_INFO_SLAVE_KIND]));
 	if (!strcmp(l->kind, "tun") && tb[IFLA_INFO_DATA]) {
 		mnl_attr_parse_nested(tb[IFLA_INFO_DATA], attr_cb, ATTRS(td));
+		need(td, IFLA_TUN_TYPE, MNL_TYPE_U8);
 		if (td[IFLA_TUN_TYPE])
 			l->tun_type = mnl_attr_get_u8(td[IFLA_TUN_TYPE]);
 	}
 }
 
-static int link_cb(const struct nlmsghdr *nlh, void *data)
+int nn_topo_link_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct nn_topo_netns *n = data;
 	struct nn_topo_link *l;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK)
+	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
 		return MNL_CB_OK;
 	mnl_attr_parse(nlh, sizeof(*ifi), attr_cb, ATTRS(tb));
+	need(tb, IFLA_IFNAME, MNL_TYPE_NUL_STRING);
+	need(tb, IFLA_MTU, MNL_TYPE_U32);
+	need(tb, IFLA_OPERSTATE, MNL_TYPE_U8);
+	need(tb, IFLA_MASTER, MNL_TYPE_U32);
+	need(tb, IFLA_LINK, MNL_TYPE_U32);
+	need(tb, IFLA_LINK_NETNSID, MNL_TYPE_U32);
+	need(tb, IFLA_LINKINFO, MNL_TYPE_NESTED);
 	l = grow(&n->links, &n->nlinks, sizeof(*l));
 	if (!l)
 		return MNL_CB_ERROR;
@@ -124,7 +159,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int addr_cb(const struct nlmsghdr *nlh, void *data)
+int nn_topo_addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
 	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
@@ -133,9 +168,11 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	struct nn_topo_link *l;
 	struct nn_topo_addr *x;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR)
+	if (nlh->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
 		return MNL_CB_OK;
 	mnl_attr_parse(nlh, sizeof(*ifa), attr_cb, ATTRS(tb));
+	need_ip(tb, IFA_LOCAL, ifa->ifa_family);
+	need_ip(tb, IFA_ADDRESS, ifa->ifa_family);
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	l = nn_topo_link_in(n, NULL, (int)ifa->ifa_index);
 	if (!a || !l)
@@ -149,7 +186,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int route_cb(const struct nlmsghdr *nlh, void *data)
+int nn_topo_route_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
@@ -158,17 +195,27 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	char dst[INET6_ADDRSTRLEN];
 	uint32_t table;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE)
+	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
+		return MNL_CB_OK;
+	/* an AF_UNSPEC dump has AF_MPLS routes too, in the main table: not IP, not ours */
+	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
 		return MNL_CB_OK;
 	mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, ATTRS(tb));
+	need(tb, RTA_TABLE, MNL_TYPE_U32);
+	need(tb, RTA_OIF, MNL_TYPE_U32);
+	need_ip(tb, RTA_DST, rtm->rtm_family);
+	need_ip(tb, RTA_GATEWAY, rtm->rtm_family);
+	need_ip(tb, RTA_PREFSRC, rtm->rtm_family);
 	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
 	if (table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST)
 		return MNL_CB_OK;
+	if (rtm->rtm_dst_len && !tb[RTA_DST])
+		return MNL_CB_OK; /* a prefix without its address is not a default route */
 	rt = grow(&n->routes, &n->nroutes, sizeof(*rt));
 	if (!rt)
 		return MNL_CB_ERROR;
 	rt->family = rtm->rtm_family;
-	if (!tb[RTA_DST] || rtm->rtm_dst_len == 0) {
+	if (rtm->rtm_dst_len == 0) {
 		snprintf(rt->dst, sizeof(rt->dst), "default");
 	} else {
 		inet_ntop(rt->family, mnl_attr_get_payload(tb[RTA_DST]), dst, sizeof(dst));
@@ -199,21 +246,21 @@ static int read_netns(struct nn_rtnl *r, struct nn_topo_netns *n)
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	ret = nn_rtnl_dump(r, nlh, link_cb, n, NULL);
+	ret = nn_rtnl_dump(r, nlh, nn_topo_link_cb, n, NULL);
 	if (ret < 0)
 		return ret;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETADDR;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifaddrmsg));
 	g->rtgen_family = AF_UNSPEC;
-	ret = nn_rtnl_dump(r, nlh, addr_cb, n, NULL);
+	ret = nn_rtnl_dump(r, nlh, nn_topo_addr_cb, n, NULL);
 	if (ret < 0)
 		return ret;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETROUTE;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtmsg));
 	g->rtgen_family = AF_UNSPEC;
-	return nn_rtnl_dump(r, nlh, route_cb, n, NULL);
+	return nn_rtnl_dump(r, nlh, nn_topo_route_cb, n, NULL);
 }
 
 static bool has_foreign_links(const struct nn_topo_netns *n)

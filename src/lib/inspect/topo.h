@@ -6,8 +6,9 @@
  * The topology model: every network namespace nn_discover() finds, with its links,
  * addresses and main-table routes read by rtnetlink from a socket opened inside it;
  * veth pairs resolved through each netns's nsid map; bridge ports; tap devices tied to
- * the processes holding them; and a role for each netns (reference/introspection.md
- * section 4 and "Spec-ready facts" 6-7).  Rendered by topo_render.c as text, JSON, DOT.
+ * the processes holding them; and a role for each netns (docs/facts-netns.md#veth-peers,
+ * #netlink-sockets-in-a-netns, #bridges, #tap-holders).  Rendered by topo_render.c as text,
+ * JSON, DOT.
  */
 
 #include <net/if.h>

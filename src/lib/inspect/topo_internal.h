@@ -13,6 +13,48 @@
 
 #include "topo.h"
 
+struct nlmsghdr;
+
+/**
+ * nn_topo_link_cb() - add the link of one RTM_NEWLINK message of a dump to a netns
+ * @nlh:  a message of an RTM_GETLINK dump (libmnl has checked its header and length,
+ *        mnl_cb_run()); other types are skipped
+ * @data: the struct nn_topo_netns to add to
+ *
+ * Reads ifinfomsg and IFLA_IFNAME, MTU, OPERSTATE, ADDRESS, MASTER, LINK, LINK_NETNSID and
+ * LINKINFO (KIND, SLAVE_KIND, and the tun's IFLA_TUN_TYPE) (rtnetlink(7),
+ * include/uapi/linux/if_link.h).  The bytes may come from a process, not the kernel
+ * (rtnl.h nn_rtnl_run()): a message too short for its ifinfomsg is skipped, and an
+ * attribute of the wrong type (a string without its NUL, a short integer) is left out.
+ * Return: MNL_CB_OK, or MNL_CB_ERROR on ENOMEM.
+ */
+int nn_topo_link_cb(const struct nlmsghdr *nlh, void *data);
+
+/**
+ * nn_topo_addr_cb() - add the address of one RTM_NEWADDR message to its link
+ * @nlh:  a message of an RTM_GETADDR dump; other types are skipped
+ * @data: the struct nn_topo_netns whose links were read (an address of a link not there
+ *        is skipped)
+ *
+ * IFA_LOCAL, else IFA_ADDRESS, with the family and prefix length of the ifaddrmsg: an
+ * AF_INET or AF_INET6 address of 4 or 16 bytes; others are skipped, as are messages too
+ * short for their ifaddrmsg.
+ * Return: MNL_CB_OK, or MNL_CB_ERROR on ENOMEM.
+ */
+int nn_topo_addr_cb(const struct nlmsghdr *nlh, void *data);
+
+/**
+ * nn_topo_route_cb() - add one RTM_NEWROUTE message of the main table to a netns
+ * @nlh:  a message of an RTM_GETROUTE dump; other types, tables and route types are skipped
+ * @data: the struct nn_topo_netns to add to
+ *
+ * RTA_DST (with rtm_dst_len), RTA_GATEWAY, RTA_PREFSRC and RTA_OIF; RTA_TABLE over
+ * rtm_table.  IPv4 and IPv6 only (an AF_UNSPEC dump has AF_MPLS routes too); an address
+ * of the wrong size or a short integer is left out.
+ * Return: MNL_CB_OK, or MNL_CB_ERROR on ENOMEM.
+ */
+int nn_topo_route_cb(const struct nlmsghdr *nlh, void *data);
+
 /**
  * nn_topo_default_link() - the link the first default route of @n leaves through
  * @n: netns of the model

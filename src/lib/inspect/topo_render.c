@@ -310,18 +310,38 @@ void nn_topo_render(const struct nn_topo *t, struct nn_out *o)
 
 /* --- Graphviz --- */
 
+/*
+ * dot_str() - @s inside a DOT quoted string: '"' and '\' escaped, a newline as the label
+ * escape "\n" (Graphviz's "ID" grammar and escString).  An interface name may hold '"'
+ * and '\' (net/core/dev.c dev_valid_name refuses only '/', ':' and blanks), and a comm
+ * anything.
+ */
+static void dot_str(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
 int nn_topo_render_dot(const struct nn_topo *t, FILE *f)
 {
 	fprintf(f, "digraph netnest {\n  rankdir=LR;\n  node [shape=box, fontsize=10];\n");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct nn_topo_netns *n = &t->netns[i];
 
-		fprintf(f, "  subgraph cluster_%llu {\n    label=\"netns %llu\\n%s\";\n", ino(n),
-			ino(n), n->label);
+		fprintf(f, "  subgraph cluster_%llu {\n    label=\"netns %llu\\n", ino(n), ino(n));
+		dot_str(f, n->label);
+		fprintf(f, "\";\n");
 		for (size_t k = 0; k < n->nlinks; k++) {
 			const struct nn_topo_link *l = &n->links[k];
 
-			fprintf(f, "    \"%llu_%d\" [label=\"%s", ino(n), l->ifindex, l->ifname);
+			fprintf(f, "    \"%llu_%d\" [label=\"", ino(n), l->ifindex);
+			dot_str(f, l->ifname);
 			for (size_t a = 0; a < l->naddrs; a++)
 				if (l->addrs[a].family == AF_INET)
 					fprintf(f, "\\n%s/%u", l->addrs[a].local, l->addrs[a].prefixlen);
@@ -345,12 +365,15 @@ int nn_topo_render_dot(const struct nn_topo *t, FILE *f)
 							       l->peer_ifindex > l->ifindex)))
 				fprintf(f, "  \"%llu_%d\" -> \"%llu_%d\" [dir=both, label=veth];\n",
 					ino(n), l->ifindex, pi, l->peer_ifindex);
-			for (size_t h = 0; h < l->nholders; h++)
-				fprintf(f, "  \"pid%d\" [shape=ellipse, label=\"%s[%d]\"];\n"
-					"  \"pid%d\" -> \"%llu_%d\" [label=\"tap fd%s\"];\n",
-					(int)l->holders[h].pid, l->holders[h].comm,
-					(int)l->holders[h].pid, (int)l->holders[h].pid, ino(n),
-					l->ifindex, l->holders[h].ambiguous ? " (ambiguous)" : "");
+			for (size_t h = 0; h < l->nholders; h++) {
+				fprintf(f, "  \"pid%d\" [shape=ellipse, label=\"",
+					(int)l->holders[h].pid);
+				dot_str(f, l->holders[h].comm);
+				fprintf(f, "[%d]\"];\n", (int)l->holders[h].pid);
+				fprintf(f, "  \"pid%d\" -> \"%llu_%d\" [label=\"tap fd%s\"];\n",
+					(int)l->holders[h].pid, ino(n), l->ifindex,
+					l->holders[h].ambiguous ? " (ambiguous)" : "");
+			}
 		}
 	}
 	fprintf(f, "}\n");

@@ -113,7 +113,7 @@ static bool pid_runs(pid_t pid, const char *name)
 
 /*
  * A detached netns kept by an nsfs bind mount at <dir>/netns in another mount ns, next to
- * <dir>/child_pid: RootlessKit 2's $STATE (reference/rootlesskit.md section 2), or a
+ * <dir>/child_pid: RootlessKit 2's $STATE (docs/facts-rootlesskit.md#detached-netns), or a
  * netnest state dir (state.h: it also has engine_pid) that the nests() glob did not
  * cover ($NETNEST_STATE_DIR).  Seen through the root of the process the mount was read
  * through.  Return: the role, or NN_ROLE_NETNS; @label gets "nest <name>" for a nest.

@@ -5,7 +5,7 @@
  * libmicrohttpd serves a unix socket made here and handed over with MHD_OPTION_LISTEN_SOCKET
  * (libmicrohttpd manual, "Daemon options"), one thread per connection.  Requests are routed
  * by (method, path prefix); the bodies are JSON (jansson).  The /v1/ shapes are RootlessKit's
- * (pkg/api/openapi.yaml, apiVersion 1.1.1; reference/rootlesskit.md section 4).
+ * (pkg/api/openapi.yaml, apiVersion 1.1.1; docs/facts-rootlesskit.md#api).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +20,7 @@
 
 #include "api.h"
 #include "dl.h"
+#include "out.h"
 #include "util.h"
 
 /*
@@ -51,8 +52,7 @@ static const char *const mhd_names[] = {
 struct nn_api {
 	struct MHD_Daemon *mhd;
 	struct nn_nest *n;
-	struct nn_api_route routes[NN_API_ROUTES_MAX];
-	size_t nroutes;
+	struct nn_api_router router;
 };
 
 /* One request being read: the body, up to NN_API_BODY_MAX bytes. */
@@ -87,19 +87,46 @@ static int api_info(struct nn_nest *n, const char *path, json_t *body, json_t **
 /* the server's own route, before every table given to nn_api_start() */
 static const struct nn_api_route info_route = { "GET", "/v1/info", api_info };
 
+/* prefix_of() - is @prefix the path @path or a parent of it? */
+static bool prefix_of(const char *prefix, const char *path)
+{
+	size_t l = strlen(prefix);
+
+	return !strncmp(path, prefix, l) && (path[l] == '\0' || path[l] == '/');
+}
+
 /* find_route() - the first route for @method whose prefix is @path or a parent of it */
-static const struct nn_api_route *find_route(const struct nn_api *a, const char *method,
+static const struct nn_api_route *find_route(const struct nn_api_router *rt, const char *method,
 					     const char *path)
 {
-	for (size_t i = 0; i < a->nroutes; i++) {
-		const struct nn_api_route *r = &a->routes[i];
-		size_t l = strlen(r->prefix);
+	for (size_t i = 0; i < rt->nroutes; i++) {
+		const struct nn_api_route *r = &rt->routes[i];
 
-		if (!strcmp(r->method, method) && !strncmp(path, r->prefix, l) &&
-		    (path[l] == '\0' || path[l] == '/'))
+		if (!strcmp(r->method, method) && prefix_of(r->prefix, path))
 			return r;
 	}
 	return NULL;
+}
+
+/* allowed() - the methods of the routes that take @path, "GET, POST", into @buf */
+static void allowed(const struct nn_api_router *rt, const char *path, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < rt->nroutes; i++) {
+		const struct nn_api_route *r = &rt->routes[i];
+		bool dup = false;
+
+		if (!prefix_of(r->prefix, path))
+			continue;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = prefix_of(rt->routes[j].prefix, path) &&
+			      !strcmp(rt->routes[j].method, r->method);
+		if (!dup && used < size)
+			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+						 r->method);
+	}
 }
 
 /* status_of() - the HTTP status for a handler's negative errno (api.h) */
@@ -115,16 +142,76 @@ static unsigned status_of(int r)
 	}
 }
 
-/* reply() - send @j (stolen; NULL for an empty body) with @status */
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, json_t *j)
+/*
+ * error_answer() - @a becomes @status with {"message": @msg} (an empty body on ENOMEM);
+ * @msg may quote a path or a name that is not UTF-8 (nn_json_text())
+ */
+static void error_answer(struct nn_api_answer *a, unsigned status, const char *msg)
 {
-	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	a->status = status;
+	a->body = json_pack("{s:o}", "message", nn_json_text(msg));
+}
+
+void nn_api_dispatch(const struct nn_api_router *rt, struct nn_nest *n, const char *method,
+		     const char *path, const char *body, size_t len, struct nn_api_answer *a)
+{
+	const struct nn_api_route *r;
+	struct nn_err err = { 0 };
+	json_t *req = NULL;
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	a->status = MHD_HTTP_OK;
+	if (len > NN_API_BODY_MAX) {
+		snprintf(err.msg, sizeof(err.msg), "request body is larger than %d bytes",
+			 NN_API_BODY_MAX);
+		error_answer(a, MHD_HTTP_CONTENT_TOO_LARGE, err.msg);
+		return;
+	}
+	r = find_route(rt, method, path);
+	if (!r) {
+		allowed(rt, path, a->allow, sizeof(a->allow));
+		if (!a->allow[0]) {
+			snprintf(err.msg, sizeof(err.msg), "no route for %s %s", method, path);
+			error_answer(a, MHD_HTTP_NOT_FOUND, err.msg);
+			return;
+		}
+		snprintf(err.msg, sizeof(err.msg), "method %s is not allowed on %s (allowed: %s)",
+			 method, path, a->allow);
+		error_answer(a, MHD_HTTP_METHOD_NOT_ALLOWED, err.msg);
+		return;
+	}
+	if (len) {
+		json_error_t je;
+
+		req = json_loadb(body, len, 0, &je);
+		if (!req) {
+			snprintf(err.msg, sizeof(err.msg), "bad JSON in the request body: %s "
+				 "(line %d, column %d)", je.text, je.line, je.column);
+			error_answer(a, MHD_HTTP_BAD_REQUEST, err.msg);
+			return;
+		}
+	}
+	ret = r->fn(n, path, req, &a->body, &a->status, &err);
+	json_decref(req);
+	if (ret < 0) {
+		json_decref(a->body);
+		error_answer(a, status_of(ret), err.msg);
+	}
+}
+
+/* reply() - send @a: its status, its body (taken; none when NULL), its Allow header */
+static enum MHD_Result reply(struct MHD_Connection *conn, struct nn_api_answer *a)
+{
+	char *s = a->body ? json_dumps(a->body, JSON_COMPACT) : NULL;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	json_decref(j);
-	if (j && !s)
+	if (a->body && !s) {
+		json_decref(a->body);
 		return MHD_NO;
+	}
+	json_decref(a->body);
 	r = mhd.create_response_from_buffer(s ? strlen(s) : 0, s ? s : (char *)"",
 					    s ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!r) {
@@ -133,60 +220,20 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, json_
 	}
 	if (s)
 		mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	ret = mhd.queue_response(conn, status, r);
+	if (a->allow[0])
+		mhd.add_response_header(r, MHD_HTTP_HEADER_ALLOW, a->allow);
+	ret = mhd.queue_response(conn, a->status, r);
 	mhd.destroy_response(r);
 	return ret;
-}
-
-static enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status, const char *msg)
-{
-	return reply(conn, status, json_pack("{s:s}", "message", msg));
-}
-
-/* dispatch() - route a whole request and answer it */
-static enum MHD_Result dispatch(struct nn_api *a, struct MHD_Connection *conn, const char *method,
-				const char *path, struct req *q)
-{
-	const struct nn_api_route *rt;
-	struct nn_err err = { 0 };
-	json_t *body = NULL, *resp = NULL;
-	unsigned status = MHD_HTTP_OK;
-	int r;
-
-	if (q->too_big) {
-		snprintf(err.msg, sizeof(err.msg), "request body is larger than %d bytes",
-			 NN_API_BODY_MAX);
-		return reply_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, err.msg);
-	}
-	rt = find_route(a, method, path);
-	if (!rt) {
-		snprintf(err.msg, sizeof(err.msg), "no route for %s %s", method, path);
-		return reply_error(conn, MHD_HTTP_NOT_FOUND, err.msg);
-	}
-	if (q->len) {
-		json_error_t je;
-
-		body = json_loadb(q->body, q->len, 0, &je);
-		if (!body) {
-			snprintf(err.msg, sizeof(err.msg), "bad JSON in the request body: %s "
-				 "(line %d, column %d)", je.text, je.line, je.column);
-			return reply_error(conn, MHD_HTTP_BAD_REQUEST, err.msg);
-		}
-	}
-	r = rt->fn(a->n, path, body, &resp, &status, &err);
-	json_decref(body);
-	if (r < 0) {
-		json_decref(resp);
-		return reply_error(conn, status_of(r), err.msg);
-	}
-	return reply(conn, status, resp);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload, size_t *upload_size, void **con_cls)
 {
+	struct nn_api *a = cls;
 	struct req *q = *con_cls;
+	struct nn_api_answer ans;
 
 	(void)version;
 	if (!q) {
@@ -211,7 +258,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	return dispatch(cls, conn, method, url, q);
+	/* what was dropped is not read: a length over the limit is enough for the 413 */
+	nn_api_dispatch(&a->router, a->n, method, url, q->body,
+			q->too_big ? NN_API_BODY_MAX + 1 : q->len, &ans);
+	return reply(conn, &ans);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -299,6 +349,23 @@ static int api_start(struct nn_nest *n, struct nn_err *err)
 	return 0;
 }
 
+int nn_api_router_init(struct nn_api_router *rt, const struct nn_api_route *const *tables,
+		       struct nn_err *err)
+{
+	rt->nroutes = 0;
+	rt->routes[rt->nroutes++] = info_route;
+	for (size_t t = 0; tables && tables[t]; t++) {
+		for (const struct nn_api_route *r = tables[t]; r->method; r++) {
+			if (rt->nroutes == ARRAY_SIZE(rt->routes))
+				return nn_err(err, ENOSPC, "add API route %s %s: the table is full "
+					      "(%d routes)", r->method, r->prefix,
+					      NN_API_ROUTES_MAX);
+			rt->routes[rt->nroutes++] = *r;
+		}
+	}
+	return 0;
+}
+
 int nn_api_start(struct nn_nest *n, const struct nn_api_route *const *tables,
 		 struct nn_err *err)
 {
@@ -308,17 +375,10 @@ int nn_api_start(struct nn_nest *n, const struct nn_api_route *const *tables,
 	if (!a)
 		return nn_err(err, ENOMEM, "start the API of nest %s", n->cfg.name);
 	a->n = n;
-	a->routes[a->nroutes++] = info_route;
-	for (size_t t = 0; tables && tables[t]; t++) {
-		for (const struct nn_api_route *rt = tables[t]; rt->method; rt++) {
-			if (a->nroutes == ARRAY_SIZE(a->routes)) {
-				free(a);
-				return nn_err(err, ENOSPC, "add API route %s %s: the table is full "
-					      "(%d routes)", rt->method, rt->prefix,
-					      NN_API_ROUTES_MAX);
-			}
-			a->routes[a->nroutes++] = *rt;
-		}
+	r = nn_api_router_init(&a->router, tables, err);
+	if (r < 0) {
+		free(a);
+		return r;
 	}
 	n->svc->api = a;
 	r = api_start(n, err);

@@ -7,7 +7,7 @@
  * (one thread per connection, so a slow handler does not stall the others).  The server
  * and its route table; the routes come from the services that own them as tables of
  * struct nn_api_route: RootlessKit-compatible GET /v1/info here, GET/POST /v1/ports and
- * DELETE /v1/ports/{id} in api_ports.c (reference/rootlesskit.md section 4), netnest's own
+ * DELETE /v1/ports/{id} in api_ports.c (docs/facts-rootlesskit.md#api), netnest's own
  * /netnest/v1/sandboxes in sandbox.c.  The daemon (nestd.c) hands them to nn_api_start().
  */
 
@@ -39,6 +39,55 @@ struct nn_api_route {
 	const char *prefix;   /* "/netnest/v1/sandboxes" matches itself and ".../web" */
 	nn_api_handler fn;
 };
+
+/* The routes one server answers, in order: the built-in GET /v1/info, then the tables given. */
+struct nn_api_router {
+	struct nn_api_route routes[NN_API_ROUTES_MAX];
+	size_t nroutes;
+};
+
+/* The answer to one request (nn_api_dispatch()). */
+struct nn_api_answer {
+	unsigned status; /* HTTP status */
+	json_t *body;    /* the reply, owned by the caller; NULL for an empty body */
+	char allow[64];  /* with 405: the methods the path takes, "GET, POST" (Allow header) */
+};
+
+/**
+ * nn_api_router_init() - the built-in GET /v1/info, then every route of @tables
+ * @rt:     filled
+ * @tables: NULL-terminated list of route tables, each ended by an entry whose method is
+ *          NULL (may be NULL: GET /v1/info only)
+ * @err:    error object
+ * Return: 0, or -ENOSPC when the tables hold more than NN_API_ROUTES_MAX routes in all.
+ */
+int nn_api_router_init(struct nn_api_router *rt, const struct nn_api_route *const *tables,
+		       struct nn_err *err);
+
+/**
+ * nn_api_dispatch() - answer one whole request: route it, parse its body, call its handler
+ * @rt:     the routes (nn_api_router_init())
+ * @n:      the nest handed to the handler (a nest with n->svc's services all NULL will do:
+ *          its handlers answer that the service is not running)
+ * @method: the request method, "GET", "POST", ...
+ * @path:   the request path, "/v1/ports/3"
+ * @body:   the request body, @len bytes, need not be NUL-terminated; not read when @len
+ *          is 0 or over NN_API_BODY_MAX (then it may be NULL)
+ * @len:    its length in bytes; the server passes NN_API_BODY_MAX + 1 for a body it cut
+ * @a:      filled: status, body (the caller owns it), Allow for a 405
+ *
+ * The socket server's request callback and the tests call this; it needs no socket and
+ * no libmicrohttpd.  Answers, each error with the body {"message": "..."}:
+ *   413 "request body is larger than 65536 bytes" when @len > NN_API_BODY_MAX;
+ *   404 "no route for METHOD PATH" when no route's prefix is @path or a parent of it;
+ *   405 "method M is not allowed on PATH (allowed: GET, POST)" when routes take @path
+ *       with other methods (RFC 9110 section 15.5.6; @a->allow lists them);
+ *   400 "bad JSON in the request body: ..." when @len > 0 and the body is not JSON;
+ *   else the handler's answer, or its error as its status (nn_api_handler above).
+ * An error body that cannot be made for want of memory is left empty (@a->body NULL).
+ */
+void nn_api_dispatch(const struct nn_api_router *rt, struct nn_nest *n, const char *method,
+		     const char *path, const char *body, size_t len, struct nn_api_answer *a);
 
 /**
  * nn_api_start() - serve the nest's API on $STATE/api.sock

@@ -2,7 +2,7 @@
 /*
  * api_ports.c - RootlessKit's /v1/ports on the nest's API (see api_ports.h): list, add
  * (with netnest's "sandbox" owner) and remove published ports.  Shapes from RootlessKit
- * pkg/api/openapi.yaml (reference/rootlesskit.md section 4).
+ * pkg/api/openapi.yaml (docs/facts-rootlesskit.md#api).
  */
 #include <errno.h>
 #include <stdint.h>

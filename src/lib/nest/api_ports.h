@@ -3,7 +3,7 @@
 #define NN_API_PORTS_H
 
 /*
- * RootlessKit's port API on the nest's api.sock (reference/rootlesskit.md section 4):
+ * RootlessKit's port API on the nest's api.sock (docs/facts-rootlesskit.md#api):
  *   GET    /v1/ports        -> 200 [{"id","spec":{PortSpec},"sandbox"?}...]  (nn_ports_list())
  *   POST   /v1/ports        {PortSpec, "sandbox"?} -> 201 {"id","spec","sandbox"?}
  *   DELETE /v1/ports/{id}   -> 200; 404 "unknown id: <id>"

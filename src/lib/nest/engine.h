@@ -4,10 +4,10 @@
 
 /*
  * The network engine: a child process of the nest daemon that holds the tap fd and runs
- * libslirp on it (reference/usermode-net.md section 1), like slirp4netns does, sandboxed
- * with no_new_privs, its own mount namespace and a seccomp deny-list (slirp4netns
- * sandbox.c / seccompfilter.c).  It lives in the daemon's netns (the host's), so the
- * sockets libslirp opens are ordinary host sockets.
+ * libslirp on it (docs/facts-slirp.md#libslirp), like slirp4netns does, sandboxed with
+ * no_new_privs, its own mount namespace and a seccomp deny-list (slirp4netns sandbox.c /
+ * seccompfilter.c, docs/facts-slirp.md#slirp4netns-sandbox).  It lives in the daemon's netns
+ * (the host's), so the sockets libslirp opens are ordinary host sockets.
  */
 
 #include <sys/types.h>

@@ -5,8 +5,8 @@
 /*
  * Address leases in the on-disk layout of the CNI host-local IPAM plugin
  * (containernetworking/plugins plugins/ipam/host-local, backend/disk/backend.go and
- * allocator/allocator.go; reference/cni.md section 3), so tools that know host-local can read
- * them:
+ * allocator/allocator.go; docs/facts-cni.md#host-local-layout and #host-local-allocation),
+ * so tools that know host-local can read them:
  *   <dir>/<ip>                 one file per lease, content "<id>\r\n<ifname>", no newline
  *   <dir>/last_reserved_ip.0   the last address handed out (round-robin start)
  *   <dir>/lock                 empty file, flock(2) LOCK_EX around every change

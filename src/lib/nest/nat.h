@@ -4,7 +4,7 @@
 
 /*
  * NAT of the bridge network out of tap0, in an nftables table of netnest's own inside the
- * nest's netns, never the host's (DESIGN.md section 4), so a crash is cleaned up by
+ * nest's netns, never the host's (docs/design.md#nat-table), so a crash is cleaned up by
  * deleting one table (or by the netns going away).  Through libnftables(3).
  */
 
@@ -22,7 +22,8 @@
  *
  * Chains: postrouting (nat, srcnat) "ip saddr SUBNET oifname TAP masquerade"; forward
  * (filter, policy drop) accepting established/related replies and what enters from the
- * bridge, in the manner of the CNI bridge ipMasq and firewall plugins (reference/cni.md).
+ * bridge, in the manner of the CNI bridge ipMasq and firewall plugins
+ * (docs/facts-cni.md#masquerade-and-firewall).
  * libnftables.so.1 is loaded for the call and unloaded after (dl.h).
  * Return: 0, -ELIBACC/-ELIBBAD if libnftables cannot be loaded (nn_dl_load()), -EINVAL
  * if nft refuses the table, or the negative errno of setns(2)/pthread_create(3).

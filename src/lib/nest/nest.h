@@ -4,7 +4,7 @@
 
 /*
  * The nest: a rootless container network stack in the shape of RootlessKit --detach-netns
- * + slirp4netns (DESIGN.md sections 1-3, reference/rootlesskit.md section 2).
+ * + slirp4netns (docs/design.md#the-nest, docs/facts-rootlesskit.md#detached-netns).
  *
  *   `netnest up` process  --clone(NEWUSER|NEWNS)-->  nest daemon ("child", child_pid)
  *                                                      host netns, nest userns + mntns
@@ -82,14 +82,14 @@ struct nn_nest {
 };
 
 /**
- * nn_nest_config_init() - the defaults of DESIGN.md section 3, without a state dir
+ * nn_nest_config_init() - the defaults of docs/design.md#defaults, without a state dir
  * @cfg:  filled (zeroed first) as nn_nest_config_default() does, but state_dir is ""
  * @name: nest name (copied, cut to fit; not validated)
  */
 void nn_nest_config_init(struct nn_nest_config *cfg, const char *name);
 
 /**
- * nn_nest_config_default() - the defaults of DESIGN.md section 3 for nest @name
+ * nn_nest_config_default() - the defaults of docs/design.md#defaults for nest @name
  * @cfg:  filled (zeroed first): state dir, cidr 10.0.2.0/24, subnet 10.4.0.0/24, MTU 65520,
  *        tap0, bridge netnest0, rootless when euid != 0
  * @name: nest name (validated by nn_state_dir())
@@ -106,9 +106,9 @@ int nn_nest_config_default(struct nn_nest_config *cfg, const char *name, struct 
  * @err: error object naming the option and the reason
  *
  * Refuses: --cidr that is not a network address or too small for .100 (RootlessKit
- * --cidr rule, reference/rootlesskit.md section 3), --subnet with host bits or smaller
+ * --cidr rule, docs/facts-rootlesskit.md#network-defaults), --subnet with host bits or smaller
  * than /30, --gateway outside --subnet or equal to its network or broadcast address,
- * --mtu outside 576..65521 (libslirp's limit, reference/usermode-net.md section 1), and
+ * --mtu outside 576..65521 (libslirp's limit, docs/facts-slirp.md#mtu), and
  * a --subnet that overlaps --cidr.  With no bridge (cfg->bridge "") the --subnet and
  * --gateway checks are skipped.
  * Return: 0 or -EINVAL.

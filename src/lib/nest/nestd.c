@@ -2,7 +2,7 @@
 /*
  * nestd.c - the nest daemon: detached netns, tap0, bridge, NAT, engine, the services (ports,
  * sandboxes, the API that routes to them), its signals, and the teardown of all of it
- * (see nest.h, DESIGN.md sections 1-3, reference/rootlesskit.md section 2 "--detach-netns").
+ * (see nest.h, docs/design.md#the-nest, docs/facts-rootlesskit.md#detached-netns).
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -4,8 +4,9 @@
 
 /*
  * Published-port specs, Docker -p syntax: [hostIP:]hostPort:sandboxPort[/tcp|udp], IPv6
- * host addresses in brackets (DESIGN.md section 3), and RootlessKit's PortSpec JSON
- * {"proto","parentIP","parentPort","childIP","childPort"} (reference/rootlesskit.md s.4).
+ * host addresses in brackets (docs/design.md#port-specs), and RootlessKit's PortSpec JSON
+ * {"proto","parentIP","parentPort","childIP","childPort"}
+ * (docs/facts-rootlesskit.md#port-specs).
  */
 
 #include <stdbool.h>
@@ -44,8 +45,8 @@ int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err
  * @b: another port
  *
  * The key is (proto family, hostIP, hostPort), tcp4/tcp6 counting as tcp; "", 0.0.0.0 and
- * :: meet every address (DESIGN.md section 3; RootlessKit pkg/port/portutil
- * ValidatePortSpec).
+ * :: meet every address (docs/design.md#port-specs; RootlessKit pkg/port/portutil
+ * ValidatePortSpec, docs/facts-rootlesskit.md#port-specs).
  * Return: true on a conflict.
  */
 bool nn_portspec_conflicts(const struct nn_portspec *a, const struct nn_portspec *b);

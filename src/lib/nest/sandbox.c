@@ -19,6 +19,7 @@
 #include "portspec.h"
 #include "proc.h"
 #include "sandbox.h"
+#include "sandbox_internal.h"
 #include "sandbox_net.h"
 #include "state.h"
 #include "util.h"
@@ -161,13 +162,6 @@ static int string_array(json_t *body, const char *key, size_t max, json_t **out,
 	return 0;
 }
 
-struct create_req {
-	const char *name;
-	pid_t pid;
-	json_t *publish; /* borrowed, may be NULL */
-	json_t *command; /* borrowed, may be NULL */
-};
-
 bool nn_sandbox_name_ok(const char *name, const char **why)
 {
 	unsigned long v;
@@ -185,7 +179,7 @@ bool nn_sandbox_name_ok(const char *name, const char **why)
 	return true;
 }
 
-static int parse_create(json_t *body, struct create_req *req, struct nn_err *err)
+int nn_sandbox_parse_create(json_t *body, struct create_req *req, struct nn_err *err)
 {
 	json_t *name = json_object_get(body, "name"), *pid = json_object_get(body, "pid");
 	const char *why;
@@ -404,7 +398,7 @@ static int api_create(struct nn_nest *n, const char *path, json_t *body, json_t 
 	if (!s)
 		return nn_err(err, ESHUTDOWN, "create a sandbox: the sandbox service is not "
 			      "running");
-	r = parse_create(body, &req, err);
+	r = nn_sandbox_parse_create(body, &req, err);
 	if (r < 0)
 		return r;
 	pthread_mutex_lock(&s->lock);

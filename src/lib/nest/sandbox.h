@@ -5,7 +5,7 @@
 /*
  * Sandboxes: a process in its own netns (owned by the nest's user namespace) joined to the
  * nest's bridge by a veth pair, in the manner of nerdctl + the CNI bridge and host-local
- * plugins (reference/cni.md sections 2-3, 5).
+ * plugins (docs/facts-cni.md#bridge-plugin, #host-local-layout, #nerdctl-default-network).
  *
  * Client side (`netnest run`, the user's process): nn_sandbox_enter() moves the caller into
  * the daemon's user + mount namespaces, unshares a new netns + mount ns and bind-mounts the

@@ -4,10 +4,10 @@
 
 /*
  * The wiring of one sandbox to the nest's bridge, as the CNI bridge plugin does it
- * (plugins/main/bridge/bridge.go cmdAdd, reference/cni.md section 2): a veth pair made in one
- * request with the host end veth<8 hex> in the nest netns and the peer eth0 placed straight
- * into the sandbox netns, the host end a port of the bridge, eth0 addressed with a default
- * route via the bridge, lo up.  Used by sandbox.c inside the daemon.
+ * (plugins/main/bridge/bridge.go cmdAdd, docs/facts-cni.md#bridge-plugin): a veth pair
+ * made in one request with the host end veth<8 hex> in the nest netns and the peer eth0
+ * placed straight into the sandbox netns, the host end a port of the bridge, eth0 addressed
+ * with a default route via the bridge, lo up.  Used by sandbox.c inside the daemon.
  *
  * The daemon's threads live in the host netns, which a rootless daemon cannot setns(2) back
  * into (the host netns belongs to the initial user namespace), so the work inside the sandbox

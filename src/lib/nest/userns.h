@@ -3,8 +3,8 @@
 #define NN_USERNS_H
 
 /*
- * ID maps of the nest's user namespace, RootlessKit-style (reference/rootlesskit.md
- * section 1 "ID maps"): "0 <uid> 1" then the user's /etc/subuid range from ID 1, written
+ * ID maps of the nest's user namespace, RootlessKit-style (docs/facts-rootlesskit.md#id-maps):
+ * "0 <uid> 1" then the user's /etc/subuid range from ID 1, written
  * by newuidmap(1)/newgidmap(1); a single "0 <uid> 1" mapping when the user has no range or
  * the helpers are missing (user_namespaces(7) "Defining user and group ID mappings").
  */
