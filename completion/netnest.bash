@@ -134,6 +134,61 @@ _netnest_target()
 	_netnest_reply nest "${_nn_w[@]}"
 }
 
+# _netnest_rootlesskit - RootlessKit's flags (src/lib/nest/rkflags.c), Go's flag syntax:
+# --x=v or --x v; the first word that is not a flag starts the command
+_netnest_rootlesskit()
+{
+	local bools="--debug --disable-host-loopback --ipv6 --detach-netns --pidns --cgroupns
+		--utsns --ipcns --help --version"
+	local vals="--copy-up --copy-up-mode --propagation --net --mtu --cidr --ifname
+		--lxc-user-nic-binary --lxc-user-nic-bridge --slirp4netns-binary
+		--slirp4netns-sandbox --slirp4netns-seccomp --vpnkit-binary --pasta-binary
+		--port-driver --publish --reaper --evacuate-cgroup2 --state-dir --subid-source"
+	local i w
+	for ((i = 2; i < cword; i++)); do
+		w=${words[i]}
+		if [[ $w == -- ]]; then
+			_netnest_command $((i + 1))
+			return
+		fi
+		if [[ $w != -* ]]; then
+			_netnest_command "$i"
+			return
+		fi
+		# --x=v is three words here (COMP_WORDBREAKS has "="): skip the "=" and the value
+		if [[ ${words[i + 1]-} == = ]]; then
+			i=$((i + 2))
+			continue
+		fi
+		# a value flag (one dash or two) without "=" takes the next word
+		[[ $w == *=* ]] && continue
+		w=${w#-}
+		w=--${w#-}
+		[[ " $vals " == *[[:space:]]"$w"[[:space:]]* ]] && i=$((i + 1))
+	done
+	local flag=$prev
+	[[ $prev == = ]] && flag=${words[cword - 2]}
+	[[ $cur == = ]] && { flag=$prev; cur=; }
+	if [[ $cur == -*=* ]]; then # one word "--x=v" (COMP_WORDBREAKS without "=")
+		flag=${cur%%=*}
+		flag=${flag#-}
+		flag=--${flag#-}
+		cur=${cur#*=}
+	fi
+	case $flag in
+	--net) _netnest_reply slirp4netns host none; return ;;
+	--port-driver) _netnest_reply builtin none; return ;;
+	--propagation) _netnest_reply rprivate private rslave slave; return ;;
+	--copy-up | --state-dir) _netnest_files; return ;;
+	esac
+	# shellcheck disable=SC2086 # the lists are split on purpose
+	if [[ $cur == -* ]]; then
+		_netnest_reply $bools $vals -h -v
+	else
+		_netnest_command "$cword"
+	fi
+}
+
 # _netnest_command I - complete words[I..] as a command line of its own
 _netnest_command()
 {
@@ -180,7 +235,7 @@ _netnest()
 	COMPREPLY=()
 	local _nn_w=()
 
-	local verbs="up down info run ps stop port exec ns ls topo peer attach"
+	local verbs="up down info run ps stop port exec ns ls topo peer attach rootlesskit"
 	if ((cword == 1)); then
 		if [[ $cur == -* ]]; then
 			_netnest_reply --help --version
@@ -191,6 +246,10 @@ _netnest()
 		return 0
 	fi
 	local verb=${words[1]}
+	if [[ $verb == rootlesskit ]]; then
+		_netnest_rootlesskit
+		return 0
+	fi
 
 	# options of each verb (src/cmd_*.c), and those of them that take a value
 	local opts argopts

@@ -110,6 +110,23 @@ cb() { cu --bash-completion "$1"; }
   done
 }
 
+@test "rootlesskit completes the flags its --help names, their values, then the command" {
+  want=$("$NETNEST" rootlesskit --help | grep -oE '^ +--[a-z0-9-]+' | tr -d ' ' | sort -u |
+    paste -sd " ")
+  got=$(c "netnest rootlesskit --" | tr ' ' '\n' | grep -E -- '^--' | sort -u | paste -sd " ")
+  echo "want [$want] got [$got]"
+  [ "$got" = "$want" ]
+  run c "netnest rootlesskit --net "
+  [ "$output" = "host none slirp4netns" ]
+  run c "netnest rootlesskit --mtu=65520 --port-driver="
+  [ "$output" = "builtin none" ]
+  run c "netnest rootlesskit --mtu 65520 --net=slirp4netns bas"
+  [[ " $output " == *" bash "* ]]
+  # the first word that is not a flag is the command; flags after it are its own
+  run c "netnest rootlesskit sh --det"
+  [[ $output != *--detach-netns* ]]
+}
+
 @test "rootless, --nest completes the nests and the sandbox verbs the sandboxes of that nest" {
   run cu "netnest up --nest "
   [ "$output" = "default other" ]

@@ -294,7 +294,7 @@ rk_probe_mask() {
   kill -KILL "$TOP"
   wait_until "[ -z \"\$(in_userns $userns)\" ]"
   wait_until "[ ! -e $state ]"
-  ! grep -qs "$state" /proc/[0-9]*/mountinfo
+  ! grep -qs "$state" /proc/[0-9]*/mountinfo || false
   wait_until "! ss -Htln 'sport = :$port' | grep -q ."
   wait_until "grep -qx rc=137 $TMP/out"
 }

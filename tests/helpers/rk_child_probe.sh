@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2016 # each command is expanded by the sh -c that runs it, not here
 # rk_child_probe.sh - what a RootlessKit child sees, run as the command of Debian's rootlesskit
 # and of netnest's, to compare (tests/rootlesskit.bats).  The probe of /work/notes, minus what
 # differs by design or by chance: ps lines (argv of the child), the dot-files of the state dir

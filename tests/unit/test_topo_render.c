@@ -263,7 +263,7 @@ static void topo_dot_is_the_golden_file(void **state)
 /* a name with '"' ended its DOT string early, and dot refused the graph */
 static void names_with_quotes_stay_inside_their_dot_strings(void **state)
 {
-	struct fixture f;
+	struct fixture f = { 0 };
 	_cleanup_free_ char *buf = NULL;
 	struct nn_topo_link *tap = &f.links[NEST][1];
 	size_t len;
