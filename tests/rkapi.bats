@@ -40,6 +40,16 @@ docker_proxy() {
   PROXIES+=("$pid")
 }
 
+# docker_publish PROTO HOSTPORT CONTAINERIP CONTAINERPORT: what dockerd 20.10 does for
+# -p HOSTPORT:CONTAINERPORT[/udp]: a proxy for host IP 0.0.0.0 and one for ::, which post
+# PROTO4 0.0.0.0:HOSTPORT and PROTO6 :::HOSTPORT (childPort = HOSTPORT, issue7-spec 8.1)
+docker_publish() {
+  docker_proxy "$1" 0.0.0.0 "$2" "$3" "$4"
+  docker_proxy "$1" :: "$2" "$3" "$4"
+  run api /v1/ports
+  [ "$(jq -c '[.[] | .spec | [.proto, .parentIP, .parentPort, .childPort]] | sort' <<<"${lines[0]}")" = "[[\"${1}4\",\"0.0.0.0\",$2,$2],[\"${1}6\",\"::\",$2,$2]]" ]
+}
+
 @test "the tools are there: rootlessctl, rootlesskit-docker-proxy and the docker-proxy it runs" {
   command -v rootlessctl
   command -v rootlesskit-docker-proxy
@@ -140,10 +150,7 @@ docker_proxy() {
   nnu run -d --nest "$NEST" --name web -- busybox httpd -f -p 80 -h "$TMP/www"
   ip=$(sandbox_ip web)
   p=$(free_port)
-  docker_proxy tcp 0.0.0.0 "$p" "$ip" 80
-  docker_proxy tcp :: "$p" "$ip" 80
-  run api /v1/ports
-  [ "$(jq -c '[.[] | .spec | [.proto, .parentIP, .parentPort, .childPort]] | sort' <<<"${lines[0]}")" = "[[\"tcp4\",\"0.0.0.0\",$p,$p],[\"tcp6\",\"::\",$p,$p]]" ]
+  docker_publish tcp "$p" "$ip" 80
   [ "$(ss -Htln "sport = :$p" | awk '{print $4}' | sort | paste -sd' ')" = "0.0.0.0:$p [::]:$p" ]
   [ "$(curl -sf "http://127.0.0.1:$p/file" | sha256sum)" = "$(sha256sum < "$TMP/www/file")" ]
   [ "$(curl -sfg "http://[::1]:$p/file" | sha256sum)" = "$(sha256sum < "$TMP/www/file")" ]
@@ -163,10 +170,8 @@ docker_proxy() {
   wait_for test -s "$TMP/u/echo.pid"
   ip=$(sandbox_ip echo)
   p=$(free_udp_port)
-  docker_proxy udp 0.0.0.0 "$p" "$ip" 7
-  docker_proxy udp :: "$p" "$ip" 7
-  run api /v1/ports
-  [ "$(jq -c '[.[] | .spec | [.proto, .parentIP]] | sort' <<<"${lines[0]}")" = '[["udp4","0.0.0.0"],["udp6","::"]]' ]
+  docker_publish udp "$p" "$ip" 7
+  [ "$(ss -Huln "sport = :$p" | awk '{print $4}' | sort | paste -sd' ')" = "0.0.0.0:$p [::]:$p" ]
   run udp_ask 127.0.0.1 "$p" "docker four"
   [ "$output" = "echo docker four" ]
   run udp_ask ::1 "$p" "docker six"
