@@ -426,13 +426,9 @@ static int nestd_start(struct nestd *d, struct nn_err *err)
 		/* the engine holds tap0 now: one holder, as slirp4netns is (topo shows holders) */
 		close(d->tap_fd);
 		d->tap_fd = -1;
-		/*
-		 * No bridge of its own (RootlessKit mode): no table yet, since nn_nat_add()
-		 * names cfg.bridge; the rules for the child's bridges (docker0, nerdctl0)
-		 * come with nat.c's forwarding of any bridge (issue 7 point 6).
-		 */
-		if (n->cfg.bridge[0])
-			r = nn_nat_add(n->nest_netns, &n->cfg, err);
+		/* with no bridge of its own (RootlessKit mode) the table still masquerades
+		 * the child's bridges (docker0, nerdctl0) out of tap0 (nat.h) */
+		r = nn_nat_add(n->nest_netns, &n->cfg, err);
 	}
 	if (r == 0 && n->cfg.net == NN_NET_ENGINE) {
 		r = nn_engine_ready(n->engine_pid, steal_fd(&d->engine_report), err);
