@@ -246,6 +246,7 @@ static void the_daemons_routes_answer_without_their_services(void **state)
 	(void)state;
 	strcpy(nest.cfg.name, "unit");
 	strcpy(nest.cfg.state_dir, "/nonexistent/netnest-unit");
+	nest.cfg.port_driver = true; /* the default (nn_nest_config_init()) */
 	assert_int_equal(nn_api_router_init(&rt, tables, NULL), 0);
 	a = ask(&rt, "GET", "/v1/info", NULL, 200);
 	assert_string_equal(json_string_value(json_object_get(a.body, "apiVersion")), "1.1.1");
@@ -272,6 +273,34 @@ static void the_daemons_routes_answer_without_their_services(void **state)
 	json_decref(a.body);
 }
 
+/* --port-driver=none: /v1/info has no portDriver and every ports route says so, as
+ * RootlessKit's pkg/api/router answers without a port driver */
+static void without_a_port_driver_the_ports_routes_say_so(void **state)
+{
+	const struct nn_api_route *const tables[] = { nn_api_ports_routes, NULL };
+	struct nn_api_router rt;
+	struct nn_api_answer a;
+
+	(void)state;
+	strcpy(nest.cfg.name, "unit");
+	nest.cfg.port_driver = false;
+	assert_int_equal(nn_api_router_init(&rt, tables, NULL), 0);
+	a = ask(&rt, "GET", "/v1/info", NULL, 200);
+	assert_null(json_object_get(a.body, "portDriver"));
+	json_decref(a.body);
+	a = ask(&rt, "GET", "/v1/ports", NULL, 400);
+	assert_string_equal(message(&a), "no PortDriver is available");
+	json_decref(a.body);
+	a = ask(&rt, "POST", "/v1/ports", "{\"proto\":\"tcp\",\"parentPort\":8080,\"childPort\":80}",
+		400);
+	assert_string_equal(message(&a), "no PortDriver is available");
+	json_decref(a.body);
+	a = ask(&rt, "DELETE", "/v1/ports/1", NULL, 400);
+	assert_string_equal(message(&a), "no PortDriver is available");
+	json_decref(a.body);
+	nest.cfg.port_driver = true;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +312,7 @@ int main(void)
 		cmocka_unit_test(a_path_that_is_not_utf8_is_named_in_the_message),
 		cmocka_unit_test(a_full_route_table_is_refused),
 		cmocka_unit_test(the_daemons_routes_answer_without_their_services),
+		cmocka_unit_test(without_a_port_driver_the_ports_routes_say_so),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
