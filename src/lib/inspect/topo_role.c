@@ -6,8 +6,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <jansson.h>
-
 #include "proc.h"
 #include "state.h"
 #include "topo_internal.h"
@@ -48,28 +46,17 @@ static void set_role_path(struct nn_topo *t, const char *path, enum nn_topo_role
 	snprintf(t->netns[i].label, sizeof(t->netns[i].label), "%s", label);
 }
 
-/* sandboxes/<name>.json records of nest state dir @dir: {"name": ..., "pid": ...} */
-static void sandboxes(struct nn_topo *t, const char *dir)
+/* label the netns of one live sandbox of a nest (nn_state_sandboxes()) */
+static int label_sandbox(const struct nn_sandbox_rec *rec, void *arg)
 {
-	char pat[PATH_MAX + 32], path[64], label[96];
-	glob_t g;
+	char path[64], label[96];
 
-	snprintf(pat, sizeof(pat), "%s/sandboxes/*.json", dir);
-	if (glob(pat, 0, NULL, &g) != 0)
-		return;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		json_t *j = json_load_file(g.gl_pathv[i], 0, NULL);
-		json_int_t pid = json_integer_value(json_object_get(j, "pid"));
-		const char *name = json_string_value(json_object_get(j, "name"));
-
-		if (pid > 0 && name) {
-			snprintf(path, sizeof(path), "/proc/%lld/ns/net", (long long)pid);
-			snprintf(label, sizeof(label), "sandbox %s", name);
-			set_role_path(t, path, NN_ROLE_SANDBOX, label);
-		}
-		json_decref(j);
+	if (nn_state_sandbox_live(rec)) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)rec->pid);
+		snprintf(label, sizeof(label), "sandbox %s", rec->name);
+		set_role_path(arg, path, NN_ROLE_SANDBOX, label);
 	}
-	globfree(&g);
+	return 0;
 }
 
 /* netnest state dirs, as root and of every user (state.h) */
@@ -92,7 +79,7 @@ static void nests(struct nn_topo *t)
 			snprintf(path, sizeof(path), "/proc/%d/root%s/netns", (int)pid, dir);
 			snprintf(label, sizeof(label), "nest %s", strrchr(dir, '/') + 1);
 			set_role_path(t, path, NN_ROLE_NEST, label);
-			sandboxes(t, dir);
+			nn_state_sandboxes(dir, label_sandbox, t);
 		}
 		globfree(&g);
 	}
