@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* proc.c - a process's stat, comm, cmdline and exe from /proc/PID (see proc.h; proc(5)) */
+/* proc.c - a process's stat, comm, cmdline, exe and environ (see proc.h; proc(5)) */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -138,5 +138,50 @@ int nn_proc_exe(pid_t pid, char *buf, size_t len, struct nn_err *err)
 	if (n < 0)
 		return nn_err(err, len ? errno : EINVAL, "read the link %s", path);
 	buf[n] = '\0';
+	return 0;
+}
+
+int nn_proc_env_find(const char *buf, size_t len, const char *name, char *out, size_t outlen)
+{
+	size_t nlen = strlen(name);
+
+	for (size_t i = 0; i < len;) {
+		const char *e = buf + i, *end = memchr(e, '\0', len - i);
+		size_t elen = end ? (size_t)(end - e) : len - i;
+
+		if (elen > nlen && e[nlen] == '=' && !memcmp(e, name, nlen)) {
+			size_t vlen = elen - nlen - 1;
+
+			if (!outlen || vlen >= outlen) {
+				if (outlen)
+					*out = '\0';
+				return -ENAMETOOLONG;
+			}
+			memcpy(out, e + nlen + 1, vlen);
+			out[vlen] = '\0';
+			return 0;
+		}
+		i += elen + 1;
+	}
+	return -ENOENT;
+}
+
+int nn_proc_getenv(pid_t pid, const char *name, char *out, size_t outlen, struct nn_err *err)
+{
+	char path[64];
+	_cleanup_free_ char *s = NULL;
+	size_t n = 0;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	r = nn_read_file(AT_FDCWD, path, &s, &n, err);
+	if (r < 0)
+		return r;
+	r = nn_proc_env_find(s, n, name, out, outlen);
+	if (r == -ENOENT)
+		return nn_errx(err, ENOENT, "%s: %s is not set", path, name);
+	if (r < 0)
+		return nn_errx(err, -r, "%s: the value of %s is longer than %zu bytes", path, name,
+			       outlen ? outlen - 1 : 0);
 	return 0;
 }
