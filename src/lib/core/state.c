@@ -46,7 +46,7 @@ int nn_state_child_pid(const char *dir, pid_t *pid, struct nn_err *err)
 	unsigned long v;
 	struct nn_err e;
 
-	snprintf(path, sizeof(path), "%s/child_pid", dir);
+	snprintf(path, sizeof(path), "%s/" NN_STATE_CHILD_PID, dir);
 	if (nn_read_file(AT_FDCWD, path, &s, NULL, &e) < 0)
 		return nn_err(err, ENOENT, "no nest is running in %s", dir);
 	s[strcspn(s, "\n")] = '\0';
@@ -146,6 +146,18 @@ int nn_state_sandboxes(const char *state_dir,
 			return r;
 	}
 	return 0;
+}
+
+enum nn_state_kind nn_state_kind(const char *dir)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/" NN_STATE_CHILD_PID, dir);
+	if (stat(path, &st) < 0)
+		return NN_STATE_NONE;
+	snprintf(path, sizeof(path), "%s/" NN_STATE_ENGINE_PID, dir);
+	return stat(path, &st) == 0 ? NN_STATE_NEST : NN_STATE_ROOTLESSKIT;
 }
 
 int nn_state_mkdir(const char *path, struct nn_err *err)

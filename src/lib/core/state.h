@@ -21,6 +21,18 @@
  *                 "name", "pid" and "starttime" (field 22 of /proc/PID/stat, proc.h), so
  *                 a PID reused after the sandbox died is never taken for it.  Those
  *                 readers go through nn_state_sandbox_read() and nn_state_sandboxes().
+ *
+ * netnest as RootlessKit (`netnest rootlesskit`, docs/rootlesskit.md) keeps RootlessKit's
+ * state dir instead: --state-dir, or a new $TMPDIR/rootlesskitNNNN, whose absolute path the
+ * command finds in $ROOTLESSKIT_STATE_DIR, as under RootlessKit.  Of the files above it has
+ * lock and api.sock, and
+ *   child_pid     RootlessKit's child, not the daemon: in the nest's netns, or in the
+ *                 host's with --detach-netns, when the nest's netns is the netns bind
+ *                 mount above seen through /proc/<child_pid>/root (RootlessKit 2)
+ *   .engine_pid   the engine's PID, a dot-name (RootlessKit's listing has no such file)
+ *   resolv.conf, hosts   only where RootlessKit writes them
+ * and no engine_pid, sandboxes or ipam; the nest has no bridge.  So a dir with child_pid
+ * but no engine_pid is RootlessKit's, Debian's or netnest's: nn_state_kind().
  */
 
 #include <limits.h>
@@ -31,6 +43,12 @@
 
 #define NN_NEST_DEFAULT "default"
 #define NN_NAME_MAX 64 /* longest nest or sandbox name, bytes */
+
+/* The names above that more than one file writes or reads. */
+#define NN_STATE_CHILD_PID "child_pid"
+#define NN_STATE_ENGINE_PID "engine_pid"
+#define NN_STATE_RK_ENGINE_PID ".engine_pid"
+#define NN_STATE_RK_ENV "ROOTLESSKIT_STATE_DIR"
 
 /**
  * nn_state_dir() - the state dir path of nest @nest for the calling user
@@ -114,6 +132,26 @@ bool nn_state_sandbox_live(const struct nn_sandbox_rec *rec);
  */
 int nn_state_sandboxes(const char *state_dir,
 		       int (*fn)(const struct nn_sandbox_rec *rec, void *arg), void *arg);
+
+/* What made a state dir, by the files in it (above). */
+enum nn_state_kind {
+	/* no child_pid: not a state dir, or not ready yet */
+	NN_STATE_NONE,
+	/* child_pid and engine_pid: netnest up */
+	NN_STATE_NEST,
+	/* child_pid alone: RootlessKit, or netnest rootlesskit */
+	NN_STATE_ROOTLESSKIT,
+};
+
+/**
+ * nn_state_kind() - what made the state dir @dir, by the files in it
+ * @dir: the dir; it may be seen through another process's root ("/proc/PID/root/...")
+ *
+ * Looks only at which files exist (stat(2)), so a dir left by a killed nest or
+ * RootlessKit still has a kind: nn_state_child_pid() says whether it is live.
+ * Return: the kind; NN_STATE_NONE also when @dir cannot be read.
+ */
+enum nn_state_kind nn_state_kind(const char *dir);
 
 /**
  * nn_state_mkdir() - create a state dir and its missing parents, each mode 0700

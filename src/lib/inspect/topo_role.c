@@ -100,33 +100,36 @@ static bool pid_runs(pid_t pid, const char *name)
 
 /*
  * A detached netns kept by an nsfs bind mount at <dir>/netns in another mount ns, next to
- * <dir>/child_pid: RootlessKit 2's $STATE (docs/facts-rootlesskit.md#detached-netns), or a
- * netnest state dir (state.h: it also has engine_pid) that the nests() glob did not
- * cover ($NETNEST_STATE_DIR).  Seen through the root of the process the mount was read
- * through.  Return: the role, or NN_ROLE_NETNS; @label gets "nest <name>" for a nest.
+ * <dir>/child_pid: RootlessKit 2's $STATE (docs/facts-rootlesskit.md#detached-netns), or
+ * netnest rootlesskit --detach-netns's, or a netnest state dir that the nests() glob did
+ * not cover ($NETNEST_STATE_DIR): nn_state_kind() tells them apart.  Seen through the root
+ * of the process the mount was read through.  Return: the role, or NN_ROLE_NETNS; @label
+ * gets "nest <name>" for a nest.
  */
 static enum nn_topo_role state_netns(const struct nn_holder *h, char *label, size_t len)
 {
-	char path[PATH_MAX + 64];
+	char dir[PATH_MAX + 64];
 	const char *slash, *base;
-	struct stat st;
-	int dir;
+	int n;
 
 	if (h->kind != NN_HOLD_BINDMOUNT || !h->path)
 		return NN_ROLE_NETNS;
 	slash = strrchr(h->path, '/');
 	if (!slash || strcmp(slash, "/netns"))
 		return NN_ROLE_NETNS;
-	dir = (int)(slash - h->path);
-	snprintf(path, sizeof(path), "/proc/%d/root%.*s/child_pid", (int)h->pid, dir, h->path);
-	if (stat(path, &st) < 0)
+	n = (int)(slash - h->path);
+	snprintf(dir, sizeof(dir), "/proc/%d/root%.*s", (int)h->pid, n, h->path);
+	switch (nn_state_kind(dir)) {
+	case NN_STATE_NONE:
 		return NN_ROLE_NETNS;
-	snprintf(path, sizeof(path), "/proc/%d/root%.*s/engine_pid", (int)h->pid, dir, h->path);
-	if (stat(path, &st) < 0)
+	case NN_STATE_ROOTLESSKIT:
 		return NN_ROLE_RK_CHILD;
-	base = memrchr(h->path, '/', dir);
+	case NN_STATE_NEST:
+		break;
+	}
+	base = memrchr(h->path, '/', n);
 	base = base ? base + 1 : h->path;
-	snprintf(label, len, "nest %.*s", (int)(h->path + dir - base), base);
+	snprintf(label, len, "nest %.*s", (int)(h->path + n - base), base);
 	return NN_ROLE_NEST;
 }
 

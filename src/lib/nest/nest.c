@@ -152,7 +152,7 @@ static int lock_state_dir(const struct nn_nest_config *cfg, int *dirfd, struct n
 	if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK)
 			return nn_err(err, errno, "lock %s/lock", cfg->state_dir);
-		if (nn_read_file(dfd, "child_pid", &pid, NULL, NULL) < 0)
+		if (nn_read_file(dfd, NN_STATE_CHILD_PID, &pid, NULL, NULL) < 0)
 			pid = NULL;
 		if (cfg->child)
 			return nn_errx(err, EBUSY, "--state-dir=%s: failed to lock %s/lock, another "
@@ -283,7 +283,7 @@ int nn_nest_start(const struct nn_nest_config *cfg, bool detach, struct nn_nest_
 		_cleanup_free_ char *s = NULL;
 		unsigned long v;
 
-		if (nn_read_file(dirfd, "child_pid", &s, NULL, NULL) == 0 &&
+		if (nn_read_file(dirfd, NN_STATE_CHILD_PID, &s, NULL, NULL) == 0 &&
 		    nn_parse_uint(s, 1, INT_MAX, &v) == 0)
 			st->child_pid = (pid_t)v;
 		st->sock = steal_fd(&sock);
@@ -329,7 +329,7 @@ static int collect_stale(const char *name, const char *state_dir, struct nn_err 
 	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0)
 		return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", name,
 			       state_dir);
-	if (nn_read_file(dfd, "child_pid", &pid, NULL, NULL) < 0)
+	if (nn_read_file(dfd, NN_STATE_CHILD_PID, &pid, NULL, NULL) < 0)
 		pid = NULL;
 	killed = kill_stale_sandboxes(state_dir);
 	nn_state_clear(dfd, false);
