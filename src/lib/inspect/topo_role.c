@@ -133,6 +133,38 @@ static enum nn_topo_role state_netns(const struct nn_holder *h, char *label, siz
 	return NN_ROLE_NEST;
 }
 
+/*
+ * Is @n the netns of a RootlessKit's child that has a netns of its own (RootlessKit 1's
+ * way; netnest rootlesskit without --detach-netns)?  Found through the state dir the
+ * child's command was given in $ROOTLESSKIT_STATE_DIR (state.h): taken only when it is a
+ * directory of the process's own user (so no one points the inspector at another's files),
+ * is RootlessKit's (nn_state_kind()), and its live child_pid lives in @n.
+ */
+static bool rk_child_netns(const struct nn_topo_netns *n)
+{
+	char dir[PATH_MAX], path[64];
+	struct stat proc, st;
+	pid_t child;
+
+	for (size_t i = 0; i < n->ns->npids; i++) {
+		pid_t pid = n->ns->pids[i];
+
+		if (nn_proc_getenv(pid, NN_STATE_RK_ENV, dir, sizeof(dir), NULL) < 0 ||
+		    dir[0] != '/')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+		if (stat(path, &proc) < 0 || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+		    st.st_uid != proc.st_uid || nn_state_kind(dir) != NN_STATE_ROOTLESSKIT ||
+		    nn_state_child_pid(dir, &child, NULL) < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
+		if (stat(path, &st) == 0 && st.st_dev == n->ns->id.dev &&
+		    st.st_ino == n->ns->id.ino)
+			return true;
+	}
+	return false;
+}
+
 /* roles seen from inside one netns: its processes, bind mounts, taps, default route */
 static enum nn_topo_role seen_role(const struct nn_topo *t, const struct nn_topo_netns *n,
 				   char *label, size_t len)
@@ -152,6 +184,8 @@ static enum nn_topo_role seen_role(const struct nn_topo *t, const struct nn_topo
 	for (size_t i = 0; i < n->ns->npids; i++)
 		if (pid_runs(n->ns->pids[i], "rootlesskit"))
 			return NN_ROLE_RK_CHILD;
+	if (rk_child_netns(n))
+		return NN_ROLE_RK_CHILD;
 	for (size_t i = 0; i < n->nlinks; i++)
 		for (size_t h = 0; h < n->links[i].nholders; h++)
 			if (!strcmp(n->links[i].holders[h].comm, "slirp4netns") ||
