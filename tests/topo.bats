@@ -22,6 +22,48 @@ teardown() {
     nnu stop --nest "$NEST" "$NEST-web" 2>/dev/null || true
     nnu down --nest "$NEST" || true
   fi
+  # netnest rootlesskit: SIGKILL of the rootlesskit process this test started ends the
+  # nest (the daemon has it as parent-death signal) and the daemon removes the state dir
+  if [[ -n ${RK_TOP:-} ]]; then
+    kill -9 "$RK_TOP" 2>/dev/null || true
+    wait_until "! alive $RK_TOP" || true
+    [[ -n ${RK_DAEMON:-} ]] && { wait_until "! alive $RK_DAEMON" || true; }
+  fi
+  [[ -n ${RKU:-} ]] && rm -rf "$RKU"
+  true
+}
+
+# alive PID: PID exists and is not a zombie (this VM's init does not reap orphans)
+alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
+# rk_start ARGS...: `netnest rootlesskit ARGS` as nntest in the background, from /tmp; then
+# RK_TOP is the rootlesskit process, RK_DAEMON the nest daemon under it, RK_ENGINE its
+# netnest-engine, RK_CHILD RootlessKit's child, RK_CMD the command, RK_STATE the state dir
+# (the command's ROOTLESSKIT_STATE_DIR)
+rk_start() {
+  RKU=$(as_user mktemp -d /tmp/netnest-rktopo.XXXXXX)
+  (cd /tmp && as_user sh -c 'pidf=$1; shift; "$@" & echo $! >"$pidf"; wait $!' sh \
+    "$RKU/top.pid" "$NETNEST" rootlesskit "$@" >"$RKU/out" 2>&1 3>&- &)
+  wait_for test -s "$RKU/top.pid"
+  RK_TOP=$(cat "$RKU/top.pid")
+  wait_until '[ -n "$(pgrep -P "$RK_TOP")" ]'
+  RK_DAEMON=$(pgrep -P "$RK_TOP")
+  wait_until '[ -s "$(rk_state_of "$RK_DAEMON")/child_pid" ]'
+  RK_STATE=$(rk_state_of "$RK_DAEMON")
+  RK_CHILD=$(cat "$RK_STATE/child_pid")
+  RK_ENGINE=$(cat "$RK_STATE/.engine_pid")
+  RK_CMD=$(pgrep -P "$RK_CHILD")
+  [ "$(cat "/proc/$RK_ENGINE/comm")" = netnest-engine ]
+  [ "$(pgrep -P "$RK_DAEMON" | sort -n | paste -sd' ')" = "$(printf '%s\n' "$RK_ENGINE" "$RK_CHILD" | sort -n | paste -sd' ')" ]
+}
+# rk_state_of DAEMON: ROOTLESSKIT_STATE_DIR of the command under the child of DAEMON
+rk_state_of() {
+  local p c
+  for p in $(pgrep -P "$1"); do
+    for c in $(pgrep -P "$p"); do
+      tr '\0' '\n' <"/proc/$c/environ" 2>/dev/null | sed -n 's/^ROOTLESSKIT_STATE_DIR=//p'
+    done
+  done
 }
 
 child() { cat "$FIX/child_pid"; }
@@ -145,6 +187,65 @@ check_pids() {
     run $who topo --json
     [ "$status" -eq 0 ]
     [ "$(jq -r --argjson ns "$nest_ns" --arg v "$(jq -r .veth "$rec")" '.netns[] | select(.ns == $ns) | .interfaces[] | select(.ifname == $v) | "\(.master) \(.peer.ns) \(.peer.ifname) \(.peer.symmetric)"' <<<"$output")" = "netnest0 $sb_ns eth0 true" ]
+  done
+}
+
+@test "topo shows netnest rootlesskit's child netns as rootlesskit-child behind netnest-engine and tap0, as root and rootless" {
+  rk_start --net=slirp4netns --port-driver=builtin --copy-up=/etc --disable-host-loopback sleep 60
+  local ci pids
+  [[ $RK_STATE == /tmp/rootlesskit* ]]
+  [ "$(cat "/proc/$RK_CMD/comm")" = sleep ]
+  ci=$(ino "$RK_CHILD")
+  [ "$(ino "$RK_CMD")" = "$ci" ]
+  [ "$ci" != "$(ino $$)" ]
+  pids=$(printf '%s\n' "$RK_CHILD" "$RK_CMD" | sort -n | paste -sd' ')
+  for who in nn nnu; do
+    run $who topo
+    [ "$status" -eq 0 ]
+    grep -Fx "host -> netnest-engine[$RK_ENGINE] -> tap0 10.0.2.100/24 (netns $ci rootlesskit-child, pids $pids)" <<<"$output"
+    grep -Fx "netns $ci rootlesskit-child  pids $pids" <<<"$output"
+    if [[ $who == nn ]]; then topo_json; else topo_json user; fi
+    [ "$(q --argjson ns "$ci" '.netns[] | select(.ns == $ns) | "\(.role) \(.label)"')" = "rootlesskit-child rootlesskit-child" ]
+    [ "$(q --argjson ns "$ci" '[.netns[] | select(.ns == $ns) | .pids[]] | join(" ")')" = "$pids" ]
+    # lo and tap0, no bridge: RootlessKit's child has none
+    [ "$(q --argjson ns "$ci" '[.netns[] | select(.ns == $ns) | .interfaces[].ifname] | join(" ")')" = "lo tap0" ]
+    [ "$(iface "$ci" tap0 | jq -r '.addr_info[] | select(.family == "inet") | "\(.local)/\(.prefixlen)"')" = 10.0.2.100/24 ]
+    [ "$(iface "$ci" tap0 | jq -c '[.holders[] | [.comm, .pid, .netns, .ambiguous]]')" = "[[\"netnest-engine\",$RK_ENGINE,$(ino $$),false]]" ]
+    # the chain of the child's own netns: the engine, then tap0
+    [ "$(q --argjson ns "$ci" '.chains[] | select(.ns == $ns) | [(.holders[] | "\(.comm)[\(.pid)]"), (.hops[] | "\(.ns) \(.ifname)")] | join(" -> ")')" = "netnest-engine[$RK_ENGINE] -> $ci tap0" ]
+  done
+}
+
+@test "topo shows the detached netns of rootlesskit --detach-netns as rootlesskit-child behind netnest-engine, the child in the host netns" {
+  rk_start --net=slirp4netns --detach-netns --port-driver=builtin sleep 60
+  local ni
+  [ "$(ino "$RK_CHILD")" = "$(ino $$)" ]
+  ni=$(stat -L -c %i "/proc/$RK_CHILD/root$RK_STATE/netns")
+  [ "$ni" != "$(ino $$)" ]
+  for who in nn nnu; do
+    run $who topo
+    [ "$status" -eq 0 ]
+    grep -Fx "host -> netnest-engine[$RK_ENGINE] -> tap0 10.0.2.100/24 (netns $ni rootlesskit-child)" <<<"$output"
+    if [[ $who == nn ]]; then topo_json; else topo_json user; fi
+    [ "$(q --argjson ns "$ni" '.netns[] | select(.ns == $ns) | "\(.role) \(.pids | length)"')" = "rootlesskit-child 0" ]
+    [ "$(iface "$ni" tap0 | jq -r '[.holders[] | "\(.comm)[\(.pid)]"] | join(",")')" = "netnest-engine[$RK_ENGINE]" ]
+  done
+}
+
+@test "topo shows a nest without sandboxes behind netnest-engine and tap0, labelled nest NAME" {
+  NEST=$(unique_name tq)
+  nnu up -d --nest "$NEST"
+  local st nest_ns
+  st=/run/user/$(nn_uid)/netnest/$NEST
+  nest_ns=$(stat -L -c %i "/proc/$(cat "$st/child_pid")/root$st/netns")
+  for who in nn nnu; do
+    run $who topo
+    [ "$status" -eq 0 ]
+    grep -E "^host -> ([a-z-]+\[[0-9]+\],)*netnest-engine\[$(cat "$st/engine_pid")\](,[a-z-]+\[[0-9]+\])* -> tap0 10\.0\.2\.100/24 \(netns $nest_ns nest $NEST\)$" <<<"$output"
+    run $who topo --json
+    [ "$status" -eq 0 ]
+    [ "$(jq -r --argjson ns "$nest_ns" '.netns[] | select(.ns == $ns) | "\(.role) \(.label)"' <<<"$output")" = "nest nest $NEST" ]
+    [ "$(jq -r --argjson ns "$nest_ns" '.chains[] | select(.ns == $ns) | [.hops[].ifname] | join(" ")' <<<"$output")" = tap0 ]
   done
 }
 

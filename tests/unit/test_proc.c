@@ -148,6 +148,69 @@ static void a_zombie_has_exited_and_a_reaped_process_is_gone(void **state)
 	assert_non_null(strstr(err.msg, "/stat"));
 }
 
+static void an_environment_block_gives_the_first_value_of_a_name(void **state)
+{
+	static const char env[] = "PATH=/bin\0ROOTLESSKIT_STATE_DIRX=no\0EMPTY=\0"
+				  "ROOTLESSKIT_STATE_DIR=/tmp/rootlesskit1\0"
+				  "ROOTLESSKIT_STATE_DIR=/second\0=x\0NOEQUALS\0LAST=cut";
+	char v[32];
+
+	(void)state;
+	assert_int_equal(
+		nn_proc_env_find(env, sizeof(env) - 1, "ROOTLESSKIT_STATE_DIR", v, sizeof(v)), 0);
+	assert_string_equal(v, "/tmp/rootlesskit1");
+	assert_int_equal(nn_proc_env_find(env, sizeof(env) - 1, "PATH", v, sizeof(v)), 0);
+	assert_string_equal(v, "/bin");
+	assert_int_equal(nn_proc_env_find(env, sizeof(env) - 1, "EMPTY", v, sizeof(v)), 0);
+	assert_string_equal(v, "");
+	/* the last entry needs no NUL; nothing past @len is read */
+	assert_int_equal(nn_proc_env_find(env, sizeof(env) - 1, "LAST", v, sizeof(v)), 0);
+	assert_string_equal(v, "cut");
+	assert_int_equal(nn_proc_env_find(env, sizeof(env) - 2, "LAST", v, sizeof(v)), 0);
+	assert_string_equal(v, "cu");
+	/* a name is whole: no prefix, no suffix, no entry without '=' */
+	assert_int_equal(nn_proc_env_find(env, sizeof(env) - 1, "ROOTLESSKIT", v, sizeof(v)),
+			 -ENOENT);
+	assert_int_equal(nn_proc_env_find(env, sizeof(env) - 1, "NOEQUALS", v, sizeof(v)), -ENOENT);
+	assert_int_equal(nn_proc_env_find(env, 0, "PATH", v, sizeof(v)), -ENOENT);
+	/* a value that does not fit is refused, not cut */
+	assert_int_equal(nn_proc_env_find(env, sizeof(env) - 1, "ROOTLESSKIT_STATE_DIR", v, 17),
+			 -ENAMETOOLONG);
+	assert_string_equal(v, "");
+	assert_int_equal(nn_proc_env_find(env, sizeof(env) - 1, "ROOTLESSKIT_STATE_DIR", v, 18), 0);
+	assert_string_equal(v, "/tmp/rootlesskit1");
+}
+
+static void a_child_s_environment_is_the_one_it_was_started_with(void **state)
+{
+	char *const argv[] = { (char *)"sleep", (char *)"10", NULL };
+	char *const envp[] = { (char *)"A=1", (char *)"ROOTLESSKIT_STATE_DIR=/tmp/rk 1", NULL };
+	struct nn_err err = { 0 };
+	char comm[NN_PROC_COMM_MAX] = "", v[64];
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execve("/bin/sleep", argv, envp);
+		_exit(127);
+	}
+	for (int i = 0; i < 2000 && strcmp(comm, "sleep"); i++) {
+		usleep(1000);
+		nn_proc_comm(pid, comm, sizeof(comm), NULL);
+	}
+	assert_string_equal(comm, "sleep");
+	assert_int_equal(nn_proc_getenv(pid, "ROOTLESSKIT_STATE_DIR", v, sizeof(v), &err), 0);
+	assert_string_equal(v, "/tmp/rk 1");
+	assert_int_equal(nn_proc_getenv(pid, "PATH", v, sizeof(v), &err), -ENOENT);
+	assert_int_equal(err.code, ENOENT);
+	assert_non_null(strstr(err.msg, "/environ: PATH is not set"));
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(nn_proc_getenv(pid, "A", v, sizeof(v), NULL), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +220,8 @@ int main(void)
 		cmocka_unit_test(text_that_is_not_a_stat_line_is_refused),
 		cmocka_unit_test(our_own_process_reads_back_as_itself),
 		cmocka_unit_test(a_zombie_has_exited_and_a_reaped_process_is_gone),
+		cmocka_unit_test(an_environment_block_gives_the_first_value_of_a_name),
+		cmocka_unit_test(a_child_s_environment_is_the_one_it_was_started_with),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

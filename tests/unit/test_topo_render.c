@@ -280,6 +280,52 @@ static void names_with_quotes_stay_inside_their_dot_strings(void **state)
 	unbuild(&f);
 }
 
+/* the text of the fixed model, as a string the caller frees */
+static char *text_of(const struct fixture *f)
+{
+	char *buf = NULL;
+	size_t len;
+
+	render(&f->t, 0, &buf, &len);
+	return buf;
+}
+
+/*
+ * A nest or RootlessKit child that no container's or sandbox's chain passes through ends
+ * a chain of its own (`netnest up` before any `run`, `netnest rootlesskit CMD`); one that
+ * a chain passes through does not (the golden files: the nest behind sandbox web).
+ */
+static void a_nest_or_rootlesskit_child_with_nothing_behind_it_ends_a_chain(void **state)
+{
+	static const char chain[] = "host -> netnest-engine[1001] -> tap0 10.0.2.100/24 "
+				    "(netns 4026532280 %s, pids 1000)\n";
+	struct fixture f;
+	char want[256];
+	_cleanup_free_ char *sandbox = NULL, *nest = NULL, *rk = NULL, *plain = NULL;
+
+	(void)state;
+	build(&f);
+	sandbox = text_of(&f);
+	assert_null(strstr(sandbox, "(netns 4026532280 nest default, pids 1000)\n"));
+	/* the sandbox is gone from the model: the nest ends its chain */
+	f.netns[SANDBOX].role = NN_ROLE_NETNS;
+	nest = text_of(&f);
+	snprintf(want, sizeof(want), chain, "nest default");
+	assert_int_equal(strncmp(nest, want, strlen(want)), 0);
+	assert_int_equal(nest[strlen(want)], '\n'); /* one chain, then the blank line */
+	/* the same netns as RootlessKit's child */
+	f.netns[NEST].role = NN_ROLE_RK_CHILD;
+	snprintf(f.netns[NEST].label, sizeof(f.netns[NEST].label), "rootlesskit-child");
+	rk = text_of(&f);
+	snprintf(want, sizeof(want), chain, "rootlesskit-child");
+	assert_int_equal(strncmp(rk, want, strlen(want)), 0);
+	/* any other netns with a default route does not */
+	f.netns[NEST].role = NN_ROLE_NETNS;
+	plain = text_of(&f);
+	assert_int_equal(strncmp(plain, "netns 4026531840 host", 21), 0);
+	unbuild(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +333,7 @@ int main(void)
 		cmocka_unit_test(topo_json_is_the_golden_file),
 		cmocka_unit_test(topo_dot_is_the_golden_file),
 		cmocka_unit_test(names_with_quotes_stay_inside_their_dot_strings),
+		cmocka_unit_test(a_nest_or_rootlesskit_child_with_nothing_behind_it_ends_a_chain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* proc.c - a process's stat, comm, cmdline and exe from /proc/PID (see proc.h; proc(5)) */
+/* proc.c - a process's stat, comm, cmdline, exe and environ (see proc.h; proc(5)) */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -68,6 +68,14 @@ int nn_proc_stat_parse(const char *buf, size_t len, struct nn_proc_stat *out)
 	return p < end ? 0 : -EINVAL;
 }
 
+/* read_pid_file() - /proc/@pid/@name into @s (@len bytes); @path gets the path, for messages */
+static int read_pid_file(pid_t pid, const char *name, char path[64], char **s, size_t *len,
+			 struct nn_err *err)
+{
+	snprintf(path, 64, "/proc/%d/%s", (int)pid, name);
+	return nn_read_file(AT_FDCWD, path, s, len, err);
+}
+
 int nn_proc_stat(pid_t pid, struct nn_proc_stat *out, struct nn_err *err)
 {
 	char path[64];
@@ -75,8 +83,7 @@ int nn_proc_stat(pid_t pid, struct nn_proc_stat *out, struct nn_err *err)
 	size_t len;
 	int r;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	r = nn_read_file(AT_FDCWD, path, &s, &len, err);
+	r = read_pid_file(pid, "stat", path, &s, &len, err);
 	if (r < 0)
 		return r;
 	if (nn_proc_stat_parse(s, len, out) < 0)
@@ -97,8 +104,7 @@ int nn_proc_comm(pid_t pid, char *buf, size_t len, struct nn_err *err)
 	_cleanup_free_ char *s = NULL;
 	int r;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	r = nn_read_file(AT_FDCWD, path, &s, NULL, err);
+	r = read_pid_file(pid, "comm", path, &s, NULL, err);
 	if (r < 0)
 		return r;
 	snprintf(buf, len, "%.*s", (int)strcspn(s, "\n"), s);
@@ -113,8 +119,7 @@ int nn_proc_cmdline(pid_t pid, char **out, struct nn_err *err)
 	int r;
 
 	*out = NULL;
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	r = nn_read_file(AT_FDCWD, path, &s, &n, err);
+	r = read_pid_file(pid, "cmdline", path, &s, &n, err);
 	if (r < 0)
 		return r;
 	if (n == 0)
@@ -138,5 +143,49 @@ int nn_proc_exe(pid_t pid, char *buf, size_t len, struct nn_err *err)
 	if (n < 0)
 		return nn_err(err, len ? errno : EINVAL, "read the link %s", path);
 	buf[n] = '\0';
+	return 0;
+}
+
+int nn_proc_env_find(const char *buf, size_t len, const char *name, char *out, size_t outlen)
+{
+	size_t nlen = strlen(name);
+
+	for (size_t i = 0; i < len;) {
+		const char *e = buf + i, *end = memchr(e, '\0', len - i);
+		size_t elen = end ? (size_t)(end - e) : len - i;
+
+		if (elen > nlen && e[nlen] == '=' && !memcmp(e, name, nlen)) {
+			size_t vlen = elen - nlen - 1;
+
+			if (!outlen || vlen >= outlen) {
+				if (outlen)
+					*out = '\0';
+				return -ENAMETOOLONG;
+			}
+			memcpy(out, e + nlen + 1, vlen);
+			out[vlen] = '\0';
+			return 0;
+		}
+		i += elen + 1;
+	}
+	return -ENOENT;
+}
+
+int nn_proc_getenv(pid_t pid, const char *name, char *out, size_t outlen, struct nn_err *err)
+{
+	char path[64];
+	_cleanup_free_ char *s = NULL;
+	size_t n = 0;
+	int r;
+
+	r = read_pid_file(pid, "environ", path, &s, &n, err);
+	if (r < 0)
+		return r;
+	r = nn_proc_env_find(s, n, name, out, outlen);
+	if (r == -ENOENT)
+		return nn_errx(err, ENOENT, "%s: %s is not set", path, name);
+	if (r < 0)
+		return nn_errx(err, -r, "%s: the value of %s is longer than %zu bytes", path, name,
+			       outlen ? outlen - 1 : 0);
 	return 0;
 }

@@ -3,10 +3,10 @@
 #define NN_PROC_H
 
 /*
- * /proc/PID: the one reader of a process's stat, comm, cmdline and exe (proc(5)), in the
- * manner of util-linux lib/procfs.c.  Everything else that needs to know whether a
- * process is the one it was (start time), whether it has exited (state), or what it runs
- * asks here.
+ * /proc/PID: the one reader of a process's stat, comm, cmdline, exe and environ (proc(5)),
+ * in the manner of util-linux lib/procfs.c.  Everything else that needs to know whether a
+ * process is the one it was (start time), whether it has exited (state), what it runs or
+ * what environment it started with asks here.
  */
 
 #include <stdbool.h>
@@ -96,5 +96,37 @@ int nn_proc_cmdline(pid_t pid, char **out, struct nn_err *err);
  * thread; -EACCES: not ours to read).
  */
 int nn_proc_exe(pid_t pid, char *buf, size_t len, struct nn_err *err);
+
+/**
+ * nn_proc_env_find() - the value of variable @name in an environment block
+ * @buf:    "NAME=value\0NAME=value\0..." as /proc/PID/environ holds it; need not end in
+ *          a NUL, never read past @len
+ * @len:    its length in bytes
+ * @name:   the variable's name, without '='
+ * @out:    filled with the value, NUL-terminated
+ * @outlen: size of @out in bytes
+ *
+ * The first entry named @name counts, as for getenv(3).
+ * Return: 0; -ENOENT when @buf has no such entry; -ENAMETOOLONG when the value does not
+ * fit in @outlen - 1 bytes (@out is then "").
+ */
+int nn_proc_env_find(const char *buf, size_t len, const char *name, char *out, size_t outlen);
+
+/**
+ * nn_proc_getenv() - the value of variable @name in the environment @pid started with
+ * @pid:    the process
+ * @name:   the variable's name
+ * @out:    filled with the value, NUL-terminated
+ * @outlen: size of @out in bytes
+ * @err:    error object naming the file (may be NULL)
+ *
+ * /proc/@pid/environ is the environment execve(2) gave the process: what it set itself
+ * afterwards (setenv(3)) is not there.  Reading it takes the rights of ptrace(2)'s
+ * PTRACE_MODE_READ (proc(5)): the same user, or root.
+ * Return: 0; -ENOENT when the variable is not set or there is no such process;
+ * -ENAMETOOLONG as nn_proc_env_find(); the negative errno of open(2)/read(2) (-EACCES:
+ * not ours to read).
+ */
+int nn_proc_getenv(pid_t pid, const char *name, char *out, size_t outlen, struct nn_err *err);
 
 #endif

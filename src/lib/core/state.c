@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <sys/stat.h>
+
+#include <jansson.h>
 
 #include "proc.h"
 #include "state.h"
@@ -43,7 +46,7 @@ int nn_state_child_pid(const char *dir, pid_t *pid, struct nn_err *err)
 	unsigned long v;
 	struct nn_err e;
 
-	snprintf(path, sizeof(path), "%s/child_pid", dir);
+	snprintf(path, sizeof(path), "%s/" NN_STATE_CHILD_PID, dir);
 	if (nn_read_file(AT_FDCWD, path, &s, NULL, &e) < 0)
 		return nn_err(err, ENOENT, "no nest is running in %s", dir);
 	s[strcspn(s, "\n")] = '\0';
@@ -54,6 +57,107 @@ int nn_state_child_pid(const char *dir, pid_t *pid, struct nn_err *err)
 		return nn_err(err, ESRCH, "nest in %s (pid %lu) is gone", dir, v);
 	*pid = (pid_t)v;
 	return 0;
+}
+
+/*
+ * read_record() - parse sandbox record @file ("<name>.json") of the sandboxes dir @dirfd
+ * @path: the record's whole path, for messages; @name: the name without ".json"
+ */
+static int read_record(int dirfd, const char *file, const char *path, const char *name,
+		       struct nn_sandbox_rec *rec, struct nn_err *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
+	_cleanup_json_ json_t *j = NULL;
+	json_t *pid, *start, *jname;
+	json_error_t je;
+
+	if (fd < 0)
+		return nn_err(err, errno, "%s", path);
+	j = json_loadfd(fd, 0, &je);
+	if (!j)
+		return nn_errx(err, EINVAL, "read %s: %s", path, je.text);
+	pid = json_object_get(j, "pid");
+	start = json_object_get(j, "starttime");
+	jname = json_object_get(j, "name");
+	if (!json_is_integer(pid) || json_integer_value(pid) <= 0 ||
+	    json_integer_value(pid) > INT32_MAX)
+		return nn_errx(err, EINVAL, "read %s: no \"pid\"", path);
+	rec->pid = (pid_t)json_integer_value(pid);
+	rec->starttime = 0;
+	if (json_is_integer(start) && json_integer_value(start) > 0)
+		rec->starttime = (unsigned long long)json_integer_value(start);
+	if (!json_is_string(jname) || json_string_length(jname) > NN_NAME_MAX ||
+	    strlen(json_string_value(jname)) != json_string_length(jname))
+		snprintf(rec->name, sizeof(rec->name), "%s", name);
+	else
+		snprintf(rec->name, sizeof(rec->name), "%s", json_string_value(jname));
+	return 0;
+}
+
+int nn_state_sandbox_read(const char *state_dir, const char *name, struct nn_sandbox_rec *rec,
+			  struct nn_err *err)
+{
+	char path[PATH_MAX + NN_NAME_MAX + 32];
+	const char *why;
+
+	if (!nn_valid_name(name, NN_NAME_MAX, &why))
+		return nn_errx(err, EINVAL, "sandbox name '%s' %s", name, why);
+	snprintf(path, sizeof(path), "%s/sandboxes/%s.json", state_dir, name);
+	/* one open of the whole path: a missing sandboxes dir is ENOENT too */
+	return read_record(AT_FDCWD, path, path, name, rec, err);
+}
+
+bool nn_state_sandbox_live(const struct nn_sandbox_rec *rec)
+{
+	struct nn_proc_stat st;
+
+	if (nn_proc_stat(rec->pid, &st, NULL) < 0)
+		return false;
+	return !rec->starttime || rec->starttime == st.starttime;
+}
+
+int nn_state_sandboxes(const char *state_dir,
+		       int (*fn)(const struct nn_sandbox_rec *rec, void *arg), void *arg)
+{
+	char dir[PATH_MAX + 16], path[PATH_MAX + NN_NAME_MAX + 32], name[NN_NAME_MAX + 1];
+	_cleanup_closedir_ DIR *d = NULL;
+	struct nn_sandbox_rec rec;
+	struct dirent *e;
+	const char *why;
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s/sandboxes", state_dir);
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		if (len <= 5 || len - 5 > NN_NAME_MAX || strcmp(e->d_name + len - 5, ".json"))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(len - 5), e->d_name);
+		if (!nn_valid_name(name, NN_NAME_MAX, &why))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (read_record(dirfd(d), e->d_name, path, name, &rec, NULL) < 0)
+			continue;
+		r = fn(&rec, arg);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+enum nn_state_kind nn_state_kind(const char *dir)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/" NN_STATE_CHILD_PID, dir);
+	if (stat(path, &st) < 0)
+		return NN_STATE_NONE;
+	snprintf(path, sizeof(path), "%s/" NN_STATE_ENGINE_PID, dir);
+	return stat(path, &st) == 0 ? NN_STATE_NEST : NN_STATE_ROOTLESSKIT;
 }
 
 int nn_state_mkdir(const char *path, struct nn_err *err)

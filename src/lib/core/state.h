@@ -19,7 +19,20 @@
  *                 read outside the daemon, by the inspector (naming and labelling a
  *                 sandbox's netns) and by a stale nest's cleanup, for three fields only:
  *                 "name", "pid" and "starttime" (field 22 of /proc/PID/stat, proc.h), so
- *                 a PID reused after the sandbox died is never taken for it
+ *                 a PID reused after the sandbox died is never taken for it.  Those
+ *                 readers go through nn_state_sandbox_read() and nn_state_sandboxes().
+ *
+ * netnest as RootlessKit (`netnest rootlesskit`, docs/rootlesskit.md) keeps RootlessKit's
+ * state dir instead: --state-dir, or a new $TMPDIR/rootlesskitNNNN, whose absolute path the
+ * command finds in $ROOTLESSKIT_STATE_DIR, as under RootlessKit.  Of the files above it has
+ * lock and api.sock, and
+ *   child_pid     RootlessKit's child, not the daemon: in the nest's netns, or in the
+ *                 host's with --detach-netns, when the nest's netns is the netns bind
+ *                 mount above seen through /proc/<child_pid>/root (RootlessKit 2)
+ *   .engine_pid   the engine's PID, a dot-name (RootlessKit's listing has no such file)
+ *   resolv.conf, hosts   only where RootlessKit writes them
+ * and no engine_pid, sandboxes or ipam; the nest has no bridge.  So a dir with child_pid
+ * but no engine_pid is RootlessKit's, Debian's or netnest's: nn_state_kind().
  */
 
 #include <limits.h>
@@ -30,6 +43,12 @@
 
 #define NN_NEST_DEFAULT "default"
 #define NN_NAME_MAX 64 /* longest nest or sandbox name, bytes */
+
+/* The names above that more than one file writes or reads. */
+#define NN_STATE_CHILD_PID "child_pid"
+#define NN_STATE_ENGINE_PID "engine_pid"
+#define NN_STATE_RK_ENGINE_PID ".engine_pid"
+#define NN_STATE_RK_ENV "ROOTLESSKIT_STATE_DIR"
 
 /**
  * nn_state_dir() - the state dir path of nest @nest for the calling user
@@ -55,6 +74,84 @@ int nn_state_dir(const char *nest, char buf[PATH_MAX], struct nn_err *err);
  * does not hold a PID.
  */
 int nn_state_child_pid(const char *dir, pid_t *pid, struct nn_err *err);
+
+/*
+ * One sandbox record, as the readers outside the daemon see it: the fields of
+ * sandboxes/<name>.json they use (the daemon writes more, nest/sandbox.h).
+ */
+struct nn_sandbox_rec {
+	/* "name"; the file's name when the record has none */
+	char name[NN_NAME_MAX + 1];
+	/* "pid": the sandbox's process, 1..INT32_MAX */
+	pid_t pid;
+	/* "starttime" (field 22 of /proc/PID/stat, proc.h); 0 when the record has none */
+	unsigned long long starttime;
+};
+
+/**
+ * nn_state_sandbox_read() - read the record of sandbox @name of a nest
+ * @state_dir: the nest's state dir (nn_state_dir())
+ * @name:      sandbox name (checked with nn_valid_name(): no '/', not "..")
+ * @rec:       filled with the record; left undefined on failure
+ * @err:       error object
+ *
+ * Reads @state_dir/sandboxes/@name.json.  "pid" must be an integer in 1..INT32_MAX;
+ * "starttime", a non-negative integer, and "name", a string of at most NN_NAME_MAX bytes,
+ * may be missing (then 0, and @name).  Other fields are not looked at.  Says nothing
+ * about whether the process still runs: nn_state_sandbox_live().
+ * Return: 0; -EINVAL for a bad @name ("sandbox name '@name' ..."), for a file that is
+ * not JSON ("read PATH: <jansson's reason>") or not an object with a valid "pid" ("read
+ * PATH: no \"pid\""); the negative errno of open(2) (-ENOENT: no such sandbox, -ENOTDIR,
+ * -EACCES) with @err naming the path.
+ */
+int nn_state_sandbox_read(const char *state_dir, const char *name, struct nn_sandbox_rec *rec,
+			  struct nn_err *err);
+
+/**
+ * nn_state_sandbox_live() - is the process of @rec still the sandbox's?
+ * @rec: a record from nn_state_sandbox_read() or nn_state_sandboxes()
+ *
+ * True when /proc/<pid>/stat can be read and, if @rec has a start time, its field 22
+ * (proc.h nn_proc_stat()) is that start time: a PID reused by another process after the
+ * sandbox died is not taken for it.  A zombie still counts as live.
+ * Return: true or false.
+ */
+bool nn_state_sandbox_live(const struct nn_sandbox_rec *rec);
+
+/**
+ * nn_state_sandboxes() - call @fn for each sandbox record of a nest
+ * @state_dir: the nest's state dir
+ * @fn:        called with each record that nn_state_sandbox_read() accepts (in readdir(3)
+ *             order) and @arg; the record is valid during the call only.  A non-zero
+ *             return stops the walk, and is returned.
+ * @arg:       passed to @fn
+ *
+ * Looks at the "*.json" files of @state_dir/sandboxes; the ones that cannot be read or
+ * are not records are skipped, as is a missing sandboxes dir (no sandbox ever ran).
+ * Return: 0 when every record was visited, or what @fn returned to stop.
+ */
+int nn_state_sandboxes(const char *state_dir,
+		       int (*fn)(const struct nn_sandbox_rec *rec, void *arg), void *arg);
+
+/* What made a state dir, by the files in it (above). */
+enum nn_state_kind {
+	/* no child_pid: not a state dir, or not ready yet */
+	NN_STATE_NONE,
+	/* child_pid and engine_pid: netnest up */
+	NN_STATE_NEST,
+	/* child_pid alone: RootlessKit, or netnest rootlesskit */
+	NN_STATE_ROOTLESSKIT,
+};
+
+/**
+ * nn_state_kind() - what made the state dir @dir, by the files in it
+ * @dir: the dir; it may be seen through another process's root ("/proc/PID/root/...")
+ *
+ * Looks only at which files exist (stat(2)), so a dir left by a killed nest or
+ * RootlessKit still has a kind: nn_state_child_pid() says whether it is live.
+ * Return: the kind; NN_STATE_NONE also when @dir cannot be read.
+ */
+enum nn_state_kind nn_state_kind(const char *dir);
 
 /**
  * nn_state_mkdir() - create a state dir and its missing parents, each mode 0700

@@ -14,12 +14,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <jansson.h>
 #include <linux/nsfs.h>
 
 #include "enter.h"
 #include "ns.h"
-#include "proc.h"
 #include "state.h"
 #include "util.h"
 
@@ -41,40 +39,26 @@ void nn_target_close(struct nn_target *t)
  * @pid:  filled with the sandbox process
  * @err:  error object
  *
- * Reads $STATE/sandboxes/@name.json (sandbox.h) and checks "starttime" against field 22
- * of /proc/PID/stat (proc(5)), so a reused PID is not taken for the sandbox.
+ * Its record (state.h nn_state_sandbox_read()), whose "starttime" must still be the
+ * process's (nn_state_sandbox_live()), so a reused PID is not taken for the sandbox.
  * Return: 0, -ENOENT (no such sandbox), -ESRCH (its process is gone), -EINVAL.
  */
 static int pid_of_sandbox(const char *nest, const char *name, pid_t *pid, struct nn_err *err)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 64];
-	const char *why;
-	json_error_t je;
-	_cleanup_json_ json_t *rec = NULL;
-	json_t *jp, *js;
-	struct nn_proc_stat st;
-	unsigned long long want;
-	int r;
+	char dir[PATH_MAX];
+	struct nn_sandbox_rec rec;
+	int r = nn_state_dir(nest, dir, err);
 
-	if (!nn_valid_name(name, NN_NAME_MAX, &why))
-		return nn_errx(err, EINVAL, "sandbox name '%s' %s", name, why);
-	r = nn_state_dir(nest, dir, err);
 	if (r < 0)
 		return r;
-	snprintf(path, sizeof(path), "%s/sandboxes/%s.json", dir, name);
-	rec = json_load_file(path, 0, &je);
-	if (!rec) {
-		if (access(path, F_OK) < 0)
-			return nn_err(err, errno, "sandbox %s of nest %s (%s)", name, nest, path);
-		return nn_errx(err, EINVAL, "read %s: %s", path, je.text);
-	}
-	jp = json_object_get(rec, "pid");
-	js = json_object_get(rec, "starttime");
-	if (!json_is_integer(jp) || json_integer_value(jp) <= 0)
-		return nn_errx(err, EINVAL, "read %s: no \"pid\"", path);
-	*pid = (pid_t)json_integer_value(jp);
-	want = json_is_integer(js) ? (unsigned long long)json_integer_value(js) : 0;
-	if (nn_proc_stat(*pid, &st, NULL) < 0 || (want && want != st.starttime))
+	r = nn_state_sandbox_read(dir, name, &rec, err);
+	if (r < 0 && r != -EINVAL) /* the errno of the record's path, in its old words */
+		return nn_err(err, -r, "sandbox %s of nest %s (%s/sandboxes/%s.json)", name, nest,
+			      dir, name);
+	if (r < 0)
+		return r;
+	*pid = rec.pid;
+	if (!nn_state_sandbox_live(&rec))
 		return nn_err(err, ESRCH, "sandbox %s of nest %s: process %d is gone", name, nest,
 			      (int)*pid);
 	return 0;

@@ -100,7 +100,9 @@ void nn_topo_tun_holders(struct nn_topo *t);
 /**
  * nn_topo_roles() - give each netns of @t a role and label from what is seen: the initial
  * netns, netnest state dirs (state.h: child_pid, <dir>/netns seen through
- * /proc/<child_pid>/root, sandboxes/<name>.json), RootlessKit processes, Podman's
+ * /proc/<child_pid>/root, sandboxes/<name>.json), RootlessKit processes and state dirs
+ * (RootlessKit's or netnest rootlesskit's, found by a bind mount of <dir>/netns or by the
+ * $ROOTLESSKIT_STATE_DIR of a process in the netns of <dir>/child_pid), Podman's
  * rootless-netns bind mount, tap holders (slirp4netns, pasta), and container wiring
  * (default route out of a veth whose peer is a bridge port)
  * @t: model with links, peers and holders resolved

@@ -90,20 +90,20 @@ static void render_hop(struct nn_out *o, const struct hop *h, bool first_in_ns)
 }
 
 /*
- * The chain of container @c, outermost first: in text the seed's line
+ * The chain of container @c (or of a nest or RootlessKit child that ends one), outermost
+ * first: in text the seed's line
  * "host -> slirp4netns[12] -> tap0 ... -> eth0 10.4.0.9/24 (netns ..., pids ...)",
  * in JSON {"ns", "holders": [{"comm", "pid", "ambiguous"}], "hops": [{"ns", "ifname",
- * "ifindex"}]}.
+ * "ifindex"}]}.  Return: true if drawn, false when @c has no default route to start from.
  */
-static void render_chain(struct nn_out *o, const struct nn_topo *t,
-			 const struct nn_topo_netns *c)
+static bool render_chain(struct nn_out *o, const struct nn_topo *t, const struct nn_topo_netns *c)
 {
 	struct hop h[CHAIN_MAX];
 	size_t k = walk(t, c, h);
 	const struct nn_topo_link *outer;
 
 	if (!k)
-		return;
+		return false;
 	outer = h[k - 1].link;
 	nn_out_open_object(o, NULL);
 	nn_out_uint(o, "ns", NULL, ino(c));
@@ -133,6 +133,7 @@ static void render_chain(struct nn_out *o, const struct nn_topo *t,
 	nn_out_close(o);
 	nn_out_text(o, "\n");
 	nn_out_close(o);
+	return true;
 }
 
 /* --- per-netns detail, one call per field for text and JSON --- */
@@ -271,17 +272,47 @@ static void render_netns(struct nn_out *o, const struct nn_topo *t, const struct
 	nn_out_close(o);
 }
 
+/* a chain starts at a container or sandbox */
+static bool starts_chain(const struct nn_topo_netns *n)
+{
+	return n->role == NN_ROLE_CONTAINER || n->role == NN_ROLE_SANDBOX;
+}
+
+/*
+ * Does a nest or a RootlessKit child get a chain of its own?  Yes when no container's or
+ * sandbox's chain passes through it: then it is where the work runs (`netnest up` with no
+ * sandbox yet, the command of `netnest rootlesskit` or of RootlessKit).
+ */
+static bool ends_chain(const struct nn_topo *t, size_t i)
+{
+	struct hop h[CHAIN_MAX];
+
+	if (t->netns[i].role != NN_ROLE_NEST && t->netns[i].role != NN_ROLE_RK_CHILD)
+		return false;
+	for (size_t c = 0; c < t->n; c++) {
+		size_t k = starts_chain(&t->netns[c]) ? walk(t, &t->netns[c], h) : 0;
+
+		for (size_t j = 0; j < k; j++)
+			if (h[j].ns == &t->netns[i])
+				return false;
+	}
+	return true;
+}
+
 void nn_topo_render(const struct nn_topo *t, struct nn_out *o)
 {
 	bool any = false;
 	size_t ngaps;
 
 	nn_out_open_array(o, "chains");
-	for (size_t i = 0; i < t->n; i++)
-		if (t->netns[i].role == NN_ROLE_CONTAINER || t->netns[i].role == NN_ROLE_SANDBOX) {
+	for (size_t i = 0; i < t->n; i++) {
+		if (starts_chain(&t->netns[i])) {
 			render_chain(o, t, &t->netns[i]);
 			any = true;
+		} else if (ends_chain(t, i)) {
+			any |= render_chain(o, t, &t->netns[i]);
 		}
+	}
 	nn_out_close(o);
 	if (any)
 		nn_out_text(o, "\n");

@@ -6,8 +6,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <jansson.h>
-
 #include "proc.h"
 #include "state.h"
 #include "topo_internal.h"
@@ -48,28 +46,17 @@ static void set_role_path(struct nn_topo *t, const char *path, enum nn_topo_role
 	snprintf(t->netns[i].label, sizeof(t->netns[i].label), "%s", label);
 }
 
-/* sandboxes/<name>.json records of nest state dir @dir: {"name": ..., "pid": ...} */
-static void sandboxes(struct nn_topo *t, const char *dir)
+/* label the netns of one live sandbox of a nest (nn_state_sandboxes()) */
+static int label_sandbox(const struct nn_sandbox_rec *rec, void *arg)
 {
-	char pat[PATH_MAX + 32], path[64], label[96];
-	glob_t g;
+	char path[64], label[96];
 
-	snprintf(pat, sizeof(pat), "%s/sandboxes/*.json", dir);
-	if (glob(pat, 0, NULL, &g) != 0)
-		return;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		json_t *j = json_load_file(g.gl_pathv[i], 0, NULL);
-		json_int_t pid = json_integer_value(json_object_get(j, "pid"));
-		const char *name = json_string_value(json_object_get(j, "name"));
-
-		if (pid > 0 && name) {
-			snprintf(path, sizeof(path), "/proc/%lld/ns/net", (long long)pid);
-			snprintf(label, sizeof(label), "sandbox %s", name);
-			set_role_path(t, path, NN_ROLE_SANDBOX, label);
-		}
-		json_decref(j);
+	if (nn_state_sandbox_live(rec)) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)rec->pid);
+		snprintf(label, sizeof(label), "sandbox %s", rec->name);
+		set_role_path(arg, path, NN_ROLE_SANDBOX, label);
 	}
-	globfree(&g);
+	return 0;
 }
 
 /* netnest state dirs, as root and of every user (state.h) */
@@ -92,7 +79,7 @@ static void nests(struct nn_topo *t)
 			snprintf(path, sizeof(path), "/proc/%d/root%s/netns", (int)pid, dir);
 			snprintf(label, sizeof(label), "nest %s", strrchr(dir, '/') + 1);
 			set_role_path(t, path, NN_ROLE_NEST, label);
-			sandboxes(t, dir);
+			nn_state_sandboxes(dir, label_sandbox, t);
 		}
 		globfree(&g);
 	}
@@ -113,34 +100,69 @@ static bool pid_runs(pid_t pid, const char *name)
 
 /*
  * A detached netns kept by an nsfs bind mount at <dir>/netns in another mount ns, next to
- * <dir>/child_pid: RootlessKit 2's $STATE (docs/facts-rootlesskit.md#detached-netns), or a
- * netnest state dir (state.h: it also has engine_pid) that the nests() glob did not
- * cover ($NETNEST_STATE_DIR).  Seen through the root of the process the mount was read
- * through.  Return: the role, or NN_ROLE_NETNS; @label gets "nest <name>" for a nest.
+ * <dir>/child_pid: RootlessKit 2's $STATE (docs/facts-rootlesskit.md#detached-netns), or
+ * netnest rootlesskit --detach-netns's, or a netnest state dir that the nests() glob did
+ * not cover ($NETNEST_STATE_DIR): nn_state_kind() tells them apart.  Seen through the root
+ * of the process the mount was read through.  Return: the role, or NN_ROLE_NETNS; @label
+ * gets "nest <name>" for a nest.
  */
 static enum nn_topo_role state_netns(const struct nn_holder *h, char *label, size_t len)
 {
-	char path[PATH_MAX + 64];
+	char dir[PATH_MAX + 64];
 	const char *slash, *base;
-	struct stat st;
-	int dir;
+	int n;
 
 	if (h->kind != NN_HOLD_BINDMOUNT || !h->path)
 		return NN_ROLE_NETNS;
 	slash = strrchr(h->path, '/');
 	if (!slash || strcmp(slash, "/netns"))
 		return NN_ROLE_NETNS;
-	dir = (int)(slash - h->path);
-	snprintf(path, sizeof(path), "/proc/%d/root%.*s/child_pid", (int)h->pid, dir, h->path);
-	if (stat(path, &st) < 0)
+	n = (int)(slash - h->path);
+	snprintf(dir, sizeof(dir), "/proc/%d/root%.*s", (int)h->pid, n, h->path);
+	switch (nn_state_kind(dir)) {
+	case NN_STATE_NONE:
 		return NN_ROLE_NETNS;
-	snprintf(path, sizeof(path), "/proc/%d/root%.*s/engine_pid", (int)h->pid, dir, h->path);
-	if (stat(path, &st) < 0)
+	case NN_STATE_ROOTLESSKIT:
 		return NN_ROLE_RK_CHILD;
-	base = memrchr(h->path, '/', dir);
+	case NN_STATE_NEST:
+		break;
+	}
+	base = memrchr(h->path, '/', n);
 	base = base ? base + 1 : h->path;
-	snprintf(label, len, "nest %.*s", (int)(h->path + dir - base), base);
+	snprintf(label, len, "nest %.*s", (int)(h->path + n - base), base);
 	return NN_ROLE_NEST;
+}
+
+/*
+ * Is @n the netns of a RootlessKit's child that has a netns of its own (RootlessKit 1's
+ * way; netnest rootlesskit without --detach-netns)?  Found through the state dir the
+ * child's command was given in $ROOTLESSKIT_STATE_DIR (state.h): taken only when it is a
+ * directory of the process's own user (so no one points the inspector at another's files),
+ * is RootlessKit's (nn_state_kind()), and its live child_pid lives in @n.
+ */
+static bool rk_child_netns(const struct nn_topo_netns *n)
+{
+	char dir[PATH_MAX], path[64];
+	struct stat proc, st;
+	pid_t child;
+
+	for (size_t i = 0; i < n->ns->npids; i++) {
+		pid_t pid = n->ns->pids[i];
+
+		if (nn_proc_getenv(pid, NN_STATE_RK_ENV, dir, sizeof(dir), NULL) < 0 ||
+		    dir[0] != '/')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+		if (stat(path, &proc) < 0 || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+		    st.st_uid != proc.st_uid || nn_state_kind(dir) != NN_STATE_ROOTLESSKIT ||
+		    nn_state_child_pid(dir, &child, NULL) < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
+		if (stat(path, &st) == 0 && st.st_dev == n->ns->id.dev &&
+		    st.st_ino == n->ns->id.ino)
+			return true;
+	}
+	return false;
 }
 
 /* roles seen from inside one netns: its processes, bind mounts, taps, default route */
@@ -162,6 +184,8 @@ static enum nn_topo_role seen_role(const struct nn_topo *t, const struct nn_topo
 	for (size_t i = 0; i < n->ns->npids; i++)
 		if (pid_runs(n->ns->pids[i], "rootlesskit"))
 			return NN_ROLE_RK_CHILD;
+	if (rk_child_netns(n))
+		return NN_ROLE_RK_CHILD;
 	for (size_t i = 0; i < n->nlinks; i++)
 		for (size_t h = 0; h < n->links[i].nholders; h++)
 			if (!strcmp(n->links[i].holders[h].comm, "slirp4netns") ||

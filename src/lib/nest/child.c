@@ -24,6 +24,7 @@
 #include "child.h"
 #include "copyup.h"
 #include "report.h"
+#include "state.h"
 #include "util.h"
 
 void nn_child_config_free(struct nn_child_config *c)
@@ -148,7 +149,7 @@ static __attribute__((noreturn)) void exec_command(const struct nn_nest *n, int 
 	}
 	if (c->reaper)
 		setsid();
-	setenv("ROOTLESSKIT_STATE_DIR", n->cfg.state_dir, 1);
+	setenv(NN_STATE_RK_ENV, n->cfg.state_dir, 1);
 	snprintf(id, sizeof(id), "%u", (unsigned)c->parent_euid);
 	setenv("ROOTLESSKIT_PARENT_EUID", id, 1);
 	snprintf(id, sizeof(id), "%u", (unsigned)c->parent_egid);

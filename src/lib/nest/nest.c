@@ -5,7 +5,6 @@
  * stopping (see nest.h; the daemon itself is nestd.c).
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -19,8 +18,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-
-#include <jansson.h>
 
 #include "nest.h"
 #include "proc.h"
@@ -106,54 +103,34 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
 }
 
 /*
- * A stale nest's sandboxes: SIGKILL those whose pid AND starttime match the record, through
- * a pidfd (so a PID reused after the check is never hit), and wait up to 2 s for them to go.
- * Return: how many were killed.
+ * kill_stale_sandbox() - SIGKILL one sandbox of a stale nest (nn_state_sandboxes()) if its
+ * record has a start time and the process still has it, through a pidfd opened before the
+ * check (so a PID reused after it is never hit), and wait up to 2 s for it to go.
+ * @arg: an int counting the sandboxes killed
  */
-static int kill_stale_sandboxes(int dirfd)
+static int kill_stale_sandbox(const struct nn_sandbox_rec *rec, void *arg)
 {
-	int fd = openat(dirfd, "sandboxes", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *e;
+	_cleanup_close_ int pidfd = -1;
+	struct pollfd pfd;
+
+	if (!rec->starttime)
+		return 0;
+	pidfd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
+	if (pidfd < 0 || !nn_state_sandbox_live(rec) ||
+	    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
+		return 0;
+	pfd = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	poll(&pfd, 1, 2000);
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* A stale nest's sandboxes, as kill_stale_sandbox(). Return: how many were killed. */
+static int kill_stale_sandboxes(const char *state_dir)
+{
 	int killed = 0;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		int rfd, pidfd;
-		json_t *rec, *jpid, *jst;
-		struct nn_proc_stat st;
-		pid_t pid;
-
-		if (len < 6 || strcmp(e->d_name + len - 5, ".json"))
-			continue;
-		rfd = openat(fd, e->d_name, O_RDONLY | O_CLOEXEC);
-		if (rfd < 0)
-			continue;
-		rec = json_loadfd(rfd, 0, NULL);
-		close(rfd);
-		jpid = json_object_get(rec, "pid");
-		jst = json_object_get(rec, "starttime");
-		pid = json_is_integer(jpid) ? (pid_t)json_integer_value(jpid) : 0;
-		pidfd = pid > 0 && json_is_integer(jst) ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-		if (pidfd >= 0 &&
-		    nn_proc_stat(pid, &st, NULL) == 0 &&
-		    st.starttime == (unsigned long long)json_integer_value(jst) &&
-		    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0) {
-			struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-
-			poll(&pfd, 1, 2000);
-			killed++;
-		}
-		if (pidfd >= 0)
-			close(pidfd);
-		json_decref(rec);
-	}
-	closedir(d);
+	nn_state_sandboxes(state_dir, kill_stale_sandbox, &killed);
 	return killed;
 }
 
@@ -175,7 +152,7 @@ static int lock_state_dir(const struct nn_nest_config *cfg, int *dirfd, struct n
 	if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK)
 			return nn_err(err, errno, "lock %s/lock", cfg->state_dir);
-		if (nn_read_file(dfd, "child_pid", &pid, NULL, NULL) < 0)
+		if (nn_read_file(dfd, NN_STATE_CHILD_PID, &pid, NULL, NULL) < 0)
 			pid = NULL;
 		if (cfg->child)
 			return nn_errx(err, EBUSY, "--state-dir=%s: failed to lock %s/lock, another "
@@ -185,7 +162,7 @@ static int lock_state_dir(const struct nn_nest_config *cfg, int *dirfd, struct n
 		return nn_errx(err, EBUSY, "nest %s is already running (pid %s, state dir %s)",
 			       cfg->name, pid ? pid : "starting", cfg->state_dir);
 	}
-	kill_stale_sandboxes(dfd);
+	kill_stale_sandboxes(cfg->state_dir);
 	nn_state_clear(dfd, true);
 	*dirfd = steal_fd(&dfd);
 	return steal_fd(&lock);
@@ -306,7 +283,7 @@ int nn_nest_start(const struct nn_nest_config *cfg, bool detach, struct nn_nest_
 		_cleanup_free_ char *s = NULL;
 		unsigned long v;
 
-		if (nn_read_file(dirfd, "child_pid", &s, NULL, NULL) == 0 &&
+		if (nn_read_file(dirfd, NN_STATE_CHILD_PID, &s, NULL, NULL) == 0 &&
 		    nn_parse_uint(s, 1, INT_MAX, &v) == 0)
 			st->child_pid = (pid_t)v;
 		st->sock = steal_fd(&sock);
@@ -352,9 +329,9 @@ static int collect_stale(const char *name, const char *state_dir, struct nn_err 
 	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0)
 		return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", name,
 			       state_dir);
-	if (nn_read_file(dfd, "child_pid", &pid, NULL, NULL) < 0)
+	if (nn_read_file(dfd, NN_STATE_CHILD_PID, &pid, NULL, NULL) < 0)
 		pid = NULL;
-	killed = kill_stale_sandboxes(dfd);
+	killed = kill_stale_sandboxes(state_dir);
 	nn_state_clear(dfd, false);
 	nn_state_remove_dir(state_dir);
 	nn_errx(err, ESRCH, "nest %s was not running (daemon pid %s is gone); removed what it "

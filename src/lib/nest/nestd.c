@@ -192,7 +192,7 @@ static int write_rk_state_files(struct nn_nest *n, struct nn_err *err)
 
 	if (n->engine_pid > 0) {
 		len = snprintf(buf, sizeof(buf), "%d", (int)n->engine_pid);
-		r = nn_write_file(n->state_fd, ".engine_pid", 0444, buf, len, err);
+		r = nn_write_file(n->state_fd, NN_STATE_RK_ENGINE_PID, 0444, buf, len, err);
 	}
 	if (r < 0 || n->cfg.net == NN_NET_HOST || (!c->detach_netns && nn_child_copies_etc(c)))
 		return r;
@@ -217,7 +217,7 @@ static int write_state_files(struct nn_nest *n, struct nn_err *err)
 		r = write_hosts(n, err);
 	if (r == 0) {
 		len = snprintf(buf, sizeof(buf), "%d", (int)n->engine_pid);
-		r = nn_write_file(n->state_fd, "engine_pid", 0444, buf, len, err);
+		r = nn_write_file(n->state_fd, NN_STATE_ENGINE_PID, 0444, buf, len, err);
 	}
 	return r;
 }
@@ -358,7 +358,7 @@ static int write_child_pid(struct nn_nest *n, pid_t pid, struct nn_err *err)
 	char buf[32];
 	int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
 
-	return nn_write_file(n->state_fd, "child_pid", 0444, buf, len, err);
+	return nn_write_file(n->state_fd, NN_STATE_CHILD_PID, 0444, buf, len, err);
 }
 
 /*
