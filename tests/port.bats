@@ -283,6 +283,7 @@ teardown() { ports_teardown; }
   fds() { ls "/proc/$child/fd" | wc -l; }
   threads() { ls "/proc/$child/task" | wc -l; }
   cpu() { awk '{print $14 + $15}' "/proc/$child/stat"; }
+  # shellcheck disable=SC2034 # read by the wait_until texts below
   fd0=$(fds) th0=$(threads)
   nnu port add --nest "$NEST" "127.0.0.1:$p:7/udp"
   for i in $(seq 5); do [ "$(udp_ask 127.0.0.1 "$p" "c$i")" = "echo c$i" ]; done

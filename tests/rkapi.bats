@@ -30,7 +30,8 @@ sandbox_ip() { nnu ps --nest "$NEST" --json | jq -r ".sandboxes[] | select(.name
 # dir in ROOTLESSKIT_STATE_DIR and a status pipe on fd 3, where docker-proxy writes "0"
 # once it listens (on the nest's loopback).  Its PID goes to PROXIES.
 docker_proxy() {
-  local st="$TMP/proxy.$1.$3.$(tr -dc 0-9 <<<"$2").status" pid
+  local st pid
+  st="$TMP/proxy.$1.$3.$(tr -dc 0-9 <<<"$2").status"
   nnu exec --nest "$NEST" nest -- env ROOTLESSKIT_STATE_DIR="$STATE" \
     PATH=/usr/sbin:/usr/bin:/sbin:/bin rootlesskit-docker-proxy -proto "$1" -host-ip "$2" \
     -host-port "$3" -container-ip "$4" -container-port "$5" 3>"$st" >"$st.log" 2>&1 &
