@@ -22,6 +22,7 @@
 
 #include "err.h"
 #include "netaddr.h"
+#include "userns.h"
 
 struct nn_nest_config {
 	char name[65];           /* nest name, default "default" */
@@ -40,6 +41,8 @@ struct nn_nest_config {
 				    has none: docs/rootlesskit.md) */
 	bool port_driver;        /* publish ports (RootlessKit --port-driver=builtin, the
 				    default); false: --port-driver=none */
+	enum nn_subid_source subid_source; /* subordinate IDs from (--subid-source), default
+					      NN_SUBID_AUTO (userns.h) */
 };
 
 struct nn_api;       /* api.c: the HTTP server and its route table */
@@ -96,7 +99,7 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err);
 /* A nest started by nn_nest_start(), seen from the `up` process. */
 struct nn_nest_start {
 	pid_t daemon_pid;
-	char notice[NN_ERR_MSG]; /* single-ID mapping notice, "" when none (userns.h) */
+	char notice[NN_ERR_MSG]; /* ID-map notice: ranges left out, single mapping (userns.h) */
 };
 
 /**
