@@ -81,5 +81,6 @@ int cmd_ls(int argc, char **argv, struct nn_err *err);
 int cmd_topo(int argc, char **argv, struct nn_err *err);
 int cmd_peer(int argc, char **argv, struct nn_err *err);
 int cmd_attach(int argc, char **argv, struct nn_err *err);
+int cmd_rootlesskit(int argc, char **argv, struct nn_err *err);
 
 #endif

@@ -28,6 +28,7 @@ static const struct verb {
 	{ "topo",   cmd_topo,   "show the network topology across all network namespaces" },
 	{ "peer",   cmd_peer,   "show the other end of a veth, in whatever netns it is" },
 	{ "attach", cmd_attach, "expose a netns to 'ip netns' under a name" },
+	{ "rootlesskit", cmd_rootlesskit, "run a command as RootlessKit does, on a nest" },
 };
 
 int nn_fail(const struct nn_err *err)
@@ -95,13 +96,21 @@ static int usage(FILE *f, int status)
 {
 	fprintf(f, "Usage: netnest <verb> [options]\n\nVerbs:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "  %-7s %s\n", verbs[i].name, verbs[i].summary);
+		fprintf(f, "  %-11s %s\n", verbs[i].name, verbs[i].summary);
 	fprintf(f, "\n'netnest <verb> --help' shows a verb's options.\n");
 	return status;
 }
 
 int main(int argc, char **argv)
 {
+	const char *base = strrchr(argv[0], '/');
+
+	/* a symlink named rootlesskit (meson installs one: docs/rootlesskit.md) */
+	if (!strcmp(base ? base + 1 : argv[0], "rootlesskit")) {
+		struct nn_err err = { 0 };
+
+		return nn_exit_status(cmd_rootlesskit(argc, argv, &err), &err);
+	}
 	if (argc < 2)
 		return usage(stderr, EXIT_USAGE);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))

@@ -273,9 +273,12 @@ int nn_rtnl_ifindex(struct nn_rtnl *r, const char *ifname, int *ifindex, struct 
 	return 0;
 }
 
-/* RTM_NEWLINK on an existing @ifname (found by name, net/core/rtnetlink.c __rtnl_newlink). */
+/*
+ * RTM_NEWLINK on an existing @ifname (found by name, net/core/rtnetlink.c __rtnl_newlink):
+ * @flags set, then IFLA_MTU, IFLA_MASTER and IFLA_OPERSTATE when > 0.
+ */
 static int link_change(struct nn_rtnl *r, const char *ifname, unsigned flags, int mtu, int master,
-		       const char *what, struct nn_err *err)
+		       int operstate, const char *what, struct nn_err *err)
 {
 	char buf[RTNL_BUF];
 	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, 0);
@@ -289,6 +292,8 @@ static int link_change(struct nn_rtnl *r, const char *ifname, unsigned flags, in
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	if (master > 0)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, master);
+	if (operstate > 0)
+		mnl_attr_put_u8(nlh, IFLA_OPERSTATE, (uint8_t)operstate);
 	ret = rtnl_talk(r, nlh, NULL, NULL);
 	if (ret < 0)
 		return nn_err(err, -ret, "%s %s in netns %s", what, ifname, r->label);
@@ -297,12 +302,18 @@ static int link_change(struct nn_rtnl *r, const char *ifname, unsigned flags, in
 
 int nn_rtnl_link_up(struct nn_rtnl *r, const char *ifname, struct nn_err *err)
 {
-	return link_change(r, ifname, IFF_UP, 0, 0, "set up interface", err);
+	return link_change(r, ifname, IFF_UP, 0, 0, 0, "set up interface", err);
 }
 
 int nn_rtnl_link_set_mtu(struct nn_rtnl *r, const char *ifname, unsigned mtu, struct nn_err *err)
 {
-	return link_change(r, ifname, 0, (int)mtu, 0, "set MTU of interface", err);
+	return link_change(r, ifname, 0, (int)mtu, 0, 0, "set MTU of interface", err);
+}
+
+int nn_rtnl_link_set_oper_up(struct nn_rtnl *r, const char *ifname, struct nn_err *err)
+{
+	return link_change(r, ifname, 0, 0, 0, IF_OPER_UP, "set operationally up the interface",
+			   err);
 }
 
 int nn_rtnl_link_set_master(struct nn_rtnl *r, const char *ifname, const char *master,
@@ -314,7 +325,7 @@ int nn_rtnl_link_set_master(struct nn_rtnl *r, const char *ifname, const char *m
 	if (ret < 0)
 		return ret;
 	snprintf(what, sizeof(what), "attach to bridge %s the interface", master);
-	return link_change(r, ifname, 0, 0, idx, what, err);
+	return link_change(r, ifname, 0, 0, idx, 0, what, err);
 }
 
 int nn_rtnl_link_del(struct nn_rtnl *r, const char *ifname, struct nn_err *err)

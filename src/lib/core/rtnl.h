@@ -125,6 +125,19 @@ int nn_rtnl_ifindex(struct nn_rtnl *r, const char *ifname, int *ifindex, struct 
 int nn_rtnl_link_up(struct nn_rtnl *r, const char *ifname, struct nn_err *err);
 
 /**
+ * nn_rtnl_link_set_oper_up() - report @ifname operationally UP (IFLA_OPERSTATE IF_OPER_UP,
+ * RFC 2863; net/core/rtnetlink.c set_operstate() takes UNKNOWN to UP)
+ * @r:      socket from nn_rtnl_open()
+ * @ifname: interface in @r's netns, up, with a carrier
+ * @err:    error object
+ *
+ * A tap whose carrier was on before it went up stays "UNKNOWN" until a carrier change;
+ * this says what linkwatch would (Documentation/networking/operstates.rst).
+ * Return: 0, or the kernel's negative errno.
+ */
+int nn_rtnl_link_set_oper_up(struct nn_rtnl *r, const char *ifname, struct nn_err *err);
+
+/**
  * nn_rtnl_link_set_mtu() - set the MTU of @ifname
  * @r:      socket from nn_rtnl_open()
  * @ifname: interface in @r's netns

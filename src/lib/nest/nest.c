@@ -31,14 +31,9 @@
 
 #define STOP_TIMEOUT_MS 10000
 
-int nn_nest_config_default(struct nn_nest_config *cfg, const char *name, struct nn_err *err)
+void nn_nest_config_init(struct nn_nest_config *cfg, const char *name)
 {
-	int r;
-
 	memset(cfg, 0, sizeof(*cfg));
-	r = nn_state_dir(name, cfg->state_dir, err);
-	if (r < 0)
-		return r;
 	snprintf(cfg->name, sizeof(cfg->name), "%s", name);
 	nn_cidr_parse("10.0.2.0/24", "--cidr", &cfg->cidr, NULL);
 	nn_cidr_parse("10.4.0.0/24", "--subnet", &cfg->subnet, NULL);
@@ -47,7 +42,13 @@ int nn_nest_config_default(struct nn_nest_config *cfg, const char *name, struct 
 	snprintf(cfg->tap, sizeof(cfg->tap), "tap0");
 	snprintf(cfg->bridge, sizeof(cfg->bridge), "netnest0");
 	cfg->port_driver = true;
-	return 0;
+	cfg->net = NN_NET_ENGINE;
+}
+
+int nn_nest_config_default(struct nn_nest_config *cfg, const char *name, struct nn_err *err)
+{
+	nn_nest_config_init(cfg, name);
+	return nn_state_dir(name, cfg->state_dir, err);
 }
 
 static const char *ntoa(struct in_addr a, char buf[INET_ADDRSTRLEN])
@@ -75,6 +76,8 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
 			       ntoa(net, a), cfg->cidr.prefix);
 	nn_cidr_host(&cfg->cidr, 2, &cfg->gateway);
 	nn_cidr_host(&cfg->cidr, 3, &cfg->dns);
+	if (!cfg->bridge[0])
+		return 0; /* no bridge: --subnet and --gateway mean nothing */
 
 	net = nn_cidr_network(&cfg->subnet);
 	if (net.s_addr != cfg->subnet.addr.s_addr)
@@ -174,6 +177,11 @@ static int lock_state_dir(const struct nn_nest_config *cfg, int *dirfd, struct n
 			return nn_err(err, errno, "lock %s/lock", cfg->state_dir);
 		if (nn_read_file(dfd, "child_pid", &pid, NULL, NULL) < 0)
 			pid = NULL;
+		if (cfg->child)
+			return nn_errx(err, EBUSY, "--state-dir=%s: failed to lock %s/lock, another "
+				       "RootlessKit (child pid %s) is running with the same state "
+				       "directory", cfg->state_dir, cfg->state_dir,
+				       pid ? pid : "starting");
 		return nn_errx(err, EBUSY, "nest %s is already running (pid %s, state dir %s)",
 			       cfg->name, pid ? pid : "starting", cfg->state_dir);
 	}
@@ -187,7 +195,7 @@ static int lock_state_dir(const struct nn_nest_config *cfg, int *dirfd, struct n
 static __attribute__((noreturn)) void daemon_child(const struct nn_nest_config *cfg,
 						   bool detach, int sock, pid_t parent)
 {
-	struct nn_nest n = { .cfg = *cfg };
+	struct nn_nest n = { .cfg = *cfg, .up_pid = parent };
 	struct nn_err err = { 0 };
 	int r = 0, flags = cfg->rootless ? CLONE_NEWUSER | CLONE_NEWNS : CLONE_NEWNS;
 	char c;
@@ -223,11 +231,15 @@ static __attribute__((noreturn)) void daemon_child(const struct nn_nest_config *
 	_exit(nn_nestd_run(&n, sock));
 }
 
-static void block_signals(void)
+/* RootlessKit mode: every signal, so that nn_rk_wait() can pass each on to the child */
+static void block_signals(bool all)
 {
 	sigset_t set;
 
-	nn_nestd_signals(&set);
+	if (all)
+		sigfillset(&set);
+	else
+		nn_nestd_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
@@ -261,10 +273,11 @@ int nn_nest_start(const struct nn_nest_config *cfg, bool detach, struct nn_nest_
 	pid_t parent = getpid(), pid;
 
 	memset(st, 0, sizeof(*st));
+	st->sock = -1;
 	lock = lock_state_dir(cfg, &dirfd, err);
 	if (lock < 0)
 		return lock;
-	block_signals();
+	block_signals(cfg->child);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
 		r = nn_err(err, errno, "socketpair to the daemon of nest %s", cfg->name);
 		goto fail;
@@ -290,6 +303,15 @@ int nn_nest_start(const struct nn_nest_config *cfg, bool detach, struct nn_nest_
 		goto fail;
 	}
 	st->daemon_pid = pid;
+	if (cfg->child) {
+		_cleanup_free_ char *s = NULL;
+		unsigned long v;
+
+		if (nn_read_file(dirfd, "child_pid", &s, NULL, NULL) == 0 &&
+		    nn_parse_uint(s, 1, INT_MAX, &v) == 0)
+			st->child_pid = (pid_t)v;
+		st->sock = steal_fd(&sock);
+	}
 	return 0;
 fail:
 	nn_state_clear(dirfd, false);

@@ -12,6 +12,10 @@
  *                                                      |     tap0, netnest0, nft table
  *                                                      |-- engine process (libslirp, tap fd)
  *                                                      `-- services: API, ports, sandboxes
+ *
+ * RootlessKit mode (the rootlesskit verb, cfg.child set: docs/rootlesskit.md) has no bridge
+ * and no sandbox service; the daemon forks RootlessKit's "child" (child.h), which runs the
+ * command, and the nest lives as long as that command.
  */
 
 #include <limits.h>
@@ -23,6 +27,15 @@
 #include "err.h"
 #include "netaddr.h"
 #include "userns.h"
+
+/* The network of a nest (RootlessKit --net). */
+enum nn_net {
+	NN_NET_ENGINE, /* netnest's engine on tap0 (--net=slirp4netns; `up` always) */
+	NN_NET_NONE,   /* a netns with lo only, no engine (--net=none) */
+	NN_NET_HOST,   /* no netns of its own: the host's (--net=host) */
+};
+
+struct nn_child_config; /* child.h */
 
 struct nn_nest_config {
 	char name[65];           /* nest name, default "default" */
@@ -43,6 +56,9 @@ struct nn_nest_config {
 				    default); false: --port-driver=none */
 	enum nn_subid_source subid_source; /* subordinate IDs from (--subid-source), default
 					      NN_SUBID_AUTO (userns.h) */
+	enum nn_net net;         /* NN_NET_ENGINE unless the rootlesskit verb says */
+	const struct nn_child_config *child; /* RootlessKit mode: the child and its command
+						(child.h, owned by the caller); NULL for `up` */
 };
 
 struct nn_api;       /* api.c: the HTTP server and its route table */
@@ -64,8 +80,16 @@ struct nn_nest {
 	int nest_netns;          /* nsfs fd of the detached netns */
 	pid_t engine_pid;
 	pid_t child_pid;         /* RootlessKit's child (the rootlesskit verb), 0 for `up` */
+	pid_t up_pid;            /* the process that started the daemon (nn_nest_start()) */
 	struct nn_services *svc; /* owned by nestd.c, NULL while no service runs */
 };
+
+/**
+ * nn_nest_config_init() - the defaults of DESIGN.md section 3, without a state dir
+ * @cfg:  filled (zeroed first) as nn_nest_config_default() does, but state_dir is ""
+ * @name: nest name (copied, cut to fit; not validated)
+ */
+void nn_nest_config_init(struct nn_nest_config *cfg, const char *name);
 
 /**
  * nn_nest_config_default() - the defaults of DESIGN.md section 3 for nest @name
@@ -88,7 +112,8 @@ int nn_nest_config_default(struct nn_nest_config *cfg, const char *name, struct 
  * --cidr rule, reference/rootlesskit.md section 3), --subnet with host bits or smaller
  * than /30, --gateway outside --subnet or equal to its network or broadcast address,
  * --mtu outside 576..65521 (libslirp's limit, reference/usermode-net.md section 1), and
- * a --subnet that overlaps --cidr.
+ * a --subnet that overlaps --cidr.  With no bridge (cfg->bridge "") the --subnet and
+ * --gateway checks are skipped.
  * Return: 0 or -EINVAL.
  */
 int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err);
@@ -99,6 +124,9 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err);
 /* A nest started by nn_nest_start(), seen from the `up` process. */
 struct nn_nest_start {
 	pid_t daemon_pid;
+	pid_t child_pid;         /* RootlessKit mode: the child (its child_pid file), else 0 */
+	int sock;                /* RootlessKit mode: the daemon's last word comes here
+				    (nn_rk_wait()); -1 otherwise */
 	char notice[NN_ERR_MSG]; /* ID-map notice: ranges left out, single mapping (userns.h) */
 };
 
@@ -115,7 +143,9 @@ struct nn_nest_start {
  * record are SIGKILLed, every file but the lock removed), then forks the daemon into a new
  * user namespace (rootless, maps from nn_userns_map()) and mount namespace.  On failure
  * nothing is left: no process, mount or file.
- * Blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD in the caller (for nn_nest_wait()).
+ * Blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD in the caller (for nn_nest_wait()); in
+ * RootlessKit mode (@cfg->child) every signal it can, for nn_rk_wait(), and the daemon
+ * always dies with the caller (@detach must be false).
  * Return: 0 once child_pid is written; -EBUSY if a live nest holds the state dir; the
  * daemon's negative errno.
  */
@@ -157,7 +187,13 @@ int nn_nest_stop(const char *name, const char *state_dir, pid_t *pid, struct nn_
  * the state files and child_pid last, then serves until SIGTERM/SIGINT/SIGHUP or the
  * engine's death, and tears everything down in reverse.  On a failed start it undoes what
  * it made and reports why.
- * Return: the exit status for the daemon process: 0 after a clean teardown, 1 otherwise.
+ * RootlessKit mode (@n->cfg.child): no bridge, no sandbox service; RootlessKit's child is
+ * started (child.h) before child_pid (its PID) and api.sock, and the daemon serves until
+ * that child exits or the process that started the daemon dies; then it kills every
+ * process left in the nest's user namespace (sweep.h) and removes the whole state dir.
+ * Its last word (a message, if any) goes on @report_fd before it exits.
+ * Return: the exit status for the daemon process: 0 after a clean teardown, 1 otherwise;
+ * in RootlessKit mode the command's (255 when a signal ended it).
  */
 int nn_nestd_run(struct nn_nest *n, int report_fd);
 

@@ -14,10 +14,12 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "api.h"
 #include "api_ports.h"
+#include "child.h"
 #include "engine.h"
 #include "nat.h"
 #include "nest.h"
@@ -26,7 +28,10 @@
 #include "rtnl.h"
 #include "sandbox.h"
 #include "state.h"
+#include "sweep.h"
 #include "util.h"
+
+#define SWEEP_TIMEOUT_MS 5000
 
 /* What the daemon has made so far, undone in reverse by nestd_teardown(). */
 struct nestd {
@@ -34,8 +39,19 @@ struct nestd {
 	int tap_fd;
 	int engine_report; /* until nn_engine_ready() */
 	bool netns_mounted, services;
-	char netns_path[PATH_MAX + 8];
+	char netns_path[PATH_MAX + 8]; /* "" when the netns is not bind-mounted */
+	/* RootlessKit mode */
+	struct nn_child child;
+	int sweep_fd;      /* the namespace whose processes go at the end (sweep.h) */
+	int sweep_type;    /* CLONE_NEWUSER (rootless) or CLONE_NEWNS (the child's, as root) */
+	int status;        /* the daemon's exit status */
+	struct nn_err last;/* its last word to the rootlesskit process, when code != 0 */
 };
+
+static bool rk_mode(const struct nn_nest *n)
+{
+	return n->cfg.child != NULL;
+}
 
 /*
  * In a thread (nn_netns_call()): unshare(CLONE_NEWNET) and bind the thread's new netns
@@ -51,6 +67,8 @@ static int netns_here(void *arg, struct nn_err *err)
 	d->n->nest_netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (d->n->nest_netns < 0)
 		return nn_err(err, errno, "open /proc/thread-self/ns/net");
+	if (!d->netns_path[0])
+		return 0; /* RootlessKit 1's shape: the child lives in it, nothing is mounted */
 	if (mount("/proc/thread-self/ns/net", d->netns_path, NULL, MS_BIND, NULL) < 0)
 		return nn_err(err, errno, "bind-mount the nest's netns on %s", d->netns_path);
 	d->netns_mounted = true;
@@ -59,8 +77,11 @@ static int netns_here(void *arg, struct nn_err *err)
 
 static int make_netns(struct nestd *d, struct nn_err *err)
 {
+	const struct nn_nest_config *c = &d->n->cfg;
 	_cleanup_close_ int ph = -1;
 
+	if (c->child && !c->child->detach_netns)
+		return nn_netns_call(-1, "new", netns_here, d, err);
 	snprintf(d->netns_path, sizeof(d->netns_path), "%s/netns", d->n->cfg.state_dir);
 	ph = open(d->netns_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
 	if (ph < 0)
@@ -117,6 +138,8 @@ static int make_links(struct nestd *d, struct nn_err *err)
 	ret = nn_rtnl_open(&r, d->n->nest_netns, label, err);
 	if (ret == 0)
 		ret = nn_rtnl_link_up(&r, "lo", err);
+	if (ret < 0 || c->net == NN_NET_NONE)
+		return ret;
 	if (ret == 0)
 		ret = nn_netns_call(d->n->nest_netns, label, open_tap, d, err);
 	if (ret == 0)
@@ -127,6 +150,13 @@ static int make_links(struct nestd *d, struct nn_err *err)
 		ret = nn_rtnl_link_up(&r, c->tap, err);
 	if (ret == 0)
 		ret = nn_rtnl_route_add_default(&r, c->gateway, c->tap, err);
+	/*
+	 * RootlessKit's netns has tap0 alone, operationally UP as slirp4netns's tap is once it
+	 * attaches (ours had its carrier from the start: "UNKNOWN"), and forwarding off until
+	 * dockerd turns it on.
+	 */
+	if (ret < 0 || !c->bridge[0])
+		return ret == 0 && c->child ? nn_rtnl_link_set_oper_up(&r, c->tap, err) : ret;
 	if (ret == 0)
 		ret = nn_rtnl_bridge_add(&r, c->bridge, c->mtu, err);
 	if (ret == 0)
@@ -141,27 +171,44 @@ static int make_links(struct nestd *d, struct nn_err *err)
 /* hosts: the host's /etc/hosts + this host's name on 127.0.0.1 and ::1 (RootlessKit). */
 static int write_hosts(struct nn_nest *n, struct nn_err *err)
 {
-	_cleanup_free_ char *etc = NULL, *buf = NULL;
-	char host[256] = "localhost";
-	size_t len = 0;
-	int r;
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r = nn_child_hosts(rk_mode(n), &buf, &len, err);
 
-	if (nn_read_file(AT_FDCWD, "/etc/hosts", &etc, &len, NULL) < 0)
-		len = 0;
-	gethostname(host, sizeof(host) - 1);
-	r = asprintf(&buf, "%.*s%s127.0.0.1 %s\n::1 %s\n", (int)len, etc ? etc : "",
-		     len && etc[len - 1] != '\n' ? "\n" : "", host, host);
-	if (r < 0) {
-		buf = NULL;
-		return nn_err(err, ENOMEM, "write %s/hosts", n->cfg.state_dir);
+	return r < 0 ? r : nn_write_file(n->state_fd, "hosts", 0644, buf, len, err);
+}
+
+/*
+ * RootlessKit mode: .engine_pid (a dot-name: RootlessKit's listing has no such file), and
+ * resolv.conf and hosts where RootlessKit has them: for a child with a netns of its own
+ * that does not copy up /etc (bind-mounted over /etc/ by the child), and with
+ * --detach-netns (RootlessKit 2 writes them, and mounts nothing).
+ */
+static int write_rk_state_files(struct nn_nest *n, struct nn_err *err)
+{
+	const struct nn_child_config *c = n->cfg.child;
+	char buf[64], dns[INET_ADDRSTRLEN];
+	int len, r = 0;
+
+	if (n->engine_pid > 0) {
+		len = snprintf(buf, sizeof(buf), "%d", (int)n->engine_pid);
+		r = nn_write_file(n->state_fd, ".engine_pid", 0444, buf, len, err);
 	}
-	return nn_write_file(n->state_fd, "hosts", 0644, buf, r, err);
+	if (r < 0 || n->cfg.net == NN_NET_HOST || (!c->detach_netns && nn_child_copies_etc(c)))
+		return r;
+	inet_ntop(AF_INET, &n->cfg.dns, dns, sizeof(dns));
+	len = snprintf(buf, sizeof(buf), "nameserver %s\n", dns);
+	r = nn_write_file(n->state_fd, "resolv.conf", 0644, buf, len, err);
+	return r < 0 ? r : write_hosts(n, err);
 }
 
 static int write_state_files(struct nn_nest *n, struct nn_err *err)
 {
 	char buf[64], dns[INET_ADDRSTRLEN];
 	int len, r;
+
+	if (rk_mode(n))
+		return write_rk_state_files(n, err);
 
 	inet_ntop(AF_INET, &n->cfg.dns, dns, sizeof(dns));
 	len = snprintf(buf, sizeof(buf), "nameserver %s\n", dns);
@@ -188,7 +235,8 @@ void nn_nestd_signals(sigset_t *set)
  * The services: the port driver, the sandbox service, then the API server that routes
  * to them (api.h), so nothing is asked of a service before it runs.  The calling thread is
  * in the host netns (the daemon's main thread).  On failure everything started is stopped
- * again and n->svc is NULL.
+ * again and n->svc is NULL.  RootlessKit mode has no sandbox service, and its API starts
+ * later, after child_pid (rk_api_start()).
  */
 static int services_start(struct nn_nest *n, struct nn_err *err)
 {
@@ -203,8 +251,8 @@ static int services_start(struct nn_nest *n, struct nn_err *err)
 	/* splice(2) into a socket the peer closed raises SIGPIPE (it has no MSG_NOSIGNAL) */
 	signal(SIGPIPE, SIG_IGN);
 	r = nn_ports_init(n, err);
-	if (r < 0)
-		goto fail;
+	if (r < 0 || rk_mode(n))
+		goto out;
 	r = nn_sandboxes_init(n, err);
 	if (r < 0)
 		goto fail_ports;
@@ -216,9 +264,22 @@ fail_sandboxes:
 	nn_sandboxes_stop_all(n);
 fail_ports:
 	nn_ports_stop(n);
-fail:
-	free(n->svc);
-	n->svc = NULL;
+out:
+	if (r < 0) {
+		free(n->svc);
+		n->svc = NULL;
+	}
+	return r;
+}
+
+/* RootlessKit's API: its routes only; api.sock 0755 as RootlessKit's (Go's umask 022) */
+static int rk_api_start(struct nn_nest *n, struct nn_err *err)
+{
+	static const struct nn_api_route *const routes[] = { nn_api_ports_routes, NULL };
+	int r = nn_api_start(n, routes, err);
+
+	if (r == 0 && fchmodat(n->state_fd, "api.sock", 0755, 0) < 0)
+		r = nn_err(err, errno, "chmod %s/api.sock", n->cfg.state_dir);
 	return r;
 }
 
@@ -234,10 +295,36 @@ static void services_stop(struct nn_nest *n)
 	n->svc = NULL;
 }
 
+/*
+ * RootlessKit mode, first of the teardown: every process the command left (and the
+ * child, and the engine) goes, by the user namespace they live in (rootless) or, as root,
+ * by the child's mount namespace; then the child is reaped.
+ */
+static void rk_teardown(struct nestd *d)
+{
+	int st;
+
+	if (d->sweep_fd >= 0)
+		nn_sweep(d->sweep_fd, d->sweep_type, SWEEP_TIMEOUT_MS);
+	else if (d->child.pid > 0)
+		kill(d->child.pid, SIGKILL);
+	if (d->child.pid > 0 && waitpid(d->child.pid, &st, 0) == d->child.pid)
+		d->status = nn_child_status(st);
+	d->child.pid = 0;
+	if (d->child.sock >= 0)
+		close(d->child.sock);
+	d->child.sock = -1;
+	if (d->sweep_fd >= 0)
+		close(d->sweep_fd);
+	d->sweep_fd = -1;
+}
+
 static void nestd_teardown(struct nestd *d)
 {
 	struct nn_nest *n = d->n;
 
+	if (rk_mode(n))
+		rk_teardown(d);
 	if (d->services)
 		services_stop(n);
 	d->services = false;
@@ -266,33 +353,88 @@ static void nestd_teardown(struct nestd *d)
 	n->state_fd = n->host_netns = -1;
 }
 
+static int write_child_pid(struct nn_nest *n, pid_t pid, struct nn_err *err)
+{
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
+
+	return nn_write_file(n->state_fd, "child_pid", 0444, buf, len, err);
+}
+
+/*
+ * RootlessKit mode, after the network and the port driver: the child, the ports of
+ * --publish, child_pid, api.sock (RootlessKit's order: pkg/parent/parent.go), and only
+ * then the command, so that it finds both.
+ */
+static int rk_start(struct nestd *d, struct nn_err *err)
+{
+	struct nn_nest *n = d->n;
+	const struct nn_child_config *c = n->cfg.child;
+	char path[64];
+	int r, id;
+
+	r = nn_child_start(n, &d->child, err);
+	if (r < 0)
+		return r;
+	if (n->cfg.rootless) {
+		d->sweep_fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+		d->sweep_type = CLONE_NEWUSER;
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)d->child.pid);
+		d->sweep_fd = open(path, O_RDONLY | O_CLOEXEC);
+		d->sweep_type = CLONE_NEWNS;
+	}
+	if (d->sweep_fd < 0)
+		return nn_err(err, errno, "open the namespace of RootlessKit's child");
+	for (size_t i = 0; i < c->nports; i++) {
+		r = nn_ports_add(n, &c->ports[i], NULL, &id, err);
+		if (r < 0)
+			return nn_err_wrap(err, "--publish");
+	}
+	r = write_child_pid(n, d->child.pid, err);
+	if (r == 0)
+		r = rk_api_start(n, err);
+	if (r == 0)
+		r = nn_child_go(&d->child, err);
+	return r;
+}
+
 static int nestd_start(struct nestd *d, struct nn_err *err)
 {
 	struct nn_nest *n = d->n;
-	char buf[32];
-	int r, len;
+	/* RootlessKit mode: host mounts still propagate in, for --propagation=rslave */
+	unsigned long prop = MS_REC | (rk_mode(n) ? MS_SLAVE : MS_PRIVATE);
+	int r = 0;
 
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return nn_err(err, errno, "make / private in the nest's mount namespace");
+	if (mount(NULL, "/", NULL, prop, NULL) < 0)
+		return nn_err(err, errno, "make / %s in the nest's mount namespace",
+			      rk_mode(n) ? "a slave" : "private");
 	n->state_fd = open(n->cfg.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (n->state_fd < 0)
 		return nn_err(err, errno, "open state dir %s", n->cfg.state_dir);
 	n->host_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (n->host_netns < 0)
 		return nn_err(err, errno, "open the host netns");
-	r = make_netns(d, err);
-	if (r == 0)
+	if (n->cfg.net != NN_NET_HOST)
+		r = make_netns(d, err);
+	if (r == 0 && n->cfg.net != NN_NET_HOST)
 		r = make_links(d, err);
 	/* The engine sets itself up (sandbox, libslirp) while the NAT table is made. */
-	if (r == 0)
+	if (r == 0 && n->cfg.net == NN_NET_ENGINE)
 		r = nn_engine_spawn(&n->cfg, d->tap_fd, &n->engine_pid, &d->engine_report, err);
-	if (r == 0) {
+	if (r == 0 && n->cfg.net == NN_NET_ENGINE) {
 		/* the engine holds tap0 now: one holder, as slirp4netns is (topo shows holders) */
 		close(d->tap_fd);
 		d->tap_fd = -1;
-		r = nn_nat_add(n->nest_netns, &n->cfg, err);
+		/*
+		 * No bridge of its own (RootlessKit mode): no table yet, since nn_nat_add()
+		 * names cfg.bridge; the rules for the child's bridges (docker0, nerdctl0)
+		 * come with nat.c's forwarding of any bridge (issue 7 point 6).
+		 */
+		if (n->cfg.bridge[0])
+			r = nn_nat_add(n->nest_netns, &n->cfg, err);
 	}
-	if (r == 0) {
+	if (r == 0 && n->cfg.net == NN_NET_ENGINE) {
 		r = nn_engine_ready(n->engine_pid, steal_fd(&d->engine_report), err);
 		if (r < 0)
 			n->engine_pid = 0; /* stopped and reaped by nn_engine_ready() */
@@ -303,18 +445,24 @@ static int nestd_start(struct nestd *d, struct nn_err *err)
 		r = services_start(n, err);
 		d->services = r == 0;
 	}
-	if (r == 0) {
-		len = snprintf(buf, sizeof(buf), "%d", (int)getpid());
-		r = nn_write_file(n->state_fd, "child_pid", 0444, buf, len, err);
-	}
+	if (r == 0 && rk_mode(n))
+		return rk_start(d, err);
+	if (r == 0)
+		r = write_child_pid(n, getpid(), err);
 	return r;
 }
 
-/* Serve until a stop signal or the engine's death. */
-static void nestd_serve(struct nn_nest *n)
+/*
+ * Serve until a stop signal or the engine's death; in RootlessKit mode until the child
+ * exits or the process that started the daemon is gone (its death signal is SIGTERM,
+ * nest.c), and the other signals are the rootlesskit process's to pass on, not ours.
+ */
+static void nestd_serve(struct nestd *d)
 {
+	struct nn_nest *n = d->n;
 	sigset_t set;
 	_cleanup_close_ int sfd = -1;
+	int st;
 
 	nn_nestd_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
@@ -329,10 +477,22 @@ static void nestd_serve(struct nn_nest *n)
 				continue;
 			return;
 		}
-		if (si.ssi_signo != SIGCHLD)
+		if (si.ssi_signo != SIGCHLD) {
+			if (!rk_mode(n) || getppid() != n->up_pid)
+				return;
+			continue;
+		}
+		if (d->child.pid > 0 && waitpid(d->child.pid, &st, WNOHANG) == d->child.pid) {
+			d->status = nn_child_status(st);
+			d->child.pid = 0;
+			nn_child_last_word(&d->child, &d->last);
 			return;
+		}
 		/* Only the engine is ours to reap; the services wait for their own. */
-		if (waitpid(n->engine_pid, NULL, WNOHANG) == n->engine_pid) {
+		if (n->engine_pid > 0 && waitpid(n->engine_pid, NULL, WNOHANG) == n->engine_pid) {
+			nn_errx(&d->last, ECHILD, "the network engine (pid %d) exited",
+				(int)n->engine_pid);
+			d->status = 1;
 			n->engine_pid = 0;
 			return;
 		}
@@ -341,7 +501,8 @@ static void nestd_serve(struct nn_nest *n)
 
 int nn_nestd_run(struct nn_nest *n, int report_fd)
 {
-	struct nestd d = { .n = n, .tap_fd = -1, .engine_report = -1 };
+	struct nestd d = { .n = n, .tap_fd = -1, .engine_report = -1,
+			   .child = { .sock = -1 }, .sweep_fd = -1 };
 	struct nn_err err = { 0 };
 	int r;
 
@@ -355,8 +516,16 @@ int nn_nestd_run(struct nn_nest *n, int report_fd)
 		return 1;
 	}
 	nn_report_send(report_fd, 0, NULL);
-	close(report_fd);
-	nestd_serve(n);
+	if (!rk_mode(n)) {
+		close(report_fd);
+		nestd_serve(&d);
+		nestd_teardown(&d);
+		return 0;
+	}
+	nestd_serve(&d);
 	nestd_teardown(&d);
-	return 0;
+	if (d.last.code)
+		nn_report_send(report_fd, -d.last.code, &d.last);
+	close(report_fd);
+	return d.status;
 }
