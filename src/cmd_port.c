@@ -16,14 +16,15 @@
 static int port_usage(FILE *f, int status)
 {
 	fprintf(f,
-		"Usage: netnest port add [--nest NAME] [SANDBOX] [HOSTIP:]HOSTPORT:PORT[/tcp]\n"
+		"Usage: netnest port add [--nest NAME] [SANDBOX] [HOSTIP:]HOSTPORT:PORT[/tcp|/udp]\n"
 		"       netnest port ls  [--nest NAME] [--json]\n"
 		"       netnest port rm  [--nest NAME] ID...\n"
 		"\n"
-		"Publish a port: listen on the host (HOSTIP, default all addresses) and forward each\n"
-		"connection to PORT of SANDBOX, or to 127.0.0.1:PORT inside the nest when no sandbox\n"
-		"is named.  A sandbox's ports are removed when it exits.  IPv6 host addresses go in\n"
-		"brackets: [::1]:8080:80.  rootlessctl (RootlessKit) sees the same ports.\n"
+		"Publish a port: listen on the host (HOSTIP, default all addresses, IPv4 and IPv6)\n"
+		"and forward each connection (or, for udp, each client's datagrams) to PORT of\n"
+		"SANDBOX, or to 127.0.0.1:PORT inside the nest when no sandbox is named.  A\n"
+		"sandbox's ports are removed when it exits.  IPv6 host addresses go in brackets:\n"
+		"[::1]:8080:80.  rootlessctl (RootlessKit) sees the same ports.\n"
 		"\n"
 		"Options:\n"
 		"  -n, --nest NAME  the nest (default \"default\")\n"
@@ -103,21 +104,24 @@ static int port_ls(const char *nest, bool json, struct nn_err *err)
 	json_array_foreach(resp, i, p) {
 		json_t *spec = json_object_get(p, "spec");
 		const char *hip = json_string_value(json_object_get(spec, "parentIP"));
-		const char *cip = json_string_value(json_object_get(spec, "childIP"));
 		const char *sb = json_string_value(json_object_get(p, "sandbox"));
+		struct nn_portspec ps;
+		bool ok = nn_portspec_from_json(spec, &ps, NULL) == 0;
+		const char *cip = ok ? nn_portspec_child_ip(&ps) : "?";
+		bool only6 = ok && nn_portspec_families(&ps) == NN_PORT_V6;
 
 		nn_out_open_object(o, NULL);
 		nn_out_uint(o, "id", "%-4llu ", json_integer_value(json_object_get(p, "id")));
 		nn_out_string(o, "proto", "%-5s ",
 			      json_string_value(json_object_get(spec, "proto")) ?: "tcp");
-		nn_out_string(o, "host_ip", "%-15s ", hip ?: "0.0.0.0");
+		nn_out_string(o, "host_ip", "%-15s ", hip ?: only6 ? "::" : "0.0.0.0");
 		nn_out_uint(o, "host_port", "%-8llu ",
 			    json_integer_value(json_object_get(spec, "parentPort")));
 		if (sb)
 			nn_out_string(o, "sandbox", "%-16s ", sb);
 		else
 			nn_out_null(o, "sandbox", "%-16s ");
-		nn_out_string(o, "child_ip", "%-15s ", cip ?: "127.0.0.1");
+		nn_out_string(o, "child_ip", "%-15s ", cip);
 		nn_out_uint(o, "child_port", "%llu\n",
 			    json_integer_value(json_object_get(spec, "childPort")));
 		nn_out_close(o);

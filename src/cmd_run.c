@@ -46,7 +46,7 @@ static int run_usage(FILE *f, int status)
 		"  --nest NAME          the nest (default \"default\")\n"
 		"  -d, --detach         run in the background and print the sandbox name\n"
 		"  --name NAME          sandbox name (default: 12 random hex digits)\n"
-		"  -p, --publish SPEC   publish a port: [hostIP:]hostPort:sandboxPort[/tcp]\n"
+		"  -p, --publish SPEC   publish a port: [hostIP:]hostPort:sandboxPort[/tcp|/udp]\n"
 		"                       (up to 64 times)\n"
 		"  -h, --help           show this help\n");
 	return status;
@@ -257,9 +257,12 @@ static void port_text(json_t *spec, char *buf, size_t len)
 {
 	const char *ip = json_string_value(json_object_get(spec, "parentIP"));
 	const char *proto = json_string_value(json_object_get(spec, "proto"));
-	bool v6 = ip && strchr(ip, ':');
+	bool v6;
 
-	snprintf(buf, len, "%s%s%s:%lld->%lld/%s", v6 ? "[" : "", ip && *ip ? ip : "0.0.0.0",
+	if (!ip || !*ip)
+		ip = proto && proto[3] == '6' ? "::" : "0.0.0.0";
+	v6 = strchr(ip, ':');
+	snprintf(buf, len, "%s%s%s:%lld->%lld/%s", v6 ? "[" : "", ip,
 		 v6 ? "]" : "", json_integer_value(json_object_get(spec, "parentPort")),
 		 json_integer_value(json_object_get(spec, "childPort")), proto ? proto : "tcp");
 }

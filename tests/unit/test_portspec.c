@@ -38,7 +38,10 @@ static void bad_specs_are_refused_with_the_reason(void **state)
 	refused("::1:8080:80", "must be in brackets");
 	refused("1.2.3:8080:80", "\"1.2.3\" is not an IPv4 address");
 	refused("[1.2.3.4]:8080:80", "is not an IPv6 address");
-	refused("8080:80/sctp", "unknown protocol \"sctp\"");
+	refused("8080:80/sctp", "sctp is not supported: netnest publishes tcp and udp");
+	refused("8080:80/icmp", "unknown protocol \"icmp\"");
+	refused("[::1]:8080:80/tcp4", "host address ::1 is not an IPv4 address (tcp4)");
+	refused("127.0.0.1:8080:80/udp6", "host address 127.0.0.1 is not an IPv6 address (udp6)");
 	refused("-1:80", "\"-1\" is not a port number");
 }
 
@@ -68,9 +71,11 @@ static void good_specs_are_parsed(void **state)
 	assert_string_equal(p.parent_ip, "::1"); /* canonical form */
 	assert_string_equal(p.proto, "tcp6");
 
-	/* udp is parsed; the port driver is the one that refuses it */
 	assert_int_equal(nn_portspec_parse("5353:53/udp", &p, &err), 0);
 	assert_string_equal(p.proto, "udp");
+	assert_true(nn_portspec_is_udp(&p));
+	assert_int_equal(nn_portspec_parse("127.0.0.1:5353:53/udp4", &p, &err), 0);
+	assert_string_equal(p.proto, "udp4");
 }
 
 static struct nn_portspec spec(const char *proto, const char *ip, uint16_t port)
@@ -99,6 +104,60 @@ static void conflicts_follow_proto_host_ip_and_port(void **state)
 	assert_false(nn_portspec_conflicts(&lo, &other));
 	assert_false(nn_portspec_conflicts(&any, &udp));
 	assert_false(nn_portspec_conflicts(&lo, &v6));
+}
+
+/* Docker's -p P:80 posts tcp4 0.0.0.0:P and tcp6 :::P: two sockets that must coexist */
+static void tcp4_and_tcp6_never_conflict(void **state)
+{
+	struct nn_portspec any4 = spec("tcp4", "0.0.0.0", 8080), any6 = spec("tcp6", "::", 8080);
+	struct nn_portspec e4 = spec("tcp4", "", 8080), e6 = spec("tcp6", "", 8080);
+	struct nn_portspec lo4 = spec("tcp4", "127.0.0.1", 8080), lo6 = spec("tcp6", "::1", 8080);
+	struct nn_portspec dual = spec("tcp", "", 8080), dual0 = spec("tcp", "0.0.0.0", 8080);
+	struct nn_portspec u4 = spec("udp4", "0.0.0.0", 8080), u6 = spec("udp6", "::", 8080);
+	struct nn_portspec u = spec("udp", "", 8080), ulo = spec("udp", "127.0.0.1", 8080);
+
+	(void)state;
+	assert_false(nn_portspec_conflicts(&any4, &any6));
+	assert_false(nn_portspec_conflicts(&e4, &e6));
+	assert_false(nn_portspec_conflicts(&lo4, &any6));
+	assert_false(nn_portspec_conflicts(&any4, &lo6));
+	assert_false(nn_portspec_conflicts(&u4, &u6));
+	assert_false(nn_portspec_conflicts(&u4, &any4));
+	/* within a family the wildcard still meets every address */
+	assert_true(nn_portspec_conflicts(&any4, &lo4));
+	assert_true(nn_portspec_conflicts(&e6, &lo6));
+	assert_true(nn_portspec_conflicts(&any4, &e4));
+	/* plain tcp on a wildcard is dual-stack: it meets both */
+	assert_true(nn_portspec_conflicts(&dual, &any4));
+	assert_true(nn_portspec_conflicts(&dual0, &lo6));
+	assert_true(nn_portspec_conflicts(&u, &u6));
+	assert_true(nn_portspec_conflicts(&ulo, &u4));
+	assert_false(nn_portspec_conflicts(&ulo, &u6));
+}
+
+static void families_and_child_addresses(void **state)
+{
+	struct nn_portspec p;
+
+	(void)state;
+	p = spec("tcp", "", 80);
+	assert_int_equal(nn_portspec_families(&p), NN_PORT_V4 | NN_PORT_V6);
+	assert_string_equal(nn_portspec_child_ip(&p), "127.0.0.1");
+	p = spec("tcp", "::", 80);
+	assert_int_equal(nn_portspec_families(&p), NN_PORT_V4 | NN_PORT_V6);
+	p = spec("tcp", "::1", 80);
+	assert_int_equal(nn_portspec_families(&p), NN_PORT_V6);
+	assert_string_equal(nn_portspec_child_ip(&p), "127.0.0.1");
+	p = spec("tcp4", "", 80);
+	assert_int_equal(nn_portspec_families(&p), NN_PORT_V4);
+	p = spec("udp6", "", 80);
+	assert_int_equal(nn_portspec_families(&p), NN_PORT_V6);
+	assert_string_equal(nn_portspec_child_ip(&p), "::1");
+	assert_true(nn_portspec_is_udp(&p));
+	strcpy(p.child_ip, "10.4.0.2");
+	assert_string_equal(nn_portspec_child_ip(&p), "10.4.0.2");
+	p = spec("udp", "127.0.0.1", 80);
+	assert_int_equal(nn_portspec_families(&p), NN_PORT_V4);
 }
 
 static void rootlesskit_json_round_trips(void **state)
@@ -144,6 +203,22 @@ static void rootlesskit_json_round_trips(void **state)
 	assert_int_equal(nn_portspec_from_json(j, &p, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "parentIP \"1.2.3\" is not an IP address"));
 	json_decref(j);
+	j = json_loads("{\"proto\":\"tcp6\",\"parentIP\":\"0.0.0.0\",\"parentPort\":80,"
+		       "\"childPort\":80}", 0, NULL);
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "host address 0.0.0.0 is not an IPv6 address (tcp6)"));
+	json_decref(j);
+	j = json_loads("{\"proto\":\"sctp\",\"parentPort\":80,\"childPort\":80}", 0, NULL);
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "sctp is not supported"));
+	json_decref(j);
+	/* Docker's two halves of -p P:80, as rootlesskit-docker-proxy posts them */
+	j = json_loads("{\"proto\":\"tcp6\",\"parentIP\":\"::\",\"parentPort\":80,"
+		       "\"childIP\":\"::1\",\"childPort\":80}", 0, NULL);
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), 0);
+	assert_string_equal(p.parent_ip, "::");
+	assert_string_equal(p.child_ip, "::1");
+	json_decref(j);
 }
 
 int main(void)
@@ -152,6 +227,8 @@ int main(void)
 		cmocka_unit_test(bad_specs_are_refused_with_the_reason),
 		cmocka_unit_test(good_specs_are_parsed),
 		cmocka_unit_test(conflicts_follow_proto_host_ip_and_port),
+		cmocka_unit_test(tcp4_and_tcp6_never_conflict),
+		cmocka_unit_test(families_and_child_addresses),
 		cmocka_unit_test(rootlesskit_json_round_trips),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

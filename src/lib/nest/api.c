@@ -62,26 +62,47 @@ struct req {
 	bool too_big;
 };
 
-/* RootlessKit's GET /v1/info: the nest as its API server sees it */
+/*
+ * RootlessKit's GET /v1/info: the nest as its API server sees it, in RootlessKit's field
+ * order (pkg/api/api.go Info; issue7-spec section 7).  childPID is RootlessKit's child
+ * when the nest has one (the rootlesskit verb), else the daemon.  networkDriver is left
+ * out when there is no engine (RootlessKit --net=host/none), portDriver when there is no
+ * port driver (--port-driver=none), as Go's omitempty leaves out a nil pointer.  The
+ * driver names are the ones clients know: "slirp4netns" (moby's `docker version` and
+ * rootlessctl print it), "builtin" with all six protos, since rootlesskit-docker-proxy
+ * silently skips a port whose proto is not listed.
+ */
 static int api_info(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
 		    unsigned *status, struct nn_err *err)
 {
 	char dns[INET_ADDRSTRLEN], child[INET_ADDRSTRLEN];
+	json_t *o;
+	int bad = 0;
 
 	(void)path;
 	(void)body;
 	(void)status;
 	inet_ntop(AF_INET, &n->cfg.dns, dns, sizeof(dns));
 	inet_ntop(AF_INET, &n->cfg.tap_ip, child, sizeof(child));
-	*resp = json_pack("{s:s, s:s, s:s, s:i, s:{s:s, s:[s], s:s}, s:{s:s, s:[s], s:b}}",
-			  "apiVersion", NN_API_VERSION,
-			  "version", NETNEST_VERSION,
-			  "stateDir", n->cfg.state_dir,
-			  "childPID", (int)getpid(),
-			  "networkDriver", "driver", "netnest-slirp", "dns", dns, "childIP", child,
-			  "portDriver", "driver", "builtin", "protos", "tcp",
-			  "disallowLoopbackChildIP", 0);
-	return *resp ? 0 : nn_err(err, ENOMEM, "GET /v1/info");
+	o = json_pack("{s:s, s:s, s:s, s:i}", "apiVersion", NN_API_VERSION,
+		      "version", NETNEST_VERSION, "stateDir", n->cfg.state_dir,
+		      "childPID", (int)(n->child_pid ? n->child_pid : getpid()));
+	if (o && n->engine_pid)
+		bad |= json_object_set_new(o, "networkDriver",
+					   json_pack("{s:s, s:[s], s:s}", "driver", "slirp4netns",
+						     "dns", dns, "childIP", child));
+	if (o && n->cfg.port_driver)
+		bad |= json_object_set_new(o, "portDriver",
+					   json_pack("{s:s, s:[s,s,s,s,s,s], s:b}",
+						     "driver", "builtin", "protos", "tcp", "tcp4",
+						     "tcp6", "udp", "udp4", "udp6",
+						     "disallowLoopbackChildIP", 0));
+	if (!o || bad) {
+		json_decref(o);
+		return nn_err(err, ENOMEM, "GET /v1/info");
+	}
+	*resp = o;
+	return 0;
 }
 
 /* the server's own route, before every table given to nn_api_start() */

@@ -15,6 +15,14 @@
 #include "state.h"
 #include "util.h"
 
+/* no_driver() - RootlessKit's answer to every port route under --port-driver=none: 400 */
+static int no_driver(struct nn_nest *n, struct nn_err *err)
+{
+	if (n->cfg.port_driver)
+		return 0;
+	return nn_errx(err, EINVAL, "no PortDriver is available");
+}
+
 static int api_ports_list(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
 			  unsigned *status, struct nn_err *err)
 {
@@ -22,6 +30,8 @@ static int api_ports_list(struct nn_nest *n, const char *path, json_t *body, jso
 	(void)status;
 	if (strcmp(path, "/v1/ports"))
 		return nn_err(err, ENOENT, "GET %s", path);
+	if (no_driver(n, err) < 0)
+		return -EINVAL;
 	*resp = nn_ports_list(n);
 	return *resp ? 0 : nn_err(err, ENOMEM, "GET /v1/ports");
 }
@@ -35,6 +45,8 @@ static int api_ports_add(struct nn_nest *n, const char *path, json_t *body, json
 
 	if (strcmp(path, "/v1/ports"))
 		return nn_err(err, ENOENT, "POST %s", path);
+	if (no_driver(n, err) < 0)
+		return -EINVAL;
 	r = nn_portspec_from_json(body, &spec, err);
 	if (r < 0)
 		return r;
@@ -63,6 +75,8 @@ static int api_ports_remove(struct nn_nest *n, const char *path, json_t *body, j
 	(void)body;
 	(void)resp;
 	(void)status;
+	if (no_driver(n, err) < 0)
+		return -EINVAL;
 	if (*s != '/' || nn_parse_uint(s + 1, 1, INT32_MAX, &id) < 0)
 		return nn_errx(err, EINVAL, "bad port id \"%s\"", *s ? s + 1 : "");
 	return nn_sandbox_unpublish(n, (int)id, err);

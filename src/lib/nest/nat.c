@@ -70,23 +70,28 @@ static int nft_in_netns(int netns_fd, const char *cmd, const char *what, struct 
 
 int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *err)
 {
-	char net[INET_ADDRSTRLEN], cmd[1024];
+	char net[INET_ADDRSTRLEN], own[128] = "", cmd[1024];
 	struct in_addr a = nn_cidr_network(&cfg->subnet);
 
-	inet_ntop(AF_INET, &a, net, sizeof(net));
+	if (*cfg->bridge) {
+		inet_ntop(AF_INET, &a, net, sizeof(net));
+		snprintf(own, sizeof(own), "    ip saddr %s/%u oifname \"%s\" masquerade\n", net,
+			 cfg->subnet.prefix, cfg->tap);
+	}
 	snprintf(cmd, sizeof(cmd),
 		 "table ip " NN_NAT_TABLE " {\n"
 		 "  chain postrouting {\n"
 		 "    type nat hook postrouting priority srcnat; policy accept;\n"
-		 "    ip saddr %s/%u oifname \"%s\" masquerade\n"
+		 "%s"
+		 "    oifname \"%s\" fib saddr type != local masquerade\n"
 		 "  }\n"
 		 "  chain forward {\n"
 		 "    type filter hook forward priority filter; policy drop;\n"
 		 "    ct state established,related accept\n"
-		 "    iifname \"%s\" accept\n"
+		 "    iifname != \"%s\" accept\n"
 		 "  }\n"
 		 "}\n",
-		 net, cfg->subnet.prefix, cfg->tap, cfg->bridge);
+		 own, cfg->tap, cfg->tap);
 	return nft_in_netns(netns_fd, cmd, "add table ip " NN_NAT_TABLE " in the nest's netns",
 			    err);
 }

@@ -17,12 +17,18 @@
  * nn_nat_add() - create table ip netnest in @netns_fd
  * @netns_fd: the nest's netns (nsfs fd, not owned); a short-lived thread enters it
  *            (nn_netns_call()), the caller's netns does not change
- * @cfg:      subnet (masqueraded), tap (the way out), bridge (forwarded from)
+ * @cfg:      tap (the way out), subnet and bridge (netnest's own; bridge "" for none)
  * @err:      error object, with the first line of nft's own message
  *
- * Chains: postrouting (nat, srcnat) "ip saddr SUBNET oifname TAP masquerade"; forward
- * (filter, policy drop) accepting established/related replies and what enters from the
- * bridge, in the manner of the CNI bridge ipMasq and firewall plugins (reference/cni.md).
+ * Chains: postrouting (nat, srcnat) "ip saddr SUBNET oifname TAP masquerade" for netnest's
+ * bridge, then "oifname TAP fib saddr type != local masquerade" for whatever else is
+ * forwarded out of tap0: the bridges the nest's user makes (docker0, nerdctl0, cni0) get
+ * out as under RootlessKit, which filters nothing.  forward (filter, policy drop) accepts
+ * established/related replies and everything that does not enter from tap0, so the only
+ * packets dropped are new ones the engine would send into a bridge (in the manner of the
+ * CNI bridge ipMasq and firewall plugins, reference/cni.md).  A base chain's drop is final
+ * for every table on the hook, so a narrower accept here would drop docker0's traffic
+ * whatever dockerd's own iptables rules say.
  * libnftables.so.1 is loaded for the call and unloaded after (dl.h).
  * Return: 0, -ELIBACC/-ELIBBAD if libnftables cannot be loaded (nn_dl_load()), -EINVAL
  * if nft refuses the table, or the negative errno of setns(2)/pthread_create(3).

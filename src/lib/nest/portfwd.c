@@ -1,56 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * portfwd.c - the port driver (see portfwd.h)
- *
- * Threads: one acceptor per published port, blocked in accept(2) on a listener in the host
- * netns.  Each accepted connection gets a thread that enters the nest netns (setns(2) only
- * for itself; it never returns to the host netns, which a rootless daemon could not do),
- * dials the target there, and then copies sandbox->client while a second thread copies
- * client->sandbox.  Both copy with splice(2) through a pipe, without a copy to user space.
- * Every thread runs on a 64 KiB stack (plus the process's static TLS).
+ * portfwd.c - the port driver (see portfwd.h): the table of published ports and their
+ * host sockets; the data paths are portfwd_tcp.c and portfwd_udp.c (portfwd_internal.h).
+ * Every thread of the driver runs on a 64 KiB stack (plus the process's static TLS).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <link.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 
-#include "portfwd.h"
+#include "portfwd_internal.h"
 #include "util.h"
 
 #define THREAD_STACK (64 * 1024) /* usable stack of each thread, bytes */
-#define PIPE_SIZE (1024 * 1024) /* F_SETPIPE_SZ; /proc/sys/fs/pipe-max-size is 1 MiB */
-
-struct conn {
-	struct port *port;
-	int client;      /* accepted socket, host netns */
-	int target;      /* socket dialled in the nest netns, or -1 */
-	int done;        /* directions finished, under port->lock */
-	struct conn *next;
-};
-
-struct port {
-	int id;
-	struct nn_portspec spec;
-	char owner[65];
-	int listen_fd;
-	int nest_netns;  /* dup of n->nest_netns, for the connection threads */
-	pthread_t acceptor;
-	pthread_mutex_t lock;
-	pthread_cond_t idle; /* signalled when conns becomes empty */
-	struct conn *conns;
-	bool closing;
-	struct port *next;
-};
 
 struct nn_ports {
 	pthread_mutex_t lock;
@@ -99,8 +68,7 @@ static void init_stack_size(void)
 	stack_size = THREAD_STACK + tls + 16 * 1024;
 }
 
-/* start_thread() - a detached or joinable thread on a small stack */
-static int start_thread(pthread_t *t, void *(*fn)(void *), void *arg, bool detached)
+int nn_pf_start_thread(pthread_t *t, void *(*fn)(void *), void *arg, bool detached)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_attr_t a;
@@ -115,208 +83,6 @@ static int start_thread(pthread_t *t, void *(*fn)(void *), void *arg, bool detac
 	r = pthread_create(t ? t : &tmp, &a, fn, arg);
 	pthread_attr_destroy(&a);
 	return -r;
-}
-
-/*
- * conn_finish() - one direction of @c is over; the second one closes both sockets and
- * frees @c.  Also called once for a connection that never got its second thread.
- */
-static void conn_finish(struct conn *c, int directions)
-{
-	struct port *p = c->port;
-	bool last;
-
-	pthread_mutex_lock(&p->lock);
-	c->done += directions;
-	last = c->done == 2;
-	if (last) {
-		for (struct conn **pp = &p->conns; *pp; pp = &(*pp)->next)
-			if (*pp == c) {
-				*pp = c->next;
-				break;
-			}
-		if (!p->conns)
-			pthread_cond_broadcast(&p->idle);
-	}
-	pthread_mutex_unlock(&p->lock);
-	if (!last)
-		return;
-	close(c->client);
-	if (c->target >= 0)
-		close(c->target);
-	free(c);
-}
-
-/*
- * copy() - move bytes from @in to @out with splice(2) through a pipe until EOF, then
- * half-close @out (shutdown(SHUT_WR)), so the peer sees the EOF while the other direction
- * goes on.  On an error both sockets are shut down, which ends the other direction too.
- */
-static void copy(int in, int out)
-{
-	_cleanup_close_ int pr = -1, pw = -1;
-	int pfd[2];
-	bool ok = false;
-
-	if (pipe2(pfd, O_CLOEXEC) == 0) {
-		pr = pfd[0];
-		pw = pfd[1];
-		fcntl(pw, F_SETPIPE_SZ, PIPE_SIZE); /* best effort: a smaller pipe still works */
-		for (;;) {
-			ssize_t n = splice(in, NULL, pw, NULL, PIPE_SIZE, SPLICE_F_MOVE);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				ok = n == 0;
-				break;
-			}
-			while (n > 0) {
-				/* no SPLICE_F_MORE here: it corks the socket (MSG_MORE), slower */
-				ssize_t m = splice(pr, NULL, out, NULL, n, SPLICE_F_MOVE);
-
-				if (m < 0 && errno == EINTR)
-					continue;
-				if (m <= 0)
-					goto out;
-				n -= m;
-			}
-		}
-	}
-out:
-	if (ok) {
-		shutdown(out, SHUT_WR);
-	} else {
-		shutdown(in, SHUT_RDWR);
-		shutdown(out, SHUT_RDWR);
-	}
-}
-
-static void *copy_up(void *arg)
-{
-	struct conn *c = arg;
-
-	pthread_setname_np(pthread_self(), "nn-port-up");
-	copy(c->client, c->target);
-	conn_finish(c, 1);
-	return NULL;
-}
-
-/* dial() - in the nest netns (this thread stays there), connect to the port's target */
-static int dial(const struct port *p)
-{
-	const char *ip = *p->spec.child_ip ? p->spec.child_ip : "127.0.0.1";
-	struct sockaddr_storage ss = { 0 };
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-	socklen_t len;
-	int fd, e;
-
-	if (setns(p->nest_netns, CLONE_NEWNET) < 0)
-		return -1;
-	if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(p->spec.child_port);
-		len = sizeof(*s4);
-	} else if (inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(p->spec.child_port);
-		len = sizeof(*s6);
-	} else {
-		return -1;
-	}
-	/* RootlessKit's builtin driver tries 10 times, i x 5 ms apart: a server that is just
-	 * starting gets its first client (pkg/port/builtin/parent/tcp/tcp.go) */
-	for (int i = 0; i < 10; i++) {
-		struct timespec pause = { 0, i * 5 * 1000 * 1000L };
-
-		nanosleep(&pause, NULL);
-		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -1;
-		if (connect(fd, (struct sockaddr *)&ss, len) == 0)
-			return fd;
-		e = errno;
-		close(fd);
-		if (e != ECONNREFUSED)
-			break;
-	}
-	return -1;
-}
-
-static void *conn_main(void *arg)
-{
-	struct conn *c = arg;
-	int one = 1, fd;
-
-	pthread_setname_np(pthread_self(), "nn-port-down");
-	fd = dial(c->port);
-	pthread_mutex_lock(&c->port->lock);
-	c->target = fd;
-	if (fd >= 0 && c->port->closing)
-		shutdown(fd, SHUT_RDWR);
-	pthread_mutex_unlock(&c->port->lock);
-	if (fd < 0) {
-		conn_finish(c, 2); /* refused inside the nest: the client sees its socket close */
-		return NULL;
-	}
-	setsockopt(c->target, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (start_thread(NULL, copy_up, c, true) < 0) {
-		conn_finish(c, 2);
-		return NULL;
-	}
-	copy(c->target, c->client);
-	conn_finish(c, 1);
-	return NULL;
-}
-
-static void *acceptor_main(void *arg)
-{
-	struct port *p = arg;
-	char name[16];
-
-	snprintf(name, sizeof(name), "nn-port-%u", p->spec.parent_port);
-	pthread_setname_np(pthread_self(), name); /* ps -L shows which port a thread serves */
-	for (;;) {
-		int fd = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		struct conn *c;
-		int one = 1;
-
-		if (fd < 0) {
-			int e = errno;
-
-			if (e == EINTR || e == ECONNABORTED || e == EMFILE || e == ENFILE ||
-			    e == ENOBUFS || e == ENOMEM) {
-				struct timespec pause = { 0, 10 * 1000 * 1000 };
-				bool closing;
-
-				pthread_mutex_lock(&p->lock);
-				closing = p->closing;
-				pthread_mutex_unlock(&p->lock);
-				if (closing)
-					return NULL;
-				if (e != EINTR && e != ECONNABORTED)
-					nanosleep(&pause, NULL); /* out of fds or memory: no busy loop */
-				continue;
-			}
-			return NULL; /* the listener was shut down: the port is being removed */
-		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		c = calloc(1, sizeof(*c));
-		if (!c) {
-			close(fd);
-			continue;
-		}
-		c->port = p;
-		c->client = fd;
-		c->target = -1;
-		pthread_mutex_lock(&p->lock);
-		c->next = p->conns;
-		p->conns = c;
-		pthread_mutex_unlock(&p->lock);
-		if (start_thread(NULL, conn_main, c, true) < 0)
-			conn_finish(c, 2);
-	}
 }
 
 /* in_host_netns() - make sure the calling thread is in the host netns, for the listener */
@@ -346,42 +112,77 @@ static long unpriv_port_start(void)
 	return strtol(s, NULL, 10);
 }
 
-/*
- * listen_on() - a listening TCP socket on the spec's host address and port, in the calling
- * thread's netns.  EACCES is explained with the sysctl (ip(7), "ip_unprivileged_port_start";
- * RootlessKit docs/port.md gives the same hint).
- */
-static int listen_on(const struct nn_portspec *s, struct nn_err *err)
+/* port_name() - "host port P" for TCP (the words the tests and docs know), "P/udp" else */
+static const char *port_name(const struct nn_portspec *s, char buf[32])
 {
-	const char *ip = *s->parent_ip ? s->parent_ip : "0.0.0.0";
-	struct sockaddr_storage ss = { 0 };
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-	_cleanup_close_ int fd = -1;
-	socklen_t len;
-	int one = 1;
+	snprintf(buf, 32, "host port %u%s", s->parent_port, nn_portspec_is_udp(s) ? "/udp" : "");
+	return buf;
+}
 
-	if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(s->parent_port);
-		len = sizeof(*s4);
-	} else if (inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(s->parent_port);
-		len = sizeof(*s6);
-	} else {
+/* host_text() - "127.0.0.1:P", "[::1]:P", "[::]:P" for messages */
+static const char *host_text(const struct nn_portspec *s, char buf[80])
+{
+	const char *ip = s->parent_ip;
+	bool v6;
+
+	if (!*ip)
+		ip = nn_portspec_families(s) == NN_PORT_V6 ? "::" : "0.0.0.0";
+	v6 = strchr(ip, ':') != NULL;
+	snprintf(buf, 80, "%s%s%s:%u", v6 ? "[" : "", ip, v6 ? "]" : "", s->parent_port);
+	return buf;
+}
+
+/*
+ * host_socket() - the socket of @s in the host netns (the calling thread's), bound: for
+ * plain tcp/udp on a wildcard one dual-stack [::] socket (IPV6_V6ONLY=0; 0.0.0.0 when the
+ * host has no IPv6), for an IPv6 address or tcp6/udp6 an IPV6_V6ONLY=1 one, so that
+ * tcp4 0.0.0.0:P and tcp6 :::P coexist (ipv6(7); Go's net.Listen does the same for
+ * RootlessKit).  The UDP socket also asks for the destination address of each datagram
+ * (IP_PKTINFO, IPV6_RECVPKTINFO), which its replies then come from.  EACCES is explained
+ * with the sysctl (ip(7), "ip_unprivileged_port_start"; RootlessKit docs/port.md gives the
+ * same hint).
+ */
+static int host_socket(const struct nn_portspec *s, struct nn_err *err)
+{
+	bool udp = nn_portspec_is_udp(s), dual;
+	unsigned fam = nn_portspec_families(s);
+	const char *ip = s->parent_ip;
+	struct sockaddr_storage ss;
+	_cleanup_close_ int fd = -1;
+	char name[32];
+	socklen_t len;
+	int one = 1, zero = 0;
+
+	dual = fam == (NN_PORT_V4 | NN_PORT_V6);
+	if (dual || !*ip)
+		ip = fam & NN_PORT_V6 ? "::" : "0.0.0.0";
+	len = nn_pf_sockaddr(ip, s->parent_port, &ss);
+	if (!len)
 		return nn_errx(err, EINVAL, "host address \"%s\" is not an IP address", ip);
+	fd = socket(ss.ss_family, (udp ? SOCK_DGRAM | SOCK_NONBLOCK : SOCK_STREAM) |
+		    SOCK_CLOEXEC, 0);
+	if (fd < 0 && dual && errno == EAFNOSUPPORT) {
+		len = nn_pf_sockaddr("0.0.0.0", s->parent_port, &ss);
+		fd = socket(AF_INET, (udp ? SOCK_DGRAM | SOCK_NONBLOCK : SOCK_STREAM) |
+			    SOCK_CLOEXEC, 0);
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return nn_err(err, errno, "create a listener for host port %u", s->parent_port);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		return nn_err(err, errno, "create a socket for %s", port_name(s, name));
+	if (ss.ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, dual ? &zero : &one, sizeof(one)) < 0)
+		return nn_err(err, errno, "set IPV6_V6ONLY on %s", port_name(s, name));
+	/* SO_REUSEADDR on UDP would let a second socket bind the same port: TCP only */
+	if (!udp)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	else if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
 		int e = errno;
 
 		if (e == EADDRINUSE)
-			return nn_errx(err, EADDRINUSE, "host port %u is already in use",
-				       s->parent_port);
+			return nn_errx(err, EADDRINUSE, "%s is already in use", port_name(s, name));
 		if (e == EACCES)
 			return nn_errx(err, EACCES, "cannot expose privileged port %u: it is below "
 				       "net.ipv4.ip_unprivileged_port_start (%ld): binding it "
@@ -391,99 +192,104 @@ static int listen_on(const struct nn_portspec *s, struct nn_err *err)
 			return nn_err(err, e, "listen on host address %s", ip);
 		return nn_err(err, e, "bind host %s port %u", ip, s->parent_port);
 	}
-	if (listen(fd, SOMAXCONN) < 0)
-		return nn_err(err, errno, "listen on host port %u", s->parent_port);
 	return steal_fd(&fd);
 }
 
-/* port_free() - stop @p's acceptor, end its connections, free it (it is off the list) */
+socklen_t nn_pf_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		return sizeof(*s4);
+	}
+	if (inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		return sizeof(*s6);
+	}
+	return 0;
+}
+
+/* port_free() - stop @p's thread, end its connections or flows, free it (off the list) */
 static void port_free(struct port *p)
 {
-	pthread_mutex_lock(&p->lock);
-	p->closing = true;
-	pthread_mutex_unlock(&p->lock);
-	shutdown(p->listen_fd, SHUT_RDWR); /* wakes accept(2) with EINVAL */
-	pthread_join(p->acceptor, NULL);
-	close(p->listen_fd);
-	pthread_mutex_lock(&p->lock);
-	while (p->conns) {
-		struct timespec t;
-
-		/* Again every 100 ms: a connection may have dialled since the last round. */
-		for (struct conn *c = p->conns; c; c = c->next) {
-			shutdown(c->client, SHUT_RDWR);
-			if (c->target >= 0)
-				shutdown(c->target, SHUT_RDWR);
-		}
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_nsec += 100 * 1000 * 1000;
-		if (t.tv_nsec >= 1000000000L) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&p->idle, &p->lock, &t);
-	}
-	pthread_mutex_unlock(&p->lock);
+	if (nn_portspec_is_udp(&p->spec))
+		nn_pf_udp_stop(p);
+	else
+		nn_pf_tcp_stop(p);
+	close(p->host_fd);
 	close(p->nest_netns);
 	pthread_cond_destroy(&p->idle);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
 
+/* conflict() - the published port @spec would share a host socket with, or NULL */
+static struct port *conflict(struct nn_ports *ps, const struct nn_portspec *spec)
+{
+	for (struct port *q = ps->list; q; q = q->next)
+		if (nn_portspec_conflicts(&q->spec, spec))
+			return q;
+	return NULL;
+}
+
 int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *owner, int *id,
 		 struct nn_err *err)
 {
 	struct nn_ports *ps = ports_of(n);
-	struct port *p;
+	char name[32], host[80];
+	struct port *p, *q;
 	int r;
 
 	if (!ps)
 		return nn_err(err, ENOTCONN, "publish host port %u: the port driver is not running",
 			      spec->parent_port);
-	if (strncmp(spec->proto, "tcp", 3))
-		return nn_errx(err, EPROTONOSUPPORT, "publish %s port %u: %s publishing is not "
-			       "supported yet", spec->proto, spec->parent_port, spec->proto);
+	if (!n->cfg.port_driver)
+		return nn_errx(err, EPROTONOSUPPORT, "no PortDriver is available");
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return nn_err(err, ENOMEM, "publish host port %u", spec->parent_port);
 	p->spec = *spec;
 	snprintf(p->owner, sizeof(p->owner), "%s", owner ? owner : "");
 	p->nest_netns = -1;
-	p->listen_fd = -1;
+	p->host_fd = -1;
+	p->wake_fd = -1;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->idle, NULL);
+	p->target_len = nn_pf_sockaddr(nn_portspec_child_ip(spec), spec->child_port, &p->target);
+	if (!p->target_len) {
+		r = nn_errx(err, EINVAL, "child address \"%s\" is not an IP address",
+			    nn_portspec_child_ip(spec));
+		goto fail_unlocked;
+	}
 
 	pthread_mutex_lock(&ps->lock);
-	for (struct port *q = ps->list; q; q = q->next) {
-		if (nn_portspec_conflicts(&q->spec, spec)) {
-			bool v6 = strchr(q->spec.parent_ip, ':') != NULL;
-
-			r = nn_errx(err, EADDRINUSE, "host port %u is already in use: it conflicts "
-				    "with published port %d (%s %s%s%s:%u)", spec->parent_port,
-				    q->id, q->spec.proto, v6 ? "[" : "",
-				    *q->spec.parent_ip ? q->spec.parent_ip : "0.0.0.0",
-				    v6 ? "]" : "", q->spec.parent_port);
-			goto fail;
-		}
+	q = conflict(ps, spec);
+	if (q) {
+		r = nn_errx(err, EADDRINUSE, "%s is already in use: it conflicts with published "
+			    "port %d (%s %s)", port_name(spec, name), q->id, q->spec.proto,
+			    host_text(&q->spec, host));
+		goto fail;
 	}
 	r = in_host_netns(n, err);
 	if (r < 0)
 		goto fail;
 	p->nest_netns = fcntl(n->nest_netns, F_DUPFD_CLOEXEC, 0);
 	if (p->nest_netns < 0) {
-		r = nn_err(err, errno, "publish host port %u: dup the nest netns fd",
-			   spec->parent_port);
+		r = nn_err(err, errno, "publish %s: dup the nest netns fd", port_name(spec, name));
 		goto fail;
 	}
-	r = listen_on(spec, err);
+	r = host_socket(spec, err);
 	if (r < 0)
 		goto fail;
-	p->listen_fd = r;
-	r = start_thread(&p->acceptor, acceptor_main, p, false);
-	if (r < 0) {
-		r = nn_err(err, -r, "publish host port %u: start its thread", spec->parent_port);
+	p->host_fd = r;
+	r = nn_portspec_is_udp(spec) ? nn_pf_udp_start(p, err) : nn_pf_tcp_start(p, err);
+	if (r < 0)
 		goto fail;
-	}
 	p->id = ps->next_id++;
 	p->next = ps->list;
 	ps->list = p;
@@ -492,8 +298,9 @@ int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *
 	return 0;
 fail:
 	pthread_mutex_unlock(&ps->lock);
-	if (p->listen_fd >= 0)
-		close(p->listen_fd);
+fail_unlocked:
+	if (p->host_fd >= 0)
+		close(p->host_fd);
 	if (p->nest_netns >= 0)
 		close(p->nest_netns);
 	pthread_cond_destroy(&p->idle);

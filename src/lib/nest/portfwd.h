@@ -3,9 +3,11 @@
 #define NN_PORTFWD_H
 
 /*
- * The port driver: for each published port a listener in the host netns; each accepted
- * connection is connected inside the nest (a socket created in the detached netns) to
- * child_ip:child_port, and bytes move with splice(2) both ways, with half-close.
+ * The port driver: for each published port a socket in the host netns.  TCP: each
+ * accepted connection is connected inside the nest (a socket created in the detached
+ * netns) to child_ip:child_port, and bytes move with splice(2) both ways, with half-close.
+ * UDP: a flow per client address, a socket in the nest connected to child_ip:child_port;
+ * replies go back to the client from the published socket (portfwd_udp.c).
  */
 
 #include <jansson.h>
@@ -13,6 +15,14 @@
 #include "err.h"
 #include "nest.h"
 #include "portspec.h"
+
+/* A UDP flow idle this long in both directions is closed, seconds (RootlessKit's builtin
+ * driver and docker-proxy: UDPConnTrackTimeout, 90 s). */
+#ifndef NN_PORT_UDP_IDLE_S
+#define NN_PORT_UDP_IDLE_S 90
+#endif
+/* At most this many flows per UDP port; a new client then takes the oldest flow's place. */
+#define NN_PORT_UDP_FLOWS_MAX 4096
 
 /**
  * nn_ports_init() - start the port driver of @n (no port yet)
@@ -31,16 +41,19 @@ void nn_ports_stop(struct nn_nest *n);
 /**
  * nn_ports_add() - publish @spec
  * @n:     the live nest
- * @spec:  the port; child_ip "" dials 127.0.0.1 in the nest
+ * @spec:  a valid port (portspec.h): any of tcp, tcp4, tcp6, udp, udp4, udp6; child_ip ""
+ *         dials the loopback address in the nest (nn_portspec_child_ip())
  * @owner: sandbox name that owns the port (removed with it), or NULL
  * @id:    the new port's ID (from 1, as RootlessKit)
- * @err:   -EADDRINUSE naming the host port when it is taken or conflicts;
+ * @err:   -EADDRINUSE naming the host port ("host port P", "host port P/udp") when it is
+ *         taken or conflicts (nn_portspec_conflicts());
  *         -EACCES naming net.ipv4.ip_unprivileged_port_start when it is below it (ip(7));
- *         -EPROTONOSUPPORT for udp (not supported yet)
+ *         -EPROTONOSUPPORT "no PortDriver is available" (RootlessKit's words) when the
+ *         nest has none (cfg.port_driver false)
  *
- * Thread-safe.  The listener is made in the calling thread's netns, which must be the host
- * netns (as root the function enters it; rootless it cannot, and returns an error).
- * Return: 0; the errors under @err; -EINVAL when parent_ip is not an IP address;
+ * Thread-safe.  The host socket is made in the calling thread's netns, which must be the
+ * host netns (as root the function enters it; rootless it cannot, and returns an error).
+ * Return: 0; the errors under @err; -EINVAL when parent_ip or child_ip is not an address;
  * -ENOTCONN when the port driver is not running (nn_ports_init() has not run); -ENOMEM;
  * other negative errno of setns(2), socket(2), bind(2), listen(2).  Nothing is left
  * listening on failure.
@@ -49,12 +62,12 @@ int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *
 		 struct nn_err *err);
 
 /**
- * nn_ports_remove() - close port @id: its listener, then its connections
+ * nn_ports_remove() - close port @id: its host socket, then its connections or flows
  * @n:   the live nest
  * @id:  the port's ID
  * @err: "unknown id: <id>" (RootlessKit's words) when there is no such port
  *
- * Returns once every connection thread of the port has ended.
+ * Returns once every thread of the port has ended.
  * Return: 0, -ENOENT.
  */
 int nn_ports_remove(struct nn_nest *n, int id, struct nn_err *err);

@@ -18,6 +18,58 @@ static bool valid_proto(const char *p)
 	return false;
 }
 
+/* bad_proto() - refuse protocol @p for @label: sctp by name, anything else as unknown */
+static int bad_proto(const char *label, const char *p, struct nn_err *err)
+{
+	if (!strcmp(p, "sctp"))
+		return nn_errx(err, EINVAL, "%s: sctp is not supported: netnest publishes tcp "
+			       "and udp", label);
+	return nn_errx(err, EINVAL, "%s: unknown protocol \"%s\" (tcp or udp)", label, p);
+}
+
+/* any_ip() - true for the wildcard host addresses, which meet every address */
+static bool any_ip(const char *ip)
+{
+	return !*ip || !strcmp(ip, "0.0.0.0") || !strcmp(ip, "::");
+}
+
+unsigned nn_portspec_families(const struct nn_portspec *p)
+{
+	if (p->proto[3] == '4')
+		return NN_PORT_V4;
+	if (p->proto[3] == '6')
+		return NN_PORT_V6;
+	if (any_ip(p->parent_ip))
+		return NN_PORT_V4 | NN_PORT_V6;
+	return strchr(p->parent_ip, ':') ? NN_PORT_V6 : NN_PORT_V4;
+}
+
+bool nn_portspec_is_udp(const struct nn_portspec *p)
+{
+	return !strncmp(p->proto, "udp", 3);
+}
+
+const char *nn_portspec_child_ip(const struct nn_portspec *p)
+{
+	if (*p->child_ip)
+		return p->child_ip;
+	return p->proto[3] == '6' ? "::1" : "127.0.0.1";
+}
+
+/*
+ * check_family() - a tcp4/udp4 port listens on an IPv4 address, a tcp6/udp6 one on an IPv6
+ * address (Go's net.Listen, which RootlessKit calls, refuses the other family too).
+ */
+static int check_family(const struct nn_portspec *p, const char *label, struct nn_err *err)
+{
+	bool v6 = strchr(p->parent_ip, ':') != NULL;
+
+	if (!*p->parent_ip || p->proto[3] == '\0' || v6 == (p->proto[3] == '6'))
+		return 0;
+	return nn_errx(err, EINVAL, "%s: host address %s is not an IPv%c address (%s)", label,
+		       p->parent_ip, p->proto[3], p->proto);
+}
+
 /* parse_port() - @s as a port 1..65535, or an error naming spec @spec */
 static int parse_port(const char *spec, const char *s, uint16_t *out, struct nn_err *err)
 {
@@ -47,21 +99,20 @@ static bool normalize_ip(const char *ip, bool v6, char out[64])
 
 int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err)
 {
-	char buf[256], *rest, *slash, *host = NULL, *hport, *cport;
+	char buf[256], label[280], *rest, *slash, *host = NULL, *hport, *cport;
 	bool v6 = false;
 
 	memset(out, 0, sizeof(*out));
 	if (strlen(s) >= sizeof(buf))
 		return nn_errx(err, EINVAL, "port spec \"%.40s...\": too long", s);
 	strcpy(buf, s);
+	snprintf(label, sizeof(label), "port spec \"%s\"", s);
 	strcpy(out->proto, "tcp");
 	slash = strrchr(buf, '/');
 	if (slash) {
 		*slash = '\0';
 		if (!valid_proto(slash + 1))
-			return nn_errx(err, EINVAL,
-				       "port spec \"%s\": unknown protocol \"%s\" (tcp or udp)",
-				       s, slash + 1);
+			return bad_proto(label, slash + 1, err);
 		strcpy(out->proto, slash + 1);
 	}
 	rest = buf;
@@ -81,7 +132,7 @@ int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err
 	cport = strrchr(rest, ':');
 	if (!cport)
 		return nn_errx(err, EINVAL, "port spec \"%s\": missing sandbox port (want "
-			       "[hostIP:]hostPort:sandboxPort[/tcp])", s);
+			       "[hostIP:]hostPort:sandboxPort[/tcp|udp])", s);
 	*cport++ = '\0';
 	hport = strrchr(rest, ':');
 	if (hport) {
@@ -106,20 +157,16 @@ int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err
 	if (parse_port(s, hport, &out->parent_port, err) < 0 ||
 	    parse_port(s, cport, &out->child_port, err) < 0)
 		return -EINVAL;
-	return 0;
-}
-
-/* any_ip() - true for the wildcard host addresses, which meet every address */
-static bool any_ip(const char *ip)
-{
-	return !*ip || !strcmp(ip, "0.0.0.0") || !strcmp(ip, "::");
+	return check_family(out, label, err);
 }
 
 bool nn_portspec_conflicts(const struct nn_portspec *a, const struct nn_portspec *b)
 {
-	/* tcp, tcp4 and tcp6 share the port space of one listener (dual-stack). */
-	if (strncmp(a->proto, b->proto, 3) || a->parent_port != b->parent_port)
+	/* tcp, tcp4 and tcp6 share a port space, but only where their families meet */
+	if (strncmp(a->proto, b->proto, 3) || a->parent_port != b->parent_port ||
+	    !(nn_portspec_families(a) & nn_portspec_families(b)))
 		return false;
+	/* two addresses of a family they share: the wildcard meets every address */
 	return any_ip(a->parent_ip) || any_ip(b->parent_ip) || !strcmp(a->parent_ip, b->parent_ip);
 }
 
@@ -161,15 +208,14 @@ int nn_portspec_from_json(json_t *j, struct nn_portspec *out, struct nn_err *err
 		return nn_errx(err, EINVAL, "port spec: not a JSON object");
 	proto = json_string_value(json_object_get(j, "proto"));
 	if (!proto || !valid_proto(proto))
-		return nn_errx(err, EINVAL, "port spec: unknown protocol \"%s\" (tcp or udp)",
-			       proto ? proto : "");
+		return bad_proto("port spec", proto ? proto : "", err);
 	strcpy(out->proto, proto);
 	if (json_ip(j, "parentIP", out->parent_ip, err) < 0 ||
 	    json_ip(j, "childIP", out->child_ip, err) < 0 ||
 	    json_port(j, "parentPort", &out->parent_port, err) < 0 ||
 	    json_port(j, "childPort", &out->child_port, err) < 0)
 		return -EINVAL;
-	return 0;
+	return check_family(out, "port spec", err);
 }
 
 json_t *nn_portspec_to_json(const struct nn_portspec *p)

@@ -6,6 +6,11 @@
  * Published-port specs, Docker -p syntax: [hostIP:]hostPort:sandboxPort[/tcp|udp], IPv6
  * host addresses in brackets (DESIGN.md section 3), and RootlessKit's PortSpec JSON
  * {"proto","parentIP","parentPort","childIP","childPort"} (reference/rootlesskit.md s.4).
+ *
+ * The protocols are RootlessKit's builtin driver's: tcp, tcp4, tcp6, udp, udp4, udp6.  A
+ * "4" or "6" names the one IP family the host socket serves; plain tcp/udp on a wildcard
+ * address ("", 0.0.0.0, ::) serves both (one dual-stack [::] socket, as Go's net.Listen
+ * gives RootlessKit), and on an address, that address's family.
  */
 
 #include <stdbool.h>
@@ -16,12 +21,16 @@
 #include "err.h"
 
 struct nn_portspec {
-	char proto[8];        /* "tcp" (or "udp", "tcp4", "tcp6", ...) */
-	char parent_ip[64];   /* host address to listen on; "" means all (0.0.0.0) */
+	char proto[8];        /* "tcp", "tcp4", "tcp6", "udp", "udp4" or "udp6" */
+	char parent_ip[64];   /* host address to listen on; "" means all (of the families) */
 	uint16_t parent_port; /* 1..65535 */
-	char child_ip[64];    /* address dialled inside the nest; "" means 127.0.0.1 */
+	char child_ip[64];    /* address dialled inside the nest; "" means 127.0.0.1 (::1
+				 for tcp6/udp6): nn_portspec_child_ip() */
 	uint16_t child_port;  /* 1..65535 */
 };
+
+#define NN_PORT_V4 1u /* nn_portspec_families(): the host socket serves IPv4 */
+#define NN_PORT_V6 2u /* ... IPv6 */
 
 /**
  * nn_portspec_parse() - parse a Docker-style -p spec
@@ -31,21 +40,46 @@ struct nn_portspec {
  *       left "" (the caller sets the sandbox address); proto "tcp" unless given
  * @err: "port spec \"<s>\": <why>", why being "missing sandbox port", "port 0 is out of
  *       range 1-65535", "\"abc\" is not a port number", "missing ']' ...", "unknown
- *       protocol", "... is not an IPv4 address", ...
+ *       protocol", "sctp is not supported ...", "... is not an IPv4 address", "host
+ *       address ::1 is not an IPv4 address (tcp4)", ...
  *
- * udp, tcp4/6 and udp4/6 are accepted here; the port driver decides what it can publish.
  * Return: 0 or -EINVAL.
  */
 int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err);
+
+/**
+ * nn_portspec_families() - the IP families the host socket of @p serves
+ * @p: a valid port (nn_portspec_parse(), nn_portspec_from_json())
+ * Return: NN_PORT_V4, NN_PORT_V6, or both for plain tcp/udp on a wildcard address.
+ */
+unsigned nn_portspec_families(const struct nn_portspec *p);
+
+/**
+ * nn_portspec_is_udp() - is @p a udp, udp4 or udp6 port?
+ * @p: a port
+ * Return: true for UDP, false for TCP.
+ */
+bool nn_portspec_is_udp(const struct nn_portspec *p);
+
+/**
+ * nn_portspec_child_ip() - the address the port driver dials inside the nest
+ * @p: a port
+ * Return: @p->child_ip, or when it is "" the loopback address: ::1 for tcp6/udp6,
+ * 127.0.0.1 otherwise (a string constant or @p's own buffer).
+ */
+const char *nn_portspec_child_ip(const struct nn_portspec *p);
 
 /**
  * nn_portspec_conflicts() - do two published ports want the same host socket?
  * @a: a port
  * @b: another port
  *
- * The key is (proto family, hostIP, hostPort), tcp4/tcp6 counting as tcp; "", 0.0.0.0 and
- * :: meet every address (DESIGN.md section 3; RootlessKit pkg/port/portutil
- * ValidatePortSpec).
+ * The key is (transport, family, hostIP, hostPort): tcp, tcp4 and tcp6 share one port
+ * space, but only in the families both serve (nn_portspec_families()), so tcp4 0.0.0.0:P
+ * and tcp6 :::P coexist, as Docker asks for -p P:80 (two sockets, the IPv6 one V6ONLY).
+ * Within a family the wildcard ("", 0.0.0.0, ::) meets every address (DESIGN.md section 3;
+ * stricter than RootlessKit's string compare in pkg/port/portutil ValidatePortSpec, which
+ * leaves the rest to bind(2)).
  * Return: true on a conflict.
  */
 bool nn_portspec_conflicts(const struct nn_portspec *a, const struct nn_portspec *b);
@@ -55,7 +89,8 @@ bool nn_portspec_conflicts(const struct nn_portspec *a, const struct nn_portspec
  * @j:   {"proto","parentIP","parentPort","childIP","childPort"} (borrowed); other members
  *       are ignored (RootlessKit pkg/port/port.go PortSpec)
  * @out: filled; addresses canonical
- * @err: names the bad member and why
+ * @err: names the bad member and why; a host address of the wrong family for a tcp4/6
+ *       or udp4/6 proto is refused
  * Return: 0, -EINVAL.
  */
 int nn_portspec_from_json(json_t *j, struct nn_portspec *out, struct nn_err *err);

@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * portfwd_udp.c - UDP ports of the port driver (see portfwd_internal.h)
+ *
+ * One relay thread per published UDP port.  It enters the nest netns once (setns(2), for
+ * itself), so every socket it makes lives there, while the published socket it was given
+ * stays in the host netns.  Per client address (IP and port) a flow: a UDP socket in the
+ * nest connect(2)ed to the target, so its replies come from the target only; a datagram
+ * from the client goes out of it, and what it receives goes back to that client from the
+ * published socket, from the address the client sent to (IP_PKTINFO / IPV6_PKTINFO,
+ * ip(7), ipv6(7)).  A flow idle for NN_PORT_UDP_IDLE_S in both directions is closed, as
+ * RootlessKit's builtin driver and docker-proxy close theirs (90 s, UDPConnTrackTimeout).
+ *
+ * The thread sleeps in epoll_wait(2) until a socket is readable, the oldest flow's idle
+ * time runs out, or the port is removed (an eventfd): no timer ticks, so no CPU is spent
+ * once the traffic stops (the anchor's slirp4netns#227 is a busy loop there).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "portfwd_internal.h"
+#include "util.h"
+
+#define UDP_BUF 65536      /* one datagram: the largest UDP payload fits */
+#define UDP_BATCH 64       /* datagrams moved per socket per wake-up, for fairness */
+#define UDP_BUCKETS 256    /* flow hash buckets */
+#define UDP_EVENTS 64
+
+struct flow {
+	struct sockaddr_storage client; /* the client's address, as the published socket saw it */
+	socklen_t client_len;
+	union {                 /* where the client sent to: the source of the replies */
+		struct in_pktinfo v4;
+		struct in6_pktinfo v6;
+	} local;
+	int local_level;        /* IPPROTO_IP, IPPROTO_IPV6, or 0 when unknown */
+	int fd;                 /* connected to the target, nest netns */
+	int64_t last_ms;        /* last datagram either way, CLOCK_MONOTONIC */
+	struct flow *hnext;     /* hash chain */
+	struct flow *older, *newer; /* the idle list: oldest first */
+};
+
+struct relay {
+	struct port *p;
+	int ep;
+	struct flow *buckets[UDP_BUCKETS];
+	struct flow *oldest, *newest;
+	struct flow *dead; /* closed while events may still name them: freed after the batch */
+	unsigned nflows;
+	char buf[UDP_BUF];
+	char cmsg[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* addr_key() - the bytes that name a client: its IP and port */
+static const void *addr_key(const struct sockaddr_storage *ss, size_t *len)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+		*len = sizeof(s6->sin6_addr);
+		return &s6->sin6_addr;
+	}
+	*len = sizeof(((const struct sockaddr_in *)ss)->sin_addr);
+	return &((const struct sockaddr_in *)ss)->sin_addr;
+}
+
+static uint16_t addr_port(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+					 : ((const struct sockaddr_in *)ss)->sin_port;
+}
+
+static bool same_client(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	size_t la, lb;
+	const void *ka = addr_key(a, &la), *kb = addr_key(b, &lb);
+
+	return a->ss_family == b->ss_family && addr_port(a) == addr_port(b) && la == lb &&
+	       !memcmp(ka, kb, la);
+}
+
+/* bucket() - FNV-1a over the client's IP and port */
+static unsigned bucket(const struct sockaddr_storage *ss)
+{
+	size_t len;
+	const unsigned char *k = addr_key(ss, &len);
+	uint16_t port = addr_port(ss);
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ k[i]) * 16777619u;
+	h = (h ^ (port & 0xff)) * 16777619u;
+	h = (h ^ (port >> 8)) * 16777619u;
+	return h % UDP_BUCKETS;
+}
+
+static struct flow *find(struct relay *r, const struct sockaddr_storage *client)
+{
+	for (struct flow *f = r->buckets[bucket(client)]; f; f = f->hnext)
+		if (same_client(&f->client, client))
+			return f;
+	return NULL;
+}
+
+static void unlink_idle(struct relay *r, struct flow *f)
+{
+	if (f->older)
+		f->older->newer = f->newer;
+	else
+		r->oldest = f->newer;
+	if (f->newer)
+		f->newer->older = f->older;
+	else
+		r->newest = f->older;
+	f->older = f->newer = NULL;
+}
+
+/* touch() - @f carried a datagram now: it becomes the newest of the idle list */
+static void touch(struct relay *r, struct flow *f, int64_t now)
+{
+	f->last_ms = now;
+	if (r->newest == f)
+		return;
+	if (f->older || f->newer || r->oldest == f)
+		unlink_idle(r, f);
+	f->older = r->newest;
+	if (r->newest)
+		r->newest->newer = f;
+	else
+		r->oldest = f;
+	r->newest = f;
+}
+
+/* flow_close() - close @f's socket and put it on the dead list (an event may name it) */
+static void flow_close(struct relay *r, struct flow *f)
+{
+	for (struct flow **pp = &r->buckets[bucket(&f->client)]; *pp; pp = &(*pp)->hnext)
+		if (*pp == f) {
+			*pp = f->hnext;
+			break;
+		}
+	unlink_idle(r, f);
+	close(f->fd); /* leaves the epoll set with it */
+	f->fd = -1;
+	f->hnext = r->dead;
+	r->dead = f;
+	r->nflows--;
+}
+
+static void free_dead(struct relay *r)
+{
+	while (r->dead) {
+		struct flow *f = r->dead;
+
+		r->dead = f->hnext;
+		free(f);
+	}
+}
+
+/* flow_socket() - a UDP socket in the nest (this thread's netns) connected to the target */
+static int flow_socket(const struct port *p)
+{
+	int fd = socket(p->target.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)&p->target, p->target_len) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/*
+ * flow_new() - a flow for @client; when the process is out of fds or the port has
+ * NN_PORT_UDP_FLOWS_MAX flows, the oldest flow makes room.  NULL when none can be made.
+ */
+static struct flow *flow_new(struct relay *r, const struct sockaddr_storage *client,
+			     socklen_t len, int64_t now)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct flow *f;
+	int fd;
+
+	if (r->nflows >= NN_PORT_UDP_FLOWS_MAX && r->oldest)
+		flow_close(r, r->oldest);
+	fd = flow_socket(r->p);
+	if ((fd == -EMFILE || fd == -ENFILE) && r->oldest) {
+		flow_close(r, r->oldest);
+		fd = flow_socket(r->p);
+	}
+	if (fd < 0)
+		return NULL;
+	f = calloc(1, sizeof(*f));
+	ev.data.ptr = f;
+	if (!f || epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		free(f);
+		close(fd);
+		return NULL;
+	}
+	memcpy(&f->client, client, len);
+	f->client_len = len;
+	f->fd = fd;
+	f->hnext = r->buckets[bucket(client)];
+	r->buckets[bucket(client)] = f;
+	r->nflows++;
+	touch(r, f, now);
+	return f;
+}
+
+/* remember_local() - keep the destination of the client's datagram, the replies' source */
+static void remember_local(struct flow *f, struct msghdr *m)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&f->local.v6, CMSG_DATA(c), sizeof(f->local.v6));
+			/* the interface matters only for a link-local address */
+			if (!IN6_IS_ADDR_LINKLOCAL(&f->local.v6.ipi6_addr))
+				f->local.v6.ipi6_ifindex = 0;
+			f->local_level = IPPROTO_IPV6;
+		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			memcpy(&f->local.v4, CMSG_DATA(c), sizeof(f->local.v4));
+			f->local.v4.ipi_ifindex = 0;
+			f->local.v4.ipi_addr.s_addr = 0;
+			f->local_level = IPPROTO_IP;
+		}
+	}
+}
+
+/* from_clients() - datagrams on the published socket go out of their client's flow */
+static void from_clients(struct relay *r, int64_t now)
+{
+	for (int i = 0; i < UDP_BATCH; i++) {
+		struct sockaddr_storage client;
+		struct iovec iov = { r->buf, sizeof(r->buf) };
+		struct msghdr m = {
+			.msg_name = &client, .msg_namelen = sizeof(client),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = r->cmsg, .msg_controllen = sizeof(r->cmsg),
+		};
+		ssize_t n = recvmsg(r->p->host_fd, &m, MSG_DONTWAIT);
+		struct flow *f;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* EAGAIN: drained */
+		}
+		f = find(r, &client);
+		if (!f)
+			f = flow_new(r, &client, m.msg_namelen, now);
+		if (!f)
+			continue; /* no socket for it now: the datagram is lost, as UDP may */
+		remember_local(f, &m);
+		touch(r, f, now);
+		/* ECONNREFUSED (an ICMP from an earlier one), EAGAIN: lost, as UDP may */
+		send(f->fd, r->buf, n, MSG_DONTWAIT);
+	}
+}
+
+/* to_client() - send @len bytes back to @f's client from the address it sent to */
+static void to_client(struct relay *r, struct flow *f, size_t len)
+{
+	struct iovec iov = { r->buf, len };
+	struct msghdr m = {
+		.msg_name = &f->client, .msg_namelen = f->client_len,
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+	struct cmsghdr *c;
+
+	if (f->local_level) {
+		bool v6 = f->local_level == IPPROTO_IPV6;
+		size_t size = v6 ? sizeof(f->local.v6) : sizeof(f->local.v4);
+
+		m.msg_control = r->cmsg;
+		m.msg_controllen = CMSG_SPACE(size);
+		memset(r->cmsg, 0, sizeof(r->cmsg));
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = f->local_level;
+		c->cmsg_type = v6 ? IPV6_PKTINFO : IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(size);
+		memcpy(CMSG_DATA(c), &f->local, size);
+	}
+	if (sendmsg(r->p->host_fd, &m, MSG_DONTWAIT) < 0 && errno == EINVAL && f->local_level) {
+		/* the address is gone from the host: let routing pick the source */
+		f->local_level = 0;
+		m.msg_control = NULL;
+		m.msg_controllen = 0;
+		sendmsg(r->p->host_fd, &m, MSG_DONTWAIT);
+	}
+}
+
+/* from_target() - what the target sends to @f goes back to its client */
+static void from_target(struct relay *r, struct flow *f, int64_t now)
+{
+	for (int i = 0; i < UDP_BATCH; i++) {
+		ssize_t n = recv(f->fd, r->buf, sizeof(r->buf), MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR || errno == ECONNREFUSED)
+				continue; /* the ICMP error is consumed; read on */
+			return;
+		}
+		touch(r, f, now);
+		to_client(r, f, n);
+	}
+}
+
+/* expire() - close the flows idle for NN_PORT_UDP_IDLE_S; the ms until the next, or -1 */
+static int expire(struct relay *r, int64_t now)
+{
+	const int64_t idle = (int64_t)NN_PORT_UDP_IDLE_S * 1000;
+
+	while (r->oldest && now - r->oldest->last_ms >= idle)
+		flow_close(r, r->oldest);
+	if (!r->oldest)
+		return -1;
+	return (int)(r->oldest->last_ms + idle - now);
+}
+
+static void *relay_main(void *arg)
+{
+	struct relay *r = arg;
+	struct port *p = r->p;
+	struct epoll_event evs[UDP_EVENTS];
+	char name[16];
+	int timeout = -1;
+
+	snprintf(name, sizeof(name), "nn-udp-%u", p->spec.parent_port);
+	pthread_setname_np(pthread_self(), name);
+	if (setns(p->nest_netns, CLONE_NEWNET) < 0)
+		goto out; /* cannot happen for the daemon, which owns the nest's netns */
+	for (;;) {
+		int n = epoll_wait(r->ep, evs, UDP_EVENTS, timeout);
+		int64_t now = now_ms();
+
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.ptr == &p->wake_fd)
+				goto out;
+			if (evs[i].data.ptr == r)
+				from_clients(r, now);
+			else if (((struct flow *)evs[i].data.ptr)->fd >= 0)
+				from_target(r, evs[i].data.ptr, now);
+		}
+		timeout = expire(r, now);
+		free_dead(r);
+	}
+out:
+	while (r->oldest)
+		flow_close(r, r->oldest);
+	free_dead(r);
+	close(r->ep);
+	free(r);
+	return NULL;
+}
+
+int nn_pf_udp_start(struct port *p, struct nn_err *err)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct relay *r = calloc(1, sizeof(*r));
+	int e;
+
+	if (!r)
+		return nn_err(err, ENOMEM, "publish host port %u/udp", p->spec.parent_port);
+	r->p = p;
+	r->ep = epoll_create1(EPOLL_CLOEXEC);
+	p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r->ep < 0 || p->wake_fd < 0)
+		goto fail;
+	ev.data.ptr = r;
+	if (epoll_ctl(r->ep, EPOLL_CTL_ADD, p->host_fd, &ev) < 0)
+		goto fail;
+	ev.data.ptr = &p->wake_fd;
+	if (epoll_ctl(r->ep, EPOLL_CTL_ADD, p->wake_fd, &ev) < 0)
+		goto fail;
+	e = -nn_pf_start_thread(&p->thread, relay_main, r, false);
+	if (e) {
+		errno = e;
+		goto fail;
+	}
+	return 0;
+fail:
+	e = errno;
+	if (r->ep >= 0)
+		close(r->ep);
+	if (p->wake_fd >= 0)
+		close(p->wake_fd);
+	p->wake_fd = -1;
+	free(r);
+	return nn_err(err, e, "publish host port %u/udp: start its relay", p->spec.parent_port);
+}
+
+void nn_pf_udp_stop(struct port *p)
+{
+	uint64_t one = 1;
+	/* an eventfd far below its maximum always takes the write */
+	ssize_t w = write(p->wake_fd, &one, sizeof(one));
+
+	(void)w;
+	pthread_join(p->thread, NULL);
+	close(p->wake_fd);
+	p->wake_fd = -1;
+}
