@@ -11,14 +11,13 @@
 #   NN_DOCKER_RKDIR= bats tests/docker.bats   # the same tests against Debian's rootlesskit
 
 load helpers/common
+load helpers/rootless
 
 IMG=netnest-test:latest
 
 rd() { bash "$NN_ROOT/tests/helpers/rootless_docker.sh" "$@"; }
 # dk ARGS...: /usr/bin/docker ARGS as the user, against the rootless daemon (bounded)
 dk() { timeout 120 bash "$NN_ROOT/tests/helpers/rootless_docker.sh" docker "$REC" "$@"; }
-rec() { sed -n "s/^$1=//p" "$REC"; }
-netnest_rk() { [[ -n $RKDIR ]]; }
 
 # start_docker [ROOTLESSKIT_FLAGS]: dockerd-rootless.sh as the user, and the image in it
 start_docker() {
@@ -30,7 +29,8 @@ start_docker() {
 udp_free() { ! ss -Huln "sport = :$1" | grep -q .; }
 
 setup_file() {
-  export RKDIR=${NN_DOCKER_RKDIR-${NN_RKDIR-}}
+  RKDIR=$(rk_dir)
+  export RKDIR
   WORK=$(mktemp -d /tmp/netnest-docker.XXXXXX)
   chmod 0755 "$WORK"
   export WORK REC=$WORK/docker.rec
@@ -120,21 +120,17 @@ host_httpd() {
 }
 
 @test "netnest topo draws host -> engine -> tap0 -> docker0 -> veth -> the container's eth0 with its address" {
-  local cid cpid cns ip veth engine
+  local cid cpid ip veth
   cid=$(dk run -d --pull=never "$IMG" sleep 600)
   cpid=$(dk inspect -f '{{.State.Pid}}' "$cid")
   ip=$(dk inspect -f '{{.NetworkSettings.IPAddress}}/{{.NetworkSettings.IPPrefixLen}}' "$cid")
   [[ $ip == 172.17.* ]]
-  cns=$(stat -L -c %i "/proc/$cpid/ns/net")
-  # ground truth: the veth whose peer is the container's eth0, seen from docker0's netns
-  veth=$(nsenter -t "$(rec CHILD)" -n ip -j link show master docker0 |
-    jq -r --argjson i "$(nsenter -t "$cpid" -n ip -j link show eth0 | jq '.[0].link_index')" \
-      '.[] | select(.ifindex == $i) | .ifname')
+  # ground truth: the port of docker0 whose peer is the container's eth0
+  veth=$(bridge_port "/proc/$(rec CHILD)/ns/net" docker0 "$cpid")
   [[ $veth == veth* ]]
-  if netnest_rk; then engine=netnest-engine; else engine=slirp4netns; fi
   run nn topo
   [ "$status" -eq 0 ]
-  grep -E "^host -> ([a-z0-9-]+\[[0-9]+\],)*$engine\[[0-9]+\](,[a-z0-9-]+\[[0-9]+\])* -> tap0 10\.0\.2\.100/24 \(netns [0-9]+ [^)]*\) -> docker0 172\.17\.0\.1/16 -> $veth -> eth0 ${ip//./\\.} \(netns $cns container, pids $cpid\)$" <<<"$output"
+  assert_chain "$output" "/proc/$(rec CHILD)/ns/net" "docker0 172.17.0.1/16" "$veth" "$ip" "$cpid"
   dk rm -f "$cid" >/dev/null
 }
 
