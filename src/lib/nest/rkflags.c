@@ -26,7 +26,7 @@ const struct nn_rk_flag nn_rk_flags[] = {
 	F(COPY_UP_MODE, "copy-up-mode", NULL, STRING, "Mount", "copy-up mode [tmpfs+symlink] (default: \"tmpfs+symlink\")"),
 	F(PROPAGATION, "propagation", NULL, STRING, "Mount", "mount propagation [rprivate, rslave, rshared, private, slave, shared] (default: \"rprivate\")"),
 	F(NET, "net", NULL, STRING, "Network", "network driver [host, slirp4netns (netnest's own engine), none] (default: \"host\")"),
-	F(MTU, "mtu", NULL, INT, "Network", "MTU for non-host network, 576..65521 (default: 65520) (default: 0)"),
+	F(MTU, "mtu", NULL, INT, "Network", "MTU for non-host network, 576..65521; 0 is 65520 (default: 0)"),
 	F(CIDR, "cidr", NULL, STRING, "Network", "CIDR for slirp4netns network (default: 10.0.2.0/24)"),
 	F(IFNAME, "ifname", NULL, STRING, "Network", "Network interface name (default: tap0)"),
 	F(DISABLE_HOST_LOOPBACK, "disable-host-loopback", NULL, BOOL, "Network", "prohibit connecting to 127.0.0.1:* on the host namespace (netnest: prohibited unless given as =false) (default: true)"),
