@@ -85,6 +85,35 @@ rlctl() { as_user rootlessctl --socket "$STATE/api.sock" "$@"; }
   [[ $output == *"error: host port $p is already in use"* ]]
 }
 
+@test "POST /v1/ports takes every proto: tcp4 and tcp6 on one port get 201, a same-family overlap 400" {
+  up_nest user
+  p=$(free_udp_port)
+  run api -X POST -d "{\"proto\":\"tcp4\",\"parentIP\":\"0.0.0.0\",\"parentPort\":$p,\"childIP\":\"127.0.0.1\",\"childPort\":$p}" /v1/ports
+  [ "${lines[1]}" = 201 ]
+  [ "${lines[0]}" = "{\"id\":1,\"spec\":{\"proto\":\"tcp4\",\"parentIP\":\"0.0.0.0\",\"parentPort\":$p,\"childPort\":$p,\"childIP\":\"127.0.0.1\"}}" ]
+  run api -X POST -d "{\"proto\":\"tcp6\",\"parentIP\":\"::\",\"parentPort\":$p,\"childIP\":\"::1\",\"childPort\":$p}" /v1/ports
+  [ "${lines[1]}" = 201 ]
+  for proto in udp4 udp6; do
+    run api -X POST -d "{\"proto\":\"$proto\",\"parentPort\":$p,\"childPort\":$p}" /v1/ports
+    [ "${lines[1]}" = 201 ]
+  done
+  run api -X POST -d "{\"proto\":\"tcp\",\"parentIP\":\"127.0.0.1\",\"parentPort\":$p,\"childPort\":80}" /v1/ports
+  [ "${lines[1]}" = 400 ]
+  [ "$(jq -r .message <<<"${lines[0]}")" = "host port $p is already in use: it conflicts with published port 1 (tcp4 0.0.0.0:$p)" ]
+  run api -X POST -d "{\"proto\":\"udp\",\"parentPort\":$p,\"childPort\":80}" /v1/ports
+  [ "${lines[1]}" = 400 ]
+  [ "$(jq -r .message <<<"${lines[0]}")" = "host port $p/udp is already in use: it conflicts with published port 3 (udp4 0.0.0.0:$p)" ]
+  run api -X POST -d "{\"proto\":\"tcp4\",\"parentIP\":\"::1\",\"parentPort\":$((p + 1)),\"childPort\":80}" /v1/ports
+  [ "${lines[1]}" = 400 ]
+  [ "$(jq -r .message <<<"${lines[0]}")" = "port spec: host address ::1 is not an IPv4 address (tcp4)" ]
+  run api -X POST -d "{\"proto\":\"sctp\",\"parentPort\":$((p + 1)),\"childPort\":80}" /v1/ports
+  [ "${lines[1]}" = 400 ]
+  [ "$(jq -r .message <<<"${lines[0]}")" = "port spec: sctp is not supported: netnest publishes tcp and udp" ]
+  [ "$(ss -Htuln "sport = :$p" | awk '{print $1, $5}' | sort | paste -sd,)" = "tcp 0.0.0.0:$p,tcp [::]:$p,udp 0.0.0.0:$p,udp [::]:$p" ]
+  run api /v1/ports
+  [ "$(jq -c '[.[] | .spec.proto]' <<<"${lines[0]}")" = '["tcp4","tcp6","udp4","udp6"]' ]
+}
+
 @test "bad JSON, a bad spec and an oversized body are refused with 400 or 413 and a message" {
   up_nest user
   run api -X POST -d '{bad' /v1/ports

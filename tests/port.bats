@@ -26,12 +26,17 @@ teardown() { ports_teardown; }
   [ "$(jq -c .ports <<<"$output")" = "[]" ]
 }
 
-@test "udp is parsed but refused: udp publishing is not supported yet" {
+@test "sctp is refused naming it, and nothing is published" {
   up_nest user
   p=$(free_port)
-  run nnu port add --nest "$NEST" "$p:53/udp"
-  [ "$status" -eq 1 ]
-  [[ $output == *"udp publishing is not supported yet"* ]]
+  run nnu port add --nest "$NEST" "$p:80/sctp"
+  [ "$status" -eq 2 ]
+  [[ $output == *"port spec \"$p:80/sctp\": sctp is not supported: netnest publishes tcp and udp"* ]]
+  run nnu run --nest "$NEST" -p "$p:80/sctp" -- true
+  [ "$status" -eq 2 ]
+  [[ $output == *"sctp is not supported"* ]]
+  run nnu port ls --nest "$NEST" --json
+  [ "$(jq -c .ports <<<"$output")" = "[]" ]
 }
 
 @test "a host port already in use is refused naming the port" {
@@ -216,4 +221,97 @@ teardown() { ports_teardown; }
   [ "$output" = 1 ]
   [ "$(curl -sf "http://127.0.0.1:$p/file" | sha256sum)" = "$(sha256sum < "$TMP/www/file")" ]
   nn port rm --nest "$NEST" 1
+}
+
+@test "a port published on all addresses serves the file over 127.0.0.1 and [::1] from one dual-stack socket" {
+  up_nest user
+  serve_http 80
+  p=$(free_port)
+  run nnu port add --nest "$NEST" "$p:80"
+  [ "$output" = 1 ]
+  [ "$(ss -Htln "sport = :$p" | awk '{print $4}')" = "*:$p" ]
+  [ "$(curl -sf "http://127.0.0.1:$p/file" | sha256sum)" = "$(sha256sum < "$TMP/www/file")" ]
+  [ "$(curl -sfg "http://[::1]:$p/file" | sha256sum)" = "$(sha256sum < "$TMP/www/file")" ]
+  # the wildcard still meets every address of its families
+  run nnu port add --nest "$NEST" "127.0.0.1:$p:80"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: host port $p is already in use: it conflicts with published port 1 (tcp 0.0.0.0:$p)" ]
+}
+
+@test "udp: a published port answers each client from the nest, over IPv4 and IPv6" {
+  up_nest user
+  p=$(free_udp_port) q=$(free_udp_port)
+  serve_udp_echo 127.0.0.1:7 [::1]:7
+  run nnu port add --nest "$NEST" "$p:7/udp"
+  [ "$output" = 1 ]
+  run nnu port add --nest "$NEST" "[::1]:$q:7/udp6"
+  [ "$output" = 2 ]
+  run nnu port ls --nest "$NEST" --json
+  [ "$(jq -c '[.ports[] | [.proto, .host_ip, .child_ip]]' <<<"$output")" = '[["udp","0.0.0.0","127.0.0.1"],["udp6","::1","::1"]]' ]
+  [ "$(ss -Huln "sport = :$p" | awk '{print $4}')" = "*:$p" ]
+  [ "$(ss -Huln "sport = :$q" | awk '{print $4}')" = "[::1]:$q" ]
+  # two clients at once, each gets its own answer; the reply comes from the address asked
+  udp_ask 127.0.0.1 "$p" "one $NEST" > "$TMP/a1" &
+  a1=$!
+  udp_ask ::1 "$p" "two $NEST" > "$TMP/a2" &
+  a2=$!
+  wait "$a1"
+  wait "$a2"
+  [ "$(cat "$TMP/a1")" = "echo one $NEST" ]
+  [ "$(cat "$TMP/a2")" = "echo two $NEST" ]
+  run udp_ask ::1 "$q" "six"
+  [ "$output" = "echo six" ]
+  # a port already taken on the host is named with its protocol
+  run nnu port add --nest "$NEST" "[::1]:$q:7/udp6"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: host port $q/udp is already in use: it conflicts with published port 2 (udp6 [::1]:$q)" ]
+  /usr/bin/python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",int(sys.argv[1]))); time.sleep(30)' "$((q + 1))" 3>&- &
+  taker=$!
+  wait_for sh -c "ss -Huln 'sport = :$((q + 1))' | grep -q ."
+  run nnu port add --nest "$NEST" "127.0.0.1:$((q + 1)):7/udp"
+  kill "$taker"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: host port $((q + 1))/udp is already in use" ]
+}
+
+@test "udp: flows hold a socket each, nothing runs once the traffic stops, port rm frees them all" {
+  up_nest user
+  p=$(free_udp_port)
+  serve_udp_echo 127.0.0.1:7
+  child=$(cat "$STATE/child_pid")
+  fds() { ls "/proc/$child/fd" | wc -l; }
+  threads() { ls "/proc/$child/task" | wc -l; }
+  cpu() { awk '{print $14 + $15}' "/proc/$child/stat"; }
+  fd0=$(fds) th0=$(threads)
+  nnu port add --nest "$NEST" "127.0.0.1:$p:7/udp"
+  for i in $(seq 5); do [ "$(udp_ask 127.0.0.1 "$p" "c$i")" = "echo c$i" ]; done
+  # the relay thread; its epoll, eventfd, nest netns fd, host socket, one flow per client
+  wait_until 'test "$(threads)" -eq "$((th0 + 1))"'
+  wait_until 'test "$(fds)" -eq "$((fd0 + 4 + 5))"'
+  # idle flows wait for their timeout without a tick: no CPU in 3 s
+  t0=$(cpu)
+  sleep 3
+  [ "$(cpu)" -eq "$t0" ]
+  nnu port rm --nest "$NEST" 1
+  wait_until 'test "$(fds)" -eq "$fd0"'
+  wait_until 'test "$(threads)" -eq "$th0"'
+  [ -z "$(ss -Huln "sport = :$p")" ]
+}
+
+@test "udp: run -p P:5201 -p P:5201/udp carries an iperf3 UDP test to a sandbox with little loss" {
+  up_nest user
+  p=$(free_udp_port)
+  nnu run -d --nest "$NEST" --name perf -p "127.0.0.1:$p:5201" -p "127.0.0.1:$p:5201/udp" -- iperf3 -s
+  run nnu ps --nest "$NEST" --json
+  [ "$(jq -c '[.sandboxes[0].ports[] | .proto]' <<<"$output")" = '["tcp","udp"]' ]
+  wait_for iperf3 -c 127.0.0.1 -p "$p" -n 1K
+  run timeout 30 iperf3 -c 127.0.0.1 -p "$p" -u -b 100M -l 1400 -t 3 -J
+  [ "$status" -eq 0 ]
+  packets=$(jq '.end.sum.packets' <<<"$output")
+  lost=$(jq '.end.sum.lost_percent' <<<"$output")
+  echo "packets $packets lost $lost %"
+  ((packets > 10000))  # 100 Mbit/s of 1400-byte datagrams for 3 s is ~27000
+  awk -v l="$lost" 'BEGIN { exit !(l < 1) }'
+  nnu stop --nest "$NEST" perf
+  [ -z "$(ss -Huan "sport = :$p")" ]
 }

@@ -41,17 +41,22 @@ in_nest() {
   nsenter --net="/proc/$(cat "$STATE/child_pid")/root$STATE/netns" "$@"
 }
 
-# serve_http PORT: busybox httpd on 127.0.0.1:PORT inside the nest serving $TMP/www, with a
-# 1 MiB random file "file" and "index.html" saying hello
+# serve_http PORT [IP]: busybox httpd on IP:PORT (default 127.0.0.1; [::1] for IPv6)
+# inside the nest serving $TMP/www, with a 1 MiB random file "file" and "index.html"
+# saying hello (made by the first call)
 serve_http() {
-  mkdir -p "$TMP/www"
-  head -c 1048576 /dev/urandom > "$TMP/www/file"
-  echo "hello from the nest" > "$TMP/www/index.html"
-  chmod -R a+rX "$TMP/www"
-  PIDFILES+=("$TMP/httpd.pid")
-  in_nest sh -c "echo \$\$ > $TMP/httpd.pid; exec busybox httpd -f -p 127.0.0.1:$1 -h $TMP/www" \
+  local addr=${2:-127.0.0.1} pidf
+  pidf="$TMP/httpd.$(tr -dc 0-9a-f <<<"$addr").$1.pid"
+  if [[ ! -e $TMP/www/file ]]; then
+    mkdir -p "$TMP/www"
+    head -c 1048576 /dev/urandom > "$TMP/www/file"
+    echo "hello from the nest" > "$TMP/www/index.html"
+    chmod -R a+rX "$TMP/www"
+  fi
+  PIDFILES+=("$pidf")
+  in_nest sh -c "echo \$\$ > $pidf; exec busybox httpd -f -p $addr:$1 -h $TMP/www" \
     >/dev/null 2>&1 3>&- &
-  wait_for in_nest sh -c "ss -Htln 'sport = :$1' | grep -q ."
+  wait_for in_nest sh -c "ss -Htln 'sport = :$1' | grep -qF '$addr:$1'"
 }
 
 # api CURL_ARGS... PATH: a request to the nest's API with curl; prints the body, then the
@@ -60,3 +65,26 @@ api() {
   local path=${*: -1}
   curl -s --unix-socket "$STATE/api.sock" -w '\n%{http_code}' "${@:1:$#-1}" "http://localhost$path"
 }
+
+# free_udp_port: a port nothing listens on, TCP or UDP, in 20000-59999 (and the next one
+# free of UDP too, for tests that take it)
+free_udp_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 40000))
+    ss -Htuln "( sport = :$p or sport = :$((p + 1)) )" | grep -q . || { echo "$p"; return 0; }
+  done
+  return 1
+}
+
+# serve_udp_echo ADDR:PORT...: a UDP echo inside the nest answering "echo <text>" on each
+# address ([::1]:7 for IPv6)
+serve_udp_echo() {
+  PIDFILES+=("$TMP/udpecho.pid")
+  in_nest /usr/bin/python3 "$NN_ROOT/tests/helpers/udp_echo.py" serve "$TMP/udpecho.pid" "$@" \
+    >/dev/null 2>&1 3>&- &
+  wait_for test -s "$TMP/udpecho.pid"
+}
+
+# udp_ask HOST PORT TEXT: send TEXT to HOST:PORT over UDP and print the answer
+udp_ask() { /usr/bin/python3 "$NN_ROOT/tests/helpers/udp_echo.py" ask "$@"; }

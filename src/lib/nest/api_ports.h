@@ -7,6 +7,8 @@
  *   GET    /v1/ports        -> 200 [{"id","spec":{PortSpec},"sandbox"?}...]  (nn_ports_list())
  *   POST   /v1/ports        {PortSpec, "sandbox"?} -> 201 {"id","spec","sandbox"?}
  *   DELETE /v1/ports/{id}   -> 200; 404 "unknown id: <id>"
+ * Without a port driver (cfg.port_driver false, RootlessKit --port-driver=none) all three
+ * answer 400 "no PortDriver is available", as RootlessKit does.
  * A port with a "sandbox" owner is added under the sandbox lock (nn_sandbox_publish()), so
  * it cannot outlive the sandbox; removing any port also drops it from its owner's record
  * (nn_sandbox_unpublish()).

@@ -228,13 +228,15 @@ static void port_free(struct port *p)
 	free(p);
 }
 
-/* conflict() - the published port @spec would share a host socket with, or NULL */
+/* conflict() - the oldest published port @spec would share a host socket with, or NULL */
 static struct port *conflict(struct nn_ports *ps, const struct nn_portspec *spec)
 {
+	struct port *found = NULL;
+
 	for (struct port *q = ps->list; q; q = q->next)
-		if (nn_portspec_conflicts(&q->spec, spec))
-			return q;
-	return NULL;
+		if (nn_portspec_conflicts(&q->spec, spec) && (!found || q->id < found->id))
+			found = q;
+	return found;
 }
 
 int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *owner, int *id,

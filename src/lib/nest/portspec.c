@@ -228,8 +228,8 @@ json_t *nn_portspec_to_json(const struct nn_portspec *p)
 	if (*p->parent_ip)
 		json_object_set_new(j, "parentIP", json_string(p->parent_ip));
 	json_object_set_new(j, "parentPort", json_integer(p->parent_port));
+	json_object_set_new(j, "childPort", json_integer(p->child_port));
 	if (*p->child_ip)
 		json_object_set_new(j, "childIP", json_string(p->child_ip));
-	json_object_set_new(j, "childPort", json_integer(p->child_port));
 	return j;
 }

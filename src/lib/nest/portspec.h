@@ -99,7 +99,8 @@ int nn_portspec_from_json(json_t *j, struct nn_portspec *out, struct nn_err *err
  * nn_portspec_to_json() - @p as a RootlessKit PortSpec object
  * @p: the port
  *
- * Empty addresses are left out, as Go's omitempty does in RootlessKit's PortSpec.
+ * In RootlessKit's field order (proto, parentIP, parentPort, childPort, childIP: the Go
+ * struct's); empty addresses are left out, as Go's omitempty does in RootlessKit's PortSpec.
  * Return: a new reference, NULL on ENOMEM.
  */
 json_t *nn_portspec_to_json(const struct nn_portspec *p);
