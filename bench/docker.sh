@@ -3,10 +3,12 @@
 # run (issue 7 "Performance"): Debian's docker.io 20.10 and its unchanged dockerd-rootless.sh
 # as the test user nntest, with DOCKERD_ROOTLESS_ROOTLESSKIT_FLAGS=--disable-host-loopback=false
 # so that a container can reach the host's 127.0.0.1 through 10.0.2.2; one start per side
-# (tests/helpers/rootless_docker.sh), then:
-#   run      `docker run --rm IMAGE true`, median of RUNS (10) after one warm-up
+# (tests/helpers/rootless_docker.sh) in each of PASSES (4) passes, the order of the sides
+# swapped every pass (this 2-core machine drifts by 20% within minutes), then:
+#   run      `docker run --rm IMAGE true`, RUNS (5) per pass after one warm-up: the median of
+#            PASSES x RUNS
 #   c->host  iperf3 in a container to 10.0.2.2:P, an iperf3 server on the host's 127.0.0.1
-#            (docker0 at MTU 1500, then the engine), -t DURATION, median of ROUNDS
+#            (docker0 at MTU 1500, then the engine), -t DURATION, ROUNDS (1) per pass
 #   host->p  iperf3 on the host to 127.0.0.1:P published with -p 127.0.0.1:P:5201, median
 #   memory   RSS and PSS of the network stack's processes with that container running:
 #            rootlesskit parent + child + slirp4netns + rootlesskit-docker-proxy, against
@@ -16,13 +18,14 @@
 # peer" on a published port, a start that does not come up) is retried up to 3 times,
 # counted and reported; the other rows go on.
 # Run by bench/run (as root), which sets NN_RKDIR; traffic stays on loopback and docker0.
-#   RUNS=10 DURATION=5 ROUNDS=3 bash bench/run docker
+#   PASSES=4 RUNS=5 DURATION=5 ROUNDS=1 bash bench/run docker
 set -uo pipefail
 : "${NETNEST:?run through bench/run}" "${NN_RKDIR:?run through bench/run}"
 source "$NN_ROOT/tests/helpers/common.bash"
-RUNS=${RUNS:-10}
+PASSES=${PASSES:-4}
+RUNS=${RUNS:-5}
 DURATION=${DURATION:-5}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-1}
 IMG=netnest-test:latest
 RD="$NN_ROOT/tests/helpers/rootless_docker.sh"
 WORK=$(mktemp -d /tmp/netnest-bench-docker.XXXXXX)
@@ -101,10 +104,10 @@ stack_kb() {
   echo "$rss $pss $n"
 }
 
-# measure SIDE RKDIR: every row for one side, into $WORK/SIDE.*
+# measure SIDE RKDIR: every row for one side, added to $WORK/SIDE.*
 measure() {
   local side=$1 rkdir=$2 i t cid
-  : >"$WORK/$side.run"; : >"$WORK/$side.c2h"; : >"$WORK/$side.h2p"; : >"$WORK/$side.procs"
+  : >"$WORK/$side.procs" # the last pass's
   if ! try "$side" "start" env DOCKERD_ROOTLESS_ROOTLESSKIT_FLAGS=--disable-host-loopback=false \
     bash "$RD" start "$NN_USER" "$REC" "$rkdir" >/dev/null; then
     bash "$RD" clean "$REC" >/dev/null 2>&1
@@ -125,7 +128,7 @@ measure() {
     for i in $(seq "$ROUNDS"); do
       try "$side" "host -> published port iperf3" host_to_port >>"$WORK/$side.h2p"
     done
-    stack_kb "$side" >"$WORK/$side.mem"
+    stack_kb "$side" >>"$WORK/$side.mem"
   fi
   bash "$RD" clean "$REC" >/dev/null 2>&1
 }
@@ -137,23 +140,30 @@ iperf3 -s -B 127.0.0.1 -p "$p_host" >/dev/null 2>&1 3>&- &
 srv=$!
 wait_for sh -c "ss -Htln 'sport = :$p_host' | grep -q ."
 
-measure netnest "$NN_RKDIR"
-measure rootlesskit ""
+for s in netnest rootlesskit; do : >"$WORK/$s.run"; : >"$WORK/$s.c2h"; : >"$WORK/$s.h2p"; : >"$WORK/$s.mem"; done
+for pass in $(seq "$PASSES"); do
+  if ((pass % 2)); then
+    measure netnest "$NN_RKDIR"; measure rootlesskit ""
+  else
+    measure rootlesskit ""; measure netnest "$NN_RKDIR"
+  fi
+done
 
 row() { # LABEL UNIT NN RK BETTER(lower|higher)
   local r
   if [[ $5 == lower ]]; then r=$(div "$4" "$3"); else r=$(div "$3" "$4"); fi
   printf '%-44s %12s %12s   %sx\n' "$1" "$3${3:+ $2}" "$4${4:+ $2}" "$r"
 }
-mem() { # SIDE FIELD(1 RSS, 2 PSS): MB
-  [[ -s $WORK/$1.mem ]] && awk -v f="$2" '{printf "%.1f", $f / 1024}' "$WORK/$1.mem"
+mem() { # SIDE FIELD(1 RSS, 2 PSS): the median over the passes, MB
+  [[ -s $WORK/$1.mem ]] && awk -v f="$2" '{print $f / 1024}' "$WORK/$1.mem" | median |
+    awk '{printf "%.1f", $1}'
 }
 printf '%-44s %12s %12s   %s\n' "rootless Docker (median)" netnest rootlesskit "netnest ahead by"
-row "docker run --rm IMAGE true ($RUNS runs)" ms "$(median <"$WORK/netnest.run")" \
+row "docker run --rm IMAGE true ($((PASSES * RUNS)) runs)" ms "$(median <"$WORK/netnest.run")" \
   "$(median <"$WORK/rootlesskit.run")" lower
-row "container -> host TCP, 10.0.2.2 (-t $DURATION)" Gbps "$(median <"$WORK/netnest.c2h")" \
+row "container -> host TCP, 10.0.2.2 (x$((PASSES * ROUNDS)))" Gbps "$(median <"$WORK/netnest.c2h")" \
   "$(median <"$WORK/rootlesskit.c2h")" higher
-row "host -> published port TCP (-t $DURATION)" Gbps "$(median <"$WORK/netnest.h2p")" \
+row "host -> published port TCP (x$((PASSES * ROUNDS)))" Gbps "$(median <"$WORK/netnest.h2p")" \
   "$(median <"$WORK/rootlesskit.h2p")" higher
 row "network stack RSS, one published port" MB "$(mem netnest 1)" "$(mem rootlesskit 1)" lower
 row "network stack PSS, one published port" MB "$(mem netnest 2)" "$(mem rootlesskit 2)" lower
@@ -162,7 +172,7 @@ for s in netnest rootlesskit; do
   echo "$s processes (RSS): $(sort "$WORK/$s.procs" | awk '
     { n[$1]++; r[$1] += $3 } END { for (c in n) printf "%s x%d %.1f MB; ", c, n[c], r[c] / 1024 }')"
 done
-echo "runs: netnest $(wc -l <"$WORK/netnest.run")/$RUNS, rootlesskit $(wc -l <"$WORK/rootlesskit.run")/$RUNS"
+echo "iperf3 -t $DURATION; runs done: netnest $(wc -l <"$WORK/netnest.run")/$((PASSES * RUNS)), rootlesskit $(wc -l <"$WORK/rootlesskit.run")/$((PASSES * RUNS))"
 if [[ -s $WORK/notes ]]; then
   echo "failures (retried up to 3 times):"
   sed 's/^/  /' "$WORK/notes"
