@@ -13,6 +13,8 @@ pkgs=(
   clang libclang-rt-14-dev clang-tidy clang-format cppcheck shellcheck
   # the man page's render check (docs/meson.build) and the completion tests
   man-db bash-completion
+  # the rootless Docker and containerd tests (tests/docker.bats, tests/containerd.bats)
+  docker.io containerd runc iptables
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -21,10 +23,37 @@ done
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # docker.io and containerd start system daemons from their postinst (a root dockerd
+  # would put docker0 and its iptables rules in the host's netns): policy-rc.d(8) says no,
+  # to invoke-rc.d and deb-systemd-invoke alike, for the time of the install
+  made_policy=0
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\n# tests/helpers/deps.sh: no service starts during the install\nexit 101\n' \
+      >/usr/sbin/policy-rc.d
+    chmod 0755 /usr/sbin/policy-rc.d
+    made_policy=1
+  fi
+  trap 'if ((made_policy)); then rm -f /usr/sbin/policy-rc.d; fi' EXIT
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-# nginx-light's package starts a system nginx on port 80; the tests bring their own.
-if command -v systemctl >/dev/null && systemctl is-active -q nginx 2>/dev/null; then
-  systemctl stop nginx || true
+# nginx-light's package starts a system nginx on port 80; the tests bring their own. A
+# site policy-rc.d that let the install start docker or containerd: those are stopped too
+# (the tests run rootless ones; a system daemon that was running before is left alone).
+units=(nginx)
+[[ " ${missing[*]} " == *" docker.io "* ]] && units+=(docker.socket docker)
+[[ " ${missing[*]} " == *" containerd "* ]] && units+=(containerd)
+if command -v systemctl >/dev/null; then
+  for unit in "${units[@]}"; do
+    if systemctl is-active -q "$unit" 2>/dev/null; then systemctl stop "$unit" || true; fi
+  done
+fi
+# busybox-static for tests/helpers/docker_image.sh: downloaded, never installed (it
+# conflicts with busybox)
+cache=/var/cache/netnest-test
+if ! ls "$cache"/busybox-static_*.deb >/dev/null 2>&1; then
+  mkdir -p "$cache"
+  (cd "$cache" && apt-get download -q busybox-static >/dev/null 2>&1) ||
+    { apt-get update -q && (cd "$cache" && apt-get download -q busybox-static); }
+  chmod 0644 "$cache"/busybox-static_*.deb
 fi

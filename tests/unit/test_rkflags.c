@@ -217,6 +217,16 @@ static void the_defaults_are_rootlesskit_s(void **state)
 			       "--disable-host-loopback=false", "true"), 0);
 	assert_true(cfg.allow_host_loopback);
 	nn_child_config_free(&c);
+	/* --subid-source reaches the nest's config (userns.h) */
+	assert_int_equal(CHECK(&cfg, &c, &err, "true"), 0);
+	assert_int_equal(cfg.subid_source, NN_SUBID_AUTO);
+	nn_child_config_free(&c);
+	assert_int_equal(CHECK(&cfg, &c, &err, "--subid-source=dynamic", "true"), 0);
+	assert_int_equal(cfg.subid_source, NN_SUBID_DYNAMIC);
+	nn_child_config_free(&c);
+	assert_int_equal(CHECK(&cfg, &c, &err, "--subid-source", "static", "true"), 0);
+	assert_int_equal(cfg.subid_source, NN_SUBID_STATIC);
+	nn_child_config_free(&c);
 	assert_int_equal(CHECK(&cfg, &c, &err, "--net=slirp4netns", "--cidr=10.0.3.0/24",
 			       "--ifname=eth7", "--detach-netns", "--pidns", "--utsns",
 			       "--port-driver=slirp4netns", "-p", "[::1]:8080:80/tcp",
@@ -273,7 +283,6 @@ static void refusals_name_the_flag(void **state)
 	REFUSED("--ipv6: not supported", "--net=slirp4netns", "--ipv6", "true");
 	REFUSED("--detach-netns: needs a network of its own", "--detach-netns", "true");
 	REFUSED("--subid-source=bogus: unknown subid source", "--subid-source=bogus", "true");
-	REFUSED("--subid-source=dynamic: not supported yet", "--subid-source=dynamic", "true");
 	REFUSED("--slirp4netns-sandbox=maybe: must be auto, true or false",
 		"--slirp4netns-sandbox=maybe", "true");
 	REFUSED("--slirp4netns-binary=/opt/s4n: not supported", "--slirp4netns-binary=/opt/s4n",

@@ -221,7 +221,8 @@ static void block_signals(bool all)
 }
 
 /* The `up` side of the map handshake: wait for "U", write the maps, answer "M". */
-static int map_daemon(pid_t pid, int sock, struct nn_nest_start *st, struct nn_err *err)
+static int map_daemon(const struct nn_nest_config *cfg, pid_t pid, int sock,
+		      struct nn_nest_start *st, struct nn_err *err)
 {
 	char c;
 	ssize_t n;
@@ -234,7 +235,7 @@ static int map_daemon(pid_t pid, int sock, struct nn_nest_start *st, struct nn_e
 		return nn_report_recv(sock, "nest daemon", err);
 	if (read(sock, &c, 1) != 1)
 		return nn_err(err, errno, "read from the nest daemon");
-	if (nn_userns_map(pid, getuid(), getgid(), st->notice, err) < 0)
+	if (nn_userns_map(pid, getuid(), getgid(), cfg->subid_source, st->notice, err) < 0)
 		return nn_err_wrap(err, "map the user namespace of the nest daemon");
 	if (write(sock, "M", 1) != 1)
 		return nn_err(err, errno, "talk to the nest daemon");
@@ -270,7 +271,7 @@ int nn_nest_start(const struct nn_nest_config *cfg, bool detach, struct nn_nest_
 		daemon_child(cfg, detach, sp[1], parent);
 	}
 	close(sp[1]);
-	r = cfg->rootless ? map_daemon(pid, sock, st, err) : 0;
+	r = cfg->rootless ? map_daemon(cfg, pid, sock, st, err) : 0;
 	if (r == 0)
 		r = nn_report_recv(sock, "nest daemon", err);
 	if (r < 0) {

@@ -26,6 +26,7 @@
 
 #include "err.h"
 #include "netaddr.h"
+#include "userns.h"
 
 /* The network of a nest (RootlessKit --net). */
 enum nn_net {
@@ -53,6 +54,8 @@ struct nn_nest_config {
 				    has none: docs/rootlesskit.md) */
 	bool port_driver;        /* publish ports (RootlessKit --port-driver=builtin, the
 				    default); false: --port-driver=none */
+	enum nn_subid_source subid_source; /* subordinate IDs from (--subid-source), default
+					      NN_SUBID_AUTO (userns.h) */
 	enum nn_net net;         /* NN_NET_ENGINE unless the rootlesskit verb says */
 	const struct nn_child_config *child; /* RootlessKit mode: the child and its command
 						(child.h, owned by the caller); NULL for `up` */
@@ -124,7 +127,7 @@ struct nn_nest_start {
 	pid_t child_pid;         /* RootlessKit mode: the child (its child_pid file), else 0 */
 	int sock;                /* RootlessKit mode: the daemon's last word comes here
 				    (nn_rk_wait()); -1 otherwise */
-	char notice[NN_ERR_MSG]; /* single-ID mapping notice, "" when none (userns.h) */
+	char notice[NN_ERR_MSG]; /* ID-map notice: ranges left out, single mapping (userns.h) */
 };
 
 /**

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "rkflags.h"
+#include "userns.h"
 #include "util.h"
 
 #define F(i, n, a, t, c, u) { NN_RK_##i, n, a, NN_RK_##t, c, u }
@@ -48,7 +49,7 @@ const struct nn_rk_flag nn_rk_flags[] = {
 	F(REAPER, "reaper", NULL, STRING, "Process", "enable process reaper. Requires --pidns. [auto,true,false] (default: \"auto\")"),
 	F(EVACUATE_CGROUP2, "evacuate-cgroup2", NULL, STRING, "Process", "evacuate processes into the specified subgroup (refused)"),
 	F(STATE_DIR, "state-dir", NULL, STRING, "State", "state directory"),
-	F(SUBID_SOURCE, "subid-source", NULL, STRING, "SubID", "the source of the subids. \"static\" reads /etc/{subuid,subgid}. [auto,static] (default: \"auto\")"),
+	F(SUBID_SOURCE, "subid-source", NULL, STRING, "SubID", "the source of the subids. \"dynamic\" executes /usr/bin/getsubids. \"static\" reads /etc/{subuid,subgid}. [auto,dynamic,static] (default: \"auto\")"),
 	{ NN_RK_NFLAGS, NULL, NULL, NN_RK_BOOL, NULL, NULL },
 };
 #undef F
@@ -445,13 +446,6 @@ static int check_refused(const struct nn_rk_opts *o, struct nn_err *err)
 		if (o->given[id] && !one_of(o->val[id], auto_true_false))
 			return nn_errx(err, EINVAL, "--%s=%s: must be auto, true or false",
 				       nn_rk_flags[id].name, o->val[id]);
-	v = sval(o, NN_RK_SUBID_SOURCE, "auto");
-	if (!strcmp(v, "dynamic"))
-		return nn_errx(err, EINVAL, "--subid-source=dynamic: not supported yet by netnest "
-			       "(auto and static read /etc/subuid and /etc/subgid)");
-	if (strcmp(v, "auto") && strcmp(v, "static"))
-		return nn_errx(err, EINVAL, "--subid-source=%s: unknown subid source (auto, "
-			       "static)", v);
 	return 0;
 }
 
@@ -459,6 +453,7 @@ int nn_rk_check(const struct nn_rk_opts *o, struct nn_nest_config *cfg,
 		struct nn_child_config *c, struct nn_err *err)
 {
 	const char *net = sval(o, NN_RK_NET, "host"), *reaper = sval(o, NN_RK_REAPER, "auto");
+	const char *v;
 	int r;
 
 	memset(c, 0, sizeof(*c));
@@ -472,6 +467,10 @@ int nn_rk_check(const struct nn_rk_opts *o, struct nn_nest_config *cfg,
 		r = check_ports(o, cfg, net, err);
 	if (r < 0)
 		return r;
+	v = sval(o, NN_RK_SUBID_SOURCE, "auto");
+	if (nn_subid_source_parse(v, &cfg->subid_source) < 0)
+		return nn_errx(err, EINVAL, "--subid-source=%s: unknown subid source (auto, "
+			       "dynamic, static)", v);
 	/* host loopback stays closed unless asked for: --disable-host-loopback=false */
 	cfg->allow_host_loopback = o->given[NN_RK_DISABLE_HOST_LOOPBACK] &&
 				   !o->on[NN_RK_DISABLE_HOST_LOOPBACK];
