@@ -106,7 +106,7 @@ stack_kb() {
 
 # measure SIDE RKDIR: every row for one side, added to $WORK/SIDE.*
 measure() {
-  local side=$1 rkdir=$2 i t cid
+  local side=$1 rkdir=$2 i t
   : >"$WORK/$side.procs" # the last pass's
   if ! try "$side" "start" env DOCKERD_ROOTLESS_ROOTLESSKIT_FLAGS=--disable-host-loopback=false \
     bash "$RD" start "$NN_USER" "$REC" "$rkdir" >/dev/null; then
@@ -121,8 +121,8 @@ measure() {
   for i in $(seq "$ROUNDS"); do
     try "$side" "container -> host iperf3" c_to_host >>"$WORK/$side.c2h"
   done
-  if cid=$(try "$side" "run -d -p 127.0.0.1:$p_pub:5201" dk run -d --pull=never \
-    -p "127.0.0.1:$p_pub:5201" "$IMG" iperf3 -s -p 5201); then
+  if try "$side" "run -d -p 127.0.0.1:$p_pub:5201" dk run -d --pull=never \
+    -p "127.0.0.1:$p_pub:5201" "$IMG" iperf3 -s -p 5201 >/dev/null; then
     wait_for sh -c "ss -Htln 'sport = :$p_pub' | grep -q ."
     sleep 0.5
     for i in $(seq "$ROUNDS"); do

@@ -31,6 +31,7 @@ if ((${#missing[@]})); then
     printf '#!/bin/sh\n# tests/helpers/deps.sh: no service starts during the install\nexit 101\n' \
       >/usr/sbin/policy-rc.d
     chmod 0755 /usr/sbin/policy-rc.d
+    # shellcheck disable=SC2034 # read by the EXIT trap
     made_policy=1
   fi
   trap 'if ((made_policy)); then rm -f /usr/sbin/policy-rc.d; fi' EXIT

@@ -29,11 +29,13 @@ static_busybox() {
     echo "$NN_BUSYBOX"
     return
   fi
+  # shellcheck disable=SC2012 # Debian package file names: no blanks or newlines
   deb=$(ls "$NN_DEB_CACHE"/busybox-static_*.deb 2>/dev/null | tail -1 || true)
   if [[ -z $deb ]]; then
     mkdir -p "$w/deb"
     (cd "$w/deb" && apt-get download busybox-static >/dev/null 2>&1) ||
       die "apt-get download busybox-static failed (apt-get update first?)"
+    # shellcheck disable=SC2012 # Debian package file names: no blanks or newlines
     deb=$(ls "$w"/deb/busybox-static_*.deb | tail -1)
   fi
   mkdir -p "$w/deb/x"

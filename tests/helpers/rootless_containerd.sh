@@ -24,8 +24,10 @@
 # NN_NO_CGROUP=1 (the default on a cgroup v1 host: a rootless runc cannot mkdir in the v1
 # hierarchies) runs containers with --cgroup "" --cpu-shares 0.
 set -euo pipefail
+# shellcheck disable=SC2034 # rootless_lib.sh names the script with it
 NAME=rootless_containerd.sh
 # shellcheck source=rootless_lib.sh
+# shellcheck source=tests/helpers/rootless_lib.sh disable=SC1091
 . "$(dirname "$0")/rootless_lib.sh"
 
 CNI_BIN=/usr/lib/cni
@@ -97,6 +99,7 @@ cmd_start() {
   rk=$(PATH="${RKDIR:+$RKDIR:}$PATH" command -v rootlesskit) || die "no rootlesskit in PATH"
   # containerd-rootless.sh: CONTAINERD_ROOTLESS_ROOTLESSKIT_DETACH_NETNS=auto
   if "$rk" --help 2>/dev/null | grep -qw -- --detach-netns; then detach=(--detach-netns); fi
+  # shellcheck disable=SC2086 # the extra flags are split into words, as the script does
   rk_spawn "$rec.log" "$rk" --state-dir="$STATE" --net=slirp4netns --mtu=65520 \
     --slirp4netns-sandbox=auto --slirp4netns-seccomp=auto \
     --disable-host-loopback --port-driver=builtin \
@@ -137,11 +140,11 @@ cmd_run() { # IMAGE NAME CMD...
 }
 
 cmd_rm() { # NAME
-  local name=$1 tpid i
+  local name=$1 tpid
   tpid=$(task_pid "$name")
-  [[ -n $tpid ]] && cni DEL "$name" "/proc/$tpid/ns/net" >/dev/null 2>&1 || true
+  if [[ -n $tpid ]]; then cni DEL "$name" "/proc/$tpid/ns/net" >/dev/null 2>&1 || true; fi
   in_ns ctr task kill -s KILL "$name" >/dev/null 2>&1 || true
-  for i in $(seq 50); do in_ns ctr task ls | grep -q "^$name .*RUNNING" || break; sleep 0.1; done
+  for _ in $(seq 50); do in_ns ctr task ls | grep -q "^$name .*RUNNING" || break; sleep 0.1; done
   in_ns ctr task delete "$name" >/dev/null 2>&1 || true
   in_ns ctr container delete "$name" >/dev/null
   rm -f "$REC.cni-$name.json"

@@ -24,8 +24,10 @@
 # /usr/local/bin/docker (a newer static CLI on some machines).  Only PIDs this script
 # started are signalled.  USER needs /etc/subuid and /etc/subgid ranges.
 set -euo pipefail
+# shellcheck disable=SC2034 # rootless_lib.sh names the script with it
 NAME=rootless_docker.sh
 # shellcheck source=rootless_lib.sh
+# shellcheck source=tests/helpers/rootless_lib.sh disable=SC1091
 . "$(dirname "$0")/rootless_lib.sh"
 
 SCRIPT=/usr/share/docker.io/contrib/dockerd-rootless.sh
@@ -50,8 +52,10 @@ cmd_start() {
   grep -q "^$U:" /etc/subuid || die "$U has no /etc/subuid range"
   rk_make_xdg
   # setsid, setpriv, env, the script and rootlesskit all exec: PID is the rootlesskit parent
+  # shellcheck disable=SC2086 # the flags are split into words on purpose, as the scripts do
   rk_spawn "$rec.log" "$SCRIPT" ${NN_DOCKER_FLAGS:---storage-driver=overlay2}
   rk_record "$rec"
+  # shellcheck disable=SC2034 # rk_wait_ready (rootless_lib.sh) reads REC
   REC=$rec
   rk_wait_ready docker_ready dockerd-rootless.sh
   STATE=

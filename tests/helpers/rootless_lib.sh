@@ -42,6 +42,7 @@ descendants() {
   while ((${#todo[@]})); do
     p=${todo[0]} todo=("${todo[@]:1}")
     live "$p" && echo "$p"
+    # shellcheck disable=SC2013 # the file is PIDs separated by blanks, one word each
     for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do todo+=("$c"); done
   done
 }
@@ -106,21 +107,21 @@ rk_find_child() {
 # rk_signal SIG SECS: record the processes in REC.procs, send SIG to the parent, and wait
 # up to SECS for it to end
 rk_signal() {
-  local sig=$1 secs=$2 p i
+  local sig=$1 secs=$2 p
   for p in $(rk_pids); do
     echo "$p $(starttime "$p") $(cat /proc/"$p"/comm 2>/dev/null)"
   done >"$REC.procs"
   kill -s "$sig" "$PID" 2>/dev/null || true
-  for i in $(seq $((secs * 10))); do live "$PID" || break; sleep 0.1; done
+  for _ in $(seq $((secs * 10))); do live "$PID" || break; sleep 0.1; done
   ! live "$PID" || die "pid $PID still there $secs s after SIG$sig"
 }
 
 # rk_left: what is left after rk_signal, one line each: "pid N COMM" (of REC.procs, same
 # start time), "pid-in-userns N", "mount LINE" (the state dir in this mount ns), "file PATH"
 rk_left() {
-  local p st comm i left
+  local p st comm left
   # processes need a moment to go after their parent: a teardown, PDEATHSIG
-  for i in $(seq 50); do
+  for _ in $(seq 50); do
     left=0
     while read -r p st comm; do
       [[ $(starttime "$p") == "$st" ]] && live "$p" && left=1
@@ -142,10 +143,10 @@ rk_left() {
 # rk_kill: SIGTERM the parent (30 s), then SIGKILL it, what REC.procs lists, and what is
 # in the recorded user namespace
 rk_kill() {
-  local p st i left
+  local p st left
   if [[ -n $PID ]] && live "$PID"; then
     kill -TERM "$PID" 2>/dev/null || true
-    for i in $(seq 300); do live "$PID" || break; sleep 0.1; done
+    for _ in $(seq 300); do live "$PID" || break; sleep 0.1; done
     if live "$PID"; then kill -KILL "$PID" 2>/dev/null || true; fi
   fi
   if [[ -e $REC.procs ]]; then
@@ -156,9 +157,10 @@ rk_kill() {
   if [[ $USERNS == "$(readlink /proc/self/ns/user)" || $USERNS == "$(readlink /proc/1/ns/user)" ]]; then
     USERNS=""
   fi
-  for i in $(seq 50); do
+  for _ in $(seq 50); do
     left=$(in_userns "$USERNS")
     [[ -z $left ]] && break
+    # shellcheck disable=SC2086 # a list of PIDs, one word each
     kill -KILL $left 2>/dev/null || true
     sleep 0.1
   done
@@ -167,8 +169,7 @@ rk_kill() {
 # rk_wait_ready READY WHAT: run the function READY every 0.1 s for 60 s until it succeeds;
 # when the parent ends first, or time runs out: its log's tail, cmd_clean (the caller's), die
 rk_wait_ready() {
-  local i
-  for i in $(seq 600); do
+  for _ in $(seq 600); do
     if ! live "$PID"; then
       tail -30 "$REC.log" >&2
       cmd_clean "$REC" >/dev/null 2>&1 || true

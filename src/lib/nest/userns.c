@@ -252,14 +252,13 @@ static int getsubids(bool group, const char *name, unsigned id, struct nn_subids
 {
 	const char *prog = getenv("GETSUBIDS");
 	char idtext[16];
-	int a = -EIO, b;
+	int a, b;
 
 	if (!prog || !*prog)
 		prog = "getsubids";
 	snprintf(idtext, sizeof(idtext), "%u", id);
-	if (name && (a = getsubids_one(prog, group, name, out)) == -E2BIG)
-		return a;
-	if (a == -ENOENT)
+	a = name ? getsubids_one(prog, group, name, out) : -EIO;
+	if (a == -E2BIG || a == -ENOENT)
 		return a;
 	b = getsubids_one(prog, group, idtext, out);
 	if (b == -E2BIG || (a < 0 && b < 0))
