@@ -144,7 +144,7 @@ int cmd_rootlesskit(int argc, char **argv, struct nn_err *err)
 		goto out;
 	}
 	err->code = 0;
-	status = nn_rk_wait(&st, err);
+	status = nn_rk_wait(&st, cfg.state_dir, err);
 	if (err->code)
 		fail(err->msg);
 out:

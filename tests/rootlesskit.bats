@@ -299,6 +299,40 @@ rk_probe_mask() {
   wait_until "grep -qx rc=137 $TMP/out"
 }
 
+@test "SIGKILL of the nest daemon: the rootlesskit process says so, and ends what it started and the state dir" {
+  state=$XDG/rk-$BATS_TEST_NUMBER/state
+  rk_bg "$TMP/out" --state-dir="$state" --net=slirp4netns --copy-up=/etc \
+    sh -c 'setsid sleep 1011 & sleep 1012'
+  wait_for test -S "$state/api.sock"
+  child=$(cat "$state/child_pid")
+  userns=$(stat -L -c %i "/proc/$child/ns/user")
+  daemon=$(pgrep -P "$TOP")
+  [ "$(cat "/proc/$daemon/comm")" = netnest ]
+  [ "$(stat -L -c %i "/proc/$daemon/ns/user")" = "$userns" ]
+  wait_until "[ \$(in_userns $userns | wc -l) -ge 5 ]"   # daemon, engine, child, sh, 2 sleeps
+  kill -KILL "$daemon"
+  wait_until "grep -qx rc=1 $TMP/out"
+  grep -F "the nest daemon (pid $daemon) was killed by signal 9" "$TMP/out"
+  [ -z "$(in_userns "$userns")" ]
+  [ ! -e "$state" ]
+}
+
+@test "--state-dir of a dir holding other files is refused, and the files stay" {
+  d=$XDG/rk-$BATS_TEST_NUMBER
+  as_user mkdir -p "$d/sub"
+  as_user sh -c "echo keep >'$d/keep.txt'"
+  run rk --state-dir="$d" true
+  [ "$status" -eq 1 ]
+  [[ $output == *"--state-dir=$d: not empty and not a state dir (no lock file)"* ]]
+  [ "$(cat "$d/keep.txt")" = keep ] && [ -d "$d/sub" ]
+  # an empty dir, and one an earlier instance left (it holds lock), are taken and removed
+  as_user mkdir -p "$d/empty" "$d/old"
+  as_user sh -c "touch '$d/old/lock' '$d/old/child_pid'"
+  rk --state-dir="$d/empty" true
+  rk --state-dir="$d/old" true
+  [ ! -e "$d/empty" ] && [ ! -e "$d/old" ]
+}
+
 @test "a published port (-p, --port-driver=builtin) reaches a server in the child's netns" {
   mkdir "$TMP/www" && echo "hello from the child" >"$TMP/www/index.html" && chmod -R a+rX "$TMP/www"
   port=$(free_port)
