@@ -25,15 +25,21 @@ as_user() {
 nn() { "$NETNEST" "$@"; }
 nnu() { as_user "$NETNEST" "$@"; }
 
-# free_port: a TCP port nothing listens on, in 20000-59999
-free_port() {
-  local p
+# free_port_ss SS-FLAGS NEXT: a port in 20000-59999 that `ss SS-FLAGS` shows no listener
+# on; NEXT=1: the port after it too
+free_port_ss() {
+  local p filter
   for _ in $(seq 50); do
     p=$((20000 + RANDOM % 40000))
-    ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+    filter="sport = :$p"
+    (($2)) && filter="( sport = :$p or sport = :$((p + 1)) )"
+    ss "$1" "$filter" | grep -q . || { echo "$p"; return 0; }
   done
   return 1
 }
+
+# free_port: a TCP port nothing listens on, in 20000-59999
+free_port() { free_port_ss -Htln 0; }
 
 # unique_name PREFIX: a name no other concurrent test run uses
 unique_name() { echo "$1$$$RANDOM"; }

@@ -68,14 +68,7 @@ api() {
 
 # free_udp_port: a port nothing listens on, TCP or UDP, in 20000-59999 (and the next one
 # free of UDP too, for tests that take it)
-free_udp_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
-    ss -Htuln "( sport = :$p or sport = :$((p + 1)) )" | grep -q . || { echo "$p"; return 0; }
-  done
-  return 1
-}
+free_udp_port() { free_port_ss -Htuln 1; }
 
 # serve_udp_echo ADDR:PORT...: a UDP echo inside the nest answering "echo <text>" on each
 # address ([::1]:7 for IPv6)

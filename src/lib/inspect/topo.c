@@ -232,13 +232,26 @@ int nn_topo_route_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* dump_kind() - a dump request @type of every family, its header @hdrlen bytes, built in
+ * @buf; @cb runs on every answer with @n */
+static int dump_kind(struct nn_rtnl *r, char *buf, uint16_t type, size_t hdrlen, mnl_cb_t cb,
+		    struct nn_topo_netns *n)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtgenmsg *g;
+
+	nlh->nlmsg_type = type;
+	g = mnl_nlmsg_put_extra_header(nlh, hdrlen);
+	g->rtgen_family = AF_UNSPEC;
+	return nn_rtnl_dump(r, nlh, cb, n, NULL);
+}
+
 /* dump links, then addresses and routes (which need the links) of @n */
 static int read_netns(struct nn_rtnl *r, struct nn_topo_netns *n)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
-	struct rtgenmsg *g;
 	int ret;
 
 	nlh = mnl_nlmsg_put_header(buf);
@@ -249,18 +262,10 @@ static int read_netns(struct nn_rtnl *r, struct nn_topo_netns *n)
 	ret = nn_rtnl_dump(r, nlh, nn_topo_link_cb, n, NULL);
 	if (ret < 0)
 		return ret;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETADDR;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifaddrmsg));
-	g->rtgen_family = AF_UNSPEC;
-	ret = nn_rtnl_dump(r, nlh, nn_topo_addr_cb, n, NULL);
+	ret = dump_kind(r, buf, RTM_GETADDR, sizeof(struct ifaddrmsg), nn_topo_addr_cb, n);
 	if (ret < 0)
 		return ret;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETROUTE;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtmsg));
-	g->rtgen_family = AF_UNSPEC;
-	return nn_rtnl_dump(r, nlh, nn_topo_route_cb, n, NULL);
+	return dump_kind(r, buf, RTM_GETROUTE, sizeof(struct rtmsg), nn_topo_route_cb, n);
 }
 
 static bool has_foreign_links(const struct nn_topo_netns *n)
