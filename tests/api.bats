@@ -139,7 +139,7 @@ rlctl() { as_user rootlessctl --socket "$STATE/api.sock" "$@"; }
   [ "$status" -eq 1 ]
   [[ $output == *"error: unknown id: 99"* ]]
   run api -X DELETE /v1/ports/99
-  [ "${lines[1]}" = 404 ]
+  [ "${lines[1]}" = 400 ]
   [ "$(jq -r .message <<<"${lines[0]}")" = "unknown id: 99" ]
   run api -X DELETE /v1/ports/abc
   [ "${lines[1]}" = 400 ]

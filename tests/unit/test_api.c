@@ -263,7 +263,7 @@ static void the_daemons_routes_answer_without_their_services(void **state)
 	a = ask(&rt, "DELETE", "/v1/ports/abc", NULL, 400);
 	assert_string_equal(message(&a), "bad port id \"abc\"");
 	json_decref(a.body);
-	a = ask(&rt, "DELETE", "/v1/ports/99", NULL, 404);
+	a = ask(&rt, "DELETE", "/v1/ports/99", NULL, 400);
 	assert_string_equal(message(&a), "unknown id: 99");
 	json_decref(a.body);
 	a = ask(&rt, "GET", "/v1/ports/1", NULL, 404);

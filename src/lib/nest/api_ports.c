@@ -71,6 +71,7 @@ static int api_ports_remove(struct nn_nest *n, const char *path, json_t *body, j
 {
 	const char *s = path + strlen("/v1/ports");
 	unsigned long id;
+	int r;
 
 	(void)body;
 	(void)resp;
@@ -79,7 +80,9 @@ static int api_ports_remove(struct nn_nest *n, const char *path, json_t *body, j
 		return -EINVAL;
 	if (*s != '/' || nn_parse_uint(s + 1, 1, INT32_MAX, &id) < 0)
 		return nn_errx(err, EINVAL, "bad port id \"%s\"", *s ? s + 1 : "");
-	return nn_sandbox_unpublish(n, (int)id, err);
+	r = nn_sandbox_unpublish(n, (int)id, err);
+	/* RootlessKit answers an unknown id with 400, not 404 (pkg/api/router DeletePort) */
+	return r == -ENOENT ? -EINVAL : r;
 }
 
 const struct nn_api_route nn_api_ports_routes[] = {
