@@ -5,11 +5,28 @@
 load helpers/common
 load helpers/ports
 
-setup() { ports_setup; }
-teardown() { ports_teardown; }
+setup() {
+  ports_setup
+  NETNS=() # namespaces this test made (deleted in teardown, after the nest is down)
+}
+teardown() {
+  ports_teardown
+  local n
+  for n in "${NETNS[@]}"; do ip netns del "$n"; done
+}
 
 # cpu PID: its user + system time in clock ticks, every thread (proc(5): fields 14, 15)
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# run_dns NAME HOSTPORT: a sandbox NAME running dnsmasq on its port 53, published on
+# HOSTPORT/udp; a stub that knows one.test.example (192.0.2.1), two.test.example
+# (192.0.2.2) and nothing else: no upstream, no /etc/hosts, no config file
+run_dns() {
+  nnu run -d --nest "$NEST" --name "$1" -p "$2:53/udp" -- \
+    dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --user= \
+    --pid-file= --port 53 --listen-address=0.0.0.0 --bind-interfaces --local=/test.example/ \
+    --host-record=one.test.example,192.0.2.1 --host-record=two.test.example,192.0.2.2
+}
 
 # arrived PID: the UDP datagrams that reached a socket in PID's netns, read or dropped for
 # a full buffer (nstat(8): UdpInDatagrams + UdpInErrors)
@@ -73,11 +90,7 @@ arrived() {
 @test "udp: dnsmasq in a sandbox behind -p P:53/udp answers two clients at once, each its own name" {
   up_nest user
   p=$(free_udp_port)
-  # a stub that knows two names and nothing else: no upstream, no /etc/hosts, no config file
-  nnu run -d --nest "$NEST" --name dns -p "127.0.0.1:$p:53/udp" -- \
-    dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --user= \
-    --pid-file= --port 53 --listen-address=0.0.0.0 --bind-interfaces --local=/test.example/ \
-    --host-record=one.test.example,192.0.2.1 --host-record=two.test.example,192.0.2.2
+  run_dns dns "127.0.0.1:$p"
   wait_until '[ "$(dig @127.0.0.1 -p "$p" +short +time=1 +tries=1 one.test.example)" = 192.0.2.1 ]'
   # two clients at once, 20 queries each, every answer its own name's
   ask() { for _ in $(seq 20); do dig @127.0.0.1 -p "$p" +short +time=2 +tries=2 "$1"; done; }
@@ -92,5 +105,40 @@ arrived() {
   # a name it does not hold: NXDOMAIN from the stub itself, never forwarded
   run dig @127.0.0.1 -p "$p" +time=2 +tries=2 three.test.example
   [[ $output == *"status: NXDOMAIN"* ]]
+  nnu stop --nest "$NEST" dns
+}
+
+@test "udp: a client in another netns, over a veth, gets its answers from the published address" {
+  # the nest runs in a scratch netns that plays the host; the client is in a second one,
+  # joined to it by a veth: every address here is in a namespace this test made
+  h=$(unique_name nnuh) c=$(unique_name nnuc)
+  ip netns add "$h" && NETNS+=("$h")
+  ip netns add "$c" && NETNS+=("$c")
+  ip -n "$h" link set lo up
+  ip -n "$c" link set lo up
+  ip link add "v$h" netns "$h" type veth peer name "v$c" netns "$c"
+  ip -n "$h" addr add 10.201.0.1/24 dev "v$h"
+  ip -n "$c" addr add 10.201.0.2/24 dev "v$c"
+  ip -n "$h" link set "v$h" up
+  ip -n "$c" link set "v$c" up
+  STATE=/run/user/$(nn_uid)/netnest/$NEST
+  ip netns exec "$h" runuser -u "$NN_USER" -- env -i PATH="$PATH" HOME="/home/$NN_USER" \
+    XDG_RUNTIME_DIR="/run/user/$(nn_uid)" "$NETNEST" up -d --nest "$NEST"
+  UP+=("user $NEST")
+  p=$(free_udp_port)
+  run_dns dns "$p"
+  [ -z "$(ss -Huln "sport = :$p")" ] # published in the scratch host, not here
+  ask() { ip netns exec "$1" dig @"$2" -p "$p" +short +time=2 +tries=3 "$3"; }
+  wait_until '[ "$(ask "$c" 10.201.0.1 one.test.example)" = 192.0.2.1 ]'
+  # the veth client and a loopback client of the scratch host, at once; dig takes only
+  # an answer from the address it asked (a reply from elsewhere is "unexpected source")
+  for _ in $(seq 10); do ask "$c" 10.201.0.1 two.test.example; done > "$TMP/far" &
+  far=$!
+  for _ in $(seq 10); do ask "$h" 127.0.0.1 one.test.example; done > "$TMP/near" &
+  near=$!
+  wait "$far"
+  wait "$near"
+  [ "$(sort "$TMP/far" | uniq -c | awk '{print $1, $2}')" = "10 192.0.2.2" ]
+  [ "$(sort "$TMP/near" | uniq -c | awk '{print $1, $2}')" = "10 192.0.2.1" ]
   nnu stop --nest "$NEST" dns
 }
