@@ -142,3 +142,46 @@ arrived() {
   [ "$(sort "$TMP/near" | uniq -c | awk '{print $1, $2}')" = "10 192.0.2.1" ]
   nnu stop --nest "$NEST" dns
 }
+
+@test "udp: a host port another process holds, and port ranges of different sizes, are refused on run -p, port add and the API; nothing is published or left" {
+  up_nest user
+  p=$(free_udp_port)
+  /usr/bin/python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",int(sys.argv[1]))); time.sleep(60)' "$p" 3>&- &
+  echo $! > "$TMP/taker.pid"
+  PIDFILES+=("$TMP/taker.pid")
+  wait_for sh -c "ss -Huln 'sport = :$p' | grep -q ."
+  run nnu port add --nest "$NEST" "$p:53/udp"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: host port $p/udp is already in use" ]
+  run nnu run --nest "$NEST" --name dns -p "$p:53/udp" -- true
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: sandbox dns: host port $p/udp is already in use" ]
+  run api -X POST -d "{\"proto\":\"udp4\",\"parentIP\":\"127.0.0.1\",\"parentPort\":$p,\"childPort\":53}" /v1/ports
+  [ "${lines[1]}" = 400 ]
+  [ "$(jq -r .message <<<"${lines[0]}")" = "host port $p/udp is already in use" ]
+  # the same host port for tcp is free: it is published, the udp one still is not
+  run nnu port add --nest "$NEST" "$p:53"
+  [ "$output" = 1 ]
+  nnu port rm --nest "$NEST" 1
+  # ranges: docker's syntax, sizes that do not match, then a range at all
+  local -A why=(
+    [8000-8002:80-81]="host ports 8000-8002 (3) and sandbox ports 80-81 (2) differ in number"
+    [8000-8001:53/udp]="host ports 8000-8001 (2) and sandbox port 53 (1) differ in number"
+    [8000-8001:53-54/udp]="port ranges are not supported: publish each port with its own spec (8000:53, 8001:54, ...)"
+  )
+  for spec in "${!why[@]}"; do
+    run nnu port add --nest "$NEST" "$spec"
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "netnest port: port spec \"$spec\": ${why[$spec]}" ]] || { echo "$spec: $output"; false; }
+    run nnu run --nest "$NEST" -p "$spec" -- true
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "netnest run: port spec \"$spec\": ${why[$spec]}" ]] || { echo "$spec: $output"; false; }
+  done
+  run nnu port ls --nest "$NEST" --json
+  [ "$(jq -c .ports <<<"$output")" = "[]" ]
+  run nnu ps --nest "$NEST" --json
+  [ "$(jq -c .sandboxes <<<"$output")" = "[]" ]
+  [ -z "$(ls "$STATE/sandboxes")" ]
+  [ "$(ls "$STATE/ipam/"*/ | grep -vc -e '^lock$' -e '^last_reserved_ip')" -eq 0 ]
+  [ -z "$(ss -Hln "sport >= :8000 and sport <= :8002")" ]
+}
