@@ -360,7 +360,8 @@ static int join(struct relay *r, int from, int to)
 		g->msg_iovlen = (size_t)(j - i);
 		if (j - i > 1) {
 			/* out[]'s control (a reply's source), then the segment size */
-			memcpy(b->gso_cmsg[n], o->msg_control, o->msg_controllen);
+			if (o->msg_controllen)
+				memcpy(b->gso_cmsg[n], o->msg_control, o->msg_controllen);
 			g->msg_control = b->gso_cmsg[n];
 			g->msg_controllen = o->msg_controllen + CMSG_SPACE(sizeof(uint16_t));
 			c = (struct cmsghdr *)(b->gso_cmsg[n] + o->msg_controllen);
