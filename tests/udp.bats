@@ -185,3 +185,15 @@ arrived() {
   [ "$(ls "$STATE/ipam/"*/ | grep -vc -e '^lock$' -e '^last_reserved_ip')" -eq 0 ]
   [ -z "$(ss -Hln "sport >= :8000 and sport <= :8002")" ]
 }
+
+@test "udp: a burst of 600 datagrams, runs of one size and mixed sizes with empty ones, comes back whole both ways" {
+  up_nest user
+  p=$(free_udp_port)
+  serve_udp_echo 127.0.0.1:7
+  nnu port add --nest "$NEST" "$p:7/udp"
+  [ "$(udp_ask 127.0.0.1 "$p" hello)" = "echo hello" ]
+  run /usr/bin/python3 "$NN_ROOT/tests/helpers/udp_echo.py" burst 127.0.0.1 "$p"
+  [ "$output" = "600 of 600" ]
+  run /usr/bin/python3 "$NN_ROOT/tests/helpers/udp_echo.py" burst ::1 "$p"
+  [ "$output" = "600 of 600" ]
+}

@@ -349,8 +349,9 @@ static int join(struct relay *r, int from, int to)
 		struct cmsghdr *c;
 		int j = i + 1;
 
-		while (size && size <= r->gso_max && j < to && b->iout[j].iov_len <= size &&
-		       total + b->iout[j].iov_len <= UDP_GSO_BYTES) {
+		/* an empty datagram is never joined: as a segment it would vanish */
+		while (size && size <= r->gso_max && j < to && b->iout[j].iov_len &&
+		       b->iout[j].iov_len <= size && total + b->iout[j].iov_len <= UDP_GSO_BYTES) {
 			total += b->iout[j].iov_len;
 			if (b->iout[j++].iov_len < size)
 				break; /* a shorter one ends the run */
