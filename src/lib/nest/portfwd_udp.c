@@ -15,9 +15,9 @@
  * time runs out, or the port is removed (an eventfd): no timer ticks, so no CPU is spent
  * once the traffic stops (the anchor's slirp4netns#227 is a busy loop there).  Datagrams
  * move in batches (recvmmsg(2), then one sendmmsg(2) per run of one flow's datagrams), and
- * a run of datagrams of one size leaves as one UDP_SEGMENT (GSO) send (udp(7)): one trip
- * through the nest's routing, bridge and veth for up to UDP_SLOTS datagrams, which the
- * receiving socket splits back into the same datagrams.
+ * a run of datagrams of one size leaves as one UDP_SEGMENT (GSO) send: one trip through
+ * the nest's routing, bridge and veth for up to UDP_SLOTS datagrams, which the receiving
+ * socket splits back into the same datagrams (docs/facts-netns.md#udp-segmentation).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -44,9 +44,8 @@
 /* SO_RCVBUF of the published socket and the flows, bytes: a burst at 1 Gbit/s outruns the
  * default 208 KiB while the relay is busy; the kernel caps it at net.core.rmem_max */
 #define UDP_RCVBUF (4 * 1024 * 1024)
-/* payload of one UDP_SEGMENT send: within one IP packet's 64 KiB (udp(7): "the total
- * payload ... must fit in a single IP datagram"); UDP_SLOTS is below the kernel's
- * UDP_MAX_SEGMENTS (64, include/linux/udp.h) */
+/* payload of one UDP_SEGMENT send: within one IP packet's 64 KiB; UDP_SLOTS is below the
+ * kernel's UDP_MAX_SEGMENTS (64) (docs/facts-netns.md#udp-segmentation) */
 #define UDP_GSO_BYTES 65000
 
 struct flow {
@@ -335,8 +334,8 @@ static int send_each(struct relay *r, int fd, int from, int to)
 
 /*
  * join() - out[@from, @to) as UDP_SEGMENT messages in gso[]: each a run of datagrams of
- * one size (the last may be shorter, udp(7)), with out[]'s name and control plus the
- * segment size.  Return: how many messages.
+ * one size (the last may be shorter), with out[]'s name and control plus the segment
+ * size (docs/facts-netns.md#udp-segmentation).  Return: how many messages.
  */
 static int join(struct relay *r, int from, int to)
 {
@@ -407,7 +406,7 @@ static int send_all(struct relay *r, int fd, int from, int to)
 			continue;
 		}
 		/* EINVAL, EMSGSIZE: the path's MTU is below this size; EIO, ENOPROTOOPT:
-		 * the device cannot segment (udp_send_skb(), net/ipv4/udp.c) */
+		 * the device cannot segment (docs/facts-netns.md#udp-segmentation) */
 		if (e == EINVAL || e == EMSGSIZE)
 			r->gso_max = g->msg_iov[0].iov_len - 1;
 		else if (e == EIO || e == ENOPROTOOPT || e == EOPNOTSUPP)
