@@ -104,15 +104,15 @@ static int parse_range(const char *spec, const char *s, uint16_t *lo, uint16_t *
 		return 0;
 	}
 	if (len >= sizeof(first) || !dash[1])
-		return nn_errx(err, EINVAL, "port spec \"%s\": \"%s\" is not a port range",
-			       spec, s);
+		return nn_errx(err, EINVAL, "port spec \"%s\": \"%s\" is not a port range", spec,
+			       s);
 	memcpy(first, s, len);
 	first[len] = '\0';
 	if (parse_port(spec, first, lo, err) < 0 || parse_port(spec, dash + 1, hi, err) < 0)
 		return -EINVAL;
 	if (*hi < *lo)
-		return nn_errx(err, EINVAL, "port spec \"%s\": port range %s runs backwards",
-			       spec, s);
+		return nn_errx(err, EINVAL, "port spec \"%s\": port range %s runs backwards", spec,
+			       s);
 	return 0;
 }
 
@@ -192,13 +192,15 @@ int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err
 	hn = hlast - out->parent_port + 1u;
 	cn = clast - out->child_port + 1u;
 	if (hn != cn)
-		return nn_errx(err, EINVAL, "port spec \"%s\": host port%s %s (%u) and sandbox "
-			       "port%s %s (%u) differ in number", s, hn > 1 ? "s" : "", hport, hn,
-			       cn > 1 ? "s" : "", cport, cn);
+		return nn_errx(err, EINVAL,
+			       "port spec \"%s\": host port%s %s (%u) and sandbox "
+			       "port%s %s (%u) differ in number",
+			       s, hn > 1 ? "s" : "", hport, hn, cn > 1 ? "s" : "", cport, cn);
 	if (hn > 1)
-		return nn_errx(err, EINVAL, "port spec \"%s\": port ranges are not supported: "
-			       "publish each port with its own spec (%u:%u, %u:%u, ...)", s,
-			       out->parent_port, out->child_port, out->parent_port + 1u,
+		return nn_errx(err, EINVAL,
+			       "port spec \"%s\": port ranges are not supported: "
+			       "publish each port with its own spec (%u:%u, %u:%u, ...)",
+			       s, out->parent_port, out->child_port, out->parent_port + 1u,
 			       out->child_port + 1u);
 	return check_family(out, label, err);
 }
