@@ -43,7 +43,9 @@ arrived() {
   sandbox=$(nnu ps --nest "$NEST" --json | jq -r '.sandboxes[0].pid')
   in0=$(arrived "$sandbox")
   # -w 4M: the iperf3 server's socket buffer (the default 208 KiB overflows at 1 Gbit/s on
-  # 2 CPUs even on plain loopback; the relay's own sockets take 4 MiB themselves)
+  # 2 CPUs even on plain loopback; the relay's own sockets take 4 MiB themselves); the
+  # kernel caps both at net.core.rmem_max (4 MiB on the build machines)
+  echo "net.core.rmem_max $(sysctl -n net.core.rmem_max)"
   run timeout 30 iperf3 -c 127.0.0.1 -p "$p" -u -b 1G -l 1400 -w 4M -t 3 -J
   [ "$status" -eq 0 ]
   packets=$(jq '.end.sum.packets' <<<"$output")
