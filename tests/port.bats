@@ -299,23 +299,3 @@ teardown() { ports_teardown; }
   wait_until 'test "$(threads)" -eq "$th0"'
   [ -z "$(ss -Huln "sport = :$p")" ]
 }
-
-@test "udp: run -p P:5201 -p P:5201/udp carries an iperf3 UDP test to a sandbox with little loss" {
-  up_nest user
-  p=$(free_udp_port)
-  nnu run -d --nest "$NEST" --name perf -p "127.0.0.1:$p:5201" -p "127.0.0.1:$p:5201/udp" -- iperf3 -s
-  run nnu ps --nest "$NEST" --json
-  [ "$(jq -c '[.sandboxes[0].ports[] | .proto]' <<<"$output")" = '["tcp","udp"]' ]
-  wait_for iperf3 -c 127.0.0.1 -p "$p" -n 1K
-  # 500 Mbit/s; -w 4M gives the server's socket room (without it, on 2 CPUs, the loss
-  # is in iperf3's own receive buffer: RcvbufErrors in the sandbox, none in the relay)
-  run timeout 30 iperf3 -c 127.0.0.1 -p "$p" -u -b 500M -l 1400 -w 4M -t 3 -J
-  [ "$status" -eq 0 ]
-  packets=$(jq '.end.sum.packets' <<<"$output")
-  lost=$(jq '.end.sum.lost_percent' <<<"$output")
-  echo "packets $packets lost $lost %"
-  ((packets > 50000))  # 500 Mbit/s of 1400-byte datagrams for 3 s is ~134000
-  awk -v l="$lost" 'BEGIN { exit !(l < 1) }'
-  nnu stop --nest "$NEST" perf
-  [ -z "$(ss -Huan "sport = :$p")" ]
-}

@@ -21,8 +21,8 @@ ports_teardown() {
   rm -rf "$TMP"
 }
 
-# up_nest user|root: start nest $NEST as the test user or as root; sets STATE and NNX
-# (the netnest command for that user)
+# up_nest user|root [UP-OPTIONS...]: start nest $NEST as the test user or as root; sets
+# STATE and NNX (the netnest command for that user)
 up_nest() {
   if [[ $1 == root ]]; then
     STATE=/run/netnest/$NEST
@@ -31,7 +31,7 @@ up_nest() {
     STATE=/run/user/$(nn_uid)/netnest/$NEST
     NNX=(nnu)
   fi
-  "${NNX[@]}" up -d --nest "$NEST"
+  "${NNX[@]}" up -d --nest "$NEST" "${@:2}"
   UP+=("$1 $NEST")
   [ -S "$STATE/api.sock" ]
 }

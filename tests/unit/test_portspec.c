@@ -43,6 +43,16 @@ static void bad_specs_are_refused_with_the_reason(void **state)
 	refused("[::1]:8080:80/tcp4", "host address ::1 is not an IPv4 address (tcp4)");
 	refused("127.0.0.1:8080:80/udp6", "host address 127.0.0.1 is not an IPv6 address (udp6)");
 	refused("-1:80", "\"-1\" is not a port number");
+	/* ranges, as docker run --publish writes them: sizes that differ, then any range */
+	refused("8000-8002:80-81", "host ports 8000-8002 (3) and sandbox ports 80-81 (2) "
+				   "differ in number");
+	refused("8000-8001:80", "host ports 8000-8001 (2) and sandbox port 80 (1) differ");
+	refused("8000:80-81/udp", "host port 8000 (1) and sandbox ports 80-81 (2) differ");
+	refused("8000-8001:80-81/udp", "port ranges are not supported: publish each port with "
+				       "its own spec (8000:80, 8001:81, ...)");
+	refused("8002-8000:80-82", "port range 8002-8000 runs backwards");
+	refused("8000-:80", "\"8000-\" is not a port range");
+	refused("8000-70000:80", "port 70000 is out of range 1-65535");
 }
 
 static void good_specs_are_parsed(void **state)

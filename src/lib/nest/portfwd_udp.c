@@ -14,7 +14,10 @@
  * The thread sleeps in epoll_wait(2) until a socket is readable, the oldest flow's idle
  * time runs out, or the port is removed (an eventfd): no timer ticks, so no CPU is spent
  * once the traffic stops (the anchor's slirp4netns#227 is a busy loop there).  Datagrams
- * move in batches (recvmmsg(2), then one sendmmsg(2) per run of one flow's datagrams).
+ * move in batches (recvmmsg(2), then one sendmmsg(2) per run of one flow's datagrams), and
+ * a run of datagrams of one size leaves as one UDP_SEGMENT (GSO) send: one trip through
+ * the nest's routing, bridge and veth for up to UDP_SLOTS datagrams, which the receiving
+ * socket splits back into the same datagrams (docs/facts-netns.md#udp-segmentation).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -25,6 +28,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <netinet/udp.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +44,9 @@
 /* SO_RCVBUF of the published socket and the flows, bytes: a burst at 1 Gbit/s outruns the
  * default 208 KiB while the relay is busy; the kernel caps it at net.core.rmem_max */
 #define UDP_RCVBUF (4 * 1024 * 1024)
+/* payload of one UDP_SEGMENT send: within one IP packet's 64 KiB; UDP_SLOTS is below the
+ * kernel's UDP_MAX_SEGMENTS (64) (docs/facts-netns.md#udp-segmentation) */
+#define UDP_GSO_BYTES 65000
 
 struct flow {
 	struct sockaddr_storage client; /* the client's address, as the published socket saw it */
@@ -56,6 +63,8 @@ struct flow {
 };
 
 #define CMSG_BUF (CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)))
+/* a reply's source address and a segment size */
+#define GSO_CMSG_BUF (CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(uint16_t)))
 
 /*
  * A batch: UDP_SLOTS datagrams as recvmmsg(2) fills them, and the same datagrams as
@@ -69,6 +78,9 @@ struct batch {
 	struct sockaddr_storage name[UDP_SLOTS];
 	char cmsg[UDP_SLOTS][CMSG_BUF];
 	struct flow *flow[UDP_SLOTS];
+	/* out[] again, runs of one size joined: one UDP_SEGMENT message each */
+	struct mmsghdr gso[UDP_SLOTS];
+	char gso_cmsg[UDP_SLOTS][GSO_CMSG_BUF];
 };
 
 struct relay {
@@ -78,6 +90,9 @@ struct relay {
 	struct flow *oldest, *newest;
 	struct flow *dead; /* closed while events may still name them: freed after the batch */
 	unsigned nflows;
+	/* the largest datagram joined into UDP_SEGMENT sends; lowered when the kernel refuses
+	 * a size (a path MTU below it), 0 when it refuses segmentation (no checksum offload) */
+	size_t gso_max;
 	struct batch b;
 	char reply_cmsg[CMSG_BUF]; /* the source of the replies of one flow */
 };
@@ -295,11 +310,12 @@ static int receive(struct relay *r, int fd, bool from_clients)
 }
 
 /*
- * send_all() - send out[@from, @to) on @fd; a datagram the kernel refuses (the target's
- * ICMP error, a full buffer) is lost, as UDP may lose it.  Return: -EINVAL when the
- * first refusal was EINVAL (a reply source address that is gone), else 0.
+ * send_each() - send out[@from, @to) on @fd one datagram each; a datagram the kernel
+ * refuses (the target's ICMP error, a full buffer) is lost, as UDP may lose it.
+ * Return: -EINVAL when the first refusal was EINVAL (a reply source address that is gone),
+ * else 0.
  */
-static int send_all(struct relay *r, int fd, int from, int to)
+static int send_each(struct relay *r, int fd, int from, int to)
 {
 	while (from < to) {
 		int m = sendmmsg(fd, r->b.out + from, to - from, MSG_DONTWAIT);
@@ -312,6 +328,93 @@ static int send_all(struct relay *r, int fd, int from, int to)
 			m = 1; /* skip the one refused */
 		}
 		from += m;
+	}
+	return 0;
+}
+
+/*
+ * join() - out[@from, @to) as UDP_SEGMENT messages in gso[]: each a run of datagrams of
+ * one size (the last may be shorter), with out[]'s name and control plus the segment
+ * size (docs/facts-netns.md#udp-segmentation).  Return: how many messages.
+ */
+static int join(struct relay *r, int from, int to)
+{
+	struct batch *b = &r->b;
+	int n = 0;
+
+	for (int i = from; i < to; n++) {
+		struct msghdr *o = &b->out[i].msg_hdr, *g = &b->gso[n].msg_hdr;
+		size_t size = b->iout[i].iov_len, total = size;
+		struct cmsghdr *c;
+		int j = i + 1;
+
+		/* an empty datagram is never joined: as a segment it would vanish */
+		while (size && size <= r->gso_max && j < to && b->iout[j].iov_len &&
+		       b->iout[j].iov_len <= size && total + b->iout[j].iov_len <= UDP_GSO_BYTES) {
+			total += b->iout[j].iov_len;
+			if (b->iout[j++].iov_len < size)
+				break; /* a shorter one ends the run */
+		}
+		*g = *o;
+		g->msg_iov = &b->iout[i];
+		g->msg_iovlen = (size_t)(j - i);
+		if (j - i > 1) {
+			/* out[]'s control (a reply's source), then the segment size */
+			if (o->msg_controllen)
+				memcpy(b->gso_cmsg[n], o->msg_control, o->msg_controllen);
+			g->msg_control = b->gso_cmsg[n];
+			g->msg_controllen = o->msg_controllen + CMSG_SPACE(sizeof(uint16_t));
+			c = (struct cmsghdr *)(b->gso_cmsg[n] + o->msg_controllen);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+			memcpy(CMSG_DATA(c), &(uint16_t){ (uint16_t)size }, sizeof(uint16_t));
+		}
+		i = j;
+	}
+	return n;
+}
+
+/*
+ * send_all() - send out[@from, @to) on @fd, runs of one size as UDP_SEGMENT sends; a run
+ * the kernel refuses goes again one datagram each (send_each()), and a size it cannot
+ * segment is not joined again.  Return: as send_each().
+ */
+static int send_all(struct relay *r, int fd, int from, int to)
+{
+	struct batch *b = &r->b;
+	int n, k = 0;
+
+	if (to - from < 2 || !r->gso_max)
+		return send_each(r, fd, from, to);
+	n = join(r, from, to);
+	while (k < n) {
+		int m = sendmmsg(fd, b->gso + k, n - k, MSG_DONTWAIT), e = errno;
+		const struct msghdr *g = &b->gso[k].msg_hdr;
+		int first = (int)(g->msg_iov - b->iout), r2;
+
+		if (m >= 0) {
+			k += m;
+			continue;
+		}
+		if (e == EINTR)
+			continue;
+		if (g->msg_iovlen == 1) {
+			if (e == EINVAL)
+				return -EINVAL;
+			k++; /* lost, as in send_each() */
+			continue;
+		}
+		/* EINVAL, EMSGSIZE: the path's MTU is below this size; EIO, ENOPROTOOPT:
+		 * the device cannot segment (docs/facts-netns.md#udp-segmentation) */
+		if (e == EINVAL || e == EMSGSIZE)
+			r->gso_max = g->msg_iov[0].iov_len - 1;
+		else if (e == EIO || e == ENOPROTOOPT || e == EOPNOTSUPP)
+			r->gso_max = 0;
+		r2 = send_each(r, fd, first, first + (int)g->msg_iovlen);
+		if (r2 < 0)
+			return r2;
+		k++;
 	}
 	return 0;
 }
@@ -466,6 +569,7 @@ int nn_pf_udp_start(struct port *p, struct nn_err *err)
 	if (!r)
 		return nn_err(err, ENOMEM, "publish host port %u/udp", p->spec.parent_port);
 	r->p = p;
+	r->gso_max = UDP_GSO_BYTES / 2;
 	r->b.buf = calloc(UDP_SLOTS, UDP_BUF);
 	if (!r->b.buf) {
 		free(r);

@@ -86,6 +86,36 @@ static int parse_port(const char *spec, const char *s, uint16_t *out, struct nn_
 	return 0;
 }
 
+/*
+ * parse_range() - @s as a port or a range "A-B" of ports (docker run --publish takes
+ * 8000-8001:80-81), into [*lo, *hi]; errors name spec @spec.  A leading '-' is no range.
+ */
+static int parse_range(const char *spec, const char *s, uint16_t *lo, uint16_t *hi,
+		       struct nn_err *err)
+{
+	const char *dash = *s ? strchr(s + 1, '-') : NULL;
+	char first[8];
+	size_t len = dash ? (size_t)(dash - s) : 0;
+
+	if (!dash) {
+		if (parse_port(spec, s, lo, err) < 0)
+			return -EINVAL;
+		*hi = *lo;
+		return 0;
+	}
+	if (len >= sizeof(first) || !dash[1])
+		return nn_errx(err, EINVAL, "port spec \"%s\": \"%s\" is not a port range", spec,
+			       s);
+	memcpy(first, s, len);
+	first[len] = '\0';
+	if (parse_port(spec, first, lo, err) < 0 || parse_port(spec, dash + 1, hi, err) < 0)
+		return -EINVAL;
+	if (*hi < *lo)
+		return nn_errx(err, EINVAL, "port spec \"%s\": port range %s runs backwards", spec,
+			       s);
+	return 0;
+}
+
 /* normalize_ip() - check @ip (IPv4, or IPv6 when @v6) and write its canonical form */
 static bool normalize_ip(const char *ip, bool v6, char out[64])
 {
@@ -100,6 +130,8 @@ static bool normalize_ip(const char *ip, bool v6, char out[64])
 int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err)
 {
 	char buf[256], label[280], *rest, *slash, *host = NULL, *hport, *cport;
+	uint16_t hlast, clast;
+	unsigned hn, cn;
 	bool v6 = false;
 
 	memset(out, 0, sizeof(*out));
@@ -154,9 +186,22 @@ int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err
 				       "port spec \"%s\": \"%s\" is not an IPv%d address", s, host,
 				       v6 ? 6 : 4);
 	}
-	if (parse_port(s, hport, &out->parent_port, err) < 0 ||
-	    parse_port(s, cport, &out->child_port, err) < 0)
+	if (parse_range(s, hport, &out->parent_port, &hlast, err) < 0 ||
+	    parse_range(s, cport, &out->child_port, &clast, err) < 0)
 		return -EINVAL;
+	hn = hlast - out->parent_port + 1u;
+	cn = clast - out->child_port + 1u;
+	if (hn != cn)
+		return nn_errx(err, EINVAL,
+			       "port spec \"%s\": host port%s %s (%u) and sandbox "
+			       "port%s %s (%u) differ in number",
+			       s, hn > 1 ? "s" : "", hport, hn, cn > 1 ? "s" : "", cport, cn);
+	if (hn > 1)
+		return nn_errx(err, EINVAL,
+			       "port spec \"%s\": port ranges are not supported: "
+			       "publish each port with its own spec (%u:%u, %u:%u, ...)",
+			       s, out->parent_port, out->child_port, out->parent_port + 1u,
+			       out->child_port + 1u);
 	return check_family(out, label, err);
 }
 

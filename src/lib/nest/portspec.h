@@ -42,7 +42,8 @@ struct nn_portspec {
  * @err: "port spec \"<s>\": <why>", why being "missing sandbox port", "port 0 is out of
  *       range 1-65535", "\"abc\" is not a port number", "missing ']' ...", "unknown
  *       protocol", "sctp is not supported ...", "... is not an IPv4 address", "host
- *       address ::1 is not an IPv4 address (tcp4)", ...
+ *       address ::1 is not an IPv4 address (tcp4)", "host ports 8000-8002 (3) and
+ *       sandbox ports 80-81 (2) differ in number", "port ranges are not supported ...", ...
  *
  * Return: 0 or -EINVAL.
  */
