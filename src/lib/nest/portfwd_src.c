@@ -10,7 +10,7 @@
  * foreign address are routed through" this host.  That routing is made once, on the first
  * client that needs it, in the nest's netns (Documentation/networking/tproxy.rst's
  * recipe, as RootlessKit's builtin driver makes it since v3.0:
- * pkg/port/builtin/child/child.go):
+ * pkg/port/builtin/child/child.go; the facts: docs/facts-netns.md#transparent-sockets):
  *
  *   socket      SO_MARK SRC_SOCK_MARK (socket(7): a mark on every packet it sends)
  *   nftables    output:     meta mark SRC_SOCK_MARK  -> ct mark SRC_ROUTE_MARK
@@ -232,7 +232,8 @@ static bool keepable(const struct port *p, const struct sockaddr_storage *c, soc
 	if (source_towards(probe, &p->target, p->target_len, &st) < 0 || same_ip(&st, &p->target))
 		tell(p, WHY_LOCAL, "the target is an address of the nest itself", NULL);
 	else if (source_towards(probe, c, clen, &sc) < 0 || same_ip(&sc, &st))
-		tell(p, WHY_LINK, "the nest reaches the client by the target's own way", NULL);
+		tell(p, WHY_LINK,
+		     "the nest reaches the client on the target's own link, or not at all", NULL);
 	else
 		ok = true;
 	close(probe);
