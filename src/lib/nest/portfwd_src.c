@@ -64,7 +64,12 @@ enum why {
 };
 
 static pthread_mutex_t setup_lock = PTHREAD_MUTEX_INITIALIZER;
-static int ready; /* under setup_lock: 0 not tried, 1 routing made, -1 failed */
+/*
+ * Set under setup_lock, read without it: 0 not tried, 1 routing made, -1 failed.  A failed
+ * setup is not tried again, and what its first steps made is inert: a table no rule leads
+ * to, or a rule no mark matches.
+ */
+static int ready;
 static unsigned said; /* under setup_lock: the reasons told already */
 
 /* tell() - say once why the client's address is not kept, and what the sandbox sees */
@@ -117,14 +122,16 @@ static int make_routing(void *arg, struct nn_err *err)
 static bool routing_ready(const struct port *p)
 {
 	struct nn_err err = { 0 };
-	int r;
+	int r = __atomic_load_n(&ready, __ATOMIC_ACQUIRE);
 
+	if (r)
+		return r > 0; /* decided before: no lock on the way of every connection */
 	pthread_mutex_lock(&setup_lock);
 	if (!ready) {
 		/* a thread of its own: the callers run on small stacks, in any netns */
 		int e = nn_netns_call(p->nest_netns, "of the nest", make_routing, (void *)p, &err);
 
-		ready = e < 0 ? -1 : 1;
+		__atomic_store_n(&ready, e < 0 ? -1 : 1, __ATOMIC_RELEASE);
 	}
 	r = ready;
 	pthread_mutex_unlock(&setup_lock);
@@ -256,6 +263,17 @@ static int transparent(int fd, const struct sockaddr_storage *src, socklen_t len
 	return 0;
 }
 
+/* plain() - an ordinary socket for @p's target: the nest's address is the client's */
+static int plain(const struct port *p, int type, struct nn_err *err)
+{
+	int fd = socket(p->target.ss_family, type, 0);
+
+	if (fd < 0)
+		return nn_err(err, errno, "make a socket in the nest for host port %u",
+			      p->spec.parent_port);
+	return fd;
+}
+
 int nn_pf_target_socket(const struct port *p, int type, const struct sockaddr *client,
 			socklen_t client_len, struct nn_err *err)
 {
@@ -267,20 +285,13 @@ int nn_pf_target_socket(const struct port *p, int type, const struct sockaddr *c
 		src_len = as_family(p, client, client_len, &src);
 	if (src_len && !(keepable(p, &src, src_len) && routing_ready(p)))
 		src_len = 0;
-	fd = socket(p->target.ss_family, type, 0);
-	if (fd < 0)
-		return nn_err(err, errno, "make a socket in the nest for host port %u",
-			      p->spec.parent_port);
-	if (!src_len)
+	fd = plain(p, type, err);
+	if (fd < 0 || !src_len)
 		return fd;
 	e = transparent(fd, &src, src_len);
 	if (!e)
 		return fd;
 	close(fd);
 	tell(p, WHY_SOCKET, "a transparent socket bound to it", strerror(-e));
-	fd = socket(p->target.ss_family, type, 0);
-	if (fd < 0)
-		return nn_err(err, errno, "make a socket in the nest for host port %u",
-			      p->spec.parent_port);
-	return fd;
+	return plain(p, type, err);
 }
