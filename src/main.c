@@ -92,6 +92,12 @@ void nn_warn(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* notice_sink() - the library's notices (nn_notice()), as warnings on stderr */
+static void notice_sink(const char *msg)
+{
+	nn_warn("%s", msg);
+}
+
 static int usage(FILE *f, int status)
 {
 	fprintf(f, "Usage: netnest <verb> [options]\n\nVerbs:\n");
@@ -104,6 +110,8 @@ static int usage(FILE *f, int status)
 int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
+
+	nn_notice_set_sink(notice_sink); /* a nest daemon's fallbacks (up, rootlesskit) */
 
 	/* a symlink named rootlesskit (meson installs one: docs/rootlesskit.md) */
 	if (!strcmp(base ? base + 1 : argv[0], "rootlesskit")) {

@@ -8,14 +8,16 @@ NN_USER_NOSUBID=nntest2 # has none
 
 nn_uid() { id -u "${1:-$NN_USER}"; }
 
-# as_user [-u USER] CMD...: run CMD as the unprivileged test user, with a clean login-like
-# environment (XDG_RUNTIME_DIR set, as systemd-logind would); a sanitizer's *SAN_OPTIONS
-# pass through, so a sanitized build is checked as the user too (.ci/run).
+# as_user [-u USER] [-n NETNS] CMD...: run CMD as the unprivileged test user, with a clean
+# login-like environment (XDG_RUNTIME_DIR set, as systemd-logind would), in the `ip netns`
+# NETNS when given (only its netns: nsenter --net); a sanitizer's *SAN_OPTIONS pass
+# through, so a sanitized build is checked as the user too (.ci/run).
 as_user() {
-  local u=$NN_USER
+  local u=$NN_USER in=()
   if [[ ${1:-} == -u ]]; then u=$2; shift 2; fi
+  if [[ ${1:-} == -n ]]; then in=(nsenter "--net=/run/netns/$2"); shift 2; fi
   local uid; uid=$(id -u "$u")
-  runuser -u "$u" -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  "${in[@]}" runuser -u "$u" -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME="/home/$u" USER="$u" XDG_RUNTIME_DIR="/run/user/$uid" NETNEST="$NETNEST" \
     ${ASAN_OPTIONS+"ASAN_OPTIONS=$ASAN_OPTIONS"} ${LSAN_OPTIONS+"LSAN_OPTIONS=$LSAN_OPTIONS"} \
     ${UBSAN_OPTIONS+"UBSAN_OPTIONS=$UBSAN_OPTIONS"} "$@"

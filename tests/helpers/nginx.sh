@@ -1,10 +1,13 @@
 # nginx_conf STATEDIR ROOT [DIRECTIVE...]: print an nginx.conf that serves ROOT on port 80,
 # keeps its pid, log and temp files under STATEDIR, and starts with the given top-level
-# directives ("daemon off;"). Shared by scripts/demo.sh and tests/run.bats.
+# directives ("daemon off;"); a directive "server: D" goes into the server block as D.
+# Shared by scripts/demo.sh, tests/run.bats and tests/srcaddr.bats.
 nginx_conf() {
-  local state=$1 root=$2 d
+  local state=$1 root=$2 d server=""
   shift 2
-  for d in "$@"; do printf '%s\n' "$d"; done
+  for d in "$@"; do
+    if [[ $d == server:\ * ]]; then server+=" ${d#server: }"; else printf '%s\n' "$d"; fi
+  done
   cat <<CONF
 worker_processes 1;
 pid $state/nginx.pid;
@@ -17,7 +20,7 @@ http {
   fastcgi_temp_path $state/fastcgi;
   uwsgi_temp_path $state/uwsgi;
   scgi_temp_path $state/scgi;
-  server { listen 80; root $root; }
+  server { listen 80; root $root;$server }
 }
 CONF
 }

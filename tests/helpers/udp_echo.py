@@ -4,6 +4,8 @@
   udp_echo.py serve PIDFILE ADDR:PORT...   answer every datagram with b"echo " + it, from
                                            each address given ([::1]:7 for IPv6); writes
                                            its PID to PIDFILE once every socket is bound
+  udp_echo.py peer PIDFILE ADDR:PORT...    the same, but answer with the sender's IP: what
+                                           a server sees of its client
   udp_echo.py ask HOST PORT TEXT [N]       send TEXT (N times, 1 s apart until answered)
                                            and print the first answer; exit 1 on none
   udp_echo.py burst HOST PORT              send 600 datagrams at once, in runs of one size
@@ -22,7 +24,7 @@ def split(hostport):
     return host.strip("[]"), int(port)
 
 
-def serve(pidfile, addrs):
+def serve(pidfile, addrs, peer_only=False):
     socks = []
     for a in addrs:
         host, port = split(a)
@@ -37,7 +39,7 @@ def serve(pidfile, addrs):
         ready, _, _ = select.select(socks, [], [])
         for s in ready:
             data, peer = s.recvfrom(65535)
-            s.sendto(b"echo " + data, peer)
+            s.sendto(peer[0].encode() if peer_only else b"echo " + data, peer)
 
 
 def ask(host, port, text, tries):
@@ -77,8 +79,8 @@ def burst(host, port):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "serve":
-        serve(sys.argv[2], sys.argv[3:])
+    if sys.argv[1] in ("serve", "peer"):
+        serve(sys.argv[2], sys.argv[3:], sys.argv[1] == "peer")
     elif sys.argv[1] == "burst":
         burst(sys.argv[2], int(sys.argv[3]))
     else:

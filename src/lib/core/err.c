@@ -69,3 +69,23 @@ int nn_err_wrap(struct nn_err *err, const char *fmt, ...)
 		err->code = EIO;
 	return -err->code;
 }
+
+static void (*notice_sink)(const char *msg);
+
+void nn_notice_set_sink(void (*sink)(const char *msg))
+{
+	notice_sink = sink;
+}
+
+void nn_notice(const char *fmt, ...)
+{
+	char msg[NN_ERR_MSG];
+	va_list ap;
+
+	if (!notice_sink)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	notice_sink(msg);
+}

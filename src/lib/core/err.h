@@ -61,4 +61,23 @@ int nn_errx(struct nn_err *err, int code, const char *fmt, ...)
 int nn_err_wrap(struct nn_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/**
+ * nn_notice_set_sink() - where nn_notice() sends its messages
+ * @sink: called with each message (its own copy of nothing: @msg lives for the call
+ *        only), from whatever thread noticed; NULL (the default) drops them
+ *
+ * The library never prints; a program that wants to hear of a fallback it took (a
+ * daemon that goes on with less) sets a sink once at start, before any thread.
+ */
+void nn_notice_set_sink(void (*sink)(const char *msg));
+
+/**
+ * nn_notice() - tell the program of something that is not an error: a feature that
+ * could not be had and what is done instead
+ * @fmt: printf format of the whole message, cut to NN_ERR_MSG - 1 bytes
+ *
+ * The caller decides how often (once per daemon for a fallback); nothing is kept here.
+ */
+void nn_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/net_namespace.h>
@@ -470,5 +471,62 @@ int nn_rtnl_route_add_default(struct nn_rtnl *r, struct in_addr gw, const char *
 	if (ret < 0)
 		return nn_err(err, -ret, "add default route via %s dev %s in netns %s",
 			      inet_ntop(AF_INET, &gw, text, sizeof(text)), ifname, r->label);
+	return 0;
+}
+
+int nn_rtnl_route_add_local_default(struct nn_rtnl *r, int family, uint32_t table,
+				    const char *ifname, struct nn_err *err)
+{
+	char buf[RTNL_BUF];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int idx, ret = nn_rtnl_ifindex(r, ifname, &idx, err);
+
+	if (ret < 0)
+		return ret;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (unsigned char)family;
+	rtm->rtm_dst_len = 0;
+	rtm->rtm_table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = RT_SCOPE_HOST;
+	rtm->rtm_type = RTN_LOCAL;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	mnl_attr_put_u32(nlh, RTA_OIF, idx);
+	ret = rtnl_talk(r, nlh, NULL, NULL);
+	if (ret < 0)
+		return nn_err(err, -ret,
+			      "add route \"local default dev %s table %u\" (%s) in netns %s",
+			      ifname, table, family == AF_INET6 ? "IPv6" : "IPv4", r->label);
+	return 0;
+}
+
+int nn_rtnl_rule_add_fwmark(struct nn_rtnl *r, int family, uint32_t mark, uint32_t table,
+			    uint32_t priority, struct nn_err *err)
+{
+	char buf[RTNL_BUF];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct fib_rule_hdr *frh;
+	int ret;
+
+	nlh->nlmsg_type = RTM_NEWRULE;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = (unsigned char)family;
+	frh->table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
+	frh->action = FR_ACT_TO_TBL;
+	mnl_attr_put_u32(nlh, FRA_TABLE, table);
+	mnl_attr_put_u32(nlh, FRA_FWMARK, mark);
+	mnl_attr_put_u32(nlh, FRA_FWMASK, 0xffffffffu);
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, priority);
+	ret = rtnl_talk(r, nlh, NULL, NULL);
+	if (ret == -EEXIST)
+		return 0; /* the same rule, made before (an earlier start of the same daemon) */
+	if (ret < 0)
+		return nn_err(err, -ret, "add rule \"fwmark %#x lookup %u\" (%s) in netns %s", mark,
+			      table, family == AF_INET6 ? "IPv6" : "IPv4", r->label);
 	return 0;
 }

@@ -238,4 +238,37 @@ int nn_rtnl_addr_add(struct nn_rtnl *r, const char *ifname, struct in_addr addr,
 int nn_rtnl_route_add_default(struct nn_rtnl *r, struct in_addr gw, const char *ifname,
 			      struct nn_err *err);
 
+/**
+ * nn_rtnl_route_add_local_default() - add "local default dev @ifname table @table"
+ * @r:      socket from nn_rtnl_open()
+ * @family: AF_INET or AF_INET6
+ * @table:  routing table id (RTA_TABLE, so ids above 255 work)
+ * @ifname: interface in @r's netns, "lo" for a transparent proxy's table
+ * @err:    error object
+ *
+ * RTN_LOCAL, scope host: every destination looked up in @table is delivered locally, the
+ * route Documentation/networking/tproxy.rst makes for sockets bound with IP_TRANSPARENT
+ * (ip(7)).  NLM_F_REPLACE: a second call leaves one route.
+ * Return: 0, -ENODEV if @ifname is not there, -EAFNOSUPPORT (IPv6 off), or the kernel's
+ * negative errno.
+ */
+int nn_rtnl_route_add_local_default(struct nn_rtnl *r, int family, uint32_t table,
+				    const char *ifname, struct nn_err *err);
+
+/**
+ * nn_rtnl_rule_add_fwmark() - add the policy rule "fwmark @mark lookup @table"
+ * @r:        socket from nn_rtnl_open()
+ * @family:   AF_INET or AF_INET6
+ * @mark:     packet mark to match, all 32 bits (FRA_FWMARK, FRA_FWMASK 0xffffffff)
+ * @table:    table to look up (FRA_TABLE)
+ * @priority: rule priority (FRA_PRIORITY); below 32766, the main table's, to come first
+ * @err:      error object
+ *
+ * RTM_NEWRULE with a struct fib_rule_hdr, FR_ACT_TO_TBL (linux/fib_rules.h,
+ * net/core/fib_rules.c fib_nl_newrule); the same rule made twice is not an error.
+ * Return: 0, -EAFNOSUPPORT (IPv6 off), or the kernel's negative errno.
+ */
+int nn_rtnl_rule_add_fwmark(struct nn_rtnl *r, int family, uint32_t mark, uint32_t table,
+			    uint32_t priority, struct nn_err *err);
+
 #endif

@@ -95,3 +95,24 @@ int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *er
 	return nft_in_netns(netns_fd, cmd, "add table ip " NN_NAT_TABLE " in the nest's netns",
 			    err);
 }
+
+int nn_nat_add_keep_source(int netns_fd, uint32_t sock_mark, uint32_t route_mark,
+			   struct nn_err *err)
+{
+	char cmd[640];
+
+	snprintf(cmd, sizeof(cmd),
+		 "table inet " NN_SRC_TABLE " {\n"
+		 "  chain output {\n"
+		 "    type filter hook output priority mangle; policy accept;\n"
+		 "    meta mark %#x ct mark set %#x\n"
+		 "  }\n"
+		 "  chain prerouting {\n"
+		 "    type filter hook prerouting priority mangle; policy accept;\n"
+		 "    ct mark %#x meta mark set ct mark\n"
+		 "  }\n"
+		 "}\n",
+		 sock_mark, route_mark, route_mark);
+	return nft_in_netns(netns_fd, cmd, "add table inet " NN_SRC_TABLE " in the nest's netns",
+			    err);
+}

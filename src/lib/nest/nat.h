@@ -8,10 +8,13 @@
  * deleting one table (or by the netns going away).  Through libnftables(3).
  */
 
+#include <stdint.h>
+
 #include "err.h"
 #include "nest.h"
 
 #define NN_NAT_TABLE "netnest" /* family ip */
+#define NN_SRC_TABLE "netnest_src" /* family inet: nn_nat_add_keep_source() */
 
 /**
  * nn_nat_add() - create table ip netnest in @netns_fd
@@ -34,5 +37,25 @@
  * if nft refuses the table, or the negative errno of setns(2)/pthread_create(3).
  */
 int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *err);
+
+/**
+ * nn_nat_add_keep_source() - create table inet netnest_src in @netns_fd, the netfilter
+ * half of keeping a published port's client address (portfwd_src.c)
+ * @netns_fd:   the nest's netns (nsfs fd, not owned), entered as by nn_nat_add()
+ * @sock_mark:  the SO_MARK of the port driver's transparent sockets (socket(7))
+ * @route_mark: the mark that sends a reply to the "local default" table (the fwmark of
+ *              nn_rtnl_rule_add_fwmark()); must differ from @sock_mark, or the
+ *              sockets' own packets would be routed to lo
+ *
+ * Chains (priority mangle, both families): output "meta mark SOCK ct mark set ROUTE", so
+ * the connection of a transparent socket is marked; prerouting "ct mark ROUTE meta mark
+ * set ct mark", so its replies, which come back from a bridge addressed to the client's
+ * (non-local) address, carry the route mark and are delivered locally to the socket,
+ * in the manner of Documentation/networking/tproxy.rst and RootlessKit's builtin driver
+ * (pkg/port/builtin/child/child.go setupTransparentRouting, which uses CONNMARK).
+ * Return: as nn_nat_add().
+ */
+int nn_nat_add_keep_source(int netns_fd, uint32_t sock_mark, uint32_t route_mark,
+			   struct nn_err *err);
 
 #endif

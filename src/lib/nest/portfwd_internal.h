@@ -7,6 +7,7 @@
  *   portfwd.c      the table of ports: add, remove, list, the host sockets, threads
  *   portfwd_tcp.c  TCP: an acceptor thread per port, two splice(2) threads per connection
  *   portfwd_udp.c  UDP: a relay thread per port, one flow socket in the nest per client
+ *   portfwd_src.c  the socket in the nest, bound to the client's own address when it can
  */
 
 #include <pthread.h>
@@ -51,6 +52,30 @@ int nn_pf_start_thread(pthread_t *t, void *(*fn)(void *), void *arg, bool detach
  * Return: its length, or 0 when @ip is not an address.
  */
 socklen_t nn_pf_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage *ss);
+
+/**
+ * nn_pf_target_socket() - the socket the port driver dials @p's target with, for a client
+ * @p:          the port; its target and nest_netns are read
+ * @type:       socket(2)'s type with its flags: SOCK_STREAM or SOCK_DGRAM, | SOCK_CLOEXEC,
+ *              | SOCK_NONBLOCK as the caller wants
+ * @client:     the client's address as the host socket saw it (accept4(2), recvmsg(2)),
+ *              IPv4 clients of a dual-stack socket as ::ffff:a.b.c.d; NULL for none
+ * @client_len: its length in bytes
+ * @err:        error object (may be NULL)
+ *
+ * Made in the calling thread's netns, which must be the nest's.  When the client's
+ * address can be kept, the socket is bound to it (its IP and port) with IP_TRANSPARENT /
+ * IPV6_TRANSPARENT and the mark of the nest's routing for it (ip(7), socket(7),
+ * Documentation/networking/tproxy.rst; the routing is made on the first such client:
+ * portfwd_src.c says how, docs/design.md#client-address the numbers), so the server sees
+ * the client.  Otherwise (a loopback client, a target that is the nest's own address, a
+ * setup that failed: said once by nn_notice()) an unbound socket, and the server sees
+ * the nest's address, as RootlessKit's builtin driver falls back.  Not connected: the
+ * caller connect(2)s it to p->target.
+ * Return: the socket (the caller's), or the negative errno of socket(2).
+ */
+int nn_pf_target_socket(const struct port *p, int type, const struct sockaddr *client,
+			socklen_t client_len, struct nn_err *err);
 
 /*
  * nn_pf_tcp_start() / nn_pf_udp_start() - start the thread of @p, whose host_fd,

@@ -28,6 +28,8 @@ struct tcp_conn {
 	struct port *port;
 	int client;      /* accepted socket, host netns */
 	int target;      /* socket dialled in the nest netns, or -1 */
+	struct sockaddr_in6 peer; /* the client's address (an IPv4 one as sockaddr_in) */
+	socklen_t peer_len;
 	int done;        /* directions finished, under port->lock */
 	struct tcp_conn *next;
 };
@@ -118,8 +120,9 @@ static void *copy_up(void *arg)
 	return NULL;
 }
 
-/* dial() - in the nest netns (this thread stays there), connect to the port's target */
-static int dial(const struct port *p)
+/* dial() - in the nest netns (this thread stays there), connect to the port's target
+ * from a socket that keeps the @client's address where it can (portfwd_src.c) */
+static int dial(const struct port *p, const struct sockaddr *client, socklen_t client_len)
 {
 	int fd, e;
 
@@ -131,7 +134,7 @@ static int dial(const struct port *p)
 		struct timespec pause = { 0, i * 5 * 1000 * 1000L };
 
 		nanosleep(&pause, NULL);
-		fd = socket(p->target.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		fd = nn_pf_target_socket(p, SOCK_STREAM | SOCK_CLOEXEC, client, client_len, NULL);
 		if (fd < 0)
 			return -1;
 		if (connect(fd, (const struct sockaddr *)&p->target, p->target_len) == 0)
@@ -150,7 +153,7 @@ static void *conn_main(void *arg)
 	int one = 1, fd;
 
 	pthread_setname_np(pthread_self(), "nn-port-down");
-	fd = dial(c->port);
+	fd = dial(c->port, (const struct sockaddr *)&c->peer, c->peer_len);
 	pthread_mutex_lock(&c->port->lock);
 	c->target = fd;
 	if (fd >= 0 && c->port->closing)
@@ -178,7 +181,9 @@ static void *acceptor_main(void *arg)
 	snprintf(name, sizeof(name), "nn-port-%u", p->spec.parent_port);
 	pthread_setname_np(pthread_self(), name); /* ps -L shows which port a thread serves */
 	for (;;) {
-		int fd = accept4(p->host_fd, NULL, NULL, SOCK_CLOEXEC);
+		struct sockaddr_in6 peer;
+		socklen_t peer_len = sizeof(peer);
+		int fd = accept4(p->host_fd, (struct sockaddr *)&peer, &peer_len, SOCK_CLOEXEC);
 		struct tcp_conn *c;
 		int one = 1;
 
@@ -210,6 +215,8 @@ static void *acceptor_main(void *arg)
 		c->port = p;
 		c->client = fd;
 		c->target = -1;
+		c->peer = peer;
+		c->peer_len = peer_len;
 		pthread_mutex_lock(&p->lock);
 		c->next = p->conns;
 		p->conns = c;

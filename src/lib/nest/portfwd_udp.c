@@ -211,13 +211,16 @@ static void free_dead(struct relay *r)
 	}
 }
 
-/* flow_socket() - a UDP socket in the nest (this thread's netns) connected to the target */
-static int flow_socket(const struct port *p)
+/* flow_socket() - a UDP socket in the nest (this thread's netns) connected to the target,
+ * from @client's own address where it can (portfwd_src.c) */
+static int flow_socket(const struct port *p, const struct sockaddr_storage *client,
+		       socklen_t client_len)
 {
-	int fd = socket(p->target.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = nn_pf_target_socket(p, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				     (const struct sockaddr *)client, client_len, NULL);
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){ UDP_RCVBUF }, sizeof(int));
 	if (connect(fd, (const struct sockaddr *)&p->target, p->target_len) < 0) {
 		int e = errno;
@@ -241,10 +244,10 @@ static struct flow *flow_new(struct relay *r, const struct sockaddr_storage *cli
 
 	if (r->nflows >= NN_PORT_UDP_FLOWS_MAX && r->oldest)
 		flow_close(r, r->oldest);
-	fd = flow_socket(r->p);
+	fd = flow_socket(r->p, client, len);
 	if ((fd == -EMFILE || fd == -ENFILE) && r->oldest) {
 		flow_close(r, r->oldest);
-		fd = flow_socket(r->p);
+		fd = flow_socket(r->p, client, len);
 	}
 	if (fd < 0)
 		return NULL;
