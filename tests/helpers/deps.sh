@@ -8,6 +8,9 @@ pkgs=(
   libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
   bats nftables uidmap iproute2 util-linux procps psmisc curl jq python3 perl
   nginx-light iperf3 busybox graphviz
+  # tests/engine.bats: a stub resolver on loopback (the binary only: dnsmasq-base starts no
+  # service) and its client
+  dnsmasq-base bind9-dnsutils
   rootlesskit slirp4netns passt containernetworking-plugins hyperfine
   # .ci/run: the clang build, the sanitizers' and fuzzers' runtime, the analysis targets
   clang libclang-rt-14-dev clang-tidy clang-format cppcheck shellcheck

@@ -110,6 +110,8 @@ static int seccomp_allow_list(struct nn_err *err)
 
 	if (!ctx)
 		return nn_err(err, ENOMEM, "engine: seccomp_init");
+	/* a call through another ABI (int 0x80, x32) kills as well (seccomp_attr_set(3)) */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	for (size_t i = 0; i < ARRAY_SIZE(allowed) && r == 0; i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
 	for (size_t i = 0; i < ARRAY_SIZE(arg_rules) && r == 0; i++)
@@ -194,7 +196,7 @@ static int empty_root(struct nn_err *err)
 static int tight_rlimits(struct nn_err *err)
 {
 	static const int zero[] = {
-		RLIMIT_NPROC, RLIMIT_CORE,  RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE,
+		RLIMIT_NPROC, RLIMIT_CORE, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE,
 		RLIMIT_LOCKS, RLIMIT_NICE, RLIMIT_RTPRIO,
 	};
 	struct rlimit nofile;
@@ -220,8 +222,8 @@ static int drop_capabilities(struct nn_err *err)
 	/* EINVAL: past the last capability this kernel has (capabilities(7)) */
 	for (int cap = 0; cap < 64; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-			return nn_err(err, errno, "engine: drop capability %d from the bounding set",
-				      cap);
+			return nn_err(err, errno,
+				      "engine: drop capability %d from the bounding set", cap);
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return nn_err(err, errno, "engine: clear the ambient capabilities");
 	if (syscall(SYS_capset, &hdr, none) < 0)
