@@ -26,9 +26,9 @@ teardown() {
   rm -rf "$TMP"
 }
 
-up_user() { # [UP OPTIONS...]
+up_user() {
   NESTS+=("user $NEST")
-  nnu up -d --nest "$NEST" "$@"
+  nnu up -d --nest "$NEST"
 }
 
 # up_user_resolv FILE [UP OPTIONS...]: a rootless nest whose daemon sees FILE as
