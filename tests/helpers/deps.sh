@@ -8,7 +8,8 @@ pkgs=(
   libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
   bats nftables uidmap iproute2 util-linux procps psmisc curl jq python3 perl
   nginx-light iperf3 busybox graphviz
-  # the UDP publish tests: a real DNS server in a sandbox and a real client (tests/udp.bats)
+  # a real DNS server (the binary only: dnsmasq-base starts no service) and its client:
+  # tests/udp.bats (in a sandbox behind -p P:53/udp), tests/engine.bats (a loopback stub)
   dnsmasq-base bind9-dnsutils
   rootlesskit slirp4netns passt containernetworking-plugins hyperfine
   # .ci/run: the clang build, the sanitizers' and fuzzers' runtime, the analysis targets

@@ -4,11 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
-#include <seccomp.h>
 #include <signal.h>
 #include <stdint.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -18,6 +15,7 @@
 
 #include "dl.h"
 #include "engine.h"
+#include "isolate.h"
 #include "report.h"
 #include "util.h"
 
@@ -221,54 +219,6 @@ static int engine_slirp_new(struct engine *e, const struct nn_nest_config *cfg,
 	return 0;
 }
 
-/*
- * The deny-list of slirp4netns --enable-seccomp (slirp4netns seccompfilter.c), which
- * also keeps the engine from leaving its sandbox: no mounts, no namespace changes, no
- * tracing, no kernel loading.
- */
-static const int denied_syscalls[] = {
-	SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(pivot_root), SCMP_SYS(chroot),
-	SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev),
-	SCMP_SYS(kexec_load), SCMP_SYS(kexec_file_load), SCMP_SYS(bpf),
-	SCMP_SYS(setns), SCMP_SYS(unshare), SCMP_SYS(init_module), SCMP_SYS(finit_module),
-	SCMP_SYS(delete_module), SCMP_SYS(reboot), SCMP_SYS(swapon), SCMP_SYS(swapoff),
-	SCMP_SYS(syslog), SCMP_SYS(acct), SCMP_SYS(settimeofday), SCMP_SYS(clock_settime),
-	SCMP_SYS(open_by_handle_at), SCMP_SYS(name_to_handle_at), SCMP_SYS(keyctl),
-	SCMP_SYS(add_key), SCMP_SYS(request_key), SCMP_SYS(userfaultfd),
-	SCMP_SYS(perf_event_open), SCMP_SYS(fanotify_init), SCMP_SYS(lookup_dcookie),
-	SCMP_SYS(quotactl), SCMP_SYS(vhangup), SCMP_SYS(sethostname), SCMP_SYS(setdomainname),
-	SCMP_SYS(fsopen), SCMP_SYS(fsmount), SCMP_SYS(move_mount), SCMP_SYS(open_tree),
-};
-
-static int engine_seccomp(struct nn_err *err)
-{
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	int r = 0;
-
-	if (!ctx)
-		return nn_err(err, ENOMEM, "engine: seccomp_init");
-	for (size_t i = 0; i < ARRAY_SIZE(denied_syscalls) && r == 0; i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), denied_syscalls[i], 0);
-	if (r == 0)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (r < 0)
-		return nn_err(err, -r, "engine: load seccomp filter");
-	return 0;
-}
-
-/* Sandbox: own mount ns with / private (slirp4netns sandbox.c), no new privileges. */
-static int engine_sandbox(struct nn_err *err)
-{
-	if (unshare(CLONE_NEWNS) < 0)
-		return nn_err(err, errno, "engine: unshare mount namespace");
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return nn_err(err, errno, "engine: make / private");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return nn_err(err, errno, "engine: set no_new_privs");
-	return engine_seccomp(err);
-}
-
 static void run_timers(struct engine *e, int64_t now_ms)
 {
 	for (struct engine_timer *t = e->timers; t; t = t->next)
@@ -331,7 +281,7 @@ static __attribute__((noreturn)) void engine_loop(struct engine *e)
 	}
 }
 
-/* The child: fds 3 (tap) and 4 (report) only, sandbox, libslirp, then the loop. */
+/* The child: fds 3 (tap) and 4 (report) only, libslirp, isolation, then the loop. */
 static __attribute__((noreturn)) void engine_child(const struct nn_nest_config *cfg,
 						   pid_t parent)
 {
@@ -353,9 +303,10 @@ static __attribute__((noreturn)) void engine_child(const struct nn_nest_config *
 	if (!e.pfd)
 		r = nn_err(&err, ENOMEM, "engine: poll set");
 	else
-		r = engine_sandbox(&err);
-	if (r == 0)
 		r = engine_slirp_new(&e, cfg, &err);
+	/* Last, with libslirp loaded and made: from here on it sees nothing (isolate.h). */
+	if (r == 0)
+		r = nn_isolate_engine(&err);
 	if (nn_report_send(ENGINE_REPORT_FD, r, &err) < 0 || r < 0)
 		_exit(1);
 	close(ENGINE_REPORT_FD);

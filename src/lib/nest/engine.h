@@ -4,9 +4,9 @@
 
 /*
  * The network engine: a child process of the nest daemon that holds the tap fd and runs
- * libslirp on it (docs/facts-slirp.md#libslirp), like slirp4netns does, sandboxed with
- * no_new_privs, its own mount namespace and a seccomp deny-list (slirp4netns sandbox.c /
- * seccompfilter.c, docs/facts-slirp.md#slirp4netns-sandbox).  It lives in the daemon's netns
+ * libslirp on it (docs/facts-slirp.md#libslirp), like slirp4netns does; once libslirp is
+ * loaded and made, it isolates itself (isolate.h: empty root, no capabilities, rlimits,
+ * seccomp allow-list, docs/design.md#engine-isolation).  It lives in the daemon's netns
  * (the host's), so the sockets libslirp opens are ordinary host sockets.
  */
 
@@ -36,8 +36,8 @@ int nn_engine_spawn(const struct nn_nest_config *cfg, int tap_fd, pid_t *pid, in
  * nn_engine_ready() - wait until the engine runs libslirp
  * @pid:       from nn_engine_spawn()
  * @report_fd: from nn_engine_spawn(); closed here
- * @err:       error object: a step that failed in the child (mount namespace, seccomp,
- *             loading libslirp, slirp_new) comes back here
+ * @err:       error object: a step that failed in the child (loading libslirp,
+ *             slirp_new, a step of nn_isolate_engine()) comes back here
  *
  * Return: 0, or the engine's negative errno (the engine is then stopped and reaped).
  */
