@@ -4,8 +4,8 @@
 
 /*
  * Libraries loaded when first needed (dlopen(3)) instead of at exec: libslirp (with glib)
- * and libnftables (with libnftnl, libxtables, libgmp) are needed only by the nest daemon
- * and its engine, yet linking them made every `netnest` command pay for loading them.
+ * and libmicrohttpd (with GnuTLS) are needed only by the nest daemon and its engine, yet
+ * linking them made every `netnest` command pay for loading them.
  */
 
 #include <stddef.h>
