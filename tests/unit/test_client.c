@@ -34,8 +34,7 @@ static void a_reply_gives_its_status_and_its_content_length_of_body(void **state
 	size_t blen;
 
 	(void)state;
-	assert_int_equal(nn_client_parse_reply(created, strlen(created), &status, &body, &blen),
-			 0);
+	assert_int_equal(nn_client_parse_reply(created, strlen(created), &status, &body, &blen), 0);
 	assert_int_equal(status, 201);
 	assert_int_equal(blen, 13);
 	assert_memory_equal(body, "{\"id\":1}", 8);
@@ -43,7 +42,8 @@ static void a_reply_gives_its_status_and_its_content_length_of_body(void **state
 
 static void a_reply_without_a_length_runs_to_the_end_and_a_204_has_no_body(void **state)
 {
-	static const char no_len[] = "HTTP/1.0 404 Not Found\r\nServer: x\r\n\r\n{\"message\":\"m\"}";
+	static const char no_len[] =
+		"HTTP/1.0 404 Not Found\r\nServer: x\r\n\r\n{\"message\":\"m\"}";
 	static const char no_content[] = "HTTP/1.1 204 No Content\r\n\r\n";
 	const char *body;
 	unsigned status;
@@ -53,8 +53,8 @@ static void a_reply_without_a_length_runs_to_the_end_and_a_204_has_no_body(void 
 	assert_int_equal(nn_client_parse_reply(no_len, strlen(no_len), &status, &body, &blen), 0);
 	assert_int_equal(status, 404);
 	assert_int_equal(blen, strlen("{\"message\":\"m\"}"));
-	assert_int_equal(nn_client_parse_reply(no_content, strlen(no_content), &status, &body,
-					       &blen), 0);
+	assert_int_equal(
+		nn_client_parse_reply(no_content, strlen(no_content), &status, &body, &blen), 0);
 	assert_int_equal(status, 204);
 	assert_int_equal(blen, 0);
 }
@@ -122,8 +122,9 @@ static void *serve_one(void *arg)
 		len += (size_t)n;
 		s->got[len] = '\0';
 		hdr_end = strstr(s->got, "\r\n\r\n");
-		if (hdr_end && (!strstr(s->got, "Content-Length: ") ||
-				strlen(hdr_end + 4) >= (size_t)atoi(strstr(s->got, "Content-Length: ") + 16)))
+		if (hdr_end &&
+		    (!strstr(s->got, "Content-Length: ") ||
+		     strlen(hdr_end + 4) >= (size_t)atoi(strstr(s->got, "Content-Length: ") + 16)))
 			break;
 	}
 	if (c >= 0) {

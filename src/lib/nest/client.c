@@ -26,8 +26,7 @@
 #define REPLY_MAX (16 * 1024 * 1024) /* a reply that large is not one of ours */
 
 /* a header line of @line (up to @end) named @name: its value, spaces trimmed, or NULL */
-static const char *header_value(const char *line, const char *end, const char *name,
-				size_t *vlen)
+static const char *header_value(const char *line, const char *end, const char *name, size_t *vlen)
 {
 	size_t n = strlen(name);
 
@@ -69,8 +68,8 @@ int nn_client_parse_reply(const char *buf, size_t len, unsigned *status, const c
 
 	/* status-line = HTTP-version SP 3DIGIT SP [reason] CRLF (RFC 9112 section 4) */
 	if (len < 12 || memcmp(p, "HTTP/1.", 7) || p[7] < '0' || p[7] > '9' || p[8] != ' ' ||
-	    p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' || p[11] < '0' ||
-	    p[11] > '9' || (len > 12 && p[12] != ' ' && p[12] != '\r'))
+	    p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9' ||
+	    (len > 12 && p[12] != ' ' && p[12] != '\r'))
 		return -EINVAL;
 	*status = (unsigned)((p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0'));
 	eol = memmem(p, len, "\r\n", 2);
@@ -218,10 +217,11 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
 			return nn_err(err, ENOMEM, "request %s %s", method, path);
 	}
 	/* the host is ignored by the server, as RootlessKit's */
-	len = req ? asprintf(&msg, "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+	len = req ? asprintf(&msg,
+			     "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
 			     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-			     method, path, strlen(req), req)
-		  : asprintf(&msg, "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+			     method, path, strlen(req), req) :
+		    asprintf(&msg, "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
 			     method, path);
 	if (len < 0) {
 		msg = NULL;
@@ -236,8 +236,10 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
 	if (r < 0)
 		return nn_err(err, -r, "request %s %s on %s: read the reply", method, path, sock);
 	if (nn_client_parse_reply(reply, rlen, &code, &rbody, &blen) < 0)
-		return nn_errx(err, EIO, "request %s %s on %s: the reply is not HTTP/1.1 "
-			       "(%zu bytes)", method, path, sock, rlen);
+		return nn_errx(err, EIO,
+			       "request %s %s on %s: the reply is not HTTP/1.1 "
+			       "(%zu bytes)",
+			       method, path, sock, rlen);
 	*status = code;
 	if (blen) {
 		json_error_t je;

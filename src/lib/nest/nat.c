@@ -34,7 +34,7 @@
 #include "util.h"
 
 #define NAT_PRIO_SRCNAT 100 /* nft's "srcnat" (NF_IP_PRI_NAT_SRC) */
-#define NAT_PRIO_FILTER 0   /* nft's "filter" (NF_IP_PRI_FILTER) */
+#define NAT_PRIO_FILTER 0 /* nft's "filter" (NF_IP_PRI_FILTER) */
 
 /* The batch being built: its messages, and whether an allocation failed on the way. */
 struct nat_batch {
@@ -224,9 +224,8 @@ static void add_table(struct nat_batch *nb, uint16_t family, const char *name)
 }
 
 /* a base chain: "type @type hook @hook priority @prio; policy @policy;" */
-static void add_chain(struct nat_batch *nb, uint16_t family, const char *table,
-		      const char *name, const char *type, uint32_t hook, int32_t prio,
-		      uint32_t policy)
+static void add_chain(struct nat_batch *nb, uint16_t family, const char *table, const char *name,
+		      const char *type, uint32_t hook, int32_t prio, uint32_t policy)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nlmsghdr *nlh;
@@ -289,8 +288,8 @@ static void build_ip_table(struct nat_batch *nb, const struct nn_nest_config *cf
 
 	add_table(nb, f, NN_NAT_TABLE);
 	/* both chains, then the rules: the handles nft gives them from the same text */
-	add_chain(nb, f, NN_NAT_TABLE, "postrouting", "nat", NF_INET_POST_ROUTING,
-		  NAT_PRIO_SRCNAT, NF_ACCEPT);
+	add_chain(nb, f, NN_NAT_TABLE, "postrouting", "nat", NF_INET_POST_ROUTING, NAT_PRIO_SRCNAT,
+		  NF_ACCEPT);
 	add_chain(nb, f, NN_NAT_TABLE, "forward", "filter", NF_INET_FORWARD, NAT_PRIO_FILTER,
 		  NF_DROP);
 	if (*cfg->bridge) { /* ip saddr SUBNET oifname TAP masquerade */
@@ -351,8 +350,8 @@ static int read_acks(struct mnl_socket *nl, unsigned want, struct nn_err *err)
 	}
 	if (first)
 		return nn_err(err, -first, "nf_tables");
-	return got == want ? 0 : nn_errx(err, EIO, "nf_tables answered %u of %u messages",
-					 got, want);
+	return got == want ? 0 :
+			     nn_errx(err, EIO, "nf_tables answered %u of %u messages", got, want);
 }
 
 /* In the nest's netns (nn_netns_call()): one socket, one batch, its answers. */
@@ -384,8 +383,8 @@ static int nat_here(void *arg, struct nn_err *err)
 	if (!nl) {
 		r = nn_err(err, errno, "open a NETLINK_NETFILTER socket");
 	} else if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-		   mnl_socket_sendto(nl, mnl_nlmsg_batch_head(nb.b),
-				     mnl_nlmsg_batch_size(nb.b)) < 0) {
+		   mnl_socket_sendto(nl, mnl_nlmsg_batch_head(nb.b), mnl_nlmsg_batch_size(nb.b)) <
+			   0) {
 		r = nn_err(err, errno, "send the nf_tables batch");
 	} else {
 		r = read_acks(nl, nb.acks, err);

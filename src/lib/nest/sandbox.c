@@ -39,14 +39,14 @@ struct sandbox {
 };
 
 struct nn_sandboxes {
-	pthread_mutex_t lock;  /* the list, every create, the first half of a teardown */
+	pthread_mutex_t lock; /* the list, every create, the first half of a teardown */
 	struct sandbox *list;
 	uint64_t next_serial;
 	struct nn_ipam ipam;
-	struct nn_rtnl nest;   /* rtnetlink socket in the nest netns, under lock */
+	struct nn_rtnl nest; /* rtnetlink socket in the nest netns, under lock */
 	pthread_mutex_t unwire_lock;
 	struct nn_rtnl unwire; /* another one for the second half, under unwire_lock */
-	unsigned unwiring;     /* teardowns in their second half, under lock */
+	unsigned unwiring; /* teardowns in their second half, under lock */
 	pthread_cond_t unwired; /* signalled when one ends */
 	int dirfd;             /* $STATE/sandboxes */
 	int epfd;              /* pidfds, and stopfd */
@@ -90,8 +90,7 @@ static bool pidfd_wait(int pidfd, int ms)
  * `netnest run` after an exit that much slower; the lease goes last, so no new sandbox
  * gets the address while the old veth is on the bridge.
  */
-static struct sandbox *unlist_locked(struct nn_nest *n, struct nn_sandboxes *s,
-				     uint64_t serial)
+static struct sandbox *unlist_locked(struct nn_nest *n, struct nn_sandboxes *s, uint64_t serial)
 {
 	for (struct sandbox **pp = &s->list; *pp; pp = &(*pp)->next) {
 		struct sandbox *sb = *pp;
