@@ -3,7 +3,7 @@
  * nat.c - the nest's nftables table, sent as one nf_tables netlink batch (see nat.h)
  *
  * The table, its two base chains and their rules are built as libnftnl objects and sent
- * in one NFNL_MSG_BATCH_BEGIN..END transaction: the kernel makes all of it or nothing
+ * in one NFNL_MSG_BATCH_BEGIN..END transaction (libnftnl loaded for it, dl.h): the kernel makes all of it or nothing
  * (net/netfilter/nfnetlink.c nfnetlink_rcv_batch).  Each rule is the expressions nft(8)
  * itself compiles the rule's text to (`nft --debug=netlink`), so `nft list table ip
  * netnest` prints the rules as nat.h gives them.  libnftables did the same from that text,
@@ -11,6 +11,7 @@
  * 10 ms of every `netnest up`.
  */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <net/if.h>
 #include <string.h>
@@ -29,9 +30,66 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/table.h>
 
+#include "dl.h"
 #include "nat.h"
 #include "rtnl.h"
 #include "util.h"
+
+/* libnftnl, loaded while the table is made (dl.h): order of nft_names. */
+static struct {
+	__typeof__(nftnl_expr_alloc) *expr_alloc;
+	__typeof__(nftnl_expr_free) *expr_free;
+	__typeof__(nftnl_expr_set_u32) *expr_set_u32;
+	__typeof__(nftnl_expr_set) *expr_set;
+	__typeof__(nftnl_rule_alloc) *rule_alloc;
+	__typeof__(nftnl_rule_free) *rule_free;
+	__typeof__(nftnl_rule_set_u32) *rule_set_u32;
+	__typeof__(nftnl_rule_set_str) *rule_set_str;
+	__typeof__(nftnl_rule_add_expr) *rule_add_expr;
+	__typeof__(nftnl_rule_nlmsg_build_payload) *rule_nlmsg_build_payload;
+	__typeof__(nftnl_table_alloc) *table_alloc;
+	__typeof__(nftnl_table_free) *table_free;
+	__typeof__(nftnl_table_set_u32) *table_set_u32;
+	__typeof__(nftnl_table_set_str) *table_set_str;
+	__typeof__(nftnl_table_nlmsg_build_payload) *table_nlmsg_build_payload;
+	__typeof__(nftnl_chain_alloc) *chain_alloc;
+	__typeof__(nftnl_chain_free) *chain_free;
+	__typeof__(nftnl_chain_set_str) *chain_set_str;
+	__typeof__(nftnl_chain_set_u32) *chain_set_u32;
+	__typeof__(nftnl_chain_set_s32) *chain_set_s32;
+	__typeof__(nftnl_chain_nlmsg_build_payload) *chain_nlmsg_build_payload;
+	__typeof__(nftnl_nlmsg_build_hdr) *nlmsg_build_hdr;
+	__typeof__(nftnl_batch_begin) *batch_begin;
+	__typeof__(nftnl_batch_end) *batch_end;
+} nft;
+
+static const char *const nft_names[] = {
+	"nftnl_expr_alloc",
+	"nftnl_expr_free",
+	"nftnl_expr_set_u32",
+	"nftnl_expr_set",
+	"nftnl_rule_alloc",
+	"nftnl_rule_free",
+	"nftnl_rule_set_u32",
+	"nftnl_rule_set_str",
+	"nftnl_rule_add_expr",
+	"nftnl_rule_nlmsg_build_payload",
+	"nftnl_table_alloc",
+	"nftnl_table_free",
+	"nftnl_table_set_u32",
+	"nftnl_table_set_str",
+	"nftnl_table_nlmsg_build_payload",
+	"nftnl_chain_alloc",
+	"nftnl_chain_free",
+	"nftnl_chain_set_str",
+	"nftnl_chain_set_u32",
+	"nftnl_chain_set_s32",
+	"nftnl_chain_nlmsg_build_payload",
+	"nftnl_nlmsg_build_hdr",
+	"nftnl_batch_begin",
+	"nftnl_batch_end",
+};
+_Static_assert(sizeof(nft) == sizeof(nft_names), "one pointer per symbol");
 
 #define NAT_PRIO_SRCNAT 100 /* nft's "srcnat" (NF_IP_PRI_NAT_SRC) */
 #define NAT_PRIO_FILTER 0 /* nft's "filter" (NF_IP_PRI_FILTER) */
@@ -54,20 +112,20 @@ static void add_expr(struct nat_rule *rule, struct nftnl_expr *e)
 {
 	if (!e || !rule->r) {
 		rule->batch->nomem = true;
-		nftnl_expr_free(e);
+		nft.expr_free(e);
 		return;
 	}
-	nftnl_rule_add_expr(rule->r, e);
+	nft.rule_add_expr(rule->r, e);
 }
 
 /* meta load @key => reg 1 */
 static void e_meta(struct nat_rule *rule, uint32_t key)
 {
-	struct nftnl_expr *e = nftnl_expr_alloc("meta");
+	struct nftnl_expr *e = nft.expr_alloc("meta");
 
 	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+		nft.expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+		nft.expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
 	}
 	add_expr(rule, e);
 }
@@ -75,12 +133,12 @@ static void e_meta(struct nat_rule *rule, uint32_t key)
 /* cmp @op reg 1 @data (@len bytes) */
 static void e_cmp(struct nat_rule *rule, uint32_t op, const void *data, uint32_t len)
 {
-	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
+	struct nftnl_expr *e = nft.expr_alloc("cmp");
 
 	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
-		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+		nft.expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+		nft.expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+		nft.expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
 	}
 	add_expr(rule, e);
 }
@@ -89,14 +147,14 @@ static void e_cmp(struct nat_rule *rule, uint32_t op, const void *data, uint32_t
 static void e_mask(struct nat_rule *rule, const void *mask, uint32_t len)
 {
 	static const uint8_t zero[16];
-	struct nftnl_expr *e = nftnl_expr_alloc("bitwise");
+	struct nftnl_expr *e = nft.expr_alloc("bitwise");
 
 	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
-		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
-		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len);
+		nft.expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nft.expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nft.expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+		nft.expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
+		nft.expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len);
 	}
 	add_expr(rule, e);
 }
@@ -120,12 +178,12 @@ static void m_saddr(struct nat_rule *rule, uint32_t offset, const void *addr, ui
 	memcpy(net, addr, len);
 	for (uint32_t i = 0; i < len; i++)
 		net[i] &= mask[i];
-	e = nftnl_expr_alloc("payload");
+	e = nft.expr_alloc("payload");
 	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, load);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+		nft.expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
+		nft.expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+		nft.expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, load);
+		nft.expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
 	}
 	add_expr(rule, e);
 	if (load == len && prefix < len * 8)
@@ -147,12 +205,12 @@ static void m_ifname(struct nat_rule *rule, uint32_t key, uint32_t op, const cha
 static void m_saddr_not_local(struct nat_rule *rule)
 {
 	uint32_t local = RTN_LOCAL;
-	struct nftnl_expr *e = nftnl_expr_alloc("fib");
+	struct nftnl_expr *e = nft.expr_alloc("fib");
 
 	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_SADDR);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+		nft.expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_SADDR);
+		nft.expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+		nft.expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
 	}
 	add_expr(rule, e);
 	e_cmp(rule, NFT_CMP_NEQ, &local, sizeof(local));
@@ -163,11 +221,11 @@ static void m_ct_established(struct nat_rule *rule)
 {
 	uint32_t bits = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
 	uint32_t zero = 0;
-	struct nftnl_expr *e = nftnl_expr_alloc("ct");
+	struct nftnl_expr *e = nft.expr_alloc("ct");
 
 	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+		nft.expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+		nft.expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 	}
 	add_expr(rule, e);
 	e_mask(rule, &bits, sizeof(bits));
@@ -176,16 +234,16 @@ static void m_ct_established(struct nat_rule *rule)
 
 static void v_masquerade(struct nat_rule *rule)
 {
-	add_expr(rule, nftnl_expr_alloc("masq"));
+	add_expr(rule, nft.expr_alloc("masq"));
 }
 
 static void v_accept(struct nat_rule *rule)
 {
-	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+	struct nftnl_expr *e = nft.expr_alloc("immediate");
 
 	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
+		nft.expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nft.expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
 	}
 	add_expr(rule, e);
 }
@@ -195,8 +253,8 @@ static struct nlmsghdr *msg_start(struct nat_batch *nb, uint16_t type, uint16_t 
 				  uint16_t flags)
 {
 	nb->acks++;
-	return nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(nb->b), type, family,
-				     flags | NLM_F_ACK, nb->seq++);
+	return nft.nlmsg_build_hdr(mnl_nlmsg_batch_current(nb->b), type, family, flags | NLM_F_ACK,
+				   nb->seq++);
 }
 
 /* the message is whole: the batch moves past it, unless it did not fit */
@@ -208,56 +266,56 @@ static void msg_end(struct nat_batch *nb)
 
 static void add_table(struct nat_batch *nb, uint16_t family, const char *name)
 {
-	struct nftnl_table *t = nftnl_table_alloc();
+	struct nftnl_table *t = nft.table_alloc();
 	struct nlmsghdr *nlh;
 
 	if (!t) {
 		nb->nomem = true;
 		return;
 	}
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, family);
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
+	nft.table_set_u32(t, NFTNL_TABLE_FAMILY, family);
+	nft.table_set_str(t, NFTNL_TABLE_NAME, name);
 	nlh = msg_start(nb, NFT_MSG_NEWTABLE, family, NLM_F_CREATE);
-	nftnl_table_nlmsg_build_payload(nlh, t);
+	nft.table_nlmsg_build_payload(nlh, t);
 	msg_end(nb);
-	nftnl_table_free(t);
+	nft.table_free(t);
 }
 
 /* a base chain: "type @type hook @hook priority @prio; policy @policy;" */
 static void add_chain(struct nat_batch *nb, uint16_t family, const char *table, const char *name,
 		      const char *type, uint32_t hook, int32_t prio, uint32_t policy)
 {
-	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nftnl_chain *c = nft.chain_alloc();
 	struct nlmsghdr *nlh;
 
 	if (!c) {
 		nb->nomem = true;
 		return;
 	}
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, policy);
+	nft.chain_set_str(c, NFTNL_CHAIN_TABLE, table);
+	nft.chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	nft.chain_set_str(c, NFTNL_CHAIN_TYPE, type);
+	nft.chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
+	nft.chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+	nft.chain_set_u32(c, NFTNL_CHAIN_POLICY, policy);
 	nlh = msg_start(nb, NFT_MSG_NEWCHAIN, family, NLM_F_CREATE);
-	nftnl_chain_nlmsg_build_payload(nlh, c);
+	nft.chain_nlmsg_build_payload(nlh, c);
 	msg_end(nb);
-	nftnl_chain_free(c);
+	nft.chain_free(c);
 }
 
 static struct nat_rule rule_start(struct nat_batch *nb, uint16_t family, const char *table,
 				  const char *chain)
 {
-	struct nat_rule rule = { .batch = nb, .r = nftnl_rule_alloc() };
+	struct nat_rule rule = { .batch = nb, .r = nft.rule_alloc() };
 
 	if (!rule.r) {
 		nb->nomem = true;
 		return rule;
 	}
-	nftnl_rule_set_u32(rule.r, NFTNL_RULE_FAMILY, family);
-	nftnl_rule_set_str(rule.r, NFTNL_RULE_TABLE, table);
-	nftnl_rule_set_str(rule.r, NFTNL_RULE_CHAIN, chain);
+	nft.rule_set_u32(rule.r, NFTNL_RULE_FAMILY, family);
+	nft.rule_set_str(rule.r, NFTNL_RULE_TABLE, table);
+	nft.rule_set_str(rule.r, NFTNL_RULE_CHAIN, chain);
 	return rule;
 }
 
@@ -269,9 +327,9 @@ static void rule_end(struct nat_rule *rule, uint16_t family)
 	if (!rule->r)
 		return;
 	nlh = msg_start(rule->batch, NFT_MSG_NEWRULE, family, NLM_F_APPEND | NLM_F_CREATE);
-	nftnl_rule_nlmsg_build_payload(nlh, rule->r);
+	nft.rule_nlmsg_build_payload(nlh, rule->r);
 	msg_end(rule->batch);
-	nftnl_rule_free(rule->r);
+	nft.rule_free(rule->r);
 	rule->r = NULL;
 }
 
@@ -354,25 +412,23 @@ static int read_acks(struct mnl_socket *nl, unsigned want, struct nn_err *err)
 			     nn_errx(err, EIO, "nf_tables answered %u of %u messages", got, want);
 }
 
-/* In the nest's netns (nn_netns_call()): one socket, one batch, its answers. */
-static int nat_here(void *arg, struct nn_err *err)
+/* The table built in @buf (@size bytes) and sent on a new socket; its answers read. */
+static int send_batch(const struct nn_nest_config *cfg, char *buf, size_t size, struct nn_err *err)
 {
-	const struct nn_nest_config *cfg = arg;
-	char buf[16384]; /* the whole batch: about 1 KiB today; msg_end() sees an overflow */
 	struct nat_batch nb = { .seq = (uint32_t)time(NULL) };
 	struct mnl_socket *nl;
 	int r;
 
 	/* mnl_nlmsg_batch_next() says "full" when the message just added ran past the end
 	 * of the buffer it was given; half of it is what is given, so that message still fits */
-	nb.b = mnl_nlmsg_batch_start(buf, sizeof(buf) / 2);
+	nb.b = mnl_nlmsg_batch_start(buf, size / 2);
 	if (!nb.b)
 		return nn_err(err, ENOMEM, "nf_tables batch");
-	nftnl_batch_begin(mnl_nlmsg_batch_current(nb.b), nb.seq++);
+	nft.batch_begin(mnl_nlmsg_batch_current(nb.b), nb.seq++);
 	msg_end(&nb);
 	build_ip_table(&nb, cfg);
 	if (!nb.nomem) {
-		nftnl_batch_end(mnl_nlmsg_batch_current(nb.b), nb.seq++);
+		nft.batch_end(mnl_nlmsg_batch_current(nb.b), nb.seq++);
 		msg_end(&nb);
 	}
 	if (nb.nomem) {
@@ -392,6 +448,23 @@ static int nat_here(void *arg, struct nn_err *err)
 	if (nl)
 		mnl_socket_close(nl);
 	mnl_nlmsg_batch_stop(nb.b);
+	return r;
+}
+
+/* In the nest's netns (nn_netns_call()): libnftnl loaded, the batch sent, unloaded. */
+static int nat_here(void *arg, struct nn_err *err)
+{
+	const struct nn_nest_config *cfg = arg;
+	char buf[16384]; /* the whole batch: about 1 KiB today; msg_end() sees an overflow */
+	void *lib;
+	int r = nn_dl_load("libnftnl.so.11", nft_names, (void **)&nft, ARRAY_SIZE(nft_names), &lib,
+			   err);
+
+	if (r < 0)
+		return r;
+	r = send_batch(cfg, buf, sizeof(buf), err);
+	/* Unloaded again: an idle daemon does not keep libnftnl resident. */
+	dlclose(lib);
 	return r;
 }
 

@@ -33,7 +33,8 @@
  * The rules are the expressions nft(8) compiles their text to (`nft --debug=netlink`), so
  * `nft list table ip netnest` prints them as above; the table, chains and rules are made
  * in one transaction, all or nothing (net/netfilter/nfnetlink.c nfnetlink_rcv_batch).
- * Return: 0; the kernel's negative errno for the first message of the batch it refused
+ * libnftnl.so.11 is loaded for the call and unloaded after (dl.h).
+ * Return: 0; -ELIBACC/-ELIBBAD if libnftnl cannot be loaded (nn_dl_load()); the kernel's negative errno for the first message of the batch it refused
  * (-EPERM without CAP_NET_ADMIN over the netns, -EEXIST, -ENOENT for an nf_tables
  * expression the kernel lacks); -ENOMEM; -EIO when the kernel answers fewer messages than
  * were sent; or the negative errno of socket(2), sendto(2), setns(2), pthread_create(3).
