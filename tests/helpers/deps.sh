@@ -4,8 +4,8 @@
 set -euo pipefail
 pkgs=(
   build-essential meson ninja-build pkg-config
-  libmnl-dev libjansson-dev libnftables-dev libseccomp-dev libslirp-dev libglib2.0-dev
-  libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
+  libmnl-dev libjansson-dev libnftnl-dev libseccomp-dev libslirp-dev libglib2.0-dev
+  libmicrohttpd-dev libcmocka-dev
   bats nftables uidmap iproute2 util-linux procps psmisc curl jq python3 perl
   nginx-light iperf3 busybox graphviz
   # a real DNS server (the binary only: dnsmasq-base starts no service) and its client:

@@ -57,7 +57,7 @@ int nn_netns_call(int netns_fd, const char *label, int (*fn)(void *arg, struct n
 	pthread_t t;
 	int r;
 
-	/* A small stack: libnftables' parser is the deepest user. */
+	/* A small stack: nat.c's 24 KiB of buffers are the deepest user. */
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 512 * 1024);
 	r = pthread_create(&t, &attr, netns_call_thread, &c);

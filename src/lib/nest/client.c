@@ -1,79 +1,188 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* client.c - one request to a nest's control API over api.sock (see client.h) */
+/*
+ * client.c - one request to a nest's control API over api.sock (see client.h)
+ *
+ * HTTP/1.1 over a unix socket, written here: one request with "Connection: close", the
+ * reply read until the server closes (RFC 9112 sections 3, 4, 6 and 9.6).  libcurl did this
+ * before, but loading it and its ~30 libraries (TLS, HTTP/2, IDN, LDAP, Kerberos) took
+ * most of a `netnest run` (docs/benchmarks.md); libevent 2.1's evhttp client cannot use a
+ * unix socket (its connect resets the fd and resolves a host name; unix sockets came in
+ * 2.2), and the one server it talks to is netnest's own.
+ */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
-
-#include <curl/curl.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "client.h"
-#include "dl.h"
 #include "state.h"
 #include "util.h"
 
-/*
- * libcurl, loaded when a verb first talks to a nest (dl.h): linked at exec it made every
- * netnest command, and the nest daemon, load it and its TLS, LDAP and Kerberos libraries.
- */
-static struct {
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
-	CURLcode (*easy_perform)(CURL *c);
-	CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
-	void (*easy_cleanup)(CURL *c);
-	const char *(*easy_strerror)(CURLcode rc);
-	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
-	void (*slist_free_all)(struct curl_slist *l);
-} cu;
+#define REPLY_MAX (16 * 1024 * 1024) /* a reply that large is not one of ours */
 
-static const char *const curl_names[] = {
-	"curl_easy_init", "curl_easy_setopt", "curl_easy_perform", "curl_easy_getinfo",
-	"curl_easy_cleanup", "curl_easy_strerror", "curl_slist_append", "curl_slist_free_all",
-};
-
-static int load_curl(struct nn_err *err)
+/* a header line of @line (up to @end) named @name: its value, spaces trimmed, or NULL */
+static const char *header_value(const char *line, const char *end, const char *name, size_t *vlen)
 {
-	static bool loaded;
-	int r;
+	size_t n = strlen(name);
 
-	if (!loaded) {
-		_Static_assert(sizeof(cu) == sizeof(void *) * ARRAY_SIZE(curl_names),
-			       "one pointer per name");
-		r = nn_dl_load("libcurl.so.4", curl_names, (void **)&cu, ARRAY_SIZE(curl_names),
-			       NULL, err);
-		if (r < 0)
-			return r;
-		loaded = true;
+	if ((size_t)(end - line) <= n || strncasecmp(line, name, n) || line[n] != ':')
+		return NULL;
+	line += n + 1;
+	while (line < end && (*line == ' ' || *line == '\t'))
+		line++;
+	while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*vlen = (size_t)(end - line);
+	return line;
+}
+
+/* the decimal @v of @vlen bytes, at most @max; false for anything else */
+static bool parse_len(const char *v, size_t vlen, size_t max, size_t *out)
+{
+	size_t x = 0;
+
+	if (!vlen)
+		return false;
+	for (size_t i = 0; i < vlen; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+		x = x * 10 + (size_t)(v[i] - '0');
+		if (x > max)
+			return false;
+	}
+	*out = x;
+	return true;
+}
+
+int nn_client_parse_reply(const char *buf, size_t len, unsigned *status, const char **body,
+			  size_t *blen)
+{
+	const char *p = buf, *end = buf + len, *eol;
+	bool have_len = false;
+	size_t clen = 0;
+
+	/* status-line = HTTP-version SP 3DIGIT SP [reason] CRLF (RFC 9112 section 4) */
+	if (len < 12 || memcmp(p, "HTTP/1.", 7) || p[7] < '0' || p[7] > '9' || p[8] != ' ' ||
+	    p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9' ||
+	    (len > 12 && p[12] != ' ' && p[12] != '\r'))
+		return -EINVAL;
+	*status = (unsigned)((p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0'));
+	eol = memmem(p, len, "\r\n", 2);
+	if (!eol)
+		return -EINVAL;
+	for (p = eol + 2;; p = eol + 2) {
+		const char *v;
+		size_t vlen, x;
+
+		eol = p < end ? memmem(p, (size_t)(end - p), "\r\n", 2) : NULL;
+		if (!eol)
+			return -EINVAL; /* the headers never end */
+		if (eol == p) {
+			p += 2;
+			break;
+		}
+		if (memchr(p, '\0', (size_t)(eol - p)))
+			return -EINVAL;
+		if (header_value(p, eol, "Transfer-Encoding", &vlen))
+			return -EINVAL; /* chunked: netnest's server always sends a length */
+		v = header_value(p, eol, "Content-Length", &vlen);
+		if (v) {
+			if (!parse_len(v, vlen, REPLY_MAX, &x) || (have_len && x != clen))
+				return -EINVAL;
+			have_len = true;
+			clen = x;
+		}
+	}
+	*body = p;
+	*blen = (size_t)(end - p);
+	/* 1xx, 204 and 304 have no body (RFC 9112 section 6.3) */
+	if (*status < 200 || *status == 204 || *status == 304)
+		*blen = 0;
+	else if (have_len) {
+		if (clen > *blen)
+			return -EINVAL; /* cut short */
+		*blen = clen;
 	}
 	return 0;
 }
 
-struct buf {
-	char *data;
-	size_t len;
-};
-
-static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
+/* send all of @s, @len bytes, on @fd; without SIGPIPE if the server is gone */
+static int send_all(int fd, const char *s, size_t len)
 {
-	struct buf *b = arg;
-	size_t n = size * nmemb;
-	char *nd;
+	while (len) {
+		ssize_t n = send(fd, s, len, MSG_NOSIGNAL);
 
-	if (b->len + n > 16 * 1024 * 1024) /* a reply that large is not one of ours */
-		return 0;
-	nd = realloc(b->data, b->len + n + 1);
-	if (!nd)
-		return 0;
-	memcpy(nd + b->len, p, n);
-	b->data = nd;
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
-static void curl_cleanup(CURL **c) { if (*c) cu.easy_cleanup(*c); }
-static void slist_cleanup(struct curl_slist **l) { if (*l) cu.slist_free_all(*l); }
+/* read @fd until the server closes it, into *@out (NUL-terminated, caller frees) */
+static int recv_all(int fd, char **out, size_t *outlen)
+{
+	size_t cap = 4096, len = 0;
+	char *b = malloc(cap + 1);
+
+	if (!b)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *nb = cap >= REPLY_MAX ? NULL : realloc(b, cap * 2 + 1);
+
+			if (!nb) {
+				free(b);
+				return cap >= REPLY_MAX ? -EFBIG : -ENOMEM;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		n = recv(fd, b + len, cap - len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			free(b);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	b[len] = '\0';
+	*out = b;
+	*outlen = len;
+	return 0;
+}
+
+/* connect to @sock; on failure the negative errno (ECONNREFUSED: nobody listens) */
+static int dial(const char *sock, struct nn_err *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = -1;
+
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock) >= (int)sizeof(sa.sun_path))
+		return nn_err(err, ENAMETOOLONG, "connect to %s", sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return nn_err(err, errno, "connect to %s", sock);
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		if (errno != EINTR)
+			return nn_err(err, errno, "connect to %s", sock);
+	return steal_fd(&fd);
+}
 
 /* status_errno() - the negative errno for a failed HTTP status */
 static int status_errno(long status)
@@ -88,58 +197,54 @@ static int status_errno(long status)
 int nn_client_request(const char *sock, const char *method, const char *path, json_t *body,
 		      unsigned *status, json_t **resp, struct nn_err *err)
 {
-	__attribute__((cleanup(curl_cleanup))) CURL *c = NULL;
-	__attribute__((cleanup(slist_cleanup))) struct curl_slist *hdr = NULL;
-	_cleanup_free_ char *req = NULL, *url = NULL;
-	struct buf b = { 0 };
-	_cleanup_free_ char *reply = NULL;
+	_cleanup_free_ char *req = NULL, *msg = NULL, *reply = NULL;
+	_cleanup_close_ int fd = -1;
 	_cleanup_json_ json_t *j = NULL;
+	const char *rbody;
+	size_t rlen = 0, blen = 0;
+	unsigned code = 0;
 	struct stat st;
-	CURLcode rc;
-	long code = 0;
+	int len, r;
 
 	if (resp)
 		*resp = NULL;
 	*status = 0;
 	if (stat(sock, &st) < 0)
 		return nn_err(err, errno, "connect to %s", sock);
-	if (asprintf(&url, "http://localhost%s", path) < 0)
-		return nn_err(err, ENOMEM, "request %s %s", method, path);
 	if (body) {
 		req = json_dumps(body, JSON_COMPACT);
 		if (!req)
 			return nn_err(err, ENOMEM, "request %s %s", method, path);
 	}
-	if (load_curl(err) < 0)
-		return nn_err_wrap(err, "request %s %s", method, path);
-	c = cu.easy_init();
-	if (!c)
-		return nn_err(err, ENOMEM, "request %s %s: curl_easy_init", method, path);
-	cu.easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
-	cu.easy_setopt(c, CURLOPT_URL, url);
-	cu.easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	cu.easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	if (req) {
-		hdr = cu.slist_append(hdr, "Content-Type: application/json");
-		cu.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-		cu.easy_setopt(c, CURLOPT_POSTFIELDS, req);
-		cu.easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(req));
+	/* the host is ignored by the server, as RootlessKit's */
+	len = req ? asprintf(&msg,
+			     "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+			     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+			     method, path, strlen(req), req) :
+		    asprintf(&msg, "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+			     method, path);
+	if (len < 0) {
+		msg = NULL;
+		return nn_err(err, ENOMEM, "request %s %s", method, path);
 	}
-	rc = cu.easy_perform(c);
-	reply = b.data;
-	if (rc == CURLE_COULDNT_CONNECT)
-		return nn_err(err, ECONNREFUSED, "connect to %s", sock);
-	if (rc != CURLE_OK)
-		return nn_err(err, EIO, "request %s %s on %s: %s", method, path, sock,
-			      cu.easy_strerror(rc));
-	cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	*status = (unsigned)code;
-	if (b.len) {
+	fd = dial(sock, err);
+	if (fd < 0)
+		return fd;
+	if (send_all(fd, msg, (size_t)len) < 0)
+		return nn_err(err, errno, "request %s %s on %s", method, path, sock);
+	r = recv_all(fd, &reply, &rlen);
+	if (r < 0)
+		return nn_err(err, -r, "request %s %s on %s: read the reply", method, path, sock);
+	if (nn_client_parse_reply(reply, rlen, &code, &rbody, &blen) < 0)
+		return nn_errx(err, EIO,
+			       "request %s %s on %s: the reply is not HTTP/1.1 "
+			       "(%zu bytes)",
+			       method, path, sock, rlen);
+	*status = code;
+	if (blen) {
 		json_error_t je;
 
-		j = json_loadb(reply, b.len, 0, &je);
+		j = json_loadb(rbody, blen, 0, &je);
 		if (!j)
 			return nn_err(err, EIO, "%s %s on %s: reply is not JSON: %s", method, path,
 				      sock, je.text);

@@ -2,7 +2,7 @@
 #ifndef NN_CLIENT_H
 #define NN_CLIENT_H
 
-/* A client of the control API (api.h): HTTP/1.1 over the nest's api.sock, with libcurl. */
+/* A client of the control API (api.h): one HTTP/1.1 request over the nest's api.sock. */
 
 #include <jansson.h>
 
@@ -19,17 +19,40 @@
  *          may be NULL if the caller does not want it
  * @err:    error object
  *
- * Uses CURLOPT_UNIX_SOCKET_PATH (curl_easy_setopt(3)); the URL's host part is ignored by
- * the server, as RootlessKit's.  A reply with status >= 400 is an error: its
- * {"message": ...} becomes @err's message, and *@status is still set.
+ * Sends "@method @path HTTP/1.1" with "Host: localhost" (ignored by the server, as
+ * RootlessKit's) and "Connection: close", and reads the reply until the server closes
+ * (RFC 9112 section 9.6), blocking as long as the server takes.  A reply with status
+ * >= 400 is an error: its {"message": ...} becomes @err's message, and *@status is still
+ * set.
  * Return: 0 for a 2xx reply; -ECONNREFUSED, or stat(2)'s errno (-ENOENT) for a missing
- * @sock, when no server listens on @sock (the message names @sock); -ELIBACC/-ELIBBAD
- * when libcurl.so.4 cannot be loaded (nn_dl_load()); -ENOMEM; -EIO for a transport
- * failure or a reply that is not JSON; for a >= 400 reply: -ENOENT (404), -EINVAL (other
+ * @sock, when no server listens on @sock (the message names @sock); another errno of
+ * connect(2), send(2) or recv(2); -ENAMETOOLONG when @sock does not fit sun_path;
+ * -ENOMEM; -EFBIG for a reply over 16 MiB; -EIO for a reply that is not HTTP/1.x
+ * (nn_client_parse_reply()) or not JSON; for a >= 400 reply: -ENOENT (404), -EINVAL (other
  * 4xx), -EIO (5xx).
  */
 int nn_client_request(const char *sock, const char *method, const char *path, json_t *body,
 		      unsigned *status, json_t **resp, struct nn_err *err);
+
+/**
+ * nn_client_parse_reply() - the status and body of one whole HTTP/1.x reply
+ * @buf:    the bytes the server sent before it closed the connection (need not be
+ *          NUL-terminated; borrowed)
+ * @len:    their number
+ * @status: the status code, 100-599
+ * @body:   set to where the body starts inside @buf
+ * @blen:   its length: Content-Length when given, else up to the end of @buf; 0 for a
+ *          1xx, 204 or 304 (RFC 9112 section 6.3)
+ *
+ * Reads the status line (RFC 9112 section 4) and the header lines up to the empty line
+ * (section 2.1); of the headers only Content-Length matters.
+ * Return: 0; -EINVAL for a status line that is not "HTTP/1.x NNN", headers with no empty
+ * line after them or holding a NUL, a Content-Length that is not a number, says two
+ * lengths, or is longer than the body that came, and any Transfer-Encoding (netnest's
+ * server always sends a length, so a chunked reply is not one of its).
+ */
+int nn_client_parse_reply(const char *buf, size_t len, unsigned *status, const char **body,
+			  size_t *blen);
 
 /**
  * nn_client_nest_request() - nn_client_request() to the API of nest @nest

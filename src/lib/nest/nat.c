@@ -1,118 +1,573 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* nat.c - the nest's nftables table, through libnftables (see nat.h) */
+/*
+ * nat.c - the nest's nftables table, sent as one nf_tables netlink batch (see nat.h)
+ *
+ * The table, its two base chains and their rules are built as libnftnl objects and sent
+ * in one NFNL_MSG_BATCH_BEGIN..END transaction (libnftnl loaded for it, dl.h): the kernel makes all of it or nothing
+ * (net/netfilter/nfnetlink.c nfnetlink_rcv_batch).  Each rule is the expressions nft(8)
+ * itself compiles the rule's text to (`nft --debug=netlink`), so `nft list table ip
+ * netnest` prints the rules as nat.h gives them.  libnftables did the same from that text,
+ * but loading it (with libnftnl, libxtables, libgmp, libjansson) and parsing took about
+ * 10 ms of every `netnest up`.
+ */
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
-#include <stdio.h>
+#include <net/if.h>
 #include <string.h>
+#include <time.h>
 
-#include <nftables/libnftables.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/table.h>
 
 #include "dl.h"
 #include "nat.h"
 #include "rtnl.h"
 #include "util.h"
 
-/* libnftables, loaded while the table is made (dl.h): order of nft_names. */
-struct nft_api {
-	__typeof__(nft_ctx_new) *ctx_new;
-	__typeof__(nft_ctx_buffer_output) *buffer_output;
-	__typeof__(nft_ctx_buffer_error) *buffer_error;
-	__typeof__(nft_run_cmd_from_buffer) *run_cmd_from_buffer;
-	__typeof__(nft_ctx_get_error_buffer) *get_error_buffer;
-	__typeof__(nft_ctx_free) *ctx_free;
-};
-static const char *const nft_names[] = {
-	"nft_ctx_new", "nft_ctx_buffer_output", "nft_ctx_buffer_error",
-	"nft_run_cmd_from_buffer", "nft_ctx_get_error_buffer", "nft_ctx_free",
-};
-_Static_assert(sizeof(struct nft_api) == sizeof(nft_names), "one pointer per symbol");
+/* libnftnl, loaded while the table is made (dl.h): order of nft_names. */
+static struct {
+	__typeof__(nftnl_expr_alloc) *expr_alloc;
+	__typeof__(nftnl_expr_free) *expr_free;
+	__typeof__(nftnl_expr_set_u32) *expr_set_u32;
+	__typeof__(nftnl_expr_set) *expr_set;
+	__typeof__(nftnl_rule_alloc) *rule_alloc;
+	__typeof__(nftnl_rule_free) *rule_free;
+	__typeof__(nftnl_rule_set_u32) *rule_set_u32;
+	__typeof__(nftnl_rule_set_str) *rule_set_str;
+	__typeof__(nftnl_rule_add_expr) *rule_add_expr;
+	__typeof__(nftnl_rule_nlmsg_build_payload) *rule_nlmsg_build_payload;
+	__typeof__(nftnl_table_alloc) *table_alloc;
+	__typeof__(nftnl_table_free) *table_free;
+	__typeof__(nftnl_table_set_u32) *table_set_u32;
+	__typeof__(nftnl_table_set_str) *table_set_str;
+	__typeof__(nftnl_table_nlmsg_build_payload) *table_nlmsg_build_payload;
+	__typeof__(nftnl_chain_alloc) *chain_alloc;
+	__typeof__(nftnl_chain_free) *chain_free;
+	__typeof__(nftnl_chain_set_str) *chain_set_str;
+	__typeof__(nftnl_chain_set_u32) *chain_set_u32;
+	__typeof__(nftnl_chain_set_s32) *chain_set_s32;
+	__typeof__(nftnl_chain_nlmsg_build_payload) *chain_nlmsg_build_payload;
+	__typeof__(nftnl_nlmsg_build_hdr) *nlmsg_build_hdr;
+	__typeof__(nftnl_batch_begin) *batch_begin;
+	__typeof__(nftnl_batch_end) *batch_end;
+} nft;
 
-/* The context's netlink socket is made on first use, in the netns of its thread. */
-static int nft_here(void *arg, struct nn_err *err)
+static const char *const nft_names[] = {
+	"nftnl_expr_alloc",
+	"nftnl_expr_free",
+	"nftnl_expr_set_u32",
+	"nftnl_expr_set",
+	"nftnl_rule_alloc",
+	"nftnl_rule_free",
+	"nftnl_rule_set_u32",
+	"nftnl_rule_set_str",
+	"nftnl_rule_add_expr",
+	"nftnl_rule_nlmsg_build_payload",
+	"nftnl_table_alloc",
+	"nftnl_table_free",
+	"nftnl_table_set_u32",
+	"nftnl_table_set_str",
+	"nftnl_table_nlmsg_build_payload",
+	"nftnl_chain_alloc",
+	"nftnl_chain_free",
+	"nftnl_chain_set_str",
+	"nftnl_chain_set_u32",
+	"nftnl_chain_set_s32",
+	"nftnl_chain_nlmsg_build_payload",
+	"nftnl_nlmsg_build_hdr",
+	"nftnl_batch_begin",
+	"nftnl_batch_end",
+};
+_Static_assert(sizeof(nft) == sizeof(nft_names), "one pointer per symbol");
+
+#define NAT_PRIO_SRCNAT 100 /* nft's "srcnat" (NF_IP_PRI_NAT_SRC) */
+#define NAT_PRIO_FILTER 0 /* nft's "filter" (NF_IP_PRI_FILTER) */
+#define NAT_PRIO_MANGLE (-150) /* nft's "mangle" (NF_IP_PRI_MANGLE) */
+
+/* The batch being built: its messages, and whether an allocation failed on the way. */
+struct nat_batch {
+	struct mnl_nlmsg_batch *b;
+	uint32_t seq;
+	unsigned acks; /* messages that ask for one */
+	bool nomem;
+};
+
+/* A rule being built, in the batch it goes to. */
+struct nat_rule {
+	struct nat_batch *batch;
+	struct nftnl_rule *r;
+};
+
+static void add_expr(struct nat_rule *rule, struct nftnl_expr *e)
 {
-	const char **cmd_what = arg;
-	struct nft_api nft;
-	struct nft_ctx *ctx;
+	if (!e || !rule->r) {
+		rule->batch->nomem = true;
+		nft.expr_free(e);
+		return;
+	}
+	nft.rule_add_expr(rule->r, e);
+}
+
+/* meta load @key => reg 1 */
+static void e_meta(struct nat_rule *rule, uint32_t key)
+{
+	struct nftnl_expr *e = nft.expr_alloc("meta");
+
+	if (e) {
+		nft.expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+		nft.expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	}
+	add_expr(rule, e);
+}
+
+/* cmp @op reg 1 @data (@len bytes) */
+static void e_cmp(struct nat_rule *rule, uint32_t op, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = nft.expr_alloc("cmp");
+
+	if (e) {
+		nft.expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+		nft.expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+		nft.expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	}
+	add_expr(rule, e);
+}
+
+/* reg 1 = (reg 1 & @mask) ^ 0, @len bytes */
+static void e_mask(struct nat_rule *rule, const void *mask, uint32_t len)
+{
+	static const uint8_t zero[16];
+	struct nftnl_expr *e = nft.expr_alloc("bitwise");
+
+	if (e) {
+		nft.expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nft.expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nft.expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+		nft.expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
+		nft.expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len);
+	}
+	add_expr(rule, e);
+}
+
+/*
+ * [ip|ip6] saddr @addr/@prefix: a payload load of the network header's source address at
+ * @offset (@len bytes), masked, compared.  As nft: a prefix of whole bytes loads only those
+ * and masks nothing; /0 matches every address, so it adds nothing.
+ */
+static void m_saddr(struct nat_rule *rule, uint32_t offset, const void *addr, uint32_t len,
+		    unsigned prefix)
+{
+	uint8_t mask[16] = { 0 }, net[16];
+	uint32_t load = prefix % 8 ? len : prefix / 8;
+	struct nftnl_expr *e;
+
+	if (!prefix)
+		return;
+	for (unsigned i = 0; i < prefix; i++)
+		mask[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	memcpy(net, addr, len);
+	for (uint32_t i = 0; i < len; i++)
+		net[i] &= mask[i];
+	e = nft.expr_alloc("payload");
+	if (e) {
+		nft.expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
+		nft.expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+		nft.expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, load);
+		nft.expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	}
+	add_expr(rule, e);
+	if (load == len && prefix < len * 8)
+		e_mask(rule, mask, len);
+	e_cmp(rule, NFT_CMP_EQ, net, load);
+}
+
+/* [i|o]ifname [!=] @name: the whole IFNAMSIZ, NUL-padded, as nft compares a name */
+static void m_ifname(struct nat_rule *rule, uint32_t key, uint32_t op, const char *name)
+{
+	char buf[IFNAMSIZ] = { 0 };
+
+	snprintf(buf, sizeof(buf), "%s", name);
+	e_meta(rule, key);
+	e_cmp(rule, op, buf, sizeof(buf));
+}
+
+/* fib saddr type != local */
+static void m_saddr_not_local(struct nat_rule *rule)
+{
+	uint32_t local = RTN_LOCAL;
+	struct nftnl_expr *e = nft.expr_alloc("fib");
+
+	if (e) {
+		nft.expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_SADDR);
+		nft.expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+		nft.expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+	}
+	add_expr(rule, e);
+	e_cmp(rule, NFT_CMP_NEQ, &local, sizeof(local));
+}
+
+/* ct state established,related */
+static void m_ct_established(struct nat_rule *rule)
+{
+	uint32_t bits = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
+	uint32_t zero = 0;
+	struct nftnl_expr *e = nft.expr_alloc("ct");
+
+	if (e) {
+		nft.expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+		nft.expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	}
+	add_expr(rule, e);
+	e_mask(rule, &bits, sizeof(bits));
+	e_cmp(rule, NFT_CMP_NEQ, &zero, sizeof(zero));
+}
+
+static void v_masquerade(struct nat_rule *rule)
+{
+	add_expr(rule, nft.expr_alloc("masq"));
+}
+
+static void v_accept(struct nat_rule *rule)
+{
+	struct nftnl_expr *e = nft.expr_alloc("immediate");
+
+	if (e) {
+		nft.expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nft.expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
+	}
+	add_expr(rule, e);
+}
+
+/* meta set @key with reg 1 */
+static void e_meta_set(struct nat_rule *rule, uint32_t key)
+{
+	struct nftnl_expr *e = nft.expr_alloc("meta");
+
+	if (e) {
+		nft.expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+		nft.expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
+	}
+	add_expr(rule, e);
+}
+
+/* ct load @key => reg 1 */
+static void e_ct(struct nat_rule *rule, uint32_t key)
+{
+	struct nftnl_expr *e = nft.expr_alloc("ct");
+
+	if (e) {
+		nft.expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+		nft.expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	}
+	add_expr(rule, e);
+}
+
+/* ct set mark with reg 1, reg 1 being @value first (immediate) */
+static void v_ct_mark_set(struct nat_rule *rule, uint32_t value)
+{
+	struct nftnl_expr *e = nft.expr_alloc("immediate");
+
+	if (e) {
+		nft.expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+		nft.expr_set(e, NFTNL_EXPR_IMM_DATA, &value, sizeof(value));
+	}
+	add_expr(rule, e);
+	e = nft.expr_alloc("ct");
+	if (e) {
+		nft.expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+		nft.expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
+	}
+	add_expr(rule, e);
+}
+
+/* the next message of the batch: its header, asking for an ack */
+static struct nlmsghdr *msg_start(struct nat_batch *nb, uint16_t type, uint16_t family,
+				  uint16_t flags)
+{
+	nb->acks++;
+	return nft.nlmsg_build_hdr(mnl_nlmsg_batch_current(nb->b), type, family, flags | NLM_F_ACK,
+				   nb->seq++);
+}
+
+/* the message is whole: the batch moves past it, unless it did not fit */
+static void msg_end(struct nat_batch *nb)
+{
+	if (!mnl_nlmsg_batch_next(nb->b))
+		nb->nomem = true;
+}
+
+static void add_table(struct nat_batch *nb, uint16_t family, const char *name)
+{
+	struct nftnl_table *t = nft.table_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!t) {
+		nb->nomem = true;
+		return;
+	}
+	nft.table_set_u32(t, NFTNL_TABLE_FAMILY, family);
+	nft.table_set_str(t, NFTNL_TABLE_NAME, name);
+	nlh = msg_start(nb, NFT_MSG_NEWTABLE, family, NLM_F_CREATE);
+	nft.table_nlmsg_build_payload(nlh, t);
+	msg_end(nb);
+	nft.table_free(t);
+}
+
+/* a base chain: "type @type hook @hook priority @prio; policy @policy;" */
+static void add_chain(struct nat_batch *nb, uint16_t family, const char *table, const char *name,
+		      const char *type, uint32_t hook, int32_t prio, uint32_t policy)
+{
+	struct nftnl_chain *c = nft.chain_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!c) {
+		nb->nomem = true;
+		return;
+	}
+	nft.chain_set_str(c, NFTNL_CHAIN_TABLE, table);
+	nft.chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	nft.chain_set_str(c, NFTNL_CHAIN_TYPE, type);
+	nft.chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
+	nft.chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+	nft.chain_set_u32(c, NFTNL_CHAIN_POLICY, policy);
+	nlh = msg_start(nb, NFT_MSG_NEWCHAIN, family, NLM_F_CREATE);
+	nft.chain_nlmsg_build_payload(nlh, c);
+	msg_end(nb);
+	nft.chain_free(c);
+}
+
+static struct nat_rule rule_start(struct nat_batch *nb, uint16_t family, const char *table,
+				  const char *chain)
+{
+	struct nat_rule rule = { .batch = nb, .r = nft.rule_alloc() };
+
+	if (!rule.r) {
+		nb->nomem = true;
+		return rule;
+	}
+	nft.rule_set_u32(rule.r, NFTNL_RULE_FAMILY, family);
+	nft.rule_set_str(rule.r, NFTNL_RULE_TABLE, table);
+	nft.rule_set_str(rule.r, NFTNL_RULE_CHAIN, chain);
+	return rule;
+}
+
+/* the rule appended to its chain, and freed */
+static void rule_end(struct nat_rule *rule, uint16_t family)
+{
+	struct nlmsghdr *nlh;
+
+	if (!rule->r)
+		return;
+	nlh = msg_start(rule->batch, NFT_MSG_NEWRULE, family, NLM_F_APPEND | NLM_F_CREATE);
+	nft.rule_nlmsg_build_payload(nlh, rule->r);
+	msg_end(rule->batch);
+	nft.rule_free(rule->r);
+	rule->r = NULL;
+}
+
+/*
+ * table ip netnest: postrouting (nat) masquerades out of @cfg->tap, forward (filter) drops
+ * only new packets from the tap into a bridge (nat.h).  An ip6 table would be the same
+ * calls with NFPROTO_IPV6, m_saddr() at offset 8 with 16 bytes, and no change here.
+ */
+static void build_ip_table(struct nat_batch *nb, const void *arg)
+{
+	const struct nn_nest_config *cfg = arg;
+	const uint16_t f = NFPROTO_IPV4;
+	struct in_addr net = nn_cidr_network(&cfg->subnet);
+	struct nat_rule r;
+
+	add_table(nb, f, NN_NAT_TABLE);
+	/* both chains, then the rules: the handles nft gives them from the same text */
+	add_chain(nb, f, NN_NAT_TABLE, "postrouting", "nat", NF_INET_POST_ROUTING, NAT_PRIO_SRCNAT,
+		  NF_ACCEPT);
+	add_chain(nb, f, NN_NAT_TABLE, "forward", "filter", NF_INET_FORWARD, NAT_PRIO_FILTER,
+		  NF_DROP);
+	if (*cfg->bridge) { /* ip saddr SUBNET oifname TAP masquerade */
+		r = rule_start(nb, f, NN_NAT_TABLE, "postrouting");
+		m_saddr(&r, 12, &net, sizeof(net), cfg->subnet.prefix);
+		m_ifname(&r, NFT_META_OIFNAME, NFT_CMP_EQ, cfg->tap);
+		v_masquerade(&r);
+		rule_end(&r, f);
+	}
+	/* oifname TAP fib saddr type != local masquerade */
+	r = rule_start(nb, f, NN_NAT_TABLE, "postrouting");
+	m_ifname(&r, NFT_META_OIFNAME, NFT_CMP_EQ, cfg->tap);
+	m_saddr_not_local(&r);
+	v_masquerade(&r);
+	rule_end(&r, f);
+	r = rule_start(nb, f, NN_NAT_TABLE, "forward"); /* ct state established,related accept */
+	m_ct_established(&r);
+	v_accept(&r);
+	rule_end(&r, f);
+	r = rule_start(nb, f, NN_NAT_TABLE, "forward"); /* iifname != TAP accept */
+	m_ifname(&r, NFT_META_IIFNAME, NFT_CMP_NEQ, cfg->tap);
+	v_accept(&r);
+	rule_end(&r, f);
+}
+
+/* The marks of nn_nat_add_keep_source(). */
+struct src_marks {
+	uint32_t sock, route;
+};
+
+/*
+ * table inet netnest_src (nat.h): output "meta mark SOCK ct mark set ROUTE", prerouting
+ * "ct mark ROUTE meta mark set ct mark", both "type filter ... priority mangle".
+ */
+static void build_src_table(struct nat_batch *nb, const void *arg)
+{
+	const struct src_marks *m = arg;
+	const uint16_t f = NFPROTO_INET;
+	struct nat_rule r;
+
+	add_table(nb, f, NN_SRC_TABLE);
+	add_chain(nb, f, NN_SRC_TABLE, "output", "filter", NF_INET_LOCAL_OUT, NAT_PRIO_MANGLE,
+		  NF_ACCEPT);
+	add_chain(nb, f, NN_SRC_TABLE, "prerouting", "filter", NF_INET_PRE_ROUTING,
+		  NAT_PRIO_MANGLE, NF_ACCEPT);
+	r = rule_start(nb, f, NN_SRC_TABLE, "output");
+	e_meta(&r, NFT_META_MARK);
+	e_cmp(&r, NFT_CMP_EQ, &m->sock, sizeof(m->sock));
+	v_ct_mark_set(&r, m->route);
+	rule_end(&r, f);
+	r = rule_start(nb, f, NN_SRC_TABLE, "prerouting");
+	e_ct(&r, NFT_CT_MARK);
+	e_cmp(&r, NFT_CMP_EQ, &m->route, sizeof(m->route));
+	e_ct(&r, NFT_CT_MARK);
+	e_meta_set(&r, NFT_META_MARK);
+	rule_end(&r, f);
+}
+
+/*
+ * The kernel answers the whole batch while sendto(2) runs (nfnetlink_rcv_batch is called
+ * from the socket's input): afterwards every ack and error is queued on the socket.  The
+ * first error is the one reported; a batch refused as a whole (EPERM) has one error only.
+ */
+static int read_acks(struct mnl_socket *nl, unsigned want, struct nn_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned got = 0;
+	int first = 0;
+
+	while (got < want) {
+		ssize_t n = recv(mnl_socket_get_fd(nl), buf, sizeof(buf), MSG_DONTWAIT);
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+		int len = (int)n;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && (first || got))
+			break;
+		if (n < 0)
+			return nn_err(err, errno, "read nf_tables' answer");
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+				continue;
+			got++;
+			if (e->error && !first)
+				first = e->error;
+		}
+	}
+	if (first)
+		return nn_err(err, -first, "nf_tables");
+	return got == want ? 0 :
+			     nn_errx(err, EIO, "nf_tables answered %u of %u messages", got, want);
+}
+
+/* What @build(@arg) adds, built in @buf (@size bytes) and sent on a new socket; its
+ * answers read. */
+static int send_batch(void (*build)(struct nat_batch *, const void *), const void *arg,
+		      char *buf, size_t size, struct nn_err *err)
+{
+	struct nat_batch nb = { .seq = (uint32_t)time(NULL) };
+	struct mnl_socket *nl;
+	int r;
+
+	/* mnl_nlmsg_batch_next() says "full" when the message just added ran past the end
+	 * of the buffer it was given; half of it is what is given, so that message still fits */
+	nb.b = mnl_nlmsg_batch_start(buf, size / 2);
+	if (!nb.b)
+		return nn_err(err, ENOMEM, "nf_tables batch");
+	nft.batch_begin(mnl_nlmsg_batch_current(nb.b), nb.seq++);
+	msg_end(&nb);
+	build(&nb, arg);
+	if (!nb.nomem) {
+		nft.batch_end(mnl_nlmsg_batch_current(nb.b), nb.seq++);
+		msg_end(&nb);
+	}
+	if (nb.nomem) {
+		mnl_nlmsg_batch_stop(nb.b);
+		return nn_err(err, ENOMEM, "nf_tables batch");
+	}
+	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!nl) {
+		r = nn_err(err, errno, "open a NETLINK_NETFILTER socket");
+	} else if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+		   mnl_socket_sendto(nl, mnl_nlmsg_batch_head(nb.b), mnl_nlmsg_batch_size(nb.b)) <
+			   0) {
+		r = nn_err(err, errno, "send the nf_tables batch");
+	} else {
+		r = read_acks(nl, nb.acks, err);
+	}
+	if (nl)
+		mnl_socket_close(nl);
+	mnl_nlmsg_batch_stop(nb.b);
+	return r;
+}
+
+/* A batch for nat_here(): what builds it, and from what. */
+struct nat_job {
+	void (*build)(struct nat_batch *, const void *);
+	const void *arg;
+};
+
+/* In the nest's netns (nn_netns_call()): libnftnl loaded, the batch sent, unloaded. */
+static int nat_here(void *arg, struct nn_err *err)
+{
+	const struct nat_job *job = arg;
+	char buf[16384]; /* the whole batch: about 1 KiB today; msg_end() sees an overflow */
 	void *lib;
-	int r = nn_dl_load("libnftables.so.1", nft_names, (void **)&nft, ARRAY_SIZE(nft_names),
-			   &lib, err);
+	int r = nn_dl_load("libnftnl.so.11", nft_names, (void **)&nft, ARRAY_SIZE(nft_names), &lib,
+			   err);
 
 	if (r < 0)
-		return nn_err_wrap(err, "%s", cmd_what[1]);
-	ctx = nft.ctx_new(NFT_CTX_DEFAULT);
-	if (!ctx) {
-		r = nn_err(err, ENOMEM, "%s: nft_ctx_new", cmd_what[1]);
-	} else {
-		nft.buffer_output(ctx);
-		nft.buffer_error(ctx);
-		if (nft.run_cmd_from_buffer(ctx, cmd_what[0]) != 0) {
-			const char *msg = nft.get_error_buffer(ctx);
-			int len = (int)strcspn(msg ? msg : "", "\n");
-
-			r = nn_errx(err, EINVAL, "%s: nft: %.*s", cmd_what[1], len,
-				    msg ? msg : "failed");
-		}
-		nft.ctx_free(ctx);
-	}
-	/* Unloaded again: an idle daemon does not keep libnftables resident. */
+		return r;
+	r = send_batch(job->build, job->arg, buf, sizeof(buf), err);
+	/* Unloaded again: an idle daemon does not keep libnftnl resident. */
 	dlclose(lib);
 	return r;
 }
 
-/* Run @cmd with a fresh libnftables context inside @netns_fd. */
-static int nft_in_netns(int netns_fd, const char *cmd, const char *what, struct nn_err *err)
-{
-	const char *cmd_what[2] = { cmd, what };
-
-	return nn_netns_call(netns_fd, "of the nest", nft_here, (void *)cmd_what, err);
-}
-
 int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *err)
 {
-	char net[INET_ADDRSTRLEN], own[128] = "", cmd[1024];
-	struct in_addr a = nn_cidr_network(&cfg->subnet);
+	struct nat_job job = { build_ip_table, cfg };
+	int r = nn_netns_call(netns_fd, "of the nest", nat_here, &job, err);
 
-	if (*cfg->bridge) {
-		inet_ntop(AF_INET, &a, net, sizeof(net));
-		snprintf(own, sizeof(own), "    ip saddr %s/%u oifname \"%s\" masquerade\n", net,
-			 cfg->subnet.prefix, cfg->tap);
-	}
-	snprintf(cmd, sizeof(cmd),
-		 "table ip " NN_NAT_TABLE " {\n"
-		 "  chain postrouting {\n"
-		 "    type nat hook postrouting priority srcnat; policy accept;\n"
-		 "%s"
-		 "    oifname \"%s\" fib saddr type != local masquerade\n"
-		 "  }\n"
-		 "  chain forward {\n"
-		 "    type filter hook forward priority filter; policy drop;\n"
-		 "    ct state established,related accept\n"
-		 "    iifname != \"%s\" accept\n"
-		 "  }\n"
-		 "}\n",
-		 own, cfg->tap, cfg->tap);
-	return nft_in_netns(netns_fd, cmd, "add table ip " NN_NAT_TABLE " in the nest's netns",
-			    err);
+	return r < 0 ? nn_err_wrap(err, "add table ip " NN_NAT_TABLE " in the nest's netns") : r;
 }
 
 int nn_nat_add_keep_source(int netns_fd, uint32_t sock_mark, uint32_t route_mark,
 			   struct nn_err *err)
 {
-	char cmd[640];
+	struct src_marks m = { sock_mark, route_mark };
+	struct nat_job job = { build_src_table, &m };
+	int r = nn_netns_call(netns_fd, "of the nest", nat_here, &job, err);
 
-	snprintf(cmd, sizeof(cmd),
-		 "table inet " NN_SRC_TABLE " {\n"
-		 "  chain output {\n"
-		 "    type filter hook output priority mangle; policy accept;\n"
-		 "    meta mark %#x ct mark set %#x\n"
-		 "  }\n"
-		 "  chain prerouting {\n"
-		 "    type filter hook prerouting priority mangle; policy accept;\n"
-		 "    ct mark %#x meta mark set ct mark\n"
-		 "  }\n"
-		 "}\n",
-		 sock_mark, route_mark, route_mark);
-	return nft_in_netns(netns_fd, cmd, "add table inet " NN_SRC_TABLE " in the nest's netns",
-			    err);
+	return r < 0 ? nn_err_wrap(err, "add table inet " NN_SRC_TABLE " in the nest's netns") :
+		       r;
 }

@@ -5,7 +5,8 @@
 /*
  * NAT of the bridge network out of tap0, in an nftables table of netnest's own inside the
  * nest's netns, never the host's (docs/design.md#nat-table), so a crash is cleaned up by
- * deleting one table (or by the netns going away).  Through libnftables(3).
+ * deleting one table (or by the netns going away).  Sent as one nf_tables netlink batch,
+ * built with libnftnl.
  */
 
 #include <stdint.h>
@@ -21,7 +22,7 @@
  * @netns_fd: the nest's netns (nsfs fd, not owned); a short-lived thread enters it
  *            (nn_netns_call()), the caller's netns does not change
  * @cfg:      tap (the way out), subnet and bridge (netnest's own; bridge "" for none)
- * @err:      error object, with the first line of nft's own message
+ * @err:      error object, with the kernel's errno for the first message it refused
  *
  * Chains: postrouting (nat, srcnat) "ip saddr SUBNET oifname TAP masquerade" for netnest's
  * bridge, then "oifname TAP fib saddr type != local masquerade" for whatever else is
@@ -32,9 +33,14 @@
  * CNI bridge ipMasq and firewall plugins, docs/facts-cni.md#masquerade-and-firewall).  A base chain's drop is final
  * for every table on the hook, so a narrower accept here would drop docker0's traffic
  * whatever dockerd's own iptables rules say.
- * libnftables.so.1 is loaded for the call and unloaded after (dl.h).
- * Return: 0, -ELIBACC/-ELIBBAD if libnftables cannot be loaded (nn_dl_load()), -EINVAL
- * if nft refuses the table, or the negative errno of setns(2)/pthread_create(3).
+ * The rules are the expressions nft(8) compiles their text to (`nft --debug=netlink`), so
+ * `nft list table ip netnest` prints them as above; the table, chains and rules are made
+ * in one transaction, all or nothing (net/netfilter/nfnetlink.c nfnetlink_rcv_batch).
+ * libnftnl.so.11 is loaded for the call and unloaded after (dl.h).
+ * Return: 0; -ELIBACC/-ELIBBAD if libnftnl cannot be loaded (nn_dl_load()); the kernel's negative errno for the first message of the batch it refused
+ * (-EPERM without CAP_NET_ADMIN over the netns, -EEXIST, -ENOENT for an nf_tables
+ * expression the kernel lacks); -ENOMEM; -EIO when the kernel answers fewer messages than
+ * were sent; or the negative errno of socket(2), sendto(2), setns(2), pthread_create(3).
  */
 int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *err);
 

@@ -126,7 +126,28 @@ static int enable_forwarding(void *arg, struct nn_err *err)
 	return 0;
 }
 
-/* lo, tap0 (MTU, address, up, default route), the bridge, forwarding, NAT. */
+/*
+ * The engine, as soon as tap0 exists: it sets itself up (its sandbox, loading libslirp and
+ * glib: several ms) while tap0 is configured, the bridge made and the NAT table sent;
+ * nn_engine_ready() waits for it after all of that.  It needs only the tap's fd: the
+ * tap's address and state are the nest netns' business, and libslirp sends nothing before
+ * a frame comes from the tap.
+ */
+static int start_engine(struct nestd *d, struct nn_err *err)
+{
+	struct nn_nest *n = d->n;
+	int r = nn_engine_spawn(&n->cfg, d->tap_fd, &n->engine_pid, &d->engine_report, err);
+
+	if (r == 0) {
+		/* the engine holds tap0 now: one holder, as slirp4netns is (topo shows holders) */
+		close(d->tap_fd);
+		d->tap_fd = -1;
+	}
+	return r;
+}
+
+/* lo, tap0 (and the engine on it), tap0's MTU, address, up, default route, the bridge,
+ * forwarding. */
 static int make_links(struct nestd *d, struct nn_err *err)
 {
 	const struct nn_nest_config *c = &d->n->cfg;
@@ -142,6 +163,8 @@ static int make_links(struct nestd *d, struct nn_err *err)
 		return ret;
 	if (ret == 0)
 		ret = nn_netns_call(d->n->nest_netns, label, open_tap, d, err);
+	if (ret == 0 && c->net == NN_NET_ENGINE)
+		ret = start_engine(d, err);
 	if (ret == 0)
 		ret = nn_rtnl_link_set_mtu(&r, c->tap, c->mtu, err);
 	if (ret == 0)
@@ -419,17 +442,11 @@ static int nestd_start(struct nestd *d, struct nn_err *err)
 		r = make_netns(d, err);
 	if (r == 0 && n->cfg.net != NN_NET_HOST)
 		r = make_links(d, err);
-	/* The engine sets itself up (sandbox, libslirp) while the NAT table is made. */
+	/* The engine, started by make_links(), sets itself up meanwhile.  With no bridge of
+	 * its own (RootlessKit mode) the table still masquerades the child's bridges
+	 * (docker0, nerdctl0) out of tap0 (nat.h). */
 	if (r == 0 && n->cfg.net == NN_NET_ENGINE)
-		r = nn_engine_spawn(&n->cfg, d->tap_fd, &n->engine_pid, &d->engine_report, err);
-	if (r == 0 && n->cfg.net == NN_NET_ENGINE) {
-		/* the engine holds tap0 now: one holder, as slirp4netns is (topo shows holders) */
-		close(d->tap_fd);
-		d->tap_fd = -1;
-		/* with no bridge of its own (RootlessKit mode) the table still masquerades
-		 * the child's bridges (docker0, nerdctl0) out of tap0 (nat.h) */
 		r = nn_nat_add(n->nest_netns, &n->cfg, err);
-	}
 	if (r == 0 && n->cfg.net == NN_NET_ENGINE) {
 		r = nn_engine_ready(n->engine_pid, steal_fd(&d->engine_report), err);
 		if (r < 0)

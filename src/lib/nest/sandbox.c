@@ -39,11 +39,15 @@ struct sandbox {
 };
 
 struct nn_sandboxes {
-	pthread_mutex_t lock;  /* the list and every create/teardown */
+	pthread_mutex_t lock; /* the list, every create, the first half of a teardown */
 	struct sandbox *list;
 	uint64_t next_serial;
 	struct nn_ipam ipam;
-	struct nn_rtnl nest;   /* rtnetlink socket in the nest netns */
+	struct nn_rtnl nest; /* rtnetlink socket in the nest netns, under lock */
+	pthread_mutex_t unwire_lock;
+	struct nn_rtnl unwire; /* another one for the second half, under unwire_lock */
+	unsigned unwiring; /* teardowns in their second half, under lock */
+	pthread_cond_t unwired; /* signalled when one ends */
 	int dirfd;             /* $STATE/sandboxes */
 	int epfd;              /* pidfds, and stopfd */
 	int stopfd;            /* eventfd: the watcher ends */
@@ -77,37 +81,61 @@ static bool pidfd_wait(int pidfd, int ms)
 	return r > 0;
 }
 
-/* Teardown of a sandbox that is out of the list: reverse order of creation. */
-static void sandbox_free(struct nn_nest *n, struct nn_sandboxes *s, struct sandbox *sb)
-{
-	char file[NN_NAME_MAX + 8];
-	struct nn_err ignore;
-
-	nn_ports_remove_owner(n, sb->name);
-	if (*sb->veth)
-		nn_sandbox_unwire(&s->nest, sb->veth, &ignore);
-	nn_ipam_release(&s->ipam, sb->ip, sb->name, NN_SANDBOX_IFNAME, &ignore);
-	snprintf(file, sizeof(file), "%s.json", sb->name);
-	unlinkat(s->dirfd, file, 0);
-	if (sb->pidfd >= 0)
-		close(sb->pidfd);
-	json_decref(sb->record);
-	free(sb);
-}
-
-/* Unlink the sandbox with @serial from the list and tear it down. Caller holds the lock. */
-static void reap_locked(struct nn_nest *n, struct nn_sandboxes *s, uint64_t serial)
+/*
+ * A teardown, in two halves.  The first, under the lock: the sandbox leaves the list, its
+ * ports and its record go, so nothing sees it any more and its name is free.  The second,
+ * without it: the veth and then the lease.  Deleting a veth holds the kernel's RTNL
+ * through an RCU grace period (net/core/dev.c unregister_netdevice_many: synchronize_net),
+ * 10-30 ms on a busy machine, and a create waiting on the lock behind it made every
+ * `netnest run` after an exit that much slower; the lease goes last, so no new sandbox
+ * gets the address while the old veth is on the bridge.
+ */
+static struct sandbox *unlist_locked(struct nn_nest *n, struct nn_sandboxes *s, uint64_t serial)
 {
 	for (struct sandbox **pp = &s->list; *pp; pp = &(*pp)->next) {
 		struct sandbox *sb = *pp;
+		char file[NN_NAME_MAX + 8];
 
 		if (sb->serial != serial)
 			continue;
 		*pp = sb->next;
 		epoll_ctl(s->epfd, EPOLL_CTL_DEL, sb->pidfd, NULL);
-		sandbox_free(n, s, sb);
-		return;
+		nn_ports_remove_owner(n, sb->name);
+		snprintf(file, sizeof(file), "%s.json", sb->name);
+		unlinkat(s->dirfd, file, 0);
+		s->unwiring++;
+		return sb;
 	}
+	return NULL;
+}
+
+/* The second half of a teardown (see unlist_locked()); the caller does not hold the lock. */
+static void unwire(struct nn_sandboxes *s, struct sandbox *sb)
+{
+	struct nn_err ignore;
+
+	if (!sb)
+		return;
+	pthread_mutex_lock(&s->unwire_lock);
+	if (*sb->veth)
+		nn_sandbox_unwire(&s->unwire, sb->veth, &ignore);
+	pthread_mutex_unlock(&s->unwire_lock);
+	nn_ipam_release(&s->ipam, sb->ip, sb->name, NN_SANDBOX_IFNAME, &ignore);
+	if (sb->pidfd >= 0)
+		close(sb->pidfd);
+	json_decref(sb->record);
+	free(sb);
+	pthread_mutex_lock(&s->lock);
+	s->unwiring--;
+	pthread_cond_broadcast(&s->unwired);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Wait until no teardown is in its second half; the caller holds the lock. */
+static void wait_unwired_locked(struct nn_sandboxes *s)
+{
+	while (s->unwiring)
+		pthread_cond_wait(&s->unwired, &s->lock);
 }
 
 static void *watcher_main(void *arg)
@@ -123,11 +151,15 @@ static void *watcher_main(void *arg)
 			continue;
 		if (k < 0)
 			return NULL;
+		struct sandbox *gone[ARRAY_SIZE(ev)] = { NULL };
+
 		pthread_mutex_lock(&s->lock);
 		for (int i = 0; i < k; i++)
 			if (ev[i].data.u64)
-				reap_locked(n, s, ev[i].data.u64);
+				gone[i] = unlist_locked(n, s, ev[i].data.u64);
 		pthread_mutex_unlock(&s->lock);
+		for (int i = 0; i < k; i++)
+			unwire(s, gone[i]);
 		for (int i = 0; i < k; i++)
 			if (!ev[i].data.u64)
 				return NULL; /* stopfd */
@@ -597,9 +629,13 @@ static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t 
 	r = terminate(pidfd, STOP_GRACE_MS);
 	if (r < 0)
 		return nn_err(err, -r, "stop sandbox %s", name);
-	/* The watcher may have reaped it first; under the lock either way it is done after. */
+	/* The watcher may have taken it first; either way its teardown is over after this. */
 	pthread_mutex_lock(&s->lock);
-	reap_locked(n, s, serial);
+	sb = unlist_locked(n, s, serial);
+	pthread_mutex_unlock(&s->lock);
+	unwire(s, sb);
+	pthread_mutex_lock(&s->lock);
+	wait_unwired_locked(s);
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
@@ -614,6 +650,7 @@ const struct nn_api_route nn_sandbox_routes[] = {
 static void sandboxes_free(struct nn_sandboxes *s)
 {
 	nn_rtnl_close(&s->nest);
+	nn_rtnl_close(&s->unwire);
 	nn_ipam_close(&s->ipam);
 	if (s->dirfd >= 0)
 		close(s->dirfd);
@@ -622,6 +659,8 @@ static void sandboxes_free(struct nn_sandboxes *s)
 	if (s->stopfd >= 0)
 		close(s->stopfd);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->unwire_lock);
+	pthread_cond_destroy(&s->unwired);
 	free(s);
 }
 
@@ -640,6 +679,8 @@ static int sandboxes_setup(struct nn_nest *n, struct nn_sandboxes *s, struct nn_
 	if (r < 0)
 		return r;
 	r = nn_rtnl_open(&s->nest, n->nest_netns, "nest", err);
+	if (r == 0)
+		r = nn_rtnl_open(&s->unwire, n->nest_netns, "nest", err);
 	if (r < 0)
 		return r;
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -662,6 +703,8 @@ int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err)
 		return nn_err(err, ENOMEM, "start the sandbox service");
 	s->dirfd = s->epfd = s->stopfd = s->ipam.dirfd = -1;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->unwire_lock, NULL);
+	pthread_cond_init(&s->unwired, NULL);
 	n->svc->sandboxes = s;
 	r = sandboxes_setup(n, s, err);
 	if (r == 0 && (r = pthread_create(&s->watcher, NULL, watcher_main, n)) != 0)
@@ -696,8 +739,14 @@ void nn_sandboxes_stop_all(struct nn_nest *n)
 		if (!pidfd_wait(sb->pidfd, left > 0 ? (int)left : 0))
 			kill_now(sb->pidfd); /* the network goes either way */
 	}
-	while (s->list)
-		reap_locked(n, s, s->list->serial);
+	while (s->list) {
+		struct sandbox *sb = unlist_locked(n, s, s->list->serial);
+
+		pthread_mutex_unlock(&s->lock);
+		unwire(s, sb);
+		pthread_mutex_lock(&s->lock);
+	}
+	wait_unwired_locked(s);
 	pthread_mutex_unlock(&s->lock);
 	n->svc->sandboxes = NULL;
 	sandboxes_free(s);
