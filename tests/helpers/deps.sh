@@ -8,6 +8,8 @@ pkgs=(
   libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
   bats nftables uidmap iproute2 util-linux procps psmisc curl jq python3 perl
   nginx-light iperf3 busybox graphviz
+  # the port driver's load tests and connection-rate benchmark (tests/portload.bats, bench/)
+  apache2-utils wrk
   rootlesskit slirp4netns passt containernetworking-plugins hyperfine
   # .ci/run: the clang build, the sanitizers' and fuzzers' runtime, the analysis targets
   clang libclang-rt-14-dev clang-tidy clang-format cppcheck shellcheck

@@ -5,7 +5,8 @@
 /*
  * The port driver's family (portfwd.h is the contract for everyone else):
  *   portfwd.c      the table of ports: add, remove, list, the host sockets, threads
- *   portfwd_tcp.c  TCP: event loops (one per CPU at most) shared by every TCP port, which
+ *   portfwd_tcp.c, portfwd_tcp_loop.c (portfwd_tcp.h)
+ *                  TCP: event loops (one per CPU at most) shared by every TCP port, which
  *                  accept, dial inside the nest and splice(2) every connection
  *   portfwd_udp.c  UDP: a relay thread per port, one flow socket in the nest per client
  */
