@@ -33,6 +33,7 @@
 #define DIAL_STEP_MS 5
 #define PAUSE_MS 100                /* listeners rest this long when memory runs out */
 #define STARVED_MS 10               /* a direction without a pipe tries again this late */
+#define NOTSENT_LOWAT (128 * 1024) /* unsent bytes a socket of ours queues at most */
 #define LOG_EVERY_S 60              /* one line about refused connections at most this often */
 
 int64_t nn_tcp_now_ms(void)
@@ -252,6 +253,22 @@ void nn_tcp_pump(struct loop *l, struct tcp_conn *c)
 }
 
 /*
+ * tune() - TCP_NODELAY, as the bytes come (the client's own Nagle already ran); and
+ * TCP_NOTSENT_LOWAT, so a peer that does not read holds NOTSENT_LOWAT of unsent bytes in
+ * our socket instead of a send buffer autotuned up to tcp_wmem's 4 MiB: write(2) and
+ * splice(2) see EAGAIN past it (tcp(7); net/ipv4/tcp.c tcp_stream_memory_free).  A
+ * thousand stalled clients would take the host's TCP memory to tcp_mem's limit else, and
+ * every socket on it to its minimum buffers.
+ */
+static void tune(int fd)
+{
+	int one = 1, lowat = NOTSENT_LOWAT;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+}
+
+/*
  * target_socket() - the socket that dials @p's target inside the nest (the calling loop
  * thread's netns), for a client at @client (@client_len bytes; may be used to keep the
  * client's address)
@@ -276,7 +293,7 @@ void nn_tcp_dial(struct loop *l, struct tcp_conn *c, const struct sockaddr_stora
 {
 	const struct port *p = c->port;
 	struct sockaddr_storage peer;
-	int fd, one = 1;
+	int fd;
 
 	if (!client) {
 		client_len = sizeof(peer);
@@ -294,7 +311,7 @@ void nn_tcp_dial(struct loop *l, struct tcp_conn *c, const struct sockaddr_stora
 		nn_tcp_close(l, c, -1);
 		return;
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	tune(fd);
 	c->fd[TARGET] = fd;
 	if (nn_tcp_watch(l, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c, TAG_TARGET) < 0) {
 		refused(l, p, errno, "the dial inside the nest");
@@ -332,7 +349,6 @@ static void conn_new(struct loop *l, struct port *p, int fd, const struct sockad
 		     socklen_t len)
 {
 	struct tcp_conn *c = calloc(1, sizeof(*c));
-	int one = 1;
 
 	if (!c) {
 		refused(l, p, ENOMEM, "accept");
@@ -344,7 +360,7 @@ static void conn_new(struct loop *l, struct port *p, int fd, const struct sockad
 	c->fd[TARGET] = -1;
 	c->state = DIALING;
 	LIST_INSERT_HEAD(&l->conns, c, all);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	tune(fd);
 	if (nn_tcp_watch(l, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c, TAG_CLIENT) < 0) {
 		refused(l, p, errno, "accept");
 		nn_tcp_close(l, c, -1);
