@@ -81,23 +81,23 @@ chmod -R a+rX "$TMP/www"
 
 # loopback: nginx on the host
 lo=$(free_port) || die "no free port"
-conf lo "127.0.0.1:$lo"
-spawn nginx-lo nginx -e "$TMP/lo/error.log" -c "$TMP/lo/nginx.conf"
+conf ngx-lo "127.0.0.1:$lo"
+spawn nginx-lo nginx -e "$TMP/ngx-lo/error.log" -c "$TMP/ngx-lo/nginx.conf"
 
 # netnest: nginx in a sandbox behind -p
 nnu up -d --nest "$NEST" || die "netnest up failed"
 nn_port=$(free_port) || die "no free port"
-conf nn 80 "user root root;"
+conf ngx-nn 80 "user root root;"
 nnu run --nest "$NEST" -d --name web -p "127.0.0.1:$nn_port:80" -- \
-  nginx -e "$TMP/nn/error.log" -c "$TMP/nn/nginx.conf" >/dev/null || die "netnest run failed"
+  nginx -e "$TMP/ngx-nn/error.log" -c "$TMP/ngx-nn/nginx.conf" >/dev/null || die "netnest run failed"
 daemon=$(cat "$STATE/child_pid")
 
 # RootlessKit: nginx is rootlesskit's command (inside its netns)
-conf rk 80 "user root root;"
+conf ngx-rk 80 "user root root;"
 spawn rootlesskit rootlesskit --state-dir="$RK" --net=slirp4netns --mtu=65520 \
-  --disable-host-loopback --port-driver=builtin nginx -e "$TMP/rk/error.log" \
-  -c "$TMP/rk/nginx.conf"
-wait_for test -e "$RK/child_pid" || die "rootlesskit did not start"
+  --disable-host-loopback --port-driver=builtin nginx -e "$TMP/ngx-rk/error.log" \
+  -c "$TMP/ngx-rk/nginx.conf"
+wait_for test -S "$RK/api.sock" || die "rootlesskit did not start"
 rk_port=$(free_port) || die "no free port"
 as_user rootlessctl --socket "$RK/api.sock" add-ports "127.0.0.1:$rk_port:80/tcp" >/dev/null ||
   die "rootlessctl add-ports failed"

@@ -33,7 +33,9 @@
 #define DIAL_STEP_MS 5
 #define PAUSE_MS 100                /* listeners rest this long when memory runs out */
 #define STARVED_MS 10               /* a direction without a pipe tries again this late */
-#define NOTSENT_LOWAT (128 * 1024) /* unsent bytes a socket of ours queues at most */
+#ifndef NN_PF_NOTSENT_LOWAT
+#define NN_PF_NOTSENT_LOWAT (128 * 1024) /* unsent bytes a socket of ours queues at most */
+#endif
 #define LOG_EVERY_S 60              /* one line about refused connections at most this often */
 
 int64_t nn_tcp_now_ms(void)
@@ -254,7 +256,7 @@ void nn_tcp_pump(struct loop *l, struct tcp_conn *c)
 
 /*
  * tune() - TCP_NODELAY, as the bytes come (the client's own Nagle already ran); and
- * TCP_NOTSENT_LOWAT, so a peer that does not read holds NOTSENT_LOWAT of unsent bytes in
+ * TCP_NOTSENT_LOWAT, so a peer that does not read holds NN_PF_NOTSENT_LOWAT of unsent bytes in
  * our socket instead of a send buffer autotuned up to tcp_wmem's 4 MiB: write(2) and
  * splice(2) see EAGAIN past it (tcp(7); net/ipv4/tcp.c tcp_stream_memory_free).  A
  * thousand stalled clients would take the host's TCP memory to tcp_mem's limit else, and
@@ -262,10 +264,11 @@ void nn_tcp_pump(struct loop *l, struct tcp_conn *c)
  */
 static void tune(int fd)
 {
-	int one = 1, lowat = NOTSENT_LOWAT;
+	int one = 1, lowat = NN_PF_NOTSENT_LOWAT;
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+	if (lowat)
+		setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
 }
 
 /*
