@@ -55,6 +55,7 @@ conf() {
 
 # rps PORT C: requests/s of one ab run of N requests at concurrency C to 127.0.0.1:PORT
 rps() {
+  # shellcheck disable=SC2016 # $0..$2 are the inner sh's
   as_user sh -c 'ulimit -n "$(ulimit -Hn)"; exec ab -q -n "$0" -c "$1" "$2"' "$N" "$2" \
     "http://127.0.0.1:$1/small" 2>/dev/null | awk '/^Requests per second/ {print $4}'
 }
@@ -105,6 +106,10 @@ for p in "$lo" "$nn_port" "$rk_port"; do
   wait_for curl -sf -o /dev/null "http://127.0.0.1:$p/small" || die "no answer on port $p"
 done
 
+# first, on fresh processes: after the ab runs their heaps have room to spare
+nk=$(idle_kib "$daemon" "$nn_port")
+rk=$(idle_kib "$(cat "$RUN/rootlesskit.pid")" "$rk_port")
+
 printf '%-6s %12s %12s %6s %12s %6s %8s\n' "ab -c" "loopback" netnest x rootlesskit x "nn/rk"
 for c in 1 32 1000; do
   : >"$TMP/lo.r"; : >"$TMP/nn.r"; : >"$TMP/rk.r"
@@ -119,6 +124,4 @@ for c in 1 32 1000; do
 done
 echo "(requests/s, median of $ROUNDS runs of $N HTTP/1.0 requests; x: ratio to loopback)"
 
-nk=$(idle_kib "$daemon" "$nn_port")
-rk=$(idle_kib "$(cat "$RUN/rootlesskit.pid")" "$rk_port")
 printf 'RSS per 1,000 idle connections: netnest daemon %s KiB, rootlesskit %s KiB\n' "$nk" "$rk"

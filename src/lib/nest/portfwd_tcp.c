@@ -267,8 +267,11 @@ static void tune(int fd)
 	int one = 1, lowat = NN_PF_NOTSENT_LOWAT;
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (lowat)
-		setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+#if NN_PF_NOTSENT_LOWAT
+	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+#else
+	(void)lowat;
+#endif
 }
 
 /*

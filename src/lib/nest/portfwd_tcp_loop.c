@@ -208,6 +208,7 @@ static int post(struct loop *l, int op, struct port *p)
 
 	pthread_mutex_lock(&l->lock);
 	c.next = l->cmds;
+	/* cppcheck-suppress autoVariables ; the loop is done with it before we return */
 	l->cmds = &c;
 	pthread_mutex_unlock(&l->lock);
 	/* fails only when the counter would overflow (eventfd(2)): the loop is awake then */
