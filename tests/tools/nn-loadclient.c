@@ -42,7 +42,7 @@ struct conn {
 	size_t head_len, body_len, got;
 };
 
-static const char *expect;  /* FILE's bytes, or NULL */
+static const char *expect; /* FILE's bytes, or NULL */
 static size_t expect_len;
 static char request[512];
 
@@ -193,7 +193,7 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 3 || n < 1) {
 		fprintf(stderr, "usage: nn-loadclient [-n N] [-H HOLD_MS] [-f FILE] [-s | -i] "
-			"HOST PORT PATH\n");
+				"HOST PORT PATH\n");
 		return 2;
 	}
 	if (inet_pton(AF_INET, argv[optind], &s4->sin_addr) == 1) {
@@ -208,8 +208,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nn-loadclient: %s is not an IP address\n", argv[optind]);
 		return 2;
 	}
-	snprintf(request, sizeof(request), "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n",
-		 argv[optind + 2], argv[optind]);
+	snprintf(request, sizeof(request), "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", argv[optind + 2],
+		 argv[optind]);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
@@ -220,7 +220,8 @@ int main(int argc, char **argv)
 	if (!conns || ep < 0)
 		die("start");
 	for (int i = 0; i < n; i++) {
-		struct epoll_event e = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = &conns[i] };
+		struct epoll_event e = { .events = EPOLLIN | EPOLLOUT | EPOLLET,
+					 .data.ptr = &conns[i] };
 		struct conn *c = &conns[i];
 
 		c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -256,8 +257,8 @@ int main(int argc, char **argv)
 						c->state = DONE;
 				}
 			}
-			if (!stall && !idle && (c->state == SENT || c->state == HEADERS ||
-						c->state == BODY))
+			if (!stall && !idle &&
+			    (c->state == SENT || c->state == HEADERS || c->state == BODY))
 				readable(c);
 			if (before < DONE && c->state >= DONE)
 				pending--;

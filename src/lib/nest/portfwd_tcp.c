@@ -26,17 +26,17 @@
 #ifndef NN_PF_PIPE_SIZE
 #define NN_PF_PIPE_SIZE (256 * 1024) /* F_SETPIPE_SZ of a pooled pipe, bytes (benchmarks.md) */
 #endif
-#define POOL_MAX 32                 /* idle pipes a loop keeps */
+#define POOL_MAX 32 /* idle pipes a loop keeps */
 #define BUDGET (4 * NN_PF_PIPE_SIZE) /* bytes a direction moves per turn before the others */
-#define ACCEPT_BATCH 64             /* accepts per listener event before the others */
-#define DIAL_TRIES 10               /* RootlessKit: 10 tries, i x 5 ms apart */
+#define ACCEPT_BATCH 64 /* accepts per listener event before the others */
+#define DIAL_TRIES 10 /* RootlessKit: 10 tries, i x 5 ms apart */
 #define DIAL_STEP_MS 5
-#define PAUSE_MS 100                /* listeners rest this long when memory runs out */
-#define STARVED_MS 10               /* a direction without a pipe tries again this late */
+#define PAUSE_MS 100 /* listeners rest this long when memory runs out */
+#define STARVED_MS 10 /* a direction without a pipe tries again this late */
 #ifndef NN_PF_NOTSENT_LOWAT
 #define NN_PF_NOTSENT_LOWAT (128 * 1024) /* unsent bytes a socket of ours queues at most */
 #endif
-#define LOG_EVERY_S 60              /* one line about refused connections at most this often */
+#define LOG_EVERY_S 60 /* one line about refused connections at most this often */
 
 int64_t nn_tcp_now_ms(void)
 {
@@ -59,8 +59,8 @@ static void refused(struct loop *l, const struct port *p, int e, const char *wha
 	t->refused++;
 	if (!t->logged_ms || now - t->logged_ms >= LOG_EVERY_S * 1000) {
 		nn_nest_log("host port %u: new connections refused (%lu so far) at %s: %s; live "
-			    "connections go on", p->spec.parent_port, t->refused, what,
-			    strerror(e));
+			    "connections go on",
+			    p->spec.parent_port, t->refused, what, strerror(e));
 		t->logged_ms = now;
 	}
 	pthread_mutex_unlock(&t->log_lock);
@@ -378,8 +378,8 @@ static void conn_new(struct loop *l, struct port *p, int fd, const struct sockad
 void nn_tcp_listeners(struct loop *l, int op)
 {
 	for (struct lport *lp = l->ports; lp; lp = lp->next) {
-		struct epoll_event ev = { EPOLLIN | EPOLLEXCLUSIVE, { .u64 = (uintptr_t)lp |
-								       TAG_LISTEN } };
+		struct epoll_event ev = { EPOLLIN | EPOLLEXCLUSIVE,
+					  { .u64 = (uintptr_t)lp | TAG_LISTEN } };
 
 		if (!lp->gone)
 			epoll_ctl(l->ep, op, lp->p->host_fd, op == EPOLL_CTL_DEL ? NULL : &ev);
@@ -407,7 +407,8 @@ void nn_tcp_accept(struct loop *l, struct lport *lp)
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
 		int fd = accept4(lp->p->host_fd, (struct sockaddr *)&ss, &len,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC), e = errno;
+				 SOCK_NONBLOCK | SOCK_CLOEXEC),
+		    e = errno;
 
 		if (fd >= 0) {
 			conn_new(l, lp->p, fd, &ss, len);

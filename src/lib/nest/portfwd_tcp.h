@@ -16,7 +16,7 @@
 
 /* the low bits of epoll_data.u64 say what the rest points to (all 8-byte aligned) */
 enum { TAG_WAKE, TAG_LISTEN, TAG_CLIENT, TAG_TARGET, TAG_MASK = 3 };
-enum { CLIENT, TARGET };              /* c->fd[], and the direction reading from it */
+enum { CLIENT, TARGET }; /* c->fd[], and the direction reading from it */
 enum { DIALING, WAITING, OPEN, DEAD }; /* c->state */
 
 struct pipe_buf {
@@ -27,19 +27,19 @@ struct pipe_buf {
 /* One direction: bytes read from fd[side], written to fd[!side]. */
 struct dir {
 	struct pipe_buf *pipe; /* from the pool while @held > 0 */
-	size_t held;           /* bytes in the pipe */
-	bool eof, done;        /* EOF read; and passed on with shutdown(SHUT_WR) */
+	size_t held; /* bytes in the pipe */
+	bool eof, done; /* EOF read; and passed on with shutdown(SHUT_WR) */
 };
 
 struct tcp_conn {
 	struct port *port;
-	int fd[2];              /* [CLIENT] accepted, host netns; [TARGET] nest netns or -1 */
-	uint8_t state, tries;   /* tries: dials so far */
-	bool queued;            /* on loop->ready: a direction used its budget */
-	bool timed;             /* on loop->timers: WAITING, or OPEN and out of pipes */
-	struct dir dir[2];      /* [CLIENT] client->target, [TARGET] target->client */
-	int64_t due_ms;         /* timed: when to dial or pump again (CLOCK_MONOTONIC) */
-	LIST_ENTRY(tcp_conn) all;   /* loop->conns, or loop->dead once closed */
+	int fd[2]; /* [CLIENT] accepted, host netns; [TARGET] nest netns or -1 */
+	uint8_t state, tries; /* tries: dials so far */
+	bool queued; /* on loop->ready: a direction used its budget */
+	bool timed; /* on loop->timers: WAITING, or OPEN and out of pipes */
+	struct dir dir[2]; /* [CLIENT] client->target, [TARGET] target->client */
+	int64_t due_ms; /* timed: when to dial or pump again (CLOCK_MONOTONIC) */
+	LIST_ENTRY(tcp_conn) all; /* loop->conns, or loop->dead once closed */
 	LIST_ENTRY(tcp_conn) timer; /* loop->timers while timed */
 	TAILQ_ENTRY(tcp_conn) ready;
 };
@@ -47,44 +47,44 @@ struct tcp_conn {
 /* A port as one loop has it. */
 struct lport {
 	struct port *p;
-	bool gone;              /* stopped in this batch; freed at its end */
+	bool gone; /* stopped in this batch; freed at its end */
 	struct lport *next;
 };
 
 struct cmd {
 	enum { CMD_ADD, CMD_STOP, CMD_END } op;
 	struct port *p;
-	int result;             /* CMD_ADD: 0 or a negative errno */
+	int result; /* CMD_ADD: 0 or a negative errno */
 	bool done;
 	struct cmd *next;
 };
 
 struct loop {
 	struct nn_pf_tcp *tcp;
-	int ep, wake, spare;    /* epoll, eventfd for commands, a reserve fd for EMFILE */
+	int ep, wake, spare; /* epoll, eventfd for commands, a reserve fd for EMFILE */
 	pthread_t thread;
-	pthread_mutex_t lock;   /* guards cmds, started, done flags */
+	pthread_mutex_t lock; /* guards cmds, started, done flags */
 	pthread_cond_t cond;
 	struct cmd *cmds;
-	int started;            /* 1 running, negative errno when the thread failed */
+	int started; /* 1 running, negative errno when the thread failed */
 	/* only the loop thread from here */
 	bool ending;
 	struct lport *ports;
-	struct cmd *finished;   /* answered at the end of the batch */
+	struct cmd *finished; /* answered at the end of the batch */
 	LIST_HEAD(, tcp_conn) conns, timers, dead;
 	TAILQ_HEAD(, tcp_conn) ready;
 	struct pipe_buf *pool;
 	int pooled;
-	int64_t paused_until;   /* listeners out of epoll until then, or 0 */
-	int64_t busy_ms;        /* the last batch with events */
+	int64_t paused_until; /* listeners out of epoll until then, or 0 */
+	int64_t busy_ms; /* the last batch with events */
 };
 
 struct nn_pf_tcp {
-	int nest_netns;         /* borrowed from the first port; a dup owned here */
+	int nest_netns; /* borrowed from the first port; a dup owned here */
 	int backlog;
 	pthread_mutex_t log_lock;
-	int64_t logged_ms;      /* last line about refused connections, or 0 */
-	unsigned long refused;  /* since then */
+	int64_t logged_ms; /* last line about refused connections, or 0 */
+	unsigned long refused; /* since then */
 	int n;
 	struct loop loop[];
 };

@@ -23,8 +23,8 @@
 #include "portfwd_tcp.h"
 #include "util.h"
 
-#define LOOPS_MAX 8                 /* loop threads at most, whatever the CPU count */
-#define POOL_IDLE_MS 1000           /* a loop idle this long closes its pooled pipes */
+#define LOOPS_MAX 8 /* loop threads at most, whatever the CPU count */
+#define POOL_IDLE_MS 1000 /* a loop idle this long closes its pooled pipes */
 #define EVENTS 256
 
 /* commands() - the commands posted to @l, done now; answered at the end of the batch */
@@ -102,8 +102,8 @@ static int timers(struct loop *l)
 	else if (l->pool)
 		next = l->busy_ms + POOL_IDLE_MS;
 	LIST_FOREACH(c, &l->timers, timer)
-		if (next < 0 || c->due_ms < next)
-			next = c->due_ms;
+	if (next < 0 || c->due_ms < next)
+		next = c->due_ms;
 	if (l->paused_until && (next < 0 || l->paused_until < next))
 		next = l->paused_until;
 	if (!TAILQ_EMPTY(&l->ready))
@@ -148,7 +148,7 @@ static void run_ready(struct loop *l)
 	struct tcp_conn *c;
 
 	TAILQ_FOREACH(c, &l->ready, ready)
-		n++;
+	n++;
 	while (n-- > 0 && (c = TAILQ_FIRST(&l->ready))) {
 		TAILQ_REMOVE(&l->ready, c, ready);
 		c->queued = false;
@@ -190,7 +190,7 @@ static void *loop_main(void *arg)
 
 				if (c->state != DEAD)
 					nn_tcp_event(l, c, tag == TAG_CLIENT ? CLIENT : TARGET,
-						   ev[i].events);
+						     ev[i].events);
 			}
 		}
 		run_ready(l);
