@@ -168,6 +168,42 @@ teardown() { ports_teardown; }
   [ "${output%% *}" = "$(sha256sum < "$TMP/data" | cut -d' ' -f1)" ]
 }
 
+@test "a reset from either side reaches the other as a reset, not as an EOF" {
+  up_nest user
+  PIDFILES+=("$TMP/srv.pid")
+  # connection 1: the server reads, and says what its second read saw when the client
+  # resets; connection 2: the server resets after one byte
+  cat >"$TMP/rst.pl" <<'PERL'
+use Socket; use IO::Socket::INET;
+my $l = IO::Socket::INET->new(LocalAddr => "127.0.0.1:9001", Listen => 5, ReuseAddr => 1)
+  or die;
+open(my $f, ">", $ARGV[0]) or die;
+my $c = $l->accept; sysread($c, my $b, 1); my $n = sysread($c, $b, 1);
+print {$f} defined $n ? "eof\n" : $!{ECONNRESET} ? "reset\n" : "$!\n"; close $f;
+$c = $l->accept; sysread($c, $b, 1);
+setsockopt($c, SOL_SOCKET, SO_LINGER, pack("ii", 1, 0)); close $c; sleep 5;
+PERL
+  chmod a+r "$TMP/rst.pl"
+  in_nest sh -c "echo \$\$ > $TMP/srv.pid; exec perl $TMP/rst.pl $TMP/srv.out" \
+    >/dev/null 2>&1 3>&- &
+  wait_for in_nest sh -c "ss -Htln 'sport = :9001' | grep -q ."
+  p=$(free_port)
+  nnu port add --nest "$NEST" "127.0.0.1:$p:9001"
+  # the client resets (SO_LINGER 0, then close) once the server has its byte
+  perl -MSocket -MIO::Socket::INET -e '
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $ARGV[0]) or die "$!";
+    syswrite($s, "x"); select(undef, undef, undef, 0.5);
+    setsockopt($s, SOL_SOCKET, SO_LINGER, pack("ii", 1, 0)); close $s;' "$p"
+  wait_until 'test -s "$TMP/srv.out"'
+  [ "$(cat "$TMP/srv.out")" = reset ]
+  # the server resets: the client's read fails with ECONNRESET
+  run perl -MIO::Socket::INET -e '
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $ARGV[0]) or die "$!";
+    syswrite($s, "x"); my $n = sysread($s, my $b, 1);
+    print defined $n ? "eof" : $!{ECONNRESET} ? "reset" : "$!";' "$p"
+  [ "$output" = reset ]
+}
+
 @test "port add to a sandbox publishes its port, and the port goes when the sandbox stops" {
   up_nest user
   mkdir -p "$TMP/www" && echo "hello from web" > "$TMP/www/index.html" && chmod -R a+rX "$TMP/www"

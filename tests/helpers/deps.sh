@@ -11,6 +11,8 @@ pkgs=(
   # a real DNS server (the binary only: dnsmasq-base starts no service) and its client:
   # tests/udp.bats (in a sandbox behind -p P:53/udp), tests/engine.bats (a loopback stub)
   dnsmasq-base bind9-dnsutils
+  # the port driver's load tests and connection-rate benchmark (tests/portload.bats, bench/)
+  apache2-utils wrk
   rootlesskit slirp4netns passt containernetworking-plugins hyperfine
   # .ci/run: the clang build, the sanitizers' and fuzzers' runtime, the analysis targets
   clang libclang-rt-14-dev clang-tidy clang-format cppcheck shellcheck

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -135,18 +134,13 @@ static int child_setup(const struct nn_nest *n, struct nn_err *err)
 static __attribute__((noreturn)) void exec_command(const struct nn_nest *n, int fail_fd)
 {
 	const struct nn_child_config *c = n->cfg.child;
-	struct rlimit nofile;
 	char id[16];
 	sigset_t none;
 	int e;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* RootlessKit's command inherits the soft limit that Go's runtime raised to the hard
-	 * one (go/src/syscall/rlimit.go, Go >= 1.19): dockerd expects as many fds */
-	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
-		nofile.rlim_cur = nofile.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &nofile);
-	}
+	/* the soft RLIMIT_NOFILE is the hard one, raised by the daemon (nestd.c), as RootlessKit's
+	 * command inherits it from Go's runtime: dockerd expects as many fds */
 	if (c->reaper)
 		setsid();
 	setenv(NN_STATE_RK_ENV, n->cfg.state_dir, 1);

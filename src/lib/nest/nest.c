@@ -178,15 +178,21 @@ static __attribute__((noreturn)) void daemon_child(const struct nn_nest_config *
 	char c;
 
 	if (detach) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC), log;
+		char path[PATH_MAX + 8];
 
+		/* the daemon's log (nn_nest_log()): stderr */
+		snprintf(path, sizeof(path), "%s/log", cfg->state_dir);
+		log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		setsid();
 		if (null >= 0) {
 			dup2(null, 0);
 			dup2(null, 1);
-			dup2(null, 2);
+			dup2(log >= 0 ? log : null, 2);
 			close(null);
 		}
+		if (log >= 0)
+			close(log);
 	}
 	prctl(PR_SET_NAME, "netnest");
 	if (unshare(flags) < 0)

@@ -198,6 +198,17 @@ int nn_nest_stop(const char *name, const char *state_dir, pid_t *pid, struct nn_
 int nn_nestd_run(struct nn_nest *n, int report_fd);
 
 /**
+ * nn_nest_log() - one line on the daemon's log: its stderr, which is the file log in the
+ * state dir for a detached daemon (`up -d`) and the terminal otherwise (`up`, RootlessKit
+ * mode, as RootlessKit logs to stderr)
+ * @fmt: printf(3) format of the line, without the newline; "netnest: " and the UTC time
+ *       go before it
+ *
+ * For what no caller is there to hear (a limit reached by the port driver); thread-safe.
+ */
+void nn_nest_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/**
  * nn_nestd_signals() - the signals a nest process handles itself (nestd.c): blocked, then
  * read from a signalfd (the daemon) or with sigwaitinfo(2) (the `up` process); SIGINT,
  * SIGTERM and SIGHUP stop the nest, SIGCHLD reports the engine's (or the daemon's) death

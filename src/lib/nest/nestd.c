@@ -12,10 +12,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <stdarg.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "api.h"
 #include "api_ports.h"
@@ -512,6 +515,42 @@ static void nestd_serve(struct nestd *d)
 	}
 }
 
+void nn_nest_log(const char *fmt, ...)
+{
+	char line[512], when[32];
+	struct tm tm;
+	time_t t = time(NULL);
+	va_list ap;
+	int len;
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	len = snprintf(line, sizeof(line), "netnest: %s ", when);
+	va_start(ap, fmt);
+	len += vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
+	va_end(ap);
+	if (len > (int)sizeof(line) - 2)
+		len = sizeof(line) - 2;
+	line[len++] = '\n';
+	/* one write(2): lines of several threads never interleave (O_APPEND or a tty) */
+	if (write(STDERR_FILENO, line, len) < 0)
+		return; /* no log to tell */
+}
+
+/*
+ * raise_nofile() - the soft RLIMIT_NOFILE up to the hard one, as Go's runtime does for
+ * RootlessKit (go/src/syscall/rlimit.go, Go >= 1.19): a published port holds two
+ * descriptors per connection (portfwd_tcp.c), and the default soft 1024 is 500 clients.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit nofile;
+
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
+}
+
 int nn_nestd_run(struct nn_nest *n, int report_fd)
 {
 	struct nestd d = { .n = n, .tap_fd = -1, .engine_report = -1,
@@ -521,6 +560,7 @@ int nn_nestd_run(struct nn_nest *n, int report_fd)
 
 	n->state_fd = n->host_netns = n->nest_netns = -1;
 	n->engine_pid = 0;
+	raise_nofile();
 	r = nestd_start(&d, &err);
 	if (r < 0) {
 		nestd_teardown(&d);

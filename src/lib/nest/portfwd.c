@@ -25,6 +25,7 @@ struct nn_ports {
 	pthread_mutex_t lock;
 	struct port *list;
 	int next_id;
+	struct nn_pf_tcp *tcp; /* the TCP loops, from the first TCP port on */
 };
 
 static struct nn_ports *ports_of(struct nn_nest *n)
@@ -223,8 +224,6 @@ static void port_free(struct port *p)
 		nn_pf_tcp_stop(p);
 	close(p->host_fd);
 	close(p->nest_netns);
-	pthread_cond_destroy(&p->idle);
-	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
 
@@ -260,8 +259,6 @@ int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *
 	p->nest_netns = -1;
 	p->host_fd = -1;
 	p->wake_fd = -1;
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->idle, NULL);
 	p->target_len = nn_pf_sockaddr(nn_portspec_child_ip(spec), spec->child_port, &p->target);
 	if (!p->target_len) {
 		r = nn_errx(err, EINVAL, "child address \"%s\" is not an IP address",
@@ -289,7 +286,7 @@ int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *
 	if (r < 0)
 		goto fail;
 	p->host_fd = r;
-	r = nn_portspec_is_udp(spec) ? nn_pf_udp_start(p, err) : nn_pf_tcp_start(p, err);
+	r = nn_portspec_is_udp(spec) ? nn_pf_udp_start(p, err) : nn_pf_tcp_start(&ps->tcp, p, err);
 	if (r < 0)
 		goto fail;
 	p->id = ps->next_id++;
@@ -305,8 +302,6 @@ fail_unlocked:
 		close(p->host_fd);
 	if (p->nest_netns >= 0)
 		close(p->nest_netns);
-	pthread_cond_destroy(&p->idle);
-	pthread_mutex_destroy(&p->lock);
 	free(p);
 	return r;
 }
@@ -364,6 +359,7 @@ void nn_ports_stop(struct nn_nest *n)
 		return;
 	while ((p = take(ps, match_any, NULL)))
 		port_free(p);
+	nn_pf_tcp_end(ps->tcp);
 	pthread_mutex_destroy(&ps->lock);
 	free(ps);
 	n->svc->ports = NULL;

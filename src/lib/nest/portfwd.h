@@ -5,7 +5,8 @@
 /*
  * The port driver: for each published port a socket in the host netns.  TCP: each
  * accepted connection is connected inside the nest (a socket created in the detached
- * netns) to child_ip:child_port, and bytes move with splice(2) both ways, with half-close.
+ * netns) to child_ip:child_port, and bytes move with splice(2) both ways, with half-close,
+ * all from a few event loops (portfwd_tcp_loop.c).
  * UDP: a flow per client address, a socket in the nest connected to child_ip:child_port;
  * replies go back to the client from the published socket (portfwd_udp.c).
  */
@@ -67,7 +68,7 @@ int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *
  * @id:  the port's ID
  * @err: "unknown id: <id>" (RootlessKit's words) when there is no such port
  *
- * Returns once every thread of the port has ended.
+ * Returns once every connection, flow and thread of the port has ended.
  * Return: 0, -ENOENT.
  */
 int nn_ports_remove(struct nn_nest *n, int id, struct nn_err *err);

@@ -5,7 +5,9 @@
 /*
  * The port driver's family (portfwd.h is the contract for everyone else):
  *   portfwd.c      the table of ports: add, remove, list, the host sockets, threads
- *   portfwd_tcp.c  TCP: an acceptor thread per port, two splice(2) threads per connection
+ *   portfwd_tcp.c, portfwd_tcp_loop.c (portfwd_tcp.h)
+ *                  TCP: event loops (one per CPU at most) shared by every TCP port, which
+ *                  accept, dial inside the nest and splice(2) every connection
  *   portfwd_udp.c  UDP: a relay thread per port, one flow socket in the nest per client
  *   portfwd_src.c  the socket in the nest, bound to the client's own address when it can
  */
@@ -16,7 +18,7 @@
 
 #include "portfwd.h"
 
-struct tcp_conn; /* portfwd_tcp.c */
+struct nn_pf_tcp; /* portfwd_tcp.c: the TCP loops of a driver */
 
 /* A published port. */
 struct port {
@@ -27,13 +29,10 @@ struct port {
 	int nest_netns;  /* dup of n->nest_netns, for the threads that dial inside it */
 	struct sockaddr_storage target; /* child IP:child port, dialled inside the nest */
 	socklen_t target_len;
-	pthread_t thread; /* the acceptor (TCP) or the relay (UDP), joinable */
-	pthread_mutex_t lock;
-	bool closing;    /* under lock: the port is being removed */
-	/* TCP, under lock */
-	pthread_cond_t idle; /* signalled when conns becomes empty */
-	struct tcp_conn *conns;
+	/* TCP */
+	struct nn_pf_tcp *tcp; /* the loops that serve it */
 	/* UDP */
+	pthread_t thread; /* the relay, joinable */
 	int wake_fd;     /* eventfd: written once to stop the relay */
 	struct port *next;
 };
@@ -78,18 +77,34 @@ int nn_pf_target_socket(const struct port *p, int type, const struct sockaddr *c
 			socklen_t client_len, struct nn_err *err);
 
 /*
- * nn_pf_tcp_start() / nn_pf_udp_start() - start the thread of @p, whose host_fd,
- * nest_netns and target are set; the caller holds no lock.
+ * nn_pf_tcp_start() - serve TCP port @p (host_fd bound, nest_netns and target set) from
+ * the loops *@tcp of its driver, which are started first when *@tcp is NULL (the calling
+ * thread is in the host netns: the listen backlog is its net.core.somaxconn).  Calls are
+ * serialised by the caller (the driver's lock).
+ * Return: 0 or a negative errno with @err filled (setns(2), epoll_ctl(2), listen(2),
+ * pthread_create(3), -ENOMEM).
+ */
+int nn_pf_tcp_start(struct nn_pf_tcp **tcp, struct port *p, struct nn_err *err);
+
+/*
+ * nn_pf_udp_start() - start the relay thread of @p, whose host_fd, nest_netns and target
+ * are set; the caller holds no lock.
  * Return: 0 or a negative errno with @err filled.
  */
-int nn_pf_tcp_start(struct port *p, struct nn_err *err);
 int nn_pf_udp_start(struct port *p, struct nn_err *err);
 
 /*
- * nn_pf_tcp_stop() / nn_pf_udp_stop() - stop the thread of a started @p and end its
- * connections or flows; returns when none is left.  host_fd is closed by the caller after.
+ * nn_pf_tcp_stop() / nn_pf_udp_stop() - stop accepting on a started @p (or its relay
+ * thread) and end its connections or flows; returns when none is left.  host_fd is
+ * closed by the caller after.
  */
 void nn_pf_tcp_stop(struct port *p);
 void nn_pf_udp_stop(struct port *p);
+
+/*
+ * nn_pf_tcp_end() - end the loops of a driver whose TCP ports are all stopped, and free
+ * them; NULL does nothing.
+ */
+void nn_pf_tcp_end(struct nn_pf_tcp *tcp);
 
 #endif

@@ -1,268 +1,482 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * portfwd_tcp.c - TCP ports of the port driver (see portfwd_internal.h)
+ * portfwd_tcp.c - TCP connections of the port driver (see portfwd_tcp.h)
  *
- * Threads: one acceptor per published port, blocked in accept(2) on a listener in the host
- * netns.  Each accepted connection gets a thread that enters the nest netns (setns(2) only
- * for itself; it never returns to the host netns, which a rootless daemon could not do),
- * dials the target there, and then copies sandbox->client while a second thread copies
- * client->sandbox.  Both copy with splice(2) through a pipe, without a copy to user space.
+ * A loop (portfwd_tcp_loop.c) accepts a client on a listener that portfwd.c made in the
+ * host netns (a socket keeps the netns it was made in), dials the target from the loop
+ * thread, which lives in the nest netns (non-blocking connect(2); a refused dial tried
+ * again from a timer), and moves bytes with splice(2) through a pipe from the loop's
+ * pool, held by a direction only while bytes are in flight: an idle connection is two
+ * sockets and a struct tcp_conn.  The sockets are edge triggered; a direction whose
+ * writer is full stops reading until EPOLLOUT, so a client that never reads holds only
+ * its own connection.  EOF is passed on as a half-close, a reset as a reset.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
-#include "portfwd_internal.h"
-#include "util.h"
+#include "portfwd_tcp.h"
 
-#define PIPE_SIZE (1024 * 1024) /* F_SETPIPE_SZ; /proc/sys/fs/pipe-max-size is 1 MiB */
+#ifndef NN_PF_PIPE_SIZE
+#define NN_PF_PIPE_SIZE (256 * 1024) /* F_SETPIPE_SZ of a pooled pipe, bytes (benchmarks.md) */
+#endif
+#define POOL_MAX 32 /* idle pipes a loop keeps */
+#define BUDGET (4 * NN_PF_PIPE_SIZE) /* bytes a direction moves per turn before the others */
+#define ACCEPT_BATCH 64 /* accepts per listener event before the others */
+#define DIAL_TRIES 10 /* RootlessKit: 10 tries, i x 5 ms apart */
+#define DIAL_STEP_MS 5
+#define PAUSE_MS 100 /* listeners rest this long when memory runs out */
+#define STARVED_MS 10 /* a direction without a pipe tries again this late */
+#ifndef NN_PF_NOTSENT_LOWAT
+#define NN_PF_NOTSENT_LOWAT (128 * 1024) /* unsent bytes a socket of ours queues at most */
+#endif
+#define LOG_EVERY_S 60 /* one line about refused connections at most this often */
 
-struct tcp_conn {
-	struct port *port;
-	int client;      /* accepted socket, host netns */
-	int target;      /* socket dialled in the nest netns, or -1 */
-	struct sockaddr_in6 peer; /* the client's address (an IPv4 one as sockaddr_in) */
-	socklen_t peer_len;
-	int done;        /* directions finished, under port->lock */
-	struct tcp_conn *next;
-};
-
-/*
- * conn_finish() - one direction of @c is over; the second one closes both sockets and
- * frees @c.  Also called once for a connection that never got its second thread.
- */
-static void conn_finish(struct tcp_conn *c, int directions)
+int64_t nn_tcp_now_ms(void)
 {
-	struct port *p = c->port;
-	bool last;
+	struct timespec t;
 
-	pthread_mutex_lock(&p->lock);
-	c->done += directions;
-	last = c->done == 2;
-	if (last) {
-		for (struct tcp_conn **pp = &p->conns; *pp; pp = &(*pp)->next)
-			if (*pp == c) {
-				*pp = c->next;
-				break;
-			}
-		if (!p->conns)
-			pthread_cond_broadcast(&p->idle);
-	}
-	pthread_mutex_unlock(&p->lock);
-	if (!last)
-		return;
-	close(c->client);
-	if (c->target >= 0)
-		close(c->target);
-	free(c);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 /*
- * copy() - move bytes from @in to @out with splice(2) through a pipe until EOF, then
- * half-close @out (shutdown(SHUT_WR)), so the peer sees the EOF while the other direction
- * goes on.  On an error both sockets are shut down, which ends the other direction too.
+ * refused() - a new connection of @p was refused because of @e at @what: counted, and one
+ * line on the daemon's log at most every LOG_EVERY_S (nn_nest_log()).
  */
-static void copy(int in, int out)
+static void refused(struct loop *l, const struct port *p, int e, const char *what)
 {
-	/* cppcheck-suppress unreadVariable ; the -1s are read by _cleanup_close_ */
-	_cleanup_close_ int pr = -1, pw = -1;
-	int pfd[2];
-	bool ok = false;
+	struct nn_pf_tcp *t = l->tcp;
+	int64_t now = nn_tcp_now_ms();
 
-	if (pipe2(pfd, O_CLOEXEC) == 0) {
-		pr = pfd[0];
-		pw = pfd[1];
-		fcntl(pw, F_SETPIPE_SZ, PIPE_SIZE); /* best effort: a smaller pipe still works */
-		for (;;) {
-			ssize_t n = splice(in, NULL, pw, NULL, PIPE_SIZE, SPLICE_F_MOVE);
+	pthread_mutex_lock(&t->log_lock);
+	t->refused++;
+	if (!t->logged_ms || now - t->logged_ms >= LOG_EVERY_S * 1000) {
+		nn_nest_log("host port %u: new connections refused (%lu so far) at %s: %s; live "
+			    "connections go on",
+			    p->spec.parent_port, t->refused, what, strerror(e));
+		t->logged_ms = now;
+	}
+	pthread_mutex_unlock(&t->log_lock);
+}
 
+static struct pipe_buf *pipe_get(struct loop *l)
+{
+	struct pipe_buf *b = l->pool;
+	int fd[2];
+
+	if (b) {
+		l->pool = b->next;
+		l->pooled--;
+		return b;
+	}
+	b = malloc(sizeof(*b));
+	if (!b)
+		return NULL;
+	if (pipe2(fd, O_CLOEXEC | O_NONBLOCK) < 0) {
+		free(b);
+		return NULL;
+	}
+	/* best effort: a smaller pipe still works (fs/pipe.c: pipe-user-pages-soft) */
+	fcntl(fd[1], F_SETPIPE_SZ, NN_PF_PIPE_SIZE);
+	b->r = fd[0];
+	b->w = fd[1];
+	return b;
+}
+
+/* nn_tcp_pool_drain() - close the pooled pipes: nothing is held while nothing moves */
+void nn_tcp_pool_drain(struct loop *l)
+{
+	struct pipe_buf *b;
+
+	while ((b = l->pool)) {
+		l->pool = b->next;
+		close(b->r);
+		close(b->w);
+		free(b);
+	}
+	l->pooled = 0;
+}
+
+/* pipe_put() - @d's pipe back to the pool when empty, else closed with what it holds */
+static void pipe_put(struct loop *l, struct dir *d)
+{
+	struct pipe_buf *b = d->pipe;
+
+	if (!b)
+		return;
+	d->pipe = NULL;
+	if (d->held || l->pooled >= POOL_MAX) {
+		close(b->r);
+		close(b->w);
+		free(b);
+	} else {
+		b->next = l->pool;
+		l->pool = b;
+		l->pooled++;
+	}
+	d->held = 0;
+}
+
+/* nn_tcp_close() - close @c's sockets, RST to the side @rst when it is not -1 (SO_LINGER 0) */
+void nn_tcp_close(struct loop *l, struct tcp_conn *c, int rst)
+{
+	if (c->state == DEAD)
+		return;
+	if (rst >= 0 && c->fd[rst] >= 0) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(c->fd[rst], SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	for (int s = CLIENT; s <= TARGET; s++) {
+		if (c->fd[s] >= 0)
+			close(c->fd[s]); /* and out of the epoll set: no other fd refers to it */
+		c->fd[s] = -1;
+		pipe_put(l, &c->dir[s]);
+	}
+	if (c->timed)
+		LIST_REMOVE(c, timer);
+	c->timed = false;
+	if (c->queued)
+		TAILQ_REMOVE(&l->ready, c, ready);
+	c->queued = false;
+	c->state = DEAD;
+	LIST_REMOVE(c, all);
+	LIST_INSERT_HEAD(&l->dead, c, all); /* freed after the batch that may still name it */
+}
+
+int nn_tcp_watch(struct loop *l, int fd, uint32_t events, const void *ptr, int tag)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = (uintptr_t)ptr | tag };
+
+	return epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/*
+ * move() - bytes of direction @s of @c (read from fd[@s], written to fd[!@s]) until a side
+ * would block or the turn's budget is used; the EOF is passed on with shutdown(SHUT_WR)
+ * (half-close) once the pipe is empty.  No SPLICE_F_MORE: it corks the socket.
+ * Return: 0 blocked or done, 1 budget used (more to do), 2 no pipe to be had (out of
+ * descriptors or memory: the connection waits, it is not broken), a negative errno with
+ * *@bad the side it came from.
+ */
+static int move(struct loop *l, struct tcp_conn *c, int s, int *bad)
+{
+	struct dir *d = &c->dir[s];
+	int in = c->fd[s], out = c->fd[!s];
+	size_t budget = BUDGET;
+
+	if (d->done)
+		return 0;
+	for (;;) {
+		ssize_t n;
+
+		while (d->held) {
+			n = splice(d->pipe->r, NULL, out, NULL, d->held,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n < 0 && errno == EINTR)
 				continue;
+			if (n < 0 && errno == EAGAIN)
+				return 0; /* EPOLLOUT on out brings us back */
 			if (n <= 0) {
-				ok = n == 0;
-				break;
+				*bad = !s;
+				return n < 0 ? -errno : -EPIPE;
 			}
-			while (n > 0) {
-				/* no SPLICE_F_MORE here: it corks the socket (MSG_MORE), slower */
-				ssize_t m = splice(pr, NULL, out, NULL, n, SPLICE_F_MOVE);
-
-				if (m < 0 && errno == EINTR)
-					continue;
-				if (m <= 0)
-					goto out;
-				n -= m;
-			}
+			d->held -= n;
+		}
+		if (d->eof) {
+			shutdown(out, SHUT_WR);
+			d->done = true;
+			pipe_put(l, d);
+			return 0;
+		}
+		if (!budget)
+			return 1;
+		if (!d->pipe && !(d->pipe = pipe_get(l)))
+			return 2;
+		n = splice(in, NULL, d->pipe->w, NULL, NN_PF_PIPE_SIZE,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			d->held = n;
+			budget = budget > (size_t)n ? budget - n : 0;
+		} else if (n == 0) {
+			d->eof = true;
+		} else if (errno == EAGAIN) {
+			pipe_put(l, d); /* nothing in flight: the pipe serves others */
+			return 0;
+		} else if (errno != EINTR) {
+			*bad = s;
+			return -errno;
 		}
 	}
-out:
-	if (ok) {
-		shutdown(out, SHUT_WR);
-	} else {
-		shutdown(in, SHUT_RDWR);
-		shutdown(out, SHUT_RDWR);
+}
+
+static void timer_add(struct loop *l, struct tcp_conn *c, int64_t due)
+{
+	if (c->timed)
+		return;
+	c->due_ms = due;
+	c->timed = true;
+	LIST_INSERT_HEAD(&l->timers, c, timer);
+}
+
+/* nn_tcp_pump() - both directions of an open @c; closes it when both are done or one fails */
+void nn_tcp_pump(struct loop *l, struct tcp_conn *c)
+{
+	bool more = false, starved = false;
+
+	for (int s = CLIENT; s <= TARGET; s++) {
+		int bad = -1, r = move(l, c, s, &bad);
+
+		if (r < 0) {
+			/* a reset side is passed on as a reset (RST) of the other one */
+			bool reset = (r == -ECONNRESET || r == -EPIPE) && bad >= 0;
+
+			nn_tcp_close(l, c, reset ? !bad : -1);
+			return;
+		}
+		more |= r == 1;
+		starved |= r == 2;
 	}
-}
-
-static void *copy_up(void *arg)
-{
-	struct tcp_conn *c = arg;
-
-	pthread_setname_np(pthread_self(), "nn-port-up");
-	copy(c->client, c->target);
-	conn_finish(c, 1);
-	return NULL;
-}
-
-/* dial() - in the nest netns (this thread stays there), connect to the port's target
- * from a socket that keeps the @client's address where it can (portfwd_src.c) */
-static int dial(const struct port *p, const struct sockaddr *client, socklen_t client_len)
-{
-	int fd, e;
-
-	if (setns(p->nest_netns, CLONE_NEWNET) < 0)
-		return -1;
-	/* RootlessKit's builtin driver tries 10 times, i x 5 ms apart: a server that is just
-	 * starting gets its first client (pkg/port/builtin/parent/tcp/tcp.go) */
-	for (int i = 0; i < 10; i++) {
-		struct timespec pause = { 0, i * 5 * 1000 * 1000L };
-
-		nanosleep(&pause, NULL);
-		fd = nn_pf_target_socket(p, SOCK_STREAM | SOCK_CLOEXEC, client, client_len, NULL);
-		if (fd < 0)
-			return -1;
-		if (connect(fd, (const struct sockaddr *)&p->target, p->target_len) == 0)
-			return fd;
-		e = errno;
-		close(fd);
-		if (e != ECONNREFUSED)
-			break;
+	if (c->dir[CLIENT].done && c->dir[TARGET].done) {
+		nn_tcp_close(l, c, -1);
+	} else if (more && !c->queued) {
+		TAILQ_INSERT_TAIL(&l->ready, c, ready);
+		c->queued = true;
 	}
-	return -1;
+	if (starved)
+		timer_add(l, c, nn_tcp_now_ms() + STARVED_MS);
 }
 
-static void *conn_main(void *arg)
+/*
+ * tune() - TCP_NODELAY, as the bytes come (the client's own Nagle already ran); and
+ * TCP_NOTSENT_LOWAT, so a peer that does not read holds NN_PF_NOTSENT_LOWAT of unsent bytes in
+ * our socket instead of a send buffer autotuned up to tcp_wmem's 4 MiB: write(2) and
+ * splice(2) see EAGAIN past it (tcp(7); net/ipv4/tcp.c tcp_stream_memory_free).  A
+ * thousand stalled clients would take the host's TCP memory to tcp_mem's limit else, and
+ * every socket on it to its minimum buffers.
+ */
+static void tune(int fd)
 {
-	struct tcp_conn *c = arg;
-	int one = 1, fd;
+	int one = 1, lowat = NN_PF_NOTSENT_LOWAT;
 
-	pthread_setname_np(pthread_self(), "nn-port-down");
-	fd = dial(c->port, (const struct sockaddr *)&c->peer, c->peer_len);
-	pthread_mutex_lock(&c->port->lock);
-	c->target = fd;
-	if (fd >= 0 && c->port->closing)
-		shutdown(fd, SHUT_RDWR);
-	pthread_mutex_unlock(&c->port->lock);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+#if NN_PF_NOTSENT_LOWAT
+	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+#else
+	(void)lowat;
+#endif
+}
+
+/*
+ * target_socket() - the socket that dials @p's target inside the nest (the calling loop
+ * thread's netns), for a client at @client (@client_len bytes), bound to the client's own
+ * address where it can be kept (nn_pf_target_socket(), portfwd_src.c)
+ * Return: a non-blocking SOCK_STREAM socket, not connected, or -1 with errno set.
+ */
+static int target_socket(const struct port *p, const struct sockaddr_storage *client,
+			 socklen_t client_len)
+{
+	int fd = nn_pf_target_socket(p, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				     (const struct sockaddr *)client, client_len, NULL);
+
 	if (fd < 0) {
-		conn_finish(c, 2); /* refused inside the nest: the client sees its socket close */
-		return NULL;
+		errno = -fd;
+		return -1;
 	}
-	setsockopt(c->target, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (nn_pf_start_thread(NULL, copy_up, c, true) < 0) {
-		conn_finish(c, 2);
-		return NULL;
-	}
-	copy(c->target, c->client);
-	conn_finish(c, 1);
-	return NULL;
+	return fd;
 }
 
-static void *acceptor_main(void *arg)
+static void dial_failed(struct loop *l, struct tcp_conn *c, int e);
+
+/*
+ * nn_tcp_dial() - connect a new socket to @c's target; @client is the client's address from
+ * accept(2), or NULL on a later try (then getpeername(2)).
+ */
+void nn_tcp_dial(struct loop *l, struct tcp_conn *c, const struct sockaddr_storage *client,
+		 socklen_t client_len)
 {
-	struct port *p = arg;
-	char name[16];
+	const struct port *p = c->port;
+	struct sockaddr_storage peer;
+	int fd;
 
-	snprintf(name, sizeof(name), "nn-port-%u", p->spec.parent_port);
-	pthread_setname_np(pthread_self(), name); /* ps -L shows which port a thread serves */
-	for (;;) {
-		struct sockaddr_in6 peer;
-		socklen_t peer_len = sizeof(peer);
-		int fd = accept4(p->host_fd, (struct sockaddr *)&peer, &peer_len, SOCK_CLOEXEC);
-		struct tcp_conn *c;
-		int one = 1;
-
-		if (fd < 0) {
-			int e = errno;
-
-			if (e == EINTR || e == ECONNABORTED || e == EMFILE || e == ENFILE ||
-			    e == ENOBUFS || e == ENOMEM) {
-				struct timespec pause = { 0, 10 * 1000 * 1000 };
-				bool closing;
-
-				pthread_mutex_lock(&p->lock);
-				closing = p->closing;
-				pthread_mutex_unlock(&p->lock);
-				if (closing)
-					return NULL;
-				if (e != EINTR && e != ECONNABORTED)
-					nanosleep(&pause, NULL); /* out of fds or memory: no busy loop */
-				continue;
-			}
-			return NULL; /* the listener was shut down: the port is being removed */
+	if (!client) {
+		client_len = sizeof(peer);
+		if (getpeername(c->fd[CLIENT], (struct sockaddr *)&peer, &client_len) < 0) {
+			nn_tcp_close(l, c, -1); /* the client went while we waited */
+			return;
 		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		c = calloc(1, sizeof(*c));
-		if (!c) {
-			close(fd);
+		client = &peer;
+	}
+	c->tries++;
+	c->state = DIALING;
+	fd = target_socket(p, client, client_len);
+	if (fd < 0) {
+		refused(l, p, errno, "the dial inside the nest");
+		nn_tcp_close(l, c, -1);
+		return;
+	}
+	tune(fd);
+	c->fd[TARGET] = fd;
+	if (nn_tcp_watch(l, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c, TAG_TARGET) < 0) {
+		refused(l, p, errno, "the dial inside the nest");
+		nn_tcp_close(l, c, -1);
+		return;
+	}
+	if (connect(fd, (const struct sockaddr *)&p->target, p->target_len) == 0) {
+		c->state = OPEN;
+		nn_tcp_pump(l, c);
+	} else if (errno != EINPROGRESS) {
+		dial_failed(l, c, errno);
+	}
+}
+
+/*
+ * dial_failed() - RootlessKit's builtin driver tries 10 times, i x 5 ms apart, while the
+ * target refuses: a server that is just starting gets its first client
+ * (pkg/port/builtin/parent/tcp/tcp.go).  Any other failure closes the client's socket.
+ */
+static void dial_failed(struct loop *l, struct tcp_conn *c, int e)
+{
+	close(c->fd[TARGET]);
+	c->fd[TARGET] = -1;
+	if (e != ECONNREFUSED || c->tries >= DIAL_TRIES) {
+		if (e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS)
+			refused(l, c->port, e, "the dial inside the nest");
+		nn_tcp_close(l, c, -1);
+		return;
+	}
+	c->state = WAITING;
+	timer_add(l, c, nn_tcp_now_ms() + (int64_t)c->tries * DIAL_STEP_MS);
+}
+
+static void conn_new(struct loop *l, struct port *p, int fd, const struct sockaddr_storage *ss,
+		     socklen_t len)
+{
+	struct tcp_conn *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		refused(l, p, ENOMEM, "accept");
+		close(fd);
+		return;
+	}
+	c->port = p;
+	c->fd[CLIENT] = fd;
+	c->fd[TARGET] = -1;
+	c->state = DIALING;
+	LIST_INSERT_HEAD(&l->conns, c, all);
+	tune(fd);
+	if (nn_tcp_watch(l, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, c, TAG_CLIENT) < 0) {
+		refused(l, p, errno, "accept");
+		nn_tcp_close(l, c, -1);
+		return;
+	}
+	nn_tcp_dial(l, c, ss, len);
+}
+
+void nn_tcp_listeners(struct loop *l, int op)
+{
+	for (struct lport *lp = l->ports; lp; lp = lp->next) {
+		struct epoll_event ev = { EPOLLIN | EPOLLEXCLUSIVE,
+					  { .u64 = (uintptr_t)lp | TAG_LISTEN } };
+
+		if (!lp->gone)
+			epoll_ctl(l->ep, op, lp->p->host_fd, op == EPOLL_CTL_DEL ? NULL : &ev);
+	}
+}
+
+/* pause_listeners() - out of memory: leave new clients in the backlogs for PAUSE_MS */
+static void pause_listeners(struct loop *l)
+{
+	if (l->paused_until)
+		return;
+	nn_tcp_listeners(l, EPOLL_CTL_DEL);
+	l->paused_until = nn_tcp_now_ms() + PAUSE_MS;
+}
+
+/*
+ * nn_tcp_accept() - the clients waiting on @lp.  Out of descriptors (EMFILE, ENFILE), the
+ * client is accepted on the reserve descriptor and closed at once, so it is refused and
+ * not left to spin the loop (libev's and nginx's answer to accept(2)'s "EMFILE" in a
+ * level-triggered loop); out of memory, the listeners rest.
+ */
+void nn_tcp_accept(struct loop *l, struct lport *lp)
+{
+	for (int i = 0; i < ACCEPT_BATCH && !lp->gone && !l->paused_until; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = accept4(lp->p->host_fd, (struct sockaddr *)&ss, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC),
+		    e = errno;
+
+		if (fd >= 0) {
+			conn_new(l, lp->p, fd, &ss, len);
 			continue;
 		}
-		c->port = p;
-		c->client = fd;
-		c->target = -1;
-		c->peer = peer;
-		c->peer_len = peer_len;
-		pthread_mutex_lock(&p->lock);
-		c->next = p->conns;
-		p->conns = c;
-		pthread_mutex_unlock(&p->lock);
-		if (nn_pf_start_thread(NULL, conn_main, c, true) < 0)
-			conn_finish(c, 2);
+		if (e == EINTR || e == ECONNABORTED || e == EPROTO)
+			continue;
+		if ((e == EMFILE || e == ENFILE) && l->spare >= 0) {
+			close(l->spare);
+			fd = accept4(lp->p->host_fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				close(fd);
+			l->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			refused(l, lp->p, e, "accept");
+			continue;
+		}
+		if (e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS) {
+			refused(l, lp->p, e, "accept");
+			pause_listeners(l);
+		}
+		return; /* EAGAIN, or the listener is gone */
 	}
 }
 
-int nn_pf_tcp_start(struct port *p, struct nn_err *err)
+void nn_tcp_event(struct loop *l, struct tcp_conn *c, int side, uint32_t events)
 {
-	int r;
+	int e = 0;
+	socklen_t len = sizeof(e);
 
-	if (listen(p->host_fd, SOMAXCONN) < 0)
-		return nn_err(err, errno, "listen on host port %u", p->spec.parent_port);
-	r = nn_pf_start_thread(&p->thread, acceptor_main, p, false);
-	if (r < 0)
-		return nn_err(err, -r, "publish host port %u: start its thread",
-			      p->spec.parent_port);
-	return 0;
+	if (c->state == DIALING && side == TARGET) {
+		getsockopt(c->fd[TARGET], SOL_SOCKET, SO_ERROR, &e, &len);
+		if (e)
+			dial_failed(l, c, e);
+		else if (events & EPOLLOUT)
+			c->state = OPEN;
+	}
+	if (c->state != OPEN)
+		return; /* the client's bytes wait in its socket until the dial is done */
+	if (events & EPOLLERR) {
+		getsockopt(c->fd[side], SOL_SOCKET, SO_ERROR, &e, &len);
+		if (e) {
+			/* e.g. a reset while the other direction is stalled */
+			nn_tcp_close(l, c, e == ECONNRESET || e == EPIPE ? !side : -1);
+			return;
+		}
+	}
+	nn_tcp_pump(l, c);
 }
 
-void nn_pf_tcp_stop(struct port *p)
+void nn_tcp_stop_port(struct loop *l, struct port *p)
 {
-	pthread_mutex_lock(&p->lock);
-	p->closing = true;
-	pthread_mutex_unlock(&p->lock);
-	shutdown(p->host_fd, SHUT_RDWR); /* wakes accept(2) with EINVAL */
-	pthread_join(p->thread, NULL);
-	pthread_mutex_lock(&p->lock);
-	while (p->conns) {
-		struct timespec t;
+	struct tcp_conn *c, *next;
 
-		/* Again every 100 ms: a connection may have dialled since the last round. */
-		for (struct tcp_conn *c = p->conns; c; c = c->next) {
-			shutdown(c->client, SHUT_RDWR);
-			if (c->target >= 0)
-				shutdown(c->target, SHUT_RDWR);
-		}
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_nsec += 100 * 1000 * 1000;
-		if (t.tv_nsec >= 1000000000L) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&p->idle, &p->lock, &t);
+	for (struct lport *lp = l->ports; lp; lp = lp->next) {
+		if (lp->p != p || lp->gone)
+			continue;
+		if (!l->paused_until)
+			epoll_ctl(l->ep, EPOLL_CTL_DEL, p->host_fd, NULL);
+		lp->gone = true;
 	}
-	pthread_mutex_unlock(&p->lock);
+	for (c = LIST_FIRST(&l->conns); c; c = next) {
+		next = LIST_NEXT(c, all);
+		if (c->port == p)
+			nn_tcp_close(l, c, -1);
+	}
 }
