@@ -27,12 +27,18 @@ as_user() {
 nn() { "$NETNEST" "$@"; }
 nnu() { as_user "$NETNEST" "$@"; }
 
-# free_port_ss SS-FLAGS NEXT: a port in 20000-59999 that `ss SS-FLAGS` shows no listener
-# on; NEXT=1: the port after it too
+# free_port_ss SS-FLAGS NEXT: a port below the kernel's ephemeral range (10000-32767 with
+# Debian's ip_local_port_range 32768-60999) that `ss SS-FLAGS` shows no listener on; NEXT=1:
+# the port after it too.  Below the range: an outgoing connection's local port, or its
+# TIME_WAIT after a load test, also makes bind(2) of 0.0.0.0:P fail with EADDRINUSE, even
+# with SO_REUSEADDR (net/ipv4/inet_connection_sock.c inet_bind_conflict), and only
+# connect(2) picks ports inside the range (ip(7) ip_local_port_range).
 free_port_ss() {
-  local p filter
+  local p filter low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)
+  ((low > 12000)) || low=60000 # a range that starts low: above it, as before
   for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
+    if ((low == 60000)); then p=$((60000 + RANDOM % 5000)); else p=$((10000 + RANDOM % (low - 10001))); fi
     filter="sport = :$p"
     (($2)) && filter="( sport = :$p or sport = :$((p + 1)) )"
     ss "$1" "$filter" | grep -q . || { echo "$p"; return 0; }
@@ -40,7 +46,7 @@ free_port_ss() {
   return 1
 }
 
-# free_port: a TCP port nothing listens on, in 20000-59999
+# free_port: a TCP port nothing listens on, below the ephemeral range
 free_port() { free_port_ss -Htln 0; }
 
 # unique_name PREFIX: a name no other concurrent test run uses
