@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* netaddr.c - IPv4 networks and addresses: parsing and arithmetic (see netaddr.h) */
+/* netaddr.c - IPv4 and IPv6 networks and addresses: parsing and arithmetic (see netaddr.h) */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
@@ -76,5 +76,69 @@ int nn_cidr_host(const struct nn_cidr *c, uint32_t n, struct in_addr *out)
 	if (n >= size)
 		return -ERANGE;
 	out->s_addr = htonl(ntohl(nn_cidr_network(c).s_addr) + n);
+	return 0;
+}
+
+int nn_cidr6_parse(const char *s, const char *what, struct nn_cidr6 *out, struct nn_err *err)
+{
+	char buf[INET6_ADDRSTRLEN];
+	unsigned long prefix;
+	const char *slash;
+	size_t alen;
+	int r;
+
+	if (!s)
+		return nn_errx(err, EINVAL, "%s: missing network (X:X::X/N)", what);
+	slash = strchr(s, '/');
+	if (!slash)
+		return nn_errx(err, EINVAL, "%s %s: missing /prefix (X:X::X/N)", what, s);
+	alen = slash - s;
+	if (alen >= sizeof(buf))
+		return nn_errx(err, EINVAL, "%s %s: not an IPv6 address before '/'", what, s);
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	if (inet_pton(AF_INET6, buf, &out->addr) != 1)
+		return nn_errx(err, EINVAL, "%s %s: '%s' is not an IPv6 address", what, s, buf);
+	r = nn_parse_uint(slash + 1, 0, 128, &prefix);
+	if (r == -ERANGE)
+		return nn_errx(err, EINVAL, "%s %s: prefix length %s is over 128", what, s,
+			       slash + 1);
+	if (r < 0)
+		return nn_errx(err, EINVAL, "%s %s: prefix length '%s' is not a number 0..128",
+			       what, s, slash + 1);
+	out->prefix = prefix;
+	return 0;
+}
+
+struct in6_addr nn_cidr6_network(const struct nn_cidr6 *c)
+{
+	struct in6_addr a = c->addr;
+
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bits = c->prefix > i * 8 ? c->prefix - i * 8 : 0;
+
+		a.s6_addr[i] &= bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+	}
+	return a;
+}
+
+bool nn_cidr6_contains(const struct nn_cidr6 *c, const struct in6_addr *a)
+{
+	struct nn_cidr6 other = { *a, c->prefix };
+	struct in6_addr x = nn_cidr6_network(c), y = nn_cidr6_network(&other);
+
+	return !memcmp(&x, &y, sizeof(x));
+}
+
+int nn_cidr6_host(const struct nn_cidr6 *c, uint32_t n, struct in6_addr *out)
+{
+	uint32_t last;
+
+	if (c->prefix > 96)
+		return -ERANGE;
+	*out = nn_cidr6_network(c);
+	memcpy(&last, &out->s6_addr[12], 4);
+	last = htonl(ntohl(last) + n);
+	memcpy(&out->s6_addr[12], &last, 4);
 	return 0;
 }

@@ -68,18 +68,17 @@ static int nft_in_netns(int netns_fd, const char *cmd, const char *what, struct 
 	return nn_netns_call(netns_fd, "of the nest", nft_here, (void *)cmd_what, err);
 }
 
-int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *err)
+/*
+ * table_text() - the table of @family ("ip" or "ip6") at the end of @cmd (@size bytes in
+ * all), with @own_rule (the bridge's masquerade, or "") first in postrouting
+ */
+static void table_text(char *cmd, size_t size, const char *family, const char *own_rule,
+		       const char *tap)
 {
-	char net[INET_ADDRSTRLEN], own[128] = "", cmd[1024];
-	struct in_addr a = nn_cidr_network(&cfg->subnet);
+	size_t used = strlen(cmd);
 
-	if (*cfg->bridge) {
-		inet_ntop(AF_INET, &a, net, sizeof(net));
-		snprintf(own, sizeof(own), "    ip saddr %s/%u oifname \"%s\" masquerade\n", net,
-			 cfg->subnet.prefix, cfg->tap);
-	}
-	snprintf(cmd, sizeof(cmd),
-		 "table ip " NN_NAT_TABLE " {\n"
+	snprintf(cmd + used, size - used,
+		 "table %s " NN_NAT_TABLE " {\n"
 		 "  chain postrouting {\n"
 		 "    type nat hook postrouting priority srcnat; policy accept;\n"
 		 "%s"
@@ -91,7 +90,31 @@ int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *er
 		 "    iifname != \"%s\" accept\n"
 		 "  }\n"
 		 "}\n",
-		 own, cfg->tap, cfg->tap);
-	return nft_in_netns(netns_fd, cmd, "add table ip " NN_NAT_TABLE " in the nest's netns",
-			    err);
+		 family, own_rule, tap, tap);
+}
+
+int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *err)
+{
+	char net[INET6_ADDRSTRLEN], own[160] = "", cmd[2048] = "";
+	struct in_addr a = nn_cidr_network(&cfg->subnet);
+	struct in6_addr a6 = nn_cidr6_network(&cfg->subnet6);
+
+	if (*cfg->bridge) {
+		inet_ntop(AF_INET, &a, net, sizeof(net));
+		snprintf(own, sizeof(own), "    ip saddr %s/%u oifname \"%s\" masquerade\n", net,
+			 cfg->subnet.prefix, cfg->tap);
+	}
+	table_text(cmd, sizeof(cmd), "ip", own, cfg->tap);
+	if (cfg->ipv6) {
+		*own = '\0';
+		if (*cfg->bridge) {
+			inet_ntop(AF_INET6, &a6, net, sizeof(net));
+			snprintf(own, sizeof(own), "    ip6 saddr %s/%u oifname \"%s\" "
+				 "masquerade\n", net, cfg->subnet6.prefix, cfg->tap);
+		}
+		table_text(cmd, sizeof(cmd), "ip6", own, cfg->tap);
+	}
+	return nft_in_netns(netns_fd, cmd, cfg->ipv6 ? "add tables ip and ip6 " NN_NAT_TABLE
+			    " in the nest's netns" : "add table ip " NN_NAT_TABLE " in the nest's "
+			    "netns", err);
 }

@@ -214,6 +214,20 @@ socklen_t nn_pf_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage 
 	return 0;
 }
 
+const struct sockaddr *nn_pf_target(const struct port *p, const struct sockaddr_storage *client,
+				    socklen_t *len)
+{
+	const struct sockaddr_in6 *c6 = (const struct sockaddr_in6 *)client;
+
+	if (p->target6_len && client->ss_family == AF_INET6 &&
+	    !IN6_IS_ADDR_V4MAPPED(&c6->sin6_addr)) {
+		*len = p->target6_len;
+		return (const struct sockaddr *)&p->target6;
+	}
+	*len = p->target_len;
+	return (const struct sockaddr *)&p->target;
+}
+
 /* port_free() - stop @p's thread, end its connections or flows, free it (off the list) */
 static void port_free(struct port *p)
 {
@@ -267,6 +281,14 @@ int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *
 		r = nn_errx(err, EINVAL, "child address \"%s\" is not an IP address",
 			    nn_portspec_child_ip(spec));
 		goto fail_unlocked;
+	}
+	if (*spec->child_ip6) {
+		p->target6_len = nn_pf_sockaddr(spec->child_ip6, spec->child_port, &p->target6);
+		if (p->target6.ss_family != AF_INET6) {
+			r = nn_errx(err, EINVAL, "child address \"%s\" is not an IPv6 address",
+				    spec->child_ip6);
+			goto fail_unlocked;
+		}
 	}
 
 	pthread_mutex_lock(&ps->lock);
@@ -405,6 +427,8 @@ json_t *nn_ports_list(struct nn_nest *n)
 		json_object_set_new(o, "spec", nn_portspec_to_json(&v[i]->spec));
 		if (*v[i]->owner)
 			json_object_set_new(o, "sandbox", json_string(v[i]->owner));
+		if (*v[i]->spec.child_ip6)
+			json_object_set_new(o, "child_ip6", json_string(v[i]->spec.child_ip6));
 		json_array_append_new(arr, o);
 	}
 	pthread_mutex_unlock(&ps->lock);

@@ -26,6 +26,8 @@ struct port {
 	int nest_netns;  /* dup of n->nest_netns, for the threads that dial inside it */
 	struct sockaddr_storage target; /* child IP:child port, dialled inside the nest */
 	socklen_t target_len;
+	struct sockaddr_storage target6; /* spec.child_ip6: dialled for IPv6 clients */
+	socklen_t target6_len;           /* 0: none, every client dials target */
 	pthread_t thread; /* the acceptor (TCP) or the relay (UDP), joinable */
 	pthread_mutex_t lock;
 	bool closing;    /* under lock: the port is being removed */
@@ -51,6 +53,16 @@ int nn_pf_start_thread(pthread_t *t, void *(*fn)(void *), void *arg, bool detach
  * Return: its length, or 0 when @ip is not an address.
  */
 socklen_t nn_pf_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage *ss);
+
+/*
+ * nn_pf_target() - what to dial for a client at @client (its address on the host socket):
+ * target6 for an IPv6 client that is not v4-mapped, when @p has one (a dual-stack socket
+ * to a dual-stack sandbox, docs/ports.md#ipv6); else target
+ * @len: set to the address's length
+ * Return: the address, inside @p.
+ */
+const struct sockaddr *nn_pf_target(const struct port *p, const struct sockaddr_storage *client,
+				    socklen_t *len);
 
 /*
  * nn_pf_tcp_start() / nn_pf_udp_start() - start the thread of @p, whose host_fd,

@@ -119,9 +119,15 @@ static void *copy_up(void *arg)
 }
 
 /* dial() - in the nest netns (this thread stays there), connect to the port's target */
-static int dial(const struct port *p)
+static int dial(const struct port *p, int client)
 {
+	struct sockaddr_storage peer = { 0 };
+	socklen_t plen = sizeof(peer), tlen;
+	const struct sockaddr *t;
 	int fd, e;
+
+	getpeername(client, (struct sockaddr *)&peer, &plen);
+	t = nn_pf_target(p, &peer, &tlen);
 
 	if (setns(p->nest_netns, CLONE_NEWNET) < 0)
 		return -1;
@@ -131,10 +137,10 @@ static int dial(const struct port *p)
 		struct timespec pause = { 0, i * 5 * 1000 * 1000L };
 
 		nanosleep(&pause, NULL);
-		fd = socket(p->target.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		fd = socket(t->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return -1;
-		if (connect(fd, (const struct sockaddr *)&p->target, p->target_len) == 0)
+		if (connect(fd, t, tlen) == 0)
 			return fd;
 		e = errno;
 		close(fd);
@@ -150,7 +156,7 @@ static void *conn_main(void *arg)
 	int one = 1, fd;
 
 	pthread_setname_np(pthread_self(), "nn-port-down");
-	fd = dial(c->port);
+	fd = dial(c->port, c->client);
 	pthread_mutex_lock(&c->port->lock);
 	c->target = fd;
 	if (fd >= 0 && c->port->closing)

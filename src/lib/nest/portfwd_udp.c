@@ -197,14 +197,16 @@ static void free_dead(struct relay *r)
 }
 
 /* flow_socket() - a UDP socket in the nest (this thread's netns) connected to the target */
-static int flow_socket(const struct port *p)
+static int flow_socket(const struct port *p, const struct sockaddr_storage *client)
 {
-	int fd = socket(p->target.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	socklen_t tlen;
+	const struct sockaddr *t = nn_pf_target(p, client, &tlen);
+	int fd = socket(t->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){ UDP_RCVBUF }, sizeof(int));
-	if (connect(fd, (const struct sockaddr *)&p->target, p->target_len) < 0) {
+	if (connect(fd, t, tlen) < 0) {
 		int e = errno;
 
 		close(fd);
@@ -226,10 +228,10 @@ static struct flow *flow_new(struct relay *r, const struct sockaddr_storage *cli
 
 	if (r->nflows >= NN_PORT_UDP_FLOWS_MAX && r->oldest)
 		flow_close(r, r->oldest);
-	fd = flow_socket(r->p);
+	fd = flow_socket(r->p, client);
 	if ((fd == -EMFILE || fd == -ENFILE) && r->oldest) {
 		flow_close(r, r->oldest);
-		fd = flow_socket(r->p);
+		fd = flow_socket(r->p, client);
 	}
 	if (fd < 0)
 		return NULL;

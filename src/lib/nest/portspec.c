@@ -70,6 +70,28 @@ static int check_family(const struct nn_portspec *p, const char *label, struct n
 		       p->parent_ip, p->proto[3], p->proto);
 }
 
+/*
+ * check_child_family() - a childIP given with a host socket of one family must be of that
+ * family: [::1]:80 to 10.4.0.2 is refused, naming both (issue 8's mixed families).  A
+ * socket serving both families takes either, and the sandbox service picks the address of
+ * a sandbox per family itself (nn_sandbox_publish()).
+ */
+static int check_child_family(const struct nn_portspec *p, struct nn_err *err)
+{
+	unsigned fam = nn_portspec_families(p);
+	bool host6 = fam == NN_PORT_V6, child6 = strchr(p->child_ip, ':') != NULL;
+	const char *hip = *p->parent_ip ? p->parent_ip : host6 ? "::" : "0.0.0.0";
+
+	if (!*p->child_ip || fam == (NN_PORT_V4 | NN_PORT_V6) || host6 == child6)
+		return 0;
+	return nn_errx(err, EINVAL, "port spec \"%s %s%s%s:%u -> %s%s%s:%u\": mixed families: "
+		       "host address %s is IPv%c but child address %s is IPv%c (give a child "
+		       "address of the host's family)", p->proto, host6 ? "[" : "", hip,
+		       host6 ? "]" : "", p->parent_port, child6 ? "[" : "", p->child_ip,
+		       child6 ? "]" : "", p->child_port, hip, host6 ? '6' : '4', p->child_ip,
+		       child6 ? '6' : '4');
+}
+
 /* parse_port() - @s as a port 1..65535, or an error naming spec @spec */
 static int parse_port(const char *spec, const char *s, uint16_t *out, struct nn_err *err)
 {
@@ -215,7 +237,9 @@ int nn_portspec_from_json(json_t *j, struct nn_portspec *out, struct nn_err *err
 	    json_port(j, "parentPort", &out->parent_port, err) < 0 ||
 	    json_port(j, "childPort", &out->child_port, err) < 0)
 		return -EINVAL;
-	return check_family(out, "port spec", err);
+	if (check_family(out, "port spec", err) < 0)
+		return -EINVAL;
+	return check_child_family(out, err);
 }
 
 json_t *nn_portspec_to_json(const struct nn_portspec *p)

@@ -28,6 +28,10 @@ struct nn_portspec {
 	char child_ip[64];    /* address dialled inside the nest; "" means 127.0.0.1 (::1
 				 for tcp6/udp6): nn_portspec_child_ip() */
 	uint16_t child_port;  /* 1..65535 */
+	char child_ip6[64];   /* netnest's own, never in the JSON: a sandbox's IPv6 address,
+				 dialled for IPv6 clients of a host socket that serves both
+				 families while child_ip is its IPv4 one (set by the sandbox
+				 service, docs/ports.md#ipv6); "" for none */
 };
 
 #define NN_PORT_V4 1u /* nn_portspec_families(): the host socket serves IPv4 */
@@ -91,7 +95,8 @@ bool nn_portspec_conflicts(const struct nn_portspec *a, const struct nn_portspec
  *       are ignored (RootlessKit pkg/port/port.go PortSpec)
  * @out: filled; addresses canonical
  * @err: names the bad member and why; a host address of the wrong family for a tcp4/6
- *       or udp4/6 proto is refused
+ *       or udp4/6 proto is refused, and so is a childIP of the other family than a host
+ *       socket of one family serves ("mixed families": tcp [::1]:80 -> 10.4.0.2:80)
  * Return: 0, -EINVAL.
  */
 int nn_portspec_from_json(json_t *j, struct nn_portspec *out, struct nn_err *err);
