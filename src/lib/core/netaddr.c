@@ -7,9 +7,6 @@
 #include "netaddr.h"
 #include "util.h"
 
-/* Longest dotted quad plus "/32" and the NUL. */
-#define CIDR_TEXT_MAX (INET_ADDRSTRLEN + 3)
-
 static uint32_t prefix_mask(unsigned prefix)
 {
 	return prefix ? htonl(~0u << (32 - prefix)) : 0;
@@ -24,35 +21,50 @@ int nn_ip_parse(const char *s, const char *what, struct in_addr *out, struct nn_
 	return 0;
 }
 
-int nn_cidr_parse(const char *s, const char *what, struct nn_cidr *out, struct nn_err *err)
+/*
+ * cidr_parse() - "ADDR/N" of @family (AF_INET: A.B.C.D/N, prefix 0..32; AF_INET6:
+ * X:X::X/N, 0..128) into @addr (4 or 16 bytes) and @prefix
+ */
+static int cidr_parse(const char *s, const char *what, int family, void *addr,
+		      unsigned *prefix, struct nn_err *err)
 {
-	char buf[CIDR_TEXT_MAX];
-	unsigned long prefix;
+	const bool v6 = family == AF_INET6;
+	const char *form = v6 ? "X:X::X/N" : "A.B.C.D/N";
+	const unsigned max = v6 ? 128 : 32;
+	char buf[INET6_ADDRSTRLEN];
+	unsigned long p;
 	const char *slash;
 	size_t alen;
 	int r;
 
 	if (!s)
-		return nn_errx(err, EINVAL, "%s: missing network (A.B.C.D/N)", what);
+		return nn_errx(err, EINVAL, "%s: missing network (%s)", what, form);
 	slash = strchr(s, '/');
 	if (!slash)
-		return nn_errx(err, EINVAL, "%s %s: missing /prefix (A.B.C.D/N)", what, s);
+		return nn_errx(err, EINVAL, "%s %s: missing /prefix (%s)", what, s, form);
 	alen = slash - s;
-	if (alen >= sizeof(buf))
-		return nn_errx(err, EINVAL, "%s %s: not an IPv4 address before '/'", what, s);
+	if (alen >= (v6 ? INET6_ADDRSTRLEN : INET_ADDRSTRLEN))
+		return nn_errx(err, EINVAL, "%s %s: not an IPv%c address before '/'", what, s,
+			       v6 ? '6' : '4');
 	memcpy(buf, s, alen);
 	buf[alen] = '\0';
-	if (inet_pton(AF_INET, buf, &out->addr) != 1)
-		return nn_errx(err, EINVAL, "%s %s: '%s' is not an IPv4 address", what, s, buf);
-	r = nn_parse_uint(slash + 1, 0, 32, &prefix);
+	if (inet_pton(family, buf, addr) != 1)
+		return nn_errx(err, EINVAL, "%s %s: '%s' is not an IPv%c address", what, s, buf,
+			       v6 ? '6' : '4');
+	r = nn_parse_uint(slash + 1, 0, max, &p);
 	if (r == -ERANGE)
-		return nn_errx(err, EINVAL, "%s %s: prefix length %s is over 32", what, s,
-			       slash + 1);
+		return nn_errx(err, EINVAL, "%s %s: prefix length %s is over %u", what, s,
+			       slash + 1, max);
 	if (r < 0)
-		return nn_errx(err, EINVAL, "%s %s: prefix length '%s' is not a number 0..32",
-			       what, s, slash + 1);
-	out->prefix = prefix;
+		return nn_errx(err, EINVAL, "%s %s: prefix length '%s' is not a number 0..%u",
+			       what, s, slash + 1, max);
+	*prefix = p;
 	return 0;
+}
+
+int nn_cidr_parse(const char *s, const char *what, struct nn_cidr *out, struct nn_err *err)
+{
+	return cidr_parse(s, what, AF_INET, &out->addr, &out->prefix, err);
 }
 
 struct in_addr nn_cidr_network(const struct nn_cidr *c)
@@ -81,33 +93,7 @@ int nn_cidr_host(const struct nn_cidr *c, uint32_t n, struct in_addr *out)
 
 int nn_cidr6_parse(const char *s, const char *what, struct nn_cidr6 *out, struct nn_err *err)
 {
-	char buf[INET6_ADDRSTRLEN];
-	unsigned long prefix;
-	const char *slash;
-	size_t alen;
-	int r;
-
-	if (!s)
-		return nn_errx(err, EINVAL, "%s: missing network (X:X::X/N)", what);
-	slash = strchr(s, '/');
-	if (!slash)
-		return nn_errx(err, EINVAL, "%s %s: missing /prefix (X:X::X/N)", what, s);
-	alen = slash - s;
-	if (alen >= sizeof(buf))
-		return nn_errx(err, EINVAL, "%s %s: not an IPv6 address before '/'", what, s);
-	memcpy(buf, s, alen);
-	buf[alen] = '\0';
-	if (inet_pton(AF_INET6, buf, &out->addr) != 1)
-		return nn_errx(err, EINVAL, "%s %s: '%s' is not an IPv6 address", what, s, buf);
-	r = nn_parse_uint(slash + 1, 0, 128, &prefix);
-	if (r == -ERANGE)
-		return nn_errx(err, EINVAL, "%s %s: prefix length %s is over 128", what, s,
-			       slash + 1);
-	if (r < 0)
-		return nn_errx(err, EINVAL, "%s %s: prefix length '%s' is not a number 0..128",
-			       what, s, slash + 1);
-	out->prefix = prefix;
-	return 0;
+	return cidr_parse(s, what, AF_INET6, &out->addr, &out->prefix, err);
 }
 
 struct in6_addr nn_cidr6_network(const struct nn_cidr6 *c)

@@ -48,6 +48,8 @@ static int api_ports_add(struct nn_nest *n, const char *path, json_t *body, json
 	if (no_driver(n, err) < 0)
 		return -EINVAL;
 	r = nn_portspec_from_json(body, &spec, err);
+	if (r == 0)
+		r = nn_portspec_check_child(&spec, err);
 	if (r < 0)
 		return r;
 	/* netnest's extension: "sandbox" names the owner; the port goes when it goes */

@@ -214,18 +214,31 @@ socklen_t nn_pf_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage 
 	return 0;
 }
 
-const struct sockaddr *nn_pf_target(const struct port *p, const struct sockaddr_storage *client,
-				    socklen_t *len)
+int nn_pf_connect(const struct port *p, const struct sockaddr_storage *client, int type)
 {
 	const struct sockaddr_in6 *c6 = (const struct sockaddr_in6 *)client;
+	const struct sockaddr_storage *t = &p->target;
+	socklen_t len = p->target_len;
+	int fd, e;
 
 	if (p->target6_len && client->ss_family == AF_INET6 &&
 	    !IN6_IS_ADDR_V4MAPPED(&c6->sin6_addr)) {
-		*len = p->target6_len;
-		return (const struct sockaddr *)&p->target6;
+		t = &p->target6;
+		len = p->target6_len;
 	}
-	*len = p->target_len;
-	return (const struct sockaddr *)&p->target;
+	for (;;) {
+		fd = socket(t->ss_family, type | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if (connect(fd, (const struct sockaddr *)t, len) == 0)
+			return fd;
+		e = errno;
+		close(fd);
+		if (e != ECONNREFUSED || t == &p->target)
+			return -e;
+		t = &p->target; /* nothing on the IPv6 address: the IPv4 one */
+		len = p->target_len;
+	}
 }
 
 /* port_free() - stop @p's thread, end its connections or flows, free it (off the list) */

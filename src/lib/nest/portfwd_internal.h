@@ -55,14 +55,13 @@ int nn_pf_start_thread(pthread_t *t, void *(*fn)(void *), void *arg, bool detach
 socklen_t nn_pf_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage *ss);
 
 /*
- * nn_pf_target() - what to dial for a client at @client (its address on the host socket):
- * target6 for an IPv6 client that is not v4-mapped, when @p has one (a dual-stack socket
- * to a dual-stack sandbox, docs/ports.md#ipv6); else target
- * @len: set to the address's length
- * Return: the address, inside @p.
+ * nn_pf_connect() - a socket of @type (SOCK_STREAM, or SOCK_DGRAM with flags) in the
+ * calling thread's netns, connected to what a client at @client dials: target6 for an IPv6
+ * client that is not v4-mapped when @p has one, falling back to target when that refuses
+ * (a server listening on IPv4 alone), else target (docs/ports.md#ipv6)
+ * Return: the fd (SOCK_CLOEXEC), or the negative errno of socket(2)/connect(2).
  */
-const struct sockaddr *nn_pf_target(const struct port *p, const struct sockaddr_storage *client,
-				    socklen_t *len);
+int nn_pf_connect(const struct port *p, const struct sockaddr_storage *client, int type);
 
 /*
  * nn_pf_tcp_start() / nn_pf_udp_start() - start the thread of @p, whose host_fd,

@@ -122,32 +122,21 @@ static void *copy_up(void *arg)
 static int dial(const struct port *p, int client)
 {
 	struct sockaddr_storage peer = { 0 };
-	socklen_t plen = sizeof(peer), tlen;
-	const struct sockaddr *t;
-	int fd, e;
-
-	getpeername(client, (struct sockaddr *)&peer, &plen);
-	t = nn_pf_target(p, &peer, &tlen);
+	socklen_t plen = sizeof(peer);
+	int fd = -ECONNREFUSED;
 
 	if (setns(p->nest_netns, CLONE_NEWNET) < 0)
 		return -1;
+	getpeername(client, (struct sockaddr *)&peer, &plen);
 	/* RootlessKit's builtin driver tries 10 times, i x 5 ms apart: a server that is just
 	 * starting gets its first client (pkg/port/builtin/parent/tcp/tcp.go) */
-	for (int i = 0; i < 10; i++) {
+	for (int i = 0; i < 10 && fd == -ECONNREFUSED; i++) {
 		struct timespec pause = { 0, i * 5 * 1000 * 1000L };
 
 		nanosleep(&pause, NULL);
-		fd = socket(t->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -1;
-		if (connect(fd, t, tlen) == 0)
-			return fd;
-		e = errno;
-		close(fd);
-		if (e != ECONNREFUSED)
-			break;
+		fd = nn_pf_connect(p, &peer, SOCK_STREAM);
 	}
-	return -1;
+	return fd < 0 ? -1 : fd;
 }
 
 static void *conn_main(void *arg)

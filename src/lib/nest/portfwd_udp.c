@@ -199,19 +199,10 @@ static void free_dead(struct relay *r)
 /* flow_socket() - a UDP socket in the nest (this thread's netns) connected to the target */
 static int flow_socket(const struct port *p, const struct sockaddr_storage *client)
 {
-	socklen_t tlen;
-	const struct sockaddr *t = nn_pf_target(p, client, &tlen);
-	int fd = socket(t->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = nn_pf_connect(p, client, SOCK_DGRAM | SOCK_NONBLOCK);
 
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){ UDP_RCVBUF }, sizeof(int));
-	if (connect(fd, t, tlen) < 0) {
-		int e = errno;
-
-		close(fd);
-		return -e;
-	}
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){ UDP_RCVBUF }, sizeof(int));
 	return fd;
 }
 

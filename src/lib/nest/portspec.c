@@ -70,13 +70,7 @@ static int check_family(const struct nn_portspec *p, const char *label, struct n
 		       p->parent_ip, p->proto[3], p->proto);
 }
 
-/*
- * check_child_family() - a childIP given with a host socket of one family must be of that
- * family: [::1]:80 to 10.4.0.2 is refused, naming both (issue 8's mixed families).  A
- * socket serving both families takes either, and the sandbox service picks the address of
- * a sandbox per family itself (nn_sandbox_publish()).
- */
-static int check_child_family(const struct nn_portspec *p, struct nn_err *err)
+int nn_portspec_check_child(const struct nn_portspec *p, struct nn_err *err)
 {
 	unsigned fam = nn_portspec_families(p);
 	bool host6 = fam == NN_PORT_V6, child6 = strchr(p->child_ip, ':') != NULL;
@@ -237,9 +231,7 @@ int nn_portspec_from_json(json_t *j, struct nn_portspec *out, struct nn_err *err
 	    json_port(j, "parentPort", &out->parent_port, err) < 0 ||
 	    json_port(j, "childPort", &out->child_port, err) < 0)
 		return -EINVAL;
-	if (check_family(out, "port spec", err) < 0)
-		return -EINVAL;
-	return check_child_family(out, err);
+	return check_family(out, "port spec", err);
 }
 
 json_t *nn_portspec_to_json(const struct nn_portspec *p)

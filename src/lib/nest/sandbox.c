@@ -240,23 +240,16 @@ static bool sandbox_ip6(const struct nn_nest *n, struct in_addr ip, struct in6_a
 
 /*
  * sandbox_target() - the addresses @spec dials in the sandbox at @ip (and @ip6, NULL for
- * none), unless the client named child_ip itself: a host socket of IPv6 alone dials @ip6;
- * one of both families @ip for IPv4 clients and @ip6 (child_ip6) for IPv6 ones, as Docker
- * does for a dual-stack container; IPv4 alone, or a sandbox without IPv6, @ip for every
- * client, so [::1]:P reaches an IPv4-only sandbox too (docs/ports.md#ipv6).
+ * none), unless the client named child_ip itself: IPv4 clients dial @ip; IPv6 clients
+ * @ip6 (child_ip6), and @ip when nothing listens there (nn_pf_connect()); in a sandbox
+ * without IPv6 every client dials @ip, so [::1]:P reaches it too (docs/ports.md#ipv6).
  */
 static void sandbox_target(struct nn_portspec *spec, struct in_addr ip, const struct in6_addr *ip6)
 {
-	unsigned fam = nn_portspec_families(spec);
-
 	if (*spec->child_ip)
 		return;
-	if (ip6 && fam == NN_PORT_V6) {
-		inet_ntop(AF_INET6, ip6, spec->child_ip, sizeof(spec->child_ip));
-		return;
-	}
 	inet_ntop(AF_INET, &ip, spec->child_ip, sizeof(spec->child_ip));
-	if (ip6 && (fam & NN_PORT_V6))
+	if (ip6 && (nn_portspec_families(spec) & NN_PORT_V6))
 		inet_ntop(AF_INET6, ip6, spec->child_ip6, sizeof(spec->child_ip6));
 }
 

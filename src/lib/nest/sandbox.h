@@ -83,8 +83,9 @@ extern const struct nn_api_route nn_sandbox_routes[];
  * "sandbox" owner and `netnest port add NAME SPEC`)
  * @n:    the live nest
  * @name: the sandbox
- * @spec: the port; an empty child_ip is set to the sandbox's address of the host socket's
- *        family, and child_ip6 to its IPv6 one for a socket of both (docs/ports.md#ipv6)
+ * @spec: the port; an empty child_ip is set to the sandbox's IPv4 address and, when the
+ *        host socket serves IPv6 and the sandbox has it, child_ip6 to its IPv6 address
+ *        (docs/ports.md#ipv6)
  * @id:   the new port's ID
  * @err:  error object
  *
