@@ -191,4 +191,11 @@ web() {
   [ -z "$(ss -Htln "sport = :$p")" ]
   [ "$(curl -s --unix-socket "$STATE/api.sock" http://localhost/v1/ports)" = "[]" ]
   [ "$(jq -c .ports "$STATE/sandboxes/idle.json")" = "[]" ]
+  # a sandbox's address without the owner named is a sandbox's port too
+  run curl -s --unix-socket "$STATE/api.sock" -w '\n%{http_code}' -X POST \
+    -d "{\"proto\":\"tcp4\",\"parentPort\":$p,\"childIP\":\"fd00:4::2\",\"childPort\":80}" \
+    http://localhost/v1/ports
+  [ "${lines[1]}" = 400 ]
+  [ "$(jq -r .message <<<"${lines[0]}")" = "port spec \"tcp4 0.0.0.0:$p -> [fd00:4::2]:80\": mixed families: host address 0.0.0.0 is IPv4 but child address fd00:4::2 is IPv6 (give a child address of the host's family)" ]
+  [ -z "$(ss -Htln "sport = :$p")" ]
 }

@@ -305,9 +305,6 @@ static void refusals_name_the_flag(void **state)
 	REFUSED("--ipv6: only supported for --net=slirp4netns, not --net=none", "--net=none",
 		"--ipv6", "true");
 	REFUSED("--detach-netns: needs a network of its own", "--detach-netns", "true");
-	REFUSED("--publish=127.0.0.1:8080:[::1]:80/tcp: port spec \"tcp 127.0.0.1:8080 -> "
-		"[::1]:80\": mixed families", "--net=slirp4netns", "--port-driver=builtin", "-p",
-		"127.0.0.1:8080:[::1]:80/tcp", "true");
 	REFUSED("--subid-source=bogus: unknown subid source", "--subid-source=bogus", "true");
 	REFUSED("--slirp4netns-sandbox=maybe: must be auto, true or false",
 		"--slirp4netns-sandbox=maybe", "true");

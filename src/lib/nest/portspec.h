@@ -103,7 +103,8 @@ int nn_portspec_from_json(json_t *j, struct nn_portspec *out, struct nn_err *err
 /**
  * nn_portspec_check_child() - refuse a child address given by a client in the other family
  * than a host socket of one family serves
- * @p:   a port as a client gave it (the API's POST /v1/ports, rootlesskit --publish)
+ * @p:   a port to a sandbox as a client gave it (the API's POST /v1/ports naming a sandbox
+ *       or a childIP in the bridge's networks: api_ports.c)
  * @err: "port spec \"tcp [::1]:80 -> 10.4.0.2:80\": mixed families: host address ::1 is
  *       IPv6 but child address 10.4.0.2 is IPv4 ..." (issue 8's bad input)
  *

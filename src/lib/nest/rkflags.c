@@ -367,7 +367,7 @@ static int parse_publish(const char *s, struct nn_portspec *out, struct nn_err *
 		json_object_set_new(j, "parentIP", json_string(part[0]));
 	if (n == 4 && *part[2])
 		json_object_set_new(j, "childIP", json_string(part[2]));
-	if (nn_portspec_from_json(j, out, err) < 0 || nn_portspec_check_child(out, err) < 0)
+	if (nn_portspec_from_json(j, out, err) < 0)
 		return nn_err_wrap(err, "--publish=%s", s);
 	return 0;
 }
