@@ -279,8 +279,7 @@ static void ps_row(struct nn_out *o, json_t *sb)
 	nn_out_uint(o, "prefix", NULL, json_integer_value(json_object_get(sb, "prefix")));
 	if (json_is_string(json_object_get(sb, "ip6"))) {
 		nn_out_string(o, "ip6", "%-20s ", json_string_value(json_object_get(sb, "ip6")));
-		nn_out_uint(o, "prefix6", NULL,
-			    json_integer_value(json_object_get(sb, "prefix6")));
+		nn_out_uint(o, "prefix6", NULL, json_integer_value(json_object_get(sb, "prefix6")));
 	} else {
 		nn_out_null(o, "ip6", "%-20s ");
 		nn_out_null(o, "prefix6", NULL);

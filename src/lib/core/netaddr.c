@@ -25,8 +25,8 @@ int nn_ip_parse(const char *s, const char *what, struct in_addr *out, struct nn_
  * cidr_parse() - "ADDR/N" of @family (AF_INET: A.B.C.D/N, prefix 0..32; AF_INET6:
  * X:X::X/N, 0..128) into @addr (4 or 16 bytes) and @prefix
  */
-static int cidr_parse(const char *s, const char *what, int family, void *addr,
-		      unsigned *prefix, struct nn_err *err)
+static int cidr_parse(const char *s, const char *what, int family, void *addr, unsigned *prefix,
+		      struct nn_err *err)
 {
 	const bool v6 = family == AF_INET6;
 	const char *form = v6 ? "X:X::X/N" : "A.B.C.D/N";
@@ -56,8 +56,8 @@ static int cidr_parse(const char *s, const char *what, int family, void *addr,
 		return nn_errx(err, EINVAL, "%s %s: prefix length %s is over %u", what, s,
 			       slash + 1, max);
 	if (r < 0)
-		return nn_errx(err, EINVAL, "%s %s: prefix length '%s' is not a number 0..%u",
-			       what, s, slash + 1, max);
+		return nn_errx(err, EINVAL, "%s %s: prefix length '%s' is not a number 0..%u", what,
+			       s, slash + 1, max);
 	*prefix = p;
 	return 0;
 }

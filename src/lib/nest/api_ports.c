@@ -32,8 +32,7 @@ static int no_driver(struct nn_nest *n, struct nn_err *err)
  * of the nest's user, are dialled across families as RootlessKit does (its child dials
  * the proto less the 4/6 suffix: docs/facts-rootlesskit.md#port-specs).
  */
-static bool to_sandbox(const struct nn_nest *n, const struct nn_portspec *spec,
-		       const char *owner)
+static bool to_sandbox(const struct nn_nest *n, const struct nn_portspec *spec, const char *owner)
 {
 	struct in_addr a;
 	struct in6_addr a6;

@@ -168,8 +168,7 @@ static int tap_ipv6(struct nestd *d, struct nn_rtnl *r, const char *label, struc
 }
 
 /* The bridge's IPv6 address and IPv6 forwarding, beside IPv4's. */
-static int bridge_ipv6(struct nestd *d, struct nn_rtnl *r, const char *label,
-		       struct nn_err *err)
+static int bridge_ipv6(struct nestd *d, struct nn_rtnl *r, const char *label, struct nn_err *err)
 {
 	const struct nn_nest_config *c = &d->n->cfg;
 	int ret;
@@ -178,8 +177,7 @@ static int bridge_ipv6(struct nestd *d, struct nn_rtnl *r, const char *label,
 		return 0;
 	ret = nn_rtnl_addr6_add(r, c->bridge, &c->bridge_ip6, c->subnet6.prefix, err);
 	if (ret == 0)
-		ret = sysctl_in(d, label, "/proc/sys/net/ipv6/conf/all/forwarding", "1\n",
-				err);
+		ret = sysctl_in(d, label, "/proc/sys/net/ipv6/conf/all/forwarding", "1\n", err);
 	return ret;
 }
 

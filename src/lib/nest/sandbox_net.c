@@ -49,12 +49,12 @@ static int configure_inside(void *arg, struct nn_err *err)
 		return ret;
 	if ((ret = nn_rtnl_link_up(&r, "lo", err)) < 0 ||
 	    (ret = nn_rtnl_addr_add(&r, NN_SANDBOX_IFNAME, in->ip, c->subnet.prefix, err)) < 0 ||
-	    (in->ip6 && (ret = nn_rtnl_addr6_add(&r, NN_SANDBOX_IFNAME, in->ip6,
-						 c->subnet6.prefix, err)) < 0) ||
+	    (in->ip6 && (ret = nn_rtnl_addr6_add(&r, NN_SANDBOX_IFNAME, in->ip6, c->subnet6.prefix,
+						 err)) < 0) ||
 	    (ret = nn_rtnl_link_up(&r, NN_SANDBOX_IFNAME, err)) < 0 ||
 	    (ret = nn_rtnl_route_add_default(&r, c->bridge_ip, NN_SANDBOX_IFNAME, err)) < 0 ||
-	    (in->ip6 && (ret = nn_rtnl_route6_add_default(&r, &c->bridge_ip6,
-							  NN_SANDBOX_IFNAME, err)) < 0))
+	    (in->ip6 &&
+	     (ret = nn_rtnl_route6_add_default(&r, &c->bridge_ip6, NN_SANDBOX_IFNAME, err)) < 0))
 		goto out;
 	ret = read_mac(NN_SANDBOX_IFNAME, in->mac, err);
 out:
