@@ -6,33 +6,18 @@
 
 load helpers/common
 load helpers/nginx.sh
+load helpers/ports.bash
 bats_require_minimum_version 1.5.0
 
-setup() {
-  NEST=$(unique_name hp)
-  TMP=$(mktemp -d /tmp/netnest-hp.XXXXXX)
-  chmod 0755 "$TMP"
-  STATE=/run/user/$(nn_uid)/netnest/$NEST
-  UP=false
-}
-
-teardown() {
-  local f
-  $UP && nnu down --nest "$NEST" >/dev/null 2>&1
-  for f in "$TMP"/records/*.json; do
-    [[ -e $f ]] && kill -9 "$(jq -r .pid "$f")" 2>/dev/null
-  done
-  rm -rf "$TMP"
-}
+setup() { ports_setup; }
+teardown() { ports_teardown; }
 
 # two_webs [UP OPTIONS...]: a nest and two nginx sandboxes, a (10.4.0.2) behind -p PA:80
 # and b (10.4.0.3) behind -p PB:80, each serving its own 1 MiB file
 two_webs() {
   local s
-  nnu up -d --nest "$NEST" "$@"
-  UP=true
+  up_nest user "$@"
   PA=$(free_port) PB=$(free_port)
-  mkdir -p "$TMP/records"
   for s in a b; do
     mkdir -p "$TMP/www-$s" "$TMP/tmp-$s"
     head -c 1048576 /dev/urandom >"$TMP/www-$s/file"
@@ -41,9 +26,9 @@ two_webs() {
       nginx_conf "$TMP/tmp-$s" "$TMP/www-$s" "daemon off;" "user root root;" >"$TMP/$s.conf"
   done
   nnu run --nest "$NEST" -d --name a -p "$PA:80" -- nginx -e "$TMP/tmp-a/e.log" -c "$TMP/a.conf"
-  cp "$STATE/sandboxes/a.json" "$TMP/records/"
+  keep_sandbox a
   nnu run --nest "$NEST" -d --name b -p "$PB:80" -- nginx -e "$TMP/tmp-b/e.log" -c "$TMP/b.conf"
-  cp "$STATE/sandboxes/b.json" "$TMP/records/"
+  keep_sandbox b
   [ "$(jq -r .ip "$STATE/sandboxes/b.json")" = 10.4.0.3 ]
   wait_for curl -sf -o /dev/null "http://127.0.0.1:$PA/file"
   wait_for curl -sf -o /dev/null "http://127.0.0.1:$PB/file"

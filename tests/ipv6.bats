@@ -7,36 +7,14 @@
 
 load helpers/common
 load helpers/nginx.sh
+load helpers/ports.bash
 bats_require_minimum_version 1.5.0
 
-setup() {
-  NEST=$(unique_name v6)
-  TMP=$(mktemp -d /tmp/netnest-v6.XXXXXX)
-  chmod 0755 "$TMP"
-  PIDS=()   # processes this test started outside netnest (killed in teardown)
-  NESTS=()  # nests to take down
-  STATE=/run/user/$(nn_uid)/netnest/$NEST
-}
+setup() { ports_setup; }
+teardown() { ports_teardown; }
 
-teardown() {
-  local n f
-  for n in "${NESTS[@]}"; do nnu down --nest "$n"; done >/dev/null 2>&1
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-  for f in "$TMP"/records/*.json; do
-    [[ -e $f ]] && kill -9 "$(jq -r .pid "$f")" 2>/dev/null
-  done
-  rm -rf "$TMP"
-}
-
-up_user() { # [UP OPTIONS...]
-  nnu up -d --nest "$NEST" "$@"
-  NESTS+=("$NEST")
-}
-
+up_user() { up_nest user "$@"; } # [UP OPTIONS...]
 run_user() { nnu run --nest "$NEST" "$@"; }
-
-# in_nest CMD...: run CMD as root in the nest's detached netns
-in_nest() { nsenter --net="/proc/$(cat "$STATE/child_pid")/root$STATE/netns" "$@"; }
 
 # web NAME SERVER -p SPEC...: nginx in sandbox NAME serving $TMP/www (a 1 MiB file "file";
 # /addr answers the address the connection came to), SERVER being the server block's listen
@@ -50,8 +28,7 @@ web() {
   NGINX_SERVER="$server location = /addr { return 200 \"\$server_addr\\n\"; }" \
     nginx_conf "$TMP/tmp-$name" "$TMP/www" "daemon off;" "user root root;" >"$TMP/$name.conf"
   run_user -d --name "$name" "$@" -- nginx -e "$TMP/tmp-$name/error.log" -c "$TMP/$name.conf"
-  mkdir -p "$TMP/records"
-  cp "$STATE/sandboxes/$name.json" "$TMP/records/"
+  keep_sandbox "$name"
 }
 
 @test "a sandbox has eth0 fd00:4::2/64 beside 10.4.0.2/24 with no DAD, a default route via fd00:4::1, and the nest tap0 fd00::100/64 via fd00::2 taking no router advertisement" {
@@ -148,9 +125,9 @@ web() {
   [[ ${lines[2]} =~ ^2\ +tcp\ +::1\ +$p2\ +web\ +10\.4\.0\.2\ +80\ +fd00:4::2$ ]]
   [[ ${lines[3]} =~ ^3\ +tcp\ +127\.0\.0\.1\ +$p3\ +web\ +10\.4\.0\.2\ +80\ +-$ ]]
   # the API: netnest's sandbox list, and RootlessKit's /v1/ports with the port's IPv6 target
-  body=$(curl -s --unix-socket "$STATE/api.sock" http://localhost/netnest/v1/sandboxes)
+  body=$(api /netnest/v1/sandboxes | head -1)
   [ "$(jq -r '.sandboxes[0].ip6' <<<"$body")" = fd00:4::2 ]
-  body=$(curl -s --unix-socket "$STATE/api.sock" http://localhost/v1/ports)
+  body=$(api /v1/ports | head -1)
   [ "$(jq -c '[.[] | [.spec.childIP, .child_ip6]]' <<<"$body")" = '[["10.4.0.2","fd00:4::2"],["10.4.0.2","fd00:4::2"],["10.4.0.2",null]]' ]
   # topo: the sandbox's eth0 and the bridge in JSON, and the chain line
   nn topo --json >"$TMP/topo.json"
@@ -181,20 +158,16 @@ web() {
 @test "mixed families: [::1]:P to an IPv4 sandbox address given explicitly is refused naming the spec, and nothing listens" {
   up_user
   run_user -d --name idle -- sleep 1000
-  mkdir -p "$TMP/records" && cp "$STATE/sandboxes/idle.json" "$TMP/records/"
+  keep_sandbox idle
   p=$(free_port)
-  run curl -s --unix-socket "$STATE/api.sock" -w '\n%{http_code}' -X POST \
-    -d "{\"proto\":\"tcp\",\"parentIP\":\"::1\",\"parentPort\":$p,\"childIP\":\"10.4.0.2\",\"childPort\":80,\"sandbox\":\"idle\"}" \
-    http://localhost/v1/ports
+  run api -X POST -d "{\"proto\":\"tcp\",\"parentIP\":\"::1\",\"parentPort\":$p,\"childIP\":\"10.4.0.2\",\"childPort\":80,\"sandbox\":\"idle\"}" /v1/ports
   [ "${lines[1]}" = 400 ]
   [ "$(jq -r .message <<<"${lines[0]}")" = "port spec \"tcp [::1]:$p -> 10.4.0.2:80\": mixed families: host address ::1 is IPv6 but child address 10.4.0.2 is IPv4 (give a child address of the host's family)" ]
   [ -z "$(ss -Htln "sport = :$p")" ]
-  [ "$(curl -s --unix-socket "$STATE/api.sock" http://localhost/v1/ports)" = "[]" ]
+  [ "$(api /v1/ports)" = $'[]\n200' ]
   [ "$(jq -c .ports "$STATE/sandboxes/idle.json")" = "[]" ]
   # a sandbox's address without the owner named is a sandbox's port too
-  run curl -s --unix-socket "$STATE/api.sock" -w '\n%{http_code}' -X POST \
-    -d "{\"proto\":\"tcp4\",\"parentPort\":$p,\"childIP\":\"fd00:4::2\",\"childPort\":80}" \
-    http://localhost/v1/ports
+  run api -X POST -d "{\"proto\":\"tcp4\",\"parentPort\":$p,\"childIP\":\"fd00:4::2\",\"childPort\":80}" /v1/ports
   [ "${lines[1]}" = 400 ]
   [ "$(jq -r .message <<<"${lines[0]}")" = "port spec \"tcp4 0.0.0.0:$p -> [fd00:4::2]:80\": mixed families: host address 0.0.0.0 is IPv4 but child address fd00:4::2 is IPv6 (give a child address of the host's family)" ]
   [ -z "$(ss -Htln "sport = :$p")" ]

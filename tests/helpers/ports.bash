@@ -1,4 +1,5 @@
-# Shared by tests/port.bats and tests/api.bats: a nest per test, servers inside its netns.
+# Shared by tests/port.bats, api.bats, ipv6.bats and hairpin.bats: a nest per test, servers
+# inside its netns.
 # Load after helpers/common.
 
 # ports_setup: per-test state.  WHO is "user" (nntest, rootless) or "root".
@@ -15,14 +16,18 @@ ports_teardown() {
   for f in "${PIDFILES[@]}"; do
     [[ -s $f ]] && kill "$(cat "$f")" 2>/dev/null
   done
+  # sandboxes a dead daemon left: their records name their PIDs (keep_sandbox)
+  for f in "$TMP"/records/*.json; do
+    [[ -e $f ]] && kill -9 "$(jq -r .pid "$f")" 2>/dev/null
+  done
   for n in "${UP[@]}"; do
     if [[ $n == root\ * ]]; then nn down --nest "${n#root }"; else nnu down --nest "${n#user }"; fi
   done >/dev/null 2>&1
   rm -rf "$TMP"
 }
 
-# up_nest user|root: start nest $NEST as the test user or as root; sets STATE and NNX
-# (the netnest command for that user)
+# up_nest user|root [UP OPTIONS...]: start nest $NEST as the test user or as root; sets
+# STATE and NNX (the netnest command for that user)
 up_nest() {
   if [[ $1 == root ]]; then
     STATE=/run/netnest/$NEST
@@ -31,9 +36,15 @@ up_nest() {
     STATE=/run/user/$(nn_uid)/netnest/$NEST
     NNX=(nnu)
   fi
-  "${NNX[@]}" up -d --nest "$NEST"
+  "${NNX[@]}" up -d --nest "$NEST" "${@:2}"
   UP+=("$1 $NEST")
   [ -S "$STATE/api.sock" ]
+}
+
+# keep_sandbox NAME: keep a copy of sandbox NAME's record, for teardown
+keep_sandbox() {
+  mkdir -p "$TMP/records"
+  cp "$STATE/sandboxes/$1.json" "$TMP/records/"
 }
 
 # in_nest CMD...: run CMD (as root) in the nest's detached netns
