@@ -12,17 +12,21 @@ ports_setup() {
 }
 
 ports_teardown() {
-  local n f
+  local n f pid
   for f in "${PIDFILES[@]}"; do
     [[ -s $f ]] && kill "$(cat "$f")" 2>/dev/null
-  done
-  # sandboxes a dead daemon left: their records name their PIDs (keep_sandbox)
-  for f in "$TMP"/records/*.json; do
-    [[ -e $f ]] && kill -9 "$(jq -r .pid "$f")" 2>/dev/null
   done
   for n in "${UP[@]}"; do
     if [[ $n == root\ * ]]; then nn down --nest "${n#root }"; else nnu down --nest "${n#user }"; fi
   done >/dev/null 2>&1
+  # after down, which stops each sandbox with SIGTERM (nginx takes its workers along): what
+  # a dead daemon left, by the records keep_sandbox kept, if the PID is still that process
+  for f in "$TMP"/records/*.json; do
+    [[ -e $f ]] || continue
+    pid=$(jq -r .pid "$f")
+    [[ $(awk '{sub(/.*\) /, ""); print $20}' "/proc/$pid/stat" 2>/dev/null) == "$(jq -r .starttime "$f")" ]] &&
+      kill -9 "$pid"
+  done
   rm -rf "$TMP"
 }
 
