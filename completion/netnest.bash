@@ -255,8 +255,8 @@ _netnest()
 	local opts argopts
 	case $verb in
 	up)
-		opts="-d --detach --nest --cidr --mtu --subnet --gateway --allow-host-loopback"
-		argopts="--nest --cidr --mtu --subnet --gateway" ;;
+		opts="-d --detach --nest --cidr --mtu --subnet --subnet6 --gateway --allow-host-loopback"
+		argopts="--nest --cidr --mtu --subnet --subnet6 --gateway" ;;
 	down | stop)
 		opts="--nest" argopts="--nest" ;;
 	info)

@@ -3,10 +3,13 @@
  * fuzz_netaddr.c - IPv4 networks and addresses as --cidr, --subnet and the API take them
  * (nn_cidr_parse(), nn_ip_parse()), and the arithmetic on what they return: the network
  * address lies in its network, the hosts at offsets 0 and size-1 are the network and
- * broadcast addresses, and the first offset past them is refused.
+ * broadcast addresses, and the first offset past them is refused.  IPv6 networks as
+ * --subnet6 takes them (nn_cidr6_parse()): the network address lies in its network and is
+ * host 0, and a host offset lies in the network (up to /96) or is refused (longer).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <string.h>
 
 #include "fuzz.h"
 #include "lib/core/netaddr.h"
@@ -27,11 +30,29 @@ static void check_cidr(const struct nn_cidr *c)
 		abort();
 }
 
+static void check_cidr6(const struct nn_cidr6 *c)
+{
+	struct in6_addr net = nn_cidr6_network(c), a;
+
+	if (c->prefix > 128 || !nn_cidr6_contains(c, &c->addr) || !nn_cidr6_contains(c, &net))
+		abort();
+	if (c->prefix > 96) {
+		if (nn_cidr6_host(c, 1, &a) != -ERANGE)
+			abort();
+		return;
+	}
+	if (nn_cidr6_host(c, 0, &a) < 0 || memcmp(&a, &net, sizeof(a)))
+		abort();
+	if (nn_cidr6_host(c, UINT32_MAX, &a) < 0 || !nn_cidr6_contains(c, &a))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = fuzz_str(data, size);
 	struct nn_err err = { 0 };
 	struct nn_cidr c;
+	struct nn_cidr6 c6;
 	struct in_addr a;
 	int r;
 
@@ -42,6 +63,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check_err(r, &err);
 	else
 		check_cidr(&c);
+	memset(&err, 0, sizeof(err));
+	r = nn_cidr6_parse(s, "--subnet6", &c6, &err);
+	if (r < 0)
+		fuzz_check_err(r, &err);
+	else
+		check_cidr6(&c6);
 	memset(&err, 0, sizeof(err));
 	r = nn_ip_parse(s, "--dns", &a, &err);
 	if (r < 0)

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -20,7 +21,7 @@ static int up_usage(FILE *f, int status)
 {
 	fprintf(f,
 		"Usage: netnest up [-d] [--nest NAME] [--cidr CIDR] [--mtu N] [--subnet CIDR]\n"
-		"                  [--gateway IP] [--allow-host-loopback]\n"
+		"                  [--subnet6 CIDR|none] [--gateway IP] [--allow-host-loopback]\n"
 		"\n"
 		"Start a nest: a user namespace (rootless) and mount namespace, a detached netns\n"
 		"with tap0 on a user-mode network engine (libslirp), the bridge netnest0 with NAT\n"
@@ -33,14 +34,19 @@ static int up_usage(FILE *f, int status)
 		"                         DNS .3)\n"
 		"  --mtu N                MTU of tap0 and the bridge, %d..%d (default 65520)\n"
 		"  --subnet CIDR          bridge network (default 10.4.0.0/24)\n"
+		"  --subnet6 CIDR|none    bridge IPv6 network, a unique local /64 or larger\n"
+		"                         (default " NN_SUBNET6_DEFAULT "; the engine's is "
+		NN_ENGINE_CIDR6 ");\n"
+		"                         none: IPv4 only\n"
 		"  --gateway IP           bridge address (default: first address of --subnet)\n"
 		"  --allow-host-loopback  let the gateway address reach the host's 127.0.0.1\n"
+		"                         (and fd00::2 the host's ::1)\n"
 		"  -h, --help             show this help\n",
 		NN_MTU_MIN, NN_MTU_MAX);
 	return status;
 }
 
-enum { OPT_NEST = 256, OPT_CIDR, OPT_MTU, OPT_SUBNET, OPT_GATEWAY, OPT_LOOPBACK };
+enum { OPT_NEST = 256, OPT_CIDR, OPT_MTU, OPT_SUBNET, OPT_SUBNET6, OPT_GATEWAY, OPT_LOOPBACK };
 
 int cmd_up(int argc, char **argv, struct nn_err *err)
 {
@@ -50,13 +56,14 @@ int cmd_up(int argc, char **argv, struct nn_err *err)
 		{ "cidr", required_argument, NULL, OPT_CIDR },
 		{ "mtu", required_argument, NULL, OPT_MTU },
 		{ "subnet", required_argument, NULL, OPT_SUBNET },
+		{ "subnet6", required_argument, NULL, OPT_SUBNET6 },
 		{ "gateway", required_argument, NULL, OPT_GATEWAY },
 		{ "allow-host-loopback", no_argument, NULL, OPT_LOOPBACK },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *nest = NN_NEST_DEFAULT, *cidr = NULL, *mtu = NULL, *subnet = NULL,
-		   *gateway = NULL;
+		   *subnet6 = NULL, *gateway = NULL;
 	bool detach = false, loopback = false;
 	struct nn_nest_config cfg;
 	struct nn_nest_start st;
@@ -70,6 +77,7 @@ int cmd_up(int argc, char **argv, struct nn_err *err)
 		case OPT_CIDR: cidr = optarg; break;
 		case OPT_MTU: mtu = optarg; break;
 		case OPT_SUBNET: subnet = optarg; break;
+		case OPT_SUBNET6: subnet6 = optarg; break;
 		case OPT_GATEWAY: gateway = optarg; break;
 		case OPT_LOOPBACK: loopback = true; break;
 		case 'h': return up_usage(stdout, 0);
@@ -92,6 +100,10 @@ int cmd_up(int argc, char **argv, struct nn_err *err)
 	if ((cidr && nn_cidr_parse(cidr, "--cidr", &cfg.cidr, err) < 0) ||
 	    (subnet && nn_cidr_parse(subnet, "--subnet", &cfg.subnet, err) < 0) ||
 	    (gateway && nn_ip_parse(gateway, "--gateway", &cfg.bridge_ip, err) < 0))
+		return nn_usage_error(argv[0], "%s", err->msg);
+	if (subnet6 && !strcmp(subnet6, "none"))
+		cfg.ipv6 = false;
+	else if (subnet6 && nn_cidr6_parse(subnet6, "--subnet6", &cfg.subnet6, err) < 0)
 		return nn_usage_error(argv[0], "%s", err->msg);
 	cfg.allow_host_loopback = loopback;
 	if (nn_nest_config_finish(&cfg, err) < 0)

@@ -22,39 +22,16 @@ static int port_usage(FILE *f, int status)
 		"\n"
 		"Publish a port: listen on the host (HOSTIP, default all addresses, IPv4 and IPv6)\n"
 		"and forward each connection (or, for udp, each client's datagrams) to PORT of\n"
-		"SANDBOX, or to 127.0.0.1:PORT inside the nest when no sandbox is named.  A\n"
-		"sandbox's ports are removed when it exits.  IPv6 host addresses go in brackets:\n"
-		"[::1]:8080:80.  rootlessctl (RootlessKit) sees the same ports.\n"
+		"SANDBOX, or to 127.0.0.1:PORT inside the nest when no sandbox is named.  IPv6\n"
+		"clients reach a dual-stack sandbox at its IPv6 address, an IPv4-only one at its\n"
+		"IPv4 address.  A sandbox's ports are removed when it exits.  IPv6 host addresses\n"
+		"go in brackets: [::1]:8080:80.  rootlessctl (RootlessKit) sees the same ports.\n"
 		"\n"
 		"Options:\n"
 		"  -n, --nest NAME  the nest (default \"default\")\n"
 		"  -j, --json       ls: print JSON\n"
 		"  -h, --help       show this help\n");
 	return status;
-}
-
-/* sandbox_ip() - the address of sandbox @name, from GET /netnest/v1/sandboxes */
-static int sandbox_ip(const char *nest, const char *name, char ip[64], struct nn_err *err)
-{
-	json_t *resp = NULL, *sb;
-	unsigned status;
-	size_t i;
-	int r = nn_client_nest_request(nest, "GET", NN_SANDBOX_API, NULL, &status, &resp, err);
-
-	if (r < 0)
-		return r;
-	r = nn_errx(err, ENOENT, "port add: no sandbox named %s in nest %s", name, nest);
-	json_array_foreach(json_object_get(resp, "sandboxes"), i, sb) {
-		const char *s = json_string_value(json_object_get(sb, "ip"));
-
-		if (s && !strcmp(json_string_value(json_object_get(sb, "name")) ?: "", name)) {
-			snprintf(ip, 64, "%s", s);
-			r = 0;
-			break;
-		}
-	}
-	json_decref(resp);
-	return r;
 }
 
 static int port_add(const char *nest, int argc, char **argv, struct nn_err *err)
@@ -71,8 +48,7 @@ static int port_add(const char *nest, int argc, char **argv, struct nn_err *err)
 		return nn_usage_error("port", "%s", err->msg);
 	if (sandbox && !nn_valid_name(sandbox, NN_NAME_MAX, &why))
 		return nn_usage_error("port", "sandbox name \"%s\" %s", sandbox, why);
-	if (sandbox && sandbox_ip(nest, sandbox, spec.child_ip, err) < 0)
-		return nn_fail(err);
+	/* the daemon picks the sandbox's address of each family (docs/ports.md#ipv6) */
 	req = nn_portspec_to_json(&spec);
 	if (sandbox)
 		json_object_set_new(req, "sandbox", json_string(sandbox));
@@ -98,13 +74,14 @@ static int port_ls(const char *nest, bool json, struct nn_err *err)
 	o = nn_out_new(stdout, json);
 	if (!o)
 		return nn_err(err, ENOMEM, "list ports");
-	nn_out_text(o, "%-4s %-5s %-15s %-8s %-16s %-15s %s\n", "ID", "PROTO", "HOSTIP", "HOSTPORT",
-		    "SANDBOX", "CHILDIP", "CHILDPORT");
+	nn_out_text(o, "%-4s %-5s %-15s %-8s %-16s %-15s %-9s %s\n", "ID", "PROTO", "HOSTIP",
+		    "HOSTPORT", "SANDBOX", "CHILDIP", "CHILDPORT", "CHILDIP6");
 	nn_out_open_array(o, "ports");
 	json_array_foreach(resp, i, p) {
 		json_t *spec = json_object_get(p, "spec");
 		const char *hip = json_string_value(json_object_get(spec, "parentIP"));
 		const char *sb = json_string_value(json_object_get(p, "sandbox"));
+		const char *cip6 = json_string_value(json_object_get(p, "child_ip6"));
 		struct nn_portspec ps;
 		bool ok = nn_portspec_from_json(spec, &ps, NULL) == 0;
 		const char *cip = ok ? nn_portspec_child_ip(&ps) : "?";
@@ -122,8 +99,14 @@ static int port_ls(const char *nest, bool json, struct nn_err *err)
 		else
 			nn_out_null(o, "sandbox", "%-16s ");
 		nn_out_string(o, "child_ip", "%-15s ", cip);
-		nn_out_uint(o, "child_port", "%llu\n",
+		nn_out_uint(o, "child_port", "%-9llu ",
 			    json_integer_value(json_object_get(spec, "childPort")));
+		/* only where IPv6 clients dial another address (a dual-stack sandbox) */
+		if (cip6)
+			nn_out_string(o, "child_ip6", "%s", cip6);
+		else
+			nn_out_text(o, "-");
+		nn_out_text(o, "\n");
 		nn_out_close(o);
 	}
 	nn_out_close(o);

@@ -248,7 +248,7 @@ int cmd_run(int argc, char **argv, struct nn_err *err)
 static int ps_usage(FILE *f, int status)
 {
 	fprintf(f, "Usage: netnest ps [--nest NAME] [--json]\n\n"
-		   "List the sandboxes of a nest: NAME IP PORTS PID COMMAND.\n");
+		   "List the sandboxes of a nest: NAME IP IPV6 PORTS PID COMMAND.\n");
 	return status;
 }
 
@@ -277,6 +277,13 @@ static void ps_row(struct nn_out *o, json_t *sb)
 	nn_out_string(o, "name", "%-16s ", json_string_value(json_object_get(sb, "name")));
 	nn_out_string(o, "ip", "%-15s ", json_string_value(json_object_get(sb, "ip")));
 	nn_out_uint(o, "prefix", NULL, json_integer_value(json_object_get(sb, "prefix")));
+	if (json_is_string(json_object_get(sb, "ip6"))) {
+		nn_out_string(o, "ip6", "%-20s ", json_string_value(json_object_get(sb, "ip6")));
+		nn_out_uint(o, "prefix6", NULL, json_integer_value(json_object_get(sb, "prefix6")));
+	} else {
+		nn_out_null(o, "ip6", "%-20s ");
+		nn_out_null(o, "prefix6", NULL);
+	}
 	nn_out_open_array(o, "ports");
 	json_array_foreach(pub, i, p) {
 		json_t *spec = json_object_get(p, "spec");
@@ -345,7 +352,8 @@ int cmd_ps(int argc, char **argv, struct nn_err *err)
 	o = nn_out_new(stdout, json);
 	if (!o)
 		return nn_err(err, ENOMEM, "start the sandbox list output");
-	nn_out_text(o, "%-16s %-15s %-24s %-8s %s\n", "NAME", "IP", "PORTS", "PID", "COMMAND");
+	nn_out_text(o, "%-16s %-15s %-20s %-24s %-8s %s\n", "NAME", "IP", "IPV6", "PORTS", "PID",
+		    "COMMAND");
 	nn_out_open_array(o, "sandboxes");
 	json_array_foreach(json_object_get(resp, "sandboxes"), i, sb)
 		ps_row(o, sb);

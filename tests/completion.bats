@@ -96,7 +96,7 @@ cb() { cu --bash-completion "$1"; }
 @test "each verb offers exactly the options its --help names, long and short" {
   for v in up down info run ps stop port exec ns ls topo peer attach; do
     help=$("$NETNEST" "$v" --help)
-    want_long=$(grep -oE '(^|[][ ,|])--[a-z][a-z-]*' <<<"$help" | grep -oE -- '--[a-z-]+' |
+    want_long=$(grep -oE '(^|[][ ,|])--[a-z][a-z0-9-]*' <<<"$help" | grep -oE -- '--[a-z0-9-]+' |
       grep -vx -- --help | sort -u | paste -sd " ")
     want_short=$(grep -oE '^ +-[a-z],' <<<"$help" | grep -oE -- '-[a-z]' |
       grep -vx -- -h | sort -u | paste -sd " ")

@@ -79,8 +79,8 @@ teardown() { ports_teardown; }
   for c in "${clients[@]}"; do wait "$c"; done
   for i in $(seq 10); do cmp "$TMP/got$i" "$TMP/www/file"; done
   run nnu port ls --nest "$NEST"
-  [ "${lines[0]}" = "ID   PROTO HOSTIP          HOSTPORT SANDBOX          CHILDIP         CHILDPORT" ]
-  [[ ${lines[1]} =~ ^1\ +tcp\ +127\.0\.0\.1\ +$p\ +-\ +127\.0\.0\.1\ +80$ ]]
+  [ "${lines[0]}" = "ID   PROTO HOSTIP          HOSTPORT SANDBOX          CHILDIP         CHILDPORT CHILDIP6" ]
+  [[ ${lines[1]} =~ ^1\ +tcp\ +127\.0\.0\.1\ +$p\ +-\ +127\.0\.0\.1\ +80\ +-$ ]]
   run nnu port ls --nest "$NEST" --json
   [ "$(jq -c '.ports[0]' <<<"$output")" = "{\"id\":1,\"proto\":\"tcp\",\"host_ip\":\"127.0.0.1\",\"host_port\":$p,\"sandbox\":null,\"child_ip\":\"127.0.0.1\",\"child_port\":80}" ]
   run nnu port rm --nest "$NEST" "$id"

@@ -153,6 +153,27 @@ rk_probe_mask() {
   [ "${lines[2]}" = "nameserver 10.0.3.3" ]
 }
 
+@test "--ipv6: tap0 has fd00::100/64 at once (no DAD, no router advertisement taken), a default route via fd00::2, and the host's ::1 at fd00::2 with --disable-host-loopback=false" {
+  port=$(free_port)
+  mkdir -p "$TMP/www" && echo "host ::1 rk" >"$TMP/www/index.html" && chmod -R a+rX "$TMP/www"
+  busybox httpd -f -p "[::1]:$port" -h "$TMP/www" &
+  PIDS+=($!)
+  wait_for curl -sfg -o /dev/null "http://[::1]:$port/"
+  # no sleep before the request: RootlessKit's own --ipv6 test waits 3 s for SLAAC
+  run rk --net=slirp4netns --ipv6 --disable-host-loopback=false sh -c "ip -j -6 addr show tap0 | tr -d '\n'; echo; ip -6 route show default; cat /proc/sys/net/ipv6/conf/tap0/accept_ra; curl -sg --noproxy '*' --max-time 5 http://[fd00::2]:$port/"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r '.[0].addr_info[] | select(.scope == "global") | "\(.local)/\(.prefixlen) \(.nodad)"' <<<"${lines[0]}")" = "fd00::100/64 true" ]
+  [[ ${lines[1]} == "default via fd00::2 dev tap0"* ]]
+  [ "${lines[2]}" = 0 ]
+  [ "${lines[3]}" = "host ::1 rk" ]
+  # without --ipv6, as RootlessKit: no address but the link-local one
+  run rk --net=slirp4netns sh -c 'ip -j -6 addr show tap0'
+  [ "$(jq -r '[.[0].addr_info[] | select(.scope == "global")] | length' <<<"$output")" = 0 ]
+  run rk --net=none --ipv6 true
+  [ "$status" -eq 1 ]
+  [[ $output == *"--ipv6: only supported for --net=slirp4netns, not --net=none"* ]]
+}
+
 @test "copy-up: /etc and /run are tmpfs of symlinks into .roNNNN, /etc/ssl resolves, resolv.conf and hosts are files" {
   echo host >"$TMP/u/keep"
   run rk --net=slirp4netns --copy-up=/etc --copy-up=/run sh -c '

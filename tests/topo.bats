@@ -183,7 +183,7 @@ check_pids() {
     [ "$status" -eq 0 ]
     # every holder of tap0 is listed; the engine must be one of them
     grep -E "^host -> ([a-z-]+\[[0-9]+\],)*netnest-engine\[$(cat "$st/engine_pid")\](,[a-z-]+\[[0-9]+\])* -> tap0 " <<<"$output"
-    grep -F "tap0 10.0.2.100/24 (netns $nest_ns nest $NEST) -> netnest0 10.4.0.1/24 -> $(jq -r .veth "$rec") -> eth0 $(jq -r .ip "$rec")/24 (netns $sb_ns sandbox $NEST-web, pids $(jq -r .pid "$rec"))" <<<"$output"
+    grep -F "tap0 10.0.2.100/24 fd00::100/64 (netns $nest_ns nest $NEST) -> netnest0 10.4.0.1/24 fd00:4::1/64 -> $(jq -r .veth "$rec") -> eth0 $(jq -r .ip "$rec")/24 $(jq -r .ip6 "$rec")/64 (netns $sb_ns sandbox $NEST-web, pids $(jq -r .pid "$rec"))" <<<"$output"
     run $who topo --json
     [ "$status" -eq 0 ]
     [ "$(jq -r --argjson ns "$nest_ns" --arg v "$(jq -r .veth "$rec")" '.netns[] | select(.ns == $ns) | .interfaces[] | select(.ifname == $v) | "\(.master) \(.peer.ns) \(.peer.ifname) \(.peer.symmetric)"' <<<"$output")" = "netnest0 $sb_ns eth0 true" ]
@@ -241,7 +241,7 @@ check_pids() {
   for who in nn nnu; do
     run $who topo
     [ "$status" -eq 0 ]
-    grep -E "^host -> ([a-z-]+\[[0-9]+\],)*netnest-engine\[$(cat "$st/engine_pid")\](,[a-z-]+\[[0-9]+\])* -> tap0 10\.0\.2\.100/24 \(netns $nest_ns nest $NEST\)$" <<<"$output"
+    grep -E "^host -> ([a-z-]+\[[0-9]+\],)*netnest-engine\[$(cat "$st/engine_pid")\](,[a-z-]+\[[0-9]+\])* -> tap0 10\.0\.2\.100/24 fd00::100/64 \(netns $nest_ns nest $NEST\)$" <<<"$output"
     run $who topo --json
     [ "$status" -eq 0 ]
     [ "$(jq -r --argjson ns "$nest_ns" '.netns[] | select(.ns == $ns) | "\(.role) \(.label)"' <<<"$output")" = "nest nest $NEST" ]

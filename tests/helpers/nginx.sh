@@ -4,6 +4,7 @@
 # Shared by scripts/demo.sh, tests/run.bats, tests/srcaddr.bats,
 # tests/portload.bats and bench/port_connrate.sh. NGINX_CONNECTIONS (default 64) is its
 # worker_connections, NGINX_LISTEN (default 80) what follows "listen" ("80 backlog=8192").
+# NGINX_SERVER, when set, replaces the server block's "listen ...;" (tests/ipv6.bats).
 nginx_conf() {
   local state=$1 root=$2 d server=""
   shift 2
@@ -22,7 +23,7 @@ http {
   fastcgi_temp_path $state/fastcgi;
   uwsgi_temp_path $state/uwsgi;
   scgi_temp_path $state/scgi;
-  server { listen ${NGINX_LISTEN:-80}; root $root;$server }
+  server { ${NGINX_SERVER:-listen ${NGINX_LISTEN:-80};} root $root;$server }
 }
 CONF
 }

@@ -1,4 +1,5 @@
-# Shared by tests/port.bats and tests/api.bats: a nest per test, servers inside its netns.
+# Shared by tests/port.bats, api.bats, ipv6.bats and hairpin.bats: a nest per test, servers
+# inside its netns.
 # Load after helpers/common.
 
 # ports_setup: per-test state.  WHO is "user" (nntest, rootless) or "root".
@@ -11,13 +12,21 @@ ports_setup() {
 }
 
 ports_teardown() {
-  local n f
+  local n f pid
   for f in "${PIDFILES[@]}"; do
     [[ -s $f ]] && kill "$(cat "$f")" 2>/dev/null
   done
   for n in "${UP[@]}"; do
     if [[ $n == root\ * ]]; then nn down --nest "${n#root }"; else nnu down --nest "${n#user }"; fi
   done >/dev/null 2>&1
+  # after down, which stops each sandbox with SIGTERM (nginx takes its workers along): what
+  # a dead daemon left, by the records keep_sandbox kept, if the PID is still that process
+  for f in "$TMP"/records/*.json; do
+    [[ -e $f ]] || continue
+    pid=$(jq -r .pid "$f")
+    [[ $(awk '{sub(/.*\) /, ""); print $20}' "/proc/$pid/stat" 2>/dev/null) == "$(jq -r .starttime "$f")" ]] &&
+      kill -9 "$pid"
+  done
   rm -rf "$TMP"
 }
 
@@ -34,6 +43,12 @@ up_nest() {
   "${NNX[@]}" up -d --nest "$NEST" "${@:2}"
   UP+=("$1 $NEST")
   [ -S "$STATE/api.sock" ]
+}
+
+# keep_sandbox NAME: keep a copy of sandbox NAME's record, for teardown
+keep_sandbox() {
+  mkdir -p "$TMP/records"
+  cp "$STATE/sandboxes/$1.json" "$TMP/records/"
 }
 
 # in_nest CMD...: run CMD (as root) in the nest's detached netns

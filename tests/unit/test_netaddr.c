@@ -104,6 +104,41 @@ static void addresses_parse_strictly(void **state)
 	assert_int_equal(nn_ip_parse("::1", "--gateway", &a, &err), -EINVAL);
 }
 
+static void ipv6_networks_parse_and_count(void **state)
+{
+	struct nn_cidr6 c, d;
+	struct in6_addr a, n;
+	struct nn_err err = { 0 };
+	char t[INET6_ADDRSTRLEN];
+
+	(void)state;
+	assert_int_equal(nn_cidr6_parse("fd00:4::1/64", "--subnet6", &c, &err), 0);
+	assert_int_equal(c.prefix, 64);
+	n = nn_cidr6_network(&c);
+	assert_string_equal(inet_ntop(AF_INET6, &n, t, sizeof(t)), "fd00:4::");
+	assert_int_equal(nn_cidr6_host(&c, 2, &a), 0);
+	assert_string_equal(inet_ntop(AF_INET6, &a, t, sizeof(t)), "fd00:4::2");
+	assert_int_equal(nn_cidr6_host(&c, 0x100, &a), 0);
+	assert_string_equal(inet_ntop(AF_INET6, &a, t, sizeof(t)), "fd00:4::100");
+	assert_true(nn_cidr6_contains(&c, &a));
+	inet_pton(AF_INET6, "fd00:5::2", &a);
+	assert_false(nn_cidr6_contains(&c, &a));
+	assert_int_equal(nn_cidr6_parse("fd00:4:0:1::/63", "--subnet6", &d, &err), 0);
+	n = nn_cidr6_network(&d);
+	assert_string_equal(inet_ntop(AF_INET6, &n, t, sizeof(t)), "fd00:4::");
+	assert_int_equal(nn_cidr6_parse("fd00::/112", "x", &d, &err), 0);
+	assert_int_equal(nn_cidr6_host(&d, 1, &a), -ERANGE);
+
+	assert_int_equal(nn_cidr6_parse("fd00::", "--subnet6", &c, &err), -EINVAL);
+	assert_string_equal(err.msg, "--subnet6 fd00::: missing /prefix (X:X::X/N)");
+	assert_int_equal(nn_cidr6_parse("garbage/64", "--subnet6", &c, &err), -EINVAL);
+	assert_string_equal(err.msg, "--subnet6 garbage/64: 'garbage' is not an IPv6 address");
+	assert_int_equal(nn_cidr6_parse("10.4.0.0/24", "--subnet6", &c, &err), -EINVAL);
+	assert_int_equal(nn_cidr6_parse("fd00::/129", "--subnet6", &c, &err), -EINVAL);
+	assert_string_equal(err.msg, "--subnet6 fd00::/129: prefix length 129 is over 128");
+	assert_int_equal(nn_cidr6_parse("fd00::/x", "--subnet6", &c, &err), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -112,6 +147,7 @@ int main(void)
 		cmocka_unit_test(membership_follows_the_prefix),
 		cmocka_unit_test(hosts_are_counted_from_the_network_address),
 		cmocka_unit_test(addresses_parse_strictly),
+		cmocka_unit_test(ipv6_networks_parse_and_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -229,6 +229,31 @@ static void rootlesskit_json_round_trips(void **state)
 	assert_string_equal(p.parent_ip, "::");
 	assert_string_equal(p.child_ip, "::1");
 	json_decref(j);
+	/* mixed families: a host socket of one family and a child address of the other */
+	j = json_loads("{\"proto\":\"tcp\",\"parentIP\":\"::1\",\"parentPort\":8080,"
+		       "\"childIP\":\"10.4.0.2\",\"childPort\":80}",
+		       0, NULL);
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), 0);
+	assert_int_equal(nn_portspec_check_child(&p, &err), -EINVAL);
+	assert_string_equal(err.msg,
+			    "port spec \"tcp [::1]:8080 -> 10.4.0.2:80\": mixed "
+			    "families: host address ::1 is IPv6 but child address 10.4.0.2 is "
+			    "IPv4 (give a child address of the host's family)");
+	json_decref(j);
+	j = json_loads("{\"proto\":\"udp4\",\"parentPort\":53,\"childIP\":\"fd00:4::2\","
+		       "\"childPort\":53}",
+		       0, NULL);
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), 0);
+	assert_int_equal(nn_portspec_check_child(&p, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "udp4 0.0.0.0:53 -> [fd00:4::2]:53\": mixed families"));
+	json_decref(j);
+	/* a socket of both families takes a child address of either */
+	j = json_loads("{\"proto\":\"tcp\",\"parentPort\":80,\"childIP\":\"fd00:4::2\","
+		       "\"childPort\":80}",
+		       0, NULL);
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), 0);
+	assert_int_equal(nn_portspec_check_child(&p, &err), 0);
+	json_decref(j);
 }
 
 int main(void)

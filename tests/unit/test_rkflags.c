@@ -188,6 +188,7 @@ static void docker_s_flags_make_rootlesskit_1_s_nest(void **state)
 	assert_true(cfg.port_driver);
 	assert_string_equal(cfg.bridge, "");
 	assert_string_equal(cfg.tap, "tap0");
+	assert_false(cfg.ipv6);
 	assert_int_equal(c.ncopy_up, 2);
 	assert_string_equal(c.copy_up[1], "/run");
 	assert_true(nn_child_copies_etc(&c));
@@ -209,6 +210,7 @@ static void the_defaults_are_rootlesskit_s(void **state)
 	assert_int_equal(CHECK(&cfg, &c, &err, "true"), 0);
 	assert_int_equal(cfg.net, NN_NET_HOST);
 	assert_false(cfg.port_driver);
+	assert_false(cfg.ipv6);
 	assert_int_equal(c.propagation, MS_REC | MS_PRIVATE);
 	assert_int_equal(c.ncopy_up, 0);
 	nn_child_config_free(&c);
@@ -243,6 +245,26 @@ static void the_defaults_are_rootlesskit_s(void **state)
 	nn_child_config_free(&c);
 	assert_int_equal(nn_nest_config_finish(&cfg, &err), 0);
 	assert_int_equal(cfg.tap_ip.s_addr, htonl(0x0a000364)); /* 10.0.3.100 */
+}
+
+static void ipv6_turns_on_the_engine_s_ipv6(void **state)
+{
+	struct nn_nest_config cfg;
+	struct nn_child_config c;
+	struct nn_err err = { 0 };
+	char a[INET6_ADDRSTRLEN];
+
+	(void)state;
+	assert_int_equal(CHECK(&cfg, &c, &err, "--net=slirp4netns", "--ipv6", "true"), 0);
+	nn_child_config_free(&c);
+	assert_true(cfg.ipv6);
+	assert_int_equal(nn_nest_config_finish(&cfg, &err), 0);
+	assert_string_equal(inet_ntop(AF_INET6, &cfg.tap_ip6, a, sizeof(a)), "fd00::100");
+	assert_string_equal(inet_ntop(AF_INET6, &cfg.gateway6, a, sizeof(a)), "fd00::2");
+	assert_string_equal(inet_ntop(AF_INET6, &cfg.dns6, a, sizeof(a)), "fd00::3");
+	assert_int_equal(CHECK(&cfg, &c, &err, "--net=slirp4netns", "--ipv6=false", "true"), 0);
+	nn_child_config_free(&c);
+	assert_false(cfg.ipv6);
 }
 
 static void refusals_name_the_flag(void **state)
@@ -280,7 +302,8 @@ static void refusals_name_the_flag(void **state)
 		"true");
 	REFUSED("--ifname=a/b: not an interface name", "--net=slirp4netns", "--ifname=a/b",
 		"true");
-	REFUSED("--ipv6: not supported", "--net=slirp4netns", "--ipv6", "true");
+	REFUSED("--ipv6: only supported for --net=slirp4netns, not --net=none", "--net=none",
+		"--ipv6", "true");
 	REFUSED("--detach-netns: needs a network of its own", "--detach-netns", "true");
 	REFUSED("--subid-source=bogus: unknown subid source", "--subid-source=bogus", "true");
 	REFUSED("--slirp4netns-sandbox=maybe: must be auto, true or false",
@@ -321,6 +344,7 @@ int main(void)
 		cmocka_unit_test(parse_errors_are_go_s),
 		cmocka_unit_test(docker_s_flags_make_rootlesskit_1_s_nest),
 		cmocka_unit_test(the_defaults_are_rootlesskit_s),
+		cmocka_unit_test(ipv6_turns_on_the_engine_s_ipv6),
 		cmocka_unit_test(refusals_name_the_flag),
 		cmocka_unit_test(paths_are_cleaned_as_go_does),
 	};

@@ -33,7 +33,7 @@ struct fixture {
 	struct nn_ns ns[NNS];
 	struct nn_topo_netns netns[NNS];
 	struct nn_topo_link links[NNS][MAXL];
-	struct nn_topo_addr addrs[NNS][MAXL][2];
+	struct nn_topo_addr addrs[NNS][MAXL][3];
 	struct nn_topo_route routes[NNS][3];
 	struct nn_topo_nsid nsids[NNS][1];
 	struct nn_topo_holder holder;
@@ -137,6 +137,7 @@ static void build(struct fixture *f)
 	l->nholders = 1;
 	l = link_(f, NEST, 3, "netnest0", "bridge", "UP", 65520, "ee:1f:3c:40:aa:01");
 	addr(l, AF_INET, "10.4.0.1", 24);
+	addr(l, AF_INET6, "fd00:4::1", 64);
 	l = link_(f, NEST, 4, "veth1a2b3c4d", "veth", "UP", 65520, "ee:1f:3c:40:aa:01");
 	snprintf(l->slave_kind, sizeof(l->slave_kind), "bridge");
 	l->master = 3;
@@ -152,6 +153,8 @@ static void build(struct fixture *f)
 	lo(f, SANDBOX);
 	l = link_(f, SANDBOX, 2, "eth0", "veth", "UP", 65520, "d2:4c:19:7e:05:b3");
 	addr(l, AF_INET, "10.4.0.2", 24);
+	addr(l, AF_INET6, "fd00:4::2", 64);
+	addr(l, AF_INET6, "fe80::d04c:19ff:fe7e:5b3", 64); /* link-local: not on the chain */
 	l->link = 4;
 	l->link_netnsid = 0;
 	f->nsids[SANDBOX][0] = (struct nn_topo_nsid){ 0, NEST };

@@ -2,7 +2,7 @@
 #ifndef NN_NETADDR_H
 #define NN_NETADDR_H
 
-/* IPv4 networks and addresses: parsing and arithmetic (owned by the nest). */
+/* IPv4 and IPv6 networks and addresses: parsing and arithmetic (owned by the nest). */
 
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -52,5 +52,46 @@ int nn_cidr_host(const struct nn_cidr *c, uint32_t n, struct in_addr *out);
 
 /** nn_ip_parse() - parse a dotted IPv4 address; @what and @s named in @err. Return 0/-EINVAL */
 int nn_ip_parse(const char *s, const char *what, struct in_addr *out, struct nn_err *err);
+
+/* An IPv6 network: @addr as written (host bits may be set), @prefix 0..128. */
+struct nn_cidr6 {
+	struct in6_addr addr;
+	unsigned prefix;
+};
+
+/**
+ * nn_cidr6_parse() - parse "X:X::X/N"
+ * @s:    text
+ * @what: what it is, for the message ("--subnet6")
+ * @out:  result
+ * @err:  error object: names @what and @s and says why (not an IPv6 address, missing
+ *        /prefix, prefix over 128)
+ * Return: 0 or -EINVAL.
+ */
+int nn_cidr6_parse(const char *s, const char *what, struct nn_cidr6 *out, struct nn_err *err);
+
+/**
+ * nn_cidr6_network() - the network address of @c (host bits cleared)
+ * @c: the network
+ * Return: the address.
+ */
+struct in6_addr nn_cidr6_network(const struct nn_cidr6 *c);
+
+/**
+ * nn_cidr6_contains() - does @a lie in network @c?
+ * @c: the network
+ * @a: the address
+ * Return: true or false.
+ */
+bool nn_cidr6_contains(const struct nn_cidr6 *c, const struct in6_addr *a);
+
+/**
+ * nn_cidr6_host() - the address at offset @n from the network address of @c
+ * @c:   the network, prefix at most 96 (so any 32-bit offset fits in its host bits)
+ * @n:   offset: added to the last 32 bits (n=1: ...::1)
+ * @out: the address
+ * Return: 0, or -ERANGE if @c is longer than /96.
+ */
+int nn_cidr6_host(const struct nn_cidr6 *c, uint32_t n, struct in6_addr *out);
 
 #endif

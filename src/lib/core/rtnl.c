@@ -417,10 +417,15 @@ int nn_rtnl_veth_add(struct nn_rtnl *r, const char *name, const char *peer, int 
 	return 0;
 }
 
-int nn_rtnl_addr_add(struct nn_rtnl *r, const char *ifname, struct in_addr addr, unsigned prefix,
-		     struct nn_err *err)
+/*
+ * addr_add() - RTM_NEWADDR of @addr (@family, 4 or 16 bytes) with @flags (IFA_FLAGS,
+ * e.g. IFA_F_NODAD: rtnetlink(7), include/uapi/linux/if_addr.h)
+ */
+static int addr_add(struct nn_rtnl *r, const char *ifname, int family, const void *addr,
+		    unsigned prefix, uint32_t flags, struct nn_err *err)
 {
-	char buf[RTNL_BUF], text[INET_ADDRSTRLEN];
+	char buf[RTNL_BUF], text[INET6_ADDRSTRLEN];
+	size_t alen = family == AF_INET ? 4 : 16;
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 	int idx, ret = nn_rtnl_ifindex(r, ifname, &idx, err);
@@ -431,24 +436,39 @@ int nn_rtnl_addr_add(struct nn_rtnl *r, const char *ifname, struct in_addr addr,
 	nlh->nlmsg_type = RTM_NEWADDR;
 	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_INET;
+	ifa->ifa_family = family;
 	ifa->ifa_prefixlen = prefix;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	ifa->ifa_index = idx;
-	mnl_attr_put(nlh, IFA_LOCAL, sizeof(addr), &addr);
-	mnl_attr_put(nlh, IFA_ADDRESS, sizeof(addr), &addr);
+	mnl_attr_put(nlh, IFA_LOCAL, alen, addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, alen, addr);
+	if (flags)
+		mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
 	ret = rtnl_talk(r, nlh, NULL, NULL);
 	if (ret < 0)
 		return nn_err(err, -ret, "add address %s/%u to %s in netns %s",
-			      inet_ntop(AF_INET, &addr, text, sizeof(text)), prefix, ifname,
+			      inet_ntop(family, addr, text, sizeof(text)), prefix, ifname,
 			      r->label);
 	return 0;
 }
 
-int nn_rtnl_route_add_default(struct nn_rtnl *r, struct in_addr gw, const char *ifname,
-			      struct nn_err *err)
+int nn_rtnl_addr_add(struct nn_rtnl *r, const char *ifname, struct in_addr addr, unsigned prefix,
+		     struct nn_err *err)
 {
-	char buf[RTNL_BUF], text[INET_ADDRSTRLEN];
+	return addr_add(r, ifname, AF_INET, &addr, prefix, 0, err);
+}
+
+int nn_rtnl_addr6_add(struct nn_rtnl *r, const char *ifname, const struct in6_addr *addr,
+		      unsigned prefix, struct nn_err *err)
+{
+	return addr_add(r, ifname, AF_INET6, addr, prefix, IFA_F_NODAD, err);
+}
+
+/* route_default() - RTM_NEWROUTE of the @family default route via @gw (4 or 16 bytes) */
+static int route_default(struct nn_rtnl *r, int family, const void *gw, const char *ifname,
+			 struct nn_err *err)
+{
+	char buf[RTNL_BUF], text[INET6_ADDRSTRLEN];
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 	int idx, ret = nn_rtnl_ifindex(r, ifname, &idx, err);
@@ -459,19 +479,31 @@ int nn_rtnl_route_add_default(struct nn_rtnl *r, struct in_addr gw, const char *
 	nlh->nlmsg_type = RTM_NEWROUTE;
 	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
+	rtm->rtm_family = family;
 	rtm->rtm_dst_len = 0;
 	rtm->rtm_table = RT_TABLE_MAIN;
 	rtm->rtm_protocol = RTPROT_BOOT;
 	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
 	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put(nlh, RTA_GATEWAY, sizeof(gw), &gw);
+	mnl_attr_put(nlh, RTA_GATEWAY, family == AF_INET ? 4 : 16, gw);
 	mnl_attr_put_u32(nlh, RTA_OIF, idx);
 	ret = rtnl_talk(r, nlh, NULL, NULL);
 	if (ret < 0)
 		return nn_err(err, -ret, "add default route via %s dev %s in netns %s",
-			      inet_ntop(AF_INET, &gw, text, sizeof(text)), ifname, r->label);
+			      inet_ntop(family, gw, text, sizeof(text)), ifname, r->label);
 	return 0;
+}
+
+int nn_rtnl_route_add_default(struct nn_rtnl *r, struct in_addr gw, const char *ifname,
+			      struct nn_err *err)
+{
+	return route_default(r, AF_INET, &gw, ifname, err);
+}
+
+int nn_rtnl_route6_add_default(struct nn_rtnl *r, const struct in6_addr *gw, const char *ifname,
+			       struct nn_err *err)
+{
+	return route_default(r, AF_INET6, gw, ifname, err);
 }
 
 int nn_rtnl_route_add_local_default(struct nn_rtnl *r, int family, uint32_t table,

@@ -271,4 +271,32 @@ int nn_rtnl_route_add_local_default(struct nn_rtnl *r, int family, uint32_t tabl
 int nn_rtnl_rule_add_fwmark(struct nn_rtnl *r, int family, uint32_t mark, uint32_t table,
 			    uint32_t priority, struct nn_err *err);
 
+/**
+ * nn_rtnl_addr6_add() - add an IPv6 address with no duplicate address detection
+ * @r:      socket from nn_rtnl_open()
+ * @ifname: interface in @r's netns
+ * @addr:   the address
+ * @prefix: prefix length, 0-128
+ * @err:    error object
+ *
+ * IFA_F_NODAD (include/uapi/linux/if_addr.h): the address is usable at once, never
+ * "tentative" (RFC 4862 section 5.4; net/ipv6/addrconf.c addrconf_dad_begin), so a
+ * sandbox's first packet does not race DAD.  netnest alone hands out these addresses.
+ * Return: 0, -ENODEV if @ifname is not there, -EAFNOSUPPORT without IPv6, or the kernel's
+ * negative errno.
+ */
+int nn_rtnl_addr6_add(struct nn_rtnl *r, const char *ifname, const struct in6_addr *addr,
+		      unsigned prefix, struct nn_err *err);
+
+/**
+ * nn_rtnl_route6_add_default() - add an IPv6 default route (RTM_NEWROUTE, main table)
+ * @r:      socket from nn_rtnl_open()
+ * @gw:     gateway, on the link of @ifname
+ * @ifname: interface in @r's netns the route leaves by
+ * @err:    error object
+ * Return: as nn_rtnl_route_add_default().
+ */
+int nn_rtnl_route6_add_default(struct nn_rtnl *r, const struct in6_addr *gw, const char *ifname,
+			       struct nn_err *err);
+
 #endif

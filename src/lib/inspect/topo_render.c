@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* topo_render.c - the topology model as text, JSON (out.h) and Graphviz DOT */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <net/if_arp.h>
@@ -67,8 +68,21 @@ static size_t walk(const struct nn_topo *t, const struct nn_topo_netns *c, struc
 	return k;
 }
 
-/* one hop: ifname (and, in text, its IPv4 addresses and, on the first hop of a netns,
- * the netns with its label and pids) */
+/*
+ * shown_addr() - is @a one to draw on a chain or a DOT node: IPv4, and IPv6 but for the
+ * link-local fe80::/10 every IPv6 link has (RFC 4291 section 2.5.6)
+ */
+static bool shown_addr(const struct nn_topo_addr *a)
+{
+	struct in6_addr x;
+
+	if (a->family == AF_INET)
+		return true;
+	return inet_pton(AF_INET6, a->local, &x) == 1 && !IN6_IS_ADDR_LINKLOCAL(&x);
+}
+
+/* one hop: ifname (and, in text, its IPv4 and IPv6 addresses and, on the first hop of a
+ * netns, the netns with its label and pids) */
 static void render_hop(struct nn_out *o, const struct hop *h, bool first_in_ns)
 {
 	nn_out_open_object(o, NULL);
@@ -76,7 +90,7 @@ static void render_hop(struct nn_out *o, const struct hop *h, bool first_in_ns)
 	nn_out_string(o, "ifname", "%s", h->link->ifname);
 	nn_out_uint(o, "ifindex", NULL, (uint64_t)h->link->ifindex);
 	for (size_t a = 0; a < h->link->naddrs; a++)
-		if (h->link->addrs[a].family == AF_INET)
+		if (shown_addr(&h->link->addrs[a]))
 			nn_out_text(o, " %s/%u", h->link->addrs[a].local, h->link->addrs[a].prefixlen);
 	if (first_in_ns) {
 		nn_out_text(o, " (netns %llu %s", ino(h->ns), h->ns->label);
@@ -374,7 +388,7 @@ int nn_topo_render_dot(const struct nn_topo *t, FILE *f)
 			fprintf(f, "    \"%llu_%d\" [label=\"", ino(n), l->ifindex);
 			dot_str(f, l->ifname);
 			for (size_t a = 0; a < l->naddrs; a++)
-				if (l->addrs[a].family == AF_INET)
+				if (shown_addr(&l->addrs[a]))
 					fprintf(f, "\\n%s/%u", l->addrs[a].local, l->addrs[a].prefixlen);
 			fprintf(f, "\"];\n");
 		}

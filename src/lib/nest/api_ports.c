@@ -4,6 +4,7 @@
  * (with netnest's "sandbox" owner) and remove published ports.  Shapes from RootlessKit
  * pkg/api/openapi.yaml (docs/facts-rootlesskit.md#api).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -21,6 +22,29 @@ static int no_driver(struct nn_nest *n, struct nn_err *err)
 	if (n->cfg.port_driver)
 		return 0;
 	return nn_errx(err, EINVAL, "no PortDriver is available");
+}
+
+/*
+ * to_sandbox() - is @spec a port to a sandbox: @owner named, or a childIP in the bridge's
+ * networks?  Such a child address must be of the family of a host socket that serves one
+ * (nn_portspec_check_child(): a named sandbox is dialled in the right family by netnest
+ * itself).  Other child addresses, the nest's loopback or a container's behind a bridge
+ * of the nest's user, are dialled across families as RootlessKit does (its child dials
+ * the proto less the 4/6 suffix: docs/facts-rootlesskit.md#port-specs).
+ */
+static bool to_sandbox(const struct nn_nest *n, const struct nn_portspec *spec, const char *owner)
+{
+	struct in_addr a;
+	struct in6_addr a6;
+
+	if (owner)
+		return true;
+	if (!*n->cfg.bridge)
+		return false;
+	if (inet_pton(AF_INET, spec->child_ip, &a) == 1)
+		return nn_cidr_contains(&n->cfg.subnet, a);
+	return n->cfg.ipv6 && inet_pton(AF_INET6, spec->child_ip, &a6) == 1 &&
+	       nn_cidr6_contains(&n->cfg.subnet6, &a6);
 }
 
 static int api_ports_list(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
@@ -52,6 +76,8 @@ static int api_ports_add(struct nn_nest *n, const char *path, json_t *body, json
 		return r;
 	/* netnest's extension: "sandbox" names the owner; the port goes when it goes */
 	owner = json_string_value(json_object_get(body, "sandbox"));
+	if (to_sandbox(n, &spec, owner) && nn_portspec_check_child(&spec, err) < 0)
+		return -EINVAL;
 	if (owner && !nn_valid_name(owner, NN_NAME_MAX, &why))
 		return nn_errx(err, EINVAL, "sandbox name \"%s\" %s", owner, why);
 	/* a sandbox's port is added under the sandbox lock, so it cannot outlive it */

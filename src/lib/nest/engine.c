@@ -204,7 +204,12 @@ static int engine_slirp_new(struct engine *e, const struct nn_nest_config *cfg,
 	sc.vnameserver = cfg->dns;
 	if (nn_cidr_host(&cfg->cidr, 15, &sc.vdhcp_start) < 0)
 		return nn_err(err, ERANGE, "engine: DHCP start (network + 15) outside --cidr");
-	sc.in6_enabled = false;
+	/* IPv6 as slirp4netns --enable-ipv6 sets it up (docs/facts-slirp.md#ipv6) */
+	sc.in6_enabled = cfg->ipv6;
+	sc.vprefix_addr6 = nn_cidr6_network(&cfg->cidr6);
+	sc.vprefix_len = (uint8_t)cfg->cidr6.prefix;
+	sc.vhost6 = cfg->gateway6;
+	sc.vnameserver6 = cfg->dns6;
 	sc.if_mtu = cfg->mtu;
 	sc.if_mru = cfg->mtu;
 	sc.enable_emu = false;

@@ -377,15 +377,14 @@ static void rule_end(struct nat_rule *rule, uint16_t family)
 }
 
 /*
- * table ip netnest: postrouting (nat) masquerades out of @cfg->tap, forward (filter) drops
- * only new packets from the tap into a bridge (nat.h).  An ip6 table would be the same
- * calls with NFPROTO_IPV6, m_saddr() at offset 8 with 16 bytes, and no change here.
+ * table ip netnest (@f NFPROTO_IPV4) or ip6 netnest (NFPROTO_IPV6): postrouting (nat)
+ * masquerades out of @cfg->tap, forward (filter) drops only new packets from the tap into a
+ * bridge (nat.h).  @net (@len bytes, @prefix bits) is the bridge's network, at @offset in
+ * the network header (the source address: 12 in IPv4's, 8 in IPv6's, RFC 791, RFC 8200).
  */
-static void build_ip_table(struct nat_batch *nb, const void *arg)
+static void build_table(struct nat_batch *nb, const struct nn_nest_config *cfg, uint16_t f,
+			const void *net, uint32_t len, unsigned prefix, uint32_t offset)
 {
-	const struct nn_nest_config *cfg = arg;
-	const uint16_t f = NFPROTO_IPV4;
-	struct in_addr net = nn_cidr_network(&cfg->subnet);
 	struct nat_rule r;
 
 	add_table(nb, f, NN_NAT_TABLE);
@@ -394,9 +393,9 @@ static void build_ip_table(struct nat_batch *nb, const void *arg)
 		  NF_ACCEPT);
 	add_chain(nb, f, NN_NAT_TABLE, "forward", "filter", NF_INET_FORWARD, NAT_PRIO_FILTER,
 		  NF_DROP);
-	if (*cfg->bridge) { /* ip saddr SUBNET oifname TAP masquerade */
+	if (*cfg->bridge) { /* ip[6] saddr SUBNET oifname TAP masquerade */
 		r = rule_start(nb, f, NN_NAT_TABLE, "postrouting");
-		m_saddr(&r, 12, &net, sizeof(net), cfg->subnet.prefix);
+		m_saddr(&r, offset, net, len, prefix);
 		m_ifname(&r, NFT_META_OIFNAME, NFT_CMP_EQ, cfg->tap);
 		v_masquerade(&r);
 		rule_end(&r, f);
@@ -415,6 +414,20 @@ static void build_ip_table(struct nat_batch *nb, const void *arg)
 	m_ifname(&r, NFT_META_IIFNAME, NFT_CMP_NEQ, cfg->tap);
 	v_accept(&r);
 	rule_end(&r, f);
+}
+
+/* The nest's tables: ip netnest, and ip6 netnest (NAT66) with IPv6 (docs/design.md#ipv6). */
+static void build_nest_tables(struct nat_batch *nb, const void *arg)
+{
+	const struct nn_nest_config *cfg = arg;
+	struct in_addr net = nn_cidr_network(&cfg->subnet);
+
+	build_table(nb, cfg, NFPROTO_IPV4, &net, sizeof(net), cfg->subnet.prefix, 12);
+	if (cfg->ipv6) {
+		struct in6_addr net6 = nn_cidr6_network(&cfg->subnet6);
+
+		build_table(nb, cfg, NFPROTO_IPV6, &net6, sizeof(net6), cfg->subnet6.prefix, 8);
+	}
 }
 
 /* The marks of nn_nat_add_keep_source(). */
@@ -555,10 +568,14 @@ static int nat_here(void *arg, struct nn_err *err)
 
 int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *err)
 {
-	struct nat_job job = { build_ip_table, cfg };
+	struct nat_job job = { build_nest_tables, cfg };
 	int r = nn_netns_call(netns_fd, "of the nest", nat_here, &job, err);
 
-	return r < 0 ? nn_err_wrap(err, "add table ip " NN_NAT_TABLE " in the nest's netns") : r;
+	if (r < 0)
+		return nn_err_wrap(err, cfg->ipv6 ? "add tables ip and ip6 " NN_NAT_TABLE
+				   " in the nest's netns" : "add table ip " NN_NAT_TABLE
+				   " in the nest's netns");
+	return r;
 }
 
 int nn_nat_add_keep_source(int netns_fd, uint32_t sock_mark, uint32_t route_mark,

@@ -14,14 +14,15 @@
 #include "err.h"
 #include "nest.h"
 
-#define NN_NAT_TABLE "netnest" /* family ip */
+#define NN_NAT_TABLE "netnest" /* family ip, and ip6 with IPv6 */
 #define NN_SRC_TABLE "netnest_src" /* family inet: nn_nat_add_keep_source() */
 
 /**
- * nn_nat_add() - create table ip netnest in @netns_fd
+ * nn_nat_add() - create table ip netnest (and ip6 netnest) in @netns_fd
  * @netns_fd: the nest's netns (nsfs fd, not owned); a short-lived thread enters it
  *            (nn_netns_call()), the caller's netns does not change
- * @cfg:      tap (the way out), subnet and bridge (netnest's own; bridge "" for none)
+ * @cfg:      tap (the way out), subnet and bridge (netnest's own; bridge "" for none);
+ *            with ipv6, subnet6 too
  * @err:      error object, with the kernel's errno for the first message it refused
  *
  * Chains: postrouting (nat, srcnat) "ip saddr SUBNET oifname TAP masquerade" for netnest's
@@ -33,6 +34,9 @@
  * CNI bridge ipMasq and firewall plugins, docs/facts-cni.md#masquerade-and-firewall).  A base chain's drop is final
  * for every table on the hook, so a narrower accept here would drop docker0's traffic
  * whatever dockerd's own iptables rules say.
+ * With IPv6 (cfg->ipv6) the same chains again in "table ip6 netnest", for subnet6: NAT66,
+ * masquerade to tap0's fd00::100, as the engine routes only its own prefix back
+ * (docs/design.md#ipv6).  Both tables go in the one batch.
  * The rules are the expressions nft(8) compiles their text to (`nft --debug=netlink`), so
  * `nft list table ip netnest` prints them as above; the table, chains and rules are made
  * in one transaction, all or nothing (net/netfilter/nfnetlink.c nfnetlink_rcv_batch).

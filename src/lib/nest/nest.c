@@ -34,6 +34,14 @@ void nn_nest_config_init(struct nn_nest_config *cfg, const char *name)
 	snprintf(cfg->name, sizeof(cfg->name), "%s", name);
 	nn_cidr_parse("10.0.2.0/24", "--cidr", &cfg->cidr, NULL);
 	nn_cidr_parse("10.4.0.0/24", "--subnet", &cfg->subnet, NULL);
+	/* slirp4netns's IPv6 defaults (slirp4netns.1: fd00::/64, gateway ::2, DNS ::3) and
+	 * its tap address .100 carried over (docs/facts-slirp.md#ipv6) */
+	cfg->ipv6 = true;
+	nn_cidr6_parse(NN_ENGINE_CIDR6, "--cidr6", &cfg->cidr6, NULL);
+	nn_cidr6_host(&cfg->cidr6, 0x100, &cfg->tap_ip6);
+	nn_cidr6_host(&cfg->cidr6, 2, &cfg->gateway6);
+	nn_cidr6_host(&cfg->cidr6, 3, &cfg->dns6);
+	nn_cidr6_parse(NN_SUBNET6_DEFAULT, "--subnet6", &cfg->subnet6, NULL);
 	cfg->mtu = 65520;
 	cfg->rootless = geteuid() != 0;
 	snprintf(cfg->tap, sizeof(cfg->tap), "tap0");
@@ -51,6 +59,34 @@ int nn_nest_config_default(struct nn_nest_config *cfg, const char *name, struct 
 static const char *ntoa(struct in_addr a, char buf[INET_ADDRSTRLEN])
 {
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+/* subnet6_finish() - check --subnet6 (nn_nest_config_finish()) and set bridge_ip6 */
+static int subnet6_finish(struct nn_nest_config *cfg, struct nn_err *err)
+{
+	static const struct nn_cidr6 ula = { .addr.s6_addr = { 0xfc }, .prefix = 7 };
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	struct in6_addr net = nn_cidr6_network(&cfg->subnet6), engine;
+	unsigned p = cfg->subnet6.prefix;
+
+	inet_ntop(AF_INET6, &cfg->subnet6.addr, a, sizeof(a));
+	inet_ntop(AF_INET6, &net, b, sizeof(b));
+	if (memcmp(&net, &cfg->subnet6.addr, sizeof(net)))
+		return nn_errx(err, EINVAL, "--subnet6 %s/%u: not a network address (use %s/%u)",
+			       a, p, b, p);
+	if (p > 64)
+		return nn_errx(err, EINVAL, "--subnet6 %s/%u: too small: a bridge takes a /64 or "
+			       "a larger network", a, p);
+	if (p < ula.prefix || !nn_cidr6_contains(&ula, &net))
+		return nn_errx(err, EINVAL, "--subnet6 %s/%u: not a unique local network "
+			       "(fc00::/7, RFC 4193)", a, p);
+	engine = nn_cidr6_network(&cfg->cidr6);
+	if (nn_cidr6_contains(&cfg->subnet6, &engine) || nn_cidr6_contains(&cfg->cidr6, &net))
+		return nn_errx(err, EINVAL, "--subnet6 %s/%u overlaps the engine's network "
+			       NN_ENGINE_CIDR6, a, p);
+	/* the bridge's IPv6 address mirrors its IPv4 one: fd00:4::1 for 10.4.0.1 */
+	return nn_cidr6_host(&cfg->subnet6, ntohl(cfg->bridge_ip.s_addr) -
+			     ntohl(nn_cidr_network(&cfg->subnet).s_addr), &cfg->bridge_ip6);
 }
 
 int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
@@ -99,7 +135,7 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
 		return nn_errx(err, EINVAL, "--gateway %s is the network or broadcast address of "
 			       "--subnet %s/%u", ntoa(cfg->bridge_ip, a), ntoa(net, b),
 			       cfg->subnet.prefix);
-	return 0;
+	return cfg->ipv6 ? subnet6_finish(cfg, err) : 0;
 }
 
 /*

@@ -46,6 +46,15 @@ struct nn_nest_config {
 	struct in_addr dns;      /* cidr + 3, inside the engine */
 	struct nn_cidr subnet;   /* bridge network, default 10.4.0.0/24 (--subnet) */
 	struct in_addr bridge_ip;/* bridge gateway, default subnet + 1 (--gateway) */
+	/* IPv6: the engine's network is slirp4netns's fixed fd00::/64 (docs/design.md#ipv6) */
+	bool ipv6;               /* engine, tap0, bridge and sandboxes speak IPv6: `up` unless
+				    --subnet6 none; RootlessKit mode with --ipv6 */
+	struct nn_cidr6 cidr6;   /* fd00::/64, the engine's prefix (libslirp vprefix_addr6) */
+	struct in6_addr tap_ip6; /* fd00::100 */
+	struct in6_addr gateway6;/* fd00::2, inside the engine (vhost6) */
+	struct in6_addr dns6;    /* fd00::3, inside the engine (vnameserver6) */
+	struct nn_cidr6 subnet6; /* bridge IPv6 network, default fd00:4::/64 (--subnet6) */
+	struct in6_addr bridge_ip6; /* subnet6 + the offset of bridge_ip in subnet */
 	unsigned mtu;            /* tap, bridge and veth MTU, default 65520 (--mtu) */
 	bool allow_host_loopback;/* gateway reaches the host's 127.0.0.1 */
 	bool rootless;           /* euid != 0: user namespace */
@@ -94,7 +103,8 @@ void nn_nest_config_init(struct nn_nest_config *cfg, const char *name);
 /**
  * nn_nest_config_default() - the defaults of docs/design.md#defaults for nest @name
  * @cfg:  filled (zeroed first): state dir, cidr 10.0.2.0/24, subnet 10.4.0.0/24, MTU 65520,
- *        tap0, bridge netnest0, rootless when euid != 0
+ *        tap0, bridge netnest0, rootless when euid != 0, IPv6 on with the engine's
+ *        fd00::/64 (tap fd00::100, gateway ::2, DNS ::3) and subnet6 fd00:4::/64
  * @name: nest name (validated by nn_state_dir())
  * @err:  error object
  * Return: 0, or the errors of nn_state_dir() (-EINVAL for a bad name or a missing
@@ -112,13 +122,17 @@ int nn_nest_config_default(struct nn_nest_config *cfg, const char *name, struct 
  * --cidr rule, docs/facts-rootlesskit.md#network-defaults), --subnet with host bits or smaller
  * than /30, --gateway outside --subnet or equal to its network or broadcast address,
  * --mtu outside 576..65521 (libslirp's limit, docs/facts-slirp.md#mtu), and
- * a --subnet that overlaps --cidr.  With no bridge (cfg->bridge "") the --subnet and
- * --gateway checks are skipped.
+ * a --subnet that overlaps --cidr.  With IPv6 on: a --subnet6 with host bits, longer than
+ * /64, outside the unique local fc00::/7 (RFC 4193 section 3.1) or overlapping the
+ * engine's fd00::/64; bridge_ip6 is derived here.  With no bridge (cfg->bridge "") the
+ * --subnet, --subnet6 and --gateway checks are skipped.
  * Return: 0 or -EINVAL.
  */
 int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err);
 
 #define NN_MTU_MIN 576
+#define NN_ENGINE_CIDR6 "fd00::/64"     /* slirp4netns's IPv6 network (slirp4netns.1) */
+#define NN_SUBNET6_DEFAULT "fd00:4::/64" /* the bridge's, beside 10.4.0.0/24 */
 #define NN_MTU_MAX 65521
 
 /* A nest started by nn_nest_start(), seen from the `up` process. */

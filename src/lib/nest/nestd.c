@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <stdarg.h>
 #include <sys/mount.h>
@@ -117,15 +118,21 @@ static int open_tap(void *arg, struct nn_err *err)
 	return 0;
 }
 
-/* /proc/sys/net is the netns of the opener (net/sysctl_net.c net_ctl_header_lookup). */
-static int enable_forwarding(void *arg, struct nn_err *err)
-{
-	static const char path[] = "/proc/sys/net/ipv4/ip_forward";
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+/* A sysctl to set in the nest's netns: its /proc/sys path and value. */
+struct sysctl {
+	char path[96];
+	const char *val;
+};
 
-	(void)arg;
-	if (fd < 0 || write(fd, "1\n", 2) != 2)
-		return nn_err(err, errno, "enable IPv4 forwarding in the nest's netns (%s)", path);
+/* /proc/sys/net is the netns of the opener (net/sysctl_net.c net_ctl_header_lookup). */
+static int set_sysctl(void *arg, struct nn_err *err)
+{
+	const struct sysctl *s = arg;
+	_cleanup_close_ int fd = open(s->path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(s->val);
+
+	if (fd < 0 || write(fd, s->val, len) != (ssize_t)len)
+		return nn_err(err, errno, "set %s to %s in the nest's netns", s->path, s->val);
 	return 0;
 }
 
@@ -149,7 +156,55 @@ static int start_engine(struct nestd *d, struct nn_err *err)
 	return r;
 }
 
-/* lo, tap0 (and the engine on it), tap0's MTU, address, up, default route, the bridge,
+static int sysctl_in(struct nestd *d, const char *label, const char *path, const char *val,
+		     struct nn_err *err)
+{
+	struct sysctl s = { .val = val };
+
+	snprintf(s.path, sizeof(s.path), "%s", path);
+	return nn_netns_call(d->n->nest_netns, label, set_sysctl, &s, err);
+}
+
+/*
+ * tap0's IPv6 (docs/design.md#ipv6): no router advertisements taken (libslirp sends them:
+ * ip6_icmp.c ndp_send_ra), a static fd00::100/64 with no DAD instead of slirp4netns's
+ * SLAAC, so the nest routes IPv6 the moment it is up (ip-sysctl.rst accept_ra).  A kernel
+ * without IPv6 (no /proc/sys/net/ipv6) gives a nest without it.
+ */
+static int tap_ipv6(struct nestd *d, struct nn_rtnl *r, const char *label, struct nn_err *err)
+{
+	struct nn_nest_config *c = &d->n->cfg;
+	char path[96];
+	int ret;
+
+	if (!c->ipv6)
+		return 0;
+	if (access("/proc/sys/net/ipv6", F_OK) < 0) {
+		c->ipv6 = false;
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra", c->tap);
+	ret = sysctl_in(d, label, path, "0\n", err);
+	if (ret < 0)
+		return ret;
+	return nn_rtnl_addr6_add(r, c->tap, &c->tap_ip6, c->cidr6.prefix, err);
+}
+
+/* The bridge's IPv6 address and IPv6 forwarding, beside IPv4's. */
+static int bridge_ipv6(struct nestd *d, struct nn_rtnl *r, const char *label, struct nn_err *err)
+{
+	const struct nn_nest_config *c = &d->n->cfg;
+	int ret;
+
+	if (!c->ipv6)
+		return 0;
+	ret = nn_rtnl_addr6_add(r, c->bridge, &c->bridge_ip6, c->subnet6.prefix, err);
+	if (ret == 0)
+		ret = sysctl_in(d, label, "/proc/sys/net/ipv6/conf/all/forwarding", "1\n", err);
+	return ret;
+}
+
+/* lo, tap0 (and the engine on it), tap0's MTU, addresses, up, default routes, the bridge,
  * forwarding. */
 static int make_links(struct nestd *d, struct nn_err *err)
 {
@@ -173,9 +228,13 @@ static int make_links(struct nestd *d, struct nn_err *err)
 	if (ret == 0)
 		ret = nn_rtnl_addr_add(&r, c->tap, c->tap_ip, c->cidr.prefix, err);
 	if (ret == 0)
+		ret = tap_ipv6(d, &r, label, err);
+	if (ret == 0)
 		ret = nn_rtnl_link_up(&r, c->tap, err);
 	if (ret == 0)
 		ret = nn_rtnl_route_add_default(&r, c->gateway, c->tap, err);
+	if (ret == 0 && c->ipv6)
+		ret = nn_rtnl_route6_add_default(&r, &c->gateway6, c->tap, err);
 	/*
 	 * RootlessKit's netns has tap0 alone, operationally UP as slirp4netns's tap is once it
 	 * attaches (ours had its carrier from the start: "UNKNOWN"), and forwarding off until
@@ -190,7 +249,9 @@ static int make_links(struct nestd *d, struct nn_err *err)
 	if (ret == 0)
 		ret = nn_rtnl_link_up(&r, c->bridge, err);
 	if (ret == 0)
-		ret = nn_netns_call(d->n->nest_netns, label, enable_forwarding, d, err);
+		ret = sysctl_in(d, label, "/proc/sys/net/ipv4/ip_forward", "1\n", err);
+	if (ret == 0)
+		ret = bridge_ipv6(d, &r, label, err);
 	return ret;
 }
 

@@ -215,6 +215,45 @@ socklen_t nn_pf_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage 
 	return 0;
 }
 
+const struct sockaddr_storage *nn_pf_target(const struct port *p,
+					    const struct sockaddr_storage *client, bool v4,
+					    socklen_t *len)
+{
+	const struct sockaddr_in6 *c6 = (const struct sockaddr_in6 *)client;
+
+	if (!v4 && p->target6_len && client && client->ss_family == AF_INET6 &&
+	    !IN6_IS_ADDR_V4MAPPED(&c6->sin6_addr)) {
+		*len = p->target6_len;
+		return &p->target6;
+	}
+	*len = p->target_len;
+	return &p->target;
+}
+
+int nn_pf_connect(const struct port *p, const struct sockaddr_storage *client,
+		  socklen_t client_len, int type)
+{
+	bool v4 = false;
+
+	for (;;) {
+		socklen_t len;
+		const struct sockaddr_storage *t = nn_pf_target(p, client, v4, &len);
+		int fd = nn_pf_target_socket(p, type | SOCK_CLOEXEC, t, len,
+					     (const struct sockaddr *)client, client_len, NULL);
+		int e;
+
+		if (fd < 0)
+			return fd;
+		if (connect(fd, (const struct sockaddr *)t, len) == 0)
+			return fd;
+		e = errno;
+		close(fd);
+		if (e != ECONNREFUSED || t == &p->target)
+			return -e;
+		v4 = true; /* nothing on the IPv6 address: the IPv4 one */
+	}
+}
+
 /* port_free() - stop @p's thread, end its connections or flows, free it (off the list) */
 static void port_free(struct port *p)
 {
@@ -264,6 +303,14 @@ int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *
 		r = nn_errx(err, EINVAL, "child address \"%s\" is not an IP address",
 			    nn_portspec_child_ip(spec));
 		goto fail_unlocked;
+	}
+	if (*spec->child_ip6) {
+		p->target6_len = nn_pf_sockaddr(spec->child_ip6, spec->child_port, &p->target6);
+		if (p->target6.ss_family != AF_INET6) {
+			r = nn_errx(err, EINVAL, "child address \"%s\" is not an IPv6 address",
+				    spec->child_ip6);
+			goto fail_unlocked;
+		}
 	}
 
 	pthread_mutex_lock(&ps->lock);
@@ -401,6 +448,8 @@ json_t *nn_ports_list(struct nn_nest *n)
 		json_object_set_new(o, "spec", nn_portspec_to_json(&v[i]->spec));
 		if (*v[i]->owner)
 			json_object_set_new(o, "sandbox", json_string(v[i]->owner));
+		if (*v[i]->spec.child_ip6)
+			json_object_set_new(o, "child_ip6", json_string(v[i]->spec.child_ip6));
 		json_array_append_new(arr, o);
 	}
 	pthread_mutex_unlock(&ps->lock);

@@ -43,7 +43,8 @@ void nn_ports_stop(struct nn_nest *n);
  * nn_ports_add() - publish @spec
  * @n:     the live nest
  * @spec:  a valid port (portspec.h): any of tcp, tcp4, tcp6, udp, udp4, udp6; child_ip ""
- *         dials the loopback address in the nest (nn_portspec_child_ip())
+ *         dials the loopback address in the nest (nn_portspec_child_ip()); child_ip6, when
+ *         set, is dialled for IPv6 clients, child_ip when it refuses (nn_pf_connect())
  * @owner: sandbox name that owns the port (removed with it), or NULL
  * @id:    the new port's ID (from 1, as RootlessKit)
  * @err:   -EADDRINUSE naming the host port ("host port P", "host port P/udp") when it is
@@ -82,7 +83,7 @@ void nn_ports_remove_owner(struct nn_nest *n, const char *owner);
 
 /**
  * nn_ports_list() - RootlessKit's GET /v1/ports array [{"id", "spec"}], sorted by id, plus
- * "sandbox" (the owner) where there is one
+ * "sandbox" (the owner) and "child_ip6" (what IPv6 clients dial) where there is one
  * @n: the nest
  * Return: a new reference, NULL on ENOMEM.
  */

@@ -29,6 +29,8 @@ struct port {
 	int nest_netns;  /* dup of n->nest_netns, for the threads that dial inside it */
 	struct sockaddr_storage target; /* child IP:child port, dialled inside the nest */
 	socklen_t target_len;
+	struct sockaddr_storage target6; /* spec.child_ip6: dialled for IPv6 clients */
+	socklen_t target6_len;           /* 0: none, every client dials target */
 	/* TCP */
 	struct nn_pf_tcp *tcp; /* the loops that serve it */
 	/* UDP */
@@ -53,10 +55,12 @@ int nn_pf_start_thread(pthread_t *t, void *(*fn)(void *), void *arg, bool detach
 socklen_t nn_pf_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage *ss);
 
 /**
- * nn_pf_target_socket() - the socket the port driver dials @p's target with, for a client
- * @p:          the port; its target and nest_netns are read
+ * nn_pf_target_socket() - the socket the port driver dials a target of @p with, for a client
+ * @p:          the port; its nest_netns is read
  * @type:       socket(2)'s type with its flags: SOCK_STREAM or SOCK_DGRAM, | SOCK_CLOEXEC,
  *              | SOCK_NONBLOCK as the caller wants
+ * @target:     the address it will dial (nn_pf_target()), @target_len bytes: its family is
+ *              the socket's
  * @client:     the client's address as the host socket saw it (accept4(2), recvmsg(2)),
  *              IPv4 clients of a dual-stack socket as ::ffff:a.b.c.d; NULL for none
  * @client_len: its length in bytes
@@ -70,11 +74,31 @@ socklen_t nn_pf_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage 
  * the client.  Otherwise (a loopback client, a target that is the nest's own address, a
  * setup that failed: said once by nn_notice()) an unbound socket, and the server sees
  * the nest's address, as RootlessKit's builtin driver falls back.  Not connected: the
- * caller connect(2)s it to p->target.
+ * caller connect(2)s it to @target.
  * Return: the socket (the caller's), or the negative errno of socket(2).
  */
-int nn_pf_target_socket(const struct port *p, int type, const struct sockaddr *client,
-			socklen_t client_len, struct nn_err *err);
+int nn_pf_target_socket(const struct port *p, int type, const struct sockaddr_storage *target,
+			socklen_t target_len, const struct sockaddr *client, socklen_t client_len,
+			struct nn_err *err);
+
+/*
+ * nn_pf_target() - the address a client at @client dials: @p's target6 for an IPv6 client
+ * that is not v4-mapped when @p has one (unless @v4, the fallback after it refused), else
+ * its target (docs/ports.md#ipv6); *@len its length
+ */
+const struct sockaddr_storage *nn_pf_target(const struct port *p,
+					    const struct sockaddr_storage *client, bool v4,
+					    socklen_t *len);
+
+/*
+ * nn_pf_connect() - a socket of @type (SOCK_STREAM, or SOCK_DGRAM with flags) in the
+ * calling thread's netns (the nest's), made by nn_pf_target_socket() for the client at
+ * @client (@client_len bytes) and connected to what it dials (nn_pf_target()), falling
+ * back to the IPv4 target when the IPv6 one refuses (a server listening on IPv4 alone)
+ * Return: the fd (SOCK_CLOEXEC), or the negative errno of socket(2)/connect(2).
+ */
+int nn_pf_connect(const struct port *p, const struct sockaddr_storage *client,
+		  socklen_t client_len, int type);
 
 /*
  * nn_pf_tcp_start() - serve TCP port @p (host_fd bound, nest_netns and target set) from

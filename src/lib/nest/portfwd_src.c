@@ -160,15 +160,13 @@ static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_stor
 }
 
 /*
- * as_family() - @client as a socket address of the family of @p's target, in @out (an
+ * as_family() - @client as a socket address of @family, the target's, in @out (an
  * IPv4 client of a dual-stack listener comes as ::ffff:a.b.c.d, ipv6(7)).  Return: its
  * length; 0 when it has no such form, or is a loopback, unspecified or link-local one.
  */
-static socklen_t as_family(const struct port *p, const struct sockaddr *client, socklen_t len,
-			   struct sockaddr_storage *out)
+static socklen_t as_family(const struct port *p, int family, const struct sockaddr *client,
+			   socklen_t len, struct sockaddr_storage *out)
 {
-	int family = p->target.ss_family;
-
 	memset(out, 0, sizeof(*out));
 	if (client->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *c6 = (const struct sockaddr_in6 *)client;
@@ -227,16 +225,18 @@ static int source_towards(int probe, const struct sockaddr_storage *to, socklen_
 	return 0;
 }
 
-/* keepable() - whether the sandbox can answer @c (of the target's family) through us */
-static bool keepable(const struct port *p, const struct sockaddr_storage *c, socklen_t clen)
+/* keepable() - whether the server at @t (@tlen bytes) can answer @c (of its family) through
+ * us */
+static bool keepable(const struct port *p, const struct sockaddr_storage *t, socklen_t tlen,
+		     const struct sockaddr_storage *c, socklen_t clen)
 {
 	struct sockaddr_storage st, sc;
-	int probe = socket(p->target.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int probe = socket(t->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	bool ok = false;
 
 	if (probe < 0)
 		return false;
-	if (source_towards(probe, &p->target, p->target_len, &st) < 0 || same_ip(&st, &p->target))
+	if (source_towards(probe, t, tlen, &st) < 0 || same_ip(&st, t))
 		tell(p, WHY_LOCAL, "the target is an address of the nest itself", NULL);
 	else if (source_towards(probe, c, clen, &sc) < 0 || same_ip(&sc, &st))
 		tell(p, WHY_LINK,
@@ -263,10 +263,10 @@ static int transparent(int fd, const struct sockaddr_storage *src, socklen_t len
 	return 0;
 }
 
-/* plain() - an ordinary socket for @p's target: the nest's address is the client's */
-static int plain(const struct port *p, int type, struct nn_err *err)
+/* plain() - an ordinary socket of @family for @p: the nest's address is the client's */
+static int plain(const struct port *p, int family, int type, struct nn_err *err)
 {
-	int fd = socket(p->target.ss_family, type, 0);
+	int fd = socket(family, type, 0);
 
 	if (fd < 0)
 		return nn_err(err, errno, "make a socket in the nest for host port %u",
@@ -274,18 +274,20 @@ static int plain(const struct port *p, int type, struct nn_err *err)
 	return fd;
 }
 
-int nn_pf_target_socket(const struct port *p, int type, const struct sockaddr *client,
-			socklen_t client_len, struct nn_err *err)
+int nn_pf_target_socket(const struct port *p, int type, const struct sockaddr_storage *target,
+			socklen_t target_len, const struct sockaddr *client, socklen_t client_len,
+			struct nn_err *err)
 {
+	int family = target->ss_family;
 	struct sockaddr_storage src;
 	socklen_t src_len = 0;
 	int fd, e;
 
 	if (client)
-		src_len = as_family(p, client, client_len, &src);
-	if (src_len && !(keepable(p, &src, src_len) && routing_ready(p)))
+		src_len = as_family(p, family, client, client_len, &src);
+	if (src_len && !(keepable(p, target, target_len, &src, src_len) && routing_ready(p)))
 		src_len = 0;
-	fd = plain(p, type, err);
+	fd = plain(p, family, type, err);
 	if (fd < 0 || !src_len)
 		return fd;
 	e = transparent(fd, &src, src_len);
@@ -293,5 +295,5 @@ int nn_pf_target_socket(const struct port *p, int type, const struct sockaddr *c
 		return fd;
 	close(fd);
 	tell(p, WHY_SOCKET, "a transparent socket bound to it", strerror(-e));
-	return plain(p, type, err);
+	return plain(p, family, type, err);
 }

@@ -275,15 +275,15 @@ static void tune(int fd)
 }
 
 /*
- * target_socket() - the socket that dials @p's target inside the nest (the calling loop
- * thread's netns), for a client at @client (@client_len bytes), bound to the client's own
- * address where it can be kept (nn_pf_target_socket(), portfwd_src.c)
+ * target_socket() - the socket that dials @t (@tlen bytes), a target of @p, inside the nest
+ * (the calling loop thread's netns), for a client at @client (@client_len bytes), bound to
+ * the client's own address where it can be kept (nn_pf_target_socket(), portfwd_src.c)
  * Return: a non-blocking SOCK_STREAM socket, not connected, or -1 with errno set.
  */
-static int target_socket(const struct port *p, const struct sockaddr_storage *client,
-			 socklen_t client_len)
+static int target_socket(const struct port *p, const struct sockaddr_storage *t, socklen_t tlen,
+			 const struct sockaddr_storage *client, socklen_t client_len)
 {
-	int fd = nn_pf_target_socket(p, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	int fd = nn_pf_target_socket(p, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, t, tlen,
 				     (const struct sockaddr *)client, client_len, NULL);
 
 	if (fd < 0) {
@@ -303,7 +303,9 @@ void nn_tcp_dial(struct loop *l, struct tcp_conn *c, const struct sockaddr_stora
 		 socklen_t client_len)
 {
 	const struct port *p = c->port;
+	const struct sockaddr_storage *t;
 	struct sockaddr_storage peer;
+	socklen_t tlen;
 	int fd;
 
 	if (!client) {
@@ -316,7 +318,9 @@ void nn_tcp_dial(struct loop *l, struct tcp_conn *c, const struct sockaddr_stora
 	}
 	c->tries++;
 	c->state = DIALING;
-	fd = target_socket(p, client, client_len);
+	t = nn_pf_target(p, client, c->v4, &tlen);
+	c->on6 = t == &p->target6;
+	fd = target_socket(p, t, tlen, client, client_len);
 	if (fd < 0) {
 		refused(l, p, errno, "the dial inside the nest");
 		nn_tcp_close(l, c, -1);
@@ -329,7 +333,7 @@ void nn_tcp_dial(struct loop *l, struct tcp_conn *c, const struct sockaddr_stora
 		nn_tcp_close(l, c, -1);
 		return;
 	}
-	if (connect(fd, (const struct sockaddr *)&p->target, p->target_len) == 0) {
+	if (connect(fd, (const struct sockaddr *)t, tlen) == 0) {
 		c->state = OPEN;
 		nn_tcp_pump(l, c);
 	} else if (errno != EINPROGRESS) {
@@ -338,7 +342,8 @@ void nn_tcp_dial(struct loop *l, struct tcp_conn *c, const struct sockaddr_stora
 }
 
 /*
- * dial_failed() - RootlessKit's builtin driver tries 10 times, i x 5 ms apart, while the
+ * dial_failed() - an IPv6 target that refuses is followed by the IPv4 one at once; then
+ * RootlessKit's builtin driver tries 10 times, i x 5 ms apart, while the
  * target refuses: a server that is just starting gets its first client
  * (pkg/port/builtin/parent/tcp/tcp.go).  Any other failure closes the client's socket.
  */
@@ -346,6 +351,13 @@ static void dial_failed(struct loop *l, struct tcp_conn *c, int e)
 {
 	close(c->fd[TARGET]);
 	c->fd[TARGET] = -1;
+	if (e == ECONNREFUSED && c->on6 && !c->v4) {
+		/* nothing on the sandbox's IPv6 address: its IPv4 one (docs/ports.md#ipv6) */
+		c->v4 = true;
+		c->tries--;
+		nn_tcp_dial(l, c, NULL, 0);
+		return;
+	}
 	if (e != ECONNREFUSED || c->tries >= DIAL_TRIES) {
 		if (e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS)
 			refused(l, c->port, e, "the dial inside the nest");

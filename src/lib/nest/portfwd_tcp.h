@@ -37,6 +37,8 @@ struct tcp_conn {
 	uint8_t state, tries; /* tries: dials so far */
 	bool queued; /* on loop->ready: a direction used its budget */
 	bool timed; /* on loop->timers: WAITING, or OPEN and out of pipes */
+	bool on6;  /* the dial goes to the port's target6 (nn_pf_target()) */
+	bool v4;   /* target6 refused: the IPv4 target from now on */
 	struct dir dir[2]; /* [CLIENT] client->target, [TARGET] target->client */
 	int64_t due_ms; /* timed: when to dial or pump again (CLOCK_MONOTONIC) */
 	LIST_ENTRY(tcp_conn) all; /* loop->conns, or loop->dead once closed */

@@ -211,23 +211,15 @@ static void free_dead(struct relay *r)
 	}
 }
 
-/* flow_socket() - a UDP socket in the nest (this thread's netns) connected to the target,
- * from @client's own address where it can (portfwd_src.c) */
+/* flow_socket() - a UDP socket in the nest (this thread's netns) connected to the target
+ * @client dials (nn_pf_connect()), from @client's own address where it can (portfwd_src.c) */
 static int flow_socket(const struct port *p, const struct sockaddr_storage *client,
 		       socklen_t client_len)
 {
-	int fd = nn_pf_target_socket(p, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-				     (const struct sockaddr *)client, client_len, NULL);
+	int fd = nn_pf_connect(p, client, client_len, SOCK_DGRAM | SOCK_NONBLOCK);
 
-	if (fd < 0)
-		return fd;
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){ UDP_RCVBUF }, sizeof(int));
-	if (connect(fd, (const struct sockaddr *)&p->target, p->target_len) < 0) {
-		int e = errno;
-
-		close(fd);
-		return -e;
-	}
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){ UDP_RCVBUF }, sizeof(int));
 	return fd;
 }
 

@@ -70,6 +70,23 @@ static int check_family(const struct nn_portspec *p, const char *label, struct n
 		       p->parent_ip, p->proto[3], p->proto);
 }
 
+int nn_portspec_check_child(const struct nn_portspec *p, struct nn_err *err)
+{
+	unsigned fam = nn_portspec_families(p);
+	bool host6 = fam == NN_PORT_V6, child6 = strchr(p->child_ip, ':') != NULL;
+	const char *hip = *p->parent_ip ? p->parent_ip : host6 ? "::" : "0.0.0.0";
+
+	if (!*p->child_ip || fam == (NN_PORT_V4 | NN_PORT_V6) || host6 == child6)
+		return 0;
+	return nn_errx(err, EINVAL,
+		       "port spec \"%s %s%s%s:%u -> %s%s%s:%u\": mixed families: "
+		       "host address %s is IPv%c but child address %s is IPv%c (give a child "
+		       "address of the host's family)",
+		       p->proto, host6 ? "[" : "", hip, host6 ? "]" : "", p->parent_port,
+		       child6 ? "[" : "", p->child_ip, child6 ? "]" : "", p->child_port, hip,
+		       host6 ? '6' : '4', p->child_ip, child6 ? '6' : '4');
+}
+
 /* parse_port() - @s as a port 1..65535, or an error naming spec @spec */
 static int parse_port(const char *spec, const char *s, uint16_t *out, struct nn_err *err)
 {

@@ -28,6 +28,10 @@ struct nn_portspec {
 	char child_ip[64];    /* address dialled inside the nest; "" means 127.0.0.1 (::1
 				 for tcp6/udp6): nn_portspec_child_ip() */
 	uint16_t child_port;  /* 1..65535 */
+	char child_ip6[64];   /* netnest's own, never in the JSON: a sandbox's IPv6 address,
+				 dialled for IPv6 clients first while child_ip is its IPv4
+				 one (set by the sandbox service, docs/ports.md#ipv6); ""
+				 for none */
 };
 
 #define NN_PORT_V4 1u /* nn_portspec_families(): the host socket serves IPv4 */
@@ -96,6 +100,21 @@ bool nn_portspec_conflicts(const struct nn_portspec *a, const struct nn_portspec
  * Return: 0, -EINVAL.
  */
 int nn_portspec_from_json(json_t *j, struct nn_portspec *out, struct nn_err *err);
+
+/**
+ * nn_portspec_check_child() - refuse a child address given by a client in the other family
+ * than a host socket of one family serves
+ * @p:   a port to a sandbox as a client gave it (the API's POST /v1/ports naming a sandbox
+ *       or a childIP in the bridge's networks: api_ports.c)
+ * @err: "port spec \"tcp [::1]:80 -> 10.4.0.2:80\": mixed families: host address ::1 is
+ *       IPv6 but child address 10.4.0.2 is IPv4 ..." (issue 8's bad input)
+ *
+ * A socket of both families takes a child address of either.  The addresses the sandbox
+ * service picks itself are not checked: it dials an IPv4-only sandbox from [::1] on purpose
+ * (docs/ports.md#ipv6).
+ * Return: 0 or -EINVAL.
+ */
+int nn_portspec_check_child(const struct nn_portspec *p, struct nn_err *err);
 
 /**
  * nn_portspec_to_json() - @p as a RootlessKit PortSpec object

@@ -31,7 +31,7 @@ const struct nn_rk_flag nn_rk_flags[] = {
 	F(CIDR, "cidr", NULL, STRING, "Network", "CIDR for slirp4netns network (default: 10.0.2.0/24)"),
 	F(IFNAME, "ifname", NULL, STRING, "Network", "Network interface name (default: tap0)"),
 	F(DISABLE_HOST_LOOPBACK, "disable-host-loopback", NULL, BOOL, "Network", "prohibit connecting to 127.0.0.1:* on the host namespace (netnest: prohibited unless given as =false) (default: true)"),
-	F(IPV6, "ipv6", NULL, BOOL, "Network", "enable IPv6 routing (refused: netnest's engine routes IPv4 only) (default: false)"),
+	F(IPV6, "ipv6", NULL, BOOL, "Network", "enable IPv6 routing. Unrelated to port forwarding. Only supported for slirp4netns. (default: false)"),
 	F(DETACH_NETNS, "detach-netns", NULL, BOOL, "Network", "detach network namespaces: the command stays in the host netns, the nest's is $ROOTLESSKIT_STATE_DIR/netns (default: false)"),
 	F(LXC_USER_NIC_BINARY, "lxc-user-nic-binary", NULL, STRING, "Network [lxc-user-nic]", "path of lxc-user-nic binary for --net=lxc-user-nic (refused)"),
 	F(LXC_USER_NIC_BRIDGE, "lxc-user-nic-bridge", NULL, STRING, "Network [lxc-user-nic]", "lxc-user-nic bridge name (refused)"),
@@ -439,9 +439,6 @@ static int check_refused(const struct nn_rk_opts *o, struct nn_err *err)
 	if (strcmp(v, "slirp4netns"))
 		return nn_errx(err, EINVAL, "--slirp4netns-binary=%s: not supported by netnest "
 			       "(--net=slirp4netns runs netnest's own engine)", v);
-	if (o->given[NN_RK_IPV6] && o->on[NN_RK_IPV6])
-		return nn_errx(err, EINVAL, "--ipv6: not supported by netnest (its engine "
-			       "routes IPv4 only)");
 	for (enum nn_rk_id id = NN_RK_SLIRP4NETNS_SANDBOX; id <= NN_RK_SLIRP4NETNS_SECCOMP; id++)
 		if (o->given[id] && !one_of(o->val[id], auto_true_false))
 			return nn_errx(err, EINVAL, "--%s=%s: must be auto, true or false",
@@ -461,6 +458,12 @@ int nn_rk_check(const struct nn_rk_opts *o, struct nn_nest_config *cfg,
 	r = check_refused(o, err);
 	if (r == 0)
 		r = check_net(net, &cfg->net, err);
+	/* --ipv6: the engine's IPv6 on tap0, fd00::100/64 via fd00::2 (RootlessKit
+	 * docs/network.md; slirp4netns --enable-ipv6); RootlessKit's child has none without */
+	cfg->ipv6 = o->given[NN_RK_IPV6] && o->on[NN_RK_IPV6];
+	if (r == 0 && cfg->ipv6 && cfg->net != NN_NET_ENGINE)
+		r = nn_errx(err, EINVAL, "--ipv6: only supported for --net=slirp4netns, not "
+			    "--net=%s", net);
 	if (r == 0)
 		r = check_link(o, cfg, err);
 	if (r == 0)

@@ -100,10 +100,11 @@ void nn_rk_opts_free(struct nn_rk_opts *o);
  * --mtu, --cidr, --ifname, --disable-host-loopback (host loopback stays closed unless it
  * is given as =false), --copy-up, --copy-up-mode=tmpfs+symlink, --propagation,
  * --port-driver=none|builtin (slirp4netns with --net=slirp4netns: builtin), --publish,
- * --detach-netns, --pidns, --cgroupns, --utsns, --ipcns, --reaper, --state-dir,
+ * --detach-netns, --ipv6 (with --net=slirp4netns: the engine's IPv6, tap0 fd00::100/64
+ * via fd00::2), --pidns, --cgroupns, --utsns, --ipcns, --reaper, --state-dir,
  * --subid-source=auto|static, --slirp4netns-sandbox and --slirp4netns-seccomp (any valid
  * value: the engine is always sandboxed), --slirp4netns-binary=slirp4netns, --debug.
- * Refused by name: --net=pasta|vpnkit|lxc-user-nic|gvisor-tap-vsock, --ipv6,
+ * Refused by name: --net=pasta|vpnkit|lxc-user-nic|gvisor-tap-vsock,
  * --evacuate-cgroup2, --subid-source=dynamic, the other engines' --*-binary and
  * --lxc-user-nic-bridge, and every combination RootlessKit refuses.
  * Return: 0, -EINVAL, -ENOMEM.

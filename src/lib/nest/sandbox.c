@@ -35,6 +35,8 @@ struct sandbox {
 	int pidfd;
 	char veth[IFNAMSIZ];
 	struct in_addr ip;  /* the lease */
+	struct in6_addr ip6;/* its IPv6 twin (sandbox_ip6()); has_ip6 false: none */
+	bool has_ip6;
 	json_t *record;     /* what $STATE/sandboxes/<name>.json holds */
 };
 
@@ -256,9 +258,36 @@ static int open_sandbox_netns(struct nn_nest *n, const struct create_req *req, i
 	return steal_fd(&fd);
 }
 
-/* Publish each spec to @ip, owned by the sandbox; fills @ids. On failure removes them all. */
+/*
+ * sandbox_ip6() - the IPv6 address of the sandbox leased @ip: the same offset in subnet6
+ * as @ip has in subnet (10.4.0.2 -> fd00:4::2), so it is unique while the lease is, and
+ * needs no lease of its own (docs/sandboxes.md#ipv6).  Return: false for an IPv4-only nest.
+ */
+static bool sandbox_ip6(const struct nn_nest *n, struct in_addr ip, struct in6_addr *out)
+{
+	uint32_t off = ntohl(ip.s_addr) - ntohl(nn_cidr_network(&n->cfg.subnet).s_addr);
+
+	return n->cfg.ipv6 && nn_cidr6_host(&n->cfg.subnet6, off, out) == 0;
+}
+
+/*
+ * sandbox_target() - the addresses @spec dials in the sandbox at @ip (and @ip6, NULL for
+ * none), unless the client named child_ip itself: IPv4 clients dial @ip; IPv6 clients
+ * @ip6 (child_ip6), and @ip when nothing listens there (nn_pf_connect()); in a sandbox
+ * without IPv6 every client dials @ip, so [::1]:P reaches it too (docs/ports.md#ipv6).
+ */
+static void sandbox_target(struct nn_portspec *spec, struct in_addr ip, const struct in6_addr *ip6)
+{
+	if (*spec->child_ip)
+		return;
+	inet_ntop(AF_INET, &ip, spec->child_ip, sizeof(spec->child_ip));
+	if (ip6 && (nn_portspec_families(spec) & NN_PORT_V6))
+		inet_ntop(AF_INET6, ip6, spec->child_ip6, sizeof(spec->child_ip6));
+}
+
+/* Publish each spec to @ip (@ip6), owned by the sandbox; fills @ids. On failure removes all. */
 static int publish(struct nn_nest *n, const struct create_req *req, struct in_addr ip,
-		   json_t *ids, struct nn_err *err)
+		   const struct in6_addr *ip6, json_t *ids, struct nn_err *err)
 {
 	json_t *v;
 	size_t i;
@@ -269,7 +298,7 @@ static int publish(struct nn_nest *n, const struct create_req *req, struct in_ad
 
 		r = nn_portspec_parse(json_string_value(v), &spec, err);
 		if (r == 0) {
-			inet_ntop(AF_INET, &ip, spec.child_ip, sizeof(spec.child_ip));
+			sandbox_target(&spec, ip, ip6);
 			r = nn_ports_add(n, &spec, req->name, &id, err);
 		}
 		if (r < 0) {
@@ -281,21 +310,41 @@ static int publish(struct nn_nest *n, const struct create_req *req, struct in_ad
 	return 0;
 }
 
+/* "ip6", "prefix6", "gateway6": the IPv6 side of a record, null for an IPv4-only sandbox */
+static json_t *record_ip6(const struct nn_nest *n, const struct in6_addr *ip6)
+{
+	char a[INET6_ADDRSTRLEN], gw[INET6_ADDRSTRLEN];
+
+	if (!ip6)
+		return json_pack("{s:n, s:n, s:n}", "ip6", "prefix6", "gateway6");
+	inet_ntop(AF_INET6, ip6, a, sizeof(a));
+	inet_ntop(AF_INET6, &n->cfg.bridge_ip6, gw, sizeof(gw));
+	return json_pack("{s:s, s:i, s:s}", "ip6", a, "prefix6", (int)n->cfg.subnet6.prefix,
+			 "gateway6", gw);
+}
+
 static json_t *make_record(struct nn_nest *n, const struct create_req *req,
 			   unsigned long long starttime, struct in_addr ip,
-			   const struct nn_sandbox_link *link, ino_t netns, json_t *ports)
+			   const struct in6_addr *ip6, const struct nn_sandbox_link *link,
+			   ino_t netns, json_t *ports)
 {
 	char a[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+	json_t *rec;
 
 	inet_ntop(AF_INET, &ip, a, sizeof(a));
 	inet_ntop(AF_INET, &n->cfg.bridge_ip, gw, sizeof(gw));
-	return json_pack("{s:s, s:i, s:I, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:O, s:o}",
-			 "name", req->name, "pid", (int)req->pid,
-			 "starttime", (json_int_t)starttime, "ip", a,
-			 "prefix", (int)n->cfg.subnet.prefix, "gateway", gw, "veth", link->veth,
-			 "ifname", NN_SANDBOX_IFNAME, "mac", link->mac, "netns", (json_int_t)netns,
-			 "ports", ports,
-			 "command", req->command ? json_deep_copy(req->command) : json_array());
+	rec = json_pack("{s:s, s:i, s:I, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:O, s:o}",
+			"name", req->name, "pid", (int)req->pid,
+			"starttime", (json_int_t)starttime, "ip", a,
+			"prefix", (int)n->cfg.subnet.prefix, "gateway", gw, "veth", link->veth,
+			"ifname", NN_SANDBOX_IFNAME, "mac", link->mac, "netns", (json_int_t)netns,
+			"ports", ports,
+			"command", req->command ? json_deep_copy(req->command) : json_array());
+	if (rec && json_object_update_new(rec, record_ip6(n, ip6)) < 0) {
+		json_decref(rec);
+		return NULL;
+	}
+	return rec;
 }
 
 static int write_record(struct nn_sandboxes *s, const char *name, json_t *rec,
@@ -322,6 +371,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	char label[NN_NAME_MAX + 16];
 	json_t *ports = NULL, *rec = NULL;
 	struct in_addr ip;
+	struct in6_addr ip6, *ip6p = NULL;
 	ino_t ino = 0;
 	int r;
 
@@ -347,7 +397,9 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	r = nn_ipam_allocate(&s->ipam, req->name, NN_SANDBOX_IFNAME, &ip, err);
 	if (r < 0)
 		return nn_err_wrap(err, "%s: lease an address", label);
-	r = nn_sandbox_wire(n, &s->nest, netns, label, ip, &link, err);
+	if (sandbox_ip6(n, ip, &ip6))
+		ip6p = &ip6;
+	r = nn_sandbox_wire(n, &s->nest, netns, label, ip, ip6p, &link, err);
 	if (r < 0)
 		goto undo_lease;
 	ports = json_array();
@@ -355,9 +407,9 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 		r = nn_err(err, ENOMEM, "%s", label);
 		goto undo_wire;
 	}
-	if (req->publish && (r = publish(n, req, ip, ports, err)) < 0)
+	if (req->publish && (r = publish(n, req, ip, ip6p, ports, err)) < 0)
 		goto undo_wire;
-	rec = make_record(n, req, st.starttime, ip, &link, ino, ports);
+	rec = make_record(n, req, st.starttime, ip, ip6p, &link, ino, ports);
 	if (!rec) {
 		r = nn_err(err, ENOMEM, "%s: record", label);
 		goto undo_ports;
@@ -373,6 +425,8 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	snprintf(sb->name, sizeof(sb->name), "%s", req->name);
 	snprintf(sb->veth, sizeof(sb->veth), "%s", link.veth);
 	sb->ip = ip;
+	sb->ip6 = ip6;
+	sb->has_ip6 = ip6p != NULL;
 	sb->pidfd = steal_fd(&pidfd);
 	sb->record = rec;
 	sb->next = s->list;
@@ -458,8 +512,7 @@ int nn_sandbox_publish(struct nn_nest *n, const char *name, struct nn_portspec *
 		pthread_mutex_unlock(&s->lock);
 		return nn_errx(err, ENOENT, "no sandbox named %s", name);
 	}
-	if (!*spec->child_ip)
-		inet_ntop(AF_INET, &sb->ip, spec->child_ip, sizeof(spec->child_ip));
+	sandbox_target(spec, sb->ip, sb->has_ip6 ? &sb->ip6 : NULL);
 	r = nn_ports_add(n, spec, name, id, err);
 	if (r == 0) {
 		json_array_append_new(json_object_get(sb->record, "ports"), json_integer(*id));

@@ -18,7 +18,8 @@
  *   DELETE /netnest/v1/sandboxes/<name>   -> 200 once everything is cleaned up
  * The record, also written to $STATE/sandboxes/<name>.json while the sandbox lives:
  *   {"name","pid","starttime" (field 22 of /proc/PID/stat),"ip","prefix","gateway","veth",
- *    "ifname":"eth0","mac","netns" (inode),"ports":[ids],"command":[...]}
+ *    "ifname":"eth0","mac","netns" (inode),"ports":[ids],"command":[...],
+ *    "ip6","prefix6","gateway6" (null in a nest without IPv6)}
  * In API answers each record also has "publish":[{"id","spec":{PortSpec}}].
  * A watcher thread holds a pidfd per sandbox (pidfd_open(2)); when the process exits its
  * ports, host veth, lease and record are removed.
@@ -82,7 +83,9 @@ extern const struct nn_api_route nn_sandbox_routes[];
  * "sandbox" owner and `netnest port add NAME SPEC`)
  * @n:    the live nest
  * @name: the sandbox
- * @spec: the port; an empty child_ip is set to the sandbox's address
+ * @spec: the port; an empty child_ip is set to the sandbox's IPv4 address and, when the
+ *        host socket serves IPv6 and the sandbox has it, child_ip6 to its IPv6 address
+ *        (docs/ports.md#ipv6)
  * @id:   the new port's ID
  * @err:  error object
  *

@@ -17,6 +17,7 @@ struct inside {
 	struct nn_nest *n;
 	const char *label;
 	struct in_addr ip;
+	const struct in6_addr *ip6; /* NULL: IPv4 only */
 	char *mac; /* 18 bytes */
 };
 
@@ -39,6 +40,7 @@ static int read_mac(const char *ifname, char mac[18], struct nn_err *err)
 static int configure_inside(void *arg, struct nn_err *err)
 {
 	struct inside *in = arg;
+	const struct nn_nest_config *c = &in->n->cfg;
 	struct nn_rtnl r;
 	int ret;
 
@@ -46,11 +48,13 @@ static int configure_inside(void *arg, struct nn_err *err)
 	if (ret < 0)
 		return ret;
 	if ((ret = nn_rtnl_link_up(&r, "lo", err)) < 0 ||
-	    (ret = nn_rtnl_addr_add(&r, NN_SANDBOX_IFNAME, in->ip, in->n->cfg.subnet.prefix,
-				    err)) < 0 ||
+	    (ret = nn_rtnl_addr_add(&r, NN_SANDBOX_IFNAME, in->ip, c->subnet.prefix, err)) < 0 ||
+	    (in->ip6 && (ret = nn_rtnl_addr6_add(&r, NN_SANDBOX_IFNAME, in->ip6, c->subnet6.prefix,
+						 err)) < 0) ||
 	    (ret = nn_rtnl_link_up(&r, NN_SANDBOX_IFNAME, err)) < 0 ||
-	    (ret = nn_rtnl_route_add_default(&r, in->n->cfg.bridge_ip, NN_SANDBOX_IFNAME,
-					     err)) < 0)
+	    (ret = nn_rtnl_route_add_default(&r, c->bridge_ip, NN_SANDBOX_IFNAME, err)) < 0 ||
+	    (in->ip6 &&
+	     (ret = nn_rtnl_route6_add_default(&r, &c->bridge_ip6, NN_SANDBOX_IFNAME, err)) < 0))
 		goto out;
 	ret = read_mac(NN_SANDBOX_IFNAME, in->mac, err);
 out:
@@ -81,9 +85,10 @@ static int create_pair(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns, co
 }
 
 int nn_sandbox_wire(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns, const char *label,
-		    struct in_addr ip, struct nn_sandbox_link *out, struct nn_err *err)
+		    struct in_addr ip, const struct in6_addr *ip6, struct nn_sandbox_link *out,
+		    struct nn_err *err)
 {
-	struct inside in = { n, label, ip, out->mac };
+	struct inside in = { n, label, ip, ip6, out->mac };
 	struct nn_err ignore;
 	int r;
 

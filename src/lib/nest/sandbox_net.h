@@ -34,17 +34,20 @@ struct nn_sandbox_link {
  * @sb_netns: nsfs fd of the sandbox netns (not owned)
  * @label:    the sandbox, for messages ("sandbox web")
  * @ip:       the leased address; prefix is the subnet's
+ * @ip6:      the sandbox's IPv6 address in cfg.subnet6, or NULL for none
  * @out:      the host veth name and eth0's MAC
  * @err:      error object
  *
  * Picks a free veth%08x name (4 random bytes, up to 10 tries, as the bridge plugin), creates
  * the pair with MTU cfg.mtu, enslaves and raises the host end, then in @sb_netns adds
- * @ip/prefix to eth0, raises lo and eth0 and adds the default route via cfg.bridge_ip.
+ * @ip/prefix (and @ip6/prefix6, with no DAD: nn_rtnl_addr6_add()) to eth0, raises lo and
+ * eth0 and adds the default routes via cfg.bridge_ip (and cfg.bridge_ip6).
  * On failure the pair is deleted again (deleting one end deletes both, drivers/net/veth.c).
  * Return: 0; -EEXIST when eth0 already exists in @sb_netns; other negative errno.
  */
 int nn_sandbox_wire(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns, const char *label,
-		    struct in_addr ip, struct nn_sandbox_link *out, struct nn_err *err);
+		    struct in_addr ip, const struct in6_addr *ip6, struct nn_sandbox_link *out,
+		    struct nn_err *err);
 
 /**
  * nn_sandbox_unwire() - delete the host veth @veth (and so its peer) from the nest netns
