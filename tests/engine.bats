@@ -15,13 +15,7 @@ setup() {
 }
 
 teardown() {
-  local n
-  for n in "${NESTS[@]}"; do
-    case $n in
-      root\ *) nn down --nest "${n#root }" ;;
-      *) nnu down --nest "${n#user }" ;;
-    esac
-  done >/dev/null 2>&1
+  nests_down
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   rm -rf "$TMP"
 }

@@ -10,13 +10,7 @@ setup() {
 }
 
 teardown() {
-  local n
-  for n in "${NESTS[@]}"; do
-    case $n in
-      root\ *) nn down --nest "${n#root }" ;;
-      *) nnu down --nest "${n#user }" ;;
-    esac
-  done >/dev/null 2>&1
+  nests_down
   inspect_teardown
 }
 

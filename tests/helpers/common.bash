@@ -23,6 +23,19 @@ as_user() {
     ${UBSAN_OPTIONS+"UBSAN_OPTIONS=$UBSAN_OPTIONS"} "$@"
 }
 
+# nests_down: take down every nest in the caller's NESTS array, each "root NAME", "user NAME"
+# or "user2 NAME" (the user without subordinate IDs); quiet, for teardowns
+nests_down() {
+  local n
+  for n in "${NESTS[@]}"; do
+    case $n in
+      root\ *) nn down --nest "${n#root }" ;;
+      user2\ *) as_user -u "$NN_USER_NOSUBID" "$NETNEST" down --nest "${n#user2 }" ;;
+      *) nnu down --nest "${n#user }" ;;
+    esac
+  done >/dev/null 2>&1
+}
+
 # nn [ARGS...]: netnest as root; nnu [ARGS...]: netnest as the test user
 nn() { "$NETNEST" "$@"; }
 nnu() { as_user "$NETNEST" "$@"; }

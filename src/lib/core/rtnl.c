@@ -464,29 +464,44 @@ int nn_rtnl_addr6_add(struct nn_rtnl *r, const char *ifname, const struct in6_ad
 	return addr_add(r, ifname, AF_INET6, addr, prefix, IFA_F_NODAD, err);
 }
 
+/*
+ * default_route_msg() - in @buf, an RTM_NEWROUTE of a @family default route (dst_len 0) of
+ * @type and @scope in @table (RTA_TABLE too, so ids above 255 work) out of ifindex @oif,
+ * with @flags (rtnetlink(7))
+ */
+static struct nlmsghdr *default_route_msg(char *buf, int family, uint16_t flags, uint32_t table,
+					  unsigned char scope, unsigned char type, int oif)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	nlh->nlmsg_flags = NLM_F_CREATE | flags;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (unsigned char)family;
+	rtm->rtm_dst_len = 0;
+	rtm->rtm_table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = scope;
+	rtm->rtm_type = type;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	mnl_attr_put_u32(nlh, RTA_OIF, oif);
+	return nlh;
+}
+
 /* route_default() - RTM_NEWROUTE of the @family default route via @gw (4 or 16 bytes) */
 static int route_default(struct nn_rtnl *r, int family, const void *gw, const char *ifname,
 			 struct nn_err *err)
 {
 	char buf[RTNL_BUF], text[INET6_ADDRSTRLEN];
 	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
 	int idx, ret = nn_rtnl_ifindex(r, ifname, &idx, err);
 
 	if (ret < 0)
 		return ret;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWROUTE;
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = family;
-	rtm->rtm_dst_len = 0;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_BOOT;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = RTN_UNICAST;
+	nlh = default_route_msg(buf, family, NLM_F_EXCL, RT_TABLE_MAIN, RT_SCOPE_UNIVERSE,
+				RTN_UNICAST, idx);
 	mnl_attr_put(nlh, RTA_GATEWAY, family == AF_INET ? 4 : 16, gw);
-	mnl_attr_put_u32(nlh, RTA_OIF, idx);
 	ret = rtnl_talk(r, nlh, NULL, NULL);
 	if (ret < 0)
 		return nn_err(err, -ret, "add default route via %s dev %s in netns %s",
@@ -511,23 +526,11 @@ int nn_rtnl_route_add_local_default(struct nn_rtnl *r, int family, uint32_t tabl
 {
 	char buf[RTNL_BUF];
 	struct nlmsghdr *nlh;
-	struct rtmsg *rtm;
 	int idx, ret = nn_rtnl_ifindex(r, ifname, &idx, err);
 
 	if (ret < 0)
 		return ret;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWROUTE;
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (unsigned char)family;
-	rtm->rtm_dst_len = 0;
-	rtm->rtm_table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
-	rtm->rtm_protocol = RTPROT_BOOT;
-	rtm->rtm_scope = RT_SCOPE_HOST;
-	rtm->rtm_type = RTN_LOCAL;
-	mnl_attr_put_u32(nlh, RTA_TABLE, table);
-	mnl_attr_put_u32(nlh, RTA_OIF, idx);
+	nlh = default_route_msg(buf, family, NLM_F_REPLACE, table, RT_SCOPE_HOST, RTN_LOCAL, idx);
 	ret = rtnl_talk(r, nlh, NULL, NULL);
 	if (ret < 0)
 		return nn_err(err, -ret,

@@ -119,14 +119,36 @@ static void add_expr(struct nat_rule *rule, struct nftnl_expr *e)
 	nft.rule_add_expr(rule->r, e);
 }
 
+/*
+ * e_key() - expression @name ("meta" or "ct") on its @key (@key_attr) with register 1 as
+ * @reg_attr: a load into it (NFTNL_EXPR_META_DREG, _CT_DREG) or a set from it (_SREG)
+ */
+static void e_key(struct nat_rule *rule, const char *name, uint16_t key_attr, uint32_t key,
+		  uint16_t reg_attr)
+{
+	struct nftnl_expr *e = nft.expr_alloc(name);
+
+	if (e) {
+		nft.expr_set_u32(e, key_attr, key);
+		nft.expr_set_u32(e, reg_attr, NFT_REG_1);
+	}
+	add_expr(rule, e);
+}
+
 /* meta load @key => reg 1 */
 static void e_meta(struct nat_rule *rule, uint32_t key)
 {
-	struct nftnl_expr *e = nft.expr_alloc("meta");
+	e_key(rule, "meta", NFTNL_EXPR_META_KEY, key, NFTNL_EXPR_META_DREG);
+}
+
+/* immediate @reg = @value, @attr NFTNL_EXPR_IMM_VERDICT or _DATA (4 bytes) */
+static void e_imm(struct nat_rule *rule, uint32_t reg, uint16_t attr, uint32_t value)
+{
+	struct nftnl_expr *e = nft.expr_alloc("immediate");
 
 	if (e) {
-		nft.expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-		nft.expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+		nft.expr_set_u32(e, NFTNL_EXPR_IMM_DREG, reg);
+		nft.expr_set_u32(e, attr, value);
 	}
 	add_expr(rule, e);
 }
@@ -222,13 +244,8 @@ static void m_ct_established(struct nat_rule *rule)
 {
 	uint32_t bits = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
 	uint32_t zero = 0;
-	struct nftnl_expr *e = nft.expr_alloc("ct");
 
-	if (e) {
-		nft.expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
-		nft.expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	}
-	add_expr(rule, e);
+	e_key(rule, "ct", NFTNL_EXPR_CT_KEY, NFT_CT_STATE, NFTNL_EXPR_CT_DREG);
 	e_mask(rule, &bits, sizeof(bits));
 	e_cmp(rule, NFT_CMP_NEQ, &zero, sizeof(zero));
 }
@@ -240,55 +257,14 @@ static void v_masquerade(struct nat_rule *rule)
 
 static void v_accept(struct nat_rule *rule)
 {
-	struct nftnl_expr *e = nft.expr_alloc("immediate");
-
-	if (e) {
-		nft.expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-		nft.expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
-	}
-	add_expr(rule, e);
-}
-
-/* meta set @key with reg 1 */
-static void e_meta_set(struct nat_rule *rule, uint32_t key)
-{
-	struct nftnl_expr *e = nft.expr_alloc("meta");
-
-	if (e) {
-		nft.expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-		nft.expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
-	}
-	add_expr(rule, e);
-}
-
-/* ct load @key => reg 1 */
-static void e_ct(struct nat_rule *rule, uint32_t key)
-{
-	struct nftnl_expr *e = nft.expr_alloc("ct");
-
-	if (e) {
-		nft.expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
-		nft.expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	}
-	add_expr(rule, e);
+	e_imm(rule, NFT_REG_VERDICT, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
 }
 
 /* ct set mark with reg 1, reg 1 being @value first (immediate) */
 static void v_ct_mark_set(struct nat_rule *rule, uint32_t value)
 {
-	struct nftnl_expr *e = nft.expr_alloc("immediate");
-
-	if (e) {
-		nft.expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
-		nft.expr_set(e, NFTNL_EXPR_IMM_DATA, &value, sizeof(value));
-	}
-	add_expr(rule, e);
-	e = nft.expr_alloc("ct");
-	if (e) {
-		nft.expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
-		nft.expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
-	}
-	add_expr(rule, e);
+	e_imm(rule, NFT_REG_1, NFTNL_EXPR_IMM_DATA, value);
+	e_key(rule, "ct", NFTNL_EXPR_CT_KEY, NFT_CT_MARK, NFTNL_EXPR_CT_SREG);
 }
 
 /* the next message of the batch: its header, asking for an ack */
@@ -456,10 +432,10 @@ static void build_src_table(struct nat_batch *nb, const void *arg)
 	v_ct_mark_set(&r, m->route);
 	rule_end(&r, f);
 	r = rule_start(nb, f, NN_SRC_TABLE, "prerouting");
-	e_ct(&r, NFT_CT_MARK);
+	e_key(&r, "ct", NFTNL_EXPR_CT_KEY, NFT_CT_MARK, NFTNL_EXPR_CT_DREG);
 	e_cmp(&r, NFT_CMP_EQ, &m->route, sizeof(m->route));
-	e_ct(&r, NFT_CT_MARK);
-	e_meta_set(&r, NFT_META_MARK);
+	e_key(&r, "ct", NFTNL_EXPR_CT_KEY, NFT_CT_MARK, NFTNL_EXPR_CT_DREG);
+	e_key(&r, "meta", NFTNL_EXPR_META_KEY, NFT_META_MARK, NFTNL_EXPR_META_SREG);
 	rule_end(&r, f);
 }
 
