@@ -14,14 +14,7 @@ setup() {
 }
 
 teardown() {
-  local n
-  for n in "${NESTS[@]}"; do
-    case $n in
-      root\ *) nn down --nest "${n#root }" ;;
-      user2\ *) as_user -u "$NN_USER_NOSUBID" "$NETNEST" down --nest "${n#user2 }" ;;
-      *) nnu down --nest "${n#user }" ;;
-    esac
-  done >/dev/null 2>&1
+  nests_down
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   rm -rf "$TMP"
 }
@@ -117,6 +110,22 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   run nnu down --nest "$NEST"
   [ "$status" -eq 1 ]
   [ "$output" = "netnest: no nest named $NEST is running (state dir $STATE)" ]
+}
+
+@test "the daemon of up -d keeps none of its caller's descriptors (a held flock is let go)" {
+  touch "$TMP/held"
+  chmod 0666 "$TMP/held"
+  NESTS+=("user $NEST")
+  # fd 7 open without O_CLOEXEC, and a flock on it, as flock(1) FILE netnest up -d leaves
+  as_user bash -c 'exec 7>>"$1"; flock -x 7; exec "$2" up -d --nest "$3"' sh "$TMP/held" \
+    "$NETNEST" "$NEST"
+  daemon=$(cat "$STATE/child_pid") engine=$(cat "$STATE/engine_pid")
+  for pid in "$daemon" "$engine"; do
+    run find "/proc/$pid/fd" -lname "$TMP/held"
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
+  done
+  flock -xn "$TMP/held" true # nobody holds the lock
 }
 
 @test "as root, a nest lives in /run/netnest and down leaves no netns, link or mount behind" {

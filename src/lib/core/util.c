@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* util.c - small file and parsing helpers (see util.h) */
 #include <ctype.h>
+#include <dirent.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -132,4 +134,25 @@ bool nn_valid_name(const char *name, size_t max, const char **why)
 		}
 	}
 	return true;
+}
+
+void nn_close_inherited(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		int flags;
+
+		if (*end || end == e->d_name || fd < 3 || fd == dirfd(d))
+			continue;
+		flags = fcntl((int)fd, F_GETFD);
+		if (flags >= 0 && !(flags & FD_CLOEXEC))
+			close((int)fd);
+	}
+	closedir(d);
 }

@@ -85,4 +85,14 @@ int nn_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned 
  */
 bool nn_valid_name(const char *name, size_t max, const char **why);
 
+/**
+ * nn_close_inherited() - close every descriptor from 3 up that lacks FD_CLOEXEC
+ *
+ * netnest opens each of its own descriptors with O_CLOEXEC / SOCK_CLOEXEC, so one without
+ * it came from whoever started the process: a long-lived daemon closes those, or it would
+ * hold the caller's files, pipes and locks (flock(1)'s, say) for its whole life, as
+ * daemon(7) asks of a SysV daemon.  Reads /proc/self/fd (proc(5)); does nothing without it.
+ */
+void nn_close_inherited(void);
+
 #endif

@@ -231,6 +231,10 @@ static __attribute__((noreturn)) void daemon_child(const struct nn_nest_config *
 			close(log);
 	}
 	prctl(PR_SET_NAME, "netnest");
+	/* RootlessKit passes what it inherited on to its child (systemd's LISTEN_FDS for
+	 * dockerd, say); a nest's daemon keeps none of the caller's descriptors */
+	if (!cfg->child)
+		nn_close_inherited();
 	if (unshare(flags) < 0)
 		r = nn_err(&err, errno, "create the %snamespace of nest %s",
 			   cfg->rootless ? "user and mount " : "mount ", cfg->name);
