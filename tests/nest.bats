@@ -128,6 +128,23 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   flock -xn "$TMP/held" true # nobody holds the lock
 }
 
+@test "down ends what exec nest started in the nest's netns, daemons and setsid ones too" {
+  up_user
+  chmod 0777 "$TMP"
+  # a process that leaves exec at once (setsid -f), as a daemonizing server does
+  nnu exec --nest "$NEST" nest -- setsid -f sh -c 'echo $$ > "$0"; exec sleep 1000' "$TMP/pid"
+  wait_for test -s "$TMP/pid"
+  pid=$(cat "$TMP/pid")
+  PIDS+=("$pid")
+  netns=$(stat -L -c %i "/proc/$pid/ns/net")
+  [ "$netns" != "$(stat -L -c %i /proc/self/ns/net)" ]
+  nnu down --nest "$NEST"
+  wait_for test ! -e "/proc/$pid"
+  # nothing holds the nest's netns any more
+  run sh -c "stat -L -c %i /proc/[0-9]*/ns/net 2>/dev/null | grep -x $netns"
+  [ -z "$output" ]
+}
+
 @test "as root, a nest lives in /run/netnest and down leaves no netns, link or mount behind" {
   state=/run/netnest/$NEST
   links_before=$(ip -o link | awk -F': ' '{print $2}' | grep -E '^(tap0|netnest0)' || true)

@@ -415,6 +415,10 @@ static void nestd_teardown(struct nestd *d)
 	if (d->services)
 		services_stop(n);
 	d->services = false;
+	/* `netnest exec nest` joins the nest's netns with processes netnest does not track:
+	 * they go with it, or they would keep it (and its tap0, bridge, tables) alive */
+	if (!rk_mode(n) && n->nest_netns >= 0)
+		nn_sweep(n->nest_netns, CLONE_NEWNET, SWEEP_TIMEOUT_MS);
 	if (d->engine_report >= 0)
 		close(d->engine_report);
 	d->engine_report = -1;

@@ -33,7 +33,7 @@ static bool in_ns(pid_t pid, int type, const struct stat *target)
 	_cleanup_close_ int fd = -1;
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid,
-		 type == CLONE_NEWUSER ? "user" : "mnt");
+		 type == CLONE_NEWUSER ? "user" : type == CLONE_NEWNET ? "net" : "mnt");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	for (int depth = 0; fd >= 0 && depth < USERNS_DEPTH_MAX; depth++) {
 		struct stat st;

@@ -19,7 +19,8 @@
  * @nsfd:       nsfs fd of the namespace (borrowed)
  * @type:       CLONE_NEWUSER: processes whose user namespace is @nsfd's or a descendant
  *              of it (ioctl(2) NS_GET_PARENT up the chain, ioctl_ns(2)); CLONE_NEWNS:
- *              processes whose mount namespace is @nsfd's
+ *              processes whose mount namespace is @nsfd's; CLONE_NEWNET: whose network
+ *              namespace (their main thread's, proc(5)) is @nsfd's
  * @timeout_ms: how long to keep scanning /proc for processes still there
  *
  * Zombies are not counted (they have left their namespaces: proc(5)); a process the
