@@ -58,10 +58,12 @@ static void refused(struct loop *l, const struct port *p, int e, const char *wha
 	pthread_mutex_lock(&t->log_lock);
 	t->refused++;
 	if (!t->logged_ms || now - t->logged_ms >= LOG_EVERY_S * 1000) {
-		nn_nest_log("host port %u: new connections refused (%lu so far) at %s: %s; live "
+		nn_nest_log("new connections refused at %s: %s (this one on host port %u; %lu "
+			    "refused on the published TCP ports since the last such line); live "
 			    "connections go on",
-			    p->spec.parent_port, t->refused, what, strerror(e));
+			    what, strerror(e), p->spec.parent_port, t->refused);
 		t->logged_ms = now;
+		t->refused = 0;
 	}
 	pthread_mutex_unlock(&t->log_lock);
 }

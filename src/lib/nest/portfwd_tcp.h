@@ -86,7 +86,7 @@ struct nn_pf_tcp {
 	int backlog;
 	pthread_mutex_t log_lock;
 	int64_t logged_ms; /* last line about refused connections, or 0 */
-	unsigned long refused; /* since then */
+	unsigned long refused; /* on every port, since that line (counted in the next one) */
 	int n;
 	struct loop loop[];
 };
