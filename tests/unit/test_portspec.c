@@ -38,6 +38,7 @@ static void bad_specs_are_refused_with_the_reason(void **state)
 	refused("::1:8080:80", "must be in brackets");
 	refused("1.2.3:8080:80", "\"1.2.3\" is not an IPv4 address");
 	refused("[1.2.3.4]:8080:80", "is not an IPv6 address");
+	refused("[::ffff:127.0.0.1]:8080:80", "::ffff:127.0.0.1 is an IPv4-mapped address: give the IPv4 address itself");
 	refused("8080:80/sctp", "sctp is not supported: netnest publishes tcp and udp");
 	refused("8080:80/icmp", "unknown protocol \"icmp\"");
 	refused("[::1]:8080:80/tcp4", "host address ::1 is not an IPv4 address (tcp4)");

@@ -202,6 +202,11 @@ int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err
 			return nn_errx(err, EINVAL,
 				       "port spec \"%s\": \"%s\" is not an IPv%d address", s, host,
 				       v6 ? 6 : 4);
+		/* bind(2) of an IPV6_V6ONLY socket to ::ffff:a.b.c.d is EINVAL (ipv6(7)) */
+		if (v6 && !strncmp(out->parent_ip, "::ffff:", 7) && strchr(out->parent_ip, '.'))
+			return nn_errx(err, EINVAL,
+				       "port spec \"%s\": %s is an IPv4-mapped address: give the "
+				       "IPv4 address itself", s, host);
 	}
 	if (parse_range(s, hport, &out->parent_port, &hlast, err) < 0 ||
 	    parse_range(s, cport, &out->child_port, &clast, err) < 0)
