@@ -328,6 +328,15 @@ static int scan_socket(struct scan *s, pid_t pid, int fd, struct nn_nsid own, in
 						     .fd = fd }) : -ENOMEM;
 }
 
+/* add_tun_fd() - note fd @fd of @pid as a /dev/net/tun (nn_ns_table.tun_fds); -ENOMEM */
+static int add_tun_fd(struct nn_ns_table *t, pid_t pid, int fd)
+{
+	if (dsc_grow(&t->tun_fds, t->ntun_fds, sizeof(*t->tun_fds)) < 0)
+		return -ENOMEM;
+	t->tun_fds[t->ntun_fds++] = (struct nn_tun_fd){ .pid = pid, .fd = fd };
+	return 0;
+}
+
 static int scan_fds(struct scan *s, pid_t pid, struct nn_nsid own_net)
 {
 	char dir[64];
@@ -339,8 +348,11 @@ static int scan_fds(struct scan *s, pid_t pid, struct nn_nsid own_net)
 
 	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
 	d = opendir(dir);
-	if (!d)
+	if (!d) {
+		if (errno == EACCES || errno == EPERM)
+			s->t->fd_unreadable++;
 		return dsc_gone(errno) ? 0 : dsc_add_gap(s, errno, "%s", dir);
+	}
 	while (!ret && (e = readdir(d))) {
 		char link[64];
 		ssize_t l;
@@ -355,6 +367,11 @@ static int scan_fds(struct scan *s, pid_t pid, struct nn_nsid own_net)
 		if (l < 0)
 			continue;
 		link[l] = '\0';
+		if (!strcmp(link, "/dev/net/tun")) {
+			if (dsc_wanted(s, NN_NS_NET))
+				ret = add_tun_fd(s->t, pid, (int)fd);
+			continue;
+		}
 		if (!strncmp(link, "socket:[", 8)) {
 			if (dsc_wanted(s, NN_NS_NET) && own_net.ino)
 				ret = scan_socket(s, pid, (int)fd, own_net, &pidfd, &noted);
@@ -527,5 +544,6 @@ void nn_ns_table_free(struct nn_ns_table *t)
 	}
 	free(t->stale_names);
 	free(t->stale_why);
+	free(t->tun_fds);
 	memset(t, 0, sizeof(*t));
 }

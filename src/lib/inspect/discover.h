@@ -63,6 +63,12 @@ struct nn_gap {
 	int code;               /* errno */
 };
 
+/* An open /dev/net/tun: fd @fd of process @pid, as the fd scan saw it (readlink). */
+struct nn_tun_fd {
+	pid_t pid;
+	int fd;
+};
+
 struct nn_ns_table {
 	struct nn_ns *ns;
 	size_t n;
@@ -72,6 +78,9 @@ struct nn_ns_table {
 	char **stale_why;       /* for each, why: "dangling symlink to /proc/9/ns/net" */
 	size_t nstale;
 	uint64_t self_mntns;    /* the caller's mount ns inode (to tell "visible here") */
+	struct nn_tun_fd *tun_fds; /* /dev/net/tun fds seen in the fd scan (net wanted) */
+	size_t ntun_fds;
+	size_t fd_unreadable;   /* processes whose /proc/PID/fd was refused (EACCES, EPERM) */
 };
 
 /**
@@ -82,7 +91,11 @@ struct nn_ns_table {
  *         become gaps in @t
  * Names: /run/netns entries are stored bare ("blue", as `ip netns list`), entries of
  * $XDG_RUNTIME_DIR/netns as full paths.  Holders: one per process, thread, fd, children
- * link and bind mount (struct nn_holder); @pids repeats the processes, sorted.
+ * link and bind mount (struct nn_holder); @pids repeats the processes, sorted.  With
+ * the net type wanted, every fd whose link reads "/dev/net/tun" goes into @tun_fds (in
+ * pid order, each process's fds in /proc/PID/fd order), so that the tap-holder scan
+ * (topo.h) need not read /proc/PID/fd again; @fd_unreadable counts the processes whose
+ * /proc/PID/fd was refused.
  * Return: 0 or negative errno.
  */
 int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err);

@@ -224,11 +224,11 @@ int dsc_scan_names(struct scan *s, const char *rundir, bool bare)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", rundir, e->d_name);
-		if (fstatat(dirfd(d), e->d_name, &lst, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
 		if (fstatat(dirfd(d), e->d_name, &st, 0) < 0) {
 			int why = errno;
 
+			if (fstatat(dirfd(d), e->d_name, &lst, AT_SYMLINK_NOFOLLOW) < 0)
+				continue; /* gone meanwhile */
 			l = S_ISLNK(lst.st_mode) ? readlinkat(dirfd(d), e->d_name, target,
 							      sizeof(target) - 1) : -1;
 			target[l > 0 ? l : 0] = '\0';
@@ -242,7 +242,9 @@ int dsc_scan_names(struct scan *s, const char *rundir, bool bare)
 					"not a namespace file");
 			continue;
 		}
-		if (!is_netns(dirfd(d), e->d_name, &other)) {
+		/* an nsfs inode already in the table as a netns is one: no need to open it */
+		if (!dsc_lookup(s, NN_NS_NET, (struct nn_nsid){ st.st_dev, st.st_ino }) &&
+		    !is_netns(dirfd(d), e->d_name, &other)) {
 			ret = add_stale(s->t, path, "a %s namespace, not a netns",
 					nn_ns_type_name(other));
 			continue;

@@ -87,9 +87,10 @@ void nn_topo_pair_veths(struct nn_topo *t);
 
 /**
  * nn_topo_tun_holders() - tie tap/tun links of @t to the processes holding them
- * @t: model with links read
+ * @t: model with links read, and its discovery table (nn_discover())
  *
- * Scans /proc/PID/fd for /dev/net/tun fds, reads "iff:\tNAME" from /proc/PID/fdinfo/FD
+ * Takes the /dev/net/tun fds discovery found in /proc/PID/fd (nn_ns_table.tun_fds:
+ * /proc is not read a second time), reads "iff:\tNAME" from /proc/PID/fdinfo/FD
  * (drivers/net/tun.c tun_chr_show_fdinfo), and finds the device's netns with
  * pidfd_open(2) + pidfd_getfd(2) + ioctl(TUNGETDEVNETNS) (Linux 5.6+,
  * include/uapi/linux/if_tun.h).  When that is refused, it matches by name and marks

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* topo_sock.c - one NETLINK_ROUTE socket inside each of many netns, fast (see topo.h) */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -142,6 +143,28 @@ static void through_userns(struct batch *b, const size_t *idx, size_t k)
 		;
 }
 
+/*
+ * reserve_fds() - grow our fd table now, while the process is single-threaded, to hold @n
+ * more fds above the highest of @fds.  The kernel grows the table on demand, and when
+ * the table is shared by several threads it waits for an RCU grace period before freeing
+ * the old one (fs/file.c expand_fdtable(): synchronize_rcu()), which costs 10 to 20 ms
+ * here; the walking threads would pay it as their sockets pass 256 or 512 fds.  The table
+ * never shrinks on close(2).  On failure (RLIMIT_NOFILE) the table grows on demand.
+ */
+static void reserve_fds(const int *fds, size_t n)
+{
+	int top = 2, fd;
+
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] > top)
+			top = fds[i];
+	fd = fcntl(0, F_DUPFD_CLOEXEC, top + (int)n + 16);
+	if (fd < 0)
+		fd = fcntl(top, F_DUPFD_CLOEXEC, top + (int)n + 16);
+	if (fd >= 0)
+		close(fd);
+}
+
 void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, int *socks, int *errs)
 {
 	struct batch b = { fds, socks, errs, n, 0 };
@@ -162,6 +185,7 @@ void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, int *s
 			if (fds[i] >= 0 && fstat(fds[i], &st) == 0 && st.st_dev == self.st_dev &&
 			    st.st_ino == self.st_ino)
 				socket_here(&socks[i], &errs[i]);
+	reserve_fds(fds, n);
 	/* threads, never the caller: its own netns must not change */
 	want = n / WALK_MIN_PER_THREAD;
 	if (cpus > 0 && want > (size_t)cpus)

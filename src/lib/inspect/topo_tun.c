@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* topo_tun.c - which processes hold which tap/tun device (see topo.h) */
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -77,45 +75,27 @@ static void tie(struct nn_topo *t, int pidfd, int fd, const char *name,
 			add_holder(l, h);
 }
 
-static void scan_pid(struct nn_topo *t, int pid, size_t *unreadable)
+/* tie fd @fd of @pid (a /dev/net/tun seen by discovery) to its link; @pidfd, @h: this pid's */
+static void scan_fd(struct nn_topo *t, pid_t pid, int fd, int *pidfd, struct nn_topo_holder *h)
 {
-	char path[64], target[32], name[IF_NAMESIZE];
-	_cleanup_close_ int pidfd = -1;
-	struct nn_topo_holder h = { .pid = pid };
-	bool first = true;
-	struct dirent *d;
+	char path[64], fdname[16], name[IF_NAMESIZE];
 	struct stat st;
-	DIR *dir;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	dir = opendir(path);
-	if (!dir) {
-		if (errno == EACCES || errno == EPERM)
-			(*unreadable)++;
+	snprintf(fdname, sizeof(fdname), "%d", fd);
+	if (!fdinfo_iff(pid, fdname, name))
 		return;
+	if (h->pid != pid) {
+		if (*pidfd >= 0)
+			close(*pidfd);
+		*h = (struct nn_topo_holder){ .pid = pid };
+		nn_proc_comm(pid, h->comm, sizeof(h->comm), NULL);
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+		if (stat(path, &st) == 0)
+			h->netns = st.st_ino;
+		*pidfd = pidfd_open(pid, 0);
 	}
-	while ((d = readdir(dir))) {
-		ssize_t n;
-
-		if (!isdigit((unsigned char)d->d_name[0]))
-			continue;
-		n = readlinkat(dirfd(dir), d->d_name, target, sizeof(target) - 1);
-		if (n != (ssize_t)strlen("/dev/net/tun") || memcmp(target, "/dev/net/tun", n))
-			continue;
-		if (!fdinfo_iff(pid, d->d_name, name))
-			continue;
-		if (first) {
-			first = false;
-			nn_proc_comm(pid, h.comm, sizeof(h.comm), NULL);
-			snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-			if (stat(path, &st) == 0)
-				h.netns = st.st_ino;
-			pidfd = pidfd_open(pid, 0);
-		}
-		h.ambiguous = false;
-		tie(t, pidfd, atoi(d->d_name), name, &h);
-	}
-	closedir(dir);
+	h->ambiguous = false;
+	tie(t, *pidfd, fd, name, h);
 }
 
 /* any tun/tap link in the model? (no: the /proc fd scan would find nothing to tie) */
@@ -130,21 +110,15 @@ static bool any_tun(const struct nn_topo *t)
 
 void nn_topo_tun_holders(struct nn_topo *t)
 {
-	size_t unreadable = 0;
-	struct dirent *d;
-	DIR *proc;
+	const struct nn_ns_table *tab = &t->table;
+	struct nn_topo_holder h = { .pid = 0 };
+	_cleanup_close_ int pidfd = -1;
 
 	if (!any_tun(t))
 		return;
-	proc = opendir("/proc");
-	if (!proc) {
-		nn_topo_add_gap(t, errno, "tap holders: /proc");
-		return;
-	}
-	while ((d = readdir(proc)))
-		if (isdigit((unsigned char)d->d_name[0]))
-			scan_pid(t, atoi(d->d_name), &unreadable);
-	closedir(proc);
-	if (unreadable)
-		nn_topo_add_gap(t, EACCES, "tap holders: /proc/PID/fd of %zu processes", unreadable);
+	for (size_t i = 0; i < tab->ntun_fds; i++)
+		scan_fd(t, tab->tun_fds[i].pid, tab->tun_fds[i].fd, &pidfd, &h);
+	if (tab->fd_unreadable)
+		nn_topo_add_gap(t, EACCES, "tap holders: /proc/PID/fd of %zu processes",
+				tab->fd_unreadable);
 }
