@@ -150,3 +150,24 @@ engine_traffic() {
   [ ! -e "$STATE" ]
   [ -z "$(pgrep -u "$NN_USER" -f -- "--nest $NEST( |\$)")" ]
 }
+
+@test "the RootlessKit drop-in's --net=pasta runs pasta: its command reaches the host's loopback through 10.0.2.2" {
+  need_default_route
+  port=$(free_port)
+  mkdir -p "$TMP/www"
+  chmod 0755 "$TMP/www"
+  echo "host loopback $NEST" >"$TMP/www/index.html"
+  chmod a+r "$TMP/www/index.html"
+  busybox httpd -f -p "127.0.0.1:$port" -h "$TMP/www" &
+  PIDS+=($!)
+  wait_for curl -sf -o /dev/null "http://127.0.0.1:$port/"
+  mkdir "$TMP/rkp"
+  chown "$NN_USER" "$TMP/rkp"
+  run as_user "$NETNEST" rootlesskit --state-dir="$TMP/rkp/rk" --net=pasta --disable-host-loopback=false \
+    sh -c "cat /proc/\$(cat $TMP/rkp/rk/.engine_pid)/cmdline | tr '\\0' ' '; echo; ip -br -4 addr show tap0; curl -sS --noproxy '*' --max-time 5 http://10.0.2.2:$port/index.html"
+  [ "$status" -eq 0 ]
+  [[ ${lines[0]} == "pasta "*"--tcp-ports=none"* ]]
+  [[ ${lines[1]} == "tap0 "*"10.0.2.100/24"* ]]
+  [ "${lines[2]}" = "host loopback $NEST" ]
+  [ ! -e "$TMP/rkp/rk" ]
+}
