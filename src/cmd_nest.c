@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "lib/nest/client.h"
+#include "lib/nest/extengine.h"
 #include "lib/nest/nest.h"
 #include "lib/core/out.h"
 #include "lib/core/state.h"
@@ -22,6 +23,7 @@ static int up_usage(FILE *f, int status)
 	fprintf(f,
 		"Usage: netnest up [-d] [--nest NAME] [--cidr CIDR] [--mtu N] [--subnet CIDR]\n"
 		"                  [--subnet6 CIDR|none] [--gateway IP] [--allow-host-loopback]\n"
+		"                  [--net builtin|slirp4netns|pasta]\n"
 		"\n"
 		"Start a nest: a user namespace (rootless) and mount namespace, a detached netns\n"
 		"with tap0 on a user-mode network engine (libslirp), the bridge netnest0 with NAT\n"
@@ -41,12 +43,16 @@ static int up_usage(FILE *f, int status)
 		"  --gateway IP           bridge address (default: first address of --subnet)\n"
 		"  --allow-host-loopback  let the gateway address reach the host's 127.0.0.1\n"
 		"                         (and fd00::2 the host's ::1)\n"
+		"  --net ENGINE           the engine on tap0: builtin (netnest's own, the default),\n"
+		"                         slirp4netns or pasta (Debian's binaries, run as\n"
+		"                         RootlessKit runs them; pasta: IPv4 only)\n"
 		"  -h, --help             show this help\n",
 		NN_MTU_MIN, NN_MTU_MAX);
 	return status;
 }
 
-enum { OPT_NEST = 256, OPT_CIDR, OPT_MTU, OPT_SUBNET, OPT_SUBNET6, OPT_GATEWAY, OPT_LOOPBACK };
+enum { OPT_NEST = 256, OPT_CIDR, OPT_MTU, OPT_SUBNET, OPT_SUBNET6, OPT_GATEWAY, OPT_LOOPBACK,
+       OPT_NET };
 
 int cmd_up(int argc, char **argv, struct nn_err *err)
 {
@@ -59,11 +65,12 @@ int cmd_up(int argc, char **argv, struct nn_err *err)
 		{ "subnet6", required_argument, NULL, OPT_SUBNET6 },
 		{ "gateway", required_argument, NULL, OPT_GATEWAY },
 		{ "allow-host-loopback", no_argument, NULL, OPT_LOOPBACK },
+		{ "net", required_argument, NULL, OPT_NET },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *nest = NN_NEST_DEFAULT, *cidr = NULL, *mtu = NULL, *subnet = NULL,
-		   *subnet6 = NULL, *gateway = NULL;
+		   *subnet6 = NULL, *gateway = NULL, *net = NULL;
 	bool detach = false, loopback = false;
 	struct nn_nest_config cfg;
 	struct nn_nest_start st;
@@ -80,6 +87,7 @@ int cmd_up(int argc, char **argv, struct nn_err *err)
 		case OPT_SUBNET6: subnet6 = optarg; break;
 		case OPT_GATEWAY: gateway = optarg; break;
 		case OPT_LOOPBACK: loopback = true; break;
+		case OPT_NET: net = optarg; break;
 		case 'h': return up_usage(stdout, 0);
 		default: return nn_opt_error(argv, c);
 		}
@@ -106,8 +114,12 @@ int cmd_up(int argc, char **argv, struct nn_err *err)
 	else if (subnet6 && nn_cidr6_parse(subnet6, "--subnet6", &cfg.subnet6, err) < 0)
 		return nn_usage_error(argv[0], "%s", err->msg);
 	cfg.allow_host_loopback = loopback;
+	if (net && nn_engine_parse(net, &cfg.engine, err) < 0)
+		return nn_usage_error(argv[0], "%s", err->msg);
 	if (nn_nest_config_finish(&cfg, err) < 0)
 		return nn_usage_error(argv[0], "%s", err->msg);
+	if (nn_extengine_check(&cfg, err) < 0)
+		return nn_fail(err);
 
 	r = nn_nest_start(&cfg, detach, &st, err);
 	if (st.notice[0])

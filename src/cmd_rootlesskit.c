@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "lib/nest/nest.h"
+#include "lib/nest/extengine.h"
 #include "lib/nest/rk.h"
 #include "lib/nest/rkflags.h"
 
@@ -130,6 +131,8 @@ int cmd_rootlesskit(int argc, char **argv, struct nn_err *err)
 	cfg.child = &child;
 	if (r == 0)
 		r = nn_nest_config_finish(&cfg, err);
+	if (r == 0)
+		r = nn_extengine_check(&cfg, err);
 	if (r == 0)
 		r = nn_rk_state_dir(o.val[NN_RK_STATE_DIR], cfg.state_dir, err);
 	if (r < 0) {

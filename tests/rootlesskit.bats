@@ -403,7 +403,7 @@ rk_probe_mask() {
   refused "flag provided but not defined: -nope" --nope true
   [[ ${lines[0]} == "Incorrect Usage. flag provided but not defined: -nope" ]]
   refused "--net=vpnkit: not supported by netnest" --net=vpnkit true
-  refused "--net=pasta: not supported yet by netnest" --net=pasta true
+  refused "--pasta-binary=/opt/pasta: not supported by netnest" --net=pasta --pasta-binary=/opt/pasta true
   refused "--port-driver=slirp4netns: port driver requires non-host network" \
     --net=host --port-driver=slirp4netns true
   refused "--port-driver=slirp4netns: port driver requires slirp4netns network" \

@@ -267,12 +267,33 @@ static void ipv6_turns_on_the_engine_s_ipv6(void **state)
 	assert_false(cfg.ipv6);
 }
 
+static void net_pasta_is_the_pasta_engine(void **state)
+{
+	struct nn_nest_config cfg;
+	struct nn_child_config c;
+	struct nn_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(CHECK(&cfg, &c, &err, "--net=pasta", "--port-driver=builtin", "true"), 0);
+	nn_child_config_free(&c);
+	assert_int_equal(cfg.net, NN_NET_ENGINE);
+	assert_int_equal(cfg.engine, NN_ENGINE_PASTA);
+	assert_true(cfg.port_driver);
+	assert_int_equal(CHECK(&cfg, &c, &err, "--net=slirp4netns", "true"), 0);
+	nn_child_config_free(&c);
+	assert_int_equal(cfg.engine, NN_ENGINE_BUILTIN);
+}
+
 static void refusals_name_the_flag(void **state)
 {
 	(void)state;
 	REFUSED("no command specified", "--net=host");
 	REFUSED("--net=vpnkit: not supported by netnest", "--net=vpnkit", "true");
-	REFUSED("--net=pasta: not supported yet by netnest", "--net=pasta", "true");
+	REFUSED("--pasta-binary=/opt/pasta: not supported by netnest", "--net=pasta",
+		"--pasta-binary=/opt/pasta", "true");
+	REFUSED("--ipv6: not supported with --net=pasta", "--net=pasta", "--ipv6", "true");
+	REFUSED("--port-driver=slirp4netns: port driver requires slirp4netns network",
+		"--net=pasta", "--port-driver=slirp4netns", "true");
 	REFUSED("--net=foo: unknown network mode", "--net=foo", "true");
 	REFUSED("--port-driver=slirp4netns: port driver requires slirp4netns network",
 		"--net=none", "--port-driver=slirp4netns", "true");
@@ -345,6 +366,7 @@ int main(void)
 		cmocka_unit_test(docker_s_flags_make_rootlesskit_1_s_nest),
 		cmocka_unit_test(the_defaults_are_rootlesskit_s),
 		cmocka_unit_test(ipv6_turns_on_the_engine_s_ipv6),
+		cmocka_unit_test(net_pasta_is_the_pasta_engine),
 		cmocka_unit_test(refusals_name_the_flag),
 		cmocka_unit_test(paths_are_cleaned_as_go_does),
 	};

@@ -189,7 +189,9 @@ static enum nn_topo_role seen_role(const struct nn_topo *t, const struct nn_topo
 	for (size_t i = 0; i < n->nlinks; i++)
 		for (size_t h = 0; h < n->links[i].nholders; h++)
 			if (!strcmp(n->links[i].holders[h].comm, "slirp4netns") ||
-			    !strcmp(n->links[i].holders[h].comm, "pasta"))
+			    !strcmp(n->links[i].holders[h].comm, "pasta") ||
+			    /* pasta re-executes itself as passt.avx2 where AVX2 runs (passt.c) */
+			    !strcmp(n->links[i].holders[h].comm, "passt.avx2"))
 				return NN_ROLE_ENGINE_NETNS;
 	if (d && d->peer_ns >= 0 &&
 	    (p = nn_topo_find_link(t, (size_t)d->peer_ns, NULL, d->peer_ifindex)) && p->master)

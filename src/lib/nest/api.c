@@ -89,7 +89,9 @@ static int api_info(struct nn_nest *n, const char *path, json_t *body, json_t **
 		      "childPID", (int)(n->child_pid ? n->child_pid : getpid()));
 	if (o && n->engine_pid)
 		bad |= json_object_set_new(o, "networkDriver",
-					   json_pack("{s:s, s:[s], s:s}", "driver", "slirp4netns",
+					   json_pack("{s:s, s:[s], s:s}", "driver",
+						     n->cfg.engine == NN_ENGINE_PASTA ? "pasta" :
+						     "slirp4netns",
 						     "dns", dns, "childIP", child));
 	if (o && n->cfg.port_driver)
 		bad |= json_object_set_new(o, "portDriver",

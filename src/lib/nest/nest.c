@@ -95,6 +95,8 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
 	struct in_addr net, bcast;
 	uint32_t size;
 
+	if (cfg->engine == NN_ENGINE_PASTA)
+		cfg->ipv6 = false; /* pasta.go passes --ipv4-only unless --ipv6 */
 	if (cfg->mtu < NN_MTU_MIN || cfg->mtu > NN_MTU_MAX)
 		return nn_errx(err, EINVAL, "--mtu %u: out of range %u..%u", cfg->mtu, NN_MTU_MIN,
 			       NN_MTU_MAX);

@@ -35,6 +35,17 @@ enum nn_net {
 	NN_NET_HOST,   /* no netns of its own: the host's (--net=host) */
 };
 
+/*
+ * The engine on tap0 (`up --net`, docs/engines.md): netnest's own (libslirp in
+ * netnest-engine, the default), or Debian's slirp4netns or pasta run the way RootlessKit's
+ * drivers run them (pkg/network/slirp4netns, pkg/network/pasta).
+ */
+enum nn_engine {
+	NN_ENGINE_BUILTIN,     /* "builtin": engine.h */
+	NN_ENGINE_SLIRP4NETNS, /* "slirp4netns": extengine.h */
+	NN_ENGINE_PASTA,       /* "pasta": extengine.h; IPv4 only */
+};
+
 struct nn_child_config; /* child.h */
 
 struct nn_nest_config {
@@ -66,6 +77,9 @@ struct nn_nest_config {
 	enum nn_subid_source subid_source; /* subordinate IDs from (--subid-source), default
 					      NN_SUBID_AUTO (userns.h) */
 	enum nn_net net;         /* NN_NET_ENGINE unless the rootlesskit verb says */
+	enum nn_engine engine;   /* which engine, with NN_NET_ENGINE (default builtin) */
+	char engine_bin[PATH_MAX]; /* its binary's absolute path (nn_extengine_check()), ""
+				      for the builtin engine */
 	const struct nn_child_config *child; /* RootlessKit mode: the child and its command
 						(child.h, owned by the caller); NULL for `up` */
 };
@@ -125,7 +139,8 @@ int nn_nest_config_default(struct nn_nest_config *cfg, const char *name, struct 
  * a --subnet that overlaps --cidr.  With IPv6 on: a --subnet6 with host bits, longer than
  * /64, outside the unique local fc00::/7 (RFC 4193 section 3.1) or overlapping the
  * engine's fd00::/64; bridge_ip6 is derived here.  With no bridge (cfg->bridge "") the
- * --subnet, --subnet6 and --gateway checks are skipped.
+ * --subnet, --subnet6 and --gateway checks are skipped.  With the pasta engine IPv6 is
+ * turned off (RootlessKit's pasta driver passes --ipv4-only without --ipv6).
  * Return: 0 or -EINVAL.
  */
 int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err);

@@ -25,6 +25,7 @@
 #include "api_ports.h"
 #include "child.h"
 #include "engine.h"
+#include "extengine.h"
 #include "nat.h"
 #include "nest.h"
 #include "portfwd.h"
@@ -139,21 +140,57 @@ static int set_sysctl(void *arg, struct nn_err *err)
 /*
  * The engine, as soon as tap0 exists: it sets itself up (its sandbox, loading libslirp and
  * glib: several ms) while tap0 is configured, the bridge made and the NAT table sent;
- * nn_engine_ready() waits for it after all of that.  It needs only the tap's fd: the
+ * engine_ready() waits for it after all of that.  It needs only the tap's fd: the
  * tap's address and state are the nest netns' business, and libslirp sends nothing before
- * a frame comes from the tap.
+ * a frame comes from the tap.  slirp4netns attaches to tap0 itself (TUNSETIFF on the
+ * persistent device), so the daemon lets go of it first: a tap without IFF_MULTI_QUEUE
+ * takes one fd (drivers/net/tun.c tun_attach).
  */
 static int start_engine(struct nestd *d, struct nn_err *err)
 {
 	struct nn_nest *n = d->n;
-	int r = nn_engine_spawn(&n->cfg, d->tap_fd, &n->engine_pid, &d->engine_report, err);
+	int r;
 
+	if (n->cfg.engine == NN_ENGINE_BUILTIN) {
+		r = nn_engine_spawn(&n->cfg, d->tap_fd, &n->engine_pid, &d->engine_report, err);
+	} else {
+		close(d->tap_fd);
+		d->tap_fd = -1;
+		return nn_extengine_spawn(&n->cfg, n->nest_netns, &n->engine_pid,
+					  &d->engine_report, err);
+	}
 	if (r == 0) {
 		/* the engine holds tap0 now: one holder, as slirp4netns is (topo shows holders) */
 		close(d->tap_fd);
 		d->tap_fd = -1;
 	}
 	return r;
+}
+
+/* Wait for the engine start_engine() started; on failure it is stopped and reaped. */
+static int engine_ready(struct nestd *d, struct nn_err *err)
+{
+	struct nn_nest *n = d->n;
+	int fd = steal_fd(&d->engine_report), r;
+
+	if (n->cfg.engine == NN_ENGINE_BUILTIN)
+		r = nn_engine_ready(n->engine_pid, fd, err);
+	else
+		r = nn_extengine_ready(&n->cfg, n->engine_pid, fd, err);
+	if (r < 0)
+		n->engine_pid = 0;
+	return r;
+}
+
+/*
+ * pasta makes tap0 itself and gives it the nest's address, MTU and default route
+ * (--config-net: pasta.go): it starts, and is waited for, before the bridge.
+ */
+static int start_pasta(struct nestd *d, struct nn_err *err)
+{
+	int r = start_engine(d, err);
+
+	return r < 0 ? r : engine_ready(d, err);
 }
 
 static int sysctl_in(struct nestd *d, const char *label, const char *path, const char *val,
@@ -204,6 +241,27 @@ static int bridge_ipv6(struct nestd *d, struct nn_rtnl *r, const char *label, st
 	return ret;
 }
 
+/* tap0 made and configured by the daemon, with the engine on it (all but pasta) */
+static int make_tap(struct nestd *d, struct nn_rtnl *r, const char *label, struct nn_err *err)
+{
+	const struct nn_nest_config *c = &d->n->cfg;
+	int ret = nn_netns_call(d->n->nest_netns, label, open_tap, d, err);
+
+	if (ret == 0 && c->net == NN_NET_ENGINE)
+		ret = start_engine(d, err);
+	if (ret == 0)
+		ret = nn_rtnl_link_set_mtu(r, c->tap, c->mtu, err);
+	if (ret == 0)
+		ret = nn_rtnl_addr_add(r, c->tap, c->tap_ip, c->cidr.prefix, err);
+	if (ret == 0)
+		ret = tap_ipv6(d, r, label, err);
+	if (ret == 0)
+		ret = nn_rtnl_link_up(r, c->tap, err);
+	if (ret == 0)
+		ret = nn_rtnl_route_add_default(r, c->gateway, c->tap, err);
+	return ret;
+}
+
 /* lo, tap0 (and the engine on it), tap0's MTU, addresses, up, default routes, the bridge,
  * forwarding. */
 static int make_links(struct nestd *d, struct nn_err *err)
@@ -219,20 +277,10 @@ static int make_links(struct nestd *d, struct nn_err *err)
 		ret = nn_rtnl_link_up(&r, "lo", err);
 	if (ret < 0 || c->net == NN_NET_NONE)
 		return ret;
-	if (ret == 0)
-		ret = nn_netns_call(d->n->nest_netns, label, open_tap, d, err);
-	if (ret == 0 && c->net == NN_NET_ENGINE)
-		ret = start_engine(d, err);
-	if (ret == 0)
-		ret = nn_rtnl_link_set_mtu(&r, c->tap, c->mtu, err);
-	if (ret == 0)
-		ret = nn_rtnl_addr_add(&r, c->tap, c->tap_ip, c->cidr.prefix, err);
-	if (ret == 0)
-		ret = tap_ipv6(d, &r, label, err);
-	if (ret == 0)
-		ret = nn_rtnl_link_up(&r, c->tap, err);
-	if (ret == 0)
-		ret = nn_rtnl_route_add_default(&r, c->gateway, c->tap, err);
+	if (c->net == NN_NET_ENGINE && c->engine == NN_ENGINE_PASTA)
+		ret = start_pasta(d, err);
+	else
+		ret = make_tap(d, &r, label, err);
 	if (ret == 0 && c->ipv6)
 		ret = nn_rtnl_route6_add_default(&r, &c->gateway6, c->tap, err);
 	/*
@@ -515,11 +563,8 @@ static int nestd_start(struct nestd *d, struct nn_err *err)
 	 * (docker0, nerdctl0) out of tap0 (nat.h). */
 	if (r == 0 && n->cfg.net == NN_NET_ENGINE)
 		r = nn_nat_add(n->nest_netns, &n->cfg, err);
-	if (r == 0 && n->cfg.net == NN_NET_ENGINE) {
-		r = nn_engine_ready(n->engine_pid, steal_fd(&d->engine_report), err);
-		if (r < 0)
-			n->engine_pid = 0; /* stopped and reaped by nn_engine_ready() */
-	}
+	if (r == 0 && d->engine_report >= 0)
+		r = engine_ready(d, err);
 	if (r == 0)
 		r = write_state_files(n, err);
 	if (r == 0) {

@@ -26,7 +26,7 @@ const struct nn_rk_flag nn_rk_flags[] = {
 	F(COPY_UP, "copy-up", NULL, SLICE, "Mount", "mount a filesystem and copy-up the contents. e.g. \"--copy-up=/etc\" (typically required for non-host network)"),
 	F(COPY_UP_MODE, "copy-up-mode", NULL, STRING, "Mount", "copy-up mode [tmpfs+symlink] (default: \"tmpfs+symlink\")"),
 	F(PROPAGATION, "propagation", NULL, STRING, "Mount", "mount propagation [rprivate, rslave, rshared, private, slave, shared] (default: \"rprivate\")"),
-	F(NET, "net", NULL, STRING, "Network", "network driver [host, slirp4netns (netnest's own engine), none] (default: \"host\")"),
+	F(NET, "net", NULL, STRING, "Network", "network driver [host, slirp4netns (netnest's own engine), pasta (Debian's pasta), none] (default: \"host\")"),
 	F(MTU, "mtu", NULL, INT, "Network", "MTU for non-host network, 576..65521; 0 is 65520 (default: 0)"),
 	F(CIDR, "cidr", NULL, STRING, "Network", "CIDR for slirp4netns network (default: 10.0.2.0/24)"),
 	F(IFNAME, "ifname", NULL, STRING, "Network", "Network interface name (default: tap0)"),
@@ -39,7 +39,7 @@ const struct nn_rk_flag nn_rk_flags[] = {
 	F(SLIRP4NETNS_SANDBOX, "slirp4netns-sandbox", NULL, STRING, "Network [slirp4netns]", "enable slirp4netns sandbox [auto, true, false] (netnest's engine is always sandboxed) (default: \"false\")"),
 	F(SLIRP4NETNS_SECCOMP, "slirp4netns-seccomp", NULL, STRING, "Network [slirp4netns]", "enable slirp4netns seccomp [auto, true, false] (netnest's engine always has seccomp) (default: \"false\")"),
 	F(VPNKIT_BINARY, "vpnkit-binary", NULL, STRING, "Network [vpnkit]", "path of VPNKit binary for --net=vpnkit (refused)"),
-	F(PASTA_BINARY, "pasta-binary", NULL, STRING, "Network [pasta]", "path of pasta binary for --net=pasta (refused)"),
+	F(PASTA_BINARY, "pasta-binary", NULL, STRING, "Network [pasta]", "path of pasta binary for --net=pasta (only \"pasta\", found in $PATH) (default: \"pasta\")"),
 	F(PORT_DRIVER, "port-driver", NULL, STRING, "Port", "port driver for non-host network. [none, builtin (netnest's), slirp4netns (= builtin)] (default: \"none\")"),
 	F(PUBLISH, "publish", "p", SLICE, "Port", "publish ports. e.g. \"127.0.0.1:8080:80/tcp\""),
 	F(PIDNS, "pidns", NULL, BOOL, "Process", "create a PID namespace (default: false)"),
@@ -223,25 +223,27 @@ static bool one_of(const char *v, const char *const *set)
 
 static const char *const auto_true_false[] = { "auto", "true", "false", NULL };
 
-/* --net: its driver, or a refusal */
-static int check_net(const char *net, enum nn_net *out, struct nn_err *err)
+/* --net: its driver and engine (extengine.h), or a refusal */
+static int check_net(const char *net, struct nn_nest_config *cfg, struct nn_err *err)
 {
 	static const char *const other[] = { "vpnkit", "lxc-user-nic", "gvisor-tap-vsock", NULL };
 
-	if (!strcmp(net, "host"))
-		*out = NN_NET_HOST;
-	else if (!strcmp(net, "slirp4netns"))
-		*out = NN_NET_ENGINE;
-	else if (!strcmp(net, "none"))
-		*out = NN_NET_NONE;
-	else if (!strcmp(net, "pasta"))
-		return nn_errx(err, EINVAL, "--net=pasta: not supported yet by netnest "
-			       "(--net=slirp4netns runs netnest's own engine)");
-	else if (one_of(net, other))
+	cfg->engine = NN_ENGINE_BUILTIN;
+	if (!strcmp(net, "host")) {
+		cfg->net = NN_NET_HOST;
+	} else if (!strcmp(net, "slirp4netns")) {
+		cfg->net = NN_NET_ENGINE;
+	} else if (!strcmp(net, "none")) {
+		cfg->net = NN_NET_NONE;
+	} else if (!strcmp(net, "pasta")) {
+		cfg->net = NN_NET_ENGINE;
+		cfg->engine = NN_ENGINE_PASTA; /* Debian's pasta, as `up --net pasta` */
+	} else if (one_of(net, other)) {
 		return nn_errx(err, EINVAL, "--net=%s: not supported by netnest (--net=slirp4netns "
 			       "runs netnest's own engine)", net);
-	else
+	} else {
 		return nn_errx(err, EINVAL, "--net=%s: unknown network mode", net);
+	}
 	return 0;
 }
 
@@ -292,7 +294,8 @@ static int check_ports(const struct nn_rk_opts *o, struct nn_nest_config *cfg,
 		if (cfg->net == NN_NET_HOST)
 			return nn_errx(err, EINVAL, "--port-driver=%s: port driver requires "
 				       "non-host network", pd);
-		if (!strcmp(pd, "slirp4netns") && cfg->net != NN_NET_ENGINE)
+		if (!strcmp(pd, "slirp4netns") &&
+		    (cfg->net != NN_NET_ENGINE || cfg->engine == NN_ENGINE_PASTA))
 			return nn_errx(err, EINVAL, "--port-driver=slirp4netns: port driver requires "
 				       "slirp4netns network (not --net=%s)", net);
 		cfg->port_driver = true;
@@ -424,7 +427,6 @@ static int check_refused(const struct nn_rk_opts *o, struct nn_err *err)
 {
 	static const enum nn_rk_id ids[] = {
 		NN_RK_LXC_USER_NIC_BINARY, NN_RK_LXC_USER_NIC_BRIDGE, NN_RK_VPNKIT_BINARY,
-		NN_RK_PASTA_BINARY,
 	};
 	const char *v;
 
@@ -439,6 +441,10 @@ static int check_refused(const struct nn_rk_opts *o, struct nn_err *err)
 	if (strcmp(v, "slirp4netns"))
 		return nn_errx(err, EINVAL, "--slirp4netns-binary=%s: not supported by netnest "
 			       "(--net=slirp4netns runs netnest's own engine)", v);
+	v = sval(o, NN_RK_PASTA_BINARY, "pasta");
+	if (strcmp(v, "pasta"))
+		return nn_errx(err, EINVAL, "--pasta-binary=%s: not supported by netnest (--net=pasta "
+			       "runs the pasta in $PATH)", v);
 	for (enum nn_rk_id id = NN_RK_SLIRP4NETNS_SANDBOX; id <= NN_RK_SLIRP4NETNS_SECCOMP; id++)
 		if (o->given[id] && !one_of(o->val[id], auto_true_false))
 			return nn_errx(err, EINVAL, "--%s=%s: must be auto, true or false",
@@ -457,10 +463,13 @@ int nn_rk_check(const struct nn_rk_opts *o, struct nn_nest_config *cfg,
 	cfg->bridge[0] = '\0';
 	r = check_refused(o, err);
 	if (r == 0)
-		r = check_net(net, &cfg->net, err);
+		r = check_net(net, cfg, err);
 	/* --ipv6: the engine's IPv6 on tap0, fd00::100/64 via fd00::2 (RootlessKit
 	 * docs/network.md; slirp4netns --enable-ipv6); RootlessKit's child has none without */
 	cfg->ipv6 = o->given[NN_RK_IPV6] && o->on[NN_RK_IPV6];
+	if (r == 0 && cfg->ipv6 && cfg->engine == NN_ENGINE_PASTA)
+		r = nn_errx(err, EINVAL, "--ipv6: not supported with --net=pasta by netnest "
+			    "(it runs pasta --ipv4-only)");
 	if (r == 0 && cfg->ipv6 && cfg->net != NN_NET_ENGINE)
 		r = nn_errx(err, EINVAL, "--ipv6: only supported for --net=slirp4netns, not "
 			    "--net=%s", net);
