@@ -176,7 +176,7 @@ _netnest_rootlesskit()
 		cur=${cur#*=}
 	fi
 	case $flag in
-	--net) _netnest_reply slirp4netns host none; return ;;
+	--net) _netnest_reply slirp4netns pasta host none; return ;;
 	--port-driver) _netnest_reply builtin none; return ;;
 	--propagation) _netnest_reply rprivate private rslave slave; return ;;
 	--copy-up | --state-dir) _netnest_files; return ;;
@@ -255,8 +255,8 @@ _netnest()
 	local opts argopts
 	case $verb in
 	up)
-		opts="-d --detach --nest --cidr --mtu --subnet --subnet6 --gateway --allow-host-loopback"
-		argopts="--nest --cidr --mtu --subnet --subnet6 --gateway" ;;
+		opts="-d --detach --nest --net --cidr --mtu --subnet --subnet6 --gateway --allow-host-loopback"
+		argopts="--nest --net --cidr --mtu --subnet --subnet6 --gateway" ;;
 	down | stop)
 		opts="--nest" argopts="--nest" ;;
 	info)
@@ -332,6 +332,8 @@ _netnest()
 			_netnest_reply "${_nn_w[@]}" ;;
 		ls:-t | ls:--type)
 			_netnest_reply mnt net pid uts ipc user cgroup time ;;
+		up:--net)
+			_netnest_reply builtin slirp4netns pasta ;;
 		topo:--svg)
 			_netnest_files ;;
 		peer:-n | peer:--netns)

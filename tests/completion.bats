@@ -117,7 +117,7 @@ cb() { cu --bash-completion "$1"; }
   echo "want [$want] got [$got]"
   [ "$got" = "$want" ]
   run c "netnest rootlesskit --net "
-  [ "$output" = "host none slirp4netns" ]
+  [ "$output" = "host none pasta slirp4netns" ]
   run c "netnest rootlesskit --mtu=65520 --port-driver="
   [ "$output" = "builtin none" ]
   run c "netnest rootlesskit --mtu 65520 --net=slirp4netns bas"
