@@ -7,7 +7,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,10 +15,10 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "nest.h"
+#include "pidfd.h"
 #include "proc.h"
 #include "report.h"
 #include "state.h"
@@ -149,16 +148,13 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
 static int kill_stale_sandbox(const struct nn_sandbox_rec *rec, void *arg)
 {
 	_cleanup_close_ int pidfd = -1;
-	struct pollfd pfd;
 
 	if (!rec->starttime)
 		return 0;
-	pidfd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
-	if (pidfd < 0 || !nn_state_sandbox_live(rec) ||
-	    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
+	pidfd = nn_pidfd_open(rec->pid);
+	if (pidfd < 0 || !nn_state_sandbox_live(rec) || nn_pidfd_signal(pidfd, SIGKILL) < 0)
 		return 0;
-	pfd = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-	poll(&pfd, 1, 2000);
+	nn_pidfd_wait(pidfd, 2000);
 	(*(int *)arg)++;
 	return 0;
 }
@@ -393,7 +389,6 @@ int nn_nest_stop(const char *name, const char *state_dir, pid_t *pidp, struct nn
 {
 	char comm[NN_PROC_COMM_MAX];
 	_cleanup_close_ int pidfd = -1;
-	struct pollfd pfd;
 	pid_t pid;
 	int r = nn_state_child_pid(state_dir, &pid, err);
 
@@ -408,16 +403,12 @@ int nn_nest_stop(const char *name, const char *state_dir, pid_t *pidp, struct nn
 		return nn_errx(err, ESRCH,
 			       "stop nest %s: pid %d in %s/child_pid is not a netnest daemon", name,
 			       pid, state_dir);
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	pidfd = nn_pidfd_open(pid);
 	if (pidfd < 0)
 		return nn_err(err, errno, "stop nest %s: pidfd_open(%d)", name, pid);
-	if (syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0) < 0 && errno != ESRCH)
-		return nn_err(err, errno, "stop nest %s: SIGTERM to pid %d", name, pid);
-	pfd = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-	if (poll(&pfd, 1, STOP_TIMEOUT_MS) == 0) {
-		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-		poll(&pfd, 1, STOP_TIMEOUT_MS);
-	}
+	r = nn_pidfd_terminate(pidfd, STOP_TIMEOUT_MS, STOP_TIMEOUT_MS);
+	if (r < 0 && r != -ETIMEDOUT)
+		return nn_err(err, -r, "stop nest %s: SIGTERM to pid %d", name, pid);
 	if (pidp)
 		*pidp = pid;
 	return 0;

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -11,10 +10,10 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 
 #include "ipam.h"
+#include "pidfd.h"
 #include "portfwd.h"
 #include "portspec.h"
 #include "proc.h"
@@ -59,28 +58,6 @@ struct nn_sandboxes {
 static struct nn_sandboxes *sbs_of(struct nn_nest *n)
 {
 	return n->svc ? n->svc->sandboxes : NULL;
-}
-
-/* pidfd_open(2), pidfd_send_signal(2): no glibc wrappers in Debian 12's glibc 2.36 headers. */
-static int pidfd_open(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-static int pidfd_signal(int pidfd, int sig)
-{
-	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-}
-
-/* Wait up to @ms (-1: forever) for the process behind @pidfd to exit. Return true if it did. */
-static bool pidfd_wait(int pidfd, int ms)
-{
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
-	int r;
-
-	while ((r = poll(&p, 1, ms)) < 0 && errno == EINTR)
-		;
-	return r > 0;
 }
 
 /*
@@ -381,7 +358,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	sb = calloc(1, sizeof(*sb));
 	if (!sb)
 		return nn_err(err, ENOMEM, "%s", label);
-	pidfd = pidfd_open(req->pid);
+	pidfd = nn_pidfd_open(req->pid);
 	if (pidfd < 0 && errno == ESRCH)
 		goto no_process;
 	if (pidfd < 0)
@@ -391,7 +368,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	netns = open_sandbox_netns(n, req, &ino, err);
 	if (netns < 0)
 		return netns;
-	if (pidfd_wait(pidfd, 0)) /* it died already, maybe its PID was reused under us */
+	if (nn_pidfd_wait(pidfd, 0)) /* it died already, maybe its PID was reused under us */
 		goto no_process;
 
 	r = nn_ipam_allocate(&s->ipam, req->name, NN_SANDBOX_IFNAME, &ip, err);
@@ -527,7 +504,6 @@ int nn_sandbox_publish(struct nn_nest *n, const char *name, struct nn_portspec *
 	return r;
 }
 
-/* A record for the API: the record plus "publish": the port specs it owns. */
 int nn_sandbox_unpublish(struct nn_nest *n, int id, struct nn_err *err)
 {
 	struct nn_sandboxes *s = sbs_of(n);
@@ -554,6 +530,7 @@ int nn_sandbox_unpublish(struct nn_nest *n, int id, struct nn_err *err)
 	return r;
 }
 
+/* A record for the API: the record plus "publish": the port specs it owns. */
 static json_t *api_record(struct sandbox *sb, json_t *ports)
 {
 	json_t *out = json_deep_copy(sb->record), *pub = json_array(), *p;
@@ -619,24 +596,6 @@ static int api_list(struct nn_nest *n, const char *path, json_t *body, json_t **
 	return 0;
 }
 
-/* SIGKILL and wait for the exit. Return: 0, or -errno when the process cannot be killed. */
-static int kill_now(int pidfd)
-{
-	if (pidfd_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
-		return -errno;
-	return pidfd_wait(pidfd, KILL_WAIT_MS) ? 0 : -ETIMEDOUT;
-}
-
-/* SIGTERM, SIGKILL after @grace_ms. @pidfd is owned by the caller. Return: as kill_now() */
-static int terminate(int pidfd, int grace_ms)
-{
-	if (pidfd_signal(pidfd, SIGTERM) < 0 && errno != ESRCH)
-		return -errno;
-	if (pidfd_wait(pidfd, grace_ms))
-		return 0;
-	return kill_now(pidfd);
-}
-
 /**
  * api_delete() - DELETE /netnest/v1/sandboxes/<name>
  * @n:      the live nest
@@ -679,7 +638,7 @@ static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t 
 		return nn_errx(err, ENOENT, "no sandbox named %s", name);
 	if (pidfd < 0)
 		return nn_err(err, errno, "stop sandbox %s", name);
-	r = terminate(pidfd, STOP_GRACE_MS);
+	r = nn_pidfd_terminate(pidfd, STOP_GRACE_MS, KILL_WAIT_MS);
 	if (r < 0)
 		return nn_err(err, -r, "stop sandbox %s", name);
 	/* The watcher may have taken it first; either way its teardown is over after this. */
@@ -782,15 +741,16 @@ void nn_sandboxes_stop_all(struct nn_nest *n)
 		pthread_join(s->watcher, NULL);
 	pthread_mutex_lock(&s->lock);
 	for (struct sandbox *sb = s->list; sb; sb = sb->next)
-		pidfd_signal(sb->pidfd, SIGTERM);
+		nn_pidfd_signal(sb->pidfd, SIGTERM);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (struct sandbox *sb = s->list; sb; sb = sb->next) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		long left = STOP_ALL_GRACE_MS - ((now.tv_sec - t0.tv_sec) * 1000 +
 						 (now.tv_nsec - t0.tv_nsec) / 1000000);
 
-		if (!pidfd_wait(sb->pidfd, left > 0 ? (int)left : 0))
-			kill_now(sb->pidfd); /* the network goes either way */
+		if (!nn_pidfd_wait(sb->pidfd, left > 0 ? (int)left : 0))
+			/* the network goes either way */
+			nn_pidfd_terminate(sb->pidfd, -1, KILL_WAIT_MS);
 	}
 	while (s->list) {
 		struct sandbox *sb = unlist_locked(n, s, s->list->serial);
