@@ -12,6 +12,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 source tests/helpers/common.bash
+source tests/helpers/spawn.bash
 source tests/helpers/nginx.sh
 N=${N:-20000}
 ROUNDS=${ROUNDS:-3}
@@ -25,15 +26,8 @@ RUN=$TMP/run # pid files of the servers and clients
 LOADCLIENT=$(dirname "$NETNEST")/nn-loadclient # installed there by bench/run
 mkdir "$RK" "$RUN" "$TMP/www" && chown "$NN_USER:" "$RK" "$RUN"
 
-# spawn NAME CMD...: run CMD in the background as the test user; its PID goes to RUN/NAME.pid
-spawn() {
-  local name=$1; shift
-  # shellcheck disable=SC2016 # $$ and $@ are the inner sh's
-  as_user sh -c 'echo $$ > "$0"; exec "$@"' "$RUN/$name.pid" "$@" >/dev/null 2>&1 &
-}
-
 cleanup() {
-  for f in "$RUN"/*.pid; do [[ -s $f ]] && kill "$(cat "$f")" 2>/dev/null; done
+  spawned_kill
   nnu stop --nest "$NEST" web >/dev/null 2>&1
   nnu down --nest "$NEST" >/dev/null 2>&1
   wait 2>/dev/null

@@ -13,6 +13,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 source tests/helpers/common.bash
+source tests/helpers/spawn.bash
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 NEST=$(unique_name bench)
@@ -24,16 +25,8 @@ RK=$TMP/rk   # rootlesskit's state dir
 RUN=$TMP/run # pid files of the servers
 mkdir "$RK" "$RUN" && chown "$NN_USER:" "$RK" "$RUN"
 
-# spawn NAME CMD...: run CMD in the background as the test user; its PID goes to RUN/NAME.pid
-# (runuser does not pass SIGTERM on, so cleanup kills the command itself)
-spawn() {
-  local name=$1; shift
-  # shellcheck disable=SC2016 # $$ and $@ are the inner sh's
-  as_user sh -c 'echo $$ > "$0"; exec "$@"' "$RUN/$name.pid" "$@" >/dev/null 2>&1 &
-}
-
 cleanup() {
-  for f in "$RUN"/*.pid; do [[ -s $f ]] && kill "$(cat "$f")" 2>/dev/null; done
+  spawned_kill
   nnu down --nest "$NEST" >/dev/null 2>&1
   wait 2>/dev/null
   rm -rf "$TMP"
