@@ -184,3 +184,56 @@ udp_sandbox() {
   run in_host ip rule list
   [[ $output != *28270* ]]
 }
+
+# rk_container PORT FLAG...: netnest's rootlesskit in the scratch host, FLAG... added, with
+# -p PORT to a container of its own: a netns the child makes behind a veth (10.9.0.1 the
+# child's end, 10.9.0.2 the container's), where nginx answers with the address it sees
+rk_container() {
+  local port=$1; shift
+  mkdir -p "$SRV/ctr"
+  nginx_conf "$SRV/ctr" "$SRV" "daemon off;" "user root root;" \
+    'server: return 200 "$remote_addr\n";' >"$SRV/ctr.conf"
+  cat >"$SRV/child.sh" <<'CHILD'
+#!/bin/sh
+set -e
+srv=$1
+rm -f "$srv/inner.pid"
+unshare -n sh -c 'echo $$ >"$0"; exec sleep 600' "$srv/inner.pid" &
+for _ in $(seq 100); do [ -s "$srv/inner.pid" ] && break; sleep 0.05; done
+inner=$(cat "$srv/inner.pid")
+echo 1 >/proc/sys/net/ipv4/ip_forward
+ip link add v0 type veth peer name v1 netns "$inner"
+ip addr add 10.9.0.1/24 dev v0
+ip link set v0 up
+nsenter -t "$inner" -n sh -c 'ip link set lo up; ip addr add 10.9.0.2/24 dev v1;
+  ip link set v1 up; ip route add default via 10.9.0.1'
+exec nsenter -t "$inner" -n nginx -e "$srv/ctr/error.log" -c "$srv/ctr.conf"
+CHILD
+  chmod 0755 "$SRV/child.sh"
+  chown -R "$NN_USER" "$SRV"
+  # the PID of the rootlesskit process itself, whose end takes everything with it
+  (cd /tmp && as_user -n "$H" sh -c 'PATH=$1:$PATH; shift; rootlesskit "$@" & echo $! >"$0"' \
+    "$SRV/rk.pid" "$NN_RKDIR" --net=slirp4netns --port-driver=builtin \
+    -p "0.0.0.0:$port:10.9.0.2:80/tcp" "$@" "$SRV/child.sh" "$SRV" >"$TMP/rk.out" 2>&1 3>&-)
+  PIDFILES+=("$SRV/rk.pid")
+  wait_for test -s "$SRV/rk.pid"
+  wait_until "in_client curl -sf http://192.0.2.1:$port/" || { cat "$TMP/rk.out"; false; }
+}
+
+# rk_container_stop: end the rootlesskit of rk_container (it takes its child with it)
+rk_container_stop() {
+  local pid; pid=$(cat "$SRV/rk.pid")
+  kill "$pid"
+  wait_until "! kill -0 $pid"
+  rm -f "$SRV/rk.pid"
+}
+
+@test "rootlesskit drop-in: a container's server sees the client; --source-ip-transparent=false turns it off" {
+  p=$(free_port)
+  rk_container "$p"
+  [ "$(in_client curl -sf "http://192.0.2.1:$p/")" = 192.0.2.2 ]
+  rk_container_stop
+  rk_container "$p" --source-ip-transparent=false
+  [ "$(in_client curl -sf "http://192.0.2.1:$p/")" = 10.9.0.1 ]
+  rk_container_stop
+}

@@ -200,6 +200,33 @@ static void docker_s_flags_make_rootlesskit_1_s_nest(void **state)
 	assert_int_equal(nn_nest_config_finish(&cfg, &err), 0);
 }
 
+/* RootlessKit 3's --source-ip-transparent: on unless =false, which the builtin driver reads */
+static void source_ip_transparent_turns_the_kept_address_off(void **state)
+{
+	struct nn_nest_config cfg;
+	struct nn_child_config c;
+	struct nn_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(CHECK(&cfg, &c, &err, "--net=slirp4netns", "--port-driver=builtin",
+			       "true"), 0);
+	assert_true(cfg.keep_source);
+	nn_child_config_free(&c);
+	assert_int_equal(CHECK(&cfg, &c, &err, "--net=slirp4netns", "--port-driver=builtin",
+			       "--source-ip-transparent=false", "true"), 0);
+	assert_false(cfg.keep_source);
+	nn_child_config_free(&c);
+	assert_int_equal(CHECK(&cfg, &c, &err, "--net=slirp4netns", "--port-driver=builtin",
+			       "--source-ip-transparent", "true"), 0);
+	assert_true(cfg.keep_source);
+	nn_child_config_free(&c);
+	/* RootlessKit's slirp4netns driver propagates the address whatever the flag says */
+	assert_int_equal(CHECK(&cfg, &c, &err, "--net=slirp4netns", "--port-driver=slirp4netns",
+			       "--source-ip-transparent=false", "true"), 0);
+	assert_true(cfg.keep_source);
+	nn_child_config_free(&c);
+}
+
 static void the_defaults_are_rootlesskit_s(void **state)
 {
 	struct nn_nest_config cfg;
@@ -365,6 +392,7 @@ int main(void)
 		cmocka_unit_test(parse_errors_are_go_s),
 		cmocka_unit_test(docker_s_flags_make_rootlesskit_1_s_nest),
 		cmocka_unit_test(the_defaults_are_rootlesskit_s),
+		cmocka_unit_test(source_ip_transparent_turns_the_kept_address_off),
 		cmocka_unit_test(ipv6_turns_on_the_engine_s_ipv6),
 		cmocka_unit_test(net_pasta_is_the_pasta_engine),
 		cmocka_unit_test(refusals_name_the_flag),

@@ -46,6 +46,7 @@ void nn_nest_config_init(struct nn_nest_config *cfg, const char *name)
 	snprintf(cfg->tap, sizeof(cfg->tap), "tap0");
 	snprintf(cfg->bridge, sizeof(cfg->bridge), "netnest0");
 	cfg->port_driver = true;
+	cfg->keep_source = true;
 	cfg->net = NN_NET_ENGINE;
 }
 

@@ -74,6 +74,9 @@ struct nn_nest_config {
 				    has none: docs/rootlesskit.md) */
 	bool port_driver;        /* publish ports (RootlessKit --port-driver=builtin, the
 				    default); false: --port-driver=none */
+	bool keep_source;        /* published ports keep the client's source address where
+				    they can (docs/ports.md#source-address), the default;
+				    false: RootlessKit --source-ip-transparent=false */
 	enum nn_subid_source subid_source; /* subordinate IDs from (--subid-source), default
 					      NN_SUBID_AUTO (userns.h) */
 	enum nn_net net;         /* NN_NET_ENGINE unless the rootlesskit verb says */

@@ -324,6 +324,7 @@ int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *
 	r = in_host_netns(n, err);
 	if (r < 0)
 		goto fail;
+	p->keep_source = n->cfg.keep_source;
 	p->nest_netns = fcntl(n->nest_netns, F_DUPFD_CLOEXEC, 0);
 	if (p->nest_netns < 0) {
 		r = nn_err(err, errno, "publish %s: dup the nest netns fd", port_name(spec, name));

@@ -27,6 +27,7 @@ struct port {
 	char owner[65];
 	int host_fd;     /* listening TCP socket or the published UDP socket, host netns */
 	int nest_netns;  /* dup of n->nest_netns, for the threads that dial inside it */
+	bool keep_source;/* n->cfg.keep_source: dial from the client's address where it can */
 	struct sockaddr_storage target; /* child IP:child port, dialled inside the nest */
 	socklen_t target_len;
 	struct sockaddr_storage target6; /* spec.child_ip6: dialled for IPv6 clients */

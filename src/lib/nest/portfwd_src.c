@@ -283,7 +283,7 @@ int nn_pf_target_socket(const struct port *p, int type, const struct sockaddr_st
 	socklen_t src_len = 0;
 	int fd, e;
 
-	if (client)
+	if (client && p->keep_source)
 		src_len = as_family(p, family, client, client_len, &src);
 	if (src_len && !(keepable(p, target, target_len, &src, src_len) && routing_ready(p)))
 		src_len = 0;

@@ -42,6 +42,7 @@ const struct nn_rk_flag nn_rk_flags[] = {
 	F(PASTA_BINARY, "pasta-binary", NULL, STRING, "Network [pasta]", "path of pasta binary for --net=pasta (only \"pasta\", found in $PATH) (default: \"pasta\")"),
 	F(PORT_DRIVER, "port-driver", NULL, STRING, "Port", "port driver for non-host network. [none, builtin (netnest's), slirp4netns (= builtin)] (default: \"none\")"),
 	F(PUBLISH, "publish", "p", SLICE, "Port", "publish ports. e.g. \"127.0.0.1:8080:80/tcp\""),
+	F(SOURCE_IP_TRANSPARENT, "source-ip-transparent", NULL, BOOL, "Port", "preserve real client source IP using IP_TRANSPARENT (builtin port driver; netnest: TCP and UDP) (default: true)"),
 	F(PIDNS, "pidns", NULL, BOOL, "Process", "create a PID namespace (default: false)"),
 	F(CGROUPNS, "cgroupns", NULL, BOOL, "Process", "create a cgroup namespace (default: false)"),
 	F(UTSNS, "utsns", NULL, BOOL, "Process", "create a UTS namespace (default: false)"),
@@ -303,6 +304,10 @@ static int check_ports(const struct nn_rk_opts *o, struct nn_nest_config *cfg,
 		return nn_errx(err, EINVAL, "--port-driver=%s: unknown port driver (none, builtin "
 			       "or slirp4netns)", pd);
 	}
+	/* RootlessKit 3 (cmd/rootlesskit/main.go): default true, read by the builtin driver
+	 * only; its slirp4netns driver always propagates the source */
+	cfg->keep_source = !o->given[NN_RK_SOURCE_IP_TRANSPARENT] ||
+			   o->on[NN_RK_SOURCE_IP_TRANSPARENT] || !strcmp(pd, "slirp4netns");
 	if (o->nlist[NN_RK_PUBLISH] && !cfg->port_driver)
 		return nn_errx(err, EINVAL, "--publish=%s: port driver \"none\" does not support "
 			       "publishing ports", o->list[NN_RK_PUBLISH][0]);
