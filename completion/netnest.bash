@@ -138,8 +138,8 @@ _netnest_target()
 # --x=v or --x v; the first word that is not a flag starts the command
 _netnest_rootlesskit()
 {
-	local bools="--debug --disable-host-loopback --ipv6 --detach-netns --pidns --cgroupns
-		--utsns --ipcns --help --version"
+	local bools="--debug --disable-host-loopback --ipv6 --detach-netns --source-ip-transparent
+		--pidns --cgroupns --utsns --ipcns --help --version"
 	local vals="--copy-up --copy-up-mode --propagation --net --mtu --cidr --ifname
 		--lxc-user-nic-binary --lxc-user-nic-bridge --slirp4netns-binary
 		--slirp4netns-sandbox --slirp4netns-seccomp --vpnkit-binary --pasta-binary
