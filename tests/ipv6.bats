@@ -87,6 +87,33 @@ web() {
   [ "$(curl -sfg "http://[::1]:$p3/file" | sha256sum)" = "$want" ]
 }
 
+@test "udp: an IPv6 client of a dual-stack sandbox whose server listens on IPv4 alone falls back to it at the first datagram; one on IPv6 stays there" {
+  up_user
+  chmod a+rwx "$TMP"
+  p4=$(free_udp_port) p6=$(free_udp_port)
+  # each answers a datagram with the address it came from
+  run_user -d --name u4 -p "[::1]:$p4:7/udp" -- /usr/bin/python3 \
+    "$NN_ROOT/tests/helpers/udp_echo.py" peer "$TMP/u4.pid" 0.0.0.0:7 >/dev/null
+  keep_sandbox u4
+  run_user -d --name u6 -p "$p6:7/udp" -- /usr/bin/python3 \
+    "$NN_ROOT/tests/helpers/udp_echo.py" peer "$TMP/u6.pid" "[::]:7" >/dev/null
+  keep_sandbox u6
+  wait_for test -s "$TMP/u4.pid"
+  wait_for test -s "$TMP/u6.pid"
+  # one try each: the datagram the IPv6 address refused goes again to the IPv4 one
+  run /usr/bin/python3 "$NN_ROOT/tests/helpers/udp_echo.py" ask ::1 "$p4" hi 1
+  [ "$status" -eq 0 ]
+  [ "$output" = 10.4.0.1 ]
+  run /usr/bin/python3 "$NN_ROOT/tests/helpers/udp_echo.py" ask ::1 "$p4" again 1
+  [ "$output" = 10.4.0.1 ]
+  run /usr/bin/python3 "$NN_ROOT/tests/helpers/udp_echo.py" ask ::1 "$p6" hi 1
+  [ "$status" -eq 0 ]
+  [ "$output" = fd00:4::1 ]
+  # IPv4 clients go to IPv4, as before (a v4-mapped peer on the [::]:7 socket)
+  run /usr/bin/python3 "$NN_ROOT/tests/helpers/udp_echo.py" ask 127.0.0.1 "$p6" hi 1
+  [ "$output" = ::ffff:10.4.0.1 ]
+}
+
 @test "an IPv4-only sandbox (up --subnet6 none) is reached from [::1] through -p P:80 and -p [::1]:P:80, at its IPv4 address" {
   up_user --subnet6 none
   p1=$(free_port) p2=$(free_port)

@@ -231,27 +231,20 @@ const struct sockaddr_storage *nn_pf_target(const struct port *p,
 }
 
 int nn_pf_connect(const struct port *p, const struct sockaddr_storage *client,
-		  socklen_t client_len, int type)
+		  socklen_t client_len, int type, bool v4, bool *on6)
 {
-	bool v4 = false;
+	socklen_t len;
+	const struct sockaddr_storage *t = nn_pf_target(p, client, v4, &len);
+	int fd = nn_pf_target_socket(p, type | SOCK_CLOEXEC, t, len,
+				     (const struct sockaddr *)client, client_len, NULL);
+	int e;
 
-	for (;;) {
-		socklen_t len;
-		const struct sockaddr_storage *t = nn_pf_target(p, client, v4, &len);
-		int fd = nn_pf_target_socket(p, type | SOCK_CLOEXEC, t, len,
-					     (const struct sockaddr *)client, client_len, NULL);
-		int e;
-
-		if (fd < 0)
-			return fd;
-		if (connect(fd, (const struct sockaddr *)t, len) == 0)
-			return fd;
-		e = errno;
-		close(fd);
-		if (e != ECONNREFUSED || t == &p->target)
-			return -e;
-		v4 = true; /* nothing on the IPv6 address: the IPv4 one */
-	}
+	*on6 = t == &p->target6;
+	if (fd < 0 || connect(fd, (const struct sockaddr *)t, len) == 0)
+		return fd;
+	e = errno;
+	close(fd);
+	return -e;
 }
 
 /* port_free() - stop @p's thread, end its connections or flows, free it (off the list) */

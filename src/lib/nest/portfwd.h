@@ -44,7 +44,8 @@ void nn_ports_stop(struct nn_nest *n);
  * @n:     the live nest
  * @spec:  a valid port (portspec.h): any of tcp, tcp4, tcp6, udp, udp4, udp6; child_ip ""
  *         dials the loopback address in the nest (nn_portspec_child_ip()); child_ip6, when
- *         set, is dialled for IPv6 clients, child_ip when it refuses (nn_pf_connect())
+ *         set, is dialled for IPv6 clients, child_ip when it refuses (TCP: the
+ *         connect; UDP: an ICMP error before the first reply, portfwd_udp.c)
  * @owner: sandbox name that owns the port (removed with it), or NULL
  * @id:    the new port's ID (from 1, as RootlessKit)
  * @err:   -EADDRINUSE naming the host port ("host port P", "host port P/udp") when it is

@@ -92,14 +92,15 @@ const struct sockaddr_storage *nn_pf_target(const struct port *p,
 					    socklen_t *len);
 
 /*
- * nn_pf_connect() - a socket of @type (SOCK_STREAM, or SOCK_DGRAM with flags) in the
+ * nn_pf_connect() - a socket of @type (SOCK_DGRAM with flags: the UDP flows) in the
  * calling thread's netns (the nest's), made by nn_pf_target_socket() for the client at
- * @client (@client_len bytes) and connected to what it dials (nn_pf_target()), falling
- * back to the IPv4 target when the IPv6 one refuses (a server listening on IPv4 alone)
+ * @client (@client_len bytes) and connected to what it dials (nn_pf_target() with @v4,
+ * true for the IPv4 target after the IPv6 one refused); *@on6 says whether that is the
+ * port's target6
  * Return: the fd (SOCK_CLOEXEC), or the negative errno of socket(2)/connect(2).
  */
 int nn_pf_connect(const struct port *p, const struct sockaddr_storage *client,
-		  socklen_t client_len, int type);
+		  socklen_t client_len, int type, bool v4, bool *on6);
 
 /*
  * nn_pf_tcp_start() - serve TCP port @p (host_fd bound, nest_netns and target set) from

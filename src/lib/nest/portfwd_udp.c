@@ -47,6 +47,9 @@
 /* payload of one UDP_SEGMENT send: within one IP packet's 64 KiB; UDP_SLOTS is below the
  * kernel's UDP_MAX_SEGMENTS (64) (docs/facts-netns.md#udp-segmentation) */
 #define UDP_GSO_BYTES 65000
+/* how long an IPv6 flow may still fall back to IPv4: the ICMP error of a datagram sent
+ * inside the nest comes back within a round trip over the bridge */
+#define UDP_FALLBACK_MS 1000
 
 struct flow {
 	struct sockaddr_storage client; /* the client's address, as the published socket saw it */
@@ -58,6 +61,15 @@ struct flow {
 	int local_level;        /* IPPROTO_IP, IPPROTO_IPV6, or 0 when unknown */
 	int fd;                 /* connected to the target, nest netns */
 	int64_t last_ms;        /* last datagram either way, CLOCK_MONOTONIC */
+	/* An IPv6 client's flow to the sandbox's IPv6 address (on6) falls back to its IPv4
+	 * one when an ICMP error (ECONNREFUSED) comes before any reply: the server listens
+	 * on IPv4 alone.  Until then, for UDP_FALLBACK_MS at most, the last datagram sent is
+	 * kept (pending), to go again to the IPv4 address. */
+	bool on6;
+	bool settled;           /* answered, fallen back, or past UDP_FALLBACK_MS */
+	int64_t born_ms;
+	char *pending;
+	size_t pending_len;
 	struct flow *hnext;     /* hash chain */
 	struct flow *older, *newer; /* the idle list: oldest first */
 };
@@ -196,6 +208,8 @@ static void flow_close(struct relay *r, struct flow *f)
 	unlink_idle(r, f);
 	close(f->fd); /* leaves the epoll set with it */
 	f->fd = -1;
+	free(f->pending);
+	f->pending = NULL;
 	f->hnext = r->dead;
 	r->dead = f;
 	r->nflows--;
@@ -212,11 +226,12 @@ static void free_dead(struct relay *r)
 }
 
 /* flow_socket() - a UDP socket in the nest (this thread's netns) connected to the target
- * @client dials (nn_pf_connect()), from @client's own address where it can (portfwd_src.c) */
+ * @client dials (nn_pf_connect(), the IPv4 one when @v4), from @client's own address where
+ * it can (portfwd_src.c); *@on6 as nn_pf_connect() sets it */
 static int flow_socket(const struct port *p, const struct sockaddr_storage *client,
-		       socklen_t client_len)
+		       socklen_t client_len, bool v4, bool *on6)
 {
-	int fd = nn_pf_connect(p, client, client_len, SOCK_DGRAM | SOCK_NONBLOCK);
+	int fd = nn_pf_connect(p, client, client_len, SOCK_DGRAM | SOCK_NONBLOCK, v4, on6);
 
 	if (fd >= 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){ UDP_RCVBUF }, sizeof(int));
@@ -232,14 +247,15 @@ static struct flow *flow_new(struct relay *r, const struct sockaddr_storage *cli
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct flow *f;
+	bool on6;
 	int fd;
 
 	if (r->nflows >= NN_PORT_UDP_FLOWS_MAX && r->oldest)
 		flow_close(r, r->oldest);
-	fd = flow_socket(r->p, client, len);
+	fd = flow_socket(r->p, client, len, false, &on6);
 	if ((fd == -EMFILE || fd == -ENFILE) && r->oldest) {
 		flow_close(r, r->oldest);
-		fd = flow_socket(r->p, client, len);
+		fd = flow_socket(r->p, client, len, false, &on6);
 	}
 	if (fd < 0)
 		return NULL;
@@ -253,6 +269,9 @@ static struct flow *flow_new(struct relay *r, const struct sockaddr_storage *cli
 	memcpy(&f->client, client, len);
 	f->client_len = len;
 	f->fd = fd;
+	f->on6 = on6;
+	f->settled = !on6 || !r->p->target_len;
+	f->born_ms = now;
 	f->hnext = r->buckets[bucket(client)];
 	r->buckets[bucket(client)] = f;
 	r->nflows++;
@@ -280,8 +299,9 @@ static void remember_local(struct flow *f, struct msghdr *m)
 }
 
 /* receive() - up to UDP_SLOTS datagrams from @fd into the batch; with names and control
- * when @from_clients.  Return: how many, 0 when none is waiting. */
-static int receive(struct relay *r, int fd, bool from_clients)
+ * when @from_clients; *@refused set when a flow's earlier datagram drew an ICMP error.
+ * Return: how many, 0 when none is waiting. */
+static int receive(struct relay *r, int fd, bool from_clients, bool *refused)
 {
 	struct batch *b = &r->b;
 	int n;
@@ -296,11 +316,16 @@ static int receive(struct relay *r, int fd, bool from_clients)
 			b->in[i].msg_hdr.msg_controllen = CMSG_BUF;
 		}
 	}
-	do {
+	for (;;) {
 		n = recvmmsg(fd, b->in, UDP_SLOTS, MSG_DONTWAIT, NULL);
-		/* on a flow, ECONNREFUSED reports an ICMP error of an earlier datagram:
-		 * consumed, read on */
-	} while (n < 0 && (errno == EINTR || (!from_clients && errno == ECONNREFUSED)));
+		if (n >= 0 || errno != EINTR) {
+			/* on a flow, ECONNREFUSED reports an ICMP error of an earlier
+			 * datagram (udp(7)): consumed, read on */
+			if (n >= 0 || from_clients || errno != ECONNREFUSED)
+				break;
+			*refused = true;
+		}
+	}
 	return n < 0 ? 0 : n;
 }
 
@@ -414,13 +439,68 @@ static int send_all(struct relay *r, int fd, int from, int to)
 	return 0;
 }
 
+/* settle() - @f will not fall back to IPv4 any more */
+static void settle(struct flow *f)
+{
+	f->settled = true;
+	free(f->pending);
+	f->pending = NULL;
+}
+
+/* keep_pending() - keep @f's last datagram sent (@len bytes at @buf) while it may still fall
+ * back to IPv4; kept as it is when no memory is left (it is only a retry) */
+static void keep_pending(struct flow *f, const char *buf, size_t len, int64_t now)
+{
+	char *copy;
+
+	if (f->settled)
+		return;
+	if (now - f->born_ms > UDP_FALLBACK_MS) {
+		settle(f);
+		return;
+	}
+	copy = malloc(len ? len : 1);
+	if (!copy)
+		return;
+	memcpy(copy, buf, len);
+	free(f->pending);
+	f->pending = copy;
+	f->pending_len = len;
+}
+
+/*
+ * fall_back() - the IPv6 target refused @f's datagram: a new socket to the IPv4 target in
+ * the flow's place, and the last datagram again through it.  The flow stays on IPv6 when
+ * no socket can be made (its clients get no answer, as before).
+ */
+static void fall_back(struct relay *r, struct flow *f)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = f };
+	bool on6;
+	int fd = flow_socket(r->p, &f->client, f->client_len, true, &on6);
+
+	if (fd < 0)
+		return;
+	if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		close(fd);
+		return;
+	}
+	close(f->fd);
+	f->fd = fd;
+	f->on6 = on6;
+	if (f->pending)
+		send(fd, f->pending, f->pending_len, MSG_DONTWAIT); /* lost if refused */
+	settle(f);
+}
+
 /* from_clients() - datagrams on the published socket go out of their clients' flows */
 static void from_clients(struct relay *r, int64_t now)
 {
 	struct batch *b = &r->b;
 
 	for (int round = 0; round < UDP_ROUNDS; round++) {
-		int n = receive(r, r->p->host_fd, true), run = 0;
+		bool refused = false;
+		int n = receive(r, r->p->host_fd, true, &refused), run = 0;
 
 		for (int i = 0; i < n; i++) {
 			struct sockaddr_storage *client = &b->name[i];
@@ -441,8 +521,11 @@ static void from_clients(struct relay *r, int64_t now)
 		for (int i = 1; i <= n; i++) {
 			if (i < n && b->flow[i] == b->flow[run])
 				continue;
-			if (b->flow[run])
+			if (b->flow[run]) {
 				send_all(r, b->flow[run]->fd, run, i);
+				keep_pending(b->flow[run], b->buf[i - 1], b->iout[i - 1].iov_len,
+					     now);
+			}
 			run = i;
 		}
 		if (n < UDP_SLOTS)
@@ -476,9 +559,16 @@ static void from_target(struct relay *r, struct flow *f, int64_t now)
 	struct batch *b = &r->b;
 
 	for (int round = 0; round < UDP_ROUNDS; round++) {
-		int n = receive(r, f->fd, false);
+		bool refused = false;
+		int n = receive(r, f->fd, false, &refused);
 		size_t clen = reply_control(r, f);
 
+		if (!f->settled && (n || now - f->born_ms > UDP_FALLBACK_MS))
+			settle(f); /* answered over IPv6, or too late to tell */
+		if (refused && !f->settled) {
+			fall_back(r, f);
+			return;
+		}
 		if (!n)
 			return;
 		touch(r, f, now);

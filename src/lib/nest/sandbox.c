@@ -250,7 +250,7 @@ static bool sandbox_ip6(const struct nn_nest *n, struct in_addr ip, struct in6_a
 /*
  * sandbox_target() - the addresses @spec dials in the sandbox at @ip (and @ip6, NULL for
  * none), unless the client named child_ip itself: IPv4 clients dial @ip; IPv6 clients
- * @ip6 (child_ip6), and @ip when nothing listens there (nn_pf_connect()); in a sandbox
+ * @ip6 (child_ip6), and @ip when nothing listens there (nn_ports_add()); in a sandbox
  * without IPv6 every client dials @ip, so [::1]:P reaches it too (docs/ports.md#ipv6).
  */
 static void sandbox_target(struct nn_portspec *spec, struct in_addr ip, const struct in6_addr *ip6)
