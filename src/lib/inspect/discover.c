@@ -429,27 +429,54 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * netnsids() - the nsid of every pinned netns of @t in ours (nn_ns.netnsid), asked in
+ * batches on one socket (nn_rtnl_netnsids(): a few sendmsg instead of one exchange each)
+ */
+static void netnsids(struct scan *s)
+{
+	struct nn_ns_table *t = s->t;
+	struct nn_rtnl nl __attribute__((cleanup(nn_rtnl_close))) = { 0 };
+	_cleanup_free_ size_t *idx = calloc(t->n ? t->n : 1, sizeof(*idx));
+	_cleanup_free_ int *fds = calloc(t->n ? t->n : 1, sizeof(*fds));
+	_cleanup_free_ int32_t *ids = calloc(t->n ? t->n : 1, sizeof(*ids));
+	_cleanup_free_ bool *ok = calloc(t->n ? t->n : 1, sizeof(*ok));
+	struct nn_err e;
+	size_t k = 0;
+
+	if (nn_rtnl_open(&nl, -1, "of the scan", &e) < 0) {
+		dsc_add_gap(s, e.code, "netlink socket for netnsid");
+		return;
+	}
+	if (!idx || !fds || !ids || !ok)
+		return; /* netnsid stays NN_NETNSID_UNKNOWN, as for a failed query */
+	for (size_t i = 0; i < t->n; i++)
+		if (t->ns[i].type == NN_NS_NET && t->ns[i].fd >= 0) {
+			idx[k] = i;
+			fds[k++] = t->ns[i].fd;
+		}
+	if (nn_rtnl_netnsids(&nl, fds, k, ids, ok) < 0)
+		return;
+	for (size_t j = 0; j < k; j++)
+		if (ok[j])
+			t->ns[idx[j]].netnsid = ids[j];
+}
+
 /* finish() - owners, initial flags, nsids, sorted pids */
 static void finish(struct scan *s)
 {
 	struct nn_ns_table *t = s->t;
-	struct nn_rtnl nl __attribute__((cleanup(nn_rtnl_close))) = { 0 };
-	struct nn_err e;
 
-	if (nn_rtnl_open(&nl, -1, "of the scan", &e) < 0)
-		dsc_add_gap(s, e.code, "netlink socket for netnsid");
 	for (size_t i = 0; i < t->n; i++) {
 		struct nn_ns *n = &t->ns[i];
 
 		if (n->npids) /* a netns held only by an fd or a mount has none, and pids NULL */
 			qsort(n->pids, n->npids, sizeof(*n->pids), cmp_pid);
 		n->initial = nn_ns_is_initial(n->type, n->id);
-		if (n->fd < 0)
-			continue;
-		nn_ns_owner(n->fd, &n->userns, &n->owner_uid, NULL);
-		if (n->type == NN_NS_NET && nl.nl)
-			nn_rtnl_netnsid(&nl, n->fd, &n->netnsid, NULL);
+		if (n->fd >= 0)
+			nn_ns_owner(n->fd, &n->userns, &n->owner_uid, NULL);
 	}
+	netnsids(s);
 }
 
 static int list_pids(pid_t **out, size_t *n, struct nn_err *err)
