@@ -77,20 +77,24 @@ int nn_rtnl_socket(void)
 
 int nn_rtnl_open_fd(struct nn_rtnl *r, int fd, const char *label, struct nn_err *err)
 {
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK }; /* nl_pid 0: the kernel picks */
+
 	memset(r, 0, sizeof(*r));
 	snprintf(r->label, sizeof(r->label), "%s", label);
+	/* bound first: mnl_socket_fdopen()'s getsockname(2) then reads the port id, which
+	 * spares mnl_socket_bind()'s bind(2) + getsockname(2) after it */
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int e = errno;
+
+		close(fd);
+		return nn_err(err, e, "bind rtnetlink socket in netns %s", r->label);
+	}
 	r->nl = mnl_socket_fdopen(fd);
 	if (!r->nl) {
 		int e = errno;
 
 		close(fd);
 		return nn_err(err, e, "open rtnetlink socket in netns %s", r->label);
-	}
-	if (mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int e = errno;
-
-		nn_rtnl_close(r);
-		return nn_err(err, e, "bind rtnetlink socket in netns %s", r->label);
 	}
 	r->portid = mnl_socket_get_portid(r->nl);
 	r->seq = (unsigned)time(NULL);

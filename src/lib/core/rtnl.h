@@ -161,8 +161,8 @@ int nn_rtnl_netnsid_cb(const struct nlmsghdr *nlh, void *data);
  */
 int nn_rtnl_netnsids(struct nn_rtnl *r, const int *fds, size_t n, int32_t *nsids, bool *ok);
 
-/* scratch for nn_rtnl_batch(): 4 datagrams of a dump, or 32 answers of requests */
-#define NN_RTNL_BATCH_SCRATCH (256 * 1024)
+/* scratch for nn_rtnl_batch(): 8 datagrams of a dump, or 32 answers of requests */
+#define NN_RTNL_BATCH_SCRATCH (512 * 1024)
 
 /* One request of nn_rtnl_batch(). */
 struct nn_rtnl_req {
