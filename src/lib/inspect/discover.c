@@ -523,6 +523,7 @@ int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err)
 	s.hcap = 256;
 	s.hash = calloc(s.hcap, sizeof(*s.hash));
 	ret = s.hash ? 0 : -ENOMEM;
+	dsc_reader_start(&s);
 	for (size_t i = 0; i < npids && !ret; i++)
 		ret = scan_pid(&s, pids[i]);
 	if (!ret)
@@ -535,6 +536,7 @@ int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err)
 		snprintf(dir, sizeof(dir), "%s/netns", xdg);
 		ret = dsc_scan_names(&s, dir, false);
 	}
+	dsc_reader_stop(&s);
 	if (!ret)
 		finish(&s);
 	free(s.hash);
