@@ -130,6 +130,8 @@ typedef void (*nn_topo_sock_cb)(void *arg, void *scratch, size_t i, int fd);
  * @fds:    @n pinned nsfs fds of the netns (-1: skip that one)
  * @userns: @n inodes of their owning user namespaces (NS_GET_USERNS, ioctl_ns(2))
  * @n:      number of netns
+ * @self:   index of the caller's own netns (its socket is made in the calling thread,
+ *          without setns), or -1
  * @socks:  filled with @n sockets, -1 where none could be made (without @got the caller
  *          closes them; with @got a value >= 0 says only that one was made)
  * @errs:   filled with @n positive errno values for the -1 entries, 0 elsewhere
@@ -144,8 +146,8 @@ typedef void (*nn_topo_sock_cb)(void *arg, void *scratch, size_t i, int fd);
  * child per owning userns enters that userns first, as nsenter -U -n does, and passes the
  * sockets back over SCM_RIGHTS (unix(7)).
  */
-void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, int *socks, int *errs,
-			nn_topo_sock_cb got, void *arg);
+void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, ssize_t self,
+			int *socks, int *errs, nn_topo_sock_cb got, void *arg);
 
 /**
  * nn_topo_read() - read every netns of @t: links, addresses, routes, nsid maps

@@ -223,6 +223,7 @@ size_t nn_topo_read(struct nn_topo *t)
 	_cleanup_free_ bool *hostok = calloc(t->n ? t->n : 1, sizeof(*hostok));
 	struct reading r = { t, socks, oerr, errs, hostid, hostok, -1 };
 	size_t nread = 0;
+	ssize_t own = -1;
 	struct stat self;
 
 	if (!fds || !fdsock || !oserr || !userns || !socks || !oerr || !errs || !hostid ||
@@ -230,14 +231,18 @@ size_t nn_topo_read(struct nn_topo *t)
 		nn_topo_add_gap(t, ENOMEM, "read the network namespaces");
 		return 0;
 	}
+	if (stat("/proc/thread-self/ns/net", &self) < 0)
+		memset(&self, 0, sizeof(self));
 	for (size_t i = 0; i < t->n; i++) {
 		fds[i] = t->netns[i].ns->fd;
 		userns[i] = t->netns[i].ns->userns;
 		if (t->netns[i].ns->initial && r.host < 0)
 			r.host = (ssize_t)i;
+		if (t->netns[i].ns->id.ino == self.st_ino && t->netns[i].ns->id.dev == self.st_dev)
+			own = (ssize_t)i;
 	}
 	/* one socket per netns, read by the thread that made it */
-	nn_topo_open_socks(fds, userns, t->n, fdsock, oserr, got_socket, &r);
+	nn_topo_open_socks(fds, userns, t->n, own, fdsock, oserr, got_socket, &r);
 	for (size_t i = 0; i < t->n; i++) {
 		if (fdsock[i] < 0)
 			nn_topo_add_gap(t, oserr[i], "netns %llu (owned by user ns %llu): open "
@@ -253,12 +258,9 @@ size_t nn_topo_read(struct nn_topo *t)
 			nread++;
 		t->netns[i].read = fdsock[i] >= 0 && !oerr[i].code && !errs[i];
 	}
-	if (stat("/proc/thread-self/ns/net", &self) < 0)
-		memset(&self, 0, sizeof(self));
 	for (size_t i = 0; i < t->n; i++)
 		if (t->netns[i].read && has_foreign_links(&t->netns[i]))
-			map_nsids(&r, i, t->netns[i].ns->id.ino == self.st_ino &&
-					 t->netns[i].ns->id.dev == self.st_dev);
+			map_nsids(&r, i, (ssize_t)i == own);
 	for (size_t i = 0; i < t->n; i++)
 		nn_rtnl_close(&socks[i]);
 	return nread;

@@ -184,8 +184,8 @@ static void reserve_fds(const int *fds, size_t n)
 		close(fd);
 }
 
-void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, int *socks, int *errs,
-			nn_topo_sock_cb got, void *arg)
+void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, ssize_t self,
+			int *socks, int *errs, nn_topo_sock_cb got, void *arg)
 {
 	struct batch b = { fds, socks, errs, n, 0, got, arg };
 	_cleanup_free_ void *scratch = NULL;
@@ -194,18 +194,14 @@ void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, int *s
 	size_t nth = 0, want;
 	_cleanup_free_ size_t *idx = calloc(n ? n : 1, sizeof(*idx));
 	_cleanup_free_ bool *tried = calloc(n ? n : 1, sizeof(*tried));
-	struct stat self, st;
 
 	for (size_t i = 0; i < n; i++) {
 		socks[i] = -1;
 		errs[i] = fds[i] < 0 ? EBADF : 0;
 	}
 	/* our own netns needs no setns (which wants CAP_SYS_ADMIN even there) */
-	if (stat("/proc/thread-self/ns/net", &self) == 0)
-		for (size_t i = 0; i < n; i++)
-			if (fds[i] >= 0 && fstat(fds[i], &st) == 0 && st.st_dev == self.st_dev &&
-			    st.st_ino == self.st_ino)
-				socket_here(&socks[i], &errs[i]);
+	if (self >= 0 && (size_t)self < n && fds[self] >= 0)
+		socket_here(&socks[self], &errs[self]);
 	reserve_fds(fds, n);
 	/* threads, never the caller: its own netns must not change */
 	want = n / WALK_MIN_PER_THREAD;
