@@ -166,6 +166,7 @@ static int round_trip(struct batch *b, char *scratch, size_t size)
 		return ret;
 	slot = dump ? SLOT_DUMP : SLOT_REPLY;
 	nslots = size / slot < ARRAY_SIZE(mm) ? size / slot : ARRAY_SIZE(mm);
+	/* cppcheck-suppress knownConditionTrueFalse ; size >= SLOT_DUMP (nn_rtnl_batch()) */
 	for (size_t k = 0; k < nslots; k++) {
 		iov[k] = (struct iovec){ scratch + k * slot, slot };
 		mm[k] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[k], .msg_iovlen = 1 } };

@@ -437,10 +437,10 @@ static void netnsids(struct scan *s)
 {
 	struct nn_ns_table *t = s->t;
 	struct nn_rtnl nl __attribute__((cleanup(nn_rtnl_close))) = { 0 };
-	_cleanup_free_ size_t *idx = calloc(t->n ? t->n : 1, sizeof(*idx));
-	_cleanup_free_ int *fds = calloc(t->n ? t->n : 1, sizeof(*fds));
-	_cleanup_free_ int32_t *ids = calloc(t->n ? t->n : 1, sizeof(*ids));
-	_cleanup_free_ bool *ok = calloc(t->n ? t->n : 1, sizeof(*ok));
+	_cleanup_free_ size_t *idx = NULL;
+	_cleanup_free_ int *fds = NULL;
+	_cleanup_free_ int32_t *ids = NULL;
+	_cleanup_free_ bool *ok = NULL;
 	struct nn_err e;
 	size_t k = 0;
 
@@ -448,6 +448,10 @@ static void netnsids(struct scan *s)
 		dsc_add_gap(s, e.code, "netlink socket for netnsid");
 		return;
 	}
+	idx = calloc(t->n ? t->n : 1, sizeof(*idx));
+	fds = calloc(t->n ? t->n : 1, sizeof(*fds));
+	ids = calloc(t->n ? t->n : 1, sizeof(*ids));
+	ok = calloc(t->n ? t->n : 1, sizeof(*ok));
 	if (!idx || !fds || !ids || !ok)
 		return; /* netnsid stays NN_NETNSID_UNKNOWN, as for a failed query */
 	for (size_t i = 0; i < t->n; i++)
