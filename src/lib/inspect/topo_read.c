@@ -5,7 +5,7 @@
  *
  * Each netns is read on its own socket by the thread that made it (topo_sock.c), while
  * the other threads are still making theirs: one sendmsg of six requests (addresses and
- * routes of IPv4 and IPv6, the nsid of the initial netns there, the links) and their
+ * routes of IPv4 and IPv6, the links, then the nsid of the initial netns there) and their
  * answers read with recvmmsg (nn_rtnl_batch()).  A socket no nsid map needs is closed
  * there and then.
  */
@@ -32,7 +32,7 @@ struct reading {
 	struct nn_err *oerr;     /* why no handle could be made of the socket (code 0: made) */
 	int *errs;               /* positive errno of the requests, per netns */
 	int32_t *hostid;         /* nsid of the initial netns inside each netns, -1: none */
-	bool *hostok;            /* was that asked and answered */
+	bool *hostok;            /* was that asked and answered with an nsid */
 	ssize_t host;            /* index of the initial netns, -1 when not seen */
 };
 
@@ -87,20 +87,25 @@ static int read_netns(struct reading *r, size_t i, struct nn_rtnl *s, void *scra
 		{ dump_req(bufs[3], RTM_GETROUTE, sizeof(struct rtmsg), AF_INET6),
 		  nn_topo_route_cb, n, false, 0 },
 	};
-	size_t k = 4, link;
+	size_t k = 5;
 	int ret;
 
+	q[4] = (struct nn_rtnl_req){ dump_req(bufs[4], RTM_GETLINK, sizeof(struct ifinfomsg),
+					      AF_UNSPEC), nn_topo_link_cb, n, false, 0 };
+	mnl_attr_put_u32(q[4].nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	/*
+	 * After the links: the kernel gives the host an nsid in this netns when it first
+	 * writes a link whose peer is there (rtnl_fill_link_netnsid() -> peernet2id_alloc()),
+	 * and RTM_GETNSID only reads one (rtnl_net_getid() -> peernet2id()).  When the link
+	 * dump runs on past sendmsg, the answer may still be -1: map_nsids() asks again.
+	 */
 	r->hostid[i] = -1;
 	if (r->host >= 0 && (size_t)r->host != i && r->t->netns[r->host].ns->fd >= 0)
-		q[k++] = (struct nn_rtnl_req){ nn_rtnl_netnsid_msg(bufs[4],
+		q[k++] = (struct nn_rtnl_req){ nn_rtnl_netnsid_msg(bufs[5],
 							r->t->netns[r->host].ns->fd),
 					       nn_rtnl_netnsid_cb, &r->hostid[i], false, 0 };
-	link = k++;
-	q[link] = (struct nn_rtnl_req){ dump_req(bufs[5], RTM_GETLINK, sizeof(struct ifinfomsg),
-						 AF_UNSPEC), nn_topo_link_cb, n, false, 0 };
-	mnl_attr_put_u32(q[link].nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	ret = nn_rtnl_batch(s, q, k, scratch, NN_RTNL_BATCH_SCRATCH);
-	r->hostok[i] = !ret && link == 5 && q[4].ret == 0;
+	r->hostok[i] = !ret && k == 6 && q[5].ret == 0 && r->hostid[i] >= 0;
 	for (size_t j = 0; j < k && !ret; j++)
 		if (q[j].cb != nn_rtnl_netnsid_cb)
 			ret = q[j].ret;
@@ -128,7 +133,7 @@ static void got_socket(void *arg, void *scratch, size_t i, int fd)
 	r->errs[i] = ret < 0 ? -ret : 0;
 	/* the socket stays for map_nsids() only when an nsid is left to ask about */
 	if (ret < 0 || !has_foreign_links(n) ||
-	    (r->hostok[i] && r->hostid[i] >= 0 && !uses_other_nsid(n, r->hostid[i])))
+	    (r->hostok[i] && !uses_other_nsid(n, r->hostid[i])))
 		nn_rtnl_close(&r->socks[i]);
 }
 
