@@ -11,7 +11,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -364,6 +366,9 @@ static int scan_fds(struct scan *s, pid_t pid, struct nn_nsid own_net)
 		if (nn_parse_uint(e->d_name, 0, INT32_MAX, &fd) < 0)
 			continue;
 		l = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
+		/* EACCES: the ptrace check (proc_fd_access_allowed()) refuses every fd alike */
+		if (l < 0 && (errno == EACCES || errno == EPERM))
+			break;
 		if (l < 0)
 			continue;
 		link[l] = '\0';
@@ -466,10 +471,50 @@ static void netnsids(struct scan *s)
 			t->ns[idx[j]].netnsid = ids[j];
 }
 
-/* finish() - owners, initial flags, nsids, sorted pids */
+void nn_fd_table_reserve(int top, size_t more)
+{
+	int fd = fcntl(0, F_DUPFD_CLOEXEC, top + (int)more + 16);
+
+	if (fd < 0)
+		fd = fcntl(top, F_DUPFD_CLOEXEC, top + (int)more + 16);
+	if (fd >= 0)
+		close(fd);
+}
+
+#define OWNERS_THREAD_MIN 64 /* fewer namespaces are not worth a thread */
+
+struct owners {
+	struct nn_ns_table *t;
+	atomic_size_t next;
+};
+
+/* owners() - the owning userns and its uid of each entry not taken yet (NS_GET_USERNS) */
+static void *owners(void *p)
+{
+	struct owners *o = p;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&o->next, 1)) < o->t->n) {
+		struct nn_ns *n = &o->t->ns[i];
+
+		if (n->fd >= 0)
+			nn_ns_owner(n->fd, &n->userns, &n->owner_uid, NULL);
+	}
+	return NULL;
+}
+
+/*
+ * finish() - owners, initial flags, nsids, sorted pids.  The owners (four syscalls per
+ * namespace, ioctl_ns(2)) are asked by a second thread and this one, which asks the
+ * nsids first; each thread writes only the fields of the entries it takes.
+ */
 static void finish(struct scan *s)
 {
 	struct nn_ns_table *t = s->t;
+	struct owners o = { t, 0 };
+	bool helper = false;
+	pthread_t th;
+	int top = 2;
 
 	for (size_t i = 0; i < t->n; i++) {
 		struct nn_ns *n = &t->ns[i];
@@ -477,10 +522,16 @@ static void finish(struct scan *s)
 		if (n->npids) /* a netns held only by an fd or a mount has none, and pids NULL */
 			qsort(n->pids, n->npids, sizeof(*n->pids), cmp_pid);
 		n->initial = nn_ns_is_initial(n->type, n->id);
-		if (n->fd >= 0)
-			nn_ns_owner(n->fd, &n->userns, &n->owner_uid, NULL);
+		top = n->fd > top ? n->fd : top;
+	}
+	if (t->n >= OWNERS_THREAD_MIN) {
+		nn_fd_table_reserve(top, 16); /* a socket here, a userns fd in each thread */
+		helper = pthread_create(&th, NULL, owners, &o) == 0;
 	}
 	netnsids(s);
+	owners(&o);
+	if (helper)
+		pthread_join(th, NULL);
 }
 
 static int list_pids(pid_t **out, size_t *n, struct nn_err *err)

@@ -13,6 +13,7 @@
 
 #include <linux/nsfs.h>
 
+#include "discover.h"
 #include "rtnl.h"
 #include "topo_internal.h"
 #include "util.h"
@@ -162,26 +163,15 @@ static void through_userns(struct batch *b, const size_t *idx, size_t k, void **
 		;
 }
 
-/*
- * reserve_fds() - grow our fd table now, while the process is single-threaded, to hold @n
- * more fds above the highest of @fds.  The kernel grows the table on demand, and when
- * the table is shared by several threads it waits for an RCU grace period before freeing
- * the old one (fs/file.c expand_fdtable(): synchronize_rcu()), which costs 10 to 20 ms
- * here; the walking threads would pay it as their sockets pass 256 or 512 fds.  The table
- * never shrinks on close(2).  On failure (RLIMIT_NOFILE) the table grows on demand.
- */
+/* reserve_fds() - room in the fd table for @n sockets above the highest of @fds */
 static void reserve_fds(const int *fds, size_t n)
 {
-	int top = 2, fd;
+	int top = 2;
 
 	for (size_t i = 0; i < n; i++)
 		if (fds[i] > top)
 			top = fds[i];
-	fd = fcntl(0, F_DUPFD_CLOEXEC, top + (int)n + 16);
-	if (fd < 0)
-		fd = fcntl(top, F_DUPFD_CLOEXEC, top + (int)n + 16);
-	if (fd >= 0)
-		close(fd);
+	nn_fd_table_reserve(top, n);
 }
 
 void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, ssize_t self,
