@@ -23,6 +23,8 @@ teardown() {
   ip netns del "$H" 2>/dev/null || true
   ip netns del "$A" 2>/dev/null || true
   ip netns del "$B" 2>/dev/null || true
+  [[ -n ${V:-} ]] && ip link del "$V" 2>/dev/null
+  [[ -n ${C:-} ]] && ip netns del "$C" 2>/dev/null
   if [[ -n ${FIX:-} ]]; then as_user bash "$NN_ROOT/tests/helpers/rk_cni_fixture.sh" stop "$FIX"; fi
 }
 
@@ -70,6 +72,19 @@ ino_of() { stat -L -c %i "/run/netns/$1"; }
   [ "$(jq -r --argjson h "$h" '.netns[] | select(.ns == $h) | .interfaces[] | select(.ifname == "vethB") | "\(.peer.ns) \(.peer.ifindex) \(.peer.ifname)"' <<<"$output")" = "$b 20 eth0" ]
   [ "$(jq -r --argjson b "$b" '.netns[] | select(.ns == $b) | .interfaces[] | select(.ifname == "eth0") | .addr_info[0].local' <<<"$output")" = 10.77.0.2 ]
   [ "$(jq -r --argjson b "$b" '.netns[] | select(.ns == $b) | .names[0]' <<<"$output")" = "$B" ]
+}
+
+@test "topo pairs a host veth with eth0 of a netns nothing has read yet, from both ends" {
+  # the host gets its nsid inside C only when a dump there first writes eth0's link-netnsid
+  # (peernet2id_alloc): nothing but topo may look inside C before topo does
+  C=$(unique_name nnpc) V=$(unique_name nnv)
+  ip netns add "$C"
+  ip link add "$V" type veth peer name eth0 netns "$C"
+  run nn topo --json
+  ip link del "$V"; ip netns del "$C"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r --arg v "$V" '.netns[].interfaces[] | select(.ifname == $v) | .peer | "\(.ifname) \(.symmetric)"' <<<"$output")" = "eth0 true" ]
+  [ "$(jq -r --arg c "$C" '.netns[] | select(.names == [$c]) | .interfaces[] | select(.ifname == "eth0") | .peer.symmetric' <<<"$output")" = true ]
 }
 
 @test "peer of an interface that is not a veth fails and says so" {

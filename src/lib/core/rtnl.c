@@ -77,20 +77,24 @@ int nn_rtnl_socket(void)
 
 int nn_rtnl_open_fd(struct nn_rtnl *r, int fd, const char *label, struct nn_err *err)
 {
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK }; /* nl_pid 0: the kernel picks */
+
 	memset(r, 0, sizeof(*r));
 	snprintf(r->label, sizeof(r->label), "%s", label);
+	/* bound first: mnl_socket_fdopen()'s getsockname(2) then reads the port id, which
+	 * spares mnl_socket_bind()'s bind(2) + getsockname(2) after it */
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int e = errno;
+
+		close(fd);
+		return nn_err(err, e, "bind rtnetlink socket in netns %s", r->label);
+	}
 	r->nl = mnl_socket_fdopen(fd);
 	if (!r->nl) {
 		int e = errno;
 
 		close(fd);
 		return nn_err(err, e, "open rtnetlink socket in netns %s", r->label);
-	}
-	if (mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int e = errno;
-
-		nn_rtnl_close(r);
-		return nn_err(err, e, "bind rtnetlink socket in netns %s", r->label);
 	}
 	r->portid = mnl_socket_get_portid(r->nl);
 	r->seq = (unsigned)time(NULL);
@@ -209,50 +213,69 @@ int nn_rtnl_dump(struct nn_rtnl *r, struct nlmsghdr *nlh,
 	return 0;
 }
 
-struct nsid_reply {
-	int32_t nsid;
-	bool seen;
-};
-
 static int nsid_attr_cb(const struct nlattr *a, void *data)
 {
-	struct nsid_reply *r = data;
+	int32_t *nsid = data;
 
-	if (mnl_attr_get_type(a) == NETNSA_NSID && mnl_attr_validate(a, MNL_TYPE_U32) >= 0) {
-		r->nsid = (int32_t)mnl_attr_get_u32(a);
-		r->seen = true;
-	}
+	if (mnl_attr_get_type(a) == NETNSA_NSID && mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+		*nsid = (int32_t)mnl_attr_get_u32(a);
 	return MNL_CB_OK;
 }
 
-/* the one RTM_NEWNSID answer ends the exchange (no ack was asked for) */
-static int nsid_msg_cb(const struct nlmsghdr *nlh, void *data)
+int nn_rtnl_netnsid_cb(const struct nlmsghdr *nlh, void *data)
 {
 	if (nlh->nlmsg_type != RTM_NEWNSID)
 		return MNL_CB_OK;
 	if (mnl_attr_parse(nlh, sizeof(struct rtgenmsg), nsid_attr_cb, data) < 0)
 		return MNL_CB_ERROR;
-	return MNL_CB_STOP;
+	return MNL_CB_STOP; /* the one answer ends the exchange (no ack was asked for) */
 }
 
-int nn_rtnl_netnsid(struct nn_rtnl *r, int nsfd, int32_t *nsid, struct nn_err *err)
+struct nlmsghdr *nn_rtnl_netnsid_msg(void *buf, int nsfd)
 {
-	char req[RTNL_BUF], buf[RTNL_BUF];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	struct nsid_reply reply = { .nsid = -1 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtgenmsg *g;
-	int ret;
 
 	nlh->nlmsg_type = RTM_GETNSID;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->rtgen_family = AF_UNSPEC;
 	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)nsfd);
-	ret = exchange(r, nlh, nsid_msg_cb, &reply, buf, sizeof(buf));
+	return nlh;
+}
+
+int nn_rtnl_netnsid(struct nn_rtnl *r, int nsfd, int32_t *nsid, struct nn_err *err)
+{
+	char req[NN_RTNL_NETNSID_MSG], buf[RTNL_BUF];
+	int32_t id = -1;
+	int ret;
+
+	ret = exchange(r, nn_rtnl_netnsid_msg(req, nsfd), nn_rtnl_netnsid_cb, &id, buf,
+		       sizeof(buf));
 	if (ret < 0)
 		return nn_err(err, -ret, "RTM_GETNSID for netns fd %d in netns %s", nsfd, r->label);
-	*nsid = reply.seen ? reply.nsid : -1;
+	*nsid = id;
 	return 0;
+}
+
+int nn_rtnl_netnsids(struct nn_rtnl *r, const int *fds, size_t n, int32_t *nsids, bool *ok)
+{
+	_cleanup_free_ char *msgs = malloc((n ? n : 1) * NN_RTNL_NETNSID_MSG);
+	_cleanup_free_ struct nn_rtnl_req *reqs = calloc(n ? n : 1, sizeof(*reqs));
+	int ret;
+
+	if (!msgs || !reqs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		nsids[i] = -1;
+		reqs[i].nlh = nn_rtnl_netnsid_msg(msgs + i * NN_RTNL_NETNSID_MSG, fds[i]);
+		reqs[i].cb = nn_rtnl_netnsid_cb;
+		reqs[i].data = &nsids[i];
+	}
+	ret = nn_rtnl_batch(r, reqs, n, NULL, 0);
+	for (size_t i = 0; i < n; i++)
+		ok[i] = ret == 0 && reqs[i].ret == 0;
+	return ret;
 }
 
 static struct nlmsghdr *link_msg(char *buf, uint16_t type, uint16_t flags, int ifindex)

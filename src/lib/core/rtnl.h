@@ -11,6 +11,7 @@
  */
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -127,6 +128,77 @@ int nn_rtnl_run(const void *buf, size_t len, unsigned seq, unsigned portid,
  * Return: 0, or the negative errno of the request.
  */
 int nn_rtnl_netnsid(struct nn_rtnl *r, int nsfd, int32_t *nsid, struct nn_err *err);
+
+/* room for one RTM_GETNSID request (nn_rtnl_netnsid_msg()): header, rtgenmsg, NETNSA_FD */
+#define NN_RTNL_NETNSID_MSG 64
+
+/**
+ * nn_rtnl_netnsid_msg() - build in @buf the RTM_GETNSID request for netns @nsfd
+ * @buf:  at least NN_RTNL_NETNSID_MSG bytes
+ * @nsfd: pinned net nsfs fd of the netns asked about (NETNSA_FD)
+ * Return: the request (in @buf), to send with nn_rtnl_batch(); nn_rtnl_netnsid_cb() reads
+ * its answer.
+ */
+struct nlmsghdr *nn_rtnl_netnsid_msg(void *buf, int nsfd);
+
+/**
+ * nn_rtnl_netnsid_cb() - read the nsid of an RTM_NEWNSID answer (an mnl_cb_t)
+ * @nlh:  a message of the answer; other types are skipped
+ * @data: int32_t, set to NETNSA_NSID when the answer has one (the caller sets -1 first:
+ *        no attribute, or -1 in it, means none is assigned)
+ * Return: MNL_CB_STOP after the answer, MNL_CB_OK before, MNL_CB_ERROR on a bad message.
+ */
+int nn_rtnl_netnsid_cb(const struct nlmsghdr *nlh, void *data);
+
+/**
+ * nn_rtnl_netnsids() - nn_rtnl_netnsid() for @n netns at once, in batches (nn_rtnl_batch())
+ * @r:     socket; its netns is the observer
+ * @fds:   @n pinned net nsfs fds
+ * @n:     number of netns
+ * @nsids: filled with @n nsids, -1 where none is assigned or the request failed
+ * @ok:    filled with @n flags: was that request answered
+ * Return: 0, or the negative errno that ended the batch (then no @ok is set).
+ */
+int nn_rtnl_netnsids(struct nn_rtnl *r, const int *fds, size_t n, int32_t *nsids, bool *ok);
+
+/* scratch for nn_rtnl_batch(): 8 datagrams of a dump, or 32 answers of requests */
+#define NN_RTNL_BATCH_SCRATCH (512 * 1024)
+
+/* One request of nn_rtnl_batch(). */
+struct nn_rtnl_req {
+	struct nlmsghdr *nlh; /* type, flags (NLM_F_DUMP, NLM_F_ACK) and body set by the
+			       * caller; NLM_F_REQUEST and the sequence number are set here.
+			       * Its buffer holds NLMSG_ALIGN(nlmsg_len) bytes. */
+	int (*cb)(const struct nlmsghdr *nlh, void *data); /* each data message, or NULL */
+	void *data;   /* passed to @cb */
+	bool hold;    /* run @cb on the answer only after every request without hold is
+		       * answered (a dump sent before the one it needs) */
+	int ret;      /* set here: 0, or the kernel's negative errno for this request */
+};
+
+/**
+ * nn_rtnl_batch() - send @n requests in few sendmsg(2) and read the answers with
+ * recvmmsg(2)
+ * @r:       socket from nn_rtnl_open() or nn_rtnl_open_fd()
+ * @reqs:    the requests, sent in this order; each ends at its NLMSG_DONE, its ack or error,
+ *           or the callback's MNL_CB_STOP (an answer without ack, as RTM_GETNSID's)
+ * @n:       number of requests
+ * @scratch: buffer for the answers, reused between calls by a caller that makes many, or
+ *           NULL to have one allocated here; at least NN_RTNL_BATCH_SCRATCH bytes
+ * @size:    its size in bytes
+ *
+ * The kernel handles the messages of one sendmsg in turn (net/netlink/af_netlink.c
+ * netlink_rcv_skb()); a dump request that finds another dump of the socket still running
+ * is refused with EBUSY (__netlink_dump_start()), and is sent again, in order, once that
+ * one is done.  So the callbacks of dumps run in the order of @reqs, as with one
+ * nn_rtnl_dump() after the other, but for those with .hold, which run at the end in the
+ * order they came.  Each datagram is checked as nn_rtnl_run() does.
+ * Return: 0 when every request was answered (each one's own error in .ret); a negative
+ * errno when the socket failed, a datagram was malformed or answered nothing sent
+ * (-ESRCH), or a callback failed (then the socket may hold the rest of a dump: close it).
+ */
+int nn_rtnl_batch(struct nn_rtnl *r, struct nn_rtnl_req *reqs, size_t n, void *scratch,
+		  size_t size);
 
 /**
  * nn_rtnl_ifindex() - ifindex of an interface in @r's netns

@@ -11,7 +11,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -364,6 +366,9 @@ static int scan_fds(struct scan *s, pid_t pid, struct nn_nsid own_net)
 		if (nn_parse_uint(e->d_name, 0, INT32_MAX, &fd) < 0)
 			continue;
 		l = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
+		/* EACCES: the ptrace check (proc_fd_access_allowed()) refuses every fd alike */
+		if (l < 0 && (errno == EACCES || errno == EPERM))
+			break;
 		if (l < 0)
 			continue;
 		link[l] = '\0';
@@ -429,27 +434,104 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* finish() - owners, initial flags, nsids, sorted pids */
-static void finish(struct scan *s)
+/*
+ * netnsids() - the nsid of every pinned netns of @t in ours (nn_ns.netnsid), asked in
+ * batches on one socket (nn_rtnl_netnsids(): a few sendmsg instead of one exchange each)
+ */
+static void netnsids(struct scan *s)
 {
 	struct nn_ns_table *t = s->t;
 	struct nn_rtnl nl __attribute__((cleanup(nn_rtnl_close))) = { 0 };
+	_cleanup_free_ size_t *idx = NULL;
+	_cleanup_free_ int *fds = NULL;
+	_cleanup_free_ int32_t *ids = NULL;
+	_cleanup_free_ bool *ok = NULL;
 	struct nn_err e;
+	size_t k = 0;
 
-	if (nn_rtnl_open(&nl, -1, "of the scan", &e) < 0)
+	if (nn_rtnl_open(&nl, -1, "of the scan", &e) < 0) {
 		dsc_add_gap(s, e.code, "netlink socket for netnsid");
+		return;
+	}
+	idx = calloc(t->n ? t->n : 1, sizeof(*idx));
+	fds = calloc(t->n ? t->n : 1, sizeof(*fds));
+	ids = calloc(t->n ? t->n : 1, sizeof(*ids));
+	ok = calloc(t->n ? t->n : 1, sizeof(*ok));
+	if (!idx || !fds || !ids || !ok)
+		return; /* netnsid stays NN_NETNSID_UNKNOWN, as for a failed query */
+	for (size_t i = 0; i < t->n; i++)
+		if (t->ns[i].type == NN_NS_NET && t->ns[i].fd >= 0) {
+			idx[k] = i;
+			fds[k++] = t->ns[i].fd;
+		}
+	if (nn_rtnl_netnsids(&nl, fds, k, ids, ok) < 0)
+		return;
+	for (size_t j = 0; j < k; j++)
+		if (ok[j])
+			t->ns[idx[j]].netnsid = ids[j];
+}
+
+void nn_fd_table_reserve(int top, size_t more)
+{
+	int fd = fcntl(0, F_DUPFD_CLOEXEC, top + (int)more + 16);
+
+	if (fd < 0)
+		fd = fcntl(top, F_DUPFD_CLOEXEC, top + (int)more + 16);
+	if (fd >= 0)
+		close(fd);
+}
+
+#define OWNERS_THREAD_MIN 64 /* fewer namespaces are not worth a thread */
+
+struct owners {
+	struct nn_ns_table *t;
+	atomic_size_t next;
+};
+
+/* owners() - the owning userns and its uid of each entry not taken yet (NS_GET_USERNS) */
+static void *owners(void *p)
+{
+	struct owners *o = p;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&o->next, 1)) < o->t->n) {
+		struct nn_ns *n = &o->t->ns[i];
+
+		if (n->fd >= 0)
+			nn_ns_owner(n->fd, &n->userns, &n->owner_uid, NULL);
+	}
+	return NULL;
+}
+
+/*
+ * finish() - owners, initial flags, nsids, sorted pids.  The owners (four syscalls per
+ * namespace, ioctl_ns(2)) are asked by a second thread and this one, which asks the
+ * nsids first; each thread writes only the fields of the entries it takes.
+ */
+static void finish(struct scan *s)
+{
+	struct nn_ns_table *t = s->t;
+	struct owners o = { t, 0 };
+	bool helper = false;
+	pthread_t th;
+	int top = 2;
+
 	for (size_t i = 0; i < t->n; i++) {
 		struct nn_ns *n = &t->ns[i];
 
 		if (n->npids) /* a netns held only by an fd or a mount has none, and pids NULL */
 			qsort(n->pids, n->npids, sizeof(*n->pids), cmp_pid);
 		n->initial = nn_ns_is_initial(n->type, n->id);
-		if (n->fd < 0)
-			continue;
-		nn_ns_owner(n->fd, &n->userns, &n->owner_uid, NULL);
-		if (n->type == NN_NS_NET && nl.nl)
-			nn_rtnl_netnsid(&nl, n->fd, &n->netnsid, NULL);
+		top = n->fd > top ? n->fd : top;
 	}
+	if (t->n >= OWNERS_THREAD_MIN) {
+		nn_fd_table_reserve(top, 16); /* a socket here, a userns fd in each thread */
+		helper = pthread_create(&th, NULL, owners, &o) == 0;
+	}
+	netnsids(s);
+	owners(&o);
+	if (helper)
+		pthread_join(th, NULL);
 }
 
 static int list_pids(pid_t **out, size_t *n, struct nn_err *err)
@@ -496,6 +578,7 @@ int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err)
 	s.hcap = 256;
 	s.hash = calloc(s.hcap, sizeof(*s.hash));
 	ret = s.hash ? 0 : -ENOMEM;
+	dsc_reader_start(&s);
 	for (size_t i = 0; i < npids && !ret; i++)
 		ret = scan_pid(&s, pids[i]);
 	if (!ret)
@@ -508,6 +591,7 @@ int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err)
 		snprintf(dir, sizeof(dir), "%s/netns", xdg);
 		ret = dsc_scan_names(&s, dir, false);
 	}
+	dsc_reader_stop(&s);
 	if (!ret)
 		finish(&s);
 	free(s.hash);

@@ -112,6 +112,20 @@ int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err);
 int nn_gap_addv(struct nn_gap **gaps, size_t *n, int code, const char *fmt, va_list ap)
 	__attribute__((format(printf, 4, 0)));
 
+/**
+ * nn_fd_table_reserve() - grow our fd table now, while the process is single-threaded,
+ * to hold @more fds above fd @top
+ * @top:  the highest fd the caller knows open
+ * @more: how many more it is about to open, in threads
+ *
+ * The kernel grows the table on demand, and when the table is shared by several threads
+ * it waits for an RCU grace period before freeing the old one (fs/file.c
+ * expand_fdtable(): synchronize_rcu()), 10 to 30 ms here; threads opening fds would pay
+ * it as they pass 256 or 512.  The table never shrinks on close(2).  On failure
+ * (RLIMIT_NOFILE) it grows on demand.
+ */
+void nn_fd_table_reserve(int top, size_t more);
+
 /** nn_ns_table_free() - close the pinned fds and free everything */
 void nn_ns_table_free(struct nn_ns_table *t);
 

@@ -32,6 +32,7 @@ struct scan {
 	struct mntns_seen *mnt;
 	size_t nmnt, capmnt;
 	pid_t self;            /* our own fds pin what we found: not holders */
+	struct dsc_reader *reader; /* reads mountinfo ahead (discover_mnt.c), or NULL */
 };
 
 /** dsc_grow() - room for one more element in @arrp (sized by powers of two); -ENOMEM */
@@ -90,7 +91,21 @@ void dsc_unescape_octal(char *s);
  */
 int dsc_mountinfo_nsfs(char *line, struct dsc_nsfs_mount *m);
 
-/** dsc_note_mntns() - remember mount ns @ino, first seen through @pid. 0 or -ENOMEM */
+/**
+ * dsc_reader_start() - start the thread that reads the mountinfo of each mount ns noted
+ * from now on (dsc_note_mntns()) ahead of dsc_scan_mounts(); without it (no memory, no
+ * thread), dsc_scan_mounts() reads them itself
+ * @s: the scan; @s->reader is set
+ */
+void dsc_reader_start(struct scan *s);
+
+/** dsc_reader_stop() - end the reader thread of @s and free what it read (idempotent) */
+void dsc_reader_stop(struct scan *s);
+
+/**
+ * dsc_note_mntns() - remember mount ns @ino, first seen through @pid, and hand it to the
+ * reader.  Return: 0 or -ENOMEM
+ */
 int dsc_note_mntns(struct scan *s, uint64_t ino, pid_t pid);
 
 /**

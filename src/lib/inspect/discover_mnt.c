@@ -4,11 +4,18 @@
  * namespace (one /proc/P/mountinfo per mount ns, each mount opened through
  * /proc/P/root<mountpoint>, proc(5)) and the names in /run/netns and
  * $XDG_RUNTIME_DIR/netns (iproute2 ip/ipnetns.c).
+ *
+ * The kernel formats mountinfo line by line (fs/proc_namespace.c show_mountinfo()), and
+ * with hundreds of /run/netns bind mounts in each of many mount namespaces that is much
+ * of a scan.  So a reader thread reads each mount ns's mountinfo as soon as the process
+ * scan notes it (dsc_note_mntns()), on the other CPU, while the scan goes on; the lines
+ * are taken in the same order afterwards (dsc_scan_mounts()).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +24,180 @@
 
 #include "discover_internal.h"
 #include "util.h"
+
+/* A mountinfo read ahead: the reader's copy of one mntns_seen, by the same index. */
+struct ahead {
+	pid_t pid;
+	int root;     /* O_PATH fd of /proc/PID/root, or -1 */
+	char *buf;    /* the mountinfo text, or NULL */
+	int code;     /* errno when either failed */
+	bool ready;
+};
+
+struct dsc_reader {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;      /* an item added, an item read, or stop */
+	struct ahead *items;      /* under lock: the array moves as it grows */
+	size_t n, cap, next;      /* next: the first the thread has not taken */
+	bool stop;
+	bool joined;
+	pthread_t th;
+};
+
+/* read_mountinfo() - open /proc/@pid/root (O_PATH) and read /proc/@pid/mountinfo */
+static void read_mountinfo(pid_t pid, int *root, char **buf, int *code)
+{
+	char path[64];
+	int ret;
+
+	*buf = NULL;
+	*code = 0;
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	*root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*root < 0) {
+		*code = errno;
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	ret = nn_read_file(AT_FDCWD, path, buf, NULL, NULL);
+	if (ret < 0) {
+		*code = -ret;
+		close(*root);
+		*root = -1;
+	}
+}
+
+static void *reader_thread(void *p)
+{
+	struct dsc_reader *r = p;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		size_t i;
+		pid_t pid;
+		int root, code;
+		char *buf;
+
+		while (r->next == r->n && !r->stop)
+			pthread_cond_wait(&r->cond, &r->lock);
+		if (r->next == r->n)
+			break;
+		i = r->next++;
+		pid = r->items[i].pid;
+		pthread_mutex_unlock(&r->lock);
+		read_mountinfo(pid, &root, &buf, &code);
+		pthread_mutex_lock(&r->lock);
+		r->items[i].root = root;
+		r->items[i].buf = buf;
+		r->items[i].code = code;
+		r->items[i].ready = true;
+		pthread_cond_broadcast(&r->cond);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+void dsc_reader_start(struct scan *s)
+{
+	struct dsc_reader *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return; /* every mountinfo is read in dsc_scan_mounts() */
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	if (pthread_create(&r->th, NULL, reader_thread, r) != 0) {
+		pthread_mutex_destroy(&r->lock);
+		pthread_cond_destroy(&r->cond);
+		free(r);
+		return;
+	}
+	s->reader = r;
+}
+
+/* join() - end the reader once it has read what it has (@all) or what it is reading */
+static void join(struct dsc_reader *r, bool all)
+{
+	if (r->joined)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stop = true;
+	if (!all)
+		r->n = r->next; /* what it has not taken yet, it need not read */
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->th, NULL);
+	r->joined = true;
+}
+
+void dsc_reader_stop(struct scan *s)
+{
+	struct dsc_reader *r = s->reader;
+
+	if (!r)
+		return;
+	join(r, false);
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->items[i].root >= 0)
+			close(r->items[i].root);
+		free(r->items[i].buf);
+	}
+	free(r->items);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->cond);
+	free(r);
+	s->reader = NULL;
+}
+
+/* ahead() - hand mount ns @i (its first pid @pid) to the reader; false: read it later */
+static bool ahead(struct scan *s, size_t i, pid_t pid)
+{
+	struct dsc_reader *r = s->reader;
+	bool ok = false;
+
+	if (!r)
+		return false;
+	pthread_mutex_lock(&r->lock);
+	if (r->n == i && !r->stop) {
+		if (r->n == r->cap) {
+			struct ahead *p = realloc(r->items, (r->cap ? 2 * r->cap : 16) * sizeof(*p));
+
+			if (p) {
+				r->items = p;
+				r->cap = r->cap ? 2 * r->cap : 16;
+			}
+		}
+		if (r->n < r->cap) {
+			r->items[r->n++] = (struct ahead){ .pid = pid, .root = -1 };
+			pthread_cond_broadcast(&r->cond);
+			ok = true;
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	return ok;
+}
+
+/* taken() - wait for the reader's copy of mount ns @i and take it; false: none */
+static bool taken(struct scan *s, size_t i, int *root, char **buf, int *code)
+{
+	struct dsc_reader *r = s->reader;
+	bool ok = false;
+
+	if (!r)
+		return false;
+	pthread_mutex_lock(&r->lock);
+	if (i < r->n) {
+		while (!r->items[i].ready)
+			pthread_cond_wait(&r->cond, &r->lock);
+		*root = r->items[i].root;
+		*buf = r->items[i].buf;
+		*code = r->items[i].code;
+		r->items[i].root = -1;
+		r->items[i].buf = NULL;
+		ok = true;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return ok;
+}
 
 int dsc_note_mntns(struct scan *s, uint64_t ino, pid_t pid)
 {
@@ -31,7 +212,9 @@ int dsc_note_mntns(struct scan *s, uint64_t ino, pid_t pid)
 		s->mnt = p;
 		s->capmnt = s->capmnt ? 2 * s->capmnt : 16;
 	}
-	s->mnt[s->nmnt++] = (struct mntns_seen){ .ino = ino, .pid = pid };
+	s->mnt[s->nmnt] = (struct mntns_seen){ .ino = ino, .pid = pid };
+	ahead(s, s->nmnt, pid);
+	s->nmnt++;
 	return 0;
 }
 
@@ -79,26 +262,20 @@ int dsc_mountinfo_nsfs(char *line, struct dsc_nsfs_mount *m)
 
 /*
  * scan_mountinfo() - nsfs mounts of the mount ns of @m->pid, each line parsed by
- * dsc_mountinfo_nsfs().  Return: 0 (read or gap noted in @m->code), or -ENOMEM.
+ * dsc_mountinfo_nsfs(): read here, or taken from the reader when @i (the index of @m)
+ * was read ahead.  Return: 0 (read or gap noted in @m->code), or -ENOMEM.
  */
-static int scan_mountinfo(struct scan *s, struct mntns_seen *m, pid_t pid)
+static int scan_mountinfo(struct scan *s, struct mntns_seen *m, pid_t pid, ssize_t i)
 {
-	char path[64];
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int root = -1;
 	char *line, *save = NULL;
-	int ret = 0;
+	int ret = 0, code;
 
-	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
-	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0) {
-		m->code = errno;
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
-	ret = nn_read_file(AT_FDCWD, path, &buf, NULL, NULL);
-	if (ret < 0) {
-		m->code = -ret;
+	if (i < 0 || !taken(s, (size_t)i, &root, &buf, &code))
+		read_mountinfo(pid, &root, &buf, &code);
+	if (code) {
+		m->code = code;
 		return 0;
 	}
 	for (line = strtok_r(buf, "\n", &save); line && !ret; line = strtok_r(NULL, "\n", &save)) {
@@ -141,11 +318,19 @@ static int scan_mountinfo(struct scan *s, struct mntns_seen *m, pid_t pid)
  */
 int dsc_scan_mounts(struct scan *s, const pid_t *pids, size_t npids)
 {
+	/*
+	 * Every mount ns is noted by now.  The reader ends before the nsfs files of the
+	 * mounts are opened: opening them grows the fd table, and a table shared by threads
+	 * is freed only after an RCU grace period (fs/file.c expand_fdtable():
+	 * synchronize_rcu(), 10 to 30 ms here).
+	 */
+	if (s->reader)
+		join(s->reader, true);
 	for (size_t i = 0; i < s->nmnt; i++) {
 		struct mntns_seen *m = &s->mnt[i];
 		int ret;
 
-		if ((ret = scan_mountinfo(s, m, m->pid)) < 0)
+		if ((ret = scan_mountinfo(s, m, m->pid, (ssize_t)i)) < 0)
 			return ret;
 		/* the first process may be gone or not ours: try the others in that mount ns */
 		for (size_t k = 0; !m->done && k < npids; k++) {
@@ -155,7 +340,7 @@ int dsc_scan_mounts(struct scan *s, const pid_t *pids, size_t npids)
 			snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pids[k]);
 			if (pids[k] == m->pid || stat(path, &st) < 0 || st.st_ino != m->ino)
 				continue;
-			if ((ret = scan_mountinfo(s, m, pids[k])) < 0)
+			if ((ret = scan_mountinfo(s, m, pids[k], -1)) < 0)
 				return ret;
 		}
 		if (!m->done && dsc_add_gap(s, m->code, "bind mounts of mount ns %llu (via pid %d)",

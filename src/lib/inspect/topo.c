@@ -2,23 +2,16 @@
 /* topo.c - the topology model: links, addresses, routes and veth pairs per netns */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
-#include "rtnl.h"
 #include "topo_internal.h"
 #include "util.h"
-
-#define DUMP_THREADS 7          /* extra dump threads at most */
-#define DUMP_MIN_PER_THREAD 16  /* fewer netns per thread is not worth a thread */
 
 void nn_topo_add_gap(struct nn_topo *t, int code, const char *fmt, ...)
 {
@@ -29,8 +22,7 @@ void nn_topo_add_gap(struct nn_topo *t, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* grow *@arr (of *@n elements of @size) by one zeroed element; return it or NULL */
-static void *grow(void *arr, size_t *n, size_t size)
+void *nn_topo_grow(void *arr, size_t *n, size_t size)
 {
 	void **a = arr;
 	char *p = realloc(*a, (*n + 1) * size);
@@ -127,7 +119,7 @@ int nn_topo_link_cb(const struct nlmsghdr *nlh, void *data)
 	need(tb, IFLA_LINK, MNL_TYPE_U32);
 	need(tb, IFLA_LINK_NETNSID, MNL_TYPE_U32);
 	need(tb, IFLA_LINKINFO, MNL_TYPE_NESTED);
-	l = grow(&n->links, &n->nlinks, sizeof(*l));
+	l = nn_topo_grow(&n->links, &n->nlinks, sizeof(*l));
 	if (!l)
 		return MNL_CB_ERROR;
 	l->ifindex = ifi->ifi_index;
@@ -177,7 +169,7 @@ int nn_topo_addr_cb(const struct nlmsghdr *nlh, void *data)
 	l = nn_topo_link_in(n, NULL, (int)ifa->ifa_index);
 	if (!a || !l)
 		return MNL_CB_OK;
-	x = grow(&l->addrs, &l->naddrs, sizeof(*x));
+	x = nn_topo_grow(&l->addrs, &l->naddrs, sizeof(*x));
 	if (!x)
 		return MNL_CB_ERROR;
 	x->family = ifa->ifa_family;
@@ -211,7 +203,7 @@ int nn_topo_route_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	if (rtm->rtm_dst_len && !tb[RTA_DST])
 		return MNL_CB_OK; /* a prefix without its address is not a default route */
-	rt = grow(&n->routes, &n->nroutes, sizeof(*rt));
+	rt = nn_topo_grow(&n->routes, &n->nroutes, sizeof(*rt));
 	if (!rt)
 		return MNL_CB_ERROR;
 	rt->family = rtm->rtm_family;
@@ -232,130 +224,12 @@ int nn_topo_route_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* dump_kind() - a dump request @type of every family, its header @hdrlen bytes, built in
- * @buf; @cb runs on every answer with @n */
-static int dump_kind(struct nn_rtnl *r, char *buf, uint16_t type, size_t hdrlen, mnl_cb_t cb,
-		    struct nn_topo_netns *n)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct rtgenmsg *g;
-
-	nlh->nlmsg_type = type;
-	g = mnl_nlmsg_put_extra_header(nlh, hdrlen);
-	g->rtgen_family = AF_UNSPEC;
-	return nn_rtnl_dump(r, nlh, cb, n, NULL);
-}
-
-/* dump links, then addresses and routes (which need the links) of @n */
-static int read_netns(struct nn_rtnl *r, struct nn_topo_netns *n)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
-	int ret;
-
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	ret = nn_rtnl_dump(r, nlh, nn_topo_link_cb, n, NULL);
-	if (ret < 0)
-		return ret;
-	ret = dump_kind(r, buf, RTM_GETADDR, sizeof(struct ifaddrmsg), nn_topo_addr_cb, n);
-	if (ret < 0)
-		return ret;
-	return dump_kind(r, buf, RTM_GETROUTE, sizeof(struct rtmsg), nn_topo_route_cb, n);
-}
-
-static bool has_foreign_links(const struct nn_topo_netns *n)
-{
-	for (size_t i = 0; i < n->nlinks; i++)
-		if (n->links[i].link_netnsid >= 0)
-			return true;
-	return false;
-}
-
-static ssize_t nsid_lookup(const struct nn_topo_netns *n, int nsid)
+ssize_t nn_topo_nsid_lookup(const struct nn_topo_netns *n, int nsid)
 {
 	for (size_t i = 0; i < n->nnsids; i++)
 		if (n->nsids[i].nsid == nsid)
 			return n->nsids[i].ns;
 	return -1;
-}
-
-/* is netns @j already in @n's map? */
-static bool nsid_lookup_ns(const struct nn_topo_netns *n, size_t j)
-{
-	for (size_t i = 0; i < n->nnsids; i++)
-		if (n->nsids[i].ns == (ssize_t)j)
-			return true;
-	return false;
-}
-
-/* does a link of @n carry IFLA_LINK_NETNSID @id? */
-static bool uses_nsid(const struct nn_topo_netns *n, int id)
-{
-	for (size_t k = 0; k < n->nlinks; k++)
-		if (n->links[k].link_netnsid == id)
-			return true;
-	return false;
-}
-
-/* record nsid @id -> netns @j in @n if a link of @n uses @id; return true if recorded */
-static bool learn_nsid(struct nn_topo_netns *n, int id, size_t j)
-{
-	struct nn_topo_nsid *x;
-
-	if (id < 0 || !uses_nsid(n, id) || nsid_lookup(n, id) >= 0)
-		return false;
-	x = grow(&n->nsids, &n->nnsids, sizeof(*x));
-	if (!x)
-		return false;
-	x->nsid = id;
-	x->ns = (ssize_t)j;
-	return true;
-}
-
-/*
- * Map the nsids used by @t->netns[@i]'s links to netns.  For the caller's own netns,
- * discovery already asked (nn_ns.netnsid); the rest are asked on @i's socket about other
- * netns (RTM_GETNSID with NETNSA_FD, nn_rtnl_netnsid()) until every one is known: first
- * the host, then netns with cross-netns links themselves (a veth's two ends both carry a
- * netnsid), then the rest.
- */
-static void map_nsids(struct nn_topo *t, size_t i, struct nn_rtnl *r, bool self)
-{
-	struct nn_topo_netns *n = &t->netns[i];
-	size_t want = 0;
-
-	for (size_t k = 0; k < n->nlinks; k++) {
-		int id = n->links[k].link_netnsid;
-		bool dup = false;
-
-		for (size_t j = 0; j < k && !dup; j++)
-			dup = n->links[j].link_netnsid == id;
-		if (id >= 0 && !dup)
-			want++;
-	}
-	for (size_t j = 0; self && j < t->n && n->nnsids < want; j++)
-		if (j != i)
-			learn_nsid(n, t->netns[j].ns->netnsid, j);
-	for (int pass = 0; pass < 3 && n->nnsids < want; pass++) {
-		for (size_t j = 0; j < t->n && n->nnsids < want; j++) {
-			struct nn_topo_netns *m = &t->netns[j];
-			bool foreign = m->read && has_foreign_links(m);
-			int32_t id;
-
-			if (j == i || m->ns->fd < 0 || nsid_lookup_ns(n, j) ||
-			    (pass == 0 && !m->ns->initial) ||
-			    (pass == 1 && (m->ns->initial || !foreign)) ||
-			    (pass == 2 && (m->ns->initial || foreign)))
-				continue;
-			if (nn_rtnl_netnsid(r, m->ns->fd, &id, NULL) == 0)
-				learn_nsid(n, id, j);
-		}
-	}
 }
 
 struct nn_topo_link *nn_topo_link_in(const struct nn_topo_netns *n, const char *ifname,
@@ -401,7 +275,7 @@ void nn_topo_pair_veths(struct nn_topo *t)
 			if (strcmp(l->kind, "veth"))
 				continue;
 			if (l->link_netnsid >= 0) {
-				m = nsid_lookup(n, l->link_netnsid);
+				m = nn_topo_nsid_lookup(n, l->link_netnsid);
 				if (m < 0) {
 					nn_topo_add_gap(t, ENXIO, "peer of %s in netns %llu: "
 							"link-netnsid %d names a netns not found",
@@ -440,110 +314,21 @@ void nn_topo_pair_veths(struct nn_topo *t)
 		}
 }
 
-struct dump_work {
-	struct nn_topo *t;
-	struct nn_rtnl *socks;
-	int *errs;
-	atomic_size_t next;
-};
-
-static void *dump_worker(void *p)
-{
-	struct dump_work *w = p;
-	size_t i;
-
-	while ((i = atomic_fetch_add(&w->next, 1)) < w->t->n) {
-		int ret = w->socks[i].nl ? read_netns(&w->socks[i], &w->t->netns[i]) : 0;
-
-		w->errs[i] = ret < 0 ? -ret : 0;
-	}
-	return NULL;
-}
-
-/*
- * Dump every netns, spread over one thread per CPU (at most DUMP_THREADS): the sockets
- * are independent and the kernel fills each dump in the caller's context, so the dumps
- * of different netns run in parallel.  @errs[i] gets the positive errno of netns i.
- */
-static void dump_all(struct nn_topo *t, struct nn_rtnl *socks, int *errs)
-{
-	struct dump_work w = { t, socks, errs, 0 };
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	pthread_t th[DUMP_THREADS];
-	size_t nth = 0;
-
-	while (nth + 1 < (size_t)(cpus > 0 ? cpus : 1) && nth < DUMP_THREADS &&
-	       (nth + 1) * DUMP_MIN_PER_THREAD < t->n &&
-	       pthread_create(&th[nth], NULL, dump_worker, &w) == 0)
-		nth++;
-	dump_worker(&w);
-	while (nth)
-		pthread_join(th[--nth], NULL);
-}
-
 int nn_topo_build(struct nn_topo *t, unsigned flags, struct nn_err *err)
 {
-	_cleanup_free_ struct nn_rtnl *socks = NULL;
-	_cleanup_free_ int *fds = NULL, *fdsock = NULL, *errs = NULL;
-	_cleanup_free_ uint64_t *userns = NULL;
-	size_t nread = 0, m;
-	struct stat self;
+	size_t nread;
 	int ret;
 
 	ret = nn_discover(&t->table, 1u << NN_NS_NET, err);
 	if (ret < 0)
 		return ret;
-	m = t->table.n ? t->table.n : 1;
-	t->netns = calloc(m, sizeof(*t->netns));
-	socks = calloc(m, sizeof(*socks));
-	fds = calloc(m, sizeof(*fds));
-	fdsock = calloc(m, sizeof(*fdsock));
-	errs = calloc(m, sizeof(*errs));
-	userns = calloc(m, sizeof(*userns));
-	if (!t->netns || !socks || !fds || !fdsock || !errs || !userns)
+	t->netns = calloc(t->table.n ? t->table.n : 1, sizeof(*t->netns));
+	if (!t->netns)
 		return nn_err(err, ENOMEM, "build the topology model");
-	for (size_t i = 0; i < t->table.n; i++) {
-		if (t->table.ns[i].type != NN_NS_NET)
-			continue;
-		t->netns[t->n].ns = &t->table.ns[i];
-		fds[t->n] = t->table.ns[i].fd;
-		userns[t->n] = t->table.ns[i].userns;
-		t->n++;
-	}
-	/* one socket per netns, all made up front: few threads, one fork per foreign userns */
-	nn_topo_open_socks(fds, userns, t->n, fdsock, errs);
-	for (size_t i = 0; i < t->n; i++) {
-		struct nn_err e;
-		char label[32];
-
-		snprintf(label, sizeof(label), "%llu", (unsigned long long)t->netns[i].ns->id.ino);
-		if (fdsock[i] < 0)
-			nn_topo_add_gap(t, errs[i], "netns %llu (owned by user ns %llu): open "
-					"netlink socket inside",
-					(unsigned long long)t->netns[i].ns->id.ino,
-					(unsigned long long)t->netns[i].ns->userns);
-		else if (nn_rtnl_open_fd(&socks[i], fdsock[i], label, &e) < 0)
-			nn_topo_add_gap(t, e.code, "%s", e.msg);
-	}
-	dump_all(t, socks, errs);
-	for (size_t i = 0; i < t->n; i++) {
-		if (!socks[i].nl)
-			continue;
-		if (errs[i])
-			nn_topo_add_gap(t, errs[i], "netns %llu: rtnetlink dump",
-					(unsigned long long)t->netns[i].ns->id.ino);
-		else
-			nread++;
-		t->netns[i].read = !errs[i];
-	}
-	if (stat("/proc/thread-self/ns/net", &self) < 0)
-		memset(&self, 0, sizeof(self));
-	for (size_t i = 0; i < t->n; i++)
-		if (t->netns[i].read && has_foreign_links(&t->netns[i]))
-			map_nsids(t, i, &socks[i], t->netns[i].ns->id.ino == self.st_ino &&
-						  t->netns[i].ns->id.dev == self.st_dev);
-	for (size_t i = 0; i < t->n; i++)
-		nn_rtnl_close(&socks[i]);
+	for (size_t i = 0; i < t->table.n; i++)
+		if (t->table.ns[i].type == NN_NS_NET)
+			t->netns[t->n++].ns = &t->table.ns[i];
+	nread = nn_topo_read(t);
 	if (t->n && !nread)
 		return nn_err(err, EACCES, "no network namespace could be read (%s)",
 			      t->gaps ? t->gaps[0].what : "no netns found");

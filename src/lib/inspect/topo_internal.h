@@ -9,7 +9,9 @@
  * outside those files; everyone else has topo.h.
  */
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "topo.h"
 
@@ -111,19 +113,63 @@ void nn_topo_tun_holders(struct nn_topo *t);
 void nn_topo_roles(struct nn_topo *t);
 
 /**
+ * typedef nn_topo_sock_cb - given each socket nn_topo_open_socks() makes
+ * @arg:     the caller's
+ * @scratch: NN_RTNL_BATCH_SCRATCH bytes of the calling thread's for nn_rtnl_batch(), or
+ *           NULL (out of memory)
+ * @i:       index of the netns
+ * @fd:      the socket, taken by the callback
+ *
+ * Runs in the thread that made the socket (or, for the caller's own netns and sockets
+ * from a userns child, in any); callbacks for different @i run at the same time.
+ */
+typedef void (*nn_topo_sock_cb)(void *arg, void *scratch, size_t i, int fd);
+
+/**
  * nn_topo_open_socks() - one NETLINK_ROUTE socket inside each of @n network namespaces
  * @fds:    @n pinned nsfs fds of the netns (-1: skip that one)
  * @userns: @n inodes of their owning user namespaces (NS_GET_USERNS, ioctl_ns(2))
  * @n:      number of netns
- * @socks:  filled with @n sockets (caller closes), -1 where none could be made
+ * @self:   index of the caller's own netns (its socket is made in the calling thread,
+ *          without setns), or -1
+ * @socks:  filled with @n sockets, -1 where none could be made (without @got the caller
+ *          closes them; with @got a value >= 0 says only that one was made)
  * @errs:   filled with @n positive errno values for the -1 entries, 0 elsewhere
+ * @got:    given each socket as soon as it is made (may be NULL)
+ * @arg:    passed to @got
  *
  * A few threads (one per CPU) setns(2) into the netns in turn and make the sockets
  * there (rtnetlink(7): a socket stays in the netns it was made in), instead of a thread
- * per netns.  Where setns is refused (EPERM: the caller is not privileged over the netns's
- * owning userns from outside), one forked child per owning userns enters that userns
- * first, as nsenter -U -n does, and passes the sockets back over SCM_RIGHTS (unix(7)).
+ * per netns; each hands its socket to @got before it takes the next netns, so the work
+ * on the first sockets runs while the last are made.  Where setns is refused (EPERM: the
+ * caller is not privileged over the netns's owning userns from outside), one forked
+ * child per owning userns enters that userns first, as nsenter -U -n does, and passes the
+ * sockets back over SCM_RIGHTS (unix(7)).
  */
-void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, int *socks, int *errs);
+void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, ssize_t self,
+			int *socks, int *errs, nn_topo_sock_cb got, void *arg);
+
+/**
+ * nn_topo_read() - read every netns of @t: links, addresses, routes, nsid maps
+ * @t: model with netns[].ns set from the discovery table
+ *
+ * One socket per netns (nn_topo_open_socks()), each read by the thread that made it with
+ * one batch of requests (nn_rtnl_batch()); then the nsids each netns's links use are
+ * mapped to netns.  Sets netns[].read; what could not be read becomes a gap.
+ * Return: the number of netns read.
+ */
+size_t nn_topo_read(struct nn_topo *t);
+
+/**
+ * nn_topo_grow() - grow *@arr (of *@n elements of @size bytes) by one zeroed element
+ * Return: the new element, or NULL on ENOMEM (the array is unchanged).
+ */
+void *nn_topo_grow(void *arr, size_t *n, size_t size);
+
+/**
+ * nn_topo_nsid_lookup() - the netns nsid @nsid names in @n's map
+ * Return: its index in the model, or -1 when not mapped.
+ */
+ssize_t nn_topo_nsid_lookup(const struct nn_topo_netns *n, int nsid);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include <linux/nsfs.h>
 
+#include "discover.h"
 #include "rtnl.h"
 #include "topo_internal.h"
 #include "util.h"
@@ -26,7 +27,19 @@ struct batch {
 	int *errs;
 	size_t n;
 	atomic_size_t next;     /* next netns to take, shared by the walking threads */
+	nn_topo_sock_cb got;    /* given each socket made, or NULL */
+	void *arg;
 };
+
+/* hand socket @i to the callback, with a scratch buffer of the calling thread's */
+static void hand_over(struct batch *b, size_t i, void **scratch)
+{
+	if (!b->got || b->socks[i] < 0)
+		return;
+	if (!*scratch)
+		*scratch = malloc(NN_RTNL_BATCH_SCRATCH); /* NULL: nn_rtnl_batch() makes its own */
+	b->got(b->arg, *scratch, i, b->socks[i]);
+}
 
 /* nn_rtnl_socket() in the calling thread's netns: @sock the fd or -1, @e its errno or 0 */
 static void socket_here(int *sock, int *e)
@@ -38,23 +51,29 @@ static void socket_here(int *sock, int *e)
 }
 
 /*
- * Walking threads take the netns one by one: setns(2) then socket(2).  A thread may
- * change its netns in a multithreaded process (setns(2)); the socket stays bound to the
- * netns it was made in (rtnetlink(7)).  The threads end there, so no one returns.
+ * Walking threads take the netns one by one: setns(2) then socket(2), and hand the socket
+ * over at once, so the first netns are read while the last sockets are still to be made.
+ * A thread may change its netns in a multithreaded process (setns(2)); the socket stays
+ * bound to the netns it was made in (rtnetlink(7)), and reads from any.  The threads end
+ * there, so no one returns.  A socket the caller made before (its own netns) is handed
+ * over by a walking thread too.
  */
 static void *walk_thread(void *p)
 {
 	struct batch *b = p;
+	void *scratch = NULL;
 	size_t i;
 
 	while ((i = atomic_fetch_add(&b->next, 1)) < b->n) {
-		if (b->socks[i] >= 0 || b->fds[i] < 0)
+		if (b->fds[i] < 0)
 			continue;
-		if (setns(b->fds[i], CLONE_NEWNET) < 0)
+		if (b->socks[i] < 0 && setns(b->fds[i], CLONE_NEWNET) < 0)
 			b->errs[i] = errno;
-		else
+		else if (b->socks[i] < 0)
 			socket_here(&b->socks[i], &b->errs[i]);
+		hand_over(b, i, &scratch);
 	}
+	free(scratch);
 	return NULL;
 }
 
@@ -99,7 +118,7 @@ static void userns_child(int chan, int userns, const int *fds, const size_t *idx
  * netns_install), which the userns's owner has once inside it.  Sockets come back over
  * SCM_RIGHTS (unix(7)).
  */
-static void through_userns(struct batch *b, const size_t *idx, size_t k)
+static void through_userns(struct batch *b, const size_t *idx, size_t k, void **scratch)
 {
 	_cleanup_close_ int userns = ioctl(b->fds[idx[0]], NS_GET_USERNS);
 	struct stat own, st;
@@ -134,6 +153,7 @@ static void through_userns(struct batch *b, const size_t *idx, size_t k)
 		if (c && c->cmsg_type == SCM_RIGHTS) {
 			memcpy(&b->socks[msg[0]], CMSG_DATA(c), sizeof(int));
 			b->errs[msg[0]] = 0;
+			hand_over(b, (size_t)msg[0], scratch);
 		} else if (msg[1]) {
 			b->errs[msg[0]] = msg[1];
 		}
@@ -143,48 +163,35 @@ static void through_userns(struct batch *b, const size_t *idx, size_t k)
 		;
 }
 
-/*
- * reserve_fds() - grow our fd table now, while the process is single-threaded, to hold @n
- * more fds above the highest of @fds.  The kernel grows the table on demand, and when
- * the table is shared by several threads it waits for an RCU grace period before freeing
- * the old one (fs/file.c expand_fdtable(): synchronize_rcu()), which costs 10 to 20 ms
- * here; the walking threads would pay it as their sockets pass 256 or 512 fds.  The table
- * never shrinks on close(2).  On failure (RLIMIT_NOFILE) the table grows on demand.
- */
+/* reserve_fds() - room in the fd table for @n sockets above the highest of @fds */
 static void reserve_fds(const int *fds, size_t n)
 {
-	int top = 2, fd;
+	int top = 2;
 
 	for (size_t i = 0; i < n; i++)
 		if (fds[i] > top)
 			top = fds[i];
-	fd = fcntl(0, F_DUPFD_CLOEXEC, top + (int)n + 16);
-	if (fd < 0)
-		fd = fcntl(top, F_DUPFD_CLOEXEC, top + (int)n + 16);
-	if (fd >= 0)
-		close(fd);
+	nn_fd_table_reserve(top, n);
 }
 
-void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, int *socks, int *errs)
+void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, ssize_t self,
+			int *socks, int *errs, nn_topo_sock_cb got, void *arg)
 {
-	struct batch b = { fds, socks, errs, n, 0 };
+	struct batch b = { fds, socks, errs, n, 0, got, arg };
+	_cleanup_free_ void *scratch = NULL;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	pthread_t th[WALK_THREADS];
 	size_t nth = 0, want;
 	_cleanup_free_ size_t *idx = calloc(n ? n : 1, sizeof(*idx));
 	_cleanup_free_ bool *tried = calloc(n ? n : 1, sizeof(*tried));
-	struct stat self, st;
 
 	for (size_t i = 0; i < n; i++) {
 		socks[i] = -1;
 		errs[i] = fds[i] < 0 ? EBADF : 0;
 	}
 	/* our own netns needs no setns (which wants CAP_SYS_ADMIN even there) */
-	if (stat("/proc/thread-self/ns/net", &self) == 0)
-		for (size_t i = 0; i < n; i++)
-			if (fds[i] >= 0 && fstat(fds[i], &st) == 0 && st.st_dev == self.st_dev &&
-			    st.st_ino == self.st_ino)
-				socket_here(&socks[i], &errs[i]);
+	if (self >= 0 && (size_t)self < n && fds[self] >= 0)
+		socket_here(&socks[self], &errs[self]);
 	reserve_fds(fds, n);
 	/* threads, never the caller: its own netns must not change */
 	want = n / WALK_MIN_PER_THREAD;
@@ -198,6 +205,8 @@ void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, int *s
 		for (size_t i = 0; i < n; i++)
 			if (socks[i] < 0 && !errs[i])
 				errs[i] = EAGAIN;
+			else
+				hand_over(&b, i, &scratch);
 		return;
 	}
 	while (nth)
@@ -215,6 +224,6 @@ void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, int *s
 				idx[k++] = j;
 				tried[j] = true;
 			}
-		through_userns(&b, idx, k);
+		through_userns(&b, idx, k, &scratch);
 	}
 }
