@@ -18,8 +18,10 @@
 # each; prints the median Gbps, x loopback, and netnest / slirp4netns at the same MTU
 # (goals: 1.5x at 65520, 3x at 1500).  A system that fails to start or to run is reported
 # as "failed" and the others go on.
+# NN_BEFORE=PATH adds a row "netnest before": the built-in engine of another netnest binary
+# (an older build), for before/after figures in the same run.
 # Run as root (bench/run); everything rootless runs as the test user nntest.
-#   DURATION=4 ROUNDS=3 MTUS="65520 1500" bash bench/run engine
+#   DURATION=4 ROUNDS=3 MTUS="65520 1500" [NN_BEFORE=old/netnest] bash bench/run engine
 set -uo pipefail
 : "${NETNEST:?run through bench/run}"
 cd "$(dirname "$0")/.." || exit 1
@@ -38,7 +40,7 @@ FIXES=()  # rk_cni_fixture.sh dirs
 
 cleanup() {
   local n f
-  for n in "${NESTS[@]}"; do nnh down --nest "$n" >/dev/null 2>&1; done
+  nests_down
   for f in "${FIXES[@]}"; do as_user bash tests/helpers/rk_cni_fixture.sh stop "$f" >/dev/null 2>&1; done
   spawned_kill
   wait 2>/dev/null
@@ -47,8 +49,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# nnh ARGS...: netnest as the test user, in the scratch host netns
-nnh() { as_user -n "$H" "$NETNEST" "$@"; }
+# nests_down: down every nest in NESTS ("BINARY NAME" each), with the binary that made it
+nests_down() {
+  local b n
+  for b in "${NESTS[@]}"; do
+    n=${b##* }
+    as_user -n "$H" "${b% *}" down --nest "$n" >/dev/null 2>&1
+  done
+  NESTS=()
+}
 
 ip netns add "$H" || exit 1
 ip -n "$H" link set lo up
@@ -86,13 +95,13 @@ in_rk() {
 
 # start_SYSTEM NAME MTU...: bring the system up; pre[NAME] becomes the command prefix
 # that runs a client in it, or stays empty when it did not start (its log on stderr)
-start_netnest() { # NAME MTU [--net ENGINE]
+start_netnest() { # NAME MTU [--net ENGINE]; BIN: the netnest binary
   local n
   n=$(unique_name nnbe)
-  NESTS+=("$n")
-  nnh up -d --nest "$n" --mtu "$2" --allow-host-loopback "${@:3}" >"$TMP/$n.log" 2>&1 ||
-    { echo "$1 at MTU $2 did not start:" >&2; cat "$TMP/$n.log" >&2; return 1; }
-  pre[$1]="nnh run --nest $n --"
+  NESTS+=("${BIN:-$NETNEST} $n")
+  as_user -n "$H" "${BIN:-$NETNEST}" up -d --nest "$n" --mtu "$2" --allow-host-loopback "${@:3}" \
+    >"$TMP/$n.log" 2>&1 || { echo "$1 at MTU $2 did not start:" >&2; cat "$TMP/$n.log" >&2; return 1; }
+  pre[$1]="as_user -n $H ${BIN:-$NETNEST} run --nest $n --"
 }
 start_rootlesskit() { # NAME MTU
   local d=$TMP/rk$2
@@ -117,6 +126,10 @@ for mtu in $MTUS; do
   names=(loopback netnest slirp4netns pasta rootlesskit)
   declare -A pre=([loopback]="ip netns exec $H")
   start_netnest netnest "$mtu"
+  if [[ -n ${NN_BEFORE:-} ]]; then
+    names+=(before)
+    BIN=$NN_BEFORE start_netnest before "$mtu"
+  fi
   start_netnest slirp4netns "$mtu" --net slirp4netns
   start_netnest pasta "$mtu" --net pasta
   start_rootlesskit rootlesskit "$mtu"
@@ -143,6 +156,7 @@ for mtu in $MTUS; do
     case $s in
       loopback) label="host loopback 127.0.0.1" ;;
       netnest) label="netnest (built-in engine)" ;;
+      before) label="netnest before (NN_BEFORE)" ;;
       slirp4netns) label="netnest --net slirp4netns" ;;
       pasta) label="netnest --net pasta" ;;
       rootlesskit) label="rootlesskit --net=slirp4netns" ;;
@@ -157,10 +171,11 @@ for mtu in $MTUS; do
   printf 'netnest / slirp4netns at MTU %s: %sx (goal %sx); / rootlesskit: %sx\n' "$mtu" \
     "$(div "${g[netnest]}" "${g[slirp4netns]}")" "$goal" "$(div "${g[netnest]}" "${g[rootlesskit]}")"
   [[ $mtu == 1500 ]] && printf 'netnest / nerdctl-style stack: %sx\n' "$(div "${g[netnest]}" "${g[nerdctl]}")"
+  [[ -n ${NN_BEFORE:-} ]] && printf 'netnest after / before: %sx; before / slirp4netns: %sx\n' \
+    "$(div "${g[netnest]}" "${g[before]}")" "$(div "${g[before]}" "${g[slirp4netns]}")"
   unset g
   # down before the next MTU: the 2 cores are shared
-  for n in "${NESTS[@]}"; do nnh down --nest "$n" >/dev/null 2>&1; done
-  NESTS=()
+  nests_down
   for f in "${FIXES[@]}"; do as_user bash tests/helpers/rk_cni_fixture.sh stop "$f" >/dev/null 2>&1; done
   FIXES=()
   [[ -s $RUN/rk$mtu.pid ]] && kill "$(cat "$RUN/rk$mtu.pid")" 2>/dev/null
