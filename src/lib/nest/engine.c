@@ -31,6 +31,14 @@
  * segment of up to 64 KiB (the kernel's GSO_LEGACY_MAX_SIZE), and the Ethernet header.
  */
 #define FRAME_MAX (65536 + 128)
+/* libslirp's MTU when tap0 has offloads: the largest it takes (libslirp.h). */
+#define NN_ENGINE_MRU 65520
+/*
+ * Its MRU then, when tap0's MTU is larger: an MSS of 31960, two segments in a 64 KiB window
+ * (measured at MTU 65520: 2.0-2.2 Gbps with if_mru 65520, 3.9-4.6 with 1500, 16000 or
+ * 32000; docs/benchmarks.md#engines).
+ */
+#define NN_ENGINE_MSS_MTU 32000
 /* Frames read from the tap per poll round before libslirp's sockets get their turn. */
 #define TAP_BURST 64
 /* How long the engine gets to exit on SIGTERM before SIGKILL. */
@@ -225,8 +233,19 @@ static int engine_slirp_new(struct engine *e, const struct nn_nest_config *cfg,
 	sc.vprefix_len = (uint8_t)cfg->cidr6.prefix;
 	sc.vhost6 = cfg->gateway6;
 	sc.vnameserver6 = cfg->dns6;
-	sc.if_mtu = cfg->mtu;
-	sc.if_mru = cfg->mtu;
+	/*
+	 * With offloads a TCP segment from the tap may be 64 KiB whatever tap0's MTU, and
+	 * libslirp drops an IPv6 packet longer than if_mtu (ip6_input.c, with ICMPv6 "too
+	 * big"); IPv4's ip_input.c checks neither.  So if_mtu is the largest size.  The MSS
+	 * libslirp offers is min(if_mtu, if_mru) - 40 (tcp_mss() in tcp_input.c; the peer's
+	 * own offer wins when smaller): if_mru is tap0's MTU, at most NN_ENGINE_MSS_MTU, so
+	 * that with libslirp's window of at most 64 KiB (no window scaling, tcp.h) two
+	 * segments can be in flight and the sender works while the engine does.  Its IPv4
+	 * datagrams over tap0's MTU (UDP, ICMP from the host) the nest's kernel fragments on
+	 * the way to the bridge.
+	 */
+	sc.if_mtu = e->hdrlen ? NN_ENGINE_MRU : cfg->mtu;
+	sc.if_mru = e->hdrlen && cfg->mtu > NN_ENGINE_MSS_MTU ? NN_ENGINE_MSS_MTU : cfg->mtu;
 	sc.enable_emu = false;
 	sc.disable_host_loopback = !cfg->allow_host_loopback;
 	r = nn_dl_load("libslirp.so.0", slirp_names, (void **)&sl, ARRAY_SIZE(slirp_names), NULL,
