@@ -66,17 +66,16 @@ uint16_t nn_inet_csum(const void *buf, size_t len, uint16_t sum)
 int nn_tap_csum_finish(uint8_t *frame, size_t len, const struct virtio_net_hdr *h)
 {
 	size_t start = h->csum_start, at = (size_t)h->csum_start + h->csum_offset;
-	uint16_t c;
+	uint16_t sum, c;
 
 	if (!(h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
 		return 0;
 	if (start >= len || at + 2 > len)
 		return -EINVAL;
-	c = (uint16_t)~nn_inet_csum(frame + start, len - start, 0);
-	/* 0 means "no checksum" to UDP: the kernel writes 0xffff, the same number to TCP
-	 * (net/core/dev.c skb_checksum_help, CSUM_MANGLED_0) */
-	if (c == 0)
-		c = 0xffff;
+	sum = nn_inet_csum(frame + start, len - start, 0);
+	/* a sum of all ones would give 0, which means "no checksum" to UDP: the kernel writes
+	 * 0xffff, the same number to TCP (net/core/dev.c skb_checksum_help, CSUM_MANGLED_0) */
+	c = sum == 0xffff ? 0xffff : (uint16_t)~sum;
 	memcpy(frame + at, &c, 2);
 	return 0;
 }
