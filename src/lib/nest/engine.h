@@ -21,7 +21,8 @@
  *             (if_mtu and if_mru), allow_host_loopback (libslirp disable_host_loopback),
  *             and ipv6 with cidr6, gateway6, dns6 (in6_enabled, vprefix_addr6/len, vhost6,
  *             vnameserver6: libslirp.h SlirpConfig)
- * @tap_fd:    the tap0 fd (IFF_TAP|IFF_NO_PI); the child gets a copy, the caller keeps its own
+ * @tap_fd:    the tap0 fd (IFF_TAP|IFF_NO_PI, and IFF_VNET_HDR for offloads: engine_tap.h);
+ *             the child gets a copy, the caller keeps its own
  * @pid:       the engine's PID, to stop with nn_engine_stop()
  * @report_fd: read end of the pipe on which the engine reports its start (report.h), for
  *             nn_engine_ready(); owned by the caller

@@ -36,8 +36,9 @@
  * calls on other architectures; libseccomp skips a name the filter's architecture has not.
  */
 static const int allowed[] = {
-	/* engine.c: the loop, the tap, the report pipe */
-	SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close),
+	/* engine.c: the loop, the tap (writev: virtio_net_hdr + frame), the report pipe */
+	SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(writev),
+	SCMP_SYS(close),
 	/* libslirp's host sockets (socket.c, tcp_subr.c, udp.c, ip_icmp.c) */
 	SCMP_SYS(connect), SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(recvmsg),
 	SCMP_SYS(setsockopt), SCMP_SYS(getsockopt), SCMP_SYS(getsockname),

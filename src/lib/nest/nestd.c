@@ -104,6 +104,9 @@ static int open_tap(void *arg, struct nn_err *err)
 	if (fd < 0)
 		return nn_err(err, errno, "open /dev/net/tun");
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", d->n->cfg.tap);
+	/* netnest's engine takes offloaded frames (engine_tap.h); outside engines do not */
+	if (d->n->cfg.engine == NN_ENGINE_BUILTIN)
+		ifr.ifr_flags |= IFF_VNET_HDR;
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
 		return nn_err(err, errno, "create tap %s with /dev/net/tun (TUNSETIFF)",
 			      d->n->cfg.tap);
