@@ -22,7 +22,7 @@ teardown() {
 }
 
 up_user() {
-  nnu up -d --nest "$NEST" "$@"
+  nnu up -d --nest "$NEST"
   UP=1
   DAEMON=$(cat "$STATE/child_pid")
   # the netns the daemon holds for itself: its own (the host's) and the nest's
