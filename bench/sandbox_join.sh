@@ -125,6 +125,7 @@ echo "at $LEVELS sandboxes alive (--subnet $SUBNET22); run -- true: median of $R
 as_user "$NETNEST" up -d --nest "$nest" --subnet "$SUBNET22" || exit 1
 dpid=$(cat "$state/child_pid")
 rss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$dpid/status"; }
+mkdir "$tmp/user" && chown "$NN_USER" "$tmp/user" # hyperfine's results, written as the user
 cat >"$tmp/fill.sh" <<'EOF'
 from=$1 to=$2 nest=$3
 for i in $(seq "$from" "$to"); do
@@ -145,9 +146,9 @@ for l in $LEVELS; do
   fi
   sleep 2 # the pool refilled, the kernel done with the netns of the last exits
   rss[$l]=$(rss_kb)
-  as_user hyperfine -N -w 3 -r "$RUNS" --export-json "$tmp/h$l.json" \
+  as_user hyperfine -N -w 3 -r "$RUNS" --export-json "$tmp/user/h$l.json" \
     "$NETNEST run --nest $nest -- true" >/dev/null 2>&1 || { echo "hyperfine failed"; exit 1; }
-  nn_med[$l]=$(jq '.results[0].median * 1000' "$tmp/h$l.json")
+  nn_med[$l]=$(jq '.results[0].median * 1000' "$tmp/user/h$l.json")
   printf 'netnest run -- true at %4d alive: %6.2f ms   daemon RSS %6d kB\n' "$l" "${nn_med[$l]}" \
     "${rss[$l]}"
 done
