@@ -37,7 +37,8 @@ struct nn_pool {
 	unsigned next_handed;      /* ring index */
 	bool active, stop;         /* a request came; stopping */
 	unsigned long made;        /* for labels */
-	unsigned long handouts, takes;
+	unsigned long handouts, takes; /* takes: joins done with a netns handed out */
+	unsigned joining;          /* taken, join not done yet */
 	struct timespec handed_at; /* CLOCK_REALTIME of the last hand-out */
 	struct nn_rtnl nest;       /* the filler's socket in the nest netns */
 	int lfd, stopfd;
@@ -260,8 +261,7 @@ int nn_pool_take(struct nn_pool *p, ino_t ino, struct nn_sandbox_link *link)
 			continue;
 		*link = p->handed[i].link;
 		p->handed[i].ino = 0;
-		p->takes++;
-		pthread_cond_signal(&p->wake);
+		p->joining++;
 		r = 0;
 		break;
 	}
@@ -302,4 +302,17 @@ int nn_pool_get(const char *state_dir, struct nn_err *err)
 		return -ENOENT;
 	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
 	return fd;
+}
+
+void nn_pool_joined(struct nn_pool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (p->joining) {
+		p->joining--;
+		p->takes++;
+		pthread_cond_signal(&p->wake);
+	}
+	pthread_mutex_unlock(&p->lock);
 }

@@ -63,6 +63,16 @@ void nn_pool_stop(struct nn_pool *p);
 int nn_pool_take(struct nn_pool *p, ino_t ino, struct nn_sandbox_link *link);
 
 /**
+ * nn_pool_joined() - a join that may have called nn_pool_take() is over
+ * @p: the pool (may be NULL)
+ *
+ * Called by the POST handler once it answered (created or failed); the filler, which waits
+ * for it (or 20 ms) after a hand-out, then refills, so that its netlink and CPU work is not
+ * on that join's path.  Thread-safe; never fails.
+ */
+void nn_pool_joined(struct nn_pool *p);
+
+/**
  * nn_pool_get() - ask a nest's pool for a network namespace (client side)
  * @state_dir: the nest's state dir
  * @err:       error object

@@ -474,6 +474,7 @@ static int api_create(struct nn_nest *n, const char *path, json_t *body, json_t 
 	pthread_mutex_lock(&s->lock);
 	r = create_locked(n, s, &req, resp, err);
 	pthread_mutex_unlock(&s->lock);
+	nn_pool_joined(s->pool);
 	if (r == 0)
 		*status = 201;
 	return r;
