@@ -17,12 +17,12 @@
 #include "rtnl.h"
 #include "util.h"
 
-#define HANDED_MAX 64   /* handed-out netns remembered until their POST */
-#define RETRY_MS 1000   /* after a failed fill */
-#define DEFER_MS 20     /* a refill waits this long for the POST of a hand-out */
+#define HANDED_MAX 64 /* handed-out netns remembered until their POST */
+#define RETRY_MS 1000 /* after a failed fill */
+#define DEFER_MS 20 /* a refill waits this long for the POST of a hand-out */
 
 struct entry {
-	int fd;   /* nsfs; -1 once handed out */
+	int fd; /* nsfs; -1 once handed out */
 	ino_t ino; /* 0: free slot */
 	struct nn_sandbox_link link;
 };
@@ -30,17 +30,17 @@ struct entry {
 struct nn_pool {
 	struct nn_nest *n;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;       /* the filler: an entry went, or stop */
+	pthread_cond_t wake; /* the filler: an entry went, or stop */
 	struct entry ready[NN_POOL_SIZE];
-	unsigned nready;           /* ready[0..nready-1], oldest first */
+	unsigned nready; /* ready[0..nready-1], oldest first */
 	struct entry handed[HANDED_MAX];
-	unsigned next_handed;      /* ring index */
-	bool active, stop;         /* a request came; stopping */
-	unsigned long made;        /* for labels */
+	unsigned next_handed; /* ring index */
+	bool active, stop; /* a request came; stopping */
+	unsigned long made; /* for labels */
 	unsigned long handouts, takes; /* takes: joins done with a netns handed out */
-	unsigned joining;          /* taken, join not done yet */
+	unsigned joining; /* taken, join not done yet */
 	struct timespec handed_at; /* CLOCK_REALTIME of the last hand-out */
-	struct nn_rtnl nest;       /* the filler's socket in the nest netns */
+	struct nn_rtnl nest; /* the filler's socket in the nest netns */
 	int lfd, stopfd;
 	bool filler_up, server_up;
 	pthread_t filler, server;
@@ -279,7 +279,9 @@ int nn_pool_get(const char *state_dir, struct nn_err *err)
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} u;
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
 			    .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c;
 	int fd;
@@ -291,9 +293,9 @@ int nn_pool_get(const char *state_dir, struct nn_err *err)
 	if (s < 0)
 		return nn_err(err, errno, "netns pool socket");
 	if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
-		return errno == ENOENT || errno == ECONNREFUSED
-			       ? -ENOENT
-			       : nn_err(err, errno, "connect to %s", a.sun_path);
+		return errno == ENOENT || errno == ECONNREFUSED ?
+			       -ENOENT :
+			       nn_err(err, errno, "connect to %s", a.sun_path);
 	if (recvmsg(s, &m, MSG_CMSG_CLOEXEC) < 0)
 		return nn_err(err, errno, "receive a netns from %s", a.sun_path);
 	c = CMSG_FIRSTHDR(&m);

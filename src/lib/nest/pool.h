@@ -24,7 +24,7 @@
 #include "nest.h"
 #include "sandbox_net.h"
 
-#define NN_POOL_SIZE 8          /* netns kept ready */
+#define NN_POOL_SIZE 8 /* netns kept ready */
 #define NN_POOL_SOCK "pool.sock" /* in the state dir */
 
 struct nn_pool;
