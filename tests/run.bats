@@ -48,6 +48,19 @@ in_nest() {
   nsenter --net="/proc/$(cat "$state/child_pid")/root$state/netns" "$@"
 }
 
+# sandbox_ports STATE: the ports of netnest0 other than the netns pool's
+# (docs/sandboxes.md#the-netns-pool): all of them less one per netns the daemon holds open
+# besides its own and the nest's
+sandbox_ports() {
+  local state=$1 d own pooled ports
+  d=$(cat "$state/child_pid")
+  own=$(stat -L -c %i "/proc/$d/ns/net" "/proc/$d/root$state/netns")
+  pooled=$(ls -l "/proc/$d/fd" | grep -o 'net:\[[0-9]*\]' | tr -d 'net:[]' | sort -u |
+    grep -cvxF "$own")
+  ports=$(in_nest "$state" ip -j link show master netnest0 | jq length)
+  echo $((ports - pooled))
+}
+
 # assert_sandbox_gone STATE NAME VETH IP [PORT]: nothing of the sandbox is left
 assert_sandbox_gone() {
   local state=$1 name=$2 veth=$3 ip=$4 port=${5:-}
@@ -211,7 +224,7 @@ assert_sandbox_gone() {
   [ "$status" -eq 0 ]
   [ -z "$(ls "$STATE/sandboxes")" ]
   [ "$(ls "$STATE/ipam/netnest" | grep -c '^10\.4\.0\.')" = 0 ]
-  [ "$(in_nest "$STATE" ip -j link show master netnest0 | jq length)" = 0 ]
+  wait_until '[ "$(sandbox_ports "$STATE")" = 0 ]'
 }
 
 @test "stop kills a sandbox that ignores SIGTERM after a 5 s grace period" {
@@ -445,7 +458,7 @@ assert_sandbox_gone() {
   [[ $output == *"sandbox busy"*"$port"* ]]
   [ -z "$(ls "$STATE/sandboxes")" ]
   [ -z "$(ls "$STATE/ipam/netnest" | grep '^10\.')" ]
-  [ "$(in_nest "$STATE" ip -j link show master netnest0 | jq length)" = 0 ]
+  wait_until '[ "$(sandbox_ports "$STATE")" = 0 ]'
   # the nest is unharmed: the next run works
   run run_user -- true
   [ "$status" -eq 0 ]

@@ -444,18 +444,14 @@ int nn_rtnl_veth_add(struct nn_rtnl *r, const char *name, const char *peer, int 
  * addr_add() - RTM_NEWADDR of @addr (@family, 4 or 16 bytes) with @flags (IFA_FLAGS,
  * e.g. IFA_F_NODAD: rtnetlink(7), include/uapi/linux/if_addr.h)
  */
-static int addr_add(struct nn_rtnl *r, const char *ifname, int family, const void *addr,
-		    unsigned prefix, uint32_t flags, struct nn_err *err)
+/* In @buf, an RTM_NEWADDR of @addr (@family, 4 or 16 bytes) on ifindex @idx with @flags. */
+static struct nlmsghdr *addr_msg(char *buf, int idx, int family, const void *addr,
+				 unsigned prefix, uint32_t flags)
 {
-	char buf[RTNL_BUF], text[INET6_ADDRSTRLEN];
 	size_t alen = family == AF_INET ? 4 : 16;
-	struct nlmsghdr *nlh;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
-	int idx, ret = nn_rtnl_ifindex(r, ifname, &idx, err);
 
-	if (ret < 0)
-		return ret;
-	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWADDR;
 	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
@@ -467,7 +463,22 @@ static int addr_add(struct nn_rtnl *r, const char *ifname, int family, const voi
 	mnl_attr_put(nlh, IFA_ADDRESS, alen, addr);
 	if (flags)
 		mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
-	ret = rtnl_talk(r, nlh, NULL, NULL);
+	return nlh;
+}
+
+/*
+ * addr_add() - RTM_NEWADDR of @addr (@family, 4 or 16 bytes) with @flags (IFA_FLAGS,
+ * e.g. IFA_F_NODAD: rtnetlink(7), include/uapi/linux/if_addr.h)
+ */
+static int addr_add(struct nn_rtnl *r, const char *ifname, int family, const void *addr,
+		    unsigned prefix, uint32_t flags, struct nn_err *err)
+{
+	char buf[RTNL_BUF], text[INET6_ADDRSTRLEN];
+	int idx, ret = nn_rtnl_ifindex(r, ifname, &idx, err);
+
+	if (ret < 0)
+		return ret;
+	ret = rtnl_talk(r, addr_msg(buf, idx, family, addr, prefix, flags), NULL, NULL);
 	if (ret < 0)
 		return nn_err(err, -ret, "add address %s/%u to %s in netns %s",
 			      inet_ntop(family, addr, text, sizeof(text)), prefix, ifname,
@@ -586,5 +597,82 @@ int nn_rtnl_rule_add_fwmark(struct nn_rtnl *r, int family, uint32_t mark, uint32
 	if (ret < 0)
 		return nn_err(err, -ret, "add rule \"fwmark %#x lookup %u\" (%s) in netns %s", mark,
 			      table, family == AF_INET6 ? "IPv6" : "IPv4", r->label);
+	return 0;
+}
+
+/* Send the @n requests in @buf (@len bytes) at once; read their @n acks.  -errno of the first
+ * that failed, its index in *@which. */
+static int batch_talk(struct nn_rtnl *r, char *buf, size_t len, unsigned n, unsigned *which)
+{
+	unsigned first = r->seq + 1, acks = 0;
+	char ans[RTNL_BUF];
+	int ret = 0;
+
+	for (size_t off = 0; off < len;) {
+		struct nlmsghdr *nlh = (struct nlmsghdr *)(buf + off);
+
+		nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+		nlh->nlmsg_seq = ++r->seq;
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	if (mnl_socket_sendto(r->nl, buf, len) < 0)
+		return -errno;
+	while (acks < n) {
+		ssize_t got = mnl_socket_recvfrom(r->nl, ans, sizeof(ans));
+		size_t rem;
+
+		if (got < 0)
+			return -errno;
+		rem = (size_t)got;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)ans; mnl_nlmsg_ok(h, (int)rem);
+		     h = mnl_nlmsg_next(h, (int *)&rem)) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+
+			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first ||
+			    h->nlmsg_seq >= first + n)
+				continue;
+			acks++;
+			if (e->error < 0 && !ret) {
+				ret = e->error;
+				*which = h->nlmsg_seq - first;
+			}
+		}
+	}
+	return ret;
+}
+
+int nn_rtnl_iface_addrs(struct nn_rtnl *r, const struct nn_rtnl_iface_addrs *a,
+			struct nn_err *err)
+{
+	static const char *const what[] = { "address", "address", "default route via",
+					    "default route via" };
+	char buf[4 * 128], text[INET6_ADDRSTRLEN];
+	const void *shown[4] = { &a->ip, a->ip6, &a->gw, a->gw6 };
+	int fam[4] = { AF_INET, AF_INET6, AF_INET, AF_INET6 };
+	unsigned n = 0, which = 0, idx[4];
+	size_t len = 0;
+	int ret;
+
+	for (unsigned i = 0; i < 4; i++) {
+		struct nlmsghdr *nlh;
+
+		if (fam[i] == AF_INET6 && !a->ip6)
+			continue;
+		if (i < 2) {
+			nlh = addr_msg(buf + len, a->ifindex, fam[i], shown[i],
+				       i ? a->prefix6 : a->prefix, i ? IFA_F_NODAD : 0);
+		} else {
+			nlh = default_route_msg(buf + len, fam[i], NLM_F_EXCL, RT_TABLE_MAIN,
+						RT_SCOPE_UNIVERSE, RTN_UNICAST, a->ifindex);
+			mnl_attr_put(nlh, RTA_GATEWAY, fam[i] == AF_INET ? 4 : 16, shown[i]);
+		}
+		len += NLMSG_ALIGN(nlh->nlmsg_len);
+		idx[n++] = i;
+	}
+	ret = batch_talk(r, buf, len, n, &which);
+	if (ret < 0)
+		return nn_err(err, -ret, "add %s %s on ifindex %d in netns %s", what[idx[which]],
+			      inet_ntop(fam[idx[which]], shown[idx[which]], text, sizeof(text)),
+			      a->ifindex, r->label);
 	return 0;
 }

@@ -286,6 +286,31 @@ int nn_rtnl_bridge_add(struct nn_rtnl *r, const char *name, unsigned mtu, struct
 int nn_rtnl_veth_add(struct nn_rtnl *r, const char *name, const char *peer, int peer_netns,
 		     unsigned mtu, struct nn_err *err);
 
+/* The addresses and default routes nn_rtnl_iface_addrs() gives one interface. */
+struct nn_rtnl_iface_addrs {
+	int ifindex;
+	struct in_addr ip, gw;        /* ip/prefix, default via gw */
+	unsigned prefix;
+	const struct in6_addr *ip6;   /* NULL: no IPv6 (then gw6 and prefix6 are unused) */
+	const struct in6_addr *gw6;
+	unsigned prefix6;
+};
+
+/**
+ * nn_rtnl_iface_addrs() - add an interface's addresses and default routes in one batch
+ * @r:   socket from nn_rtnl_open()
+ * @a:   the interface, by ifindex (no name lookup), and what to add: the IPv4 address, then
+ *       the IPv6 one with IFA_F_NODAD, the IPv4 default route, the IPv6 default route
+ * @err: error object
+ *
+ * The two to four requests go in one sendmsg(2) and the kernel answers each with its ack
+ * (netlink(7): every message with NLM_F_ACK; net/netlink/af_netlink.c netlink_rcv_skb
+ * goes on after a failed one), so it is one round trip instead of four.
+ * Return: 0, or the kernel's negative errno of the first request that failed, named.
+ */
+int nn_rtnl_iface_addrs(struct nn_rtnl *r, const struct nn_rtnl_iface_addrs *a,
+			struct nn_err *err);
+
 /**
  * nn_rtnl_addr_add() - add an IPv4 address (RTM_NEWADDR, IFA_LOCAL + IFA_ADDRESS)
  * @r:      socket from nn_rtnl_open()

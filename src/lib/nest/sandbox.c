@@ -14,6 +14,7 @@
 
 #include "ipam.h"
 #include "pidfd.h"
+#include "pool.h"
 #include "portfwd.h"
 #include "portspec.h"
 #include "proc.h"
@@ -53,6 +54,7 @@ struct nn_sandboxes {
 	int epfd;              /* pidfds, and stopfd */
 	int stopfd;            /* eventfd: the watcher ends */
 	pthread_t watcher;
+	struct nn_pool *pool;  /* prewired netns (pool.h) */
 };
 
 static struct nn_sandboxes *sbs_of(struct nn_nest *n)
@@ -376,7 +378,12 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 		return nn_err_wrap(err, "%s: lease an address", label);
 	if (sandbox_ip6(n, ip, &ip6))
 		ip6p = &ip6;
-	r = nn_sandbox_wire(n, &s->nest, netns, label, ip, ip6p, &link, err);
+	/* A netns from the pool has its veth already: only the addresses are left (pool.h). */
+	r = -ENOENT;
+	if (nn_pool_take(s->pool, ino, &link) == 0)
+		r = nn_sandbox_wire_pooled(n, &s->nest, netns, label, ip, ip6p, &link, err);
+	if (r == -ENOENT || r == -ESTALE)
+		r = nn_sandbox_wire(n, &s->nest, netns, label, ip, ip6p, &link, err);
 	if (r < 0)
 		goto undo_lease;
 	ports = json_array();
@@ -467,6 +474,7 @@ static int api_create(struct nn_nest *n, const char *path, json_t *body, json_t 
 	pthread_mutex_lock(&s->lock);
 	r = create_locked(n, s, &req, resp, err);
 	pthread_mutex_unlock(&s->lock);
+	nn_pool_joined(s->pool);
 	if (r == 0)
 		*status = 201;
 	return r;
@@ -661,6 +669,7 @@ const struct nn_api_route nn_sandbox_routes[] = {
 
 static void sandboxes_free(struct nn_sandboxes *s)
 {
+	nn_pool_stop(s->pool);
 	nn_rtnl_close(&s->nest);
 	nn_rtnl_close(&s->unwire);
 	nn_ipam_close(&s->ipam);
@@ -703,7 +712,7 @@ static int sandboxes_setup(struct nn_nest *n, struct nn_sandboxes *s, struct nn_
 		return nn_err(err, errno, "sandbox watcher: eventfd");
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->stopfd, &ev) < 0)
 		return nn_err(err, errno, "sandbox watcher: epoll_ctl");
-	return 0;
+	return nn_pool_start(n, &s->pool, err);
 }
 
 int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err)
@@ -736,6 +745,8 @@ void nn_sandboxes_stop_all(struct nn_nest *n)
 
 	if (!s)
 		return;
+	nn_pool_stop(s->pool); /* no netns handed out while we stop */
+	s->pool = NULL;
 	/* The watcher goes first, so nothing else reaps while we do. */
 	if (write(s->stopfd, &one, sizeof(one)) == sizeof(one))
 		pthread_join(s->watcher, NULL);

@@ -8,7 +8,8 @@
  * plugins (docs/facts-cni.md#bridge-plugin, #host-local-layout, #nerdctl-default-network).
  *
  * Client side (`netnest run`, the user's process): nn_sandbox_enter() moves the caller into
- * the daemon's user + mount namespaces, unshares a new netns + mount ns and bind-mounts the
+ * the daemon's user + mount namespaces, enters a netns from the nest's pool (pool.h) or
+ * unshares a new one, unshares a mount ns and bind-mounts the
  * nest's resolv.conf and hosts; then POST /netnest/v1/sandboxes names the caller's PID.
  *
  * Daemon side: the handlers of nn_sandbox_routes, called by the API router (api.c) for
@@ -44,7 +45,8 @@
  * @n:   the live nest (cfg, state_fd and nest_netns set); not owned, must outlive the service
  * @err: error object
  *
- * Creates $STATE/sandboxes and $STATE/ipam/netnest if missing and starts the watcher thread.
+ * Creates $STATE/sandboxes and $STATE/ipam/netnest if missing, starts the watcher thread and
+ * the netns pool (pool.h: $STATE/pool.sock and its threads).
  * One nest per daemon process.  Called by the daemon (nestd.c) before the API answers.
  * Return: 0, or negative errno (mkdirat(2), epoll_create1(2), pthread_create(3)).
  */
@@ -54,8 +56,8 @@ int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err);
  * nn_sandboxes_stop_all() - stop every sandbox and the watcher thread
  * @n: the live nest
  *
- * Each sandbox gets SIGTERM (pidfd_send_signal(2)), SIGKILL after 2 s, and is cleaned up
- * (ports, veth, lease, record).  Idempotent; never fails.  Called by the daemon (nestd.c)
+ * The netns pool stops first (nn_pool_stop()).  Each sandbox gets SIGTERM
+ * (pidfd_send_signal(2)), SIGKILL after 2 s, and is cleaned up (ports, veth, lease, record).  Idempotent; never fails.  Called by the daemon (nestd.c)
  * after the API has stopped.
  */
 void nn_sandboxes_stop_all(struct nn_nest *n);
@@ -118,7 +120,8 @@ int nn_sandbox_unpublish(struct nn_nest *n, int id, struct nn_err *err);
  * Must be called single-threaded (setns(2) into a user namespace requires it).
  * If the daemon's user namespace differs from the caller's (rootless), setns(2) into it
  * (the caller becomes the mapped root, as nsenter -U does); then into its mount namespace;
- * then unshare(CLONE_NEWNET | CLONE_NEWNS), make / rslave, and bind-mount
+ * then setns(2) into a netns from the nest's pool (nn_pool_get()) or, when it has none,
+ * unshare(CLONE_NEWNET), then unshare(CLONE_NEWNS), make / rslave, and bind-mount
  * @state_dir/resolv.conf and @state_dir/hosts over /etc/resolv.conf and /etc/hosts (over the
  * target when /etc/resolv.conf is a symlink).  Half-done work needs no undo: the caller
  * exits on failure and its namespaces go with it.

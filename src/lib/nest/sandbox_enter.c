@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "pool.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -77,7 +78,7 @@ static int bind_file(const char *state_dir, const char *file, const char *dst,
 
 int nn_sandbox_enter(const char *state_dir, pid_t daemon_pid, struct nn_err *err)
 {
-	_cleanup_close_ int user = -1, mnt = -1, self_user = -1;
+	_cleanup_close_ int user = -1, mnt = -1, self_user = -1, net = -1;
 	_cleanup_free_ char *cwd = get_current_dir_name();
 	struct stat a, b;
 	int r;
@@ -96,7 +97,13 @@ int nn_sandbox_enter(const char *state_dir, pid_t daemon_pid, struct nn_err *err
 		return nn_err(err, errno, "enter the user namespace of nest daemon %d", daemon_pid);
 	if (setns(mnt, CLONE_NEWNS) < 0)
 		return nn_err(err, errno, "enter the mount namespace of nest daemon %d", daemon_pid);
-	if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
+	/* A netns from the nest's pool, already on the bridge (pool.h), or a new one. */
+	net = nn_pool_get(state_dir, err);
+	if (net < 0 && net != -ENOENT)
+		return net;
+	if (net >= 0 && setns(net, CLONE_NEWNET) < 0)
+		return nn_err(err, errno, "enter a pooled network namespace of the nest");
+	if (unshare(net >= 0 ? CLONE_NEWNS : CLONE_NEWNET | CLONE_NEWNS) < 0)
 		return nn_err(err, errno, "unshare a network and mount namespace");
 	/* Our mounts stay ours; the nest's later mounts still reach us (RootlessKit rslave). */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)

@@ -16,6 +16,7 @@
 
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "nest.h"
@@ -24,6 +25,8 @@
 struct nn_sandbox_link {
 	char veth[IFNAMSIZ]; /* host end, in the nest netns */
 	char mac[18];        /* eth0's MAC, "aa:bb:cc:dd:ee:ff" */
+	int ifindex;         /* eth0's, in the sandbox netns */
+	uint64_t cookie;     /* the sandbox netns's SO_NETNS_COOKIE */
 };
 
 /**
@@ -48,6 +51,44 @@ struct nn_sandbox_link {
 int nn_sandbox_wire(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns, const char *label,
 		    struct in_addr ip, const struct in6_addr *ip6, struct nn_sandbox_link *out,
 		    struct nn_err *err);
+
+/**
+ * nn_sandbox_prewire() - a new netns already joined to the bridge, for the pool (pool.h)
+ * @n:     the live nest (cfg.bridge, cfg.mtu)
+ * @nest:  rtnetlink socket in the nest netns; used under the caller's lock
+ * @label: for messages ("pooled netns 3")
+ * @netns: set to the new netns's nsfs fd (owned by the caller)
+ * @out:   the host veth name and eth0's MAC
+ * @err:   error object
+ *
+ * unshare(CLONE_NEWNET) in a short-lived thread (nn_netns_call()), then as
+ * nn_sandbox_wire() but without addresses or routes: the pair, the host end enslaved and
+ * up, lo and eth0 up.  On failure nothing is left (closing the fd destroys the netns).
+ * Return: 0, or negative errno.
+ */
+int nn_sandbox_prewire(struct nn_nest *n, struct nn_rtnl *nest, const char *label, int *netns,
+		       struct nn_sandbox_link *out, struct nn_err *err);
+
+/**
+ * nn_sandbox_wire_pooled() - the second half of nn_sandbox_wire() for a prewired netns
+ * @n:        the live nest (cfg.bridge_ip, cfg.subnet, cfg.bridge_ip6, cfg.subnet6)
+ * @nest:     rtnetlink socket in the nest netns, to delete the pair on failure
+ * @sb_netns: nsfs fd of the netns nn_sandbox_prewire() made (not owned)
+ * @label:    the sandbox, for messages
+ * @ip:       the leased address; prefix is the subnet's
+ * @ip6:      the IPv6 address, or NULL for none
+ * @link:     what nn_sandbox_prewire() returned for it
+ * @err:      error object
+ *
+ * Checks that @sb_netns is the netns @link was made in (its cookie: an inode number is
+ * reused once a netns is freed), then adds @ip (and @ip6, no DAD) to eth0 and the default
+ * routes via the bridge.  On failure the pair is deleted.
+ * Return: 0; -ESTALE when @sb_netns is another netns (nothing was done: wire it with
+ * nn_sandbox_wire()); other negative errno.
+ */
+int nn_sandbox_wire_pooled(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns,
+			   const char *label, struct in_addr ip, const struct in6_addr *ip6,
+			   const struct nn_sandbox_link *link, struct nn_err *err);
 
 /**
  * nn_sandbox_unwire() - delete the host veth @veth (and so its peer) from the nest netns

@@ -1,0 +1,154 @@
+#!/usr/bin/env bats
+# The netns pool (docs/sandboxes.md#the-netns-pool): network namespaces already on the
+# nest's bridge, made by the daemon ahead of `netnest run`, handed out once each.
+# Rootless as nntest.
+
+load helpers/common
+bats_require_minimum_version 1.5.0
+
+POOL_SIZE=8 # NN_POOL_SIZE, pool.h
+
+setup() {
+  NEST=$(unique_name pool)
+  TMP=$(mktemp -d /tmp/netnest-pool.XXXXXX)
+  chmod 0755 "$TMP"
+  STATE=/run/user/$(nn_uid)/netnest/$NEST
+  UP=
+}
+
+teardown() {
+  [[ -n $UP ]] && nnu down --nest "$NEST" >/dev/null 2>&1
+  rm -rf "$TMP"
+}
+
+up_user() {
+  nnu up -d --nest "$NEST"
+  UP=1
+  DAEMON=$(cat "$STATE/child_pid")
+  # the netns the daemon holds for itself: its own (the host's) and the nest's
+  OWN="$(stat -L -c %i "/proc/$DAEMON/ns/net") $(stat -L -c %i "/proc/$DAEMON/root$STATE/netns")"
+}
+
+run_user() { nnu run --nest "$NEST" "$@"; }
+
+# printed inside a sandbox: its netns's cookie (SO_NETNS_COOKIE = 71, socket(7)), which,
+# unlike the inode number, the kernel never gives to another netns
+COOKIE='python3 -c "import socket, struct; s = socket.socket(); print(struct.unpack(\"Q\", s.getsockopt(socket.SOL_SOCKET, 71, 8))[0])"'
+
+# pooled: the inodes of the netns the daemon holds open other than its own two, one a line
+pooled() {
+  local f l
+  for f in /proc/"$DAEMON"/fd/*; do
+    l=$(readlink "$f") || continue
+    [[ $l == net:\[*\] ]] || continue
+    l=${l#net:[}
+    l=${l%]}
+    [[ " $OWN " == *" $l "* ]] || echo "$l"
+  done | sort -u
+}
+
+pool_full() { [ "$(pooled | wc -l)" -eq "$POOL_SIZE" ]; }
+
+# in_nest CMD...: run CMD as root in the nest's netns
+in_nest() { nsenter --net="/proc/$DAEMON/root$STATE/netns" "$@"; }
+
+# held: the inode of every netns a process on the machine is in, holds open or has mounted
+held() {
+  local p
+  for p in /proc/[0-9]*; do
+    stat -L -c %i "$p/ns/net" 2>/dev/null
+    ls -l "$p/fd" 2>/dev/null | grep -o 'net:\[[0-9]*\]'
+    grep -o 'net:\[[0-9]*\]' "$p/mountinfo" 2>/dev/null
+  done | tr -d 'net:[]' | sort -u
+}
+
+@test "the pool fills after the first run, a run takes a pooled netns, and it refills without handing that one out again" {
+  up_user
+  # a nest that has run no sandbox makes none
+  sleep 0.5
+  [ -z "$(pooled)" ]
+  run_user -- true
+  wait_until pool_full
+  pooled >"$TMP/before"
+  # pooled netns hold no lease: only sandboxes do
+  [ -z "$(ls "$STATE/ipam/netnest" | grep '^10\.')" ]
+  # each has eth0 up, a port of the bridge on the nest side, and no address but link-local
+  run_user -d --name a -- sleep 1000 >/dev/null
+  rec=$STATE/sandboxes/a.json
+  ino=$(jq -r .netns "$rec")
+  grep -qx "$ino" "$TMP/before"
+  [ "$(in_nest ip -j link show "$(jq -r .veth "$rec")" | jq -r '.[0].master')" = netnest0 ]
+  [ "$(jq -r .ip "$rec")" = 10.4.0.3 ]
+  run nsenter --net="/proc/$(jq -r .pid "$rec")/ns/net" ip -br -4 addr show dev eth0
+  [[ $output == *" 10.4.0.3/24"* ]]
+  # the pool is full again, with a new netns in place of the one taken
+  wait_until pool_full
+  pooled >"$TMP/after"
+  [ -z "$(grep -x "$ino" "$TMP/after")" ]
+  [ "$(comm -13 "$TMP/before" "$TMP/after" | wc -l)" -eq 1 ]
+  # the pooled veths are ports of the bridge: 8 pooled + 1 sandbox
+  [ "$(in_nest ip -j link show master netnest0 | jq length)" -eq $((POOL_SIZE + 1)) ]
+  nnu stop --nest "$NEST" a
+}
+
+@test "down empties the pool: no pooled netns, veth, socket or mount is left anywhere" {
+  up_user
+  run_user -- true
+  wait_until pool_full
+  pooled >"$TMP/pooled"
+  nest_ino=${OWN#* }
+  [ -S "$STATE/pool.sock" ]
+  nnu down --nest "$NEST"
+  UP=
+  [ ! -e "$STATE/pool.sock" ]
+  # the pooled netns and the nest's (which held the host ends of their veths) are gone
+  held >"$TMP/held"
+  [ -z "$(comm -12 "$TMP/pooled" "$TMP/held")" ]
+  [ -z "$(grep -x "$nest_ino" "$TMP/held")" ]
+  [ "$(wc -l <"$TMP/pooled")" -eq "$POOL_SIZE" ]
+}
+
+@test "a sandbox never gets a netns another one used: addresses, routes, neighbours and sysctls start fresh" {
+  up_user
+  run_user -- true
+  wait_until pool_full
+  # the first sandbox changes all four in its netns, and reports its netns cookie
+  run run_user -- sh -c 'ip addr add 192.0.2.1/32 dev lo &&
+    ip route add 198.51.100.0/24 via 10.4.0.1 &&
+    ip neigh add 10.4.0.99 lladdr 02:00:00:00:00:99 dev eth0 &&
+    echo 1 >/proc/sys/net/ipv4/conf/eth0/forwarding &&
+    ip -br addr show dev lo && ip route && ip neigh && cat /proc/sys/net/ipv4/conf/eth0/forwarding &&
+    '"$COOKIE"
+  [ "$status" -eq 0 ]
+  [[ $output == *192.0.2.1/32* && $output == *198.51.100.0/24* && $output == *02:00:00:00:00:99* ]]
+  first=${lines[-1]}
+  # more sandboxes than the pool holds, one after another: none sees any of it
+  for i in $(seq $((POOL_SIZE + 2))); do
+    run run_user -- sh -c 'ip -br addr show dev lo; ip route; ip neigh;
+      cat /proc/sys/net/ipv4/conf/eth0/forwarding; '"$COOKIE"
+    [ "$status" -eq 0 ]
+    [ "${lines[-1]}" != "$first" ]
+    [ "${lines[-2]}" = 0 ]
+    [[ $output != *192.0.2.1* && $output != *198.51.100.0* && $output != *02:00:00:00:00:99* ]]
+    # exactly the routes of a new sandbox: the default and the subnet's
+    [ "$(printf '%s\n' "${lines[@]}" | grep -c '^default via 10.4.0.1 dev eth0')" -eq 1 ]
+    [ "$(printf '%s\n' "${lines[@]}" | grep -c '^10.4.0.0/24 dev eth0')" -eq 1 ]
+  done
+}
+
+@test "with more runs at once than the pool holds, those it has none for make their own netns, and every sandbox is wired" {
+  up_user
+  for i in $(seq 12); do
+    run_user -d --name "c$i" -- sleep 1000 &
+  done
+  wait
+  for i in $(seq 12); do
+    rec=$STATE/sandboxes/c$i.json
+    [ -e "$rec" ]
+    run nsenter --net="/proc/$(jq -r .pid "$rec")/ns/net" ip -br -4 addr show dev eth0
+    [[ $output == *" $(jq -r .ip "$rec")/24"* ]]
+  done
+  [ "$(ls "$STATE/ipam/netnest" | grep -c '^10\.')" -eq 12 ]
+  nnu stop --nest "$NEST" $(seq -f 'c%g' 12)
+  [ -z "$(ls "$STATE/ipam/netnest" | grep '^10\.')" ]
+}
