@@ -78,6 +78,7 @@ sb() { nnh run --nest "$NEST" --bypass -- "$@"; }
   in_host iperf3 -s -D -B 127.0.0.1 -p "$p" -I "$TMP/iperf.pid" 3>&-
   wait_for test -s "$TMP/iperf.pid"
   before=$(tap_bytes)
+  [[ $before =~ ^[0-9]+$ ]]
   run sb timeout 30 iperf3 -c 10.0.2.2 -p "$p" -t 2 -J
   [ "$status" -eq 0 ]
   sent=$(jq '.end.sum_sent.bytes' <<<"$output")
@@ -89,7 +90,9 @@ sb() { nnh run --nest "$NEST" --bypass -- "$@"; }
   before=$(tap_bytes)
   run nnh run --nest "$NEST" -- timeout 30 iperf3 -c 10.0.2.2 -p "$p" -n 5M -J
   [ "$status" -eq 0 ]
-  [ $(($(tap_bytes) - before)) -gt 5000000 ]
+  after=$(tap_bytes)
+  # 5 MiB sent; the counters see about 0.9 of it (4.7 MB here), far above the noise
+  [ $((after - before)) -gt 1000000 ] || { echo "tap0 moved $((after - before)) without bypass"; false; }
 }
 
 @test "bypass: curl fetches 1 MiB intact from a host server, through 10.0.2.2 and to the host's own address" {
@@ -217,7 +220,7 @@ time.sleep(600)" >/dev/null
   # the API: "bypass" must be a boolean, and needs the listener
   run api -X POST -d '{"name":"x","pid":1,"bypass":"yes"}' /netnest/v1/sandboxes
   [ "${lines[-1]}" = 400 ]
-  [[ $output == *'"bypass" must be true or false'* ]]
+  [[ $output == *'bypass\" must be true or false'* ]]
   run api -X POST -d "{\"name\":\"x\",\"pid\":$$,\"bypass\":true}" /netnest/v1/sandboxes
   [ "${lines[-1]}" = 400 ]
   [[ $output == *'needs \"seccomp_fd\"'* ]]

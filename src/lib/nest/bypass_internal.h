@@ -63,9 +63,10 @@ enum nn_bypass_dest nn_bypass_dest(const struct nn_nest_config *cfg, const struc
 /**
  * nn_bypass_notif() - answer one seccomp notification (bypass_notif.c)
  * @bp:   the bypass
- * @req:  the notification (seccomp_notify_receive(3))
- * @resp: filled: the answer to send with seccomp_notify_respond(3); id set, and either
- *        SECCOMP_USER_NOTIF_FLAG_CONTINUE (the syscall runs unchanged) or a result
+ * @req:  the notification (SECCOMP_IOCTL_NOTIF_RECV)
+ * @resp: filled: the answer; id set, and either
+ *        SECCOMP_USER_NOTIF_FLAG_CONTINUE (the syscall runs unchanged) or a result,
+ *        to send with SECCOMP_IOCTL_NOTIF_SEND
  *
  * Never fails: what it cannot bypass continues unchanged.
  */

@@ -224,7 +224,7 @@ static int install(struct nn_bypass *bp, const struct seccomp_notif *req, int fd
 	};
 	struct stat st;
 
-	if (seccomp_notify_id_valid(bp->listener, req->id) < 0)
+	if (ioctl(bp->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
 		return -1;
 	if (ioctl(bp->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0)
 		return -1;
