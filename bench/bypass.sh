@@ -14,18 +14,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 source tests/helpers/common.bash
-source tests/helpers/spawn.bash
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 NEST=$(unique_name benchby)
 H=$(unique_name nnbenchh)
-# shellcheck disable=SC2119 # nn_uid with no argument is the test user's
-STATE=/run/user/$(nn_uid)/netnest/$NEST
 TMP=$(mktemp -d /tmp/netnest-bench-bypass.XXXXXX)
 chmod 0755 "$TMP"
 
 cleanup() {
-  spawned_kill
+  [[ -s $TMP/iperf.pid ]] && kill "$(cat "$TMP/iperf.pid")" 2>/dev/null
   as_user -n "$H" "$NETNEST" down --nest "$NEST" >/dev/null 2>&1
   wait 2>/dev/null
   ip netns del "$H" 2>/dev/null
@@ -50,7 +47,8 @@ div() { awk -v a="$1" -v b="$2" 'BEGIN { print (b > 0 ? a / b : 0) }'; }
 gbps() { "$@" | jq '.end.sum_received.bits_per_second / 1e9'; }
 
 srv=$(free_port) || die "no free port"
-spawn iperf3-host ip netns exec "$H" iperf3 -s -B 127.0.0.1 -p "$srv"
+ip netns exec "$H" iperf3 -s -D -B 127.0.0.1 -p "$srv" -I "$TMP/iperf.pid" 3>&- ||
+  die "iperf3 -s failed"
 nnh up -d --nest "$NEST" --allow-host-loopback || die "netnest up failed"
 plain=$(free_port) || die "no free port"
 byp=$(free_port_ss -Htln 0) || die "no free port"

@@ -79,15 +79,13 @@ static int random_name(char out[NN_NAME_MAX + 1], struct nn_err *err)
 /* Parse argv; on a usage error return EXIT_USAGE (message printed), on --help -1. */
 static int run_parse(int argc, char **argv, struct run_opts *o)
 {
-	static const struct option lo[] = {
-		{ "nest", required_argument, NULL, 'N' },
-		{ "detach", no_argument, NULL, 'd' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "publish", required_argument, NULL, 'p' },
-		{ "bypass", no_argument, NULL, 'B' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	static const struct option lo[] = { { "nest", required_argument, NULL, 'N' },
+					    { "detach", no_argument, NULL, 'd' },
+					    { "name", required_argument, NULL, 'n' },
+					    { "publish", required_argument, NULL, 'p' },
+					    { "bypass", no_argument, NULL, 'B' },
+					    { "help", no_argument, NULL, 'h' },
+					    { 0 } };
 	struct nn_portspec spec;
 	struct nn_err err;
 	const char *why;
@@ -149,8 +147,8 @@ static json_t *run_request(const struct run_opts *o, pid_t pid, int listener)
 
 	for (char **a = o->cmd; *a; a++)
 		json_array_append_new(cmd, json_string(*a));
-	req = json_pack("{s:s, s:i, s:O, s:o}", "name", o->name, "pid", (int)pid,
-			"publish", o->publish, "command", cmd);
+	req = json_pack("{s:s, s:i, s:O, s:o}", "name", o->name, "pid", (int)pid, "publish",
+			o->publish, "command", cmd);
 	if (req && listener >= 0 &&
 	    json_object_update_new(req, json_pack("{s:b, s:i}", "bypass", 1, "seccomp_fd",
 						  listener)) < 0)
@@ -390,7 +388,8 @@ static void ps_row(struct nn_out *o, json_t *sb)
 	nn_out_int(o, "pid", "%-8lld ", json_integer_value(json_object_get(sb, "pid")));
 	if (json_is_object(byp)) {
 		nn_out_open_object(o, "bypass");
-		nn_out_uint(o, "sockets", NULL, json_integer_value(json_object_get(byp, "sockets")));
+		nn_out_uint(o, "sockets", NULL,
+			    json_integer_value(json_object_get(byp, "sockets")));
 		nn_out_uint(o, "open", "bypass:%-3llu ",
 			    json_integer_value(json_object_get(byp, "open")));
 		nn_out_open_array(o, "ports");

@@ -44,7 +44,7 @@ nnh() { as_user -n "$H" "$NETNEST" "$@"; }
 # in_host CMD...: CMD as root in the scratch host netns
 in_host() { ip netns exec "$H" "$@"; }
 
-up_host() { nnh up -d --nest "$NEST" --allow-host-loopback "$@"; }
+up_host() { nnh up -d --nest "$NEST" --allow-host-loopback; }
 
 # host_http ADDR PORT: busybox httpd in the scratch host serving $SRV on ADDR:PORT
 host_http() {

@@ -53,11 +53,12 @@ static enum nn_bypass_dest dest6(const char *ip, char out[INET6_ADDRSTRLEN])
 
 static void the_nests_own_networks_stay_inside(void **state)
 {
-	static const char *const v4[] = { "10.4.0.7", "10.4.0.1", "10.0.2.3", "10.0.2.2",
-					  "127.0.0.1", "127.5.5.5", "0.0.0.0", "169.254.1.1",
-					  "224.0.0.251", "255.255.255.255" };
-	static const char *const v6[] = { "fd00:4::2", "fd00::3", "fd00::2", "::1", "::",
-					  "fe80::1", "ff02::fb", "::ffff:10.4.0.2" };
+	static const char *const v4[] = { "10.4.0.7",	    "10.4.0.1",	   "10.0.2.3",
+					  "10.0.2.2",	    "127.0.0.1",   "127.5.5.5",
+					  "0.0.0.0",	    "169.254.1.1", "224.0.0.251",
+					  "255.255.255.255" };
+	static const char *const v6[] = { "fd00:4::2", "fd00::3", "fd00::2",  "::1",
+					  "::",	       "fe80::1", "ff02::fb", "::ffff:10.4.0.2" };
 	char out[INET6_ADDRSTRLEN];
 
 	(void)state;
@@ -108,7 +109,10 @@ static void the_outside_is_dialled_unchanged(void **state)
 static void a_short_or_foreign_address_stays_inside(void **state)
 {
 	struct sockaddr_in in = { .sin_family = AF_INET };
-	struct sockaddr_un_like { sa_family_t f; char path[20]; } un = { AF_UNIX, "/x" };
+	struct sockaddr_un_like {
+		sa_family_t f;
+		char path[20];
+	} un = { AF_UNIX, "/x" };
 	struct sockaddr_storage to;
 
 	(void)state;

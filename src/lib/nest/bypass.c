@@ -19,8 +19,9 @@
 
 int nn_bypass_install(struct nn_err *err)
 {
-	const struct scmp_arg_cmp has_addr = { .arg = 4, .op = SCMP_CMP_NE, .datum_a = 0,
-						.datum_b = 0 };
+	const struct scmp_arg_cmp has_addr = {
+		.arg = 4, .op = SCMP_CMP_NE, .datum_a = 0, .datum_b = 0
+	};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r, fd;
 
@@ -41,14 +42,15 @@ int nn_bypass_install(struct nn_err *err)
 	if (r < 0) {
 		seccomp_release(ctx);
 		return nn_err(err, -r, "bypass: build the seccomp filter (libseccomp %s)",
-			      r == -EOPNOTSUPP ? "lacks user notification: 2.5 or later needed"
-					       : "refused a rule");
+			      r == -EOPNOTSUPP ? "lacks user notification: 2.5 or later needed" :
+						 "refused a rule");
 	}
 	r = seccomp_load(ctx);
 	if (r < 0) {
 		seccomp_release(ctx);
 		if (r == -EINVAL || r == -EOPNOTSUPP || r == -ENOSYS)
-			return nn_err(err, -r, "bypass: the kernel refused a seccomp filter with "
+			return nn_err(err, -r,
+				      "bypass: the kernel refused a seccomp filter with "
 				      "a user-notification listener (kernel 5.9 or later needed)");
 		return nn_err(err, -r, "bypass: load the seccomp filter");
 	}
@@ -204,7 +206,7 @@ static int is_listener(int fd)
 }
 
 int nn_bypass_port_addr(const struct nn_portspec *p, int family, struct sockaddr_storage *ss,
-		     socklen_t *sl)
+			socklen_t *sl)
 {
 	struct sockaddr_in *in = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
@@ -214,8 +216,8 @@ int nn_bypass_port_addr(const struct nn_portspec *p, int family, struct sockaddr
 		in->sin_family = AF_INET;
 		in->sin_port = htons(p->parent_port);
 		*sl = sizeof(*in);
-		return *p->parent_ip && inet_pton(AF_INET, p->parent_ip, &in->sin_addr) != 1 ? -1
-											  : 0;
+		return *p->parent_ip && inet_pton(AF_INET, p->parent_ip, &in->sin_addr) != 1 ? -1 :
+											       0;
 	}
 	in6->sin6_family = AF_INET6;
 	in6->sin6_port = htons(p->parent_port);
@@ -284,7 +286,8 @@ int nn_bypass_parse(json_t *body, bool *bypass, int *seccomp_fd, struct nn_err *
 		return 0;
 	if (!json_is_integer(fd) || json_integer_value(fd) < 0 ||
 	    json_integer_value(fd) > INT32_MAX)
-		return nn_errx(err, EINVAL, "\"bypass\" needs \"seccomp_fd\": the fd of the "
+		return nn_errx(err, EINVAL,
+			       "\"bypass\" needs \"seccomp_fd\": the fd of the "
 			       "process's seccomp listener (netnest run --bypass installs one)");
 	*seccomp_fd = (int)json_integer_value(fd);
 	return 0;
@@ -300,8 +303,8 @@ static void bypass_free(struct nn_bypass *bp)
 	free(bp);
 }
 
-int nn_bypass_start(struct nn_nest *n, const char *name, int pidfd, int listener,
-		    json_t *publish, struct nn_bypass **out, struct nn_err *err)
+int nn_bypass_start(struct nn_nest *n, const char *name, int pidfd, int listener, json_t *publish,
+		    struct nn_bypass **out, struct nn_err *err)
 {
 	struct nn_bypass *bp;
 	struct stat st;
@@ -324,15 +327,21 @@ int nn_bypass_start(struct nn_nest *n, const char *name, int pidfd, int listener
 	/* pidfd_getfd(2): Linux 5.6, needs ptrace access to the process */
 	bp->listener = (int)syscall(SYS_pidfd_getfd, pidfd, listener, 0);
 	if (bp->listener < 0) {
-		r = errno == EBADF ? nn_errx(err, EBADF, "sandbox %s: bypass: the process has "
-					     "no fd %d", name, listener)
-				   : nn_err(err, errno, "sandbox %s: bypass: take its seccomp "
-					    "listener (pidfd_getfd)", name);
+		r = errno == EBADF ? nn_errx(err, EBADF,
+					     "sandbox %s: bypass: the process has "
+					     "no fd %d",
+					     name, listener) :
+				     nn_err(err, errno,
+					    "sandbox %s: bypass: take its seccomp "
+					    "listener (pidfd_getfd)",
+					    name);
 		goto fail;
 	}
 	if (!is_listener(bp->listener)) {
-		r = nn_errx(err, EBADF, "sandbox %s: bypass: fd %d of the process is not a "
-			    "seccomp listener", name, listener);
+		r = nn_errx(err, EBADF,
+			    "sandbox %s: bypass: fd %d of the process is not a "
+			    "seccomp listener",
+			    name, listener);
 		goto fail;
 	}
 	bp->stopfd = eventfd(0, EFD_CLOEXEC);
@@ -424,9 +433,8 @@ json_t *nn_bypass_json(struct nn_bypass *bp, pid_t pid)
 		char s[160];
 
 		snprintf(s, sizeof(s), "%s%s%s%s%u:%u/%s", strchr(p->parent_ip, ':') ? "[" : "",
-			 p->parent_ip,
-			 strchr(p->parent_ip, ':') ? "]" : "", *p->parent_ip ? ":" : "",
-			 p->parent_port, p->child_port, p->proto);
+			 p->parent_ip, strchr(p->parent_ip, ':') ? "]" : "",
+			 *p->parent_ip ? ":" : "", p->parent_port, p->child_port, p->proto);
 		json_array_append_new(ports, json_string(s));
 	}
 	out = json_pack("{s:I, s:I, s:o*}", "sockets", (json_int_t)atomic_load(&bp->sockets),

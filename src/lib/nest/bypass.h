@@ -80,8 +80,8 @@ int nn_bypass_parse(json_t *body, bool *bypass, int *seccomp_fd, struct nn_err *
  * refused now rather than at the sandbox's bind(2)); the errors of nn_portspec_parse(),
  * pthread_create(3) and eventfd(2).
  */
-int nn_bypass_start(struct nn_nest *n, const char *name, int pidfd, int listener,
-		    json_t *publish, struct nn_bypass **out, struct nn_err *err);
+int nn_bypass_start(struct nn_nest *n, const char *name, int pidfd, int listener, json_t *publish,
+		    struct nn_bypass **out, struct nn_err *err);
 
 /**
  * nn_bypass_stop() - end the serving thread and free @bp

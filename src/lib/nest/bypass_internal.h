@@ -22,8 +22,8 @@ struct nn_bypass {
 	const struct nn_nest_config *cfg; /* the nest's networks, host loopback */
 	char name[NN_NAME_MAX + 1];
 	ino_t host_netns; /* inode of the daemon's netns, where the host sockets live */
-	int listener;  /* the daemon's copy of the seccomp listener */
-	int stopfd;    /* eventfd: the thread ends */
+	int listener; /* the daemon's copy of the seccomp listener */
+	int stopfd; /* eventfd: the thread ends */
 	pthread_t thread;
 	atomic_uint sockets; /* host sockets put in place so far */
 	pthread_mutex_t lock; /* inodes */

@@ -73,9 +73,9 @@ static int target_fd(pid_t tid, uint64_t fd)
 
 struct sock_info {
 	int domain, type, protocol;
-	bool host;      /* it lives in the host netns already: one the bypass made */
-	bool cloexec;   /* the sandbox's descriptor has FD_CLOEXEC */
-	int flags;      /* its file status flags (O_NONBLOCK) */
+	bool host; /* it lives in the host netns already: one the bypass made */
+	bool cloexec; /* the sandbox's descriptor has FD_CLOEXEC */
+	int flags; /* its file status flags (O_NONBLOCK) */
 };
 
 static int opt_int(int fd, int level, int name)
@@ -102,8 +102,7 @@ static bool fd_cloexec(pid_t tid, uint64_t fd)
 }
 
 /* TCP or UDP over IPv4 or IPv6, and where it lives (SIOCGSKNS, socket(7)); -1: neither. */
-static int sock_info(struct nn_bypass *bp, int fd, pid_t tid, uint64_t tfd,
-		     struct sock_info *si)
+static int sock_info(struct nn_bypass *bp, int fd, pid_t tid, uint64_t tfd, struct sock_info *si)
 {
 	_cleanup_close_ int ns = -1;
 	struct stat st;
@@ -130,18 +129,32 @@ static int sock_info(struct nn_bypass *bp, int fd, pid_t tid, uint64_t tfd,
  * (socket(7), ip(7), ipv6(7), tcp(7)).  SO_SNDBUF/SO_RCVBUF read back doubled, and setting
  * them turns autotuning off, hence "differ" and the halving.
  */
-static const struct { int level, name; bool halve; } copied[] = {
-	{ SOL_SOCKET, SO_REUSEADDR, false },   { SOL_SOCKET, SO_REUSEPORT, false },
-	{ SOL_SOCKET, SO_KEEPALIVE, false },   { SOL_SOCKET, SO_BROADCAST, false },
-	{ SOL_SOCKET, SO_LINGER, false },      { SOL_SOCKET, SO_RCVTIMEO_NEW, false },
-	{ SOL_SOCKET, SO_SNDTIMEO_NEW, false }, { SOL_SOCKET, SO_PRIORITY, false },
-	{ SOL_SOCKET, SO_SNDBUF, true },       { SOL_SOCKET, SO_RCVBUF, true },
-	{ SOL_SOCKET, SO_OOBINLINE, false },   { SOL_SOCKET, SO_RCVLOWAT, false },
-	{ IPPROTO_TCP, TCP_NODELAY, false },   { IPPROTO_TCP, TCP_KEEPIDLE, false },
-	{ IPPROTO_TCP, TCP_KEEPINTVL, false }, { IPPROTO_TCP, TCP_KEEPCNT, false },
-	{ IPPROTO_TCP, TCP_USER_TIMEOUT, false }, { IPPROTO_TCP, TCP_CORK, false },
-	{ IPPROTO_IP, IP_TOS, false },         { IPPROTO_IP, IP_TTL, false },
-	{ IPPROTO_IPV6, IPV6_V6ONLY, false },  { IPPROTO_IPV6, IPV6_TCLASS, false },
+static const struct {
+	int level, name;
+	bool halve;
+} copied[] = {
+	{ SOL_SOCKET, SO_REUSEADDR, false },
+	{ SOL_SOCKET, SO_REUSEPORT, false },
+	{ SOL_SOCKET, SO_KEEPALIVE, false },
+	{ SOL_SOCKET, SO_BROADCAST, false },
+	{ SOL_SOCKET, SO_LINGER, false },
+	{ SOL_SOCKET, SO_RCVTIMEO_NEW, false },
+	{ SOL_SOCKET, SO_SNDTIMEO_NEW, false },
+	{ SOL_SOCKET, SO_PRIORITY, false },
+	{ SOL_SOCKET, SO_SNDBUF, true },
+	{ SOL_SOCKET, SO_RCVBUF, true },
+	{ SOL_SOCKET, SO_OOBINLINE, false },
+	{ SOL_SOCKET, SO_RCVLOWAT, false },
+	{ IPPROTO_TCP, TCP_NODELAY, false },
+	{ IPPROTO_TCP, TCP_KEEPIDLE, false },
+	{ IPPROTO_TCP, TCP_KEEPINTVL, false },
+	{ IPPROTO_TCP, TCP_KEEPCNT, false },
+	{ IPPROTO_TCP, TCP_USER_TIMEOUT, false },
+	{ IPPROTO_TCP, TCP_CORK, false },
+	{ IPPROTO_IP, IP_TOS, false },
+	{ IPPROTO_IP, IP_TTL, false },
+	{ IPPROTO_IPV6, IPV6_V6ONLY, false },
+	{ IPPROTO_IPV6, IPV6_TCLASS, false },
 	{ IPPROTO_IPV6, IPV6_UNICAST_HOPS, false },
 };
 
@@ -276,8 +289,7 @@ static void on_connect(struct nn_bypass *bp, const struct seccomp_notif *req,
 	d = nn_bypass_dest(bp->cfg, (struct sockaddr *)&ss, sl, &to);
 	if (si.host) {
 		/* one of ours (a UDP socket connected again): the host side, or nothing */
-		if (d == NN_BYPASS_KEEP)
-			{
+		if (d == NN_BYPASS_KEEP) {
 			reply(resp, -1, ENETUNREACH);
 			return;
 		}
@@ -364,33 +376,30 @@ static void on_send(struct nn_bypass *bp, const struct seccomp_notif *req,
 	    si.type != SOCK_DGRAM)
 		return;
 	d = nn_bypass_dest(bp->cfg, (struct sockaddr *)&ss, sl, &to);
-	if (d == NN_BYPASS_KEEP)
-		{
-			if (si.host)
-				reply(resp, -1, ENETUNREACH);
-			return;
-		}
-	if (is_msg && (m.msg_iovlen > IOV_MAX_READ || m.msg_controllen > 4096))
-		{
-			if (si.host)
-				reply(resp, -1, EMSGSIZE);
-			return;
-		}
+	if (d == NN_BYPASS_KEEP) {
+		if (si.host)
+			reply(resp, -1, ENETUNREACH);
+		return;
+	}
+	if (is_msg && (m.msg_iovlen > IOV_MAX_READ || m.msg_controllen > 4096)) {
+		if (si.host)
+			reply(resp, -1, EMSGSIZE);
+		return;
+	}
 	if (is_msg && m.msg_iovlen &&
 	    mem_read(req->pid, (uintptr_t)m.msg_iov, iov, m.msg_iovlen * sizeof(*iov)) < 0)
 		return;
 	buf = malloc(SEND_MAX);
 	ctl = m.msg_controllen ? malloc(m.msg_controllen) : NULL;
-	if (!buf || (m.msg_controllen && (!ctl || mem_read(req->pid, (uintptr_t)m.msg_control,
-							   ctl, m.msg_controllen) < 0)))
+	if (!buf || (m.msg_controllen && (!ctl || mem_read(req->pid, (uintptr_t)m.msg_control, ctl,
+							   m.msg_controllen) < 0)))
 		return;
-	len = is_msg ? read_payload(req->pid, iov, m.msg_iovlen, buf)
-		     : read_payload(req->pid, &one, 1, buf);
-	if (len < 0)
-		{
-			reply(resp, -1, errno);
-			return;
-		}
+	len = is_msg ? read_payload(req->pid, iov, m.msg_iovlen, buf) :
+		       read_payload(req->pid, &one, 1, buf);
+	if (len < 0) {
+		reply(resp, -1, errno);
+		return;
+	}
 	if (!si.host) {
 		fd = host_socket(tfd, &si);
 		if (fd < 0)
@@ -401,20 +410,28 @@ static void on_send(struct nn_bypass *bp, const struct seccomp_notif *req,
 			return;
 	}
 	struct iovec data = { buf, (size_t)len };
-	struct msghdr out = { .msg_name = &to, .msg_namelen = sl, .msg_iov = &data,
-			      .msg_iovlen = 1, .msg_control = ctl,
+	struct msghdr out = { .msg_name = &to,
+			      .msg_namelen = sl,
+			      .msg_iov = &data,
+			      .msg_iovlen = 1,
+			      .msg_control = ctl,
 			      .msg_controllen = m.msg_controllen };
 	/* never blocks the thread: a full send buffer is EAGAIN, as for a non-blocking caller */
 	len = sendmsg(fd >= 0 ? fd : tfd, &out, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 	reply(resp, len < 0 ? -1 : len, len < 0 ? errno : 0);
 }
 
-/* The published port a bind(2) to @ss asks for: its port, any address but loopback. */
-static const struct nn_portspec *bound_port(struct nn_bypass *bp,
-					    const struct sockaddr_storage *ss, int family)
+/*
+ * The published port a bind(2) to @ss asks for: its port, any address but loopback.  A
+ * dual-stack IPv6 socket (@v6only false) bound to :: also takes an IPv4-only spec, as
+ * servers such as iperf3 bind [::] for every client.
+ */
+static const struct nn_portspec *bound_port(struct nn_bypass *bp, const struct sockaddr_storage *ss,
+					    int family, bool v6only)
 {
 	const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
 	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+	unsigned want = family == AF_INET ? NN_PORT_V4 : NN_PORT_V6;
 	uint16_t port;
 
 	if (ss->ss_family != family)
@@ -423,14 +440,12 @@ static const struct nn_portspec *bound_port(struct nn_bypass *bp,
 		return NULL;
 	if (family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
 		return NULL;
+	if (family == AF_INET6 && !v6only && IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
+		want |= NN_PORT_V4;
 	port = ntohs(family == AF_INET ? in->sin_port : in6->sin6_port);
-	for (unsigned i = 0; i < bp->nports; i++) {
-		unsigned fam = nn_portspec_families(&bp->ports[i]);
-
-		if (bp->ports[i].child_port == port &&
-		    (fam & (family == AF_INET ? NN_PORT_V4 : NN_PORT_V6)))
+	for (unsigned i = 0; i < bp->nports; i++)
+		if (bp->ports[i].child_port == port && (nn_portspec_families(&bp->ports[i]) & want))
 			return &bp->ports[i];
-	}
 	return NULL;
 }
 
@@ -455,18 +470,18 @@ static void on_bind(struct nn_bypass *bp, const struct seccomp_notif *req,
 	if (tfd < 0 || sock_info(bp, tfd, req->pid, req->data.args[0], &si) < 0 || si.host ||
 	    si.type != SOCK_STREAM)
 		return;
-	p = bound_port(bp, &ss, si.domain);
+	p = bound_port(bp, &ss, si.domain,
+		       si.domain == AF_INET6 && opt_int(tfd, IPPROTO_IPV6, IPV6_V6ONLY) == 1);
 	if (!p || nn_bypass_port_addr(p, si.domain, &host, &hl) < 0)
 		return;
 	fd = socket(si.domain, si.type | SOCK_CLOEXEC, si.protocol);
 	if (fd < 0)
 		return;
 	copy_options(tfd, fd, &si);
-	if (bind(fd, (struct sockaddr *)&host, hl) < 0)
-		{
-			reply(resp, -1, errno);
-			return;
-		}
+	if (bind(fd, (struct sockaddr *)&host, hl) < 0) {
+		reply(resp, -1, errno);
+		return;
+	}
 	fcntl(fd, F_SETFL, si.flags);
 	if (install(bp, req, fd, req->data.args[0], &si) == 0)
 		reply(resp, 0, 0);

@@ -400,8 +400,8 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	json_object_set_new(rec, "bypass", json_boolean(req->bypass));
 	if ((r = write_record(s, req->name, rec, err)) < 0)
 		goto undo_ports;
-	if (req->bypass && (r = nn_bypass_start(n, req->name, pidfd, req->seccomp_fd,
-						req->publish, &sb->bp, err)) < 0)
+	if (req->bypass && (r = nn_bypass_start(n, req->name, pidfd, req->seccomp_fd, req->publish,
+						&sb->bp, err)) < 0)
 		goto undo_record;
 	sb->serial = ++s->next_serial;
 	ev.data.u64 = sb->serial;
@@ -554,8 +554,9 @@ static json_t *api_record(struct sandbox *sb, json_t *ports)
 			json_array_append(pub, p);
 	}
 	json_object_set_new(out, "publish", pub);
-	json_object_set_new(out, "bypass", nn_bypass_json(sb->bp, json_integer_value(
-						   json_object_get(sb->record, "pid"))));
+	json_object_set_new(out, "bypass",
+			    nn_bypass_json(sb->bp,
+					   json_integer_value(json_object_get(sb->record, "pid"))));
 	return out;
 }
 

@@ -21,8 +21,8 @@ struct create_req {
 	pid_t pid;
 	json_t *publish; /* borrowed, may be NULL */
 	json_t *command; /* borrowed, may be NULL */
-	bool bypass;     /* "bypass": true (bypass.h) */
-	int seccomp_fd;  /* "seccomp_fd": its listener's fd number in process pid */
+	bool bypass; /* "bypass": true (bypass.h) */
+	int seccomp_fd; /* "seccomp_fd": its listener's fd number in process pid */
 };
 
 /**
