@@ -125,6 +125,9 @@ sb() { nnh run --nest "$NEST" --bypass -- "$@"; }
   [ "$(jq -c '.sandboxes[0].bypass | [.ports, .sockets >= 1, .open]' <<<"$output")" = "[[\"$p:80/tcp\"],true,1]" ]
   run nnh ps --nest "$NEST"
   [[ ${lines[1]} =~ ^web\ .*\ 0\.0\.0\.0:$p-\>80/tcp\ .*\ $pid\ +bypass:1\ +busybox ]]
+  # topo labels its netns as bypassed
+  run nn topo
+  [[ $output == *"sandbox web (bypass)"* ]]
   # and nothing listens on 80 in the sandbox's own netns
   run nsenter --net="/proc/$pid/ns/net" ss -Htln 'sport = :80'
   [ -z "$output" ]
