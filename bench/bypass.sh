@@ -49,13 +49,14 @@ gbps() { "$@" | jq '.end.sum_received.bits_per_second / 1e9'; }
 srv=$(free_port) || die "no free port"
 ip netns exec "$H" iperf3 -s -D -B 127.0.0.1 -p "$srv" -I "$TMP/iperf.pid" 3>&- ||
   die "iperf3 -s failed"
-nnh up -d --nest "$NEST" --allow-host-loopback || die "netnest up failed"
+nnh up -d --nest "$NEST" --allow-host-loopback 3>&- || die "netnest up failed"
 plain=$(free_port) || die "no free port"
 byp=$(free_port_ss -Htln 0) || die "no free port"
-nnh run -d --nest "$NEST" --name srv -p "127.0.0.1:$plain:5201" -- iperf3 -s -p 5201 >/dev/null ||
-  die "run -p failed"
+# 3>&-: the servers outlive this script's commands, and must not hold bench/run's lock fd
+nnh run -d --nest "$NEST" --name srv -p "127.0.0.1:$plain:5201" -- iperf3 -s -p 5201 \
+  >/dev/null 3>&- || die "run -p failed"
 nnh run -d --nest "$NEST" --name srvby --bypass -p "127.0.0.1:$byp:5201" -- iperf3 -s -p 5201 \
-  >/dev/null || die "run --bypass -p failed"
+  >/dev/null 3>&- || die "run --bypass -p failed"
 wait_for ip netns exec "$H" sh -c "ss -Htln 'sport = :$byp' | grep -q ." || die "no bypass listener"
 sleep 0.5
 

@@ -44,7 +44,7 @@ nnh() { as_user -n "$H" "$NETNEST" "$@"; }
 # in_host CMD...: CMD as root in the scratch host netns
 in_host() { ip netns exec "$H" "$@"; }
 
-up_host() { nnh up -d --nest "$NEST" --allow-host-loopback; }
+up_host() { nnh up -d --nest "$NEST" --allow-host-loopback 3>&-; }
 
 # host_http ADDR PORT: busybox httpd in the scratch host serving $SRV on ADDR:PORT
 host_http() {
@@ -109,7 +109,7 @@ sb() { nnh run --nest "$NEST" --bypass -- "$@"; }
 @test "bypass: a sandbox's httpd behind -p serves 1 MiB through a host-netns listener, not the port driver" {
   up_host
   p=$(free_port)
-  nnh run -d --nest "$NEST" --name web --bypass -p "$p:80" -- busybox httpd -f -p 80 -h "$SRV" >/dev/null
+  nnh run -d --nest "$NEST" --name web --bypass -p "$p:80" -- busybox httpd -f -p 80 -h "$SRV" >/dev/null 3>&-
   keep_sandbox web
   pid=$(jq -r .pid "$STATE/sandboxes/web.json")
   # the host netns has the listener, and it is the sandbox's own process that holds it
@@ -181,7 +181,7 @@ sb() { nnh run --nest "$NEST" --bypass -- "$@"; }
 
 @test "bypass: another sandbox on the bridge is reached the normal way" {
   up_host
-  nnh run -d --nest "$NEST" --name peer -- busybox httpd -f -p 80 -h "$SRV" >/dev/null
+  nnh run -d --nest "$NEST" --name peer -- busybox httpd -f -p 80 -h "$SRV" >/dev/null 3>&-
   keep_sandbox peer
   ip=$(jq -r .ip "$STATE/sandboxes/peer.json")
   wait_until "nsenter --net=/proc/$(jq -r .pid "$STATE/sandboxes/peer.json")/ns/net ss -Htln 'sport = :80' | grep -q ."
@@ -201,7 +201,7 @@ sb() { nnh run --nest "$NEST" --bypass -- "$@"; }
   nnh run -d --nest "$NEST" --name hold --bypass -- /usr/bin/python3 -c "
 import socket, time
 s = socket.create_connection(('198.51.100.1', $p))
-time.sleep(600)" >/dev/null
+time.sleep(600)" >/dev/null 3>&-
   keep_sandbox hold
   wait_until "in_host ss -Htn state established 'dport = :$p' | grep -q ."
   run nnh ps --nest "$NEST" --json
