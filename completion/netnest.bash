@@ -264,7 +264,7 @@ _netnest()
 	ps)
 		opts="--nest --json" argopts="--nest" ;;
 	run)
-		opts="--nest -d --detach --name -p --publish"
+		opts="--nest -d --detach --name --bypass -p --publish"
 		argopts="--nest --name -p --publish" ;;
 	port)
 		opts="-n --nest -j --json" argopts="-n --nest" ;;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "lib/nest/bypass.h"
 #include "lib/nest/client.h"
 #include "lib/core/out.h"
 #include "lib/nest/portspec.h"
@@ -37,7 +38,8 @@ static int nest_paths(const char *nest, char dir[PATH_MAX], char sock[PATH_MAX],
 static int run_usage(FILE *f, int status)
 {
 	fprintf(f,
-		"Usage: netnest run [--nest NAME] [-d] [--name NAME] [-p SPEC]... -- CMD [ARGS...]\n"
+		"Usage: netnest run [--nest NAME] [-d] [--name NAME] [--bypass] [-p SPEC]... -- CMD "
+		"[ARGS...]\n"
 		"\n"
 		"Run CMD in a sandbox: a network namespace joined to the nest's bridge (eth0 with\n"
 		"a lease from the nest's subnet, default route via the bridge), with the nest's\n"
@@ -48,6 +50,8 @@ static int run_usage(FILE *f, int status)
 		"  --name NAME          sandbox name (default: 12 random hex digits)\n"
 		"  -p, --publish SPEC   publish a port: [hostIP:]hostPort:sandboxPort[/tcp|/udp]\n"
 		"                       (up to 64 times)\n"
+		"  --bypass             sockets to the outside are made in the host netns, so\n"
+		"                       their bytes skip the engine (seccomp; docs/bypass.md)\n"
 		"  -h, --help           show this help\n");
 	return status;
 }
@@ -56,6 +60,7 @@ struct run_opts {
 	const char *nest;
 	char name[NN_NAME_MAX + 1];
 	bool detach;
+	bool bypass;
 	json_t *publish;
 	char **cmd;
 };
@@ -74,14 +79,13 @@ static int random_name(char out[NN_NAME_MAX + 1], struct nn_err *err)
 /* Parse argv; on a usage error return EXIT_USAGE (message printed), on --help -1. */
 static int run_parse(int argc, char **argv, struct run_opts *o)
 {
-	static const struct option lo[] = {
-		{ "nest", required_argument, NULL, 'N' },
-		{ "detach", no_argument, NULL, 'd' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "publish", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	static const struct option lo[] = { { "nest", required_argument, NULL, 'N' },
+					    { "detach", no_argument, NULL, 'd' },
+					    { "name", required_argument, NULL, 'n' },
+					    { "publish", required_argument, NULL, 'p' },
+					    { "bypass", no_argument, NULL, 'B' },
+					    { "help", no_argument, NULL, 'h' },
+					    { 0 } };
 	struct nn_portspec spec;
 	struct nn_err err;
 	const char *why;
@@ -97,6 +101,9 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'd':
 			o->detach = true;
+			break;
+		case 'B':
+			o->bypass = true;
 			break;
 		case 'n':
 			if (!nn_sandbox_name_ok(optarg, &why))
@@ -133,20 +140,26 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-static json_t *run_request(const struct run_opts *o, pid_t pid)
+/* The POST body; @listener: the seccomp listener's fd in @pid for --bypass, else -1. */
+static json_t *run_request(const struct run_opts *o, pid_t pid, int listener)
 {
-	json_t *cmd = json_array();
+	json_t *cmd = json_array(), *req;
 
 	for (char **a = o->cmd; *a; a++)
 		json_array_append_new(cmd, json_string(*a));
-	return json_pack("{s:s, s:i, s:O, s:o}", "name", o->name, "pid", (int)pid,
-			 "publish", o->publish, "command", cmd);
+	req = json_pack("{s:s, s:i, s:O, s:o}", "name", o->name, "pid", (int)pid, "publish",
+			o->publish, "command", cmd);
+	if (req && listener >= 0 &&
+	    json_object_update_new(req, json_pack("{s:b, s:i}", "bypass", 1, "seccomp_fd",
+						  listener)) < 0)
+		json_decref(steal_pointer(&req));
+	return req;
 }
 
-static int post_sandbox(const char *sock, const struct run_opts *o, pid_t pid,
+static int post_sandbox(const char *sock, const struct run_opts *o, pid_t pid, int listener,
 			struct nn_err *err)
 {
-	_cleanup_json_ json_t *req = run_request(o, pid);
+	_cleanup_json_ json_t *req = run_request(o, pid, listener);
 	unsigned status;
 
 	if (!req)
@@ -163,7 +176,7 @@ static int exec_status(int e)
 /* -d: the sandbox is a child; it execs once the daemon has wired it. */
 static int run_detached(const char *sock, const struct run_opts *o, struct nn_err *err)
 {
-	int go[2], st[2], e = 0;
+	int go[2], st[2], e = 0, listener = -1;
 	char byte = 0;
 	pid_t child;
 	ssize_t n;
@@ -178,6 +191,12 @@ static int run_detached(const char *sock, const struct run_opts *o, struct nn_er
 
 		close(go[1]);
 		close(st[0]);
+		/* --bypass: the filter first; its listener's number (or -errno) to the parent */
+		if (o->bypass && (listener = nn_bypass_install(err), true) &&
+		    write(st[1], &listener, sizeof(listener)) != sizeof(listener))
+			_exit(EXIT_FAIL);
+		if (listener < 0 && o->bypass)
+			_exit(EXIT_FAIL);
 		if (read(go[0], &byte, 1) != 1 || null < 0)
 			_exit(EXIT_FAIL);
 		setsid();
@@ -190,7 +209,14 @@ static int run_detached(const char *sock, const struct run_opts *o, struct nn_er
 	}
 	close(go[0]);
 	close(st[1]);
-	if (post_sandbox(sock, o, child, err) < 0) {
+	if (o->bypass && read(st[0], &listener, sizeof(listener)) != sizeof(listener))
+		listener = -EIO;
+	if (o->bypass && listener < 0) {
+		waitpid(child, NULL, 0);
+		return nn_err(err, -listener, "sandbox %s: --bypass: install the seccomp filter",
+			      o->name);
+	}
+	if (post_sandbox(sock, o, child, listener, err) < 0) {
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
 		return nn_fail(err);
@@ -204,6 +230,45 @@ static int run_detached(const char *sock, const struct run_opts *o, struct nn_er
 		return nn_err(err, e, "sandbox %s: run %s", o->name, o->cmd[0]);
 	}
 	printf("%s\n", o->name);
+	return 0;
+}
+
+/*
+ * Foreground --bypass: once the filter is on, this process's connect(2) waits for the daemon
+ * to serve it, so the POST is made by a child forked before (its own connect not reported);
+ * the daemon takes the listener out of this process by its number (pidfd_getfd(2)).
+ */
+static int run_bypassed(const char *sock, const struct run_opts *o, struct nn_err *err)
+{
+	int p[2], listener, status;
+	pid_t poster;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return nn_err(err, errno, "sandbox %s: pipe", o->name);
+	poster = fork();
+	if (poster < 0)
+		return nn_err(err, errno, "sandbox %s: fork", o->name);
+	if (poster == 0) {
+		close(p[1]);
+		if (read(p[0], &listener, sizeof(listener)) != sizeof(listener))
+			_exit(EXIT_FAIL);
+		if (post_sandbox(sock, o, getppid(), listener, err) < 0)
+			_exit(nn_print_err(err));
+		_exit(0);
+	}
+	close(p[0]);
+	listener = nn_bypass_install(err);
+	if (listener < 0) {
+		close(p[1]); /* the poster sees EOF and posts nothing */
+		waitpid(poster, NULL, 0);
+		return nn_err_wrap(err, "sandbox %s: --bypass", o->name);
+	}
+	if (write(p[1], &listener, sizeof(listener)) != sizeof(listener))
+		return nn_err(err, errno, "sandbox %s: --bypass", o->name);
+	close(p[1]);
+	if (waitpid(poster, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		exit(EXIT_FAIL); /* the poster said why */
+	close(listener); /* the daemon has its own copy */
 	return 0;
 }
 
@@ -233,7 +298,11 @@ int cmd_run(int argc, char **argv, struct nn_err *err)
 	if (o.detach)
 		return run_detached(sock, &o, err);
 	/* Foreground: this process is the sandbox; after exec it is CMD. */
-	if (post_sandbox(sock, &o, getpid(), err) < 0)
+	if (o.bypass)
+		r = run_bypassed(sock, &o, err);
+	else
+		r = post_sandbox(sock, &o, getpid(), -1, err);
+	if (r < 0)
 		return nn_fail(err);
 	fflush(NULL);
 	execvp(o.cmd[0], o.cmd);
@@ -248,7 +317,7 @@ int cmd_run(int argc, char **argv, struct nn_err *err)
 static int ps_usage(FILE *f, int status)
 {
 	fprintf(f, "Usage: netnest ps [--nest NAME] [--json]\n\n"
-		   "List the sandboxes of a nest: NAME IP IPV6 PORTS PID COMMAND.\n");
+		   "List the sandboxes of a nest: NAME IP IPV6 PORTS PID BYPASS COMMAND.\n");
 	return status;
 }
 
@@ -269,7 +338,7 @@ static void port_text(json_t *spec, char *buf, size_t len)
 
 static void ps_row(struct nn_out *o, json_t *sb)
 {
-	json_t *pub = json_object_get(sb, "publish"), *p, *a;
+	json_t *pub = json_object_get(sb, "publish"), *byp = json_object_get(sb, "bypass"), *p, *a;
 	char ports[1024] = "", cmd[1024] = "";
 	size_t i;
 
@@ -304,8 +373,33 @@ static void ps_row(struct nn_out *o, json_t *sb)
 		nn_out_close(o);
 	}
 	nn_out_close(o);
+	json_array_foreach(json_object_get(byp, "ports"), i, p) { /* listened on by the bypass */
+		struct nn_portspec ps;
+
+		if (nn_portspec_parse(json_string_value(p), &ps, NULL) < 0)
+			continue;
+		snprintf(ports + strlen(ports), sizeof(ports) - strlen(ports), "%s%s%s%s:%u->%u/%s",
+			 *ports ? "," : "", strchr(ps.parent_ip, ':') ? "[" : "",
+			 *ps.parent_ip ? ps.parent_ip : "0.0.0.0",
+			 strchr(ps.parent_ip, ':') ? "]" : "", ps.parent_port, ps.child_port,
+			 ps.proto);
+	}
 	nn_out_text(o, "%-24s ", *ports ? ports : "-");
 	nn_out_int(o, "pid", "%-8lld ", json_integer_value(json_object_get(sb, "pid")));
+	if (json_is_object(byp)) {
+		nn_out_open_object(o, "bypass");
+		nn_out_uint(o, "sockets", NULL,
+			    json_integer_value(json_object_get(byp, "sockets")));
+		nn_out_uint(o, "open", "bypass:%-3llu ",
+			    json_integer_value(json_object_get(byp, "open")));
+		nn_out_open_array(o, "ports");
+		json_array_foreach(json_object_get(byp, "ports"), i, p)
+			nn_out_string(o, NULL, NULL, json_string_value(p));
+		nn_out_close(o);
+		nn_out_close(o);
+	} else {
+		nn_out_null(o, "bypass", "%-10s ");
+	}
 	nn_out_string(o, "veth", NULL, json_string_value(json_object_get(sb, "veth")));
 	nn_out_string(o, "mac", NULL, json_string_value(json_object_get(sb, "mac")));
 	nn_out_uint(o, "netns", NULL, json_integer_value(json_object_get(sb, "netns")));
@@ -352,8 +446,8 @@ int cmd_ps(int argc, char **argv, struct nn_err *err)
 	o = nn_out_new(stdout, json);
 	if (!o)
 		return nn_err(err, ENOMEM, "start the sandbox list output");
-	nn_out_text(o, "%-16s %-15s %-20s %-24s %-8s %s\n", "NAME", "IP", "IPV6", "PORTS", "PID",
-		    "COMMAND");
+	nn_out_text(o, "%-16s %-15s %-20s %-24s %-8s %-10s %s\n", "NAME", "IP", "IPV6", "PORTS",
+		    "PID", "BYPASS", "COMMAND");
 	nn_out_open_array(o, "sandboxes");
 	json_array_foreach(json_object_get(resp, "sandboxes"), i, sb)
 		ps_row(o, sb);

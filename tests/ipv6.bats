@@ -141,7 +141,7 @@ web() {
   [ "$(jq -r '"\(.ip6)/\(.prefix6) via \(.gateway6)"' "$STATE/sandboxes/web.json")" = "fd00:4::2/64 via fd00:4::1" ]
   run nnu ps --nest "$NEST"
   [[ ${lines[0]} == NAME*IP*IPV6*PORTS*PID*COMMAND ]]
-  [[ ${lines[1]} =~ ^web\ +10\.4\.0\.2\ +fd00:4::2\ +0\.0\.0\.0:$p1-\>80/tcp,\[::1\]:$p2-\>80/tcp,127\.0\.0\.1:$p3-\>80/tcp\ +$pid\ +nginx ]]
+  [[ ${lines[1]} =~ ^web\ +10\.4\.0\.2\ +fd00:4::2\ +0\.0\.0\.0:$p1-\>80/tcp,\[::1\]:$p2-\>80/tcp,127\.0\.0\.1:$p3-\>80/tcp\ +$pid\ +-\ +nginx ]]
   run nnu ps --nest "$NEST" --json
   [ "$(jq -c '.sandboxes[0] | [.ip, .ip6, .prefix6]' <<<"$output")" = '["10.4.0.2","fd00:4::2",64]' ]
   run nnu port ls --nest "$NEST" --json

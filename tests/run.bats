@@ -131,7 +131,7 @@ assert_sandbox_gone() {
   [ "$status" -eq 0 ]
   [[ ${lines[0]} == NAME*IP*IPV6*PORTS*PID*COMMAND ]]
   pid=$(jq -r .pid "$STATE/sandboxes/web.json")
-  [[ ${lines[1]} =~ ^web\ +10\.4\.0\.2\ +fd00:4::2\ +0\.0\.0\.0:$port-\>80/tcp\ +$pid\ +nginx\ -e ]]
+  [[ ${lines[1]} =~ ^web\ +10\.4\.0\.2\ +fd00:4::2\ +0\.0\.0\.0:$port-\>80/tcp\ +$pid\ +-\ +nginx\ -e ]]
   run nnu ps --nest "$NEST" --json
   [ "$(jq -r '.sandboxes[0] | "\(.name) \(.ip) \(.ports[0].host_port) \(.ports[0].sandbox_port) \(.command | split(" ") | .[0])"' <<<"$output")" = "web 10.4.0.2 $port 80 nginx" ]
   veth=$(jq -r .veth "$STATE/sandboxes/web.json")

@@ -131,6 +131,33 @@ static void publish_and_command_must_be_string_arrays(void **state)
 	json_decref(body);
 }
 
+static void bypass_is_a_boolean_and_needs_the_listener(void **state)
+{
+	json_t *body = json_pack("{s:s, s:i, s:b, s:i}", "name", "b", "pid", 42, "bypass", 1,
+				 "seccomp_fd", 5);
+	struct create_req req;
+
+	(void)state;
+	assert_int_equal(nn_sandbox_parse_create(body, &req, NULL), 0);
+	assert_true(req.bypass);
+	assert_int_equal(req.seccomp_fd, 5);
+	json_decref(body);
+	body = json_pack("{s:s, s:i, s:b}", "name", "b", "pid", 42, "bypass", 0);
+	assert_int_equal(nn_sandbox_parse_create(body, &req, NULL), 0);
+	assert_false(req.bypass);
+	json_decref(body);
+	refused("{\"name\":\"x\",\"pid\":42,\"bypass\":\"yes\"}",
+		"sandbox x: \"bypass\" must be true or false");
+	refused("{\"name\":\"x\",\"pid\":42,\"bypass\":1}",
+		"sandbox x: \"bypass\" must be true or false");
+	refused("{\"name\":\"x\",\"pid\":42,\"bypass\":true}",
+		"sandbox x: \"bypass\" needs \"seccomp_fd\": the fd of the process's seccomp "
+		"listener (netnest run --bypass installs one)");
+	refused("{\"name\":\"x\",\"pid\":42,\"bypass\":true,\"seccomp_fd\":-1}",
+		"sandbox x: \"bypass\" needs \"seccomp_fd\": the fd of the process's seccomp "
+		"listener (netnest run --bypass installs one)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +167,7 @@ int main(void)
 		cmocka_unit_test(a_bad_name_is_refused_with_why),
 		cmocka_unit_test(a_pid_that_is_not_a_positive_int_is_refused),
 		cmocka_unit_test(publish_and_command_must_be_string_arrays),
+		cmocka_unit_test(bypass_is_a_boolean_and_needs_the_listener),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -86,6 +86,7 @@ static int read_record(int dirfd, const char *file, const char *path, const char
 	rec->starttime = 0;
 	if (json_is_integer(start) && json_integer_value(start) > 0)
 		rec->starttime = (unsigned long long)json_integer_value(start);
+	rec->bypass = json_is_true(json_object_get(j, "bypass"));
 	if (!json_is_string(jname) || json_string_length(jname) > NN_NAME_MAX ||
 	    strlen(json_string_value(jname)) != json_string_length(jname))
 		snprintf(rec->name, sizeof(rec->name), "%s", name);

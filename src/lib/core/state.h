@@ -17,9 +17,10 @@
  *   ipam/<network>/<ip>  host-local leases ("<id>\r\n<ifname>"), last_reserved_ip.0, lock
  *   sandboxes/<name>.json one record per running sandbox (nest/sandbox.h has all of it);
  *                 read outside the daemon, by the inspector (naming and labelling a
- *                 sandbox's netns) and by a stale nest's cleanup, for three fields only:
- *                 "name", "pid" and "starttime" (field 22 of /proc/PID/stat, proc.h), so
- *                 a PID reused after the sandbox died is never taken for it.  Those
+ *                 sandbox's netns) and by a stale nest's cleanup, for four fields only:
+ *                 "name", "pid", "starttime" (field 22 of /proc/PID/stat, proc.h), so
+ *                 a PID reused after the sandbox died is never taken for it, and
+ *                 "bypass" (the inspector's label).  Those
  *                 readers go through nn_state_sandbox_read() and nn_state_sandboxes().
  *
  * netnest as RootlessKit (`netnest rootlesskit`, docs/rootlesskit.md) keeps RootlessKit's
@@ -86,6 +87,8 @@ struct nn_sandbox_rec {
 	pid_t pid;
 	/* "starttime" (field 22 of /proc/PID/stat, proc.h); 0 when the record has none */
 	unsigned long long starttime;
+	/* "bypass": true for `run --bypass` (docs/bypass.md); false when absent */
+	bool bypass;
 };
 
 /**
@@ -97,7 +100,8 @@ struct nn_sandbox_rec {
  *
  * Reads @state_dir/sandboxes/@name.json.  "pid" must be an integer in 1..INT32_MAX;
  * "starttime", a non-negative integer, and "name", a string of at most NN_NAME_MAX bytes,
- * may be missing (then 0, and @name).  Other fields are not looked at.  Says nothing
+ * may be missing (then 0, and @name); "bypass" is true only when it is JSON true.  Other
+ * fields are not looked at.  Says nothing
  * about whether the process still runs: nn_state_sandbox_live().
  * Return: 0; -EINVAL for a bad @name ("sandbox name '@name' ..."), for a file that is
  * not JSON ("read PATH: <jansson's reason>") or not an object with a valid "pid" ("read

@@ -53,7 +53,8 @@ static int label_sandbox(const struct nn_sandbox_rec *rec, void *arg)
 
 	if (nn_state_sandbox_live(rec)) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)rec->pid);
-		snprintf(label, sizeof(label), "sandbox %s", rec->name);
+		snprintf(label, sizeof(label), "sandbox %s%s", rec->name,
+			 rec->bypass ? " (bypass)" : "");
 		set_role_path(arg, path, NN_ROLE_SANDBOX, label);
 	}
 	return 0;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bypass.h"
 #include "ipam.h"
 #include "pidfd.h"
 #include "pool.h"
@@ -38,6 +39,7 @@ struct sandbox {
 	struct in6_addr ip6;/* its IPv6 twin (sandbox_ip6()); has_ip6 false: none */
 	bool has_ip6;
 	json_t *record;     /* what $STATE/sandboxes/<name>.json holds */
+	struct nn_bypass *bp; /* --bypass, else NULL */
 };
 
 struct nn_sandboxes {
@@ -102,6 +104,7 @@ static void unwire(struct nn_sandboxes *s, struct sandbox *sb)
 		nn_sandbox_unwire(&s->unwire, sb->veth, &ignore);
 	pthread_mutex_unlock(&s->unwire_lock);
 	nn_ipam_release(&s->ipam, sb->ip, sb->name, NN_SANDBOX_IFNAME, &ignore);
+	nn_bypass_stop(sb->bp);
 	if (sb->pidfd >= 0)
 		close(sb->pidfd);
 	json_decref(sb->record);
@@ -210,7 +213,8 @@ int nn_sandbox_parse_create(json_t *body, struct create_req *req, struct nn_err 
 			       req->name);
 	req->pid = (pid_t)json_integer_value(pid);
 	if (string_array(body, "publish", NN_SANDBOX_PUBLISH_MAX, &req->publish, err) < 0 ||
-	    string_array(body, "command", 4096, &req->command, err) < 0)
+	    string_array(body, "command", 4096, &req->command, err) < 0 ||
+	    nn_bypass_parse(body, &req->bypass, &req->seccomp_fd, err) < 0)
 		return nn_err_wrap(err, "sandbox %s", req->name);
 	return 0;
 }
@@ -277,6 +281,8 @@ static int publish(struct nn_nest *n, const struct create_req *req, struct in_ad
 
 		r = nn_portspec_parse(json_string_value(v), &spec, err);
 		if (r == 0) {
+			if (req->bypass && nn_bypass_takes(&spec))
+				continue; /* it listens in the host netns itself */
 			sandbox_target(&spec, ip, ip6);
 			r = nn_ports_add(n, &spec, req->name, &id, err);
 		}
@@ -398,11 +404,16 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 		r = nn_err(err, ENOMEM, "%s: record", label);
 		goto undo_ports;
 	}
+	json_object_set_new(rec, "bypass", json_boolean(req->bypass));
 	if ((r = write_record(s, req->name, rec, err)) < 0)
 		goto undo_ports;
+	if (req->bypass && (r = nn_bypass_start(n, req->name, pidfd, req->seccomp_fd, req->publish,
+						&sb->bp, err)) < 0)
+		goto undo_record;
 	sb->serial = ++s->next_serial;
 	ev.data.u64 = sb->serial;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
+		nn_bypass_stop(sb->bp);
 		r = nn_err(err, errno, "%s: watch process %d", label, req->pid);
 		goto undo_record;
 	}
@@ -551,6 +562,9 @@ static json_t *api_record(struct sandbox *sb, json_t *ports)
 			json_array_append(pub, p);
 	}
 	json_object_set_new(out, "publish", pub);
+	json_object_set_new(out, "bypass",
+			    nn_bypass_json(sb->bp,
+					   json_integer_value(json_object_get(sb->record, "pid"))));
 	return out;
 }
 

@@ -8,6 +8,7 @@
  * else has sandbox.h.
  */
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -20,6 +21,8 @@ struct create_req {
 	pid_t pid;
 	json_t *publish; /* borrowed, may be NULL */
 	json_t *command; /* borrowed, may be NULL */
+	bool bypass; /* "bypass": true (bypass.h) */
+	int seccomp_fd; /* "seccomp_fd": its listener's fd number in process pid */
 };
 
 /**
@@ -31,7 +34,11 @@ struct create_req {
  *        \"name\" must be a string", "sandbox name 'NAME' <why>" (nn_sandbox_name_ok()),
  *        "sandbox NAME: \"pid\" must be a positive integer", "sandbox NAME: \"publish\"
  *        must be an array of at most 64 strings", "sandbox NAME: \"command\"[3] is not a
- *        string", ...
+ *        string", "sandbox NAME: \"bypass\" must be true or false", "sandbox NAME:
+ *        \"bypass\" needs \"seccomp_fd\", ...", ...
+ *
+ * "bypass": true asks for the socket bypass (bypass.h); "seccomp_fd" then names the fd, in
+ * process "pid", of a seccomp listener (nn_bypass_install()).
  *
  * Only the shape is checked: the specs in "publish" are parsed when they are published
  * (nn_portspec_parse()), the PID is looked up when its netns is opened.

@@ -1,0 +1,232 @@
+#!/usr/bin/env bats
+# The socket bypass (`netnest run --bypass`, docs/bypass.md): sockets a sandbox opens to the
+# outside are made in the host netns by the nest daemon, so their bytes never cross tap0.
+#
+# The nest runs, rootless as nntest and with --allow-host-loopback, inside a scratch netns
+# that plays the host: lo (the servers of "the host's 127.0.0.1" and ::1) and an uplink
+# 198.51.100.1/24 whose default route leads nowhere (a veth pair with both ends in that
+# netns).  Every address is in a namespace this file made.
+
+load helpers/common
+load helpers/ports
+
+setup() {
+  ports_setup
+  H=$(unique_name nnbyh)
+  NETNS=()
+  ip netns add "$H" && NETNS+=("$H")
+  ip -n "$H" link set lo up
+  ip -n "$H" link add up0 type veth peer name up1
+  ip -n "$H" addr add 198.51.100.1/24 dev up0
+  ip -n "$H" link set up0 up
+  ip -n "$H" link set up1 up
+  ip -n "$H" route add default via 198.51.100.254 dev up0
+  STATE=/run/user/$(nn_uid)/netnest/$NEST
+  SRV=$TMP/srv
+  install -d -o "$NN_USER" -m 0755 "$SRV"
+  head -c 1048576 /dev/urandom >"$SRV/file"
+  chmod a+r "$SRV/file"
+  SUM=$(sha256sum <"$SRV/file")
+}
+
+teardown() {
+  local f n
+  for f in "${PIDFILES[@]}"; do
+    [[ -s $f ]] && kill "$(cat "$f")" 2>/dev/null
+  done
+  nnh down --nest "$NEST" >/dev/null 2>&1
+  for n in "${NETNS[@]}"; do ip netns del "$n"; done
+  rm -rf "$TMP"
+}
+
+# nnh ARGS...: netnest as the test user, in the scratch host netns
+nnh() { as_user -n "$H" "$NETNEST" "$@"; }
+# in_host CMD...: CMD as root in the scratch host netns
+in_host() { ip netns exec "$H" "$@"; }
+
+up_host() { nnh up -d --nest "$NEST" --allow-host-loopback 3>&-; }
+
+# host_http ADDR PORT: busybox httpd in the scratch host serving $SRV on ADDR:PORT
+host_http() {
+  local pidf=$TMP/httpd.$2.pid
+  PIDFILES+=("$pidf")
+  in_host sh -c "echo \$\$ > $pidf; exec busybox httpd -f -p $1:$2 -h $SRV" >/dev/null 2>&1 3>&- &
+  wait_for in_host sh -c "ss -Htln 'sport = :$2' | grep -q ."
+}
+
+# host_pong ADDR PORT: a TCP server in the scratch host answering "pong CLIENT-IP"
+host_pong() {
+  local pidf=$TMP/pong.$2.pid
+  PIDFILES+=("$pidf")
+  in_host /usr/bin/python3 "$NN_ROOT/tests/helpers/nbconnect.py" serve "$pidf" "$1" "$2" \
+    >/dev/null 2>&1 3>&- &
+  wait_for test -s "$pidf"
+}
+
+# tap_bytes: rx + tx bytes of the nest's tap0 so far
+tap_bytes() {
+  in_nest ip -j -s link show tap0 | jq '.[0].stats64 | .rx.bytes + .tx.bytes'
+}
+
+# sb CMD...: CMD in a bypassed sandbox, as the test user in the scratch host
+sb() { nnh run --nest "$NEST" --bypass -- "$@"; }
+
+@test "bypass: iperf3 reaches the host's 127.0.0.1 through 10.0.2.2 and tap0's counters do not move" {
+  up_host
+  p=$(free_port)
+  PIDFILES+=("$TMP/iperf.pid")
+  in_host iperf3 -s -D -B 127.0.0.1 -p "$p" -I "$TMP/iperf.pid" 3>&-
+  wait_for test -s "$TMP/iperf.pid"
+  before=$(tap_bytes)
+  [[ $before =~ ^[0-9]+$ ]]
+  run sb timeout 30 iperf3 -c 10.0.2.2 -p "$p" -t 2 -J
+  [ "$status" -eq 0 ]
+  sent=$(jq '.end.sum_sent.bytes' <<<"$output")
+  [ "$sent" -gt 10000000 ]
+  after=$(tap_bytes)
+  # a few neighbour or router messages may pass; the test's bytes do not
+  [ $((after - before)) -lt 100000 ] || { echo "tap0 moved $((after - before)) of $sent"; false; }
+  # the same without --bypass does cross tap0: the counter can tell
+  before=$(tap_bytes)
+  run nnh run --nest "$NEST" -- timeout 30 iperf3 -c 10.0.2.2 -p "$p" -n 5M -J
+  [ "$status" -eq 0 ]
+  after=$(tap_bytes)
+  # 5 MiB sent; the counters see about 0.9 of it (4.7 MB here), far above the noise
+  [ $((after - before)) -gt 1000000 ] || { echo "tap0 moved $((after - before)) without bypass"; false; }
+}
+
+@test "bypass: curl fetches 1 MiB intact from a host server, through 10.0.2.2 and to the host's own address" {
+  up_host
+  p=$(free_port)
+  host_http 0.0.0.0 "$p"
+  run sb sh -c "curl -sf http://198.51.100.1:$p/file | sha256sum"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$SUM" ]
+  run sb sh -c "curl -sf http://10.0.2.2:$p/file | sha256sum"
+  [ "$output" = "$SUM" ]
+}
+
+@test "bypass: a sandbox's httpd behind -p serves 1 MiB through a host-netns listener, not the port driver" {
+  up_host
+  p=$(free_port)
+  nnh run -d --nest "$NEST" --name web --bypass -p "$p:80" -- busybox httpd -f -p 80 -h "$SRV" >/dev/null 3>&-
+  keep_sandbox web
+  pid=$(jq -r .pid "$STATE/sandboxes/web.json")
+  # the host netns has the listener, and it is the sandbox's own process that holds it
+  wait_until "in_host ss -Htlnp 'sport = :$p' | grep -q 'pid=$pid,'"
+  run in_host sh -c "curl -sf http://127.0.0.1:$p/file | sha256sum"
+  [ "$output" = "$SUM" ]
+  run in_host sh -c "curl -sf http://198.51.100.1:$p/file | sha256sum"
+  [ "$output" = "$SUM" ]
+  # the port driver does not publish it; ps and the API say the bypass does
+  run nnh port ls --nest "$NEST" --json
+  [ "$(jq '.ports | length' <<<"$output")" -eq 0 ]
+  run nnh ps --nest "$NEST" --json
+  [ "$(jq -c '.sandboxes[0].bypass | [.ports, .sockets >= 1, .open]' <<<"$output")" = "[[\"$p:80/tcp\"],true,1]" ]
+  run nnh ps --nest "$NEST"
+  [[ ${lines[1]} =~ ^web\ .*\ 0\.0\.0\.0:$p-\>80/tcp\ .*\ $pid\ +bypass:1\ +busybox ]]
+  # topo labels its netns as bypassed
+  run nn topo
+  [[ $output == *"sandbox web (bypass)"* ]]
+  # and nothing listens on 80 in the sandbox's own netns
+  run nsenter --net="/proc/$pid/ns/net" ss -Htln 'sport = :80'
+  [ -z "$output" ]
+}
+
+@test "bypass: non-blocking connect, poll and getpeername behave, to a host address, to 10.0.2.2 and to a closed port" {
+  up_host
+  p=$(free_port) q=$(free_port)
+  host_pong 0.0.0.0 "$p"
+  run sb /usr/bin/python3 "$NN_ROOT/tests/helpers/nbconnect.py" 198.51.100.1 "$p"
+  [ "$status" -eq 0 ]
+  [ "$output" = "EINPROGRESS peer 198.51.100.1:$p pong 198.51.100.1" ]
+  # 10.0.2.2 is the host's 127.0.0.1, and getpeername says so (docs/bypass.md#addresses)
+  run sb /usr/bin/python3 "$NN_ROOT/tests/helpers/nbconnect.py" 10.0.2.2 "$p"
+  [ "$output" = "EINPROGRESS peer 127.0.0.1:$p pong 127.0.0.1" ]
+  run sb /usr/bin/python3 "$NN_ROOT/tests/helpers/nbconnect.py" 198.51.100.1 "$q"
+  [ "$status" -eq 1 ]
+  [[ $output == *ECONNREFUSED ]]
+  # a blocking connect to a closed port fails the same way
+  run sb curl -s "http://198.51.100.1:$q/"
+  [ "$status" -eq 7 ]
+}
+
+@test "bypass: UDP request and response, to a host address and through 10.0.2.2" {
+  up_host
+  p=$(free_udp_port)
+  PIDFILES+=("$TMP/udpecho.pid")
+  in_host /usr/bin/python3 "$NN_ROOT/tests/helpers/udp_echo.py" serve "$TMP/udpecho.pid" \
+    "0.0.0.0:$p" >/dev/null 2>&1 3>&- &
+  wait_for test -s "$TMP/udpecho.pid"
+  before=$(tap_bytes)
+  run sb /usr/bin/python3 "$NN_ROOT/tests/helpers/udp_echo.py" ask 198.51.100.1 "$p" hello 3
+  [ "$status" -eq 0 ]
+  [ "$output" = "echo hello" ]
+  run sb /usr/bin/python3 "$NN_ROOT/tests/helpers/udp_echo.py" ask 10.0.2.2 "$p" there 3
+  [ "$output" = "echo there" ]
+  # many datagrams of mixed sizes, sendto(2) each, all back (the burst connects first)
+  run sb /usr/bin/python3 "$NN_ROOT/tests/helpers/udp_echo.py" burst 198.51.100.1 "$p"
+  [ "$output" = "600 of 600" ]
+  [ $(($(tap_bytes) - before)) -lt 100000 ]
+}
+
+@test "bypass: IPv6 to the host's ::1 through fd00::2" {
+  up_host
+  p=$(free_port)
+  host_http '[::1]' "$p"
+  run sb sh -c "curl -sf 'http://[fd00::2]:$p/file' | sha256sum"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$SUM" ]
+}
+
+@test "bypass: another sandbox on the bridge is reached the normal way" {
+  up_host
+  nnh run -d --nest "$NEST" --name peer -- busybox httpd -f -p 80 -h "$SRV" >/dev/null 3>&-
+  keep_sandbox peer
+  ip=$(jq -r .ip "$STATE/sandboxes/peer.json")
+  wait_until "nsenter --net=/proc/$(jq -r .pid "$STATE/sandboxes/peer.json")/ns/net ss -Htln 'sport = :80' | grep -q ."
+  run sb sh -c "curl -sf http://$ip/file | sha256sum"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$SUM" ]
+}
+
+@test "bypass: the sandbox's exit releases every host socket; the daemon holds none" {
+  up_host
+  p=$(free_port)
+  host_pong 0.0.0.0 "$p"
+  daemon=$(cat "$STATE/child_pid")
+  socks() { find "/proc/$daemon/fd" -lname 'socket:*' | wc -l; }
+  base=$(socks)
+  # a client that connects, then holds the connection open
+  nnh run -d --nest "$NEST" --name hold --bypass -- /usr/bin/python3 -c "
+import socket, time
+s = socket.create_connection(('198.51.100.1', $p))
+time.sleep(600)" >/dev/null 3>&-
+  keep_sandbox hold
+  wait_until "in_host ss -Htn state established 'dport = :$p' | grep -q ."
+  run nnh ps --nest "$NEST" --json
+  [ "$(jq -c '.sandboxes[0].bypass | [.sockets, .open]' <<<"$output")" = "[1,1]" ]
+  [ "$(socks)" -eq "$base" ]
+  nnh stop --nest "$NEST" hold
+  wait_until "! in_host ss -Htn state established 'dport = :$p' | grep -q ."
+  [ "$(socks)" -eq "$base" ]
+}
+
+@test "bypass: bad requests get clear errors" {
+  up_host
+  p=$(free_port)
+  host_pong 0.0.0.0 "$p"
+  # the host port of a -p is taken: refused at run, not at the sandbox's bind
+  run nnh run --nest "$NEST" --bypass -p "$p:80" -- true
+  [ "$status" -eq 1 ]
+  [[ $output == *"bypass: host port $p: Address already in use"* ]]
+  # the API: "bypass" must be a boolean, and needs the listener
+  run api -X POST -d '{"name":"x","pid":1,"bypass":"yes"}' /netnest/v1/sandboxes
+  [ "${lines[-1]}" = 400 ]
+  [[ $output == *'bypass\" must be true or false'* ]]
+  run api -X POST -d "{\"name\":\"x\",\"pid\":$$,\"bypass\":true}" /netnest/v1/sandboxes
+  [ "${lines[-1]}" = 400 ]
+  [[ $output == *'needs \"seccomp_fd\"'* ]]
+  run nnh run --nest "$NEST" --bypass
+  [ "$status" -eq 2 ]
+}
