@@ -32,13 +32,7 @@ trap cleanup EXIT
 
 die() { echo "bypass: $*" >&2; exit 1; }
 
-ip netns add "$H" || die "ip netns add failed"
-ip -n "$H" link set lo up
-ip -n "$H" link add up0 type veth peer name up1
-ip -n "$H" addr add 198.51.100.1/24 dev up0
-ip -n "$H" link set up0 up
-ip -n "$H" link set up1 up
-ip -n "$H" route add default via 198.51.100.254 dev up0
+scratch_host "$H" || die "the scratch host netns $H could not be made"
 
 nnh() { as_user -n "$H" "$NETNEST" "$@"; }
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }

@@ -59,13 +59,7 @@ nests_down() {
   NESTS=()
 }
 
-ip netns add "$H" || exit 1
-ip -n "$H" link set lo up
-ip -n "$H" link add up0 type veth peer name up1
-ip -n "$H" addr add 198.51.100.1/24 dev up0
-ip -n "$H" link set up0 up
-ip -n "$H" link set up1 up
-ip -n "$H" route add default via 198.51.100.254 dev up0
+scratch_host "$H" || exit 1
 # spawn_h NAME CMD...: spawn (tests/helpers/spawn.bash), in the scratch host netns
 spawn_h() {
   local name=$1

@@ -14,13 +14,7 @@ setup() {
   ports_setup
   H=$(unique_name nnbyh)
   NETNS=()
-  ip netns add "$H" && NETNS+=("$H")
-  ip -n "$H" link set lo up
-  ip -n "$H" link add up0 type veth peer name up1
-  ip -n "$H" addr add 198.51.100.1/24 dev up0
-  ip -n "$H" link set up0 up
-  ip -n "$H" link set up1 up
-  ip -n "$H" route add default via 198.51.100.254 dev up0
+  scratch_host "$H" && NETNS+=("$H")
   STATE=/run/user/$(nn_uid)/netnest/$NEST
   SRV=$TMP/srv
   install -d -o "$NN_USER" -m 0755 "$SRV"

@@ -18,15 +18,9 @@ setup() {
   ports_setup
   H=$(unique_name nnsrch) C=$(unique_name nnsrcc)
   NETNS=()
-  ip netns add "$H" && NETNS+=("$H")
+  scratch_host "$H" && NETNS+=("$H")
   ip netns add "$C" && NETNS+=("$C")
-  ip -n "$H" link set lo up
   ip -n "$C" link set lo up
-  ip -n "$H" link add up0 type veth peer name up1
-  ip -n "$H" addr add 198.51.100.1/24 dev up0
-  ip -n "$H" link set up0 up
-  ip -n "$H" link set up1 up
-  ip -n "$H" route add default via 198.51.100.254 dev up0
   ip -n "$H" link add vh type veth peer name vc netns "$C"
   ip -n "$H" addr add 192.0.2.1/24 dev vh
   ip -n "$C" addr add 192.0.2.2/24 dev vc

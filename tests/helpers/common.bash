@@ -65,6 +65,23 @@ free_port() { free_port_ss -Htln 0; }
 # unique_name PREFIX: a name no other concurrent test run uses
 unique_name() { echo "$1$$$RANDOM"; }
 
+# scratch_host NAME: a new netns NAME that plays the host for an engine, so nothing can reach
+# the real network even by mistake: lo up, and an uplink whose default route leads nowhere
+# (a veth pair with both ends in NAME, 198.51.100.1/24 via 198.51.100.254, no router
+# behind; this kernel may have no dummy driver).  Fails, leaving nothing, when a step fails.
+scratch_host() {
+  ip netns add "$1" || return 1
+  if ! { ip -n "$1" link set lo up &&
+    ip -n "$1" link add up0 type veth peer name up1 &&
+    ip -n "$1" addr add 198.51.100.1/24 dev up0 &&
+    ip -n "$1" link set up0 up &&
+    ip -n "$1" link set up1 up &&
+    ip -n "$1" route add default via 198.51.100.254 dev up0; }; then
+    ip netns del "$1"
+    return 1
+  fi
+}
+
 # wait_for CMD...: retry CMD for up to 10 s
 wait_for() {
   for _ in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
