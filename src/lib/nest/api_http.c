@@ -32,6 +32,7 @@
 
 #include "api.h"
 #include "dl.h"
+#include "mem.h"
 #include "util.h"
 
 #define API_SOCK "api.sock"
@@ -42,6 +43,7 @@
  */
 #define API_READ_MAX (1024 * 1024)
 #define API_TIMEOUT_S 60 /* an idle or stalled connection is closed after this */
+#define API_IDLE_S 2     /* this long after the last answer, the daemon trims (mem.h) */
 
 /* libevent, loaded when the daemon starts serving (dl.h) */
 static struct {
@@ -109,6 +111,8 @@ struct nn_api {
 	struct event_base *base;
 	struct evhttp *http;
 	struct event *wake;     /* @efd readable: answers are waiting in @done, or @quit */
+	struct event *idle;     /* API_IDLE_S after the last answer */
+	size_t inflight;        /* requests not answered yet (the loop's own count) */
 	int efd;                /* eventfd(2) */
 	pthread_t loop;
 	bool looping;
@@ -200,9 +204,25 @@ static bool spawn_worker(struct nn_api *a)
 	return true;
 }
 
-/* send_answer() - send @j's answer (loop thread); @j is freed */
-static void send_answer(struct job *j)
+/*
+ * on_idle() - no request for API_IDLE_S: give back the code and heap the requests used
+ * (a `run` maps about 1 MB of libc and netnest again), as the daemon did once it was ready
+ */
+static void on_idle(evutil_socket_t fd, short what, void *arg)
 {
+	struct nn_api *a = arg;
+
+	(void)fd;
+	(void)what;
+	if (!a->inflight)
+		nn_mem_trim();
+}
+
+/* send_answer() - send @j's answer (loop thread); @j is freed */
+static void send_answer(struct nn_api *a, struct job *j)
+{
+	static const struct timeval idle = { .tv_sec = API_IDLE_S };
+
 	struct evbuffer *b = ev.buffer_new();
 	char *s = j->ans.body ? json_dumps(j->ans.body, JSON_COMPACT) : NULL;
 	struct evkeyvalq *h = ev.req_output_headers(j->req);
@@ -224,6 +244,8 @@ static void send_answer(struct job *j)
 		ev.buffer_free(b);
 	free(s);
 	job_free(j);
+	if (!--a->inflight)
+		ev.event_add(a->idle, &idle); /* (re)armed: it fires once all is quiet */
 }
 
 /* the loop's wake-up: send every answer the workers queued, or stop the loop on @quit */
@@ -253,7 +275,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	while (rev) {
 		struct job *next = rev->next;
 
-		send_answer(rev);
+		send_answer(a, rev);
 		rev = next;
 	}
 	if (quit)
@@ -292,6 +314,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		job_free(j);
 		return refuse(req, 500);
 	}
+	a->inflight++;
 	pthread_mutex_lock(&a->lock);
 	*a->todo_tail = j;
 	a->todo_tail = &j->next;
@@ -302,6 +325,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		a->todo_tail = &a->todo;
 		a->ntodo = 0;
 		pthread_mutex_unlock(&a->lock);
+		a->inflight--;
 		job_free(j);
 		return refuse(req, 500);
 	}
@@ -352,6 +376,8 @@ static void free_server(struct nn_api *a)
 		ev.http_free(a->http); /* closes the listening socket and every connection */
 	if (a->wake)
 		ev.event_free(a->wake);
+	if (a->idle)
+		ev.event_free(a->idle);
 	if (a->base)
 		ev.base_free(a->base);
 	if (a->efd >= 0)
@@ -423,7 +449,8 @@ static int api_serve(struct nn_api *a, int fd, struct nn_err *err)
 		return nn_err(err, ENOMEM, "serve %s: start libevent's HTTP server", sock);
 	}
 	a->wake = ev.event_new(a->base, a->efd, EV_READ | EV_PERSIST, on_wake, a);
-	if (!a->wake || ev.event_add(a->wake, NULL) < 0)
+	a->idle = ev.event_new(a->base, -1, 0, on_idle, a);
+	if (!a->wake || !a->idle || ev.event_add(a->wake, NULL) < 0)
 		return nn_err(err, ENOMEM, "serve %s: start libevent's HTTP server", sock);
 	ev.set_gencb(a->http, on_request, a);
 	ev.set_timeout(a->http, API_TIMEOUT_S);
