@@ -6,9 +6,10 @@
  * the unix socket made here (evhttp_accept_socket_with_handle(), event2/http.h).  evhttp
  * calls its handlers on that thread, and a handler may take seconds (a DELETE of a sandbox
  * waits up to 5 s for it to exit), so the loop only copies each request into a job and
- * hands it to a pool of worker threads that grows while every worker is busy; a worker
- * answers it with nn_api_dispatch() and queues the answer back, and an eventfd wakes the
- * loop, which sends it.  No request waits behind another, and libevent itself is only ever
+ * hands it to a pool of worker threads that grows while every worker is busy (a worker
+ * idle for API_IDLE_S leaves, so an idle daemon has none); a worker answers it with
+ * nn_api_dispatch() and queues the answer back, and an eventfd wakes the loop, which
+ * sends it.  No request waits behind another, and libevent itself is only ever
  * called from the loop thread, so it needs no locking of its own (evthread_use_pthreads()).
  *
  * libevent links only libc (Debian 12's libevent-2.1-7); it is loaded with dlopen when the
@@ -23,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -43,7 +45,7 @@
  */
 #define API_READ_MAX (1024 * 1024)
 #define API_TIMEOUT_S 60 /* an idle or stalled connection is closed after this */
-#define API_IDLE_S 2     /* this long after the last answer, the daemon trims (mem.h) */
+#define API_IDLE_S 1     /* a worker idle this long leaves; the last one trims (mem.h) */
 
 /* libevent, loaded when the daemon starts serving (dl.h) */
 static struct {
@@ -111,8 +113,6 @@ struct nn_api {
 	struct event_base *base;
 	struct evhttp *http;
 	struct event *wake;     /* @efd readable: answers are waiting in @done, or @quit */
-	struct event *idle;     /* API_IDLE_S after the last answer */
-	size_t inflight;        /* requests not answered yet (the loop's own count) */
 	int efd;                /* eventfd(2) */
 	pthread_t loop;
 	bool looping;
@@ -121,9 +121,17 @@ struct nn_api {
 	struct job *todo, **todo_tail; /* requests waiting for a worker, oldest first */
 	size_t ntodo;
 	struct job *done;       /* answers waiting for the loop */
-	pthread_t *workers;
+	pthread_cond_t gone;    /* signalled when a worker leaves */
+	struct worker *zombies; /* workers that left, to be joined */
 	size_t nworkers, nidle;
 	bool quit;
+};
+
+/* A worker thread; it puts itself on @zombies when it leaves, and whoever comes next joins it. */
+struct worker {
+	pthread_t thread;
+	struct worker *next;
+	struct nn_api *a;
 };
 
 /* method_name() - the name of an evhttp method (event2/http.h enum evhttp_cmd_type) */
@@ -147,22 +155,44 @@ static void job_free(struct job *j)
 	free(j);
 }
 
-/* a worker: answers jobs until @quit; a job it has begun is finished first */
+/* join_zombies() - join the workers that left, with @a->lock held (they are all but gone) */
+static void join_zombies(struct nn_api *a)
+{
+	while (a->zombies) {
+		struct worker *w = a->zombies;
+
+		a->zombies = w->next;
+		pthread_join(w->thread, NULL);
+		free(w);
+	}
+}
+
+/*
+ * a worker: answers jobs until @quit, or until it has waited API_IDLE_S for one; the last
+ * worker to leave gives back what the requests mapped (a `run` maps about 1 MB of libc and
+ * netnest again, mem.h), so an idle daemon has no worker and is as small as when it started
+ */
 static void *worker(void *arg)
 {
-	struct nn_api *a = arg;
+	struct worker *self = arg;
+	struct nn_api *a = self->a;
 	uint64_t one = 1;
+	bool last;
 
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
+		struct timespec until;
 		struct job *j;
+		int r = 0;
 
-		while (!a->todo && !a->quit) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += API_IDLE_S;
+		while (!a->todo && !a->quit && r != ETIMEDOUT) {
 			a->nidle++;
-			pthread_cond_wait(&a->work, &a->lock);
+			r = pthread_cond_timedwait(&a->work, &a->lock, &until);
 			a->nidle--;
 		}
-		if (a->quit)
+		if (a->quit || !a->todo)
 			break;
 		j = a->todo;
 		a->todo = j->next;
@@ -180,6 +210,15 @@ static void *worker(void *arg)
 			/* an eventfd write fails only at its 2^64-1 ceiling: the loop is awake */
 		}
 	}
+	last = a->nworkers == 1 && !a->quit;
+	pthread_mutex_unlock(&a->lock);
+	if (last)
+		nn_mem_trim();
+	pthread_mutex_lock(&a->lock);
+	a->nworkers--;
+	self->next = a->zombies;
+	a->zombies = self;
+	pthread_cond_broadcast(&a->gone);
 	pthread_mutex_unlock(&a->lock);
 	return NULL;
 }
@@ -187,41 +226,29 @@ static void *worker(void *arg)
 /* spawn_worker() - one more worker, with @a->lock held; false when none could be made */
 static bool spawn_worker(struct nn_api *a)
 {
+	struct worker *w = calloc(1, sizeof(*w));
 	pthread_attr_t attr;
-	pthread_t *w = realloc(a->workers, (a->nworkers + 1) * sizeof(*w));
 	int r;
 
+	join_zombies(a);
 	if (!w)
 		return false;
-	a->workers = w;
+	w->a = a;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, API_THREAD_STACK);
-	r = pthread_create(&a->workers[a->nworkers], &attr, worker, a);
+	r = pthread_create(&w->thread, &attr, worker, w);
 	pthread_attr_destroy(&attr);
-	if (r)
+	if (r) {
+		free(w);
 		return false;
+	}
 	a->nworkers++;
 	return true;
 }
 
-/*
- * on_idle() - no request for API_IDLE_S: give back the code and heap the requests used
- * (a `run` maps about 1 MB of libc and netnest again), as the daemon did once it was ready
- */
-static void on_idle(evutil_socket_t fd, short what, void *arg)
-{
-	struct nn_api *a = arg;
-
-	(void)fd;
-	(void)what;
-	if (!a->inflight)
-		nn_mem_trim();
-}
-
 /* send_answer() - send @j's answer (loop thread); @j is freed */
-static void send_answer(struct nn_api *a, struct job *j)
+static void send_answer(struct job *j)
 {
-	static const struct timeval idle = { .tv_sec = API_IDLE_S };
 
 	struct evbuffer *b = ev.buffer_new();
 	char *s = j->ans.body ? json_dumps(j->ans.body, JSON_COMPACT) : NULL;
@@ -244,8 +271,6 @@ static void send_answer(struct nn_api *a, struct job *j)
 		ev.buffer_free(b);
 	free(s);
 	job_free(j);
-	if (!--a->inflight)
-		ev.event_add(a->idle, &idle); /* (re)armed: it fires once all is quiet */
 }
 
 /* the loop's wake-up: send every answer the workers queued, or stop the loop on @quit */
@@ -275,7 +300,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	while (rev) {
 		struct job *next = rev->next;
 
-		send_answer(a, rev);
+		send_answer(rev);
 		rev = next;
 	}
 	if (quit)
@@ -314,7 +339,6 @@ static void on_request(struct evhttp_request *req, void *arg)
 		job_free(j);
 		return refuse(req, 500);
 	}
-	a->inflight++;
 	pthread_mutex_lock(&a->lock);
 	*a->todo_tail = j;
 	a->todo_tail = &j->next;
@@ -325,7 +349,6 @@ static void on_request(struct evhttp_request *req, void *arg)
 		a->todo_tail = &a->todo;
 		a->ntodo = 0;
 		pthread_mutex_unlock(&a->lock);
-		a->inflight--;
 		job_free(j);
 		return refuse(req, 500);
 	}
@@ -376,8 +399,6 @@ static void free_server(struct nn_api *a)
 		ev.http_free(a->http); /* closes the listening socket and every connection */
 	if (a->wake)
 		ev.event_free(a->wake);
-	if (a->idle)
-		ev.event_free(a->idle);
 	if (a->base)
 		ev.base_free(a->base);
 	if (a->efd >= 0)
@@ -394,7 +415,7 @@ static void free_server(struct nn_api *a)
 		a->done = j->next;
 		job_free(j);
 	}
-	free(a->workers);
+	pthread_cond_destroy(&a->gone);
 	pthread_cond_destroy(&a->work);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
@@ -417,8 +438,11 @@ void nn_api_stop(struct nn_nest *n)
 		}
 		pthread_join(a->loop, NULL);
 	}
-	for (size_t i = 0; i < a->nworkers; i++)
-		pthread_join(a->workers[i], NULL);
+	pthread_mutex_lock(&a->lock);
+	while (a->nworkers)
+		pthread_cond_wait(&a->gone, &a->lock);
+	join_zombies(a);
+	pthread_mutex_unlock(&a->lock);
 	free_server(a);
 	unlinkat(n->state_fd, API_SOCK, 0);
 	n->svc->api = NULL;
@@ -449,8 +473,7 @@ static int api_serve(struct nn_api *a, int fd, struct nn_err *err)
 		return nn_err(err, ENOMEM, "serve %s: start libevent's HTTP server", sock);
 	}
 	a->wake = ev.event_new(a->base, a->efd, EV_READ | EV_PERSIST, on_wake, a);
-	a->idle = ev.event_new(a->base, -1, 0, on_idle, a);
-	if (!a->wake || !a->idle || ev.event_add(a->wake, NULL) < 0)
+	if (!a->wake || ev.event_add(a->wake, NULL) < 0)
 		return nn_err(err, ENOMEM, "serve %s: start libevent's HTTP server", sock);
 	ev.set_gencb(a->http, on_request, a);
 	ev.set_timeout(a->http, API_TIMEOUT_S);
@@ -480,6 +503,7 @@ int nn_api_start(struct nn_nest *n, const struct nn_api_route *const *tables,
 	a->todo_tail = &a->todo;
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->work, NULL);
+	pthread_cond_init(&a->gone, NULL);
 	r = nn_api_router_init(&a->router, tables, err);
 	if (r < 0)
 		goto fail;
