@@ -22,12 +22,12 @@
 #include "lib/nest/client.h"
 
 /*
- * a 201 as libevent 2.1.12's evhttp sends it (tests/api.bats POST /v1/ports), with a
- * Content-Length that also covers trailing bytes, and a Connection header
+ * a 201 in the header order of libevent 2.1.12's evhttp (tests/api.bats POST /v1/ports),
+ * with a Content-Length shorter than what follows it
  */
 static const char created[] =
 	"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
-	"Date: Wed, 02 Dec 2026 01:00:00 GMT\r\nConnection: close\r\nContent-Length: 13\r\n\r\n"
+	"Date: Wed, 02 Dec 2026 01:00:00 GMT\r\nContent-Length: 13\r\nConnection: close\r\n\r\n"
 	"{\"id\":1}     ";
 
 static void a_reply_gives_its_status_and_its_content_length_of_body(void **state)
