@@ -23,7 +23,7 @@
 
 /*
  * a 201 in the header order of libevent 2.1.12's evhttp (tests/api.bats POST /v1/ports),
- * with a Content-Length shorter than what follows it
+ * its body padded with blanks
  */
 static const char created[] =
 	"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
