@@ -179,6 +179,7 @@ static void *worker(void *arg)
 	uint64_t one = 1;
 	bool last;
 
+	pthread_setname_np(pthread_self(), "netnest-api"); /* its comm, for ps and the tests */
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
 		struct timespec until;
