@@ -3,7 +3,7 @@
  * fuzz_api.c - requests to the nest's API as the daemon answers them (nn_api_dispatch()),
  * on every route the daemon serves (GET /v1/info, /v1/ports, /netnest/v1/sandboxes), for
  * a nest that runs no service: routing, the status of each error, the JSON body and each
- * handler's checks of it, without a socket or libmicrohttpd.
+ * handler's checks of it, without a socket or libevent.
  *
  * Input: "METHOD PATH\nBODY" (the first line split at its first space; no newline: no
  * body).  Every answer must be a known status with a JSON body, an error one holding a

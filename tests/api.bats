@@ -133,6 +133,28 @@ rlctl() { as_user rootlessctl --socket "$STATE/api.sock" "$@"; }
   [ "$(jq -r .message <<<"${lines[0]}")" = "no route for GET /v1/nothing" ]
 }
 
+@test "a slow DELETE of a sandbox does not hold up GET /v1/info on another connection" {
+  up_nest user
+  # a sandbox that notes SIGTERM and goes on, so its DELETE waits out the 5 s grace
+  install -d -o "$NN_USER" "$TMP/s"
+  nnu run -d --nest "$NEST" --name slow -- \
+    sh -c "trap 'touch $TMP/s/term' TERM; touch $TMP/s/ready; while :; do sleep 0.2; done"
+  wait_for test -e "$TMP/s/ready"
+  api -X DELETE /netnest/v1/sandboxes/slow > "$TMP/delete" &
+  del=$!
+  wait_for test -e "$TMP/s/term"
+  run api /v1/info
+  [ "${lines[1]}" = 200 ]
+  [ "$(jq -r .stateDir <<<"${lines[0]}")" = "$STATE" ]
+  # the info came back while the DELETE was still in its grace
+  kill -0 "$del"
+  wait "$del"
+  [ "$(tail -n1 "$TMP/delete")" = 200 ]
+  run api /netnest/v1/sandboxes
+  [ "${lines[1]}" = 200 ]
+  [ "$(jq -c '[.sandboxes[].name]' <<<"${lines[0]}")" = '[]' ]
+}
+
 @test "removing an unknown port id says unknown id, as RootlessKit" {
   up_nest user
   run rlctl remove-ports 99

@@ -100,6 +100,8 @@ teardown() { ports_teardown; }
   child=$(cat "$STATE/child_pid")
   fds() { ls "/proc/$child/fd" | wc -l; }
   threads() { ls "/proc/$child/task" | wc -l; }
+  # the API worker that answered `port add` leaves after 1 s idle: count without it
+  wait_until '! grep -qx netnest-api /proc/$child/task/*/comm'
   # shellcheck disable=SC2034 # read by the wait_until texts below
   fd0=$(fds) th0=$(threads)
   local clients=()

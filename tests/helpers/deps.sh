@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(
   build-essential meson ninja-build pkg-config
   libmnl-dev libjansson-dev libnftnl-dev libseccomp-dev libslirp-dev libglib2.0-dev
-  libmicrohttpd-dev libcmocka-dev
+  libevent-dev libcmocka-dev
   bats nftables uidmap iproute2 util-linux procps psmisc curl jq python3 perl
   nginx-light iperf3 busybox graphviz
   # a real DNS server (the binary only: dnsmasq-base starts no service) and its client:

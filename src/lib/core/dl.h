@@ -4,7 +4,7 @@
 
 /*
  * Libraries loaded when first needed (dlopen(3)) instead of at exec: libslirp (with glib),
- * libmicrohttpd (with GnuTLS) and libnftnl are needed only by the nest daemon and its
+ * libevent (the API server) and libnftnl are needed only by the nest daemon and its
  * engine, yet linking them made every `netnest` command pay for loading them (libnftnl
  * alone: 206 k -> 362 k instructions for `netnest --version`).
  */

@@ -1,66 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * api.c - the control API server on $STATE/api.sock and its route table (see api.h)
+ * api.c - the control API's route table and its answers (see api.h)
  *
- * libmicrohttpd serves a unix socket made here and handed over with MHD_OPTION_LISTEN_SOCKET
- * (libmicrohttpd manual, "Daemon options"), one thread per connection.  Requests are routed
- * by (method, path prefix); the bodies are JSON (jansson).  The /v1/ shapes are RootlessKit's
- * (pkg/api/openapi.yaml, apiVersion 1.1.1; docs/facts-rootlesskit.md#api).
+ * Requests are routed by (method, path prefix); the bodies are JSON (jansson).  The /v1/
+ * shapes are RootlessKit's (pkg/api/openapi.yaml, apiVersion 1.1.1;
+ * docs/facts-rootlesskit.md#api).  The HTTP server on the socket is api_http.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
-
 #include "api.h"
-#include "dl.h"
 #include "out.h"
 #include "util.h"
-
-/*
- * libmicrohttpd, loaded by the daemon when it starts serving (dl.h): linked at exec it made
- * every netnest command load it and GnuTLS.
- */
-static struct {
-	struct MHD_Daemon *(*start_daemon)(unsigned flags, uint16_t port, MHD_AcceptPolicyCallback apc,
-					   void *apc_cls, MHD_AccessHandlerCallback dh,
-					   void *dh_cls, ...);
-	void (*stop_daemon)(struct MHD_Daemon *d);
-	struct MHD_Response *(*create_response_from_buffer)(size_t size, void *buffer,
-							     enum MHD_ResponseMemoryMode mode);
-	enum MHD_Result (*add_response_header)(struct MHD_Response *r, const char *header,
-					       const char *content);
-	enum MHD_Result (*queue_response)(struct MHD_Connection *c, unsigned int status,
-					  struct MHD_Response *r);
-	void (*destroy_response)(struct MHD_Response *r);
-} mhd;
-
-static const char *const mhd_names[] = {
-	"MHD_start_daemon", "MHD_stop_daemon", "MHD_create_response_from_buffer",
-	"MHD_add_response_header", "MHD_queue_response", "MHD_destroy_response",
-};
-
-#define API_SOCK "api.sock"
-#define API_THREAD_STACK (256 * 1024)
-
-struct nn_api {
-	struct MHD_Daemon *mhd;
-	struct nn_nest *n;
-	struct nn_api_router router;
-};
-
-/* One request being read: the body, up to NN_API_BODY_MAX bytes. */
-struct req {
-	char *body;
-	size_t len;
-	bool too_big;
-};
 
 /*
  * RootlessKit's GET /v1/info: the nest as its API server sees it, in RootlessKit's field
@@ -157,11 +110,11 @@ static unsigned status_of(int r)
 {
 	switch (-r) {
 	case ENOENT:
-		return MHD_HTTP_NOT_FOUND;
+		return 404;
 	case EINVAL: case EEXIST: case EADDRINUSE: case EACCES: case EPROTONOSUPPORT: case E2BIG:
-		return MHD_HTTP_BAD_REQUEST;
+		return 400;
 	default:
-		return MHD_HTTP_INTERNAL_SERVER_ERROR;
+		return 500;
 	}
 }
 
@@ -184,11 +137,11 @@ void nn_api_dispatch(const struct nn_api_router *rt, struct nn_nest *n, const ch
 	int ret;
 
 	memset(a, 0, sizeof(*a));
-	a->status = MHD_HTTP_OK;
+	a->status = 200;
 	if (len > NN_API_BODY_MAX) {
 		snprintf(err.msg, sizeof(err.msg), "request body is larger than %d bytes",
 			 NN_API_BODY_MAX);
-		error_answer(a, MHD_HTTP_CONTENT_TOO_LARGE, err.msg);
+		error_answer(a, 413, err.msg);
 		return;
 	}
 	r = find_route(rt, method, path);
@@ -196,12 +149,12 @@ void nn_api_dispatch(const struct nn_api_router *rt, struct nn_nest *n, const ch
 		allowed(rt, path, a->allow, sizeof(a->allow));
 		if (!a->allow[0]) {
 			snprintf(err.msg, sizeof(err.msg), "no route for %s %s", method, path);
-			error_answer(a, MHD_HTTP_NOT_FOUND, err.msg);
+			error_answer(a, 404, err.msg);
 			return;
 		}
 		snprintf(err.msg, sizeof(err.msg), "method %s is not allowed on %s (allowed: %s)",
 			 method, path, a->allow);
-		error_answer(a, MHD_HTTP_METHOD_NOT_ALLOWED, err.msg);
+		error_answer(a, 405, err.msg);
 		return;
 	}
 	if (len) {
@@ -211,7 +164,7 @@ void nn_api_dispatch(const struct nn_api_router *rt, struct nn_nest *n, const ch
 		if (!req) {
 			snprintf(err.msg, sizeof(err.msg), "bad JSON in the request body: %s "
 				 "(line %d, column %d)", je.text, je.line, je.column);
-			error_answer(a, MHD_HTTP_BAD_REQUEST, err.msg);
+			error_answer(a, 400, err.msg);
 			return;
 		}
 	}
@@ -221,155 +174,6 @@ void nn_api_dispatch(const struct nn_api_router *rt, struct nn_nest *n, const ch
 		json_decref(a->body);
 		error_answer(a, status_of(ret), err.msg);
 	}
-}
-
-/* reply() - send @a: its status, its body (taken; none when NULL), its Allow header */
-static enum MHD_Result reply(struct MHD_Connection *conn, struct nn_api_answer *a)
-{
-	char *s = a->body ? json_dumps(a->body, JSON_COMPACT) : NULL;
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-
-	if (a->body && !s) {
-		json_decref(a->body);
-		return MHD_NO;
-	}
-	json_decref(a->body);
-	r = mhd.create_response_from_buffer(s ? strlen(s) : 0, s ? s : (char *)"",
-					    s ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-	if (!r) {
-		free(s);
-		return MHD_NO;
-	}
-	if (s)
-		mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	if (a->allow[0])
-		mhd.add_response_header(r, MHD_HTTP_HEADER_ALLOW, a->allow);
-	ret = mhd.queue_response(conn, a->status, r);
-	mhd.destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload, size_t *upload_size, void **con_cls)
-{
-	struct nn_api *a = cls;
-	struct req *q = *con_cls;
-	struct nn_api_answer ans;
-
-	(void)version;
-	if (!q) {
-		q = calloc(1, sizeof(*q));
-		if (!q)
-			return MHD_NO;
-		*con_cls = q;
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		if (!q->too_big && q->len + *upload_size <= NN_API_BODY_MAX) {
-			char *nb = realloc(q->body, q->len + *upload_size);
-
-			if (!nb)
-				return MHD_NO;
-			memcpy(nb + q->len, upload, *upload_size);
-			q->body = nb;
-			q->len += *upload_size;
-		} else {
-			q->too_big = true;
-		}
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	/* what was dropped is not read: a length over the limit is enough for the 413 */
-	nn_api_dispatch(&a->router, a->n, method, url, q->body,
-			q->too_big ? NN_API_BODY_MAX + 1 : q->len, &ans);
-	return reply(conn, &ans);
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode why)
-{
-	struct req *q = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)why;
-	if (q) {
-		free(q->body);
-		free(q);
-		*con_cls = NULL;
-	}
-}
-
-/*
- * listen_unix() - a listening unix socket at $STATE/api.sock, mode 0600: bound, chmod()ed,
- * and only then listening, so nobody connects before the mode is set (unix(7)).
- */
-static int listen_unix(struct nn_nest *n, struct nn_err *err)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	_cleanup_close_ int fd = -1;
-
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", n->cfg.state_dir, API_SOCK) >=
-	    (int)sizeof(sa.sun_path))
-		return nn_err(err, ENAMETOOLONG, "create %s/%s", n->cfg.state_dir, API_SOCK);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return nn_err(err, errno, "create %s", sa.sun_path);
-	unlink(sa.sun_path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return nn_err(err, errno, "bind %s", sa.sun_path);
-	if (chmod(sa.sun_path, 0600) < 0 || listen(fd, 64) < 0) {
-		int e = errno;
-
-		unlink(sa.sun_path);
-		return nn_err(err, e, "listen on %s", sa.sun_path);
-	}
-	return steal_fd(&fd);
-}
-
-/* MHD closes the listening socket */
-void nn_api_stop(struct nn_nest *n)
-{
-	struct nn_api *a = n->svc ? n->svc->api : NULL;
-
-	if (!a)
-		return;
-	if (a->mhd)
-		mhd.stop_daemon(a->mhd);
-	unlinkat(n->state_fd, API_SOCK, 0);
-	free(a);
-	n->svc->api = NULL;
-}
-
-static int api_start(struct nn_nest *n, struct nn_err *err)
-{
-	struct nn_api *a = n->svc->api;
-	int fd = listen_unix(n, err);
-
-	if (fd < 0)
-		return fd;
-	if (!mhd.start_daemon && nn_dl_load("libmicrohttpd.so.12", mhd_names, (void **)&mhd,
-					    ARRAY_SIZE(mhd_names), NULL, err) < 0) {
-		close(fd);
-		unlinkat(n->state_fd, API_SOCK, 0);
-		return nn_err_wrap(err, "serve %s/%s", n->cfg.state_dir, API_SOCK);
-	}
-	a->mhd = mhd.start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-				  MHD_USE_POLL, 0, NULL, NULL, on_request, a,
-				  MHD_OPTION_LISTEN_SOCKET, fd,
-				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-				  MHD_OPTION_THREAD_STACK_SIZE, (size_t)API_THREAD_STACK,
-				  MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-				  MHD_OPTION_END);
-	if (!a->mhd) {
-		close(fd);
-		unlinkat(n->state_fd, API_SOCK, 0);
-		return nn_err(err, EIO, "serve %s/%s: MHD_start_daemon failed", n->cfg.state_dir,
-			      API_SOCK);
-	}
-	return 0;
 }
 
 int nn_api_router_init(struct nn_api_router *rt, const struct nn_api_route *const *tables,
@@ -387,27 +191,4 @@ int nn_api_router_init(struct nn_api_router *rt, const struct nn_api_route *cons
 		}
 	}
 	return 0;
-}
-
-int nn_api_start(struct nn_nest *n, const struct nn_api_route *const *tables,
-		 struct nn_err *err)
-{
-	struct nn_api *a = calloc(1, sizeof(*a));
-	int r;
-
-	if (!a)
-		return nn_err(err, ENOMEM, "start the API of nest %s", n->cfg.name);
-	a->n = n;
-	r = nn_api_router_init(&a->router, tables, err);
-	if (r < 0) {
-		free(a);
-		return r;
-	}
-	n->svc->api = a;
-	r = api_start(n, err);
-	if (r < 0) {
-		n->svc->api = NULL;
-		free(a);
-	}
-	return r;
 }

@@ -3,8 +3,9 @@
 #define NN_API_H
 
 /*
- * The control API: HTTP/1.1 + JSON on $STATE/api.sock (mode 0600), served by libmicrohttpd
- * (one thread per connection, so a slow handler does not stall the others).  The server
+ * The control API: HTTP/1.1 + JSON on $STATE/api.sock (mode 0600), served by libevent's
+ * evhttp on one loop thread, each request answered on a worker thread of a pool that grows
+ * while all are busy, so a slow handler does not stall the others (api_http.c).  The server
  * and its route table; the routes come from the services that own them as tables of
  * struct nn_api_route: RootlessKit-compatible GET /v1/info here, GET/POST /v1/ports and
  * DELETE /v1/ports/{id} in api_ports.c (docs/facts-rootlesskit.md#api), netnest's own
@@ -27,7 +28,7 @@
  * On failure return a negative errno with @err filled: the server answers
  * {"message": err->msg} with 404 for -ENOENT, 400 for -EINVAL/-EEXIST/-EADDRINUSE/-EACCES/
  * -EPROTONOSUPPORT/-E2BIG, and 500 otherwise.
- * Handlers run in the server's connection threads (several at once) in the host netns;
+ * Handlers run in the server's worker threads (several at once) in the host netns;
  * a handler that setns()es must do it in a thread of its own.
  */
 typedef int (*nn_api_handler)(struct nn_nest *n, const char *path, json_t *body,
@@ -77,7 +78,7 @@ int nn_api_router_init(struct nn_api_router *rt, const struct nn_api_route *cons
  * @a:      filled: status, body (the caller owns it), Allow for a 405
  *
  * The socket server's request callback and the tests call this; it needs no socket and
- * no libmicrohttpd.  Answers, each error with the body {"message": "..."}:
+ * no libevent.  Answers, each error with the body {"message": "..."}:
  *   413 "request body is larger than 65536 bytes" when @len > NN_API_BODY_MAX;
  *   404 "no route for METHOD PATH" when no route's prefix is @path or a parent of it;
  *   405 "method M is not allowed on PATH (allowed: GET, POST)" when routes take @path
@@ -96,17 +97,18 @@ void nn_api_dispatch(const struct nn_api_router *rt, struct nn_nest *n, const ch
  *          NULL; tried in that order after the built-in GET /v1/info
  * @err:    error object
  *
- * Creates $STATE/api.sock (bound, chmod 0600, then listening), loads libmicrohttpd
- * (dl.h) and serves the socket.  On failure nothing is left: no socket file, no server.
+ * Loads libevent (dl.h), creates $STATE/api.sock (bound, chmod 0600, then listening) and
+ * serves it on a thread of its own (event2/http.h evhttp_accept_socket_with_handle()).  On failure nothing is left: no socket file, no server.
  * Return: 0, -ENOSPC when the tables hold more than NN_API_ROUTES_MAX routes in all,
  * -ENAMETOOLONG when the socket path does not fit sun_path, -ENOMEM, the negative errno
- * of socket(2)/bind(2)/listen(2), the errors of nn_dl_load(), -EIO when MHD does not start.
+ * of socket(2)/bind(2)/listen(2), the errors of nn_dl_load(), of eventfd(2) and pthread_create(3), -ENOMEM when
+ * libevent's server does not start.
  */
 int nn_api_start(struct nn_nest *n, const struct nn_api_route *const *tables,
 		 struct nn_err *err);
 
 /**
- * nn_api_stop() - stop serving (waits for the connection threads) and remove api.sock
+ * nn_api_stop() - stop serving (waits for the requests being answered) and remove api.sock
  * @n: the nest; n->svc->api is freed and set to NULL.  Idempotent; never fails.
  */
 void nn_api_stop(struct nn_nest *n);

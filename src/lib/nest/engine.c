@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "engine_tap.h"
 #include "isolate.h"
+#include "mem.h"
 #include "report.h"
 #include "util.h"
 
@@ -362,6 +363,7 @@ static __attribute__((noreturn)) void engine_child(const struct nn_nest_config *
 	if (nn_report_send(ENGINE_REPORT_FD, r, &err) < 0 || r < 0)
 		_exit(1);
 	close(ENGINE_REPORT_FD);
+	nn_mem_trim(); /* the set-up's code, which the loop does not run (mem.h) */
 	engine_loop(&e);
 }
 

@@ -28,6 +28,15 @@
 #define ROOT_FLAGS (MS_NODEV | MS_NOEXEC | MS_NOSUID)
 #define RESOLV_MAX 16384
 
+/* ASan builds, whose runtime makes calls of its own (sanitizer_allowed below) */
+#if defined(__SANITIZE_ADDRESS__)
+#define NN_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NN_SANITIZER 1
+#endif
+#endif
+
 /*
  * The system calls the isolated engine makes, with any argument, found with strace -f -c
  * on the engine under TCP (curl, iperf3 both ways), UDP (iperf3 -u), DNS over UDP and TCP
@@ -81,19 +90,17 @@ static const struct {
 	/* memory, never executable */
 	{ SCMP_SYS(mmap), SCMP_ACT_ALLOW, { 2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0 } },
 	{ SCMP_SYS(mmap2), SCMP_ACT_ALLOW, { 2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0 } },
+#ifndef NN_SANITIZER /* which allows every madvise() */
+	/* nn_mem_trim() (mem.h) once the engine is isolated; glibc's free() of a thread's
+	 * arena (the engine has one thread: not called) */
+	{ SCMP_SYS(madvise), SCMP_ACT_ALLOW, { 2, SCMP_CMP_EQ, MADV_DONTNEED, 0 } },
+#endif
 };
 
 /*
  * Sanitizer builds only: the runtime's own calls (its allocator maps, unmaps and advises
  * memory, guards its internal locks, and prints reports to stderr or log_path).
  */
-#if defined(__SANITIZE_ADDRESS__)
-#define NN_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define NN_SANITIZER 1
-#endif
-#endif
 #ifdef NN_SANITIZER
 static const int sanitizer_allowed[] = {
 	SCMP_SYS(madvise), SCMP_SYS(mprotect), SCMP_SYS(futex), SCMP_SYS(sched_yield),

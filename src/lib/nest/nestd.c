@@ -26,6 +26,7 @@
 #include "child.h"
 #include "engine.h"
 #include "extengine.h"
+#include "mem.h"
 #include "nat.h"
 #include "nest.h"
 #include "portfwd.h"
@@ -598,6 +599,7 @@ static void nestd_serve(struct nestd *d)
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sfd < 0)
 		return;
+	nn_mem_trim(); /* the start-up's code and heap, which serving does not need (mem.h) */
 	for (;;) {
 		struct signalfd_siginfo si;
 
