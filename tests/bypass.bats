@@ -184,6 +184,21 @@ sb() { nnh run --nest "$NEST" --bypass -- "$@"; }
   [ "$output" = "$SUM" ]
 }
 
+@test "bypass: a netns made inside the sandbox keeps its own network (bypass4netns PR #70)" {
+  up_host
+  p=$(free_port)
+  host_pong 0.0.0.0 "$p"
+  connect="import socket; socket.create_connection(('198.51.100.1', $p), timeout=5); print('reached')"
+  # the sandbox itself is bypassed: it reaches the host's address
+  run sb /usr/bin/python3 -c "$connect"
+  [ "$status" -eq 0 ]
+  [ "$output" = reached ]
+  # a netns of its own inside the sandbox has no route there, and must not get the host's
+  run sb unshare -n /usr/bin/python3 -c "$connect"
+  [ "$status" -ne 0 ]
+  [[ $output == *"Network is unreachable"* ]]
+}
+
 @test "bypass: the sandbox's exit releases every host socket; the daemon holds none" {
   up_host
   p=$(free_port)

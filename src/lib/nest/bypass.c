@@ -303,8 +303,8 @@ static void bypass_free(struct nn_bypass *bp)
 	free(bp);
 }
 
-int nn_bypass_start(struct nn_nest *n, const char *name, int pidfd, int listener, json_t *publish,
-		    struct nn_bypass **out, struct nn_err *err)
+int nn_bypass_start(struct nn_nest *n, const char *name, int pidfd, ino_t netns, int listener,
+		    json_t *publish, struct nn_bypass **out, struct nn_err *err)
 {
 	struct nn_bypass *bp;
 	struct stat st;
@@ -322,6 +322,7 @@ int nn_bypass_start(struct nn_nest *n, const char *name, int pidfd, int listener
 		goto fail;
 	}
 	bp->host_netns = st.st_ino;
+	bp->netns = netns;
 	if ((r = take_ports(bp, publish, err)) < 0)
 		goto fail;
 	/* pidfd_getfd(2): Linux 5.6, needs ptrace access to the process */

@@ -65,6 +65,9 @@ int nn_bypass_parse(json_t *body, bool *bypass, int *seccomp_fd, struct nn_err *
  * @n:        the live nest; its cfg must outlive the bypass
  * @name:     the sandbox's name, for errors (copied)
  * @pidfd:    pidfd of the sandbox process (borrowed)
+ * @netns:    inode of the sandbox's netns: only sockets that live there are bypassed, so a
+ *            netns the sandbox makes inside itself (a container in it: bypass4netns PR #70)
+ *            keeps its own network
  * @listener: the listener's fd number in that process (nn_bypass_install())
  * @publish:  the sandbox's -p specs (JSON strings, borrowed, may be NULL): those
  *            nn_bypass_takes() are listened on by the bypass (copied)
@@ -80,8 +83,8 @@ int nn_bypass_parse(json_t *body, bool *bypass, int *seccomp_fd, struct nn_err *
  * refused now rather than at the sandbox's bind(2)); the errors of nn_portspec_parse(),
  * pthread_create(3) and eventfd(2).
  */
-int nn_bypass_start(struct nn_nest *n, const char *name, int pidfd, int listener, json_t *publish,
-		    struct nn_bypass **out, struct nn_err *err);
+int nn_bypass_start(struct nn_nest *n, const char *name, int pidfd, ino_t netns, int listener,
+		    json_t *publish, struct nn_bypass **out, struct nn_err *err);
 
 /**
  * nn_bypass_stop() - end the serving thread and free @bp

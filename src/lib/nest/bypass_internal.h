@@ -22,6 +22,7 @@ struct nn_bypass {
 	const struct nn_nest_config *cfg; /* the nest's networks, host loopback */
 	char name[NN_NAME_MAX + 1];
 	ino_t host_netns; /* inode of the daemon's netns, where the host sockets live */
+	ino_t netns;      /* inode of the sandbox's netns, whose sockets are bypassed */
 	int listener; /* the daemon's copy of the seccomp listener */
 	int stopfd; /* eventfd: the thread ends */
 	pthread_t thread;

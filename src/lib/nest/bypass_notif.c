@@ -101,7 +101,8 @@ static bool fd_cloexec(pid_t tid, uint64_t fd)
 	return flags & O_CLOEXEC;
 }
 
-/* TCP or UDP over IPv4 or IPv6, and where it lives (SIOCGSKNS, socket(7)); -1: neither. */
+/* TCP or UDP over IPv4 or IPv6, and where it lives (SIOCGSKNS, socket(7)): the sandbox's netns
+ * or the host's; -1: none of these. */
 static int sock_info(struct nn_bypass *bp, int fd, pid_t tid, uint64_t tfd, struct sock_info *si)
 {
 	_cleanup_close_ int ns = -1;
@@ -119,6 +120,8 @@ static int sock_info(struct nn_bypass *bp, int fd, pid_t tid, uint64_t tfd, stru
 	if (ns < 0 || fstat(ns, &st) < 0)
 		return -1;
 	si->host = st.st_ino == bp->host_netns;
+	if (!si->host && st.st_ino != bp->netns)
+		return -1; /* a netns made inside the sandbox: its own network, not bypassed */
 	si->flags = fcntl(fd, F_GETFL);
 	si->cloexec = fd_cloexec(tid, tfd);
 	return si->flags < 0 ? -1 : 0;

@@ -407,8 +407,8 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	json_object_set_new(rec, "bypass", json_boolean(req->bypass));
 	if ((r = write_record(s, req->name, rec, err)) < 0)
 		goto undo_ports;
-	if (req->bypass && (r = nn_bypass_start(n, req->name, pidfd, req->seccomp_fd, req->publish,
-						&sb->bp, err)) < 0)
+	if (req->bypass && (r = nn_bypass_start(n, req->name, pidfd, ino, req->seccomp_fd,
+						req->publish, &sb->bp, err)) < 0)
 		goto undo_record;
 	sb->serial = ++s->next_serial;
 	ev.data.u64 = sb->serial;
