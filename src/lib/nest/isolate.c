@@ -99,7 +99,9 @@ static const struct {
 
 /*
  * Sanitizer builds only: the runtime's own calls (its allocator maps, unmaps and advises
- * memory, guards its internal locks, and prints reports to stderr or log_path).
+ * memory, seeds itself with getrandom(2) when the engine trims its heap (malloc_trim(3) is
+ * the runtime's own then), guards its internal locks, and prints reports to stderr or
+ * log_path; writev(2) is in the allow-list above).
  */
 #ifdef NN_SANITIZER
 static const int sanitizer_allowed[] = {
@@ -107,7 +109,7 @@ static const int sanitizer_allowed[] = {
 	SCMP_SYS(gettid), SCMP_SYS(sigaltstack), SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(rt_sigaction), SCMP_SYS(readlink), SCMP_SYS(prctl), SCMP_SYS(getrlimit),
 	SCMP_SYS(prlimit64), SCMP_SYS(tgkill), SCMP_SYS(uname), SCMP_SYS(getppid),
-	SCMP_SYS(writev), SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep), SCMP_SYS(getrandom),
 };
 #endif
 
