@@ -164,6 +164,44 @@ sb() { nnh run --nest "$NEST" --bypass -- "$@"; }
   [ $(($(tap_bytes) - before)) -lt 100000 ]
 }
 
+@test "bypass: a swapped UDP socket's later sends and connects are translated too, and never reach what the nest closes" {
+  nnh up -d --nest "$NEST" 3>&- # host loopback closed
+  p=$(free_udp_port)
+  PIDFILES+=("$TMP/udpecho.pid")
+  in_host /usr/bin/python3 "$NN_ROOT/tests/helpers/udp_echo.py" serve "$TMP/udpecho.pid" \
+    "0.0.0.0:$p" >/dev/null 2>&1 3>&- &
+  wait_for test -s "$TMP/udpecho.pid"
+  # every datagram of one socket to the host's address is answered, not just the first
+  run sb /usr/bin/python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+for i in range(3):
+    s.sendto(b'%d' % i, ('198.51.100.1', $p))
+    print(s.recv(99).decode())"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'echo 0\necho 1\necho 2')" ]
+  # once swapped, the socket may not be pointed at the host's loopback (closed in this nest)
+  # nor into the nest: each is refused, nothing is sent
+  run sb /usr/bin/python3 -c "
+import socket
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.connect(('198.51.100.1', $p))
+for a in (('127.0.0.1', $p), ('10.0.2.2', $p), ('10.4.0.1', 9)):
+    try:
+        u.connect(a)
+        print('connected', a[0])
+    except OSError as e:
+        print(a[0], e.strerror)
+    try:
+        u.sendto(b'x', a)
+        print('sent', a[0])
+    except OSError as e:
+        print(a[0], e.strerror)"
+  [ "$status" -eq 0 ]
+  [[ $output != *connected* && $output != *sent* ]] || { echo "$output"; false; }
+}
+
 @test "bypass: IPv6 to the host's ::1 through fd00::2" {
   up_host
   p=$(free_port)
@@ -182,6 +220,50 @@ sb() { nnh run --nest "$NEST" --bypass -- "$@"; }
   run sb sh -c "curl -sf http://$ip/file | sha256sum"
   [ "$status" -eq 0 ]
   [ "$output" = "$SUM" ]
+}
+
+@test "bypass: accept4 flags hold on a host-netns listener, and an accepted socket passed to another process over SCM_RIGHTS works" {
+  up_host
+  p=$(free_port)
+  # accept4(SOCK_NONBLOCK | SOCK_CLOEXEC) through libc, the flags checked on the new fd, then
+  # the connection handed to a child over a unix socketpair, which answers on it
+  cat >"$SRV/accept4.py" <<'PY'
+import ctypes, fcntl, os, socket, sys
+libc = ctypes.CDLL(None, use_errno=True)
+ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("0.0.0.0", 8080))
+ls.listen(4)
+open(sys.argv[1] + ".tmp", "w").write(str(os.getpid()))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+fd = libc.accept4(ls.fileno(), None, None, socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC)
+if fd < 0:
+    sys.exit("accept4: " + os.strerror(ctypes.get_errno()))
+nb = bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK)
+ce = bool(fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC)
+a, b = socket.socketpair()
+if os.fork() == 0:
+    msg, fds, _, _ = socket.recv_fds(b, 16, 1)
+    c = socket.socket(fileno=fds[0])
+    c.setblocking(True)
+    c.sendall(b"nonblock=%d cloexec=%d passed=%s\n" % (nb, ce, msg))
+    os._exit(0)
+socket.send_fds(a, [b"yes"], [fd])
+os.close(fd)
+os.wait()
+PY
+  chown "$NN_USER" "$SRV/accept4.py"
+  nnh run -d --nest "$NEST" --name acc --bypass -p "$p:8080" -- /usr/bin/python3 \
+    "$SRV/accept4.py" "$SRV/acc.pid" 2>"$SRV/acc.log" >/dev/null 3>&-
+  keep_sandbox acc
+  wait_for test -s "$SRV/acc.pid"
+  wait_until "in_host ss -Htln 'sport = :$p' | grep -q ."
+  run in_host /usr/bin/python3 -c "
+import socket
+s = socket.create_connection(('127.0.0.1', $p), timeout=5)
+print(s.makefile().readline().strip())"
+  [ "$status" -eq 0 ]
+  [ "$output" = "nonblock=1 cloexec=1 passed=yes" ] || { echo "got: $output"; cat "$SRV/acc.log"; false; }
 }
 
 @test "bypass: a netns made inside the sandbox keeps its own network (bypass4netns PR #70)" {

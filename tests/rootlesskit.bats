@@ -54,10 +54,12 @@ tmp_rk_dirs() { ls -d /tmp/rootlesskit* 2>/dev/null || true; }
 
 # rk_probe_mask: what may differ between two runs of the probe goes (the device numbers of
 # the mounts made anew too: whatever the kernel has free; and the length of a symlink into
-# .roNNNN: NNNN has 9 or 10 digits)
+# .roNNNN: NNNN has 9 or 10 digits; and tap0's vnet_hdr, on for netnest's engine, which takes
+# 64 KiB segments from the kernel: docs/engines.md)
 rk_probe_mask() {
   sed -E -e 's/"tentative":true,//g' \
     -e 's/([0-9a-f]{2}:){5}[0-9a-f]{2}/MAC/g' -e 's/fe80::[0-9a-f:]+/FE80/g' \
+    -e 's/ vnet_hdr (on|off) / vnet_hdr V /' \
     -e 's/rootlesskit[0-9]+/rootlesskitN/g' -e 's/\.ro[0-9]+/.roN/g' \
     -e 's/^(l[rwx-]{9} +[0-9]+ +[a-z]+ +[a-z]+ +)[0-9]+ (.* -> \.roN)/\1N \2/' \
     -e 's/[A-Z][a-z]{2} +[0-9]+ +[0-9]{2}:[0-9]{2}/DATE/g' -e 's/\[[0-9]+\]/[N]/g' \

@@ -303,6 +303,21 @@ static void bypass_free(struct nn_bypass *bp)
 	free(bp);
 }
 
+/*
+ * The netns cookie of the calling thread's netns (the daemon's threads live in the host
+ * netns, where the bypass makes its sockets), read from a socket made for it; 0: none.
+ */
+static uint64_t own_netns_cookie(void)
+{
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0)
+		return 0;
+	return cookie;
+}
+
 int nn_bypass_start(struct nn_nest *n, const char *name, int pidfd, ino_t netns, int listener,
 		    json_t *publish, struct nn_bypass **out, struct nn_err *err)
 {
@@ -322,6 +337,7 @@ int nn_bypass_start(struct nn_nest *n, const char *name, int pidfd, ino_t netns,
 		goto fail;
 	}
 	bp->host_netns = st.st_ino;
+	bp->host_cookie = own_netns_cookie();
 	bp->netns = netns;
 	if ((r = take_ports(bp, publish, err)) < 0)
 		goto fail;

@@ -106,6 +106,8 @@ static bool fd_cloexec(pid_t tid, uint64_t fd)
 static int sock_info(struct nn_bypass *bp, int fd, pid_t tid, uint64_t tfd, struct sock_info *si)
 {
 	_cleanup_close_ int ns = -1;
+	uint64_t cookie = 0;
+	socklen_t clen = sizeof(cookie);
 	struct stat st;
 
 	si->domain = opt_int(fd, SOL_SOCKET, SO_DOMAIN);
@@ -116,12 +118,24 @@ static int sock_info(struct nn_bypass *bp, int fd, pid_t tid, uint64_t tfd, stru
 	if (!(si->type == SOCK_STREAM && si->protocol == IPPROTO_TCP) &&
 	    !(si->type == SOCK_DGRAM && si->protocol == IPPROTO_UDP))
 		return -1;
-	ns = ioctl(fd, SIOCGSKNS);
-	if (ns < 0 || fstat(ns, &st) < 0)
-		return -1;
-	si->host = st.st_ino == bp->host_netns;
-	if (!si->host && st.st_ino != bp->netns)
-		return -1; /* a netns made inside the sandbox: its own network, not bypassed */
+	/*
+	 * SIOCGSKNS needs CAP_NET_ADMIN over the socket's netns, which a rootless daemon has
+	 * over the sandbox's and not over the host's: a host socket is known by its netns
+	 * cookie, or, on a kernel without SO_NETNS_COOKIE, by that refusal.
+	 */
+	si->host = bp->host_cookie && getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie,
+						 &clen) == 0 && cookie == bp->host_cookie;
+	if (!si->host) {
+		ns = ioctl(fd, SIOCGSKNS);
+		if (ns < 0 && errno == EPERM && !bp->host_cookie)
+			si->host = true;
+		else if (ns < 0 || fstat(ns, &st) < 0)
+			return -1;
+		else if (st.st_ino == bp->host_netns)
+			si->host = true;
+		else if (st.st_ino != bp->netns)
+			return -1; /* a netns made inside the sandbox: its own network */
+	}
 	si->flags = fcntl(fd, F_GETFL);
 	si->cloexec = fd_cloexec(tid, tfd);
 	return si->flags < 0 ? -1 : 0;
@@ -274,7 +288,7 @@ static int read_addr(pid_t pid, uint64_t addr, uint64_t len, struct sockaddr_sto
  * continued: on a socket already connecting the kernel ignores the address and waits for the
  * handshake, returning 0 or its error (__inet_stream_connect(): SS_CONNECTING).
  */
-static void on_connect(struct nn_bypass *bp, const struct seccomp_notif *req,
+static bool on_connect(struct nn_bypass *bp, const struct seccomp_notif *req,
 		       struct seccomp_notif_resp *resp)
 {
 	struct sockaddr_storage ss, to;
@@ -285,39 +299,38 @@ static void on_connect(struct nn_bypass *bp, const struct seccomp_notif *req,
 	int e = 0;
 
 	if (read_addr(req->pid, req->data.args[1], req->data.args[2], &ss, &sl) < 0)
-		return;
+		return false;
 	tfd = target_fd(req->pid, req->data.args[0]);
 	if (tfd < 0 || sock_info(bp, tfd, req->pid, req->data.args[0], &si) < 0)
-		return;
+		return false;
 	d = nn_bypass_dest(bp->cfg, (struct sockaddr *)&ss, sl, &to);
 	if (si.host) {
 		/* one of ours (a UDP socket connected again): the host side, or nothing */
 		if (d == NN_BYPASS_KEEP) {
 			reply(resp, -1, ENETUNREACH);
-			return;
+			return false;
 		}
 		e = connect(tfd, (struct sockaddr *)&to, sl) < 0 ? errno : 0;
-		{
-			reply(resp, e ? -1 : 0, e);
-			return;
-		}
+		reply(resp, e ? -1 : 0, e);
+		return false;
 	}
 	if (d == NN_BYPASS_KEEP || opt_int(tfd, SOL_SOCKET, SO_ACCEPTCONN) == 1)
-		return;
+		return false;
 	if (si.type == SOCK_STREAM && getpeername(tfd, (struct sockaddr *)&ss, &sl) == 0)
-		return; /* connected already: EISCONN from the kernel */
+		return false; /* connected already: EISCONN from the kernel */
 	fd = host_socket(tfd, &si);
 	if (fd < 0)
-		return;
+		return false;
 	if (connect(fd, (struct sockaddr *)&to, sl) < 0)
 		e = errno;
 	if (!(si.flags & O_NONBLOCK))
 		fcntl(fd, F_SETFL, si.flags);
 	if (install(bp, req, fd, req->data.args[0], &si) < 0)
-		return;
+		return false;
 	if (e == EINPROGRESS && !(si.flags & O_NONBLOCK) && si.type == SOCK_STREAM)
-		return; /* continue: the kernel waits for the handshake */
+		return true; /* continue: the kernel waits for the handshake */
 	reply(resp, e ? -1 : 0, e);
+	return false;
 }
 
 /* The sandbox's payload of sendto(2) (@buf, @len) or sendmsg(2) (@msg's iovecs); -1: none */
@@ -490,18 +503,37 @@ static void on_bind(struct nn_bypass *bp, const struct seccomp_notif *req,
 		reply(resp, 0, 0);
 }
 
+/*
+ * A call left to continue must not be a host socket's: the kernel would run it in the host
+ * netns with the sandbox's own address (10.0.2.2 towards the real network, 127.0.0.1 where
+ * host loopback is closed).  It fails with EPERM instead.
+ */
+static void never_continue_host(struct nn_bypass *bp, const struct seccomp_notif *req,
+				struct seccomp_notif_resp *resp)
+{
+	_cleanup_close_ int tfd = target_fd(req->pid, req->data.args[0]);
+	struct sock_info si;
+
+	if (tfd >= 0 && sock_info(bp, tfd, req->pid, req->data.args[0], &si) == 0 && si.host)
+		reply(resp, -1, EPERM);
+}
+
 void nn_bypass_notif(struct nn_bypass *bp, const struct seccomp_notif *req,
 		     struct seccomp_notif_resp *resp)
 {
+	bool on_purpose = false;
+
 	memset(resp, 0, sizeof(*resp));
 	resp->id = req->id;
 	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	if (req->data.nr == SCMP_SYS(connect))
-		on_connect(bp, req, resp);
+		on_purpose = on_connect(bp, req, resp);
 	else if (req->data.nr == SCMP_SYS(sendto))
 		on_send(bp, req, resp, false);
 	else if (req->data.nr == SCMP_SYS(sendmsg))
 		on_send(bp, req, resp, true);
 	else if (req->data.nr == SCMP_SYS(bind))
 		on_bind(bp, req, resp);
+	if ((resp->flags & SECCOMP_USER_NOTIF_FLAG_CONTINUE) && !on_purpose)
+		never_continue_host(bp, req, resp);
 }
