@@ -106,6 +106,16 @@ web() {
   [ "$output" = 10.4.0.1 ]
   run /usr/bin/python3 "$NN_ROOT/tests/helpers/udp_echo.py" ask ::1 "$p4" again 1
   [ "$output" = 10.4.0.1 ]
+  # a fresh client's burst (a resolver's A and AAAA queries at once): every datagram answered
+  run /usr/bin/python3 -c "
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(3)
+for i in range(4):
+    s.sendto(b'%d' % i, ('::1', $p4))
+print(sum(1 for _ in range(4) if s.recv(99)))"
+  [ "$status" -eq 0 ]
+  [ "$output" = 4 ]
   run /usr/bin/python3 "$NN_ROOT/tests/helpers/udp_echo.py" ask ::1 "$p6" hi 1
   [ "$status" -eq 0 ]
   [ "$output" = fd00:4::1 ]

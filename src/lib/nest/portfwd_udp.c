@@ -50,6 +50,8 @@
 /* how long an IPv6 flow may still fall back to IPv4: the ICMP error of a datagram sent
  * inside the nest comes back within a round trip over the bridge */
 #define UDP_FALLBACK_MS 1000
+/* datagrams kept for it: a resolver's A and AAAA queries, and a few retries */
+#define UDP_PENDING_MAX 8
 
 struct flow {
 	struct sockaddr_storage client; /* the client's address, as the published socket saw it */
@@ -63,13 +65,14 @@ struct flow {
 	int64_t last_ms;        /* last datagram either way, CLOCK_MONOTONIC */
 	/* An IPv6 client's flow to the sandbox's IPv6 address (on6) falls back to its IPv4
 	 * one when an ICMP error (ECONNREFUSED) comes before any reply: the server listens
-	 * on IPv4 alone.  Until then, for UDP_FALLBACK_MS at most, the last datagram sent is
-	 * kept (pending), to go again to the IPv4 address. */
+	 * on IPv4 alone.  Until then, for UDP_FALLBACK_MS at most, the first UDP_PENDING_MAX
+	 * datagrams sent are kept (pending), to go again to the IPv4 address. */
 	bool on6;
 	bool settled;           /* answered, fallen back, or past UDP_FALLBACK_MS */
 	int64_t born_ms;
-	char *pending;
-	size_t pending_len;
+	char *pending[UDP_PENDING_MAX];
+	size_t pending_len[UDP_PENDING_MAX];
+	unsigned npending;
 	struct flow *hnext;     /* hash chain */
 	struct flow *older, *newer; /* the idle list: oldest first */
 };
@@ -198,6 +201,13 @@ static void touch(struct relay *r, struct flow *f, int64_t now)
 }
 
 /* flow_close() - close @f's socket and put it on the dead list (an event may name it) */
+/* drop_pending() - free what @f kept for a fallback */
+static void drop_pending(struct flow *f)
+{
+	while (f->npending)
+		free(f->pending[--f->npending]);
+}
+
 static void flow_close(struct relay *r, struct flow *f)
 {
 	for (struct flow **pp = &r->buckets[bucket(&f->client)]; *pp; pp = &(*pp)->hnext)
@@ -208,8 +218,7 @@ static void flow_close(struct relay *r, struct flow *f)
 	unlink_idle(r, f);
 	close(f->fd); /* leaves the epoll set with it */
 	f->fd = -1;
-	free(f->pending);
-	f->pending = NULL;
+	drop_pending(f);
 	f->hnext = r->dead;
 	r->dead = f;
 	r->nflows--;
@@ -443,12 +452,11 @@ static int send_all(struct relay *r, int fd, int from, int to)
 static void settle(struct flow *f)
 {
 	f->settled = true;
-	free(f->pending);
-	f->pending = NULL;
+	drop_pending(f);
 }
 
-/* keep_pending() - keep @f's last datagram sent (@len bytes at @buf) while it may still fall
- * back to IPv4; kept as it is when no memory is left (it is only a retry) */
+/* keep_pending() - keep a copy of @f's datagram sent (@len bytes at @buf) while it may still
+ * fall back to IPv4, UDP_PENDING_MAX at most; none when no memory is left (it is a retry) */
 static void keep_pending(struct flow *f, const char *buf, size_t len, int64_t now)
 {
 	char *copy;
@@ -459,13 +467,14 @@ static void keep_pending(struct flow *f, const char *buf, size_t len, int64_t no
 		settle(f);
 		return;
 	}
+	if (f->npending == UDP_PENDING_MAX)
+		return;
 	copy = malloc(len ? len : 1);
 	if (!copy)
 		return;
 	memcpy(copy, buf, len);
-	free(f->pending);
-	f->pending = copy;
-	f->pending_len = len;
+	f->pending[f->npending] = copy;
+	f->pending_len[f->npending++] = len;
 }
 
 /*
@@ -488,8 +497,8 @@ static void fall_back(struct relay *r, struct flow *f)
 	close(f->fd);
 	f->fd = fd;
 	f->on6 = on6;
-	if (f->pending)
-		send(fd, f->pending, f->pending_len, MSG_DONTWAIT); /* lost if refused */
+	for (unsigned i = 0; i < f->npending; i++) /* each lost if refused, as UDP may */
+		send(fd, f->pending[i], f->pending_len[i], MSG_DONTWAIT);
 	settle(f);
 }
 
@@ -523,8 +532,9 @@ static void from_clients(struct relay *r, int64_t now)
 				continue;
 			if (b->flow[run]) {
 				send_all(r, b->flow[run]->fd, run, i);
-				keep_pending(b->flow[run], b->buf[i - 1], b->iout[i - 1].iov_len,
-					     now);
+				for (int k = run; k < i; k++)
+					keep_pending(b->flow[run], b->buf[k], b->iout[k].iov_len,
+						     now);
 			}
 			run = i;
 		}
