@@ -67,9 +67,14 @@ int nn_opt_error(char **argv, int c)
 {
 	if (c == ':')
 		return nn_usage_error(argv[0], "option %s needs an argument", argv[optind - 1]);
-	if (optopt)
+	const char *arg = argv[optind - 1], *eq = strchr(arg, '=');
+
+	/* getopt_long(3) sets optopt to a long option's value when it refuses its argument */
+	if (!strncmp(arg, "--", 2) && eq && optopt)
+		return nn_usage_error(argv[0], "option %.*s takes no value", (int)(eq - arg), arg);
+	if (optopt && strncmp(arg, "--", 2))
 		return nn_usage_error(argv[0], "unknown option -%c", optopt);
-	return nn_usage_error(argv[0], "unknown option %s", argv[optind - 1]);
+	return nn_usage_error(argv[0], "unknown option %s", arg);
 }
 
 int nn_nest_arg(const char *verb, const char *name)

@@ -37,4 +37,8 @@ load helpers/common
   check "netnest stop: unknown option --bogus" stop --bogus web
   check "netnest port: unknown option -1" port rm -1
   check "netnest port: option --nest needs an argument" port ls --nest
+  # a value given to a flag that takes none is said so, by the flag's name
+  check "netnest run: option --bypass takes no value" run --bypass=yes -- true
+  check "netnest run: option --detach takes no value" run --detach=1 -- true
+  check "netnest up: unknown option --bogus=1" up --bogus=1
 }
