@@ -242,6 +242,10 @@ static int json_port(json_t *j, const char *key, uint16_t *out, struct nn_err *e
 {
 	json_t *v = json_object_get(j, key);
 
+	/* Go's encoding/json leaves a missing number 0, and rootlessctl omits a port of 0 */
+	if (!v)
+		return nn_errx(err, EINVAL, "port spec: %s is missing (0 is out of range 1-65535)",
+			       key);
 	if (!json_is_integer(v))
 		return nn_errx(err, EINVAL, "port spec: \"%s\" must be a number", key);
 	if (json_integer_value(v) < 1 || json_integer_value(v) > 65535)
@@ -273,6 +277,8 @@ int nn_portspec_from_json(json_t *j, struct nn_portspec *out, struct nn_err *err
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(j))
 		return nn_errx(err, EINVAL, "port spec: not a JSON object");
+	if (json_object_get(j, "proto") && !json_is_string(json_object_get(j, "proto")))
+		return nn_errx(err, EINVAL, "port spec: \"proto\" must be a string");
 	proto = json_string_value(json_object_get(j, "proto"));
 	if (!proto || !valid_proto(proto))
 		return bad_proto("port spec", proto ? proto : "", err);
