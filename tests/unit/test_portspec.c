@@ -208,7 +208,8 @@ static void rootlesskit_json_round_trips(void **state)
 	/* rootlessctl add-ports 127.0.0.1:0:80/tcp leaves parentPort out */
 	j = json_loads("{\"proto\":\"tcp\",\"parentIP\":\"127.0.0.1\",\"childPort\":80}", 0, NULL);
 	assert_int_equal(nn_portspec_from_json(j, &p, &err), -EINVAL);
-	assert_string_equal(err.msg, "port spec: parentPort is missing (0 is out of range 1-65535)");
+	assert_string_equal(err.msg,
+			    "port spec: parentPort is missing (0 is out of range 1-65535)");
 	json_decref(j);
 	j = json_loads("{\"proto\":5,\"parentPort\":80,\"childPort\":80}", 0, NULL);
 	assert_int_equal(nn_portspec_from_json(j, &p, &err), -EINVAL);

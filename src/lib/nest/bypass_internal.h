@@ -24,7 +24,7 @@ struct nn_bypass {
 	ino_t host_netns; /* inode of the daemon's netns, where the host sockets live */
 	uint64_t host_cookie; /* its netns cookie (SO_NETNS_COOKIE, socket(7), Linux 5.14), 0
 				 where the kernel has none: how a host socket is told apart */
-	ino_t netns;      /* inode of the sandbox's netns, whose sockets are bypassed */
+	ino_t netns; /* inode of the sandbox's netns, whose sockets are bypassed */
 	int listener; /* the daemon's copy of the seccomp listener */
 	int stopfd; /* eventfd: the thread ends */
 	pthread_t thread;

@@ -105,7 +105,6 @@ static bool fd_cloexec(pid_t tid, uint64_t fd)
  * or the host's; -1: none of these. */
 static int sock_info(struct nn_bypass *bp, int fd, pid_t tid, uint64_t tfd, struct sock_info *si)
 {
-	_cleanup_close_ int ns = -1;
 	uint64_t cookie = 0;
 	socklen_t clen = sizeof(cookie);
 	struct stat st;
@@ -123,10 +122,12 @@ static int sock_info(struct nn_bypass *bp, int fd, pid_t tid, uint64_t tfd, stru
 	 * over the sandbox's and not over the host's: a host socket is known by its netns
 	 * cookie, or, on a kernel without SO_NETNS_COOKIE, by that refusal.
 	 */
-	si->host = bp->host_cookie && getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie,
-						 &clen) == 0 && cookie == bp->host_cookie;
+	si->host = bp->host_cookie &&
+		   getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &clen) == 0 &&
+		   cookie == bp->host_cookie;
 	if (!si->host) {
-		ns = ioctl(fd, SIOCGSKNS);
+		_cleanup_close_ int ns = ioctl(fd, SIOCGSKNS);
+
 		if (ns < 0 && errno == EPERM && !bp->host_cookie)
 			si->host = true;
 		else if (ns < 0 || fstat(ns, &st) < 0)

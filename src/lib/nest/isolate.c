@@ -105,11 +105,12 @@ static const struct {
  */
 #ifdef NN_SANITIZER
 static const int sanitizer_allowed[] = {
-	SCMP_SYS(madvise), SCMP_SYS(mprotect), SCMP_SYS(futex), SCMP_SYS(sched_yield),
-	SCMP_SYS(gettid), SCMP_SYS(sigaltstack), SCMP_SYS(rt_sigprocmask),
-	SCMP_SYS(rt_sigaction), SCMP_SYS(readlink), SCMP_SYS(prctl), SCMP_SYS(getrlimit),
-	SCMP_SYS(prlimit64), SCMP_SYS(tgkill), SCMP_SYS(uname), SCMP_SYS(getppid),
-	SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep), SCMP_SYS(getrandom),
+	SCMP_SYS(madvise),	  SCMP_SYS(mprotect),	     SCMP_SYS(futex),
+	SCMP_SYS(sched_yield),	  SCMP_SYS(gettid),	     SCMP_SYS(sigaltstack),
+	SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigaction),    SCMP_SYS(readlink),
+	SCMP_SYS(prctl),	  SCMP_SYS(getrlimit),	     SCMP_SYS(prlimit64),
+	SCMP_SYS(tgkill),	  SCMP_SYS(uname),	     SCMP_SYS(getppid),
+	SCMP_SYS(nanosleep),	  SCMP_SYS(clock_nanosleep), SCMP_SYS(getrandom),
 };
 #endif
 
