@@ -4,13 +4,13 @@
 # `lsns -t net -J`. Prints how many of the 301 netns (300 + host) each finds, the times,
 # and the ratios (medians of $RUNS interleaved runs). Not a test.
 # Run as root: bash bench/run topo   (or: NETNEST=build-x/netnest bash bench/topo.sh)
-# NETNEST_OLD=path/to/an/older/netnest times that one too, in the same interleaved runs,
+# NN_BEFORE=path/to/an/older/netnest times that one too, in the same interleaved runs,
 # and checks that both print the same topo --json (a before/after of one change).
 set -euo pipefail
 N=${N:-300}
 RUNS=${RUNS:-5}
 NETNEST=${NETNEST:-$(dirname "$0")/../build/netnest}
-NETNEST_OLD=${NETNEST_OLD:-}
+NN_BEFORE=${NN_BEFORE:-}
 pfx=nnb$$x
 tmp=$(mktemp -d)
 
@@ -48,10 +48,10 @@ jq '.netns[].ns' "$tmp/topo.json" | sort -u | comm -12 - "$tmp/want" | wc -l >"$
 paired=$(jq --arg p "$pfx-h" '[.netns[].interfaces[] | select((.ifname | startswith($p)) and .peer.ifname == "eth0" and .peer.symmetric)] | length' "$tmp/topo.json")
 ip_loop | grep -c '"ifname":"eth0"' >"$tmp/ip_found" || true
 lsns -t net -J | jq '.namespaces[].ns' | sort -u | comm -12 - "$tmp/want" | wc -l >"$tmp/lsns_found"
-if [[ $NETNEST_OLD ]]; then
+if [[ $NN_BEFORE ]]; then
   # the same output, netns for netns (processes elsewhere may come and go between runs)
   same() { "$1" topo --json | jq -c --arg p "$pfx" '.netns[] | select(.names[0] // "" | startswith($p))'; }
-  if cmp -s <(same "$NETNEST_OLD") <(same "$NETNEST"); then old_same=yes; else old_same=NO; fi
+  if cmp -s <(same "$NN_BEFORE") <(same "$NETNEST"); then old_same=yes; else old_same=NO; fi
 fi
 
 # interleaved, so that load from elsewhere falls on all three alike
@@ -59,7 +59,7 @@ for _ in $(seq "$RUNS"); do
   timed "$tmp/t_nn" "$NETNEST" topo --json
   timed "$tmp/t_ip" ip_loop
   timed "$tmp/t_lsns" lsns -t net -J
-  [[ -z $NETNEST_OLD ]] || timed "$tmp/t_old" "$NETNEST_OLD" topo --json
+  [[ -z $NN_BEFORE ]] || timed "$tmp/t_old" "$NN_BEFORE" topo --json
 done
 t_nn=$(median_ms "$tmp/t_nn") t_ip=$(median_ms "$tmp/t_ip") t_lsns=$(median_ms "$tmp/t_lsns")
 
@@ -67,7 +67,7 @@ printf '%-32s %10s %14s\n' tool "median ms" "netns found"
 printf '%-32s %10s %14s\n' "netnest topo --json" "$t_nn" "$(cat "$tmp/nn_found")/$total ($paired veth pairs)"
 printf '%-32s %10s %14s\n' "loop of ip -n NAME -j link" "$t_ip" "$(cat "$tmp/ip_found")/$N (named only)"
 printf '%-32s %10s %14s\n' "lsns -t net -J" "$t_lsns" "$(cat "$tmp/lsns_found")/$total"
-if [[ $NETNEST_OLD ]]; then
+if [[ $NN_BEFORE ]]; then
   t_old=$(median_ms "$tmp/t_old")
   printf '%-32s %10s %14s\n' "older netnest topo --json" "$t_old" "same netns output: $old_same"
   awk -v a="$t_ip" -v b="$t_old" 'BEGIN { printf "the older netnest topo is %.1fx faster than the ip loop\n", a / b }'
