@@ -100,6 +100,24 @@ sb() { nnh run --nest "$NEST" --bypass -- "$@"; }
   [ "$output" = "$SUM" ]
 }
 
+@test "bypass: curl fetches 1 MiB intact from another sandbox's published port, through the host" {
+  up_host
+  p=$(free_port)
+  # a sandbox without the bypass, published by the port driver
+  nnh run -d --nest "$NEST" --name pub -p "$p:80" -- busybox httpd -f -p 80 -h "$SRV" >/dev/null 3>&-
+  keep_sandbox pub
+  wait_until "in_host curl -sf -o /dev/null http://127.0.0.1:$p/file"
+  before=$(tap_bytes)
+  # the bypassed client reaches it at the host's address and at 10.0.2.2, as a host client
+  run sb sh -c "curl -sf http://198.51.100.1:$p/file | sha256sum"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$SUM" ]
+  run sb sh -c "curl -sf http://10.0.2.2:$p/file | sha256sum"
+  [ "$output" = "$SUM" ]
+  # not through the engine: tap0 saw far less than the 2 MiB
+  [ $(($(tap_bytes) - before)) -lt 200000 ]
+}
+
 @test "bypass: a sandbox's httpd behind -p serves 1 MiB through a host-netns listener, not the port driver" {
   up_host
   p=$(free_port)
