@@ -329,6 +329,12 @@ time.sleep(600)" >/dev/null 3>&-
   run nnh run --nest "$NEST" --bypass -p "$p:80" -- true
   [ "$status" -eq 1 ]
   [[ $output == *"bypass: host port $p: Address already in use"* ]]
+  # a privileged host port: the same hint as the port driver's
+  if [ "$(in_host sysctl -n net.ipv4.ip_unprivileged_port_start)" -gt 80 ]; then
+    run nnh run --nest "$NEST" --bypass -p 80:80 -- true
+    [ "$status" -eq 1 ]
+    [[ $output == *"bypass: cannot expose privileged port 80: it is below net.ipv4.ip_unprivileged_port_start"* ]]
+  fi
   # the API: "bypass" must be a boolean, and needs the listener
   run api -X POST -d '{"name":"x","pid":1,"bypass":"yes"}' /netnest/v1/sandboxes
   [ "${lines[-1]}" = 400 ]

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bypass_internal.h"
+#include "portfwd.h"
 #include "util.h"
 
 int nn_bypass_install(struct nn_err *err)
@@ -242,9 +243,14 @@ static int port_free(const char *name, const struct nn_portspec *p, struct nn_er
 		return nn_err(err, fd < 0 ? errno : EINVAL, "sandbox %s: bypass: port %u", name,
 			      p->parent_port);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0)
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+		if (errno == EACCES) {
+			nn_ports_privileged(p->parent_port, err);
+			return nn_err_wrap(err, "sandbox %s: bypass", name);
+		}
 		return nn_err(err, errno, "sandbox %s: bypass: host port %s%s%u", name,
 			      p->parent_ip, *p->parent_ip ? ":" : "", p->parent_port);
+	}
 	return 0;
 }
 

@@ -113,6 +113,15 @@ static long unpriv_port_start(void)
 	return strtol(s, NULL, 10);
 }
 
+int nn_ports_privileged(unsigned port, struct nn_err *err)
+{
+	return nn_errx(err, EACCES,
+		       "cannot expose privileged port %u: it is below "
+		       "net.ipv4.ip_unprivileged_port_start (%ld): binding it needs privileges; "
+		       "lower the sysctl or use a higher port",
+		       port, unpriv_port_start());
+}
+
 /* port_name() - "host port P" for TCP (the words the tests and docs know), "P/udp" else */
 static const char *port_name(const struct nn_portspec *s, char buf[32])
 {
@@ -185,10 +194,7 @@ static int host_socket(const struct nn_portspec *s, struct nn_err *err)
 		if (e == EADDRINUSE)
 			return nn_errx(err, EADDRINUSE, "%s is already in use", port_name(s, name));
 		if (e == EACCES)
-			return nn_errx(err, EACCES, "cannot expose privileged port %u: it is below "
-				       "net.ipv4.ip_unprivileged_port_start (%ld): binding it "
-				       "needs privileges; lower the sysctl or use a higher port",
-				       s->parent_port, unpriv_port_start());
+			return nn_ports_privileged(s->parent_port, err);
 		if (e == EADDRNOTAVAIL)
 			return nn_err(err, e, "listen on host address %s", ip);
 		return nn_err(err, e, "bind host %s port %u", ip, s->parent_port);

@@ -76,6 +76,16 @@ int nn_ports_add(struct nn_nest *n, const struct nn_portspec *spec, const char *
 int nn_ports_remove(struct nn_nest *n, int id, struct nn_err *err);
 
 /**
+ * nn_ports_privileged() - the error of a host port bind(2) refused with EACCES
+ * @port: the host port
+ * @err:  set to "cannot expose privileged port P: it is below
+ *        net.ipv4.ip_unprivileged_port_start (N) ..." (ip(7); RootlessKit docs/port.md gives
+ *        the same hint)
+ * Return: -EACCES.
+ */
+int nn_ports_privileged(unsigned port, struct nn_err *err);
+
+/**
  * nn_ports_remove_owner() - close every port owned by sandbox @owner
  * @n:     the live nest
  * @owner: the sandbox name given to nn_ports_add(); NULL or "" does nothing
