@@ -220,6 +220,34 @@ for a in (('127.0.0.1', $p), ('10.0.2.2', $p), ('10.4.0.1', 9)):
   [[ $output != *connected* && $output != *sent* ]] || { echo "$output"; false; }
 }
 
+@test "bypass: on swapped sockets sendmsg without an address, sendto on connected TCP, and a UDP disconnect behave as without the bypass" {
+  up_host
+  p=$(free_port) q=$(free_udp_port)
+  host_pong 0.0.0.0 "$p"
+  PIDFILES+=("$TMP/udpecho.pid")
+  in_host /usr/bin/python3 "$NN_ROOT/tests/helpers/udp_echo.py" serve "$TMP/udpecho.pid" \
+    "0.0.0.0:$q" >/dev/null 2>&1 3>&- &
+  wait_for test -s "$TMP/udpecho.pid"
+  run sb /usr/bin/python3 -c "
+import ctypes, socket
+c = socket.create_connection(('198.51.100.1', $p), timeout=5)
+print('tcp sendmsg', c.sendmsg([b'a\n']))
+print('tcp sendto', c.sendto(b'b\n', ('198.51.100.1', 9)))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(3)
+u.connect(('198.51.100.1', $q))
+print('udp sendmsg', u.sendmsg([b'c']), u.recv(99).decode())
+libc = ctypes.CDLL(None, use_errno=True)
+unspec = (ctypes.c_char * 16)()
+print('udp disconnect', libc.connect(u.fileno(), unspec, 16))
+try:
+    u.getpeername()
+except OSError as e:
+    print('peer', e.strerror)"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ "$output" = "$(printf 'tcp sendmsg 2\ntcp sendto 2\nudp sendmsg 1 echo c\nudp disconnect 0\npeer Transport endpoint is not connected')" ] || { echo "$output"; false; }
+}
+
 @test "bypass: IPv6 to the host's ::1 through fd00::2" {
   up_host
   p=$(free_port)

@@ -305,6 +305,12 @@ static bool on_connect(struct nn_bypass *bp, const struct seccomp_notif *req,
 	if (tfd < 0 || sock_info(bp, tfd, req->pid, req->data.args[0], &si) < 0)
 		return false;
 	d = nn_bypass_dest(bp->cfg, (struct sockaddr *)&ss, sl, &to);
+	if (si.host && ss.ss_family == AF_UNSPEC) {
+		/* a UDP socket's disconnect (connect(2)): nothing to translate */
+		e = connect(tfd, (struct sockaddr *)&ss, sl) < 0 ? errno : 0;
+		reply(resp, e ? -1 : 0, e);
+		return false;
+	}
 	if (si.host) {
 		/* one of ours (a UDP socket connected again): the host side, or nothing */
 		if (d == NN_BYPASS_KEEP) {
@@ -504,19 +510,42 @@ static void on_bind(struct nn_bypass *bp, const struct seccomp_notif *req,
 		reply(resp, 0, 0);
 }
 
+/* Does the send of @req name a destination?  sendto(2)'s dest_addr, sendmsg(2)'s msg_name
+ * (an unreadable msghdr counts as one) */
+static bool send_names_address(const struct seccomp_notif *req)
+{
+	struct msghdr m;
+
+	if (req->data.nr == SCMP_SYS(sendto))
+		return req->data.args[4] != 0;
+	if (req->data.nr != SCMP_SYS(sendmsg))
+		return true;
+	return mem_read(req->pid, req->data.args[1], &m, sizeof(m)) < 0 || m.msg_name;
+}
+
 /*
- * A call left to continue must not be a host socket's: the kernel would run it in the host
- * netns with the sandbox's own address (10.0.2.2 towards the real network, 127.0.0.1 where
- * host loopback is closed).  It fails with EPERM instead.
+ * A call left to continue on a host socket must not carry an address of the sandbox's: the
+ * kernel would use it in the host netns (10.0.2.2 towards the real network, 127.0.0.1
+ * where host loopback is closed).  A send without one goes to the peer the daemon
+ * connected, and a connected TCP socket ignores one (tcp(7)): those continue.  The rest
+ * fails with EPERM.
  */
 static void never_continue_host(struct nn_bypass *bp, const struct seccomp_notif *req,
 				struct seccomp_notif_resp *resp)
 {
 	_cleanup_close_ int tfd = target_fd(req->pid, req->data.args[0]);
+	struct sockaddr_storage peer;
+	socklen_t pl = sizeof(peer);
 	struct sock_info si;
+	bool is_send = req->data.nr == SCMP_SYS(sendto) || req->data.nr == SCMP_SYS(sendmsg);
 
-	if (tfd >= 0 && sock_info(bp, tfd, req->pid, req->data.args[0], &si) == 0 && si.host)
-		reply(resp, -1, EPERM);
+	if (tfd < 0 || sock_info(bp, tfd, req->pid, req->data.args[0], &si) < 0 || !si.host)
+		return;
+	if (is_send && (!send_names_address(req) ||
+			(si.type == SOCK_STREAM &&
+			 getpeername(tfd, (struct sockaddr *)&peer, &pl) == 0)))
+		return;
+	reply(resp, -1, EPERM);
 }
 
 void nn_bypass_notif(struct nn_bypass *bp, const struct seccomp_notif *req,
