@@ -541,9 +541,9 @@ static void never_continue_host(struct nn_bypass *bp, const struct seccomp_notif
 
 	if (tfd < 0 || sock_info(bp, tfd, req->pid, req->data.args[0], &si) < 0 || !si.host)
 		return;
-	if (is_send && (!send_names_address(req) ||
-			(si.type == SOCK_STREAM &&
-			 getpeername(tfd, (struct sockaddr *)&peer, &pl) == 0)))
+	if (is_send &&
+	    (!send_names_address(req) ||
+	     (si.type == SOCK_STREAM && getpeername(tfd, (struct sockaddr *)&peer, &pl) == 0)))
 		return;
 	reply(resp, -1, EPERM);
 }
