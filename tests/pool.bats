@@ -70,6 +70,9 @@ held() {
   run_user -- true
   wait_until pool_full
   pooled >"$TMP/before"
+  # topo names them as the nest's pool, each of them
+  run nnu topo --json
+  [ "$(jq '[.netns[] | select(.role == "nest-pool" and .label == "pool of nest '"$NEST"'")] | length' <<<"$output")" -eq "$POOL_SIZE" ]
   # pooled netns hold no lease: only sandboxes do
   [ -z "$(ls "$STATE/ipam/netnest" | grep '^10\.')" ]
   # each has eth0 up, a port of the bridge on the nest side, and no address but link-local

@@ -30,6 +30,7 @@ enum nn_topo_role {
 	NN_ROLE_ENGINE_NETNS, /* holds a tap whose holder is slirp4netns or pasta */
 	NN_ROLE_NEST,         /* a netnest nest's detached netns */
 	NN_ROLE_SANDBOX,      /* a netnest sandbox */
+	NN_ROLE_NEST_POOL,    /* made ahead by a nest for its next sandbox (pool.h) */
 	NN_ROLE_PODMAN,       /* Podman's rootless-netns */
 	NN_ROLE_CONTAINER,    /* default route through a veth whose peer is a bridge port */
 };

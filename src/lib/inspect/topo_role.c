@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* topo_role.c - why each netns exists: host, nest, sandbox, RootlessKit, container */
+#include <dirent.h>
 #include <errno.h>
 #include <glob.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@ static const char *const role_names[] = {
 	[NN_ROLE_ENGINE_NETNS] = "engine-netns",
 	[NN_ROLE_NEST] = "nest",
 	[NN_ROLE_SANDBOX] = "sandbox",
+	[NN_ROLE_NEST_POOL] = "nest-pool",
 	[NN_ROLE_PODMAN] = "podman-rootless-netns",
 	[NN_ROLE_CONTAINER] = "container",
 };
@@ -60,6 +62,34 @@ static int label_sandbox(const struct nn_sandbox_rec *rec, void *arg)
 	return 0;
 }
 
+/*
+ * label the netns the daemon @pid of nest @name holds by fd alone, ready for its next
+ * sandboxes (pool.h): those no other rule named, read from /proc/PID/fd (proc(5))
+ */
+static void label_pool(struct nn_topo *t, pid_t pid, const char *name)
+{
+	char dir[64], path[96], link[64], label[96];
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	struct stat st;
+	ssize_t i, n;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	snprintf(label, sizeof(label), "pool of nest %s", name);
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0 || (link[n] = '\0', strncmp(link, "net:[", 5)) || stat(path, &st) < 0)
+			continue;
+		i = nn_topo_find_ns(t, (struct nn_nsid){ .dev = st.st_dev, .ino = st.st_ino });
+		if (i >= 0 && t->netns[i].role == NN_ROLE_NETNS) {
+			t->netns[i].role = NN_ROLE_NEST_POOL;
+			snprintf(t->netns[i].label, sizeof(t->netns[i].label), "%s", label);
+		}
+	}
+}
+
 /* netnest state dirs, as root and of every user (state.h) */
 static void nests(struct nn_topo *t)
 {
@@ -81,6 +111,7 @@ static void nests(struct nn_topo *t)
 			snprintf(label, sizeof(label), "nest %s", strrchr(dir, '/') + 1);
 			set_role_path(t, path, NN_ROLE_NEST, label);
 			nn_state_sandboxes(dir, label_sandbox, t);
+			label_pool(t, pid, strrchr(dir, '/') + 1);
 		}
 		globfree(&g);
 	}
