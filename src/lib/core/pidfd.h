@@ -19,6 +19,14 @@
 int nn_pidfd_open(pid_t pid);
 
 /**
+ * nn_pidfd_getfd() - a copy of fd @fd of the process behind @pidfd (pidfd_getfd(2), Linux
+ * 5.6; needs ptrace access to it)
+ * Return: the new fd (the caller's, close-on-exec), or -1 with errno set (EBADF: it has
+ * no such fd; EPERM: no ptrace access).
+ */
+int nn_pidfd_getfd(int pidfd, int fd);
+
+/**
  * nn_pidfd_signal() - send @sig to the process behind @pidfd
  * Return: 0, or -1 with errno set (ESRCH: it has exited).
  */

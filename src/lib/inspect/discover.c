@@ -26,6 +26,7 @@
 #include "discover.h"
 #include "discover_internal.h"
 #include "enter.h"
+#include "pidfd.h"
 #include "rtnl.h"
 #include "util.h"
 
@@ -295,11 +296,11 @@ static int socket_netns(int *pidfd, pid_t pid, int fd)
 	int ns;
 
 	if (*pidfd < 0) {
-		*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		*pidfd = nn_pidfd_open(pid);
 		if (*pidfd < 0)
 			return -errno;
 	}
-	sfd = (int)syscall(SYS_pidfd_getfd, *pidfd, fd, 0);
+	sfd = nn_pidfd_getfd(*pidfd, fd);
 	if (sfd < 0)
 		return -errno;
 	ns = ioctl(sfd, SIOCGSKNS);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bypass_internal.h"
+#include "pidfd.h"
 #include "portfwd.h"
 #include "util.h"
 
@@ -347,8 +348,7 @@ int nn_bypass_start(struct nn_nest *n, const char *name, int pidfd, ino_t netns,
 	bp->netns = netns;
 	if ((r = take_ports(bp, publish, err)) < 0)
 		goto fail;
-	/* pidfd_getfd(2): Linux 5.6, needs ptrace access to the process */
-	bp->listener = (int)syscall(SYS_pidfd_getfd, pidfd, listener, 0);
+	bp->listener = nn_pidfd_getfd(pidfd, listener);
 	if (bp->listener < 0) {
 		r = errno == EBADF ? nn_errx(err, EBADF,
 					     "sandbox %s: bypass: the process has "

@@ -28,6 +28,7 @@
 #include <linux/sockios.h>
 
 #include "bypass_internal.h"
+#include "pidfd.h"
 #include "util.h"
 
 #define SEND_MAX 65536 /* the largest datagram sent for the sandbox (UDP: 65507) */
@@ -63,12 +64,12 @@ static int target_fd(pid_t tid, uint64_t fd)
 
 	if (fd > INT32_MAX)
 		return -1;
-	pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
+	pidfd = nn_pidfd_open(tid);
 	if (pidfd < 0 && errno == EINVAL) /* not a thread-group leader (before PIDFD_THREAD) */
-		pidfd = (int)syscall(SYS_pidfd_open, tgid_of(tid), 0);
+		pidfd = nn_pidfd_open(tgid_of(tid));
 	if (pidfd < 0)
 		return -1;
-	return (int)syscall(SYS_pidfd_getfd, pidfd, (int)fd, 0);
+	return nn_pidfd_getfd(pidfd, (int)fd);
 }
 
 struct sock_info {
