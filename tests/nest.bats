@@ -280,6 +280,28 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ "$(nest_procs "$NEST" | wc -l)" -eq 2 ]
 }
 
+@test "up refuses a NETNEST_STATE_DIR that holds other files, and changes none of them" {
+  install -d -o "$NN_USER" "$TMP/u" "$TMP/u/notstate"
+  dir=$TMP/u/notstate
+  as_user sh -c "echo precious >$dir/keep.txt && mkdir $dir/sub && echo x >$dir/sub/y"
+  run as_user env NETNEST_STATE_DIR="$dir" "$NETNEST" up -d --nest "$NEST"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: state dir $dir of nest $NEST: not empty and not a state dir (no lock file); nothing in it was changed" ]
+  [ "$(ls -A "$dir" | tr '\n' ' ')" = "keep.txt sub " ]
+  [ "$(cat "$dir/keep.txt")" = precious ]
+  [ "$(cat "$dir/sub/y")" = x ]
+  [ "$(nest_procs "$NEST" | wc -l)" -eq 0 ]
+  # an empty dir is a new state dir
+  dir=$TMP/u/newstate
+  install -d -o "$NN_USER" "$dir"
+  as_user env NETNEST_STATE_DIR="$dir" "$NETNEST" up -d --nest "$NEST"
+  ok=0
+  [ -f "$dir/child_pid" ] && ok=1
+  as_user env NETNEST_STATE_DIR="$dir" "$NETNEST" down --nest "$NEST"
+  [ "$ok" = 1 ]
+  [ ! -e "$dir" ]
+}
+
 @test "bad --subnet, --gateway, --cidr and --mtu are refused with the reason, and nothing is made" {
   run nnu up -d --nest "$NEST" --subnet 10.4.0.0/33
   [ "$status" -eq 2 ]

@@ -180,6 +180,30 @@ int nn_state_mkdir(const char *path, struct nn_err *err)
 	}
 }
 
+bool nn_state_dir_ours(int dirfd)
+{
+	struct stat st;
+	struct dirent *e;
+	DIR *d;
+	bool empty = true;
+	int fd;
+
+	if (fstatat(dirfd, "lock", &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return S_ISREG(st.st_mode);
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return false;
+	}
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
 static void clear_dir(int dirfd, bool keep_lock)
 {
 	DIR *d;

@@ -166,6 +166,18 @@ enum nn_state_kind nn_state_kind(const char *dir);
 int nn_state_mkdir(const char *path, struct nn_err *err);
 
 /**
+ * nn_state_dir_ours() - whether a dir may be cleared as a state dir
+ * @dirfd: O_DIRECTORY fd of the dir
+ *
+ * A state dir holds the file "lock" from its first start on; an empty dir is new.  Any
+ * other dir (a user's $NETNEST_STATE_DIR pointing at their files, say) is not one, and
+ * nn_state_clear() must not be called on it.
+ * Return: true when the dir is empty or holds "lock"; false otherwise, and when it cannot
+ * be read.
+ */
+bool nn_state_dir_ours(int dirfd);
+
+/**
  * nn_state_clear() - remove everything in a state dir (recursively)
  * @dirfd:     O_DIRECTORY fd of the state dir; nothing happens when < 0
  * @keep_lock: true: leave the top-level "lock" file (a restart holds it)

@@ -181,6 +181,12 @@ static int lock_state_dir(const struct nn_nest_config *cfg, int *dirfd, struct n
 	dfd = open(cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return nn_err(err, errno, "open state dir %s", cfg->state_dir);
+	/* RootlessKit clears whatever --state-dir names (docs/facts-rootlesskit.md), and so
+	 * does the drop-in; a nest's own dir is cleared only when it is one */
+	if (!cfg->child && !nn_state_dir_ours(dfd))
+		return nn_errx(err, ENOTEMPTY, "state dir %s of nest %s: not empty and not a state "
+			       "dir (no lock file); nothing in it was changed", cfg->state_dir,
+			       cfg->name);
 	lock = openat(dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lock < 0)
 		return nn_err(err, errno, "open %s/lock", cfg->state_dir);
