@@ -168,6 +168,14 @@ rk_probe_mask() {
   [[ ${lines[1]} == "default via fd00::2 dev tap0"* ]]
   [ "${lines[2]}" = 0 ]
   [ "${lines[3]}" = "host ::1 rk" ]
+  # the child's resolv.conf lists fd00::3 after 10.0.2.3, as RootlessKit's with --ipv6
+  # (its slirp4netns driver's DNS), bind-mounted from the state dir or written into a
+  # copied-up /etc alike
+  for copy in "" --copy-up=/etc; do
+    run rk --net=slirp4netns --ipv6 $copy cat /etc/resolv.conf
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'nameserver 10.0.2.3\nnameserver fd00::3')" ] || { echo "$copy: $output"; false; }
+  done
   # without --ipv6, as RootlessKit: no address but the link-local one
   run rk --net=slirp4netns sh -c 'ip -j -6 addr show tap0'
   [ "$(jq -r '[.[0].addr_info[] | select(.scope == "global")] | length' <<<"$output")" = 0 ]
