@@ -422,6 +422,17 @@ rk_probe_mask() {
   refused "--copy-up=/tmp: /tmp cannot be copied up" --copy-up=/tmp true
   refused "--evacuate-cgroup2=x: not supported by netnest" --evacuate-cgroup2=x true
   refused "no command specified" --net=slirp4netns
+  # called as netnest rootlesskit, the same lines: RootlessKit's frame on stderr, the
+  # complaint and the help on stdout
+  for args in "--nope true" "--net=vpnkit true" "--net=slirp4netns"; do
+    # shellcheck disable=SC2086 # the words of each case
+    (cd /tmp && as_user "$NETNEST" rootlesskit $args) >"$TMP/v.out" 2>"$TMP/v.err" && false
+    # shellcheck disable=SC2086
+    rk $args >"$TMP/s.out" 2>"$TMP/s.err" && false
+    diff -u "$TMP/s.err" "$TMP/v.err"
+    [[ $(cat "$TMP/v.err") == "[rootlesskit:parent] error: "* ]]
+    diff -u <(sed 's/netnest rootlesskit/rootlesskit/' "$TMP/v.out") "$TMP/s.out"
+  done
   [ "$(tmp_rk_dirs)" = "$TMP_RK_BEFORE" ]
   # a state dir a live instance holds
   state=$XDG/rk-$BATS_TEST_NUMBER/state

@@ -183,6 +183,7 @@ static void port_lists_show_runs_as_ranges(void **state)
 	assert_string_equal(buf, "0.0.0.0:8000-8002->80-82/tcp,[::1]:9000->90/tcp6,"
 				 "0.0.0.0:9001-9002->91-92/udp,0.0.0.0:8000->80/tcp(loopback),"
 				 "0.0.0.0:8002->82/tcp(loopback)");
+	assert_int_equal(off, strlen(buf));
 	/* cut, still terminated */
 	off = nn_portspec_list_text(ps, 2, NULL, buf, 12, 0);
 	assert_true(off > 11);
