@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -16,7 +17,8 @@
 static int port_usage(FILE *f, int status)
 {
 	fprintf(f,
-		"Usage: netnest port add [--nest NAME] [SANDBOX] [HOSTIP:]HOSTPORT:PORT[/tcp|/udp]\n"
+		"Usage: netnest port add [--nest NAME] [SANDBOX] "
+		"[HOSTIP:]HOSTPORT[-LAST]:PORT[-LAST][/tcp|/udp]\n"
 		"       netnest port ls  [--nest NAME] [--json]\n"
 		"       netnest port rm  [--nest NAME] ID...\n"
 		"\n"
@@ -25,7 +27,8 @@ static int port_usage(FILE *f, int status)
 		"SANDBOX, or to 127.0.0.1:PORT inside the nest when no sandbox is named.  IPv6\n"
 		"clients reach a dual-stack sandbox at its IPv6 address, an IPv4-only one at its\n"
 		"IPv4 address.  A sandbox's ports are removed when it exits.  IPv6 host addresses\n"
-		"go in brackets: [::1]:8080:80.  rootlessctl (RootlessKit) sees the same ports.\n"
+		"go in brackets: [::1]:8080:80.  Ranges of one size publish a port each, all or\n"
+		"nothing: 8000-8002:80-82.  rootlessctl (RootlessKit) sees the same ports.\n"
 		"\n"
 		"Options:\n"
 		"  -n, --nest NAME  the nest (default \"default\")\n"
@@ -34,30 +37,70 @@ static int port_usage(FILE *f, int status)
 	return status;
 }
 
-static int port_add(const char *nest, int argc, char **argv, struct nn_err *err)
+/* port_post() - POST port @spec (of @sandbox, or NULL) and set @id */
+static int port_post(const char *nest, const struct nn_portspec *spec, const char *sandbox,
+		     long long *id, struct nn_err *err)
 {
-	struct nn_portspec spec;
-	const char *sandbox = argc == 2 ? argv[0] : NULL, *s = argv[argc - 1], *why;
-	json_t *req, *resp = NULL;
+	_cleanup_json_ json_t *req = nn_portspec_to_json(spec), *resp = NULL;
 	unsigned status;
 	int r;
 
-	if (argc < 1 || argc > 2)
-		return nn_usage_error("port", "add takes [SANDBOX] SPEC");
-	if (nn_portspec_parse(s, &spec, err) < 0)
-		return nn_usage_error("port", "%s", err->msg);
-	if (sandbox && !nn_valid_name(sandbox, NN_NAME_MAX, &why))
-		return nn_usage_error("port", "sandbox name \"%s\" %s", sandbox, why);
+	if (!req)
+		return nn_err(err, ENOMEM, "publish host port %u", spec->parent_port);
 	/* the daemon picks the sandbox's address of each family (docs/ports.md#ipv6) */
-	req = nn_portspec_to_json(&spec);
 	if (sandbox)
 		json_object_set_new(req, "sandbox", json_string(sandbox));
 	r = nn_client_nest_request(nest, "POST", "/v1/ports", req, &status, &resp, err);
-	json_decref(req);
 	if (r < 0)
+		return r;
+	*id = json_integer_value(json_object_get(resp, "id"));
+	return 0;
+}
+
+/* port_delete() - DELETE port @id, what went wrong ignored (undoing a range) */
+static void port_delete(const char *nest, long long id)
+{
+	char path[64];
+	unsigned status;
+
+	snprintf(path, sizeof(path), "/v1/ports/%lld", id);
+	nn_client_nest_request(nest, "DELETE", path, NULL, &status, NULL, &(struct nn_err){ 0 });
+}
+
+/*
+ * A range is published port by port, all or nothing: when one fails, the ones published
+ * before are removed and the error names the port (docker run -p 8000-8002:80-82 makes
+ * one mapping per port too).  The IDs are printed once all are published, one a line.
+ */
+static int port_add(const char *nest, int argc, char **argv, struct nn_err *err)
+{
+	struct nn_portspec first;
+	const char *sandbox = argc == 2 ? argv[0] : NULL, *s = argv[argc - 1], *why;
+	_cleanup_free_ long long *ids = NULL;
+	unsigned count;
+
+	if (argc < 1 || argc > 2)
+		return nn_usage_error("port", "add takes [SANDBOX] SPEC");
+	if (nn_portspec_parse(s, &first, &count, err) < 0)
+		return nn_usage_error("port", "%s", err->msg);
+	if (sandbox && !nn_valid_name(sandbox, NN_NAME_MAX, &why))
+		return nn_usage_error("port", "sandbox name \"%s\" %s", sandbox, why);
+	ids = calloc(count, sizeof(*ids));
+	if (!ids)
+		return nn_err(err, ENOMEM, "port spec \"%s\"", s);
+	for (unsigned i = 0; i < count; i++) {
+		struct nn_portspec spec = nn_portspec_nth(&first, i);
+
+		if (port_post(nest, &spec, sandbox, &ids[i], err) == 0)
+			continue;
+		while (i--)
+			port_delete(nest, ids[i]);
+		if (count > 1)
+			nn_portspec_range_wrap(err, s, &spec);
 		return nn_fail(err);
-	printf("%lld\n", (long long)json_integer_value(json_object_get(resp, "id")));
-	json_decref(resp);
+	}
+	for (unsigned i = 0; i < count; i++)
+		printf("%lld\n", ids[i]);
 	return 0;
 }
 

@@ -14,25 +14,22 @@
 #include "lib/nest/rk.h"
 #include "lib/nest/rkflags.h"
 
-/* netnest run under the name rootlesskit speaks RootlessKit's error lines too */
-static bool as_rootlesskit(void)
-{
-	return !strcmp(program_invocation_short_name, "rootlesskit");
-}
-
+/* the name the help shows: "rootlesskit" when run as the symlink (main.c) */
 static const char *prog(void)
 {
-	return as_rootlesskit() ? "rootlesskit" : "netnest rootlesskit";
+	return !strcmp(program_invocation_short_name, "rootlesskit") ? "rootlesskit" :
+								       "netnest rootlesskit";
 }
 
-/* "[rootlesskit:parent] error: ..." (RootlessKit's shape) or "netnest rootlesskit: ..." */
+/*
+ * "[rootlesskit:parent] error: ...", RootlessKit's frame (cmd/rootlesskit main.go prints
+ * it for the parent's error), under either name: scripts that read RootlessKit's errors
+ * read netnest's.
+ */
 static int fail(const char *msg)
 {
 	fflush(stdout); /* "Incorrect Usage." and the help first, as RootlessKit */
-	if (as_rootlesskit())
-		fprintf(stderr, "[rootlesskit:parent] error: %s\n", msg);
-	else
-		fprintf(stderr, "netnest rootlesskit: %s\n", msg);
+	fprintf(stderr, "[rootlesskit:parent] error: %s\n", msg);
 	return EXIT_FAIL;
 }
 

@@ -89,6 +89,7 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 	struct nn_portspec spec;
 	struct nn_err err;
 	const char *why;
+	unsigned count;
 	int c;
 
 	/* '+': stop at the first non-option, so CMD's own options stay CMD's */
@@ -111,17 +112,20 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
 			snprintf(o->name, sizeof(o->name), "%s", optarg);
 			break;
 		case 'p':
-			if (nn_portspec_parse(optarg, &spec, &err) < 0)
+			if (nn_portspec_parse(optarg, &spec, &count, &err) < 0)
 				return nn_usage_error("run", "%s", err.msg);
 			for (size_t i = 0; i < json_array_size(o->publish); i++) {
 				const char *prev = json_string_value(json_array_get(o->publish, i));
 				struct nn_portspec ps;
+				unsigned n;
+				uint16_t port;
 
-				if (nn_portspec_parse(prev, &ps, NULL) == 0 &&
-				    nn_portspec_conflicts(&ps, &spec))
-					return nn_usage_error("run", "-p %s and -p %s both want "
-							      "host port %u", prev, optarg,
-							      spec.parent_port);
+				if (nn_portspec_parse(prev, &ps, &n, NULL) == 0 &&
+				    nn_portspec_ranges_conflict(&ps, n, &spec, count, &port))
+					return nn_usage_error("run",
+							      "-p %s and -p %s both want "
+							      "host port %u",
+							      prev, optarg, port);
 			}
 			if (json_array_size(o->publish) == NN_SANDBOX_PUBLISH_MAX)
 				return nn_usage_error("run", "too many -p: a sandbox publishes at "
@@ -321,23 +325,57 @@ static int ps_usage(FILE *f, int status)
 	return status;
 }
 
-/* "0.0.0.0:8080->80/tcp" for a PortSpec (RootlessKit's JSON keys). */
-static void port_text(json_t *spec, char *buf, size_t len)
+/* string_in() - is @s one of the strings of array @a? */
+static bool string_in(json_t *a, const char *s)
 {
-	const char *ip = json_string_value(json_object_get(spec, "parentIP"));
-	const char *proto = json_string_value(json_object_get(spec, "proto"));
-	bool v6;
+	json_t *v;
+	size_t i;
 
-	if (!ip || !*ip)
-		ip = proto && proto[3] == '6' ? "::" : "0.0.0.0";
-	v6 = strchr(ip, ':');
-	snprintf(buf, len, "%s%s%s:%lld->%lld/%s", v6 ? "[" : "", ip,
-		 v6 ? "]" : "", json_integer_value(json_object_get(spec, "parentPort")),
-		 json_integer_value(json_object_get(spec, "childPort")), proto ? proto : "tcp");
+	json_array_foreach(a, i, v)
+		if (s && !strcmp(json_string_value(v) ?: "", s))
+			return true;
+	return false;
+}
+
+/*
+ * The PORTS column: the port driver's ports (@pub, a record's "publish"), then the
+ * bypass's (@byp): those a host socket listens on, then those the sandbox bound on its own
+ * loopback, then those nothing listens on yet (docs/bypass.md#published-ports); runs of a
+ * range as one.
+ */
+static void ports_text(json_t *pub, json_t *byp, char *buf, size_t len)
+{
+	static const char *const notes[] = { NULL, "(loopback)", "(unbound)" };
+	json_t *bports = json_object_get(byp, "ports"), *v;
+	size_t n = json_array_size(pub) + json_array_size(bports), k[3] = { 0 }, off = 0, i;
+	_cleanup_free_ struct nn_portspec *ps = calloc(3 * (n ?: 1), sizeof(*ps));
+
+	*buf = '\0';
+	if (!ps)
+		return;
+	json_array_foreach(pub, i, v)
+		if (nn_portspec_from_json(json_object_get(v, "spec"), &ps[k[0]], NULL) == 0)
+			k[0]++;
+	json_array_foreach(bports, i, v) {
+		const char *s = json_string_value(v);
+		unsigned c, state = 2;
+
+		if (string_in(json_object_get(byp, "listening"), s))
+			state = 0;
+		else if (string_in(json_object_get(byp, "loopback"), s))
+			state = 1;
+
+		if (nn_portspec_parse(s ?: "", &ps[state * n + k[state]], &c, NULL) == 0)
+			k[state]++;
+	}
+	for (unsigned st = 0; st < 3; st++)
+		off = nn_portspec_list_text(ps + st * n, k[st], notes[st], buf, len, off);
 }
 
 static void ps_row(struct nn_out *o, json_t *sb)
 {
+	/* the -p specs the bypass takes; those a host socket listens on; those on loopback */
+	static const char *const bypass_lists[] = { "ports", "listening", "loopback" };
 	json_t *pub = json_object_get(sb, "publish"), *byp = json_object_get(sb, "bypass"), *p, *a;
 	char ports[1024] = "", cmd[1024] = "";
 	size_t i;
@@ -356,11 +394,7 @@ static void ps_row(struct nn_out *o, json_t *sb)
 	nn_out_open_array(o, "ports");
 	json_array_foreach(pub, i, p) {
 		json_t *spec = json_object_get(p, "spec");
-		char one[128];
 
-		port_text(spec, one, sizeof(one));
-		snprintf(ports + strlen(ports), sizeof(ports) - strlen(ports), "%s%s",
-			 i ? "," : "", one);
 		nn_out_open_object(o, NULL);
 		nn_out_int(o, "id", NULL, json_integer_value(json_object_get(p, "id")));
 		nn_out_string(o, "proto", NULL, json_string_value(json_object_get(spec, "proto")));
@@ -373,17 +407,7 @@ static void ps_row(struct nn_out *o, json_t *sb)
 		nn_out_close(o);
 	}
 	nn_out_close(o);
-	json_array_foreach(json_object_get(byp, "ports"), i, p) { /* listened on by the bypass */
-		struct nn_portspec ps;
-
-		if (nn_portspec_parse(json_string_value(p), &ps, NULL) < 0)
-			continue;
-		snprintf(ports + strlen(ports), sizeof(ports) - strlen(ports), "%s%s%s%s:%u->%u/%s",
-			 *ports ? "," : "", strchr(ps.parent_ip, ':') ? "[" : "",
-			 *ps.parent_ip ? ps.parent_ip : "0.0.0.0",
-			 strchr(ps.parent_ip, ':') ? "]" : "", ps.parent_port, ps.child_port,
-			 ps.proto);
-	}
+	ports_text(pub, byp, ports, sizeof(ports));
 	nn_out_text(o, "%-24s ", *ports ? ports : "-");
 	nn_out_int(o, "pid", "%-8lld ", json_integer_value(json_object_get(sb, "pid")));
 	if (json_is_object(byp)) {
@@ -392,10 +416,12 @@ static void ps_row(struct nn_out *o, json_t *sb)
 			    json_integer_value(json_object_get(byp, "sockets")));
 		nn_out_uint(o, "open", "bypass:%-3llu ",
 			    json_integer_value(json_object_get(byp, "open")));
-		nn_out_open_array(o, "ports");
-		json_array_foreach(json_object_get(byp, "ports"), i, p)
-			nn_out_string(o, NULL, NULL, json_string_value(p));
-		nn_out_close(o);
+		for (unsigned k = 0; k < ARRAY_SIZE(bypass_lists); k++) {
+			nn_out_open_array(o, bypass_lists[k]);
+			json_array_foreach(json_object_get(byp, bypass_lists[k]), i, p)
+				nn_out_string(o, NULL, NULL, json_string_value(p));
+			nn_out_close(o);
+		}
 		nn_out_close(o);
 	} else {
 		nn_out_null(o, "bypass", "%-10s ");

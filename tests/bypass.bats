@@ -134,7 +134,7 @@ sb() { nnh run --nest "$NEST" --bypass -- "$@"; }
   run nnh port ls --nest "$NEST" --json
   [ "$(jq '.ports | length' <<<"$output")" -eq 0 ]
   run nnh ps --nest "$NEST" --json
-  [ "$(jq -c '.sandboxes[0].bypass | [.ports, .sockets >= 1, .open]' <<<"$output")" = "[[\"$p:80/tcp\"],true,1]" ]
+  [ "$(jq -c '.sandboxes[0].bypass | [.ports, .sockets >= 1, .open, .listening, .loopback]' <<<"$output")" = "[[\"$p:80/tcp\"],true,1,[\"$p:80/tcp\"],[]]" ]
   run nnh ps --nest "$NEST"
   [[ ${lines[1]} =~ ^web\ .*\ 0\.0\.0\.0:$p-\>80/tcp\ .*\ $pid\ +bypass:1\ +busybox ]]
   # topo labels its netns as bypassed
@@ -143,6 +143,38 @@ sb() { nnh run --nest "$NEST" --bypass -- "$@"; }
   # and nothing listens on 80 in the sandbox's own netns
   run nsenter --net="/proc/$pid/ns/net" ss -Htln 'sport = :80'
   [ -z "$output" ]
+}
+
+@test "bypass: ps and the API say which -p ports listen on the host: not before the bind, not a server on the sandbox's 127.0.0.1, each port of a range on its own" {
+  up_host
+  # before the sandbox binds anything: nothing listens on the host, and ps says so
+  q=$(free_port)
+  nnh run -d --nest "$NEST" --name idle --bypass -p "$q:80" -- sleep 1000 >/dev/null 3>&-
+  keep_sandbox idle
+  run nnh ps --nest "$NEST" --json
+  [ "$(jq -c '.sandboxes[] | select(.name == "idle") | .bypass | [.ports, .listening, .loopback]' <<<"$output")" = "[[\"$q:80/tcp\"],[],[]]" ]
+  run nnh ps --nest "$NEST"
+  [[ $output == *"idle "*" 0.0.0.0:$q->80/tcp(unbound) "* ]] || { echo "$output"; false; }
+  # a range: port 80 served on the sandbox's loopback only, 81 on every address
+  p=$(free_port_ss -Htln 1)
+  nnh run -d --nest "$NEST" --name web --bypass -p "$p-$((p + 1)):80-81" -- \
+    /usr/bin/python3 "$NN_ROOT/tests/helpers/http_port.py" 127.0.0.1:80 81 >/dev/null 3>&-
+  keep_sandbox web
+  pid=$(jq -r .pid "$STATE/sandboxes/web.json")
+  wait_until "nsenter --net=/proc/$pid/ns/net ss -Htln 'sport = :80' | grep -q 127.0.0.1"
+  wait_until "in_host ss -Htln 'sport = :$((p + 1))' | grep -q ."
+  # 81's listener is the host socket (getsockname says the host port); nothing has $p
+  run in_host curl -sS --max-time 5 "http://127.0.0.1:$((p + 1))/"
+  [ "$output" = "$((p + 1))" ]
+  [ -z "$(in_host ss -Htln "sport = :$p")" ]
+  run in_host curl -sS --max-time 5 "http://127.0.0.1:$p/"
+  [ "$status" -eq 7 ]
+  run nnh ps --nest "$NEST" --json
+  [ "$(jq -c '.sandboxes[] | select(.name == "web") | .bypass | [.ports, .listening, .loopback]' <<<"$output")" = "[[\"$p:80/tcp\",\"$((p + 1)):81/tcp\"],[\"$((p + 1)):81/tcp\"],[\"$p:80/tcp\"]]" ]
+  run nnh ps --nest "$NEST"
+  [[ $output == *"web "*" 0.0.0.0:$((p + 1))->81/tcp,0.0.0.0:$p->80/tcp(loopback) "* ]] || { echo "$output"; false; }
+  nnh stop --nest "$NEST" web
+  nnh stop --nest "$NEST" idle
 }
 
 @test "bypass: non-blocking connect, poll and getpeername behave, to a host address, to 10.0.2.2 and to a closed port" {

@@ -10,8 +10,14 @@ load helpers/nginx.sh
 load helpers/ports.bash
 bats_require_minimum_version 1.5.0
 
-setup() { ports_setup; }
-teardown() { ports_teardown; }
+setup() {
+  ports_setup
+  H= # a scratch host netns, for the tests that make one
+}
+teardown() {
+  ports_teardown
+  [[ -z $H ]] || ip netns del "$H"
+}
 
 up_user() { up_nest user "$@"; } # [UP OPTIONS...]
 run_user() { nnu run --nest "$NEST" "$@"; }
@@ -61,6 +67,44 @@ web() {
   [ "$(jq -r '[.[0].addr_info[] | select(.scope == "global")] | length' <<<"$output")" = 0 ]
   run in_nest nft list table ip6 netnest
   [ "$status" -ne 0 ]
+}
+
+@test "resolv.conf lists fd00::3 after 10.0.2.3 when the nest has IPv6, as RootlessKit --ipv6 writes it, and fd00::3 answers through the engine; an IPv4-only nest lists 10.0.2.3 alone" {
+  # the nest lives in a scratch host netns whose resolver is a stub on its own 127.0.0.1
+  # and ::1: the engine forwards 10.0.2.3 and fd00::3 there, to nothing else
+  H=$(unique_name nnv6h)
+  scratch_host "$H" || { H=; false; }
+  PIDFILES+=("$TMP/dnsmasq.pid")
+  ip netns exec "$H" dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
+    --listen-address=127.0.0.1 --listen-address=::1 --port=53 --user=root \
+    --address=/dns6.test/10.9.8.7 --address=/dns6.test/fd09::7 3>&- &
+  echo $! >"$TMP/dnsmasq.pid"
+  wait_for ip netns exec "$H" dig +short +time=1 +tries=1 @::1 dns6.test
+  printf 'nameserver 127.0.0.1\nnameserver ::1\n' >"$TMP/resolv.conf"
+  chmod 0644 "$TMP/resolv.conf"
+  export -f as_user nn_uid
+  export NN_USER NETNEST
+  unshare -m --propagation private -- bash -c \
+    'mount --bind "$1" /etc/resolv.conf && shift && as_user -n "$@"' \
+    _ "$TMP/resolv.conf" "$H" "$NETNEST" up -d --nest "$NEST" 3>&-
+  UP+=("user $NEST")
+  STATE=/run/user/$(nn_uid)/netnest/$NEST
+  [ "$(cat "$STATE/resolv.conf")" = "$(printf 'nameserver 10.0.2.3\nnameserver fd00::3')" ]
+  run as_user -n "$H" "$NETNEST" run --nest "$NEST" -- sh -c \
+    'cat /etc/resolv.conf; dig +short +time=2 +tries=2 @fd00::3 dns6.test AAAA; dig +short +time=2 +tries=2 @10.0.2.3 dns6.test'
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'nameserver 10.0.2.3\nnameserver fd00::3\nfd09::7\n10.9.8.7')" ]
+  # the API's networkDriver lists both, as RootlessKit's does with --ipv6
+  run curl -s --unix-socket "$STATE/api.sock" http://localhost/v1/info
+  [ "$(jq -c .networkDriver.dns <<<"$output")" = '["10.0.2.3","fd00::3"]' ]
+  nnu down --nest "$NEST"
+  # IPv4 only: 10.0.2.3 alone, in the file and in the API
+  up_user --subnet6 none
+  [ "$(cat "$STATE/resolv.conf")" = "nameserver 10.0.2.3" ]
+  run run_user -- cat /etc/resolv.conf
+  [ "$output" = "nameserver 10.0.2.3" ]
+  run curl -s --unix-socket "$STATE/api.sock" http://localhost/v1/info
+  [ "$(jq -c .networkDriver.dns <<<"$output")" = '["10.0.2.3"]' ]
 }
 
 @test "an IPv6 sandbox's nginx is served over [::1] through -p [::1]:P:80 and -p P:80, each client at the sandbox's address of its own family, IPv6 falling back to IPv4" {

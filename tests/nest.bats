@@ -56,7 +56,7 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   run nft list table ip netnest
   [ "$status" -ne 0 ]
   # the state files of the contract (state.h)
-  [ "$(cat "$STATE/resolv.conf")" = "nameserver 10.0.2.3" ]
+  [ "$(cat "$STATE/resolv.conf")" = "$(printf 'nameserver 10.0.2.3\nnameserver fd00::3')" ]
   [ "$(tail -1 "$STATE/hosts")" = "::1 $(hostname)" ]
   [ "$(stat -c '%a %s' "$STATE/netns")" = "400 0" ]
   [ "$(stat -c '%a' "$STATE")" = 700 ]
@@ -81,7 +81,7 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ "$br" = '[9000,"10.5.0.254/24"]' ]
   run in_nest_user "$STATE" ip -j route show default
   [ "$(jq -r '.[0].gateway' <<<"$output")" = 10.0.3.2 ]
-  [ "$(cat "$STATE/resolv.conf")" = "nameserver 10.0.3.3" ]
+  [ "$(cat "$STATE/resolv.conf")" = "$(printf 'nameserver 10.0.3.3\nnameserver fd00::3')" ]
   run in_nest_user "$STATE" nft list table ip netnest
   [[ $output == *'ip saddr 10.5.0.0/24 oifname "tap0" masquerade'* ]]
   # the engine answers on the new gateway address (an ICMP echo stays inside libslirp)

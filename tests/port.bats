@@ -337,3 +337,73 @@ PERL
   wait_until 'test "$(threads)" -eq "$th0"'
   [ -z "$(ss -Huln "sport = :$p")" ]
 }
+
+# free_ports N: the first of N ports in a row nothing listens on
+free_ports() { free_port_ss -Htln $(($1 - 1)); }
+
+# ports_answer P N: what each of host ports P .. P+N-1 answers, on a line ("80 81 82")
+ports_answer() {
+  local i out=()
+  for ((i = 0; i < $2; i++)); do
+    out+=("$(curl -sS --max-time 5 "http://127.0.0.1:$(($1 + i))/")")
+  done
+  echo "${out[*]}"
+}
+
+@test "run -p with port ranges of one size publishes each port to its own: traffic reaches each, ps shows the range, port ls a row each" {
+  up_nest user
+  p=$(free_ports 3)
+  nnu run -d --nest "$NEST" --name web -p "$p-$((p + 2)):80-82" -- \
+    /usr/bin/python3 "$NN_ROOT/tests/helpers/http_port.py" 80 81 82 >/dev/null 3>&-
+  wait_for curl -sf "http://127.0.0.1:$((p + 2))/"
+  [ "$(ports_answer "$p" 3)" = "80 81 82" ]
+  # and over IPv6, from the same dual-stack sockets
+  [ "$(curl -sS --max-time 5 -g "http://[::1]:$((p + 1))/")" = 81 ]
+  run nnu ps --nest "$NEST"
+  [[ ${lines[1]} =~ ^web\ .*\ 0\.0\.0\.0:$p-$((p + 2))-\>80-82/tcp\  ]] || { echo "$output"; false; }
+  run nnu ps --nest "$NEST" --json
+  [ "$(jq -c '[.sandboxes[0].ports[] | [.host_port, .sandbox_port]]' <<<"$output")" = "[[$p,80],[$((p + 1)),81],[$((p + 2)),82]]" ]
+  run nnu port ls --nest "$NEST" --json
+  [ "$(jq -c '[.ports[] | [.id, .host_port, .sandbox, .child_port]]' <<<"$output")" = "[[1,$p,\"web\",80],[2,$((p + 1)),\"web\",81],[3,$((p + 2)),\"web\",82]]" ]
+  run nnu port ls --nest "$NEST"
+  [ "${#lines[@]}" -eq 4 ]
+  # port add takes a range too: one ID a line, each port its own
+  q=$(free_ports 2)
+  run nnu port add --nest "$NEST" web "127.0.0.1:$q-$((q + 1)):81-82"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf '4\n5')" ]
+  [ "$(ports_answer "$q" 2)" = "81 82" ]
+  run nnu ps --nest "$NEST"
+  [[ ${lines[1]} == *"0.0.0.0:$p-$((p + 2))->80-82/tcp,127.0.0.1:$q-$((q + 1))->81-82/tcp "* ]] || { echo "$output"; false; }
+  # the sandbox's end takes all of them
+  nnu stop --nest "$NEST" web
+  run nnu port ls --nest "$NEST" --json
+  [ "$(jq -c .ports <<<"$output")" = "[]" ]
+  [ -z "$(ss -Htln "( sport >= :$p and sport <= :$((p + 2)) ) or ( sport >= :$q and sport <= :$((q + 1)) )")" ]
+}
+
+@test "a range with one host port taken publishes nothing, on run -p and on port add, and the error names that port" {
+  up_nest user
+  p=$(free_ports 3)
+  taken=$((p + 1))
+  iperf3 -s -D -p "$taken" -I "$TMP/iperf.pid" 3>&-
+  PIDFILES+=("$TMP/iperf.pid")
+  wait_for sh -c "ss -Htln 'sport = :$taken' | grep -q ."
+  spec="$p-$((p + 2)):80-82"
+  run nnu run --nest "$NEST" --name web -p "$spec" -- true
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: sandbox web: port spec \"$spec\" (host port $taken/tcp of the range): host port $taken is already in use" ]
+  run nnu port add --nest "$NEST" "$spec"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: port spec \"$spec\" (host port $taken/tcp of the range): host port $taken is already in use" ]
+  # nothing of either is left: no port, no sandbox, no listener but the taker's
+  run nnu port ls --nest "$NEST" --json
+  [ "$(jq -c .ports <<<"$output")" = "[]" ]
+  run nnu ps --nest "$NEST" --json
+  [ "$(jq -c .sandboxes <<<"$output")" = "[]" ]
+  [ -z "$(ss -Htln "( sport = :$p or sport = :$((p + 2)) )")" ]
+  # a range that meets another -p of the same run is bad usage, naming the first shared port
+  run nnu run --nest "$NEST" -p "$p-$((p + 2)):80-82" -p "$((p + 2)):90" -- true
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest run: -p $p-$((p + 2)):80-82 and -p $((p + 2)):90 both want host port $((p + 2))" ]
+}

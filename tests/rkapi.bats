@@ -64,7 +64,7 @@ docker_publish() {
   ver=$(nnu --version | awk '{print $2}')
   expected=$(printf '{"apiVersion":"1.1.1","version":"%s","stateDir":"%s","childPID":%s,%s,%s}' \
     "$ver" "$STATE" "$(cat "$STATE/child_pid")" \
-    '"networkDriver":{"driver":"slirp4netns","dns":["10.0.2.3"],"childIP":"10.0.2.100"}' \
+    '"networkDriver":{"driver":"slirp4netns","dns":["10.0.2.3","fd00::3"],"childIP":"10.0.2.100"}' \
     '"portDriver":{"driver":"builtin","protos":["tcp","tcp4","tcp6","udp","udp4","udp6"],"disallowLoopbackChildIP":false}')
   [ "${lines[0]}" = "$expected" ]
   run rlctl info

@@ -168,6 +168,14 @@ rk_probe_mask() {
   [[ ${lines[1]} == "default via fd00::2 dev tap0"* ]]
   [ "${lines[2]}" = 0 ]
   [ "${lines[3]}" = "host ::1 rk" ]
+  # the child's resolv.conf lists fd00::3 after 10.0.2.3, as RootlessKit's with --ipv6
+  # (its slirp4netns driver's DNS), bind-mounted from the state dir or written into a
+  # copied-up /etc alike
+  for copy in "" --copy-up=/etc; do
+    run rk --net=slirp4netns --ipv6 $copy cat /etc/resolv.conf
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'nameserver 10.0.2.3\nnameserver fd00::3')" ] || { echo "$copy: $output"; false; }
+  done
   # without --ipv6, as RootlessKit: no address but the link-local one
   run rk --net=slirp4netns sh -c 'ip -j -6 addr show tap0'
   [ "$(jq -r '[.[0].addr_info[] | select(.scope == "global")] | length' <<<"$output")" = 0 ]
@@ -414,6 +422,17 @@ rk_probe_mask() {
   refused "--copy-up=/tmp: /tmp cannot be copied up" --copy-up=/tmp true
   refused "--evacuate-cgroup2=x: not supported by netnest" --evacuate-cgroup2=x true
   refused "no command specified" --net=slirp4netns
+  # called as netnest rootlesskit, the same lines: RootlessKit's frame on stderr, the
+  # complaint and the help on stdout
+  for args in "--nope true" "--net=vpnkit true" "--net=slirp4netns"; do
+    # shellcheck disable=SC2086 # the words of each case
+    (cd /tmp && as_user "$NETNEST" rootlesskit $args) >"$TMP/v.out" 2>"$TMP/v.err" && false
+    # shellcheck disable=SC2086
+    rk $args >"$TMP/s.out" 2>"$TMP/s.err" && false
+    diff -u "$TMP/s.err" "$TMP/v.err"
+    [[ $(cat "$TMP/v.err") == "[rootlesskit:parent] error: "* ]]
+    diff -u <(sed 's/netnest rootlesskit/rootlesskit/' "$TMP/v.out") "$TMP/s.out"
+  done
   [ "$(tmp_rk_dirs)" = "$TMP_RK_BEFORE" ]
   # a state dir a live instance holds
   state=$XDG/rk-$BATS_TEST_NUMBER/state

@@ -152,7 +152,7 @@ arrived() {
   nnu stop --nest "$NEST" dns
 }
 
-@test "udp: a host port another process holds, and port ranges of different sizes, are refused on run -p, port add and the API; nothing is published or left" {
+@test "udp: a host port another process holds, alone or in a range, and port ranges of different sizes, are refused on run -p, port add and the API; nothing is published or left" {
   up_nest user
   p=$(free_udp_port)
   /usr/bin/python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",int(sys.argv[1]))); time.sleep(60)' "$p" 3>&- &
@@ -172,11 +172,15 @@ arrived() {
   run nnu port add --nest "$NEST" "$p:53"
   [ "$output" = 1 ]
   nnu port rm --nest "$NEST" 1
-  # ranges: docker's syntax, sizes that do not match, then a range at all
+  # a udp range with the taken port: nothing published, the port named
+  run nnu port add --nest "$NEST" "$p-$((p + 1)):53-54/udp"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: port spec \"$p-$((p + 1)):53-54/udp\" (host port $p/udp of the range): host port $p/udp is already in use" ]
+  # ranges: docker's syntax, sizes that do not match
   local -A why=(
     [8000-8002:80-81]="host ports 8000-8002 (3) and sandbox ports 80-81 (2) differ in number"
     [8000-8001:53/udp]="host ports 8000-8001 (2) and sandbox port 53 (1) differ in number"
-    [8000-8001:53-54/udp]="port ranges are not supported: publish each port with its own spec (8000:53, 8001:54, ...)"
+    [8000-8001:53-55/udp]="host ports 8000-8001 (2) and sandbox ports 53-55 (3) differ in number"
   )
   for spec in "${!why[@]}"; do
     run nnu port add --nest "$NEST" "$spec"

@@ -41,8 +41,8 @@ nn() { "$NETNEST" "$@"; }
 nnu() { as_user "$NETNEST" "$@"; }
 
 # free_port_ss SS-FLAGS NEXT: a port below the kernel's ephemeral range (10000-32767 with
-# Debian's ip_local_port_range 32768-60999) that `ss SS-FLAGS` shows no listener on; NEXT=1:
-# the port after it too.  Below the range: an outgoing connection's local port, or its
+# Debian's ip_local_port_range 32768-60999) that `ss SS-FLAGS` shows no listener on, nor on
+# the NEXT ports after it (NEXT=1: the port after it too).  Below the range: an outgoing connection's local port, or its
 # TIME_WAIT after a load test, also makes bind(2) of 0.0.0.0:P fail with EADDRINUSE, even
 # with SO_REUSEADDR (net/ipv4/inet_connection_sock.c inet_bind_conflict), and only
 # connect(2) picks ports inside the range (ip(7) ip_local_port_range).
@@ -53,7 +53,7 @@ free_port_ss() {
   for _ in $(seq 50); do
     if ((low == 60000)); then p=$((60000 + RANDOM % 5000)); else p=$((10000 + RANDOM % (low - 10001))); fi
     filter="sport = :$p"
-    (($2)) && filter="( sport = :$p or sport = :$((p + 1)) )"
+    (($2)) && filter="( sport >= :$p and sport <= :$((p + $2)) )"
     ss "$1" "$filter" | grep -q . || { echo "$p"; return 0; }
   done
   return 1

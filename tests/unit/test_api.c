@@ -12,11 +12,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/nest/api.h"
 #include "lib/nest/api_ports.h"
+#include "lib/nest/child.h"
 #include "lib/nest/sandbox.h"
 
 static struct nn_services no_services;
@@ -273,6 +275,37 @@ static void the_daemons_routes_answer_without_their_services(void **state)
 	json_decref(a.body);
 }
 
+/* fd00::3 after 10.0.2.3 when the engine speaks IPv6, in /v1/info and resolv.conf alike
+ * (RootlessKit's slirp4netns driver with --ipv6) */
+static void with_ipv6_the_dns_is_10_0_2_3_then_fd00_3(void **state)
+{
+	const struct nn_api_route *const tables[] = { NULL };
+	struct nn_api_router rt;
+	struct nn_api_answer a;
+	char buf[NN_RESOLV_CONF_MAX], *s;
+
+	(void)state;
+	strcpy(nest.cfg.name, "unit");
+	inet_pton(AF_INET, "10.0.2.3", &nest.cfg.dns);
+	inet_pton(AF_INET6, "fd00::3", &nest.cfg.dns6);
+	nest.engine_pid = 1; /* networkDriver is there only with an engine */
+	assert_int_equal(nn_api_router_init(&rt, tables, NULL), 0);
+	for (int v6 = 0; v6 < 2; v6++) {
+		nest.cfg.ipv6 = v6;
+		a = ask(&rt, "GET", "/v1/info", NULL, 200);
+		s = json_dumps(json_object_get(json_object_get(a.body, "networkDriver"), "dns"),
+			       JSON_COMPACT);
+		assert_string_equal(s, v6 ? "[\"10.0.2.3\",\"fd00::3\"]" : "[\"10.0.2.3\"]");
+		free(s);
+		json_decref(a.body);
+		assert_int_equal(nn_child_resolv_conf(&nest.cfg, buf), v6 ? 39 : 20);
+		assert_string_equal(buf, v6 ? "nameserver 10.0.2.3\nnameserver fd00::3\n" :
+					      "nameserver 10.0.2.3\n");
+	}
+	nest.engine_pid = 0;
+	nest.cfg.ipv6 = false;
+}
+
 /* --port-driver=none: /v1/info has no portDriver and every ports route says so, as
  * RootlessKit's pkg/api/router answers without a port driver */
 static void without_a_port_driver_the_ports_routes_say_so(void **state)
@@ -312,6 +345,7 @@ int main(void)
 		cmocka_unit_test(a_path_that_is_not_utf8_is_named_in_the_message),
 		cmocka_unit_test(a_full_route_table_is_refused),
 		cmocka_unit_test(the_daemons_routes_answer_without_their_services),
+		cmocka_unit_test(with_ipv6_the_dns_is_10_0_2_3_then_fd00_3),
 		cmocka_unit_test(without_a_port_driver_the_ports_routes_say_so),
 	};
 

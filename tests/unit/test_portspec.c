@@ -17,8 +17,10 @@ static void refused(const char *spec, const char *why)
 	struct nn_portspec p;
 	struct nn_err err = { 0 };
 	char quoted[128];
+	unsigned count = 7;
 
-	assert_int_equal(nn_portspec_parse(spec, &p, &err), -EINVAL);
+	assert_int_equal(nn_portspec_parse(spec, &p, &count, &err), -EINVAL);
+	assert_int_equal(count, 0);
 	snprintf(quoted, sizeof(quoted), "\"%s\"", spec);
 	if (!strstr(err.msg, quoted) || !strstr(err.msg, why))
 		fail_msg("spec %s: message \"%s\" lacks %s or \"%s\"", spec, err.msg, quoted, why);
@@ -44,13 +46,13 @@ static void bad_specs_are_refused_with_the_reason(void **state)
 	refused("[::1]:8080:80/tcp4", "host address ::1 is not an IPv4 address (tcp4)");
 	refused("127.0.0.1:8080:80/udp6", "host address 127.0.0.1 is not an IPv6 address (udp6)");
 	refused("-1:80", "\"-1\" is not a port number");
-	/* ranges, as docker run --publish writes them: sizes that differ, then any range */
+	/* ranges, as docker run --publish writes them: sizes that differ */
 	refused("8000-8002:80-81", "host ports 8000-8002 (3) and sandbox ports 80-81 (2) "
 				   "differ in number");
 	refused("8000-8001:80", "host ports 8000-8001 (2) and sandbox port 80 (1) differ");
 	refused("8000:80-81/udp", "host port 8000 (1) and sandbox ports 80-81 (2) differ");
-	refused("8000-8001:80-81/udp", "port ranges are not supported: publish each port with "
-				       "its own spec (8000:80, 8001:81, ...)");
+	refused("8000-8002:80", "host ports 8000-8002 (3) and sandbox port 80 (1) differ");
+	refused("[::1]:8000-8001:80-81/udp4", "host address ::1 is not an IPv4 address (udp4)");
 	refused("8002-8000:80-82", "port range 8002-8000 runs backwards");
 	refused("8000-:80", "\"8000-\" is not a port range");
 	refused("8000-70000:80", "port 70000 is out of range 1-65535");
@@ -60,33 +62,132 @@ static void good_specs_are_parsed(void **state)
 {
 	struct nn_portspec p;
 	struct nn_err err = { 0 };
+	unsigned count;
 
 	(void)state;
-	assert_int_equal(nn_portspec_parse("8080:80", &p, &err), 0);
+	assert_int_equal(nn_portspec_parse("8080:80", &p, &count, &err), 0);
+	assert_int_equal(count, 1);
 	assert_string_equal(p.proto, "tcp");
 	assert_string_equal(p.parent_ip, "");
 	assert_int_equal(p.parent_port, 8080);
 	assert_int_equal(p.child_port, 80);
 	assert_string_equal(p.child_ip, "");
 
-	assert_int_equal(nn_portspec_parse("127.0.0.1:1:65535/tcp", &p, &err), 0);
+	assert_int_equal(nn_portspec_parse("127.0.0.1:1:65535/tcp", &p, &count, &err), 0);
 	assert_string_equal(p.parent_ip, "127.0.0.1");
 	assert_int_equal(p.parent_port, 1);
 	assert_int_equal(p.child_port, 65535);
 
-	assert_int_equal(nn_portspec_parse("[::1]:8080:80", &p, &err), 0);
+	assert_int_equal(nn_portspec_parse("[::1]:8080:80", &p, &count, &err), 0);
 	assert_string_equal(p.parent_ip, "::1");
 	assert_int_equal(p.parent_port, 8080);
 
-	assert_int_equal(nn_portspec_parse("[0:0::1]:8080:80/tcp6", &p, &err), 0);
+	assert_int_equal(nn_portspec_parse("[0:0::1]:8080:80/tcp6", &p, &count, &err), 0);
 	assert_string_equal(p.parent_ip, "::1"); /* canonical form */
 	assert_string_equal(p.proto, "tcp6");
 
-	assert_int_equal(nn_portspec_parse("5353:53/udp", &p, &err), 0);
+	assert_int_equal(nn_portspec_parse("5353:53/udp", &p, &count, &err), 0);
 	assert_string_equal(p.proto, "udp");
 	assert_true(nn_portspec_is_udp(&p));
-	assert_int_equal(nn_portspec_parse("127.0.0.1:5353:53/udp4", &p, &err), 0);
+	assert_int_equal(nn_portspec_parse("127.0.0.1:5353:53/udp4", &p, &count, &err), 0);
 	assert_string_equal(p.proto, "udp4");
+}
+
+/* Docker's nat.ParsePortSpec: an equal-size range is one mapping per port, i to i */
+static void equal_ranges_are_one_port_each(void **state)
+{
+	struct nn_portspec p, q;
+	struct nn_err err = { 0 };
+	unsigned count;
+
+	(void)state;
+	assert_int_equal(nn_portspec_parse("8000-8002:80-82", &p, &count, &err), 0);
+	assert_int_equal(count, 3);
+	assert_string_equal(p.proto, "tcp");
+	assert_int_equal(p.parent_port, 8000);
+	assert_int_equal(p.child_port, 80);
+	q = nn_portspec_nth(&p, 2);
+	assert_int_equal(q.parent_port, 8002);
+	assert_int_equal(q.child_port, 82);
+	assert_string_equal(q.proto, "tcp");
+
+	assert_int_equal(nn_portspec_parse("[::1]:65534-65535:1-2/udp6", &p, &count, &err), 0);
+	assert_int_equal(count, 2);
+	assert_string_equal(p.parent_ip, "::1");
+	q = nn_portspec_nth(&p, 1);
+	assert_int_equal(q.parent_port, 65535);
+	assert_int_equal(q.child_port, 2);
+	assert_string_equal(q.parent_ip, "::1");
+	assert_string_equal(q.proto, "udp6");
+
+	/* a range of one port is that port */
+	assert_int_equal(nn_portspec_parse("127.0.0.1:9000-9000:90-90", &p, &count, &err), 0);
+	assert_int_equal(count, 1);
+	assert_int_equal(p.parent_port, 9000);
+	assert_int_equal(p.child_port, 90);
+}
+
+static void ranges_conflict_where_their_host_ports_meet(void **state)
+{
+	struct nn_portspec a, b;
+	struct nn_err err = { 0 };
+	unsigned na, nb;
+	uint16_t port = 0;
+
+	(void)state;
+	assert_int_equal(nn_portspec_parse("8000-8002:80-82", &a, &na, &err), 0);
+	assert_int_equal(nn_portspec_parse("8002-8005:90-93", &b, &nb, &err), 0);
+	assert_true(nn_portspec_ranges_conflict(&a, na, &b, nb, &port));
+	assert_int_equal(port, 8002);
+	assert_true(nn_portspec_ranges_conflict(&b, nb, &a, na, &port));
+	assert_int_equal(port, 8002);
+	assert_int_equal(nn_portspec_parse("8003-8005:90-92", &b, &nb, &err), 0);
+	assert_false(nn_portspec_ranges_conflict(&a, na, &b, nb, &port));
+	/* a single port inside a range; the same ports over udp, or on another address */
+	assert_int_equal(nn_portspec_parse("8001:22", &b, &nb, &err), 0);
+	assert_true(nn_portspec_ranges_conflict(&a, na, &b, nb, &port));
+	assert_int_equal(port, 8001);
+	assert_int_equal(nn_portspec_parse("8000-8002:80-82/udp", &b, &nb, &err), 0);
+	assert_false(nn_portspec_ranges_conflict(&a, na, &b, nb, &port));
+	assert_int_equal(nn_portspec_parse("127.0.0.1:7999-8000:80-81", &b, &nb, &err), 0);
+	assert_true(nn_portspec_ranges_conflict(&a, na, &b, nb, &port));
+	assert_int_equal(port, 8000);
+	assert_int_equal(nn_portspec_parse("[::1]:7990-8010:80-100/tcp6", &b, &nb, &err), 0);
+	assert_true(nn_portspec_ranges_conflict(&a, na, &b, nb, &port));
+	assert_int_equal(port, 8000);
+}
+
+/* ps's PORTS: each run of a range as one, in the order given */
+static void port_lists_show_runs_as_ranges(void **state)
+{
+	struct nn_portspec ps[6], p;
+	struct nn_err err = { 0 };
+	char buf[256];
+	unsigned count, n = 0;
+	size_t off;
+
+	(void)state;
+	assert_int_equal(nn_portspec_parse("8000-8002:80-82", &p, &count, &err), 0);
+	for (unsigned i = 0; i < count; i++)
+		ps[n++] = nn_portspec_nth(&p, i);
+	assert_int_equal(nn_portspec_parse("[::1]:9000:90/tcp6", &ps[n++], &count, &err), 0);
+	assert_int_equal(nn_portspec_parse("9001:91/udp", &ps[n++], &count, &err), 0);
+	assert_int_equal(nn_portspec_parse("9002:92/udp", &ps[n++], &count, &err), 0);
+	off = nn_portspec_list_text(ps, n, NULL, buf, sizeof(buf), 0);
+	assert_string_equal(buf, "0.0.0.0:8000-8002->80-82/tcp,[::1]:9000->90/tcp6,"
+				 "0.0.0.0:9001-9002->91-92/udp");
+	assert_int_equal(off, strlen(buf));
+	/* a note, after what came before; ports that do not follow each other stay apart */
+	ps[1] = ps[2];
+	off = nn_portspec_list_text(ps, 2, "(loopback)", buf, sizeof(buf), off);
+	assert_string_equal(buf, "0.0.0.0:8000-8002->80-82/tcp,[::1]:9000->90/tcp6,"
+				 "0.0.0.0:9001-9002->91-92/udp,0.0.0.0:8000->80/tcp(loopback),"
+				 "0.0.0.0:8002->82/tcp(loopback)");
+	assert_int_equal(off, strlen(buf));
+	/* cut, still terminated */
+	off = nn_portspec_list_text(ps, 2, NULL, buf, 12, 0);
+	assert_true(off > 11);
+	assert_string_equal(buf, "0.0.0.0:800");
 }
 
 static struct nn_portspec spec(const char *proto, const char *ip, uint16_t port)
@@ -272,6 +373,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bad_specs_are_refused_with_the_reason),
 		cmocka_unit_test(good_specs_are_parsed),
+		cmocka_unit_test(equal_ranges_are_one_port_each),
+		cmocka_unit_test(ranges_conflict_where_their_host_ports_meet),
+		cmocka_unit_test(port_lists_show_runs_as_ranges),
 		cmocka_unit_test(conflicts_follow_proto_host_ip_and_port),
 		cmocka_unit_test(tcp4_and_tcp6_never_conflict),
 		cmocka_unit_test(families_and_child_addresses),

@@ -19,7 +19,9 @@
  * RootlessKit's GET /v1/info: the nest as its API server sees it, in RootlessKit's field
  * order (pkg/api/api.go Info; issue7-spec section 7).  childPID is RootlessKit's child
  * when the nest has one (the rootlesskit verb), else the daemon.  networkDriver is left
- * out when there is no engine (RootlessKit --net=host/none), portDriver when there is no
+ * out when there is no engine (RootlessKit --net=host/none); its dns lists fd00::3 after
+ * 10.0.2.3 when the engine speaks IPv6, as resolv.conf does (nn_child_resolv_conf();
+ * RootlessKit's slirp4netns driver with --ipv6).  portDriver is left out when there is no
  * port driver (--port-driver=none), as Go's omitempty leaves out a nil pointer.  The
  * driver names are the ones clients know: "slirp4netns" (moby's `docker version` and
  * rootlessctl print it), "builtin" with all six protos, since rootlesskit-docker-proxy
@@ -28,7 +30,7 @@
 static int api_info(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
 		    unsigned *status, struct nn_err *err)
 {
-	char dns[INET_ADDRSTRLEN], child[INET_ADDRSTRLEN];
+	char dns[INET_ADDRSTRLEN], dns6[INET6_ADDRSTRLEN], child[INET_ADDRSTRLEN];
 	json_t *o;
 	int bad = 0;
 
@@ -36,16 +38,17 @@ static int api_info(struct nn_nest *n, const char *path, json_t *body, json_t **
 	(void)body;
 	(void)status;
 	inet_ntop(AF_INET, &n->cfg.dns, dns, sizeof(dns));
+	inet_ntop(AF_INET6, &n->cfg.dns6, dns6, sizeof(dns6));
 	inet_ntop(AF_INET, &n->cfg.tap_ip, child, sizeof(child));
 	o = json_pack("{s:s, s:s, s:s, s:i}", "apiVersion", NN_API_VERSION,
 		      "version", NETNEST_VERSION, "stateDir", n->cfg.state_dir,
 		      "childPID", (int)(n->child_pid ? n->child_pid : getpid()));
 	if (o && n->engine_pid)
-		bad |= json_object_set_new(o, "networkDriver",
-					   json_pack("{s:s, s:[s], s:s}", "driver",
-						     n->cfg.engine == NN_ENGINE_PASTA ? "pasta" :
-						     "slirp4netns",
-						     "dns", dns, "childIP", child));
+		bad |= json_object_set_new(
+			o, "networkDriver",
+			json_pack("{s:s, s:[s,s*], s:s}", "driver",
+				  n->cfg.engine == NN_ENGINE_PASTA ? "pasta" : "slirp4netns", "dns",
+				  dns, n->cfg.ipv6 ? dns6 : NULL, "childIP", child));
 	if (o && n->cfg.port_driver)
 		bad |= json_object_set_new(o, "portDriver",
 					   json_pack("{s:s, s:[s,s,s,s,s,s], s:b}",

@@ -153,6 +153,15 @@ void nn_bypass_remember(struct nn_bypass *bp, ino_t ino)
 	pthread_mutex_unlock(&bp->lock);
 }
 
+void nn_bypass_bound(struct nn_bypass *bp, const struct nn_portspec *port, ino_t ino, bool loopback)
+{
+	size_t i = (size_t)(port - bp->ports);
+
+	pthread_mutex_lock(&bp->lock);
+	(loopback ? bp->bound_loopback : bp->bound_host)[i] = ino;
+	pthread_mutex_unlock(&bp->lock);
+}
+
 /*
  * The thread: one notification at a time (seccomp_unotify(2): SECCOMP_IOCTL_NOTIF_RECV into
  * a zeroed struct, then SECCOMP_IOCTL_NOTIF_SEND).  The ioctls are made directly: in the
@@ -255,25 +264,35 @@ static int port_free(const char *name, const struct nn_portspec *p, struct nn_er
 	return 0;
 }
 
-/* The specs of @publish the bypass takes, parsed into @bp->ports and checked free. */
+/*
+ * The ports of @publish the bypass takes (each port of a range on its own), parsed into
+ * @bp->ports and checked free.
+ */
 static int take_ports(struct nn_bypass *bp, json_t *publish, struct nn_err *err)
 {
 	json_t *v;
 	size_t i;
 
 	json_array_foreach(publish, i, v) {
-		struct nn_portspec *p = &bp->ports[bp->nports];
+		const char *s = json_string_value(v);
+		struct nn_portspec first;
+		unsigned count;
 
-		if (bp->nports == NN_BYPASS_PORTS_MAX)
-			return nn_errx(err, EINVAL, "sandbox %s: bypass: more than %d ports",
-				       bp->name, NN_BYPASS_PORTS_MAX);
-		if (nn_portspec_parse(json_string_value(v), p, err) < 0)
+		if (nn_portspec_parse(s, &first, &count, err) < 0)
 			return nn_err_wrap(err, "sandbox %s", bp->name);
-		if (!nn_bypass_takes(p))
-			continue;
-		if (port_free(bp->name, p, err) < 0)
-			return -err->code;
-		bp->nports++;
+		for (unsigned k = 0; k < count; k++) {
+			struct nn_portspec p = nn_portspec_nth(&first, k);
+
+			if (!nn_bypass_takes(&p))
+				continue;
+			if (bp->nports == NN_BYPASS_PORTS_MAX)
+				return nn_errx(err, EINVAL,
+					       "sandbox %s: bypass: more than %d ports", bp->name,
+					       NN_BYPASS_PORTS_MAX);
+			if (port_free(bp->name, &p, err) < 0)
+				return -err->code;
+			bp->ports[bp->nports++] = p;
+		}
 	}
 	return 0;
 }
@@ -403,8 +422,22 @@ static bool remembered(struct nn_bypass *bp, ino_t ino)
 	return false;
 }
 
-/* The host sockets still open in @pid's netns: every process of it, every fd (proc(5)). */
-static unsigned count_open(struct nn_bypass *bp, pid_t pid)
+/* note_open() - socket @ino is open in the sandbox: count it, and mark the ports it holds */
+static void note_open(struct nn_bypass *bp, ino_t ino, unsigned *open, bool *host, bool *lo)
+{
+	if (remembered(bp, ino))
+		(*open)++;
+	for (unsigned i = 0; i < bp->nports; i++) {
+		host[i] |= bp->bound_host[i] == ino;
+		lo[i] |= bp->bound_loopback[i] == ino;
+	}
+}
+
+/*
+ * The host sockets still open in @pid's netns: every process of it, every fd (proc(5));
+ * @host[i] and @lo[i] set where port i's socket is one of them (nn_bypass_bound()).
+ */
+static unsigned scan_open(struct nn_bypass *bp, pid_t pid, bool *host, bool *lo)
 {
 	_cleanup_closedir_ DIR *proc = opendir("/proc");
 	struct stat self, other;
@@ -436,31 +469,45 @@ static unsigned count_open(struct nn_bypass *bp, pid_t pid)
 			if (k < 0)
 				continue;
 			link[k] = '\0';
-			if (sscanf(link, "socket:[%llu]", &ino) == 1 && remembered(bp, (ino_t)ino))
-				open++;
+			if (sscanf(link, "socket:[%llu]", &ino) == 1 && ino)
+				note_open(bp, (ino_t)ino, &open, host, lo);
 		}
 	}
 	pthread_mutex_unlock(&bp->lock);
 	return open;
 }
 
+/* port_string() - @p as the record shows it: "8080:80/tcp", "127.0.0.1:8080:80/tcp" */
+static json_t *port_string(const struct nn_portspec *p)
+{
+	bool v6 = strchr(p->parent_ip, ':') != NULL;
+	char s[160];
+
+	snprintf(s, sizeof(s), "%s%s%s%s%u:%u/%s", v6 ? "[" : "", p->parent_ip, v6 ? "]" : "",
+		 *p->parent_ip ? ":" : "", p->parent_port, p->child_port, p->proto);
+	return json_string(s);
+}
+
 json_t *nn_bypass_json(struct nn_bypass *bp, pid_t pid)
 {
-	json_t *ports, *out;
+	bool host[NN_BYPASS_PORTS_MAX] = { 0 }, lo[NN_BYPASS_PORTS_MAX] = { 0 };
+	json_t *ports, *listening, *loopback;
+	unsigned open;
 
 	if (!bp)
 		return json_null();
+	open = scan_open(bp, pid, host, lo);
 	ports = json_array();
-	for (unsigned i = 0; ports && i < bp->nports; i++) {
-		const struct nn_portspec *p = &bp->ports[i];
-		char s[160];
-
-		snprintf(s, sizeof(s), "%s%s%s%s%u:%u/%s", strchr(p->parent_ip, ':') ? "[" : "",
-			 p->parent_ip, strchr(p->parent_ip, ':') ? "]" : "",
-			 *p->parent_ip ? ":" : "", p->parent_port, p->child_port, p->proto);
-		json_array_append_new(ports, json_string(s));
+	listening = json_array();
+	loopback = json_array();
+	for (unsigned i = 0; ports && listening && loopback && i < bp->nports; i++) {
+		json_array_append_new(ports, port_string(&bp->ports[i]));
+		if (host[i])
+			json_array_append_new(listening, port_string(&bp->ports[i]));
+		else if (lo[i])
+			json_array_append_new(loopback, port_string(&bp->ports[i]));
 	}
-	out = json_pack("{s:I, s:I, s:o*}", "sockets", (json_int_t)atomic_load(&bp->sockets),
-			"open", (json_int_t)count_open(bp, pid), "ports", ports);
-	return out;
+	return json_pack("{s:I, s:I, s:o*, s:o*, s:o*}", "sockets",
+			 (json_int_t)atomic_load(&bp->sockets), "open", (json_int_t)open, "ports",
+			 ports, "listening", listening, "loopback", loopback);
 }

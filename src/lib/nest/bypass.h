@@ -102,7 +102,10 @@ void nn_bypass_stop(struct nn_bypass *bp);
  * @pid: the sandbox process, whose netns is scanned for the host sockets still open
  *
  * {"sockets": host sockets put in place so far, "open": how many of them are still open
- * in a process of the sandbox (/proc/PID/fd, see proc(5)), "ports": ["8080:80/tcp"...]}.
+ * in a process of the sandbox (/proc/PID/fd, see proc(5)), "ports": ["8080:80/tcp"...]
+ * (the -p ports the bypass takes), "listening": those of them a host socket open in the
+ * sandbox is bound to, "loopback": those the sandbox bound on its own loopback instead
+ * (nothing listens on the host)}.  A port in neither has no socket bound to it now.
  * Return: a new reference, NULL only on ENOMEM.
  */
 json_t *nn_bypass_json(struct nn_bypass *bp, pid_t pid);

@@ -34,6 +34,12 @@ struct nn_bypass {
 	ino_t inodes[NN_BYPASS_INODES_MAX]; /* of those sockets, the most recent ones */
 	unsigned nports;
 	struct nn_portspec ports[NN_BYPASS_PORTS_MAX];
+	/* per port, under lock: the inode of the socket last bound to it, 0 for none: the host
+	   socket put in place, and the sandbox's own socket bound to its loopback (which the
+	   bypass leaves alone: nothing listens on the host then).  nn_bypass_json() tells
+	   from /proc/PID/fd whether each is still open. */
+	ino_t bound_host[NN_BYPASS_PORTS_MAX];
+	ino_t bound_loopback[NN_BYPASS_PORTS_MAX];
 };
 
 /* Where an address a sandbox dials leads (nn_bypass_dest()). */
@@ -87,6 +93,16 @@ void nn_bypass_notif(struct nn_bypass *bp, const struct seccomp_notif *req,
  */
 int nn_bypass_port_addr(const struct nn_portspec *p, int family, struct sockaddr_storage *ss,
 			socklen_t *sl);
+
+/**
+ * nn_bypass_bound() - note the socket a bind(2) to published port @port gave
+ * @bp:       the bypass
+ * @port:     the port, one of @bp->ports
+ * @ino:      the socket's inode: the host socket put in place, or the sandbox's own
+ * @loopback: true: the sandbox's own socket, bound to its loopback (not bypassed)
+ */
+void nn_bypass_bound(struct nn_bypass *bp, const struct nn_portspec *port, ino_t ino,
+		     bool loopback);
 
 /**
  * nn_bypass_remember() - count a host socket put in place and remember its inode

@@ -446,12 +446,13 @@ static void on_send(struct nn_bypass *bp, const struct seccomp_notif *req,
 }
 
 /*
- * The published port a bind(2) to @ss asks for: its port, any address but loopback.  A
- * dual-stack IPv6 socket (@v6only false) bound to :: also takes an IPv4-only spec, as
- * servers such as iperf3 bind [::] for every client.
+ * The published port a bind(2) to @ss asks for: its port, at any address; @loopback is set
+ * for a loopback address, which the bypass leaves to the sandbox.  A dual-stack IPv6 socket
+ * (@v6only false) bound to :: also takes an IPv4-only spec, as servers such as iperf3 bind
+ * [::] for every client.
  */
 static const struct nn_portspec *bound_port(struct nn_bypass *bp, const struct sockaddr_storage *ss,
-					    int family, bool v6only)
+					    int family, bool v6only, bool *loopback)
 {
 	const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
 	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
@@ -460,10 +461,8 @@ static const struct nn_portspec *bound_port(struct nn_bypass *bp, const struct s
 
 	if (ss->ss_family != family)
 		return NULL;
-	if (family == AF_INET && (ntohl(in->sin_addr.s_addr) >> 24) == 127)
-		return NULL;
-	if (family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
-		return NULL;
+	*loopback = family == AF_INET ? (ntohl(in->sin_addr.s_addr) >> 24) == 127 :
+					IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
 	if (family == AF_INET6 && !v6only && IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
 		want |= NN_PORT_V4;
 	port = ntohs(family == AF_INET ? in->sin_port : in6->sin6_port);
@@ -477,7 +476,8 @@ static const struct nn_portspec *bound_port(struct nn_bypass *bp, const struct s
  * bind(fd, addr, len) of a TCP socket to a port published with -p: the host socket is
  * bound to the host side of the spec instead and put in place, so listen(2) and accept(2)
  * happen in the host netns (docs/bypass.md#published-ports).  A failed bind is answered
- * with its error and changes nothing.
+ * with its error and changes nothing.  A bind to loopback continues in the sandbox, and is
+ * noted, so the record can say that nothing listens on the host.
  */
 static void on_bind(struct nn_bypass *bp, const struct seccomp_notif *req,
 		    struct seccomp_notif_resp *resp)
@@ -487,6 +487,8 @@ static void on_bind(struct nn_bypass *bp, const struct seccomp_notif *req,
 	const struct nn_portspec *p;
 	struct sock_info si;
 	socklen_t sl, hl;
+	struct stat st;
+	bool loopback;
 
 	if (!bp->nports || read_addr(req->pid, req->data.args[1], req->data.args[2], &ss, &sl) < 0)
 		return;
@@ -495,8 +497,11 @@ static void on_bind(struct nn_bypass *bp, const struct seccomp_notif *req,
 	    si.type != SOCK_STREAM)
 		return;
 	p = bound_port(bp, &ss, si.domain,
-		       si.domain == AF_INET6 && opt_int(tfd, IPPROTO_IPV6, IPV6_V6ONLY) == 1);
-	if (!p || nn_bypass_port_addr(p, si.domain, &host, &hl) < 0)
+		       si.domain == AF_INET6 && opt_int(tfd, IPPROTO_IPV6, IPV6_V6ONLY) == 1,
+		       &loopback);
+	if (p && loopback && fstat(tfd, &st) == 0)
+		nn_bypass_bound(bp, p, st.st_ino, true);
+	if (!p || loopback || nn_bypass_port_addr(p, si.domain, &host, &hl) < 0)
 		return;
 	fd = socket(si.domain, si.type | SOCK_CLOEXEC, si.protocol);
 	if (fd < 0)
@@ -507,8 +512,11 @@ static void on_bind(struct nn_bypass *bp, const struct seccomp_notif *req,
 		return;
 	}
 	fcntl(fd, F_SETFL, si.flags);
-	if (install(bp, req, fd, req->data.args[0], &si) == 0)
+	if (install(bp, req, fd, req->data.args[0], &si) == 0) {
+		if (fstat(fd, &st) == 0)
+			nn_bypass_bound(bp, p, st.st_ino, false);
 		reply(resp, 0, 0);
+	}
 }
 
 /* Does the send of @req name a destination?  sendto(2)'s dest_addr, sendmsg(2)'s msg_name

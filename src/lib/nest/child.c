@@ -43,6 +43,20 @@ bool nn_child_copies_etc(const struct nn_child_config *c)
 	return false;
 }
 
+int nn_child_resolv_conf(const struct nn_nest_config *cfg, char buf[NN_RESOLV_CONF_MAX])
+{
+	char dns[INET_ADDRSTRLEN], dns6[INET6_ADDRSTRLEN];
+	int len;
+
+	inet_ntop(AF_INET, &cfg->dns, dns, sizeof(dns));
+	inet_ntop(AF_INET6, &cfg->dns6, dns6, sizeof(dns6));
+	len = snprintf(buf, NN_RESOLV_CONF_MAX, "nameserver %s\n", dns);
+	if (cfg->ipv6)
+		len += snprintf(buf + len, NN_RESOLV_CONF_MAX - (size_t)len, "nameserver %s\n",
+				dns6);
+	return len;
+}
+
 int nn_child_hosts(bool rk, char **out, size_t *len, struct nn_err *err)
 {
 	_cleanup_free_ char *etc = NULL;
@@ -73,7 +87,7 @@ int nn_child_status(int wstatus)
 /* resolv.conf and hosts: files of the copied-up /etc, or the state dir's bind-mounted */
 static int etc_files(const struct nn_nest *n, struct nn_err *err)
 {
-	char dns[INET_ADDRSTRLEN], buf[64], src[PATH_MAX + 16];
+	char buf[NN_RESOLV_CONF_MAX], src[PATH_MAX + 16];
 	static const char *const names[] = { "resolv.conf", "hosts" };
 	_cleanup_free_ char *hosts = NULL;
 	size_t hlen;
@@ -88,8 +102,7 @@ static int etc_files(const struct nn_nest *n, struct nn_err *err)
 		}
 		return 0;
 	}
-	inet_ntop(AF_INET, &n->cfg.dns, dns, sizeof(dns));
-	len = snprintf(buf, sizeof(buf), "nameserver %s\n", dns);
+	len = nn_child_resolv_conf(&n->cfg, buf);
 	r = nn_child_hosts(true, &hosts, &hlen, err);
 	/* over the symlinks into .roNNNN: regular files of the tmpfs (rename(2)) */
 	if (r == 0)

@@ -52,6 +52,19 @@ void nn_child_config_free(struct nn_child_config *c);
  */
 bool nn_child_copies_etc(const struct nn_child_config *c);
 
+#define NN_RESOLV_CONF_MAX 96 /* nn_child_resolv_conf()'s longest text, and its NUL */
+
+/**
+ * nn_child_resolv_conf() - the resolv.conf a nest gives: its engine's DNS addresses
+ * @cfg: the nest (dns; ipv6 and dns6)
+ * @buf: filled with "nameserver 10.0.2.3\n", then "nameserver fd00::3\n" when the engine
+ *       speaks IPv6, as RootlessKit's slirp4netns driver with --ipv6 lists them
+ *       (pkg/network/slirp4netns: the DNS of ParentInitNetworkDriverCompleted; pkg/child
+ *       generateResolvConf writes one line each), and NUL-terminated
+ * Return: the text's length in bytes.
+ */
+int nn_child_resolv_conf(const struct nn_nest_config *cfg, char buf[NN_RESOLV_CONF_MAX]);
+
 /**
  * nn_child_hosts() - the /etc/hosts a nest gives: the host's /etc/hosts, then
  * "127.0.0.1 <hostname>\n::1 <hostname>\n"

@@ -326,7 +326,7 @@ static int write_hosts(struct nn_nest *n, struct nn_err *err)
 static int write_rk_state_files(struct nn_nest *n, struct nn_err *err)
 {
 	const struct nn_child_config *c = n->cfg.child;
-	char buf[64], dns[INET_ADDRSTRLEN];
+	char buf[NN_RESOLV_CONF_MAX];
 	int len, r = 0;
 
 	if (n->engine_pid > 0) {
@@ -335,22 +335,20 @@ static int write_rk_state_files(struct nn_nest *n, struct nn_err *err)
 	}
 	if (r < 0 || n->cfg.net == NN_NET_HOST || (!c->detach_netns && nn_child_copies_etc(c)))
 		return r;
-	inet_ntop(AF_INET, &n->cfg.dns, dns, sizeof(dns));
-	len = snprintf(buf, sizeof(buf), "nameserver %s\n", dns);
+	len = nn_child_resolv_conf(&n->cfg, buf);
 	r = nn_write_file(n->state_fd, "resolv.conf", 0644, buf, len, err);
 	return r < 0 ? r : write_hosts(n, err);
 }
 
 static int write_state_files(struct nn_nest *n, struct nn_err *err)
 {
-	char buf[64], dns[INET_ADDRSTRLEN];
+	char buf[NN_RESOLV_CONF_MAX];
 	int len, r;
 
 	if (rk_mode(n))
 		return write_rk_state_files(n, err);
 
-	inet_ntop(AF_INET, &n->cfg.dns, dns, sizeof(dns));
-	len = snprintf(buf, sizeof(buf), "nameserver %s\n", dns);
+	len = nn_child_resolv_conf(&n->cfg, buf);
 	r = nn_write_file(n->state_fd, "resolv.conf", 0644, buf, len, err);
 	if (r == 0)
 		r = write_hosts(n, err);

@@ -2,6 +2,7 @@
 /* portspec.c - Docker -p specs and RootlessKit PortSpec JSON (see portspec.h) */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "portspec.h"
@@ -144,7 +145,7 @@ static bool normalize_ip(const char *ip, bool v6, char out[64])
 	return inet_ntop(af, a, out, 64) != NULL;
 }
 
-int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err)
+int nn_portspec_parse(const char *s, struct nn_portspec *out, unsigned *count, struct nn_err *err)
 {
 	char buf[256], label[280], *rest, *slash, *host = NULL, *hport, *cport;
 	uint16_t hlast, clast;
@@ -152,6 +153,7 @@ int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err
 	bool v6 = false;
 
 	memset(out, 0, sizeof(*out));
+	*count = 0;
 	if (strlen(s) >= sizeof(buf))
 		return nn_errx(err, EINVAL, "port spec \"%.40s...\": too long", s);
 	strcpy(buf, s);
@@ -218,13 +220,10 @@ int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err
 			       "port spec \"%s\": host port%s %s (%u) and sandbox "
 			       "port%s %s (%u) differ in number",
 			       s, hn > 1 ? "s" : "", hport, hn, cn > 1 ? "s" : "", cport, cn);
-	if (hn > 1)
-		return nn_errx(err, EINVAL,
-			       "port spec \"%s\": port ranges are not supported: "
-			       "publish each port with its own spec (%u:%u, %u:%u, ...)",
-			       s, out->parent_port, out->child_port, out->parent_port + 1u,
-			       out->child_port + 1u);
-	return check_family(out, label, err);
+	if (check_family(out, label, err) < 0)
+		return -EINVAL;
+	*count = hn;
+	return 0;
 }
 
 bool nn_portspec_conflicts(const struct nn_portspec *a, const struct nn_portspec *b)
@@ -235,6 +234,90 @@ bool nn_portspec_conflicts(const struct nn_portspec *a, const struct nn_portspec
 		return false;
 	/* two addresses of a family they share: the wildcard meets every address */
 	return any_ip(a->parent_ip) || any_ip(b->parent_ip) || !strcmp(a->parent_ip, b->parent_ip);
+}
+
+struct nn_portspec nn_portspec_nth(const struct nn_portspec *first, unsigned i)
+{
+	struct nn_portspec p = *first;
+
+	p.parent_port = (uint16_t)(first->parent_port + i);
+	p.child_port = (uint16_t)(first->child_port + i);
+	return p;
+}
+
+bool nn_portspec_ranges_conflict(const struct nn_portspec *a, unsigned na,
+				 const struct nn_portspec *b, unsigned nb, uint16_t *port)
+{
+	unsigned lo = a->parent_port > b->parent_port ? a->parent_port : b->parent_port;
+	unsigned end_a = a->parent_port + na, end_b = b->parent_port + nb;
+	struct nn_portspec x = *a, y = *b;
+
+	if (lo >= (end_a < end_b ? end_a : end_b))
+		return false;
+	/* the rest of the key is the same for every port of a range */
+	x.parent_port = y.parent_port = (uint16_t)lo;
+	if (!nn_portspec_conflicts(&x, &y))
+		return false;
+	*port = (uint16_t)lo;
+	return true;
+}
+
+int nn_portspec_range_wrap(struct nn_err *err, const char *s, const struct nn_portspec *p)
+{
+	return nn_err_wrap(err, "port spec \"%s\" (host port %u/%.3s of the range)", s,
+			   p->parent_port, p->proto);
+}
+
+/* host_ip_text() - the host address of @p as ps shows it: "0.0.0.0", "[::]", "[::1]" */
+static void host_ip_text(const struct nn_portspec *p, char out[72])
+{
+	const char *ip = p->parent_ip;
+
+	if (!*ip)
+		ip = nn_portspec_families(p) == NN_PORT_V6 ? "::" : "0.0.0.0";
+	snprintf(out, 72, strchr(ip, ':') ? "[%s]" : "%s", ip);
+}
+
+/* one_group() - "IP:P->Q/proto" or "IP:P-P2->Q-Q2/proto" with @note, at @buf + @*off */
+static void one_group(const struct nn_portspec *p, unsigned n, const char *note, char *buf,
+		      size_t len, size_t *off)
+{
+	char ip[72], hp[16] = "", cp[16] = "";
+	int k;
+
+	host_ip_text(p, ip);
+	if (n > 1) {
+		snprintf(hp, sizeof(hp), "-%u", p->parent_port + n - 1);
+		snprintf(cp, sizeof(cp), "-%u", p->child_port + n - 1);
+	}
+	if (*off >= len)
+		return;
+	k = snprintf(buf + *off, len - *off, "%s%s:%u%s->%u%s/%s%s", *off ? "," : "", ip,
+		     p->parent_port, hp, p->child_port, cp, p->proto, note ? note : "");
+	*off += k < 0 ? 0 : (size_t)k;
+}
+
+/* next_of() - is @b the port after @a in one range: the same key, both ports one up? */
+static bool next_of(const struct nn_portspec *a, const struct nn_portspec *b)
+{
+	return !strcmp(a->proto, b->proto) && !strcmp(a->parent_ip, b->parent_ip) &&
+	       b->parent_port == a->parent_port + 1u && b->child_port == a->child_port + 1u;
+}
+
+size_t nn_portspec_list_text(const struct nn_portspec *ps, size_t n, const char *note, char *buf,
+			     size_t len, size_t off)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j = i + 1;
+
+		while (j < n && next_of(&ps[j - 1], &ps[j]))
+			j++;
+		one_group(&ps[i], (unsigned)(j - i), note, buf, len, &off);
+		i = j;
+	}
+	return off;
 }
 
 /* json_port() - member @key of @j as a port, or an error */

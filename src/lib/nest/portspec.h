@@ -15,6 +15,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -38,20 +39,77 @@ struct nn_portspec {
 #define NN_PORT_V6 2u /* ... IPv6 */
 
 /**
- * nn_portspec_parse() - parse a Docker-style -p spec
- * @s:   "[hostIP:]hostPort:sandboxPort[/proto]"; an IPv6 hostIP goes in brackets
- *       (docker run --publish, RootlessKit pkg/port/portutil ParsePortSpec)
- * @out: filled; parent_ip canonical (inet_ntop(3)) or "" for all addresses; child_ip is
- *       left "" (the caller sets the sandbox address); proto "tcp" unless given
- * @err: "port spec \"<s>\": <why>", why being "missing sandbox port", "port 0 is out of
- *       range 1-65535", "\"abc\" is not a port number", "missing ']' ...", "unknown
- *       protocol", "sctp is not supported ...", "... is not an IPv4 address", "host
- *       address ::1 is not an IPv4 address (tcp4)", "host ports 8000-8002 (3) and
- *       sandbox ports 80-81 (2) differ in number", "port ranges are not supported ...", ...
+ * nn_portspec_parse() - parse a Docker-style -p spec: one port, or a range of ports
+ * @s:     "[hostIP:]hostPort:sandboxPort[/proto]", each port a number or a range "A-B" of
+ *         the same size on both sides; an IPv6 hostIP goes in brackets (docker run
+ *         --publish, RootlessKit pkg/port/portutil ParsePortSpec; Docker's
+ *         nat.ParsePortSpec makes one mapping per port of a range, hostPort i to
+ *         sandboxPort i, as nerdctl does)
+ * @out:   filled with the first port: parent_ip canonical (inet_ntop(3)) or "" for all
+ *         addresses; child_ip is left "" (the caller sets the sandbox address); proto
+ *         "tcp" unless given.  The others are nn_portspec_nth(@out, 1 .. @count - 1).
+ * @count: set to the number of ports, 1 for a single port (0 on error)
+ * @err:   "port spec \"<s>\": <why>", why being "missing sandbox port", "port 0 is out of
+ *         range 1-65535", "\"abc\" is not a port number", "missing ']' ...", "unknown
+ *         protocol", "sctp is not supported ...", "... is not an IPv4 address", "host
+ *         address ::1 is not an IPv4 address (tcp4)", "host ports 8000-8002 (3) and
+ *         sandbox ports 80-81 (2) differ in number", "port range 8002-8000 runs
+ *         backwards", ...
  *
  * Return: 0 or -EINVAL.
  */
-int nn_portspec_parse(const char *s, struct nn_portspec *out, struct nn_err *err);
+int nn_portspec_parse(const char *s, struct nn_portspec *out, unsigned *count, struct nn_err *err);
+
+/**
+ * nn_portspec_nth() - port @i of a range
+ * @first: the range's first port (nn_portspec_parse())
+ * @i:     0 .. count - 1
+ * Return: @first with its host and sandbox ports each moved up by @i.
+ */
+struct nn_portspec nn_portspec_nth(const struct nn_portspec *first, unsigned i);
+
+/**
+ * nn_portspec_ranges_conflict() - does any port of one range want a host socket of another?
+ * @a:    first port of a range of @na ports
+ * @na:   its size, at least 1
+ * @b:    first port of a range of @nb ports
+ * @nb:   its size, at least 1
+ * @port: set, on a conflict, to the lowest host port both want
+ *
+ * nn_portspec_conflicts() on the host ports the two ranges share.
+ * Return: true on a conflict.
+ */
+bool nn_portspec_ranges_conflict(const struct nn_portspec *a, unsigned na,
+				 const struct nn_portspec *b, unsigned nb, uint16_t *port);
+
+/**
+ * nn_portspec_range_wrap() - name the port of a range that failed in @err
+ * @err: the error of publishing port @p
+ * @s:   the spec as given ("8000-8002:80-82")
+ * @p:   the port of it that failed
+ *
+ * The message becomes "port spec \"8000-8002:80-82\" (host port 8001/tcp of the range):
+ * <old message>".
+ * Return: -@err->code.
+ */
+int nn_portspec_range_wrap(struct nn_err *err, const char *s, const struct nn_portspec *p);
+
+/**
+ * nn_portspec_list_text() - ports as `netnest ps` shows them, runs of a range as one
+ * @ps:   the ports, in the order published
+ * @n:    how many
+ * @note: text after each ("(loopback)"), or NULL
+ * @buf:  written from @off on, comma-separated: "0.0.0.0:8080->80/tcp",
+ *        "[::1]:8000-8002->80-82/tcp" for ports that follow each other on both sides with
+ *        the same proto and host address (docker ps groups such runs too, cli
+ *        formatter DisplayablePorts, but only where host and container ports are equal);
+ *        cut at @len, always NUL-terminated when @off < @len
+ * @len:  size of @buf
+ * @off:  where to start: 0, or what a call before returned (a comma goes before)
+ * Return: the new offset (may pass @len when cut).
+ */
+size_t nn_portspec_list_text(const struct nn_portspec *ps, size_t n, const char *note, char *buf,
+			     size_t len, size_t off);
 
 /**
  * nn_portspec_families() - the IP families the host socket of @p serves

@@ -268,7 +268,8 @@ static void sandbox_target(struct nn_portspec *spec, struct in_addr ip, const st
 		inet_ntop(AF_INET6, ip6, spec->child_ip6, sizeof(spec->child_ip6));
 }
 
-/* Publish each spec to @ip (@ip6), owned by the sandbox; fills @ids. On failure removes all. */
+/* Publish each port of each spec (a range port by port: docs/ports.md#ranges) to @ip
+ * (@ip6), owned by the sandbox; fills @ids. On failure removes all, naming a range's port. */
 static int publish(struct nn_nest *n, const struct create_req *req, struct in_addr ip,
 		   const struct in6_addr *ip6, json_t *ids, struct nn_err *err)
 {
@@ -276,21 +277,24 @@ static int publish(struct nn_nest *n, const struct create_req *req, struct in_ad
 	size_t i;
 
 	json_array_foreach(req->publish, i, v) {
-		struct nn_portspec spec;
-		int id, r;
+		struct nn_portspec first, spec;
+		unsigned count = 0;
+		int id, r = nn_portspec_parse(json_string_value(v), &first, &count, err);
 
-		r = nn_portspec_parse(json_string_value(v), &spec, err);
-		if (r == 0) {
+		for (unsigned k = 0; r == 0 && k < count; k++) {
+			spec = nn_portspec_nth(&first, k);
 			if (req->bypass && nn_bypass_takes(&spec))
 				continue; /* it listens in the host netns itself */
 			sandbox_target(&spec, ip, ip6);
-			r = nn_ports_add(n, &spec, req->name, &id, err);
+			if ((r = nn_ports_add(n, &spec, req->name, &id, err)) == 0)
+				json_array_append_new(ids, json_integer(id));
+			else if (count > 1)
+				nn_portspec_range_wrap(err, json_string_value(v), &spec);
 		}
 		if (r < 0) {
 			nn_ports_remove_owner(n, req->name);
 			return nn_err_wrap(err, "sandbox %s", req->name);
 		}
-		json_array_append_new(ids, json_integer(id));
 	}
 	return 0;
 }
