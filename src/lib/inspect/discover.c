@@ -117,15 +117,19 @@ struct nn_ns *dsc_get_ns(struct scan *s, enum nn_ns_type type, struct nn_nsid id
 	struct nn_ns *n = dsc_lookup(s, type, id);
 	size_t i;
 
-	if (n)
+	if (n || (t->n + 1 > s->hcap / 2 && rehash(s, s->hcap * 2) < 0)) {
+		if (!path)
+			close(dirfd);
 		return n;
-	if (t->n + 1 > s->hcap / 2 && rehash(s, s->hcap * 2) < 0)
-		return NULL;
+	}
 	if (t->n == s->cap) {
 		struct nn_ns *p = realloc(t->ns, (s->cap ? s->cap * 2 : 64) * sizeof(*p));
 
-		if (!p)
+		if (!p) {
+			if (!path)
+				close(dirfd);
 			return NULL;
+		}
 		t->ns = p;
 		s->cap = s->cap ? s->cap * 2 : 64;
 	}
@@ -135,8 +139,7 @@ struct nn_ns *dsc_get_ns(struct scan *s, enum nn_ns_type type, struct nn_nsid id
 	n->id = id;
 	n->owner_uid = (uid_t)-1;
 	n->netnsid = NN_NETNSID_UNKNOWN;
-	n->fd = path ? openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
-		     : fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	n->fd = path ? openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK) : dirfd;
 	if (n->fd >= 0) {
 		struct stat st;
 
@@ -238,11 +241,19 @@ static int scan_children(struct scan *s, pid_t pid, const struct nn_nsid own[NN_
 static int scan_tasks(struct scan *s, pid_t pid, const struct nn_nsid own[NN_NS_NTYPES])
 {
 	char dir[64];
+	struct stat st;
 	DIR *d;
 	struct dirent *e;
 	int ret = 0;
 
 	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	/*
+	 * Its link count is 2 + the number of threads (fs/proc/base.c proc_task_getattr()):
+	 * one stat tells a single-threaded process, which has no other thread to read, from
+	 * the rest, without opening and reading the directory
+	 */
+	if (stat(dir, &st) == 0 && st.st_nlink <= 3)
+		return 0;
 	d = opendir(dir);
 	if (!d)
 		return dsc_gone(errno) ? 0 : dsc_add_gap(s, errno, "%s", dir);
@@ -326,7 +337,7 @@ static int scan_socket(struct scan *s, pid_t pid, int fd, struct nn_nsid own, in
 	}
 	if (fstat(ns, &st) < 0 || (st.st_dev == own.dev && st.st_ino == own.ino))
 		return 0;
-	n = dsc_get_ns(s, NN_NS_NET, (struct nn_nsid){ st.st_dev, st.st_ino }, ns, NULL);
+	n = dsc_get_ns(s, NN_NS_NET, (struct nn_nsid){ st.st_dev, st.st_ino }, steal_fd(&ns), NULL);
 	return n ? dsc_add_holder(n, (struct nn_holder){ .kind = NN_HOLD_SOCKET, .pid = pid,
 						     .fd = fd }) : -ENOMEM;
 }
@@ -505,11 +516,12 @@ static void *owners(void *p)
 }
 
 /*
- * finish() - owners, initial flags, nsids, sorted pids.  The owners (four syscalls per
- * namespace, ioctl_ns(2)) are asked by a second thread and this one, which asks the
- * nsids first; each thread writes only the fields of the entries it takes.
+ * finish() - initial flags, nsids, sorted pids, and with @owners_too the owners.  The
+ * owners (four syscalls per namespace, ioctl_ns(2)) are asked by a second thread and this
+ * one, which asks the nsids first; each thread writes only the fields of the entries it
+ * takes.
  */
-static void finish(struct scan *s)
+static void finish(struct scan *s, bool owners_too)
 {
 	struct nn_ns_table *t = s->t;
 	struct owners o = { t, 0 };
@@ -524,6 +536,10 @@ static void finish(struct scan *s)
 			qsort(n->pids, n->npids, sizeof(*n->pids), cmp_pid);
 		n->initial = nn_ns_is_initial(n->type, n->id);
 		top = n->fd > top ? n->fd : top;
+	}
+	if (!owners_too) {
+		netnsids(s);
+		return;
 	}
 	if (t->n >= OWNERS_THREAD_MIN) {
 		nn_fd_table_reserve(top, 16); /* a socket here, a userns fd in each thread */
@@ -561,6 +577,11 @@ static int list_pids(pid_t **out, size_t *n, struct nn_err *err)
 
 int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err)
 {
+	return nn_discover_with(t, types, 0, err);
+}
+
+int nn_discover_with(struct nn_ns_table *t, unsigned types, unsigned flags, struct nn_err *err)
+{
 	struct scan s = { .t = t, .types = types };
 	_cleanup_free_ pid_t *pids = NULL;
 	size_t npids = 0;
@@ -594,7 +615,7 @@ int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err)
 	}
 	dsc_reader_stop(&s);
 	if (!ret)
-		finish(&s);
+		finish(&s, !(flags & NN_DISCOVER_NO_OWNERS));
 	free(s.hash);
 	free(s.mnt);
 	if (ret < 0) {

@@ -44,8 +44,8 @@ struct nn_ns *dsc_lookup(struct scan *s, enum nn_ns_type type, struct nn_nsid id
 /**
  * dsc_get_ns() - the table entry of (@type, @id), created and pinned when new
  * @dirfd, @path: opened (openat(2)) to pin a new entry; with @path NULL, @dirfd is an open
- *                nsfs fd that is duplicated.  A namespace that cannot be opened is kept
- *                with fd -1.
+ *                nsfs fd that is taken (it pins a new entry, else it is closed).  A
+ *                namespace that cannot be opened is kept with fd -1.
  * Return: the entry, NULL on ENOMEM.
  */
 struct nn_ns *dsc_get_ns(struct scan *s, enum nn_ns_type type, struct nn_nsid id,
