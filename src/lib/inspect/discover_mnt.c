@@ -302,12 +302,14 @@ static int scan_mountinfo(struct scan *s, struct mntns_seen *m, pid_t pid, ssize
 		if (!dsc_lookup(s, mnt.type, id)) {
 			fd = openat(root, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 			if (fd < 0 && fstatat(root, rel, &st, 0) < 0) {
-				ret = dsc_add_gap(s, errno, "nsfs mount %s in mount ns %llu (via pid %d)",
-						  mnt.mountpoint, (unsigned long long)m->ino, (int)pid);
+				ret = dsc_add_gap(s, errno,
+						  "nsfs mount %s in mount ns %llu (via pid %d)",
+						  mnt.mountpoint, (unsigned long long)m->ino,
+						  (int)pid);
 				continue;
 			}
 		}
-		n = fd >= 0 ? dsc_get_ns(s, mnt.type, id, fd, NULL) : dsc_get_ns(s, mnt.type, id, root, rel);
+		n = dsc_get_ns(s, mnt.type, id, fd >= 0 ? fd : root, fd >= 0 ? NULL : rel);
 		p = n ? strdup(mnt.mountpoint) : NULL;
 		ret = p ? dsc_add_holder(n, (struct nn_holder){ .kind = NN_HOLD_BINDMOUNT, .pid = pid,
 				.fd = -1, .path = p, .mntns = m->ino }) : -ENOMEM;

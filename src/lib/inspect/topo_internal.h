@@ -147,8 +147,8 @@ typedef void (*nn_topo_sock_cb)(void *arg, void *scratch, size_t i, int fd);
  * child per owning userns enters that userns first, as nsenter -U -n does, and passes the
  * sockets back over SCM_RIGHTS (unix(7)).
  */
-void nn_topo_open_socks(const int *fds, uint64_t *userns, size_t n, ssize_t self,
-			int *socks, int *errs, nn_topo_sock_cb got, void *arg);
+void nn_topo_open_socks(const int *fds, uint64_t *userns, size_t n, ssize_t self, int *socks,
+			int *errs, nn_topo_sock_cb got, void *arg);
 
 /**
  * nn_topo_read() - read every netns of @t: links, addresses, routes, nsid maps

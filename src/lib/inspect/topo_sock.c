@@ -175,8 +175,8 @@ static void reserve_fds(const int *fds, size_t n)
 	nn_fd_table_reserve(top, n);
 }
 
-void nn_topo_open_socks(const int *fds, uint64_t *userns, size_t n, ssize_t self,
-			int *socks, int *errs, nn_topo_sock_cb got, void *arg)
+void nn_topo_open_socks(const int *fds, uint64_t *userns, size_t n, ssize_t self, int *socks,
+			int *errs, nn_topo_sock_cb got, void *arg)
 {
 	struct batch b = { fds, socks, errs, n, 0, got, arg };
 	_cleanup_free_ void *scratch = NULL;
