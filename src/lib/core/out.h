@@ -6,8 +6,10 @@
  * One call per field for text and JSON, in the manner of iproute2's
  * print_*(PRINT_ANY, key, fmt, value) (iproute2 include/json_print.h): in text mode
  * the value is printed with @fmt (nothing when @fmt is NULL); in JSON mode it is
- * stored under @key (nothing when @key is NULL) in a jansson tree that
- * nn_out_finish() writes, indented, to the stream.
+ * written under @key (nothing when @key is NULL) into a document held in memory, which
+ * nn_out_finish() writes to the stream in one go, laid out as jansson's
+ * json_dumpf(JSON_INDENT(2) | JSON_PRESERVE_ORDER) lays out the same tree.  Members
+ * are written as they come, so each key is given once per object (as iproute2 has it).
  */
 
 #include <stdbool.h>
@@ -33,7 +35,8 @@ json_t *nn_json_text(const char *val);
  * @stream: where text goes at once and JSON goes at nn_out_finish() (not owned)
  * @json:   true for JSON, false for text
  *
- * The JSON root is an object; open arrays/objects under it with the calls below.
+ * The JSON root is an object; open arrays/objects under it with the calls below.  An
+ * object or array opened under an object without a key is left out, with all it holds.
  * Return: the printer (free with nn_out_finish()), or NULL on ENOMEM.
  */
 struct nn_out *nn_out_new(FILE *stream, bool json);
@@ -51,7 +54,7 @@ void nn_out_close(struct nn_out *o);
 /*
  * Fields: @key for JSON (NULL: text only, except inside an array, where values are
  * elements and @key is ignored), @fmt for text (NULL: JSON only). Fields return
- * nothing: a value jansson cannot allocate is left out of the document.
+ * nothing: when the document cannot grow, nn_out_finish() says so.
  */
 
 /**
@@ -94,8 +97,10 @@ void nn_out_null(struct nn_out *o, const char *key, const char *fmt);
 void nn_out_text(struct nn_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /**
- * nn_out_finish() - write the JSON document (if any) and free @o
- * Return: 0, or -EIO if writing to the stream failed.
+ * nn_out_finish() - close what is still open, write the JSON document (if any) with a
+ * newline in one fwrite(3), flush the stream and free @o
+ * Return: 0, -ENOMEM if the document could not be held in memory (nothing is written),
+ * or -EIO if writing to the stream failed.
  */
 int nn_out_finish(struct nn_out *o);
 

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * discover.c - find every namespace and what keeps it alive (see discover.h): the table,
- * and the scan of processes
+ * and the order of the scan
  *
- * Sources (docs/facts-netns.md#discovery-sources, #pinning, #partial-rights):
- * /proc/PID/ns/TYPE, /proc/PID/{pid,time}_for_children, /proc/PID/task/TID/ns/TYPE, nsfs fds
- * and sockets in /proc/PID/fd; bind mounts and /run/netns names are read in discover_mnt.c.
+ * Sources (docs/facts-netns.md#discovery-sources, #pinning, #partial-rights): processes
+ * are scanned in discover_proc.c, bind mounts and /run/netns names in discover_mnt.c.
  * Every namespace is pinned by one fd when first seen.
  */
 #include <dirent.h>
@@ -110,22 +109,32 @@ int dsc_add_gap(struct scan *s, int code, const char *fmt, ...)
 	return r;
 }
 
-struct nn_ns *dsc_get_ns(struct scan *s, enum nn_ns_type type, struct nn_nsid id,
-			    int dirfd, const char *path)
+int dsc_pin(int dirfd, const char *path, struct nn_nsid id)
+{
+	int fd = path ? openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK) : dirfd;
+	struct stat st;
+
+	/* the path may have been reused between stat and open */
+	if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_ino != id.ino || st.st_dev != id.dev)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+struct nn_ns *dsc_insert(struct scan *s, enum nn_ns_type type, struct nn_nsid id, int fd)
 {
 	struct nn_ns_table *t = s->t;
-	struct nn_ns *n = dsc_lookup(s, type, id);
+	struct nn_ns *n;
 	size_t i;
 
-	if (n)
-		return n;
 	if (t->n + 1 > s->hcap / 2 && rehash(s, s->hcap * 2) < 0)
-		return NULL;
+		goto nomem;
 	if (t->n == s->cap) {
 		struct nn_ns *p = realloc(t->ns, (s->cap ? s->cap * 2 : 64) * sizeof(*p));
 
 		if (!p)
-			return NULL;
+			goto nomem;
 		t->ns = p;
 		s->cap = s->cap ? s->cap * 2 : 64;
 	}
@@ -135,23 +144,30 @@ struct nn_ns *dsc_get_ns(struct scan *s, enum nn_ns_type type, struct nn_nsid id
 	n->id = id;
 	n->owner_uid = (uid_t)-1;
 	n->netnsid = NN_NETNSID_UNKNOWN;
-	n->fd = path ? openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
-		     : fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	if (n->fd >= 0) {
-		struct stat st;
-
-		/* the path may have been reused between stat and open */
-		if (fstat(n->fd, &st) < 0 || st.st_ino != id.ino || st.st_dev != id.dev) {
-			close(n->fd);
-			n->fd = -1;
-		}
-	}
+	n->fd = fd;
 	t->n++;
 	i = hash_slot(s, type, id.ino);
 	while (s->hash[i])
 		i = (i + 1) & (s->hcap - 1);
 	s->hash[i] = t->n;
 	return n;
+nomem:
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+struct nn_ns *dsc_get_ns(struct scan *s, enum nn_ns_type type, struct nn_nsid id, int dirfd,
+			 const char *path)
+{
+	struct nn_ns *n = dsc_lookup(s, type, id);
+
+	if (n) {
+		if (!path)
+			close(dirfd);
+		return n;
+	}
+	return dsc_insert(s, type, id, dsc_pin(dirfd, path, id));
 }
 
 int dsc_add_holder(struct nn_ns *n, struct nn_holder h)
@@ -164,7 +180,7 @@ int dsc_add_holder(struct nn_ns *n, struct nn_holder h)
 	return 0;
 }
 
-static int add_pid(struct nn_ns *n, pid_t pid)
+int dsc_add_pid(struct nn_ns *n, pid_t pid)
 {
 	if (dsc_grow(&n->pids, n->npids, sizeof(*n->pids)) < 0)
 		return -ENOMEM;
@@ -175,100 +191,6 @@ static int add_pid(struct nn_ns *n, pid_t pid)
 bool dsc_wanted(const struct scan *s, enum nn_ns_type t)
 {
 	return !s->types || (s->types & (1u << t));
-}
-
-/* dsc_gone() - errno @e of a failed /proc read says the process went away (ENOENT, ESRCH) */
-static bool dsc_gone(int e)
-{
-	return e == ENOENT || e == ESRCH;
-}
-
-/*
- * stat_ns_links() - stat every namespace link in @dir (/proc/PID/ns or its task's) into
- * @ids (ino 0 when unreadable or not in @mask).  Return: 0, or the errno of the first
- * failure that was not "no such file" for one type (old kernels lack time, cgroup).
- */
-static int stat_ns_links(const char *dir, unsigned mask, struct nn_nsid ids[NN_NS_NTYPES])
-{
-	int first = 0;
-
-	for (int t = 0; t < NN_NS_NTYPES; t++) {
-		char path[96];
-		struct stat st;
-
-		ids[t] = (struct nn_nsid){ 0, 0 };
-		if (!(mask & (1u << t)))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, nn_ns_type_name(t));
-		if (stat(path, &st) == 0)
-			ids[t] = (struct nn_nsid){ st.st_dev, st.st_ino };
-		else if (!first && errno != ENOENT)
-			first = errno;
-	}
-	return first;
-}
-
-static int scan_children(struct scan *s, pid_t pid, const struct nn_nsid own[NN_NS_NTYPES])
-{
-	static const struct { enum nn_ns_type t; const char *link; } kids[] = {
-		{ NN_NS_PID, "pid_for_children" }, { NN_NS_TIME, "time_for_children" },
-	};
-
-	for (size_t k = 0; k < ARRAY_SIZE(kids); k++) {
-		char path[64];
-		struct stat st;
-		struct nn_ns *n;
-
-		if (!dsc_wanted(s, kids[k].t))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, kids[k].link);
-		/* empty (ENOENT) until the first child is created: nothing to show */
-		if (stat(path, &st) < 0)
-			continue;
-		if (st.st_ino == own[kids[k].t].ino && st.st_dev == own[kids[k].t].dev)
-			continue;
-		n = dsc_get_ns(s, kids[k].t, (struct nn_nsid){ st.st_dev, st.st_ino }, AT_FDCWD, path);
-		if (!n || dsc_add_holder(n, (struct nn_holder){ .kind = NN_HOLD_CHILDREN, .pid = pid,
-							    .fd = -1 }) < 0)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static int scan_tasks(struct scan *s, pid_t pid, const struct nn_nsid own[NN_NS_NTYPES])
-{
-	char dir[64];
-	DIR *d;
-	struct dirent *e;
-	int ret = 0;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
-	d = opendir(dir);
-	if (!d)
-		return dsc_gone(errno) ? 0 : dsc_add_gap(s, errno, "%s", dir);
-	while (!ret && (e = readdir(d))) {
-		unsigned long tid;
-		struct nn_nsid ids[NN_NS_NTYPES];
-		char tdir[96];
-
-		if (nn_parse_uint(e->d_name, 1, INT32_MAX, &tid) < 0 || (pid_t)tid == pid)
-			continue;
-		snprintf(tdir, sizeof(tdir), "%s/%lu/ns", dir, tid);
-		stat_ns_links(tdir, s->types ? s->types : ~0u, ids);
-		for (int t = 0; t < NN_NS_NTYPES && !ret; t++) {
-			struct nn_ns *n;
-			char path[128];
-
-			if (!dsc_wanted(s, t) || !ids[t].ino || nn_nsid_equal(ids[t], own[t]))
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", tdir, nn_ns_type_name(t));
-			n = dsc_get_ns(s, t, ids[t], AT_FDCWD, path);
-			ret = n ? dsc_add_holder(n, (struct nn_holder){ .kind = NN_HOLD_THREAD,
-					.pid = pid, .tid = (pid_t)tid, .fd = -1 }) : -ENOMEM;
-		}
-	}
-	closedir(d);
-	return ret;
 }
 
 /* dsc_ns_type_of_link() - "net:[4026532280]" (an nsfs readlink) -> type, else -1 */
@@ -283,149 +205,6 @@ int dsc_ns_type_of_link(const char *link)
 	memcpy(name, link, br - link);
 	name[br - link] = '\0';
 	return nn_ns_type_parse(name, &t) == 0 ? (int)t : -1;
-}
-
-/*
- * socket_netns() - the netns of socket @fd of @pid: pidfd_getfd(2) (Linux 5.6, needs
- * ptrace attach rights) then SIOCGSKNS (socket(7), Linux 4.9), as lsns 2.41 does.
- * @pidfd is opened on first use.  Return: an nsfs fd, or negative errno.
- */
-static int socket_netns(int *pidfd, pid_t pid, int fd)
-{
-	_cleanup_close_ int sfd = -1;
-	int ns;
-
-	if (*pidfd < 0) {
-		*pidfd = nn_pidfd_open(pid);
-		if (*pidfd < 0)
-			return -errno;
-	}
-	sfd = nn_pidfd_getfd(*pidfd, fd);
-	if (sfd < 0)
-		return -errno;
-	ns = ioctl(sfd, SIOCGSKNS);
-	return ns < 0 ? -errno : ns;
-}
-
-/*
- * scan_socket() - a socket of @pid in a netns other than @own (the process's): that
- * netns is kept alive by the socket.  Failures to look are noted once per process.
- */
-static int scan_socket(struct scan *s, pid_t pid, int fd, struct nn_nsid own, int *pidfd,
-		       bool *noted)
-{
-	_cleanup_close_ int ns = socket_netns(pidfd, pid, fd);
-	struct stat st;
-	struct nn_ns *n;
-
-	if (ns < 0) {
-		if (*noted || -ns == ESRCH || -ns == EBADF)
-			return 0; /* gone, or the fd was closed meanwhile */
-		*noted = true;
-		return dsc_add_gap(s, -ns == EINVAL ? ENOSYS : -ns, "sockets of pid %d", (int)pid);
-	}
-	if (fstat(ns, &st) < 0 || (st.st_dev == own.dev && st.st_ino == own.ino))
-		return 0;
-	n = dsc_get_ns(s, NN_NS_NET, (struct nn_nsid){ st.st_dev, st.st_ino }, ns, NULL);
-	return n ? dsc_add_holder(n, (struct nn_holder){ .kind = NN_HOLD_SOCKET, .pid = pid,
-						     .fd = fd }) : -ENOMEM;
-}
-
-/* add_tun_fd() - note fd @fd of @pid as a /dev/net/tun (nn_ns_table.tun_fds); -ENOMEM */
-static int add_tun_fd(struct nn_ns_table *t, pid_t pid, int fd)
-{
-	if (dsc_grow(&t->tun_fds, t->ntun_fds, sizeof(*t->tun_fds)) < 0)
-		return -ENOMEM;
-	t->tun_fds[t->ntun_fds++] = (struct nn_tun_fd){ .pid = pid, .fd = fd };
-	return 0;
-}
-
-static int scan_fds(struct scan *s, pid_t pid, struct nn_nsid own_net)
-{
-	char dir[64];
-	DIR *d;
-	struct dirent *e;
-	_cleanup_close_ int pidfd = -1;
-	bool noted = false;
-	int ret = 0;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
-	d = opendir(dir);
-	if (!d) {
-		if (errno == EACCES || errno == EPERM)
-			s->t->fd_unreadable++;
-		return dsc_gone(errno) ? 0 : dsc_add_gap(s, errno, "%s", dir);
-	}
-	while (!ret && (e = readdir(d))) {
-		char link[64];
-		ssize_t l;
-		int type;
-		struct stat st;
-		struct nn_ns *n;
-		unsigned long fd;
-
-		if (nn_parse_uint(e->d_name, 0, INT32_MAX, &fd) < 0)
-			continue;
-		l = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
-		/* EACCES: the ptrace check (proc_fd_access_allowed()) refuses every fd alike */
-		if (l < 0 && (errno == EACCES || errno == EPERM))
-			break;
-		if (l < 0)
-			continue;
-		link[l] = '\0';
-		if (!strcmp(link, "/dev/net/tun")) {
-			if (dsc_wanted(s, NN_NS_NET))
-				ret = add_tun_fd(s->t, pid, (int)fd);
-			continue;
-		}
-		if (!strncmp(link, "socket:[", 8)) {
-			if (dsc_wanted(s, NN_NS_NET) && own_net.ino)
-				ret = scan_socket(s, pid, (int)fd, own_net, &pidfd, &noted);
-			continue;
-		}
-		type = dsc_ns_type_of_link(link);
-		if (type < 0 || !dsc_wanted(s, type))
-			continue;
-		if (fstatat(dirfd(d), e->d_name, &st, 0) < 0 || st.st_dev != s->nsfs_dev)
-			continue;
-		n = dsc_get_ns(s, type, (struct nn_nsid){ st.st_dev, st.st_ino }, dirfd(d), e->d_name);
-		ret = n ? dsc_add_holder(n, (struct nn_holder){ .kind = NN_HOLD_FD, .pid = pid,
-							    .fd = (int)fd }) : -ENOMEM;
-	}
-	closedir(d);
-	return ret;
-}
-
-static int scan_pid(struct scan *s, pid_t pid)
-{
-	char dir[64];
-	struct nn_nsid own[NN_NS_NTYPES];
-	int e, ret;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/ns", (int)pid);
-	/* the mount ns is always needed: it says where to look for bind mounts */
-	e = stat_ns_links(dir, s->types ? s->types | 1u << NN_NS_MNT : ~0u, own);
-	if (e && !dsc_gone(e) && dsc_add_gap(s, e, "%s", dir) < 0)
-		return -ENOMEM;
-	if (dsc_gone(e) && access(dir, F_OK) < 0)
-		return 0; /* exited during the scan */
-	for (int t = 0; t < NN_NS_NTYPES; t++) {
-		struct nn_ns *n;
-		char path[96];
-
-		if (!dsc_wanted(s, t) || !own[t].ino)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, nn_ns_type_name(t));
-		n = dsc_get_ns(s, t, own[t], AT_FDCWD, path);
-		if (!n || add_pid(n, pid) < 0)
-			return -ENOMEM;
-	}
-	if ((ret = scan_children(s, pid, own)) < 0 || (ret = scan_tasks(s, pid, own)) < 0 ||
-	    (pid != s->self && (ret = scan_fds(s, pid, own[NN_NS_NET])) < 0))
-		return ret;
-	if (own[NN_NS_MNT].ino)
-		return dsc_note_mntns(s, own[NN_NS_MNT].ino, pid);
-	return 0;
 }
 
 static int cmp_pid(const void *a, const void *b)
@@ -505,11 +284,12 @@ static void *owners(void *p)
 }
 
 /*
- * finish() - owners, initial flags, nsids, sorted pids.  The owners (four syscalls per
- * namespace, ioctl_ns(2)) are asked by a second thread and this one, which asks the
- * nsids first; each thread writes only the fields of the entries it takes.
+ * finish() - initial flags, nsids, sorted pids, and with @owners_too the owners.  The
+ * owners (four syscalls per namespace, ioctl_ns(2)) are asked by a second thread and this
+ * one, which asks the nsids first; each thread writes only the fields of the entries it
+ * takes.
  */
-static void finish(struct scan *s)
+static void finish(struct scan *s, bool owners_too)
 {
 	struct nn_ns_table *t = s->t;
 	struct owners o = { t, 0 };
@@ -524,6 +304,10 @@ static void finish(struct scan *s)
 			qsort(n->pids, n->npids, sizeof(*n->pids), cmp_pid);
 		n->initial = nn_ns_is_initial(n->type, n->id);
 		top = n->fd > top ? n->fd : top;
+	}
+	if (!owners_too) {
+		netnsids(s);
+		return;
 	}
 	if (t->n >= OWNERS_THREAD_MIN) {
 		nn_fd_table_reserve(top, 16); /* a socket here, a userns fd in each thread */
@@ -561,6 +345,11 @@ static int list_pids(pid_t **out, size_t *n, struct nn_err *err)
 
 int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err)
 {
+	return nn_discover_with(t, types, 0, err);
+}
+
+int nn_discover_with(struct nn_ns_table *t, unsigned types, unsigned flags, struct nn_err *err)
+{
 	struct scan s = { .t = t, .types = types };
 	_cleanup_free_ pid_t *pids = NULL;
 	size_t npids = 0;
@@ -579,9 +368,15 @@ int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err)
 	s.hcap = 256;
 	s.hash = calloc(s.hcap, sizeof(*s.hash));
 	ret = s.hash ? 0 : -ENOMEM;
+	/*
+	 * The pins of the namespaces processes hold, opened by two threads beside the
+	 * mountinfo reader (dsc_scan_procs()): room for them now, while this thread is the
+	 * only one and the fd table grows without an RCU grace period (nn_fd_table_reserve())
+	 */
+	nn_fd_table_reserve(2, npids + 64);
 	dsc_reader_start(&s);
-	for (size_t i = 0; i < npids && !ret; i++)
-		ret = scan_pid(&s, pids[i]);
+	if (!ret)
+		ret = dsc_scan_procs(&s, pids, npids);
 	if (!ret)
 		ret = dsc_scan_mounts(&s, pids, npids);
 	if (!ret)
@@ -594,7 +389,7 @@ int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err)
 	}
 	dsc_reader_stop(&s);
 	if (!ret)
-		finish(&s);
+		finish(&s, !(flags & NN_DISCOVER_NO_OWNERS));
 	free(s.hash);
 	free(s.mnt);
 	if (ret < 0) {

@@ -100,6 +100,18 @@ struct nn_ns_table {
  */
 int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err);
 
+#define NN_DISCOVER_NO_OWNERS 1u /* nn_discover_with(): leave userns, owner_uid unknown */
+
+/**
+ * nn_discover_with() - nn_discover() with @flags
+ * @t, @types, @err: as for nn_discover()
+ * @flags: NN_DISCOVER_NO_OWNERS: do not ask each namespace its owner (NS_GET_USERNS and
+ *         NS_GET_OWNER_UID, four syscalls a namespace); userns stays 0 and owner_uid
+ *         (uid_t)-1, as for an owner outside our user namespace
+ * Return: 0 or negative errno.
+ */
+int nn_discover_with(struct nn_ns_table *t, unsigned types, unsigned flags, struct nn_err *err);
+
 /**
  * nn_gap_addv() - append a gap to an array of gaps
  * @gaps: the array (grown by powers of two; free each .what, then the array)

@@ -3,9 +3,9 @@
 #define NN_DISCOVER_INTERNAL_H
 
 /*
- * Inside nn_discover(): the scan state shared by discover.c (the table, processes) and
- * discover_mnt.c (bind mounts in every mount namespace, /run/netns names).  Not for use
- * outside those two files.
+ * Inside nn_discover(): the scan state shared by discover.c (the table), discover_proc.c
+ * (processes) and discover_mnt.c (bind mounts in every mount namespace, /run/netns names).
+ * Not for use outside those files.
  */
 
 #include <stdbool.h>
@@ -44,12 +44,28 @@ struct nn_ns *dsc_lookup(struct scan *s, enum nn_ns_type type, struct nn_nsid id
 /**
  * dsc_get_ns() - the table entry of (@type, @id), created and pinned when new
  * @dirfd, @path: opened (openat(2)) to pin a new entry; with @path NULL, @dirfd is an open
- *                nsfs fd that is duplicated.  A namespace that cannot be opened is kept
- *                with fd -1.
+ *                nsfs fd that is taken (it pins a new entry, else it is closed).  A
+ *                namespace that cannot be opened is kept with fd -1.
  * Return: the entry, NULL on ENOMEM.
  */
 struct nn_ns *dsc_get_ns(struct scan *s, enum nn_ns_type type, struct nn_nsid id,
 			 int dirfd, const char *path);
+
+/**
+ * dsc_pin() - open the namespace @id at @path in @dirfd (with @path NULL: take the open fd
+ * @dirfd) and check that it is @id (the path may have been reused between stat and open)
+ * Return: the fd, or -1 (nothing left open).
+ */
+int dsc_pin(int dirfd, const char *path, struct nn_nsid id);
+
+/**
+ * dsc_insert() - a new table entry (@type, @id) pinned by @fd (taken; -1 for none); the
+ * caller checked that it is new (dsc_lookup()).  Return: the entry, NULL on ENOMEM.
+ */
+struct nn_ns *dsc_insert(struct scan *s, enum nn_ns_type type, struct nn_nsid id, int fd);
+
+/** dsc_add_pid() - process @pid has @n as its own: in @n's pids, and as its holder */
+int dsc_add_pid(struct nn_ns *n, pid_t pid);
 
 /** dsc_add_gap() - note what could not be read (@code: errno). Return 0 or -ENOMEM */
 int dsc_add_gap(struct scan *s, int code, const char *fmt, ...)
@@ -107,6 +123,13 @@ void dsc_reader_stop(struct scan *s);
  * reader.  Return: 0 or -ENOMEM
  */
 int dsc_note_mntns(struct scan *s, uint64_t ino, pid_t pid);
+
+/**
+ * dsc_scan_procs() - the namespaces of @npids processes @pids (sorted) and of their
+ * threads, children-to-be and fds, into the table in pid order (discover_proc.c), with
+ * the mount ns of each noted (dsc_note_mntns()).  Return: 0 or -ENOMEM.
+ */
+int dsc_scan_procs(struct scan *s, const pid_t *pids, size_t npids);
 
 /**
  * dsc_scan_mounts() - nsfs mounts of every noted mount ns, each read through the first of

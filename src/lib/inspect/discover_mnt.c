@@ -284,6 +284,7 @@ static int scan_mountinfo(struct scan *s, struct mntns_seen *m, pid_t pid, ssize
 		struct nn_nsid id;
 		struct stat st;
 		struct nn_ns *n;
+		int fd = -1;
 		char *p;
 
 		if (!dsc_mountinfo_nsfs(line, &mnt) || !dsc_wanted(s, mnt.type))
@@ -293,16 +294,22 @@ static int scan_mountinfo(struct scan *s, struct mntns_seen *m, pid_t pid, ssize
 		 * ROOT names the namespace ("net:[INO]"); all nsfs files share one device.  The
 		 * mount pins it even when something is mounted over it later, so ROOT, not the
 		 * path, says which one.  Only a namespace not seen yet is opened, through the
-		 * process's root so the path means what it means in that mount ns.
+		 * process's root so the path means what it means in that mount ns; when that
+		 * fails, a path that stat(2) reaches is kept unpinned, any other is a gap.
 		 */
 		id.ino = mnt.ino;
 		id.dev = s->nsfs_dev;
-		if (!dsc_lookup(s, mnt.type, id) && fstatat(root, rel, &st, 0) < 0) {
-			ret = dsc_add_gap(s, errno, "nsfs mount %s in mount ns %llu (via pid %d)",
-					  mnt.mountpoint, (unsigned long long)m->ino, (int)pid);
-			continue;
+		if (!dsc_lookup(s, mnt.type, id)) {
+			fd = openat(root, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+			if (fd < 0 && fstatat(root, rel, &st, 0) < 0) {
+				ret = dsc_add_gap(s, errno,
+						  "nsfs mount %s in mount ns %llu (via pid %d)",
+						  mnt.mountpoint, (unsigned long long)m->ino,
+						  (int)pid);
+				continue;
+			}
 		}
-		n = dsc_get_ns(s, mnt.type, id, root, rel);
+		n = dsc_get_ns(s, mnt.type, id, fd >= 0 ? fd : root, fd >= 0 ? NULL : rel);
 		p = n ? strdup(mnt.mountpoint) : NULL;
 		ret = p ? dsc_add_holder(n, (struct nn_holder){ .kind = NN_HOLD_BINDMOUNT, .pid = pid,
 				.fd = -1, .path = p, .mntns = m->ino }) : -ENOMEM;

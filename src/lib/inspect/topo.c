@@ -319,7 +319,8 @@ int nn_topo_build(struct nn_topo *t, unsigned flags, struct nn_err *err)
 	size_t nread;
 	int ret;
 
-	ret = nn_discover(&t->table, 1u << NN_NS_NET, err);
+	/* owners only for the netns setns refuses (nn_topo_open_socks()) */
+	ret = nn_discover_with(&t->table, 1u << NN_NS_NET, NN_DISCOVER_NO_OWNERS, err);
 	if (ret < 0)
 		return ret;
 	t->netns = calloc(t->table.n ? t->table.n : 1, sizeof(*t->netns));

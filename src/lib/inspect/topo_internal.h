@@ -128,7 +128,8 @@ typedef void (*nn_topo_sock_cb)(void *arg, void *scratch, size_t i, int fd);
 /**
  * nn_topo_open_socks() - one NETLINK_ROUTE socket inside each of @n network namespaces
  * @fds:    @n pinned nsfs fds of the netns (-1: skip that one)
- * @userns: @n inodes of their owning user namespaces (NS_GET_USERNS, ioctl_ns(2))
+ * @userns: @n inodes of their owning user namespaces, 0 where not known: those setns
+ *          refuses are asked (NS_GET_USERNS, ioctl_ns(2)) and filled in
  * @n:      number of netns
  * @self:   index of the caller's own netns (its socket is made in the calling thread,
  *          without setns), or -1
@@ -146,8 +147,8 @@ typedef void (*nn_topo_sock_cb)(void *arg, void *scratch, size_t i, int fd);
  * child per owning userns enters that userns first, as nsenter -U -n does, and passes the
  * sockets back over SCM_RIGHTS (unix(7)).
  */
-void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, ssize_t self,
-			int *socks, int *errs, nn_topo_sock_cb got, void *arg);
+void nn_topo_open_socks(const int *fds, uint64_t *userns, size_t n, ssize_t self, int *socks,
+			int *errs, nn_topo_sock_cb got, void *arg);
 
 /**
  * nn_topo_read() - read every netns of @t: links, addresses, routes, nsid maps

@@ -249,6 +249,7 @@ size_t nn_topo_read(struct nn_topo *t)
 	/* one socket per netns, read by the thread that made it */
 	nn_topo_open_socks(fds, userns, t->n, own, fdsock, oserr, got_socket, &r);
 	for (size_t i = 0; i < t->n; i++) {
+		t->netns[i].ns->userns = userns[i];
 		if (fdsock[i] < 0)
 			nn_topo_add_gap(t, oserr[i], "netns %llu (owned by user ns %llu): open "
 					"netlink socket inside",

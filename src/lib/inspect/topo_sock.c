@@ -14,6 +14,7 @@
 #include <linux/nsfs.h>
 
 #include "discover.h"
+#include "ns.h"
 #include "rtnl.h"
 #include "topo_internal.h"
 #include "util.h"
@@ -174,8 +175,8 @@ static void reserve_fds(const int *fds, size_t n)
 	nn_fd_table_reserve(top, n);
 }
 
-void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, ssize_t self,
-			int *socks, int *errs, nn_topo_sock_cb got, void *arg)
+void nn_topo_open_socks(const int *fds, uint64_t *userns, size_t n, ssize_t self, int *socks,
+			int *errs, nn_topo_sock_cb got, void *arg)
 {
 	struct batch b = { fds, socks, errs, n, 0, got, arg };
 	_cleanup_free_ void *scratch = NULL;
@@ -214,6 +215,12 @@ void nn_topo_open_socks(const int *fds, const uint64_t *userns, size_t n, ssize_
 	if (!idx || !tried)
 		return;
 	/* what plain setns refused: once per owning user namespace */
+	for (size_t i = 0; i < n; i++) {
+		uid_t uid;
+
+		if (socks[i] < 0 && errs[i] == EPERM && !userns[i])
+			nn_ns_owner(fds[i], &userns[i], &uid, NULL);
+	}
 	for (size_t i = 0; i < n; i++) {
 		size_t k = 0;
 
