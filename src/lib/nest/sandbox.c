@@ -29,37 +29,7 @@
 #define STOP_ALL_GRACE_MS 2000 /* nest shutdown: the same, shorter (api.h) */
 #define KILL_WAIT_MS 5000      /* after SIGKILL: longer means uninterruptible sleep */
 
-struct sandbox {
-	struct sandbox *next;
-	uint64_t serial;    /* epoll cookie: survives the struct being freed */
-	char name[NN_NAME_MAX + 1];
-	int pidfd;
-	char veth[IFNAMSIZ];
-	struct in_addr ip;  /* the lease */
-	struct in6_addr ip6;/* its IPv6 twin (sandbox_ip6()); has_ip6 false: none */
-	bool has_ip6;
-	json_t *record;     /* what $STATE/sandboxes/<name>.json holds */
-	struct nn_bypass *bp; /* --bypass, else NULL */
-};
-
-struct nn_sandboxes {
-	pthread_mutex_t lock; /* the list, every create, the first half of a teardown */
-	struct sandbox *list;
-	uint64_t next_serial;
-	struct nn_ipam ipam;
-	struct nn_rtnl nest; /* rtnetlink socket in the nest netns, under lock */
-	pthread_mutex_t unwire_lock;
-	struct nn_rtnl unwire; /* another one for the second half, under unwire_lock */
-	unsigned unwiring; /* teardowns in their second half, under lock */
-	pthread_cond_t unwired; /* signalled when one ends */
-	int dirfd;             /* $STATE/sandboxes */
-	int epfd;              /* pidfds, and stopfd */
-	int stopfd;            /* eventfd: the watcher ends */
-	pthread_t watcher;
-	struct nn_pool *pool;  /* prewired netns (pool.h) */
-};
-
-static struct nn_sandboxes *sbs_of(struct nn_nest *n)
+struct nn_sandboxes *nn_sb_of(struct nn_nest *n)
 {
 	return n->svc ? n->svc->sandboxes : NULL;
 }
@@ -125,7 +95,7 @@ static void wait_unwired_locked(struct nn_sandboxes *s)
 static void *watcher_main(void *arg)
 {
 	struct nn_nest *n = arg;
-	struct nn_sandboxes *s = sbs_of(n);
+	struct nn_sandboxes *s = nn_sb_of(n);
 
 	for (;;) {
 		struct epoll_event ev[16];
@@ -150,73 +120,12 @@ static void *watcher_main(void *arg)
 	}
 }
 
-static struct sandbox *find_locked(struct nn_sandboxes *s, const char *name)
+struct sandbox *nn_sb_find_locked(struct nn_sandboxes *s, const char *name)
 {
 	for (struct sandbox *sb = s->list; sb; sb = sb->next)
 		if (!strcmp(sb->name, name))
 			return sb;
 	return NULL;
-}
-
-/* A request field: JSON string array (or absent) -> the array, type-checked. */
-static int string_array(json_t *body, const char *key, size_t max, json_t **out,
-			struct nn_err *err)
-{
-	json_t *a = json_object_get(body, key), *v;
-	size_t i;
-
-	*out = NULL;
-	if (!a)
-		return 0;
-	if (!json_is_array(a) || json_array_size(a) > max)
-		return nn_errx(err, EINVAL, "\"%s\" must be an array of at most %zu strings", key,
-			       max);
-	json_array_foreach(a, i, v)
-		if (!json_is_string(v))
-			return nn_errx(err, EINVAL, "\"%s\"[%zu] is not a string", key, i);
-	*out = a;
-	return 0;
-}
-
-bool nn_sandbox_name_ok(const char *name, const char **why)
-{
-	unsigned long v;
-
-	if (!nn_valid_name(name, NN_NAME_MAX, why))
-		return false;
-	if (!strcmp(name, "nest")) {
-		*why = "is reserved: exec and ns take 'nest' for the nest's own netns";
-		return false;
-	}
-	if (nn_parse_uint(name, 1, INT32_MAX, &v) == 0) {
-		*why = "is a number: exec and ns would take it for a PID";
-		return false;
-	}
-	return true;
-}
-
-int nn_sandbox_parse_create(json_t *body, struct create_req *req, struct nn_err *err)
-{
-	json_t *name = json_object_get(body, "name"), *pid = json_object_get(body, "pid");
-	const char *why;
-
-	if (!json_is_object(body))
-		return nn_errx(err, EINVAL, "sandbox request: body must be a JSON object");
-	if (!json_is_string(name))
-		return nn_errx(err, EINVAL, "sandbox request: \"name\" must be a string");
-	req->name = json_string_value(name);
-	if (!nn_sandbox_name_ok(req->name, &why))
-		return nn_errx(err, EINVAL, "sandbox name '%s' %s", req->name, why);
-	if (!json_is_integer(pid) || json_integer_value(pid) < 1 ||
-	    json_integer_value(pid) > INT32_MAX)
-		return nn_errx(err, EINVAL, "sandbox %s: \"pid\" must be a positive integer",
-			       req->name);
-	req->pid = (pid_t)json_integer_value(pid);
-	if (string_array(body, "publish", NN_SANDBOX_PUBLISH_MAX, &req->publish, err) < 0 ||
-	    string_array(body, "command", 4096, &req->command, err) < 0 ||
-	    nn_bypass_parse(body, &req->bypass, &req->seccomp_fd, err) < 0)
-		return nn_err_wrap(err, "sandbox %s", req->name);
-	return 0;
 }
 
 /* /proc/PID/ns/net, refused when it is the nest's or the host's own netns. */
@@ -253,13 +162,8 @@ static bool sandbox_ip6(const struct nn_nest *n, struct in_addr ip, struct in6_a
 	return n->cfg.ipv6 && nn_cidr6_host(&n->cfg.subnet6, off, out) == 0;
 }
 
-/*
- * sandbox_target() - the addresses @spec dials in the sandbox at @ip (and @ip6, NULL for
- * none), unless the client named child_ip itself: IPv4 clients dial @ip; IPv6 clients
- * @ip6 (child_ip6), and @ip when nothing listens there (nn_ports_add()); in a sandbox
- * without IPv6 every client dials @ip, so [::1]:P reaches it too (docs/ports.md#ipv6).
- */
-static void sandbox_target(struct nn_portspec *spec, struct in_addr ip, const struct in6_addr *ip6)
+/* The addresses a port of the sandbox dials (sandbox_internal.h). */
+void nn_sb_target(struct nn_portspec *spec, struct in_addr ip, const struct in6_addr *ip6)
 {
 	if (*spec->child_ip)
 		return;
@@ -283,7 +187,7 @@ static int publish(struct nn_nest *n, const struct create_req *req, struct in_ad
 		if (r == 0) {
 			if (req->bypass && nn_bypass_takes(&spec))
 				continue; /* it listens in the host netns itself */
-			sandbox_target(&spec, ip, ip6);
+			nn_sb_target(&spec, ip, ip6);
 			r = nn_ports_add(n, &spec, req->name, &id, err);
 		}
 		if (r < 0) {
@@ -293,55 +197,6 @@ static int publish(struct nn_nest *n, const struct create_req *req, struct in_ad
 		json_array_append_new(ids, json_integer(id));
 	}
 	return 0;
-}
-
-/* "ip6", "prefix6", "gateway6": the IPv6 side of a record, null for an IPv4-only sandbox */
-static json_t *record_ip6(const struct nn_nest *n, const struct in6_addr *ip6)
-{
-	char a[INET6_ADDRSTRLEN], gw[INET6_ADDRSTRLEN];
-
-	if (!ip6)
-		return json_pack("{s:n, s:n, s:n}", "ip6", "prefix6", "gateway6");
-	inet_ntop(AF_INET6, ip6, a, sizeof(a));
-	inet_ntop(AF_INET6, &n->cfg.bridge_ip6, gw, sizeof(gw));
-	return json_pack("{s:s, s:i, s:s}", "ip6", a, "prefix6", (int)n->cfg.subnet6.prefix,
-			 "gateway6", gw);
-}
-
-static json_t *make_record(struct nn_nest *n, const struct create_req *req,
-			   unsigned long long starttime, struct in_addr ip,
-			   const struct in6_addr *ip6, const struct nn_sandbox_link *link,
-			   ino_t netns, json_t *ports)
-{
-	char a[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
-	json_t *rec;
-
-	inet_ntop(AF_INET, &ip, a, sizeof(a));
-	inet_ntop(AF_INET, &n->cfg.bridge_ip, gw, sizeof(gw));
-	rec = json_pack("{s:s, s:i, s:I, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:O, s:o}",
-			"name", req->name, "pid", (int)req->pid,
-			"starttime", (json_int_t)starttime, "ip", a,
-			"prefix", (int)n->cfg.subnet.prefix, "gateway", gw, "veth", link->veth,
-			"ifname", NN_SANDBOX_IFNAME, "mac", link->mac, "netns", (json_int_t)netns,
-			"ports", ports,
-			"command", req->command ? json_deep_copy(req->command) : json_array());
-	if (rec && json_object_update_new(rec, record_ip6(n, ip6)) < 0) {
-		json_decref(rec);
-		return NULL;
-	}
-	return rec;
-}
-
-static int write_record(struct nn_sandboxes *s, const char *name, json_t *rec,
-			struct nn_err *err)
-{
-	_cleanup_free_ char *text = json_dumps(rec, JSON_INDENT(2));
-	char file[NN_NAME_MAX + 8];
-
-	if (!text)
-		return nn_err(err, ENOMEM, "sandbox %s: record", name);
-	snprintf(file, sizeof(file), "%s.json", name);
-	return nn_write_file(s->dirfd, file, 0644, text, strlen(text), err);
 }
 
 /* The steps of a create after the request is parsed; the caller holds the lock. */
@@ -361,7 +216,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	int r;
 
 	snprintf(label, sizeof(label), "sandbox %s", req->name);
-	if (find_locked(s, req->name))
+	if (nn_sb_find_locked(s, req->name))
 		return nn_errx(err, EEXIST, "sandbox name %s is already in use", req->name);
 	sb = calloc(1, sizeof(*sb));
 	if (!sb)
@@ -399,13 +254,13 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	}
 	if (req->publish && (r = publish(n, req, ip, ip6p, ports, err)) < 0)
 		goto undo_wire;
-	rec = make_record(n, req, st.starttime, ip, ip6p, &link, ino, ports);
+	rec = nn_sb_record(n, req, st.starttime, ip, ip6p, &link, ino, ports);
 	if (!rec) {
 		r = nn_err(err, ENOMEM, "%s: record", label);
 		goto undo_ports;
 	}
 	json_object_set_new(rec, "bypass", json_boolean(req->bypass));
-	if ((r = write_record(s, req->name, rec, err)) < 0)
+	if ((r = nn_sb_record_write(s, req->name, rec, err)) < 0)
 		goto undo_ports;
 	if (req->bypass && (r = nn_bypass_start(n, req->name, pidfd, ino, req->seccomp_fd,
 						req->publish, &sb->bp, err)) < 0)
@@ -471,7 +326,7 @@ no_process:
 static int api_create(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
 		      unsigned *status, struct nn_err *err)
 {
-	struct nn_sandboxes *s = sbs_of(n);
+	struct nn_sandboxes *s = nn_sb_of(n);
 	struct create_req req;
 	int r;
 
@@ -491,133 +346,6 @@ static int api_create(struct nn_nest *n, const char *path, json_t *body, json_t 
 	return r;
 }
 
-int nn_sandbox_publish(struct nn_nest *n, const char *name, struct nn_portspec *spec, int *id,
-		       struct nn_err *err)
-{
-	struct nn_sandboxes *s = sbs_of(n);
-	struct sandbox *sb;
-	struct nn_err ignore;
-	int r;
-
-	if (!s)
-		return nn_err(err, ESHUTDOWN, "publish a port of sandbox %s: the sandbox service "
-			      "is not running", name);
-	pthread_mutex_lock(&s->lock);
-	sb = find_locked(s, name);
-	if (!sb) {
-		pthread_mutex_unlock(&s->lock);
-		return nn_errx(err, ENOENT, "no sandbox named %s", name);
-	}
-	sandbox_target(spec, sb->ip, sb->has_ip6 ? &sb->ip6 : NULL);
-	r = nn_ports_add(n, spec, name, id, err);
-	if (r == 0) {
-		json_array_append_new(json_object_get(sb->record, "ports"), json_integer(*id));
-		r = write_record(s, name, sb->record, err);
-		if (r < 0) {
-			json_array_remove(json_object_get(sb->record, "ports"),
-					  json_array_size(json_object_get(sb->record, "ports")) - 1);
-			nn_ports_remove(n, *id, &ignore);
-		}
-	}
-	pthread_mutex_unlock(&s->lock);
-	return r;
-}
-
-int nn_sandbox_unpublish(struct nn_nest *n, int id, struct nn_err *err)
-{
-	struct nn_sandboxes *s = sbs_of(n);
-	struct nn_err ignore;
-	json_t *ports, *v;
-	size_t i;
-	int r;
-
-	if (!s)
-		return nn_ports_remove(n, id, err);
-	pthread_mutex_lock(&s->lock);
-	r = nn_ports_remove(n, id, err);
-	for (struct sandbox *sb = s->list; r == 0 && sb; sb = sb->next) {
-		ports = json_object_get(sb->record, "ports");
-		json_array_foreach(ports, i, v) {
-			if (json_integer_value(v) != id)
-				continue;
-			json_array_remove(ports, i);
-			write_record(s, sb->name, sb->record, &ignore);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&s->lock);
-	return r;
-}
-
-/* A record for the API: the record plus "publish": the port specs it owns. */
-static json_t *api_record(struct sandbox *sb, json_t *ports)
-{
-	json_t *out = json_deep_copy(sb->record), *pub = json_array(), *p;
-	size_t i;
-
-	json_array_foreach(ports, i, p) {
-		json_t *owner = json_object_get(p, "sandbox");
-
-		if (json_is_string(owner) && !strcmp(json_string_value(owner), sb->name))
-			json_array_append(pub, p);
-	}
-	json_object_set_new(out, "publish", pub);
-	json_object_set_new(out, "bypass",
-			    nn_bypass_json(sb->bp,
-					   json_integer_value(json_object_get(sb->record, "pid"))));
-	return out;
-}
-
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp((*(struct sandbox *const *)a)->name, (*(struct sandbox *const *)b)->name);
-}
-
-/**
- * api_list() - GET /netnest/v1/sandboxes: {"sandboxes":[record...]} by name
- * @n:      the live nest
- * @path:   request path (unused beyond routing)
- * @body:   ignored
- * @resp:   the list (owned by the caller)
- * @status: left as 200
- * @err:    error object
- * Return: 0, -ESHUTDOWN if the sandbox service is not running, -ENOMEM.
- */
-static int api_list(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
-		    unsigned *status, struct nn_err *err)
-{
-	struct nn_sandboxes *s = sbs_of(n);
-	_cleanup_free_ struct sandbox **v = NULL;
-	json_t *ports, *arr;
-	size_t cnt = 0, i = 0;
-
-	(void)path, (void)body, (void)status;
-	if (!s)
-		return nn_err(err, ESHUTDOWN, "list sandboxes: the sandbox service is not "
-			      "running");
-	ports = nn_ports_list(n);
-	arr = json_array();
-	pthread_mutex_lock(&s->lock);
-	for (struct sandbox *sb = s->list; sb; sb = sb->next)
-		cnt++;
-	v = calloc(cnt + 1, sizeof(*v));
-	for (struct sandbox *sb = s->list; v && sb; sb = sb->next)
-		v[i++] = sb;
-	if (v) {
-		qsort(v, cnt, sizeof(*v), cmp_name);
-		for (i = 0; i < cnt; i++)
-			json_array_append_new(arr, api_record(v[i], ports));
-	}
-	pthread_mutex_unlock(&s->lock);
-	json_decref(ports);
-	if (!v || !arr) {
-		json_decref(arr);
-		return nn_err(err, ENOMEM, "list sandboxes");
-	}
-	*resp = json_pack("{s:o}", "sandboxes", arr);
-	return 0;
-}
-
 /**
  * api_delete() - DELETE /netnest/v1/sandboxes/<name>
  * @n:      the live nest
@@ -635,7 +363,7 @@ static int api_list(struct nn_nest *n, const char *path, json_t *body, json_t **
 static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
 		      unsigned *status, struct nn_err *err)
 {
-	struct nn_sandboxes *s = sbs_of(n);
+	struct nn_sandboxes *s = nn_sb_of(n);
 	const char *name = path + strlen(NN_SANDBOX_API);
 	_cleanup_close_ int pidfd = -1;
 	struct sandbox *sb;
@@ -650,7 +378,7 @@ static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t 
 		return nn_errx(err, EINVAL, "DELETE %s: no sandbox name in the path", path);
 	name++;
 	pthread_mutex_lock(&s->lock);
-	sb = find_locked(s, name);
+	sb = nn_sb_find_locked(s, name);
 	if (sb) {
 		serial = sb->serial;
 		pidfd = fcntl(sb->pidfd, F_DUPFD_CLOEXEC, 0);
@@ -675,8 +403,8 @@ static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t 
 }
 
 const struct nn_api_route nn_sandbox_routes[] = {
-	{ "POST",   NN_SANDBOX_API, api_create },
-	{ "GET",    NN_SANDBOX_API, api_list },
+	{ "POST", NN_SANDBOX_API, api_create },
+	{ "GET", NN_SANDBOX_API, nn_sb_api_list },
 	{ "DELETE", NN_SANDBOX_API, api_delete },
 	{ NULL, NULL, NULL },
 };
@@ -753,7 +481,7 @@ int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err)
 
 void nn_sandboxes_stop_all(struct nn_nest *n)
 {
-	struct nn_sandboxes *s = sbs_of(n);
+	struct nn_sandboxes *s = nn_sb_of(n);
 	struct timespec t0, now;
 	uint64_t one = 1;
 
