@@ -206,6 +206,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	_cleanup_close_ int pidfd = -1, netns = -1;
 	_cleanup_free_ struct sandbox *sb = NULL;
 	struct nn_sandbox_link link = { 0 };
+	struct nn_rtnl inside;
 	struct nn_proc_stat st;
 	struct epoll_event ev = { .events = EPOLLIN };
 	char label[NN_NAME_MAX + 16];
@@ -240,11 +241,12 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	if (sandbox_ip6(n, ip, &ip6))
 		ip6p = &ip6;
 	/* A netns from the pool has its veth already: only the addresses are left (pool.h). */
-	r = -ENOENT;
-	if (nn_pool_take(s->pool, ino, &link) == 0)
-		r = nn_sandbox_wire_pooled(n, &s->nest, netns, label, ip, ip6p, &link, err);
-	if (r == -ENOENT || r == -ESTALE)
+	if (nn_pool_take(s->pool, ino, &link, &inside) == 0) {
+		r = nn_sandbox_wire_pooled(n, &s->nest, &inside, label, ip, ip6p, &link, err);
+		nn_rtnl_close(&inside);
+	} else {
 		r = nn_sandbox_wire(n, &s->nest, netns, label, ip, ip6p, &link, err);
+	}
 	if (r < 0)
 		goto undo_lease;
 	ports = json_array();
@@ -477,6 +479,14 @@ int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err)
 		sandboxes_free(s);
 	}
 	return r;
+}
+
+void nn_sandboxes_serving(struct nn_nest *n)
+{
+	struct nn_sandboxes *s = nn_sb_of(n);
+
+	if (s)
+		nn_pool_serving(s->pool);
 }
 
 void nn_sandboxes_stop_all(struct nn_nest *n)
