@@ -218,7 +218,12 @@ static void twenty_processes_get_twenty_distinct_addresses(void **state)
 
 static void *alloc_thread(void *arg)
 {
-	struct { struct fixture *f; int i; struct in_addr a; int r; } *job = arg;
+	struct {
+		struct fixture *f;
+		int i;
+		struct in_addr a;
+		int r;
+	} *job = arg;
 	struct nn_err err;
 	char id[16];
 
@@ -231,7 +236,12 @@ static void *alloc_thread(void *arg)
 static void twenty_threads_get_twenty_distinct_addresses(void **state)
 {
 	struct fixture *f = *state;
-	struct { struct fixture *f; int i; struct in_addr a; int r; } jobs[20];
+	struct {
+		struct fixture *f;
+		int i;
+		struct in_addr a;
+		int r;
+	} jobs[20];
 	bool seen[256] = { false };
 	pthread_t t[20];
 
@@ -292,15 +302,24 @@ static void last_reserved_is_written_in_place_and_another_writers_is_followed(vo
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(first_lease_is_dot_2_in_host_local_layout, setup, teardown),
-		cmocka_unit_test_setup_teardown(leases_go_round_robin_after_release, setup, teardown),
-		cmocka_unit_test_setup_teardown(release_by_another_owner_leaves_the_lease, setup, teardown),
-		cmocka_unit_test_setup_teardown(release_of_a_free_address_is_not_an_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(first_lease_is_dot_2_in_host_local_layout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(leases_go_round_robin_after_release, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(release_by_another_owner_leaves_the_lease, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(release_of_a_free_address_is_not_an_error, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(full_range_names_the_range, setup, teardown),
-		cmocka_unit_test_setup_teardown(bad_ids_and_tiny_subnets_are_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(twenty_processes_get_twenty_distinct_addresses, setup, teardown),
-		cmocka_unit_test_setup_teardown(twenty_threads_get_twenty_distinct_addresses, setup, teardown),
-		cmocka_unit_test_setup_teardown(last_reserved_is_written_in_place_and_another_writers_is_followed, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_ids_and_tiny_subnets_are_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(twenty_processes_get_twenty_distinct_addresses,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(twenty_threads_get_twenty_distinct_addresses, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			last_reserved_is_written_in_place_and_another_writers_is_followed, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

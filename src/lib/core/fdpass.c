@@ -40,8 +40,10 @@ ssize_t nn_fds_recv(int sock, void *data, size_t len, int *fds, size_t max, size
 {
 	struct iovec iov = { data, len };
 	union fds_cmsg u;
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf) };
 	bool bad = false;
 	ssize_t n;
 

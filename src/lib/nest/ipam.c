@@ -137,8 +137,8 @@ static int write_last_reserved(struct nn_ipam *ipam, const char *ip, struct nn_e
 	ssize_t n;
 
 	if (ipam->lastfd < 0)
-		ipam->lastfd = openat(ipam->dirfd, LAST_RESERVED, O_RDWR | O_CREAT | O_CLOEXEC,
-				      0644);
+		ipam->lastfd =
+			openat(ipam->dirfd, LAST_RESERVED, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (ipam->lastfd < 0)
 		return nn_err(err, errno, "open lease file %s", LAST_RESERVED);
 	n = pwrite(ipam->lastfd, ip, len, 0);

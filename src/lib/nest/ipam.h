@@ -23,10 +23,10 @@
 #define NN_IPAM_NETWORK "netnest"
 
 struct nn_ipam {
-	int dirfd;              /* O_DIRECTORY fd of <dir>, owned; -1: not open */
-	int lockfd;             /* <dir>/lock, owned */
-	int lastfd;             /* <dir>/last_reserved_ip.0, owned; -1 while there is none */
-	pthread_mutex_t lock;   /* between threads, around the flock */
+	int dirfd; /* O_DIRECTORY fd of <dir>, owned; -1: not open */
+	int lockfd; /* <dir>/lock, owned */
+	int lastfd; /* <dir>/last_reserved_ip.0, owned; -1 while there is none */
+	pthread_mutex_t lock; /* between threads, around the flock */
 	struct nn_cidr subnet;  /* range: network+1 .. broadcast-1 */
 	struct in_addr gateway; /* never leased */
 };

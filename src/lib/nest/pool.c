@@ -315,8 +315,7 @@ void nn_pool_serving(struct nn_pool *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
-int nn_pool_take(struct nn_pool *p, ino_t ino, struct nn_sandbox_link *link,
-		 struct nn_rtnl *inside)
+int nn_pool_take(struct nn_pool *p, ino_t ino, struct nn_sandbox_link *link, struct nn_rtnl *inside)
 {
 	int r = -ENOENT;
 

@@ -28,6 +28,9 @@
 #define STOP_GRACE_MS 5000     /* DELETE: SIGTERM, then SIGKILL after this */
 #define STOP_ALL_GRACE_MS 2000 /* nest shutdown: the same, shorter (api.h) */
 #define KILL_WAIT_MS 5000      /* after SIGKILL: longer means uninterruptible sleep */
+#define DYING_MS 1000 /* an exited sandbox's netns that has not died by then: veth deleted */
+#define WATCH_STOP 0 /* epoll cookies of the watcher: stopfd, */
+#define WATCH_LINKS UINT64_MAX /* the nest netns's link notifications; else a sandbox's serial */
 
 struct nn_sandboxes *nn_sb_of(struct nn_nest *n)
 {
@@ -37,11 +40,19 @@ struct nn_sandboxes *nn_sb_of(struct nn_nest *n)
 /*
  * A teardown, in two halves.  The first, under the lock: the sandbox leaves the list, its
  * ports and its record go, so nothing sees it any more and its name is free.  The second,
- * without it: the veth and then the lease.  Deleting a veth holds the kernel's RTNL
- * through an RCU grace period (net/core/dev.c unregister_netdevice_many: synchronize_net),
- * 10-30 ms on a busy machine, and a create waiting on the lock behind it made every
- * `netnest run` after an exit that much slower; the lease goes last, so no new sandbox
- * gets the address while the old veth is on the bridge.
+ * without it: the veth and then the lease, which goes last, so no new sandbox gets the
+ * address while the old veth is on the bridge.
+ *
+ * When the sandbox's process exits by itself, its netns normally dies with it, and the
+ * kernel then deletes both ends of the pair itself (net/core/net_namespace.c cleanup_net,
+ * default_device_exit_batch; drivers/net/veth.c veth_dellink), several netns in one batch.
+ * Deleting the host end ourselves as well held RTNL through an RCU grace period
+ * (net/core/dev.c unregister_netdevice_many: synchronize_net), 10-50 ms here, on the next
+ * join's path.  So the watcher puts such a sandbox on the dying list and waits for the
+ * host end's RTM_DELLINK (nn_rtnl_watch_links()), then releases the lease.  A netns that
+ * outlives the process (processes it left, a bind mount, an fd passed on) sends none: after
+ * DYING_MS its host end is deleted as before, which cuts those processes off the bridge,
+ * and the lease goes.  `stop` and `down` delete it at once, as before.
  */
 static struct sandbox *unlist_locked(struct nn_nest *n, struct nn_sandboxes *s, uint64_t serial)
 {
@@ -62,17 +73,18 @@ static struct sandbox *unlist_locked(struct nn_nest *n, struct nn_sandboxes *s, 
 	return NULL;
 }
 
-/* The second half of a teardown (see unlist_locked()); the caller does not hold the lock. */
-static void unwire(struct nn_sandboxes *s, struct sandbox *sb)
+/* The second half: the host veth (unless the kernel deleted it), the lease; no lock held. */
+static void release(struct nn_sandboxes *s, struct sandbox *sb, bool delete_veth)
 {
 	struct nn_err ignore;
 
 	if (!sb)
 		return;
-	pthread_mutex_lock(&s->unwire_lock);
-	if (*sb->veth)
+	if (delete_veth && *sb->veth) {
+		pthread_mutex_lock(&s->unwire_lock);
 		nn_sandbox_unwire(&s->unwire, sb->veth, &ignore);
-	pthread_mutex_unlock(&s->unwire_lock);
+		pthread_mutex_unlock(&s->unwire_lock);
+	}
 	nn_ipam_release(&s->ipam, sb->ip, sb->name, NN_SANDBOX_IFNAME, &ignore);
 	nn_bypass_stop(sb->bp);
 	if (sb->pidfd >= 0)
@@ -85,11 +97,119 @@ static void unwire(struct nn_sandboxes *s, struct sandbox *sb)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* The second half of a teardown that deletes the veth itself (stop, down). */
+static void unwire(struct nn_sandboxes *s, struct sandbox *sb)
+{
+	release(s, sb, true);
+}
+
 /* Wait until no teardown is in its second half; the caller holds the lock. */
 static void wait_unwired_locked(struct nn_sandboxes *s)
 {
 	while (s->unwiring)
 		pthread_cond_wait(&s->unwired, &s->lock);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Take from the dying list the sandbox with @serial, or (@veth not NULL) the one whose host
+ * veth is @veth, or (both 0/NULL) the first whose deadline is before @now; lock held. */
+static struct sandbox *take_dying_locked(struct nn_sandboxes *s, uint64_t serial, const char *veth,
+					 int64_t now)
+{
+	for (struct sandbox **pp = &s->dying; *pp; pp = &(*pp)->next) {
+		struct sandbox *sb = *pp;
+
+		if (serial ? sb->serial != serial :
+		    veth   ? strcmp(sb->veth, veth) :
+			     sb->deadline_ms > now)
+			continue;
+		*pp = sb->next;
+		return sb;
+	}
+	return NULL;
+}
+
+/* nn_rtnl_gone_links(): @ifname was deleted in the nest netns */
+static void veth_gone(const char *ifname, void *arg)
+{
+	struct nn_sandboxes *s = arg;
+	struct sandbox *sb;
+
+	pthread_mutex_lock(&s->lock);
+	sb = take_dying_locked(s, 0, ifname, 0);
+	pthread_mutex_unlock(&s->lock);
+	release(s, sb, false);
+}
+
+/* Notifications were lost: look up each dying sandbox's veth; gone ones are released. */
+static void recheck_dying(struct nn_sandboxes *s)
+{
+	struct sandbox *sb, *todo, *keep = NULL;
+	struct nn_err ignore;
+	int idx;
+
+	pthread_mutex_lock(&s->lock);
+	todo = s->dying;
+	s->dying = NULL;
+	pthread_mutex_unlock(&s->lock);
+	while ((sb = todo)) {
+		int r;
+
+		todo = sb->next;
+		pthread_mutex_lock(&s->unwire_lock);
+		r = nn_rtnl_ifindex(&s->unwire, sb->veth, &idx, &ignore);
+		pthread_mutex_unlock(&s->unwire_lock);
+		if (r == -ENODEV) {
+			release(s, sb, false);
+			continue;
+		}
+		sb->next = keep;
+		keep = sb;
+	}
+	pthread_mutex_lock(&s->lock);
+	while ((sb = keep)) {
+		keep = sb->next;
+		sb->next = s->dying;
+		s->dying = sb;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* epoll_wait(2)'s timeout: until the first deadline of the dying list, or none */
+static int dying_timeout(struct nn_sandboxes *s)
+{
+	int64_t first = INT64_MAX, now = now_ms();
+
+	pthread_mutex_lock(&s->lock);
+	for (struct sandbox *sb = s->dying; sb; sb = sb->next)
+		if (sb->deadline_ms < first)
+			first = sb->deadline_ms;
+	pthread_mutex_unlock(&s->lock);
+	if (first == INT64_MAX)
+		return -1;
+	return first <= now ? 0 : (int)(first - now);
+}
+
+/* Every dying sandbox whose deadline is before @now (all: INT64_MAX) loses its veth. */
+static void expire_dying(struct nn_sandboxes *s, int64_t now)
+{
+	for (;;) {
+		struct sandbox *sb;
+
+		pthread_mutex_lock(&s->lock);
+		sb = take_dying_locked(s, 0, NULL, now);
+		pthread_mutex_unlock(&s->lock);
+		if (!sb)
+			return;
+		release(s, sb, true);
+	}
 }
 
 static void *watcher_main(void *arg)
@@ -99,25 +219,39 @@ static void *watcher_main(void *arg)
 
 	for (;;) {
 		struct epoll_event ev[16];
-		int k = epoll_wait(s->epfd, ev, ARRAY_SIZE(ev), -1);
+		int k = epoll_wait(s->epfd, ev, ARRAY_SIZE(ev), dying_timeout(s));
+		bool links = false, stop = false;
 
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
-			return NULL;
-		struct sandbox *gone[ARRAY_SIZE(ev)] = { NULL };
-
+			break;
+		/* the exits first: an RTM_DELLINK read in the same round then finds its sandbox */
 		pthread_mutex_lock(&s->lock);
-		for (int i = 0; i < k; i++)
-			if (ev[i].data.u64)
-				gone[i] = unlist_locked(n, s, ev[i].data.u64);
+		for (int i = 0; i < k; i++) {
+			struct sandbox *sb;
+
+			if (ev[i].data.u64 == WATCH_STOP || ev[i].data.u64 == WATCH_LINKS) {
+				stop |= ev[i].data.u64 == WATCH_STOP;
+				links |= ev[i].data.u64 == WATCH_LINKS;
+				continue;
+			}
+			sb = unlist_locked(n, s, ev[i].data.u64);
+			if (!sb)
+				continue;
+			sb->deadline_ms = now_ms() + DYING_MS;
+			sb->next = s->dying;
+			s->dying = sb;
+		}
 		pthread_mutex_unlock(&s->lock);
-		for (int i = 0; i < k; i++)
-			unwire(s, gone[i]);
-		for (int i = 0; i < k; i++)
-			if (!ev[i].data.u64)
-				return NULL; /* stopfd */
+		if (links && nn_rtnl_gone_links(&s->events, veth_gone, s) == -ENOBUFS)
+			recheck_dying(s);
+		if (stop)
+			break;
+		expire_dying(s, now_ms());
 	}
+	expire_dying(s, INT64_MAX);
+	return NULL;
 }
 
 struct sandbox *nn_sb_find_locked(struct nn_sandboxes *s, const char *name)
@@ -393,9 +527,12 @@ static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t 
 	r = nn_pidfd_terminate(pidfd, STOP_GRACE_MS, KILL_WAIT_MS);
 	if (r < 0)
 		return nn_err(err, -r, "stop sandbox %s", name);
-	/* The watcher may have taken it first; either way its teardown is over after this. */
+	/* The watcher may have taken it first (then it is dying, or done); either way its
+	 * teardown is over after this. */
 	pthread_mutex_lock(&s->lock);
 	sb = unlist_locked(n, s, serial);
+	if (!sb)
+		sb = take_dying_locked(s, serial, NULL, 0);
 	pthread_mutex_unlock(&s->lock);
 	unwire(s, sb);
 	pthread_mutex_lock(&s->lock);
@@ -416,6 +553,7 @@ static void sandboxes_free(struct nn_sandboxes *s)
 	nn_pool_stop(s->pool);
 	nn_rtnl_close(&s->nest);
 	nn_rtnl_close(&s->unwire);
+	nn_rtnl_close(&s->events);
 	nn_ipam_close(&s->ipam);
 	if (s->dirfd >= 0)
 		close(s->dirfd);
@@ -446,6 +584,10 @@ static int sandboxes_setup(struct nn_nest *n, struct nn_sandboxes *s, struct nn_
 	r = nn_rtnl_open(&s->nest, n->nest_netns, "nest", err);
 	if (r == 0)
 		r = nn_rtnl_open(&s->unwire, n->nest_netns, "nest", err);
+	if (r == 0)
+		r = nn_rtnl_open(&s->events, n->nest_netns, "nest", err);
+	if (r == 0)
+		r = nn_rtnl_watch_links(&s->events, err);
 	if (r < 0)
 		return r;
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -454,7 +596,11 @@ static int sandboxes_setup(struct nn_nest *n, struct nn_sandboxes *s, struct nn_
 	s->stopfd = eventfd(0, EFD_CLOEXEC);
 	if (s->stopfd < 0)
 		return nn_err(err, errno, "sandbox watcher: eventfd");
+	ev.data.u64 = WATCH_STOP;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->stopfd, &ev) < 0)
+		return nn_err(err, errno, "sandbox watcher: epoll_ctl");
+	ev.data.u64 = WATCH_LINKS;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, nn_rtnl_fd(&s->events), &ev) < 0)
 		return nn_err(err, errno, "sandbox watcher: epoll_ctl");
 	return nn_pool_start(n, &s->pool, err);
 }

@@ -31,7 +31,8 @@ struct nn_bypass;
 struct nn_pool;
 
 struct sandbox {
-	struct sandbox *next;
+	struct sandbox *next; /* in the list, or once unlisted in the dying list */
+	int64_t deadline_ms; /* dying: CLOCK_MONOTONIC ms at which the veth is deleted anyway */
 	uint64_t serial; /* epoll cookie: survives the struct being freed */
 	char name[NN_NAME_MAX + 1];
 	int pidfd;
@@ -46,6 +47,7 @@ struct sandbox {
 struct nn_sandboxes {
 	pthread_mutex_t lock; /* the list, every create, the first half of a teardown */
 	struct sandbox *list;
+	struct sandbox *dying; /* exited, waiting for the kernel to delete the veth (sandbox.c) */
 	uint64_t next_serial;
 	struct nn_ipam ipam;
 	struct nn_rtnl nest; /* rtnetlink socket in the nest netns, under lock */
@@ -54,7 +56,8 @@ struct nn_sandboxes {
 	unsigned unwiring; /* teardowns in their second half, under lock */
 	pthread_cond_t unwired; /* signalled when one ends */
 	int dirfd; /* $STATE/sandboxes */
-	int epfd; /* pidfds, and stopfd */
+	struct nn_rtnl events; /* the nest netns's link notifications, for the watcher */
+	int epfd; /* pidfds, stopfd and events */
 	int stopfd; /* eventfd: the watcher ends */
 	pthread_t watcher;
 	struct nn_pool *pool; /* prewired netns (pool.h) */

@@ -30,8 +30,13 @@ static int add_addrs(struct nn_rtnl *r, const struct nn_nest_config *c, struct i
 		     const struct in6_addr *ip6, int ifindex, struct nn_err *err)
 {
 	struct nn_rtnl_iface_addrs a = {
-		.ifindex = ifindex, .ip = ip, .gw = c->bridge_ip, .prefix = c->subnet.prefix,
-		.ip6 = ip6, .gw6 = &c->bridge_ip6, .prefix6 = c->subnet6.prefix,
+		.ifindex = ifindex,
+		.ip = ip,
+		.gw = c->bridge_ip,
+		.prefix = c->subnet.prefix,
+		.ip6 = ip6,
+		.gw6 = &c->bridge_ip6,
+		.prefix6 = c->subnet6.prefix,
 	};
 
 	return nn_rtnl_iface_addrs(r, &a, err);

@@ -25,7 +25,7 @@
 struct nn_sandbox_link {
 	char veth[IFNAMSIZ]; /* host end, in the nest netns */
 	char mac[18];        /* eth0's MAC, "aa:bb:cc:dd:ee:ff" */
-	int ifindex;         /* eth0's, in the sandbox netns */
+	int ifindex; /* eth0's, in the sandbox netns */
 };
 
 /**
