@@ -1,12 +1,14 @@
 #!/usr/bin/env bats
 # The netns pool (docs/sandboxes.md#the-netns-pool): network namespaces already on the
-# nest's bridge, made by the daemon ahead of `netnest run`, handed out once each.
+# nest's bridge, each with a mount namespace already set up, made by the daemon ahead of
+# `netnest run`, handed out once each.
 # Rootless as nntest.
 
 load helpers/common
 bats_require_minimum_version 1.5.0
 
 POOL_SIZE=8 # NN_POOL_SIZE, pool.h
+POOL_FIRST=1 # NN_POOL_FIRST: made once the nest is up
 
 setup() {
   NEST=$(unique_name pool)
@@ -35,19 +37,20 @@ run_user() { nnu run --nest "$NEST" "$@"; }
 # unlike the inode number, the kernel never gives to another netns
 COOKIE='python3 -c "import socket, struct; s = socket.socket(); print(struct.unpack(\"Q\", s.getsockopt(socket.SOL_SOCKET, 71, 8))[0])"'
 
-# pooled: the inodes of the netns the daemon holds open other than its own two, one a line
+# pooled [TYPE]: the inodes of the namespaces of TYPE (net, the default, or mnt) the daemon
+# holds open, other than its own two netns, one a line
 pooled() {
-  local f l
+  local f l t=${1:-net}
   for f in /proc/"$DAEMON"/fd/*; do
     l=$(readlink "$f") || continue
-    [[ $l == net:\[*\] ]] || continue
-    l=${l#net:[}
+    [[ $l == "$t":\[*\] ]] || continue
+    l=${l#"$t":[}
     l=${l%]}
     [[ " $OWN " == *" $l "* ]] || echo "$l"
   done | sort -u
 }
 
-pool_full() { [ "$(pooled | wc -l)" -eq "$POOL_SIZE" ]; }
+pool_full() { [ "$(pooled | wc -l)" -eq "$POOL_SIZE" ] && [ "$(pooled mnt | wc -l)" -eq "$POOL_SIZE" ]; }
 
 # in_nest CMD...: run CMD as root in the nest's netns
 in_nest() { nsenter --net="/proc/$DAEMON/root$STATE/netns" "$@"; }
@@ -62,12 +65,19 @@ held() {
   done | tr -d 'net:[]' | sort -u
 }
 
-@test "the pool fills after the first run, a run takes a pooled netns, and it refills without handing that one out again" {
+@test "the pool makes its first pair once the nest is up, fills after the first run, a run takes a pooled netns, and it refills without handing that one out again" {
   up_user
-  # a nest that has run no sandbox makes none
+  # once up, a pair for the first run; a nest that has run no sandbox makes no more
+  wait_until '[ "$(pooled | wc -l)" -eq $POOL_FIRST ] && [ "$(pooled mnt | wc -l)" -eq $POOL_FIRST ]'
   sleep 0.5
-  [ -z "$(pooled)" ]
-  run_user -- true
+  [ "$(pooled | wc -l)" -eq "$POOL_FIRST" ]
+  [ "$(pooled mnt | wc -l)" -eq "$POOL_FIRST" ]
+  first=$(pooled) first_mnt=$(pooled mnt)
+  # the first run gets that pair
+  run_user -d --name first -- sleep 1000 >/dev/null
+  [ "$(jq -r .netns "$STATE/sandboxes/first.json")" = "$first" ]
+  [ "$(stat -L -c %i "/proc/$(jq -r .pid "$STATE/sandboxes/first.json")/ns/mnt")" = "$first_mnt" ]
+  nnu stop --nest "$NEST" first
   wait_until pool_full
   pooled >"$TMP/before"
   # topo names them as the nest's pool, each of them
@@ -99,6 +109,7 @@ held() {
   run_user -- true
   wait_until pool_full
   pooled >"$TMP/pooled"
+  pooled mnt >"$TMP/pooled-mnt"
   nest_ino=${OWN#* }
   [ -S "$STATE/pool.sock" ]
   nnu down --nest "$NEST"
@@ -109,6 +120,13 @@ held() {
   [ -z "$(comm -12 "$TMP/pooled" "$TMP/held")" ]
   [ -z "$(grep -x "$nest_ino" "$TMP/held")" ]
   [ "$(wc -l <"$TMP/pooled")" -eq "$POOL_SIZE" ]
+  # and so are the pooled mount namespaces
+  for p in /proc/[0-9]*; do
+    stat -L -c %i "$p/ns/mnt" 2>/dev/null
+    ls -l "$p/fd" 2>/dev/null | grep -o 'mnt:\[[0-9]*\]' | tr -d 'mnt:[]'
+  done | sort -u >"$TMP/held-mnt"
+  [ -z "$(comm -12 "$TMP/pooled-mnt" "$TMP/held-mnt")" ]
+  [ "$(wc -l <"$TMP/pooled-mnt")" -eq "$POOL_SIZE" ]
 }
 
 @test "a sandbox never gets a netns another one used: addresses, routes, neighbours and sysctls start fresh" {
@@ -137,6 +155,35 @@ held() {
     [ "$(printf '%s\n' "${lines[@]}" | grep -c '^default via 10.4.0.1 dev eth0')" -eq 1 ]
     [ "$(printf '%s\n' "${lines[@]}" | grep -c '^10.4.0.0/24 dev eth0')" -eq 1 ]
   done
+}
+
+@test "a sandbox never gets a mount namespace another one used: its mounts start as a new sandbox's, with the nest's resolv.conf and hosts" {
+  up_user
+  run_user -- true
+  wait_until pool_full
+  mkdir "$TMP/cwd" && chmod 0777 "$TMP/cwd"
+  # the first sandbox mounts a tmpfs with a file in it and hides /etc/hosts, and stays,
+  # so no later mount namespace can have its inode number
+  run_user -d --name first -- sh -c 'mount -t tmpfs scratch /mnt && echo left >/mnt/file &&
+    mount --bind /dev/null /etc/hosts && touch /mnt/done && exec sleep 1000' >/dev/null
+  pid=$(jq -r .pid "$STATE/sandboxes/first.json")
+  wait_until "nsenter -t $pid -m test -e /mnt/done"
+  [ "$(nsenter -t "$pid" -m cat /mnt/file)" = left ]
+  first=$(readlink "/proc/$pid/ns/mnt")
+  # more sandboxes than the pool holds, one after another: none sees any of it, each starts
+  # in the caller's cwd with the nest's resolv.conf and hosts bound over the system's
+  for i in $(seq $((POOL_SIZE + 2))); do
+    run as_user sh -c "cd $TMP/cwd && $NETNEST run --nest $NEST -- sh -c 'pwd; readlink /proc/self/ns/mnt;
+      [ -e /mnt/file ] && echo leaked || echo clean; grep -c \" /mnt \" /proc/self/mountinfo;
+      cmp /etc/resolv.conf $STATE/resolv.conf && cmp /etc/hosts $STATE/hosts && echo same'"
+    [ "${lines[0]}" = "$TMP/cwd" ]
+    [ "${lines[1]}" != "$first" ]
+    [ "${lines[2]}" = clean ]
+    [ "${lines[3]}" = "$(grep -c " /mnt " /proc/self/mountinfo)" ]
+    [ "${lines[4]}" = same ]
+    [ "$status" -eq 0 ]
+  done
+  nnu stop --nest "$NEST" first
 }
 
 @test "with more runs at once than the pool holds, those it has none for make their own netns, and every sandbox is wired" {

@@ -166,6 +166,29 @@ assert_sandbox_gone() {
   assert_sandbox_gone "$STATE" brief "$veth" 10.4.0.2 "$port"
 }
 
+@test "a sandbox whose command exits but leaves a process in its netns: the record goes at once, the veth and lease within a few seconds, and the process is off the bridge" {
+  up_user
+  # sh exits at once; the sleep it started keeps the netns alive, so the kernel deletes no
+  # veth: the daemon does, DYING_MS (1 s, sandbox.c) after the exit
+  run run_user -d --name leaves -- sh -c "sleep 1000 </dev/null >/dev/null 2>&1 &
+    while [ ! -e $TMP/go ]; do sleep 0.05; done"
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  touch "$TMP/go"
+  rec=$TMP/records/leaves.json
+  veth=$(jq -r .veth "$rec") ino=$(jq -r .netns "$rec")
+  assert_sandbox_gone "$STATE" leaves "$veth" "$(jq -r .ip "$rec")"
+  # the process it left is still in that netns, with no eth0 left there
+  left=
+  for p in /proc/[0-9]*; do
+    [[ $(stat -L -c %i "$p/ns/net" 2>/dev/null) == "$ino" ]] && left=${p#/proc/}
+  done
+  [ -n "$left" ]
+  run nsenter -t "$left" -n ip -br link
+  [[ $output != *eth0* ]]
+  kill "$left"
+}
+
 @test "from a sandbox the host's 127.0.0.1 and ::1 are refused through 10.0.2.2 and fd00::2, and served with up --allow-host-loopback" {
   port=$(free_port)
   mkdir -p "$TMP/www"

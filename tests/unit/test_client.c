@@ -178,6 +178,44 @@ static void a_request_goes_over_the_socket_and_an_error_reply_is_its_message(voi
 	json_decref(body);
 }
 
+/* serve @reply once on a new api.sock in a temp dir; a POST there, its return value */
+static int request_once(const char *reply, json_t **resp, unsigned *status)
+{
+	char dir[] = "/tmp/nn-test-client.XXXXXX", path[128];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct server s = { .reply = reply };
+	struct nn_err err = { 0 };
+	pthread_t t;
+	int r;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/api.sock", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	s.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(s.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(s.fd, 1), 0);
+	assert_int_equal(pthread_create(&t, NULL, serve_one, &s), 0);
+	r = nn_client_request(path, "POST", "/netnest/v1/sandboxes", NULL, status, resp, &err);
+	pthread_join(t, NULL);
+	close(s.fd);
+	unlink(path);
+	rmdir(dir);
+	return r;
+}
+
+static void a_success_body_is_parsed_only_for_a_caller_that_wants_it(void **state)
+{
+	static const char *reply = "HTTP/1.1 201 Created\r\nContent-Length: 9\r\n\r\nnot json!";
+	json_t *resp = NULL;
+	unsigned status;
+
+	(void)state;
+	assert_int_equal(request_once(reply, NULL, &status), 0);
+	assert_int_equal(status, 201);
+	assert_int_equal(request_once(reply, &resp, &status), -EIO);
+	assert_null(resp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +224,7 @@ int main(void)
 		cmocka_unit_test(a_reply_cut_anywhere_before_its_body_ends_is_refused),
 		cmocka_unit_test(replies_that_are_not_netnest_s_are_refused),
 		cmocka_unit_test(a_request_goes_over_the_socket_and_an_error_reply_is_its_message),
+		cmocka_unit_test(a_success_body_is_parsed_only_for_a_caller_that_wants_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,16 +216,110 @@ static void twenty_processes_get_twenty_distinct_addresses(void **state)
 	}
 }
 
+static void *alloc_thread(void *arg)
+{
+	struct {
+		struct fixture *f;
+		int i;
+		struct in_addr a;
+		int r;
+	} *job = arg;
+	struct nn_err err;
+	char id[16];
+
+	snprintf(id, sizeof(id), "th%d", job->i);
+	job->r = nn_ipam_allocate(&job->f->ipam, id, "eth0", &job->a, &err);
+	return NULL;
+}
+
+/* one nn_ipam shared by threads, as the daemon's (a flock is per open file: its mutex orders them) */
+static void twenty_threads_get_twenty_distinct_addresses(void **state)
+{
+	struct fixture *f = *state;
+	struct {
+		struct fixture *f;
+		int i;
+		struct in_addr a;
+		int r;
+	} jobs[20];
+	bool seen[256] = { false };
+	pthread_t t[20];
+
+	for (int i = 0; i < 20; i++) {
+		jobs[i].f = f;
+		jobs[i].i = i;
+		assert_int_equal(pthread_create(&t[i], NULL, alloc_thread, &jobs[i]), 0);
+	}
+	for (int i = 0; i < 20; i++) {
+		uint32_t host;
+
+		pthread_join(t[i], NULL);
+		assert_int_equal(jobs[i].r, 0);
+		host = ntohl(jobs[i].a.s_addr) & 0xff;
+		assert_true(host >= 2 && host <= 21);
+		assert_false(seen[host]);
+		seen[host] = true;
+	}
+}
+
+/*
+ * last_reserved_ip.0 is rewritten in place (its inode stays, as with host-local's
+ * os.WriteFile), and one that another writer put there, in place or renamed over, is the
+ * one the next lease starts after
+ */
+static void last_reserved_is_written_in_place_and_another_writers_is_followed(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *last = NULL;
+	struct stat a, b;
+	int fd;
+
+	alloc_expect(f, "a", "10.4.0.2");
+	assert_int_equal(fstatat(f->ipam.dirfd, "last_reserved_ip.0", &a, 0), 0);
+	alloc_expect(f, "b", "10.4.0.3");
+	assert_int_equal(fstatat(f->ipam.dirfd, "last_reserved_ip.0", &b, 0), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	read_lease(f, "last_reserved_ip.0", &last);
+	assert_string_equal(last, "10.4.0.3");
+	/* in place and longer, as host-local writes it */
+	fd = openat(f->ipam.dirfd, "last_reserved_ip.0", O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "10.4.0.20", 9), 9);
+	close(fd);
+	alloc_expect(f, "c", "10.4.0.21");
+	/* a new file renamed over it */
+	fd = openat(f->ipam.dirfd, "new", O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "10.4.0.40", 9), 9);
+	close(fd);
+	assert_int_equal(renameat(f->ipam.dirfd, "new", f->ipam.dirfd, "last_reserved_ip.0"), 0);
+	alloc_expect(f, "d", "10.4.0.41");
+	/* and gone: from the range's start, the first free address */
+	assert_int_equal(unlinkat(f->ipam.dirfd, "last_reserved_ip.0", 0), 0);
+	alloc_expect(f, "e", "10.4.0.4");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(first_lease_is_dot_2_in_host_local_layout, setup, teardown),
-		cmocka_unit_test_setup_teardown(leases_go_round_robin_after_release, setup, teardown),
-		cmocka_unit_test_setup_teardown(release_by_another_owner_leaves_the_lease, setup, teardown),
-		cmocka_unit_test_setup_teardown(release_of_a_free_address_is_not_an_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(first_lease_is_dot_2_in_host_local_layout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(leases_go_round_robin_after_release, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(release_by_another_owner_leaves_the_lease, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(release_of_a_free_address_is_not_an_error, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(full_range_names_the_range, setup, teardown),
-		cmocka_unit_test_setup_teardown(bad_ids_and_tiny_subnets_are_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(twenty_processes_get_twenty_distinct_addresses, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_ids_and_tiny_subnets_are_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(twenty_processes_get_twenty_distinct_addresses,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(twenty_threads_get_twenty_distinct_addresses, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			last_reserved_is_written_in_place_and_another_writers_is_followed, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

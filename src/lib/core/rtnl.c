@@ -676,3 +676,64 @@ int nn_rtnl_iface_addrs(struct nn_rtnl *r, const struct nn_rtnl_iface_addrs *a,
 			      a->ifindex, r->label);
 	return 0;
 }
+
+int nn_rtnl_fd(const struct nn_rtnl *r)
+{
+	return mnl_socket_get_fd(r->nl);
+}
+
+int nn_rtnl_watch_links(struct nn_rtnl *r, struct nn_err *err)
+{
+	int fd = mnl_socket_get_fd(r->nl), group = RTNLGRP_LINK, size = 1 << 20;
+
+	/* as much buffer as the kernel grants (net.core.rmem_max): fewer lost bursts */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
+		return nn_err(err, errno, "watch the links of netns %s", r->label);
+	return 0;
+}
+
+struct gone_links {
+	void (*gone)(const char *ifname, void *arg);
+	void *arg;
+};
+
+static int gone_link_attr(const struct nlattr *a, void *data)
+{
+	const char **name = data;
+
+	if (mnl_attr_get_type(a) == IFLA_IFNAME && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+		*name = mnl_attr_get_str(a);
+	return MNL_CB_OK;
+}
+
+static int gone_link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct gone_links *g = data;
+	const char *name = NULL;
+
+	if (nlh->nlmsg_type != RTM_DELLINK)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(struct ifinfomsg), gone_link_attr, &name);
+	if (name)
+		g->gone(name, g->arg);
+	return MNL_CB_OK;
+}
+
+int nn_rtnl_gone_links(struct nn_rtnl *r, void (*gone)(const char *ifname, void *arg), void *arg)
+{
+	struct gone_links g = { gone, arg };
+	char buf[RTNL_BUF];
+
+	for (;;) {
+		ssize_t n = recv(mnl_socket_get_fd(r->nl), buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+		/* notifications: seq 0, portid 0 (the kernel's) */
+		if (mnl_cb_run(buf, (size_t)n, 0, 0, gone_link_cb, &g) < 0 && errno != ESRCH)
+			return -errno;
+	}
+}

@@ -78,6 +78,33 @@ int nn_rtnl_open_fd(struct nn_rtnl *r, int fd, const char *label, struct nn_err 
 /** nn_rtnl_close() - close @r (idempotent; @r itself is the caller's) */
 void nn_rtnl_close(struct nn_rtnl *r);
 
+/** nn_rtnl_fd() - the socket of @r, to poll(2) (still @r's) */
+int nn_rtnl_fd(const struct nn_rtnl *r);
+
+/**
+ * nn_rtnl_watch_links() - have @r receive the link notifications of its netns
+ * @r:   an open handle, used for nothing else (notifications would mix with replies)
+ * @err: error object
+ *
+ * Joins RTNLGRP_LINK (rtnetlink(7)) and asks for a 1 MiB receive buffer (the kernel caps
+ * it at net.core.rmem_max).  Read them with nn_rtnl_gone_links() when the socket polls
+ * readable.
+ * Return: 0, or the negative errno of setsockopt(2).
+ */
+int nn_rtnl_watch_links(struct nn_rtnl *r, struct nn_err *err);
+
+/**
+ * nn_rtnl_gone_links() - read every notification waiting on @r, without blocking
+ * @r:    a handle after nn_rtnl_watch_links()
+ * @gone: called with the name of each link deleted (RTM_DELLINK) in @r's netns
+ * @arg:  passed to @gone
+ *
+ * Return: 0 once none is left; -ENOBUFS when the kernel dropped some (the buffer was
+ * full: the caller must look for itself what it waited for); other negative errno of
+ * recv(2).
+ */
+int nn_rtnl_gone_links(struct nn_rtnl *r, void (*gone)(const char *ifname, void *arg), void *arg);
+
 /**
  * nn_rtnl_dump() - send the dump request @nlh and run @cb on every message of the answer
  * @r:    socket from nn_rtnl_open() or nn_rtnl_open_fd()

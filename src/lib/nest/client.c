@@ -241,7 +241,8 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
 			       "(%zu bytes)",
 			       method, path, sock, rlen);
 	*status = code;
-	if (blen) {
+	/* a success nobody reads (run's POST: the record) is not parsed */
+	if (blen && (resp || code >= 400)) {
 		json_error_t je;
 
 		j = json_loadb(rbody, blen, 0, &je);

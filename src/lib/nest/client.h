@@ -16,7 +16,8 @@
  * @body:   request JSON (borrowed), or NULL for none
  * @status: the HTTP status of the reply
  * @resp:   the reply JSON (new reference, caller decrefs), NULL for an empty body;
- *          may be NULL if the caller does not want it
+ *          may be NULL if the caller does not want it: the body of a 2xx reply is then
+ *          not parsed (`run`'s POST, whose record nobody reads)
  * @err:    error object
  *
  * Sends "@method @path HTTP/1.1" with "Host: localhost" (ignored by the server, as

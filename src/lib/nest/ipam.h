@@ -15,6 +15,7 @@
  */
 
 #include <netinet/in.h>
+#include <pthread.h>
 
 #include "err.h"
 #include "netaddr.h"
@@ -22,7 +23,10 @@
 #define NN_IPAM_NETWORK "netnest"
 
 struct nn_ipam {
-	int dirfd;              /* O_DIRECTORY fd of <dir>, owned */
+	int dirfd; /* O_DIRECTORY fd of <dir>, owned; -1: not open */
+	int lockfd; /* <dir>/lock, owned */
+	int lastfd; /* <dir>/last_reserved_ip.0, owned; -1 while there is none */
+	pthread_mutex_t lock; /* between threads, around the flock */
 	struct nn_cidr subnet;  /* range: network+1 .. broadcast-1 */
 	struct in_addr gateway; /* never leased */
 };
@@ -36,7 +40,8 @@ struct nn_ipam {
  * @gateway:   address never leased (the bridge)
  * @err:       error object
  *
- * Creates ipam/ and ipam/@network/ with mode 0755, as host-local does.
+ * Creates ipam/ and ipam/@network/ with mode 0755, as host-local does, and opens its lock
+ * file (created empty) and, once there is one, its last_reserved_ip.0, both kept open.
  * Return: 0, -EINVAL for a bad name or a subnet too small to lease from, or the negative
  * errno of mkdirat(2)/openat(2).
  */
@@ -56,8 +61,9 @@ void nn_ipam_close(struct nn_ipam *ipam);
  *
  * Under the flock, scans round-robin from the address after last_reserved_ip.0 (or the
  * range start), wrapping once, and claims the first address whose file can be created with
- * O_EXCL; then records it in last_reserved_ip.0 (allocator.go).  Safe across threads and
- * processes.  Unlike host-local it does not read every lease to refuse a second lease for
+ * O_EXCL; then records it in last_reserved_ip.0 (allocator.go), written in place as
+ * host-local writes it (O_TRUNC, not a new file renamed over: one lease is then a flock, a
+ * pread, the lease file and a pwrite).  Safe across threads and processes.  Unlike host-local it does not read every lease to refuse a second lease for
  * the same (@id, @ifname): that would make each lease cost O(leases); the caller keeps IDs
  * unique (the daemon's sandbox names are).
  * Return: 0; -EINVAL for a bad @id or @ifname; -ENOSPC when the range is full ("no IP

@@ -684,6 +684,7 @@ int nn_nestd_run(struct nn_nest *n, int report_fd)
 	nn_report_send(report_fd, 0, NULL);
 	if (!rk_mode(n)) {
 		close(report_fd);
+		nn_sandboxes_serving(n); /* the pool's first pair, after `up -d` has its answer */
 		nestd_serve(&d);
 		nestd_teardown(&d);
 		return 0;

@@ -28,38 +28,11 @@
 #define STOP_GRACE_MS 5000     /* DELETE: SIGTERM, then SIGKILL after this */
 #define STOP_ALL_GRACE_MS 2000 /* nest shutdown: the same, shorter (api.h) */
 #define KILL_WAIT_MS 5000      /* after SIGKILL: longer means uninterruptible sleep */
+#define DYING_MS 1000 /* an exited sandbox's netns that has not died by then: veth deleted */
+#define WATCH_STOP 0 /* epoll cookies of the watcher: stopfd, */
+#define WATCH_LINKS UINT64_MAX /* the nest netns's link notifications; else a sandbox's serial */
 
-struct sandbox {
-	struct sandbox *next;
-	uint64_t serial;    /* epoll cookie: survives the struct being freed */
-	char name[NN_NAME_MAX + 1];
-	int pidfd;
-	char veth[IFNAMSIZ];
-	struct in_addr ip;  /* the lease */
-	struct in6_addr ip6;/* its IPv6 twin (sandbox_ip6()); has_ip6 false: none */
-	bool has_ip6;
-	json_t *record;     /* what $STATE/sandboxes/<name>.json holds */
-	struct nn_bypass *bp; /* --bypass, else NULL */
-};
-
-struct nn_sandboxes {
-	pthread_mutex_t lock; /* the list, every create, the first half of a teardown */
-	struct sandbox *list;
-	uint64_t next_serial;
-	struct nn_ipam ipam;
-	struct nn_rtnl nest; /* rtnetlink socket in the nest netns, under lock */
-	pthread_mutex_t unwire_lock;
-	struct nn_rtnl unwire; /* another one for the second half, under unwire_lock */
-	unsigned unwiring; /* teardowns in their second half, under lock */
-	pthread_cond_t unwired; /* signalled when one ends */
-	int dirfd;             /* $STATE/sandboxes */
-	int epfd;              /* pidfds, and stopfd */
-	int stopfd;            /* eventfd: the watcher ends */
-	pthread_t watcher;
-	struct nn_pool *pool;  /* prewired netns (pool.h) */
-};
-
-static struct nn_sandboxes *sbs_of(struct nn_nest *n)
+struct nn_sandboxes *nn_sb_of(struct nn_nest *n)
 {
 	return n->svc ? n->svc->sandboxes : NULL;
 }
@@ -67,11 +40,19 @@ static struct nn_sandboxes *sbs_of(struct nn_nest *n)
 /*
  * A teardown, in two halves.  The first, under the lock: the sandbox leaves the list, its
  * ports and its record go, so nothing sees it any more and its name is free.  The second,
- * without it: the veth and then the lease.  Deleting a veth holds the kernel's RTNL
- * through an RCU grace period (net/core/dev.c unregister_netdevice_many: synchronize_net),
- * 10-30 ms on a busy machine, and a create waiting on the lock behind it made every
- * `netnest run` after an exit that much slower; the lease goes last, so no new sandbox
- * gets the address while the old veth is on the bridge.
+ * without it: the veth and then the lease, which goes last, so no new sandbox gets the
+ * address while the old veth is on the bridge.
+ *
+ * When the sandbox's process exits by itself, its netns normally dies with it, and the
+ * kernel then deletes both ends of the pair itself (net/core/net_namespace.c cleanup_net,
+ * default_device_exit_batch; drivers/net/veth.c veth_dellink), several netns in one batch.
+ * Deleting the host end ourselves as well held RTNL through an RCU grace period
+ * (net/core/dev.c unregister_netdevice_many: synchronize_net), 10-50 ms here, on the next
+ * join's path.  So the watcher puts such a sandbox on the dying list and waits for the
+ * host end's RTM_DELLINK (nn_rtnl_watch_links()), then releases the lease.  A netns that
+ * outlives the process (processes it left, a bind mount, an fd passed on) sends none: after
+ * DYING_MS its host end is deleted as before, which cuts those processes off the bridge,
+ * and the lease goes.  `stop` and `down` delete it at once, as before.
  */
 static struct sandbox *unlist_locked(struct nn_nest *n, struct nn_sandboxes *s, uint64_t serial)
 {
@@ -92,17 +73,18 @@ static struct sandbox *unlist_locked(struct nn_nest *n, struct nn_sandboxes *s, 
 	return NULL;
 }
 
-/* The second half of a teardown (see unlist_locked()); the caller does not hold the lock. */
-static void unwire(struct nn_sandboxes *s, struct sandbox *sb)
+/* The second half: the host veth (unless the kernel deleted it), the lease; no lock held. */
+static void release(struct nn_sandboxes *s, struct sandbox *sb, bool delete_veth)
 {
 	struct nn_err ignore;
 
 	if (!sb)
 		return;
-	pthread_mutex_lock(&s->unwire_lock);
-	if (*sb->veth)
+	if (delete_veth && *sb->veth) {
+		pthread_mutex_lock(&s->unwire_lock);
 		nn_sandbox_unwire(&s->unwire, sb->veth, &ignore);
-	pthread_mutex_unlock(&s->unwire_lock);
+		pthread_mutex_unlock(&s->unwire_lock);
+	}
 	nn_ipam_release(&s->ipam, sb->ip, sb->name, NN_SANDBOX_IFNAME, &ignore);
 	nn_bypass_stop(sb->bp);
 	if (sb->pidfd >= 0)
@@ -115,6 +97,12 @@ static void unwire(struct nn_sandboxes *s, struct sandbox *sb)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* The second half of a teardown that deletes the veth itself (stop, down). */
+static void unwire(struct nn_sandboxes *s, struct sandbox *sb)
+{
+	release(s, sb, true);
+}
+
 /* Wait until no teardown is in its second half; the caller holds the lock. */
 static void wait_unwired_locked(struct nn_sandboxes *s)
 {
@@ -122,101 +110,156 @@ static void wait_unwired_locked(struct nn_sandboxes *s)
 		pthread_cond_wait(&s->unwired, &s->lock);
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Take from the dying list the sandbox with @serial, or (@veth not NULL) the one whose host
+ * veth is @veth, or (both 0/NULL) the first whose deadline is before @now; lock held. */
+static struct sandbox *take_dying_locked(struct nn_sandboxes *s, uint64_t serial, const char *veth,
+					 int64_t now)
+{
+	for (struct sandbox **pp = &s->dying; *pp; pp = &(*pp)->next) {
+		struct sandbox *sb = *pp;
+
+		if (serial ? sb->serial != serial :
+		    veth   ? strcmp(sb->veth, veth) :
+			     sb->deadline_ms > now)
+			continue;
+		*pp = sb->next;
+		return sb;
+	}
+	return NULL;
+}
+
+/* nn_rtnl_gone_links(): @ifname was deleted in the nest netns */
+static void veth_gone(const char *ifname, void *arg)
+{
+	struct nn_sandboxes *s = arg;
+	struct sandbox *sb;
+
+	pthread_mutex_lock(&s->lock);
+	sb = take_dying_locked(s, 0, ifname, 0);
+	pthread_mutex_unlock(&s->lock);
+	release(s, sb, false);
+}
+
+/* Notifications were lost: look up each dying sandbox's veth; gone ones are released. */
+static void recheck_dying(struct nn_sandboxes *s)
+{
+	struct sandbox *sb, *todo, *keep = NULL;
+	struct nn_err ignore;
+	int idx;
+
+	pthread_mutex_lock(&s->lock);
+	todo = s->dying;
+	s->dying = NULL;
+	pthread_mutex_unlock(&s->lock);
+	while ((sb = todo)) {
+		int r;
+
+		todo = sb->next;
+		pthread_mutex_lock(&s->unwire_lock);
+		r = nn_rtnl_ifindex(&s->unwire, sb->veth, &idx, &ignore);
+		pthread_mutex_unlock(&s->unwire_lock);
+		if (r == -ENODEV) {
+			release(s, sb, false);
+			continue;
+		}
+		sb->next = keep;
+		keep = sb;
+	}
+	pthread_mutex_lock(&s->lock);
+	while ((sb = keep)) {
+		keep = sb->next;
+		sb->next = s->dying;
+		s->dying = sb;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* epoll_wait(2)'s timeout: until the first deadline of the dying list, or none */
+static int dying_timeout(struct nn_sandboxes *s)
+{
+	int64_t first = INT64_MAX, now = now_ms();
+
+	pthread_mutex_lock(&s->lock);
+	for (struct sandbox *sb = s->dying; sb; sb = sb->next)
+		if (sb->deadline_ms < first)
+			first = sb->deadline_ms;
+	pthread_mutex_unlock(&s->lock);
+	if (first == INT64_MAX)
+		return -1;
+	return first <= now ? 0 : (int)(first - now);
+}
+
+/* Every dying sandbox whose deadline is before @now (all: INT64_MAX) loses its veth. */
+static void expire_dying(struct nn_sandboxes *s, int64_t now)
+{
+	for (;;) {
+		struct sandbox *sb;
+
+		pthread_mutex_lock(&s->lock);
+		sb = take_dying_locked(s, 0, NULL, now);
+		pthread_mutex_unlock(&s->lock);
+		if (!sb)
+			return;
+		release(s, sb, true);
+	}
+}
+
 static void *watcher_main(void *arg)
 {
 	struct nn_nest *n = arg;
-	struct nn_sandboxes *s = sbs_of(n);
+	struct nn_sandboxes *s = nn_sb_of(n);
 
 	for (;;) {
 		struct epoll_event ev[16];
-		int k = epoll_wait(s->epfd, ev, ARRAY_SIZE(ev), -1);
+		int k = epoll_wait(s->epfd, ev, ARRAY_SIZE(ev), dying_timeout(s));
+		bool links = false, stop = false;
 
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
-			return NULL;
-		struct sandbox *gone[ARRAY_SIZE(ev)] = { NULL };
-
+			break;
+		/* the exits first: an RTM_DELLINK read in the same round then finds its sandbox */
 		pthread_mutex_lock(&s->lock);
-		for (int i = 0; i < k; i++)
-			if (ev[i].data.u64)
-				gone[i] = unlist_locked(n, s, ev[i].data.u64);
+		for (int i = 0; i < k; i++) {
+			struct sandbox *sb;
+
+			if (ev[i].data.u64 == WATCH_STOP || ev[i].data.u64 == WATCH_LINKS) {
+				stop |= ev[i].data.u64 == WATCH_STOP;
+				links |= ev[i].data.u64 == WATCH_LINKS;
+				continue;
+			}
+			sb = unlist_locked(n, s, ev[i].data.u64);
+			if (!sb)
+				continue;
+			sb->deadline_ms = now_ms() + DYING_MS;
+			sb->next = s->dying;
+			s->dying = sb;
+		}
 		pthread_mutex_unlock(&s->lock);
-		for (int i = 0; i < k; i++)
-			unwire(s, gone[i]);
-		for (int i = 0; i < k; i++)
-			if (!ev[i].data.u64)
-				return NULL; /* stopfd */
+		if (links && nn_rtnl_gone_links(&s->events, veth_gone, s) == -ENOBUFS)
+			recheck_dying(s);
+		if (stop)
+			break;
+		expire_dying(s, now_ms());
 	}
+	expire_dying(s, INT64_MAX);
+	return NULL;
 }
 
-static struct sandbox *find_locked(struct nn_sandboxes *s, const char *name)
+struct sandbox *nn_sb_find_locked(struct nn_sandboxes *s, const char *name)
 {
 	for (struct sandbox *sb = s->list; sb; sb = sb->next)
 		if (!strcmp(sb->name, name))
 			return sb;
 	return NULL;
-}
-
-/* A request field: JSON string array (or absent) -> the array, type-checked. */
-static int string_array(json_t *body, const char *key, size_t max, json_t **out,
-			struct nn_err *err)
-{
-	json_t *a = json_object_get(body, key), *v;
-	size_t i;
-
-	*out = NULL;
-	if (!a)
-		return 0;
-	if (!json_is_array(a) || json_array_size(a) > max)
-		return nn_errx(err, EINVAL, "\"%s\" must be an array of at most %zu strings", key,
-			       max);
-	json_array_foreach(a, i, v)
-		if (!json_is_string(v))
-			return nn_errx(err, EINVAL, "\"%s\"[%zu] is not a string", key, i);
-	*out = a;
-	return 0;
-}
-
-bool nn_sandbox_name_ok(const char *name, const char **why)
-{
-	unsigned long v;
-
-	if (!nn_valid_name(name, NN_NAME_MAX, why))
-		return false;
-	if (!strcmp(name, "nest")) {
-		*why = "is reserved: exec and ns take 'nest' for the nest's own netns";
-		return false;
-	}
-	if (nn_parse_uint(name, 1, INT32_MAX, &v) == 0) {
-		*why = "is a number: exec and ns would take it for a PID";
-		return false;
-	}
-	return true;
-}
-
-int nn_sandbox_parse_create(json_t *body, struct create_req *req, struct nn_err *err)
-{
-	json_t *name = json_object_get(body, "name"), *pid = json_object_get(body, "pid");
-	const char *why;
-
-	if (!json_is_object(body))
-		return nn_errx(err, EINVAL, "sandbox request: body must be a JSON object");
-	if (!json_is_string(name))
-		return nn_errx(err, EINVAL, "sandbox request: \"name\" must be a string");
-	req->name = json_string_value(name);
-	if (!nn_sandbox_name_ok(req->name, &why))
-		return nn_errx(err, EINVAL, "sandbox name '%s' %s", req->name, why);
-	if (!json_is_integer(pid) || json_integer_value(pid) < 1 ||
-	    json_integer_value(pid) > INT32_MAX)
-		return nn_errx(err, EINVAL, "sandbox %s: \"pid\" must be a positive integer",
-			       req->name);
-	req->pid = (pid_t)json_integer_value(pid);
-	if (string_array(body, "publish", NN_SANDBOX_PUBLISH_MAX, &req->publish, err) < 0 ||
-	    string_array(body, "command", 4096, &req->command, err) < 0 ||
-	    nn_bypass_parse(body, &req->bypass, &req->seccomp_fd, err) < 0)
-		return nn_err_wrap(err, "sandbox %s", req->name);
-	return 0;
 }
 
 /* /proc/PID/ns/net, refused when it is the nest's or the host's own netns. */
@@ -253,13 +296,8 @@ static bool sandbox_ip6(const struct nn_nest *n, struct in_addr ip, struct in6_a
 	return n->cfg.ipv6 && nn_cidr6_host(&n->cfg.subnet6, off, out) == 0;
 }
 
-/*
- * sandbox_target() - the addresses @spec dials in the sandbox at @ip (and @ip6, NULL for
- * none), unless the client named child_ip itself: IPv4 clients dial @ip; IPv6 clients
- * @ip6 (child_ip6), and @ip when nothing listens there (nn_ports_add()); in a sandbox
- * without IPv6 every client dials @ip, so [::1]:P reaches it too (docs/ports.md#ipv6).
- */
-static void sandbox_target(struct nn_portspec *spec, struct in_addr ip, const struct in6_addr *ip6)
+/* The addresses a port of the sandbox dials (sandbox_internal.h). */
+void nn_sb_target(struct nn_portspec *spec, struct in_addr ip, const struct in6_addr *ip6)
 {
 	if (*spec->child_ip)
 		return;
@@ -285,7 +323,7 @@ static int publish(struct nn_nest *n, const struct create_req *req, struct in_ad
 			spec = nn_portspec_nth(&first, k);
 			if (req->bypass && nn_bypass_takes(&spec))
 				continue; /* it listens in the host netns itself */
-			sandbox_target(&spec, ip, ip6);
+			nn_sb_target(&spec, ip, ip6);
 			if ((r = nn_ports_add(n, &spec, req->name, &id, err)) == 0)
 				json_array_append_new(ids, json_integer(id));
 			else if (count > 1)
@@ -299,55 +337,6 @@ static int publish(struct nn_nest *n, const struct create_req *req, struct in_ad
 	return 0;
 }
 
-/* "ip6", "prefix6", "gateway6": the IPv6 side of a record, null for an IPv4-only sandbox */
-static json_t *record_ip6(const struct nn_nest *n, const struct in6_addr *ip6)
-{
-	char a[INET6_ADDRSTRLEN], gw[INET6_ADDRSTRLEN];
-
-	if (!ip6)
-		return json_pack("{s:n, s:n, s:n}", "ip6", "prefix6", "gateway6");
-	inet_ntop(AF_INET6, ip6, a, sizeof(a));
-	inet_ntop(AF_INET6, &n->cfg.bridge_ip6, gw, sizeof(gw));
-	return json_pack("{s:s, s:i, s:s}", "ip6", a, "prefix6", (int)n->cfg.subnet6.prefix,
-			 "gateway6", gw);
-}
-
-static json_t *make_record(struct nn_nest *n, const struct create_req *req,
-			   unsigned long long starttime, struct in_addr ip,
-			   const struct in6_addr *ip6, const struct nn_sandbox_link *link,
-			   ino_t netns, json_t *ports)
-{
-	char a[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
-	json_t *rec;
-
-	inet_ntop(AF_INET, &ip, a, sizeof(a));
-	inet_ntop(AF_INET, &n->cfg.bridge_ip, gw, sizeof(gw));
-	rec = json_pack("{s:s, s:i, s:I, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:O, s:o}",
-			"name", req->name, "pid", (int)req->pid,
-			"starttime", (json_int_t)starttime, "ip", a,
-			"prefix", (int)n->cfg.subnet.prefix, "gateway", gw, "veth", link->veth,
-			"ifname", NN_SANDBOX_IFNAME, "mac", link->mac, "netns", (json_int_t)netns,
-			"ports", ports,
-			"command", req->command ? json_deep_copy(req->command) : json_array());
-	if (rec && json_object_update_new(rec, record_ip6(n, ip6)) < 0) {
-		json_decref(rec);
-		return NULL;
-	}
-	return rec;
-}
-
-static int write_record(struct nn_sandboxes *s, const char *name, json_t *rec,
-			struct nn_err *err)
-{
-	_cleanup_free_ char *text = json_dumps(rec, JSON_INDENT(2));
-	char file[NN_NAME_MAX + 8];
-
-	if (!text)
-		return nn_err(err, ENOMEM, "sandbox %s: record", name);
-	snprintf(file, sizeof(file), "%s.json", name);
-	return nn_write_file(s->dirfd, file, 0644, text, strlen(text), err);
-}
-
 /* The steps of a create after the request is parsed; the caller holds the lock. */
 static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct create_req *req,
 			 json_t **resp, struct nn_err *err)
@@ -355,6 +344,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	_cleanup_close_ int pidfd = -1, netns = -1;
 	_cleanup_free_ struct sandbox *sb = NULL;
 	struct nn_sandbox_link link = { 0 };
+	struct nn_rtnl inside;
 	struct nn_proc_stat st;
 	struct epoll_event ev = { .events = EPOLLIN };
 	char label[NN_NAME_MAX + 16];
@@ -365,7 +355,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	int r;
 
 	snprintf(label, sizeof(label), "sandbox %s", req->name);
-	if (find_locked(s, req->name))
+	if (nn_sb_find_locked(s, req->name))
 		return nn_errx(err, EEXIST, "sandbox name %s is already in use", req->name);
 	sb = calloc(1, sizeof(*sb));
 	if (!sb)
@@ -389,11 +379,12 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	if (sandbox_ip6(n, ip, &ip6))
 		ip6p = &ip6;
 	/* A netns from the pool has its veth already: only the addresses are left (pool.h). */
-	r = -ENOENT;
-	if (nn_pool_take(s->pool, ino, &link) == 0)
-		r = nn_sandbox_wire_pooled(n, &s->nest, netns, label, ip, ip6p, &link, err);
-	if (r == -ENOENT || r == -ESTALE)
+	if (nn_pool_take(s->pool, ino, &link, &inside) == 0) {
+		r = nn_sandbox_wire_pooled(n, &s->nest, &inside, label, ip, ip6p, &link, err);
+		nn_rtnl_close(&inside);
+	} else {
 		r = nn_sandbox_wire(n, &s->nest, netns, label, ip, ip6p, &link, err);
+	}
 	if (r < 0)
 		goto undo_lease;
 	ports = json_array();
@@ -403,13 +394,13 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	}
 	if (req->publish && (r = publish(n, req, ip, ip6p, ports, err)) < 0)
 		goto undo_wire;
-	rec = make_record(n, req, st.starttime, ip, ip6p, &link, ino, ports);
+	rec = nn_sb_record(n, req, st.starttime, ip, ip6p, &link, ino, ports);
 	if (!rec) {
 		r = nn_err(err, ENOMEM, "%s: record", label);
 		goto undo_ports;
 	}
 	json_object_set_new(rec, "bypass", json_boolean(req->bypass));
-	if ((r = write_record(s, req->name, rec, err)) < 0)
+	if ((r = nn_sb_record_write(s, req->name, rec, err)) < 0)
 		goto undo_ports;
 	if (req->bypass && (r = nn_bypass_start(n, req->name, pidfd, ino, req->seccomp_fd,
 						req->publish, &sb->bp, err)) < 0)
@@ -475,7 +466,7 @@ no_process:
 static int api_create(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
 		      unsigned *status, struct nn_err *err)
 {
-	struct nn_sandboxes *s = sbs_of(n);
+	struct nn_sandboxes *s = nn_sb_of(n);
 	struct create_req req;
 	int r;
 
@@ -495,133 +486,6 @@ static int api_create(struct nn_nest *n, const char *path, json_t *body, json_t 
 	return r;
 }
 
-int nn_sandbox_publish(struct nn_nest *n, const char *name, struct nn_portspec *spec, int *id,
-		       struct nn_err *err)
-{
-	struct nn_sandboxes *s = sbs_of(n);
-	struct sandbox *sb;
-	struct nn_err ignore;
-	int r;
-
-	if (!s)
-		return nn_err(err, ESHUTDOWN, "publish a port of sandbox %s: the sandbox service "
-			      "is not running", name);
-	pthread_mutex_lock(&s->lock);
-	sb = find_locked(s, name);
-	if (!sb) {
-		pthread_mutex_unlock(&s->lock);
-		return nn_errx(err, ENOENT, "no sandbox named %s", name);
-	}
-	sandbox_target(spec, sb->ip, sb->has_ip6 ? &sb->ip6 : NULL);
-	r = nn_ports_add(n, spec, name, id, err);
-	if (r == 0) {
-		json_array_append_new(json_object_get(sb->record, "ports"), json_integer(*id));
-		r = write_record(s, name, sb->record, err);
-		if (r < 0) {
-			json_array_remove(json_object_get(sb->record, "ports"),
-					  json_array_size(json_object_get(sb->record, "ports")) - 1);
-			nn_ports_remove(n, *id, &ignore);
-		}
-	}
-	pthread_mutex_unlock(&s->lock);
-	return r;
-}
-
-int nn_sandbox_unpublish(struct nn_nest *n, int id, struct nn_err *err)
-{
-	struct nn_sandboxes *s = sbs_of(n);
-	struct nn_err ignore;
-	json_t *ports, *v;
-	size_t i;
-	int r;
-
-	if (!s)
-		return nn_ports_remove(n, id, err);
-	pthread_mutex_lock(&s->lock);
-	r = nn_ports_remove(n, id, err);
-	for (struct sandbox *sb = s->list; r == 0 && sb; sb = sb->next) {
-		ports = json_object_get(sb->record, "ports");
-		json_array_foreach(ports, i, v) {
-			if (json_integer_value(v) != id)
-				continue;
-			json_array_remove(ports, i);
-			write_record(s, sb->name, sb->record, &ignore);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&s->lock);
-	return r;
-}
-
-/* A record for the API: the record plus "publish": the port specs it owns. */
-static json_t *api_record(struct sandbox *sb, json_t *ports)
-{
-	json_t *out = json_deep_copy(sb->record), *pub = json_array(), *p;
-	size_t i;
-
-	json_array_foreach(ports, i, p) {
-		json_t *owner = json_object_get(p, "sandbox");
-
-		if (json_is_string(owner) && !strcmp(json_string_value(owner), sb->name))
-			json_array_append(pub, p);
-	}
-	json_object_set_new(out, "publish", pub);
-	json_object_set_new(out, "bypass",
-			    nn_bypass_json(sb->bp,
-					   json_integer_value(json_object_get(sb->record, "pid"))));
-	return out;
-}
-
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp((*(struct sandbox *const *)a)->name, (*(struct sandbox *const *)b)->name);
-}
-
-/**
- * api_list() - GET /netnest/v1/sandboxes: {"sandboxes":[record...]} by name
- * @n:      the live nest
- * @path:   request path (unused beyond routing)
- * @body:   ignored
- * @resp:   the list (owned by the caller)
- * @status: left as 200
- * @err:    error object
- * Return: 0, -ESHUTDOWN if the sandbox service is not running, -ENOMEM.
- */
-static int api_list(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
-		    unsigned *status, struct nn_err *err)
-{
-	struct nn_sandboxes *s = sbs_of(n);
-	_cleanup_free_ struct sandbox **v = NULL;
-	json_t *ports, *arr;
-	size_t cnt = 0, i = 0;
-
-	(void)path, (void)body, (void)status;
-	if (!s)
-		return nn_err(err, ESHUTDOWN, "list sandboxes: the sandbox service is not "
-			      "running");
-	ports = nn_ports_list(n);
-	arr = json_array();
-	pthread_mutex_lock(&s->lock);
-	for (struct sandbox *sb = s->list; sb; sb = sb->next)
-		cnt++;
-	v = calloc(cnt + 1, sizeof(*v));
-	for (struct sandbox *sb = s->list; v && sb; sb = sb->next)
-		v[i++] = sb;
-	if (v) {
-		qsort(v, cnt, sizeof(*v), cmp_name);
-		for (i = 0; i < cnt; i++)
-			json_array_append_new(arr, api_record(v[i], ports));
-	}
-	pthread_mutex_unlock(&s->lock);
-	json_decref(ports);
-	if (!v || !arr) {
-		json_decref(arr);
-		return nn_err(err, ENOMEM, "list sandboxes");
-	}
-	*resp = json_pack("{s:o}", "sandboxes", arr);
-	return 0;
-}
-
 /**
  * api_delete() - DELETE /netnest/v1/sandboxes/<name>
  * @n:      the live nest
@@ -639,7 +503,7 @@ static int api_list(struct nn_nest *n, const char *path, json_t *body, json_t **
 static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
 		      unsigned *status, struct nn_err *err)
 {
-	struct nn_sandboxes *s = sbs_of(n);
+	struct nn_sandboxes *s = nn_sb_of(n);
 	const char *name = path + strlen(NN_SANDBOX_API);
 	_cleanup_close_ int pidfd = -1;
 	struct sandbox *sb;
@@ -654,7 +518,7 @@ static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t 
 		return nn_errx(err, EINVAL, "DELETE %s: no sandbox name in the path", path);
 	name++;
 	pthread_mutex_lock(&s->lock);
-	sb = find_locked(s, name);
+	sb = nn_sb_find_locked(s, name);
 	if (sb) {
 		serial = sb->serial;
 		pidfd = fcntl(sb->pidfd, F_DUPFD_CLOEXEC, 0);
@@ -667,9 +531,12 @@ static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t 
 	r = nn_pidfd_terminate(pidfd, STOP_GRACE_MS, KILL_WAIT_MS);
 	if (r < 0)
 		return nn_err(err, -r, "stop sandbox %s", name);
-	/* The watcher may have taken it first; either way its teardown is over after this. */
+	/* The watcher may have taken it first (then it is dying, or done); either way its
+	 * teardown is over after this. */
 	pthread_mutex_lock(&s->lock);
 	sb = unlist_locked(n, s, serial);
+	if (!sb)
+		sb = take_dying_locked(s, serial, NULL, 0);
 	pthread_mutex_unlock(&s->lock);
 	unwire(s, sb);
 	pthread_mutex_lock(&s->lock);
@@ -679,8 +546,8 @@ static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t 
 }
 
 const struct nn_api_route nn_sandbox_routes[] = {
-	{ "POST",   NN_SANDBOX_API, api_create },
-	{ "GET",    NN_SANDBOX_API, api_list },
+	{ "POST", NN_SANDBOX_API, api_create },
+	{ "GET", NN_SANDBOX_API, nn_sb_api_list },
 	{ "DELETE", NN_SANDBOX_API, api_delete },
 	{ NULL, NULL, NULL },
 };
@@ -690,6 +557,7 @@ static void sandboxes_free(struct nn_sandboxes *s)
 	nn_pool_stop(s->pool);
 	nn_rtnl_close(&s->nest);
 	nn_rtnl_close(&s->unwire);
+	nn_rtnl_close(&s->events);
 	nn_ipam_close(&s->ipam);
 	if (s->dirfd >= 0)
 		close(s->dirfd);
@@ -720,6 +588,10 @@ static int sandboxes_setup(struct nn_nest *n, struct nn_sandboxes *s, struct nn_
 	r = nn_rtnl_open(&s->nest, n->nest_netns, "nest", err);
 	if (r == 0)
 		r = nn_rtnl_open(&s->unwire, n->nest_netns, "nest", err);
+	if (r == 0)
+		r = nn_rtnl_open(&s->events, n->nest_netns, "nest", err);
+	if (r == 0)
+		r = nn_rtnl_watch_links(&s->events, err);
 	if (r < 0)
 		return r;
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -728,7 +600,11 @@ static int sandboxes_setup(struct nn_nest *n, struct nn_sandboxes *s, struct nn_
 	s->stopfd = eventfd(0, EFD_CLOEXEC);
 	if (s->stopfd < 0)
 		return nn_err(err, errno, "sandbox watcher: eventfd");
+	ev.data.u64 = WATCH_STOP;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->stopfd, &ev) < 0)
+		return nn_err(err, errno, "sandbox watcher: epoll_ctl");
+	ev.data.u64 = WATCH_LINKS;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, nn_rtnl_fd(&s->events), &ev) < 0)
 		return nn_err(err, errno, "sandbox watcher: epoll_ctl");
 	return nn_pool_start(n, &s->pool, err);
 }
@@ -755,9 +631,17 @@ int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err)
 	return r;
 }
 
+void nn_sandboxes_serving(struct nn_nest *n)
+{
+	struct nn_sandboxes *s = nn_sb_of(n);
+
+	if (s)
+		nn_pool_serving(s->pool);
+}
+
 void nn_sandboxes_stop_all(struct nn_nest *n)
 {
-	struct nn_sandboxes *s = sbs_of(n);
+	struct nn_sandboxes *s = nn_sb_of(n);
 	struct timespec t0, now;
 	uint64_t one = 1;
 

@@ -8,9 +8,9 @@
  * plugins (docs/facts-cni.md#bridge-plugin, #host-local-layout, #nerdctl-default-network).
  *
  * Client side (`netnest run`, the user's process): nn_sandbox_enter() moves the caller into
- * the daemon's user + mount namespaces, enters a netns from the nest's pool (pool.h) or
- * unshares a new one, unshares a mount ns and bind-mounts the
- * nest's resolv.conf and hosts; then POST /netnest/v1/sandboxes names the caller's PID.
+ * the daemon's user namespace, then into a netns and a mount namespace from the nest's pool
+ * (pool.h), or makes both itself, the mount ns with the nest's resolv.conf and hosts bound
+ * in; then POST /netnest/v1/sandboxes names the caller's PID.
  *
  * Daemon side: the handlers of nn_sandbox_routes, called by the API router (api.c) for
  *   POST   /netnest/v1/sandboxes          {"name","pid","publish":[spec...],"command":[...]}
@@ -51,6 +51,15 @@
  * Return: 0, or negative errno (mkdirat(2), epoll_create1(2), pthread_create(3)).
  */
 int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err);
+
+/**
+ * nn_sandboxes_serving() - the nest is up and has said so: the pool makes its first pair
+ * @n: the live nest (its sandbox service may be absent: then nothing)
+ *
+ * Called by the daemon (nestd.c) right after it reported a successful start, so the
+ * pool's work (nn_pool_serving()) runs while `up -d` returns, not before.  Never fails.
+ */
+void nn_sandboxes_serving(struct nn_nest *n);
 
 /**
  * nn_sandboxes_stop_all() - stop every sandbox and the watcher thread
@@ -119,14 +128,31 @@ int nn_sandbox_unpublish(struct nn_nest *n, int id, struct nn_err *err);
  *
  * Must be called single-threaded (setns(2) into a user namespace requires it).
  * If the daemon's user namespace differs from the caller's (rootless), setns(2) into it
- * (the caller becomes the mapped root, as nsenter -U does); then into its mount namespace;
- * then setns(2) into a netns from the nest's pool (nn_pool_get()) or, when it has none,
- * unshare(CLONE_NEWNET), then unshare(CLONE_NEWNS), make / rslave, and bind-mount
+ * (the caller becomes the mapped root, as nsenter -U does).  Then, with a pair from the
+ * nest's pool (nn_pool_get()), setns(2) into its netns and its mount namespace, which the
+ * pool set up as below; without one, setns(2) into the daemon's mount namespace,
+ * unshare(CLONE_NEWNET | CLONE_NEWNS), make / rslave, and bind-mount
  * @state_dir/resolv.conf and @state_dir/hosts over /etc/resolv.conf and /etc/hosts (over the
- * target when /etc/resolv.conf is a symlink).  Half-done work needs no undo: the caller
- * exits on failure and its namespaces go with it.
+ * target when /etc/resolv.conf is a symlink).  Either way the caller ends in its cwd (or
+ * /).  Half-done work needs no undo: the caller exits on failure and its namespaces go
+ * with it.
  * Return: 0, or the negative errno of open(2)/setns(2)/unshare(2)/mount(2) naming the step.
  */
 int nn_sandbox_enter(const char *state_dir, pid_t daemon_pid, struct nn_err *err);
+
+/**
+ * nn_sandbox_premount() - a sandbox's mount namespace made ahead, for the pool (pool.h)
+ * @state_dir: the nest's state dir (its resolv.conf and hosts)
+ * @label:     for messages ("pooled netns 3")
+ * @err:       error object
+ *
+ * In a short-lived thread of the daemon (nn_netns_call(), whose thread has a mount
+ * namespace and fs_struct of its own once it unshares: kernel/fork.c ksys_unshare),
+ * unshare(CLONE_NEWNS) from the daemon's, make / rslave and bind the nest's resolv.conf
+ * and hosts, exactly as nn_sandbox_enter() does without a pool; the thread's end leaves
+ * the namespace alive only in the returned fd.
+ * Return: the nsfs fd of the new mount namespace (owned by the caller), or negative errno.
+ */
+int nn_sandbox_premount(const char *state_dir, const char *label, struct nn_err *err);
 
 #endif

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* sandbox_enter.c - the client side of a sandbox: enter the nest, unshare, mount (sandbox.h) */
+/*
+ * sandbox_enter.c - the namespaces of a sandbox: the client side (enter the nest, a pooled
+ * or new netns and mount namespace) and the pool's mount namespaces made ahead (sandbox.h)
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "pool.h"
+#include "rtnl.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -76,41 +80,97 @@ static int bind_file(const char *state_dir, const char *file, const char *dst,
 	return 0;
 }
 
-int nn_sandbox_enter(const char *state_dir, pid_t daemon_pid, struct nn_err *err)
+/* / rslave, the nest's resolv.conf and hosts bound over the system's (sandbox.h) */
+static int sandbox_mounts(const char *state_dir, struct nn_err *err)
 {
-	_cleanup_close_ int user = -1, mnt = -1, self_user = -1, net = -1;
-	_cleanup_free_ char *cwd = get_current_dir_name();
-	struct stat a, b;
 	int r;
 
-	user = open_ns(daemon_pid, "user", err);
-	if (user < 0)
-		return user;
-	mnt = open_ns(daemon_pid, "mnt", err);
-	if (mnt < 0)
-		return mnt;
-	self_user = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-	if (self_user < 0 || fstat(self_user, &a) < 0 || fstat(user, &b) < 0)
-		return nn_err(err, errno, "stat user namespaces");
-	/* Rootless: the nest has a user namespace of its own; as root it has none. */
-	if (a.st_ino != b.st_ino && setns(user, CLONE_NEWUSER) < 0)
-		return nn_err(err, errno, "enter the user namespace of nest daemon %d", daemon_pid);
-	if (setns(mnt, CLONE_NEWNS) < 0)
-		return nn_err(err, errno, "enter the mount namespace of nest daemon %d", daemon_pid);
-	/* A netns from the nest's pool, already on the bridge (pool.h), or a new one. */
-	net = nn_pool_get(state_dir, err);
-	if (net < 0 && net != -ENOENT)
-		return net;
-	if (net >= 0 && setns(net, CLONE_NEWNET) < 0)
-		return nn_err(err, errno, "enter a pooled network namespace of the nest");
-	if (unshare(net >= 0 ? CLONE_NEWNS : CLONE_NEWNET | CLONE_NEWNS) < 0)
-		return nn_err(err, errno, "unshare a network and mount namespace");
 	/* Our mounts stay ours; the nest's later mounts still reach us (RootlessKit rslave). */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return nn_err(err, errno, "make / rslave");
 	if ((r = bind_file(state_dir, "resolv.conf", "/etc/resolv.conf", err)) < 0 ||
 	    (r = bind_file(state_dir, "hosts", "/etc/hosts", err)) < 0)
 		return r;
+	return 0;
+}
+
+struct premount {
+	const char *state_dir;
+	int fd;
+};
+
+/* In a thread of nn_netns_call(-1): a mount namespace of its own, set up, its fd in arg. */
+static int new_mntns(void *arg, struct nn_err *err)
+{
+	struct premount *p = arg;
+	int r;
+
+	if (unshare(CLONE_NEWNS) < 0)
+		return nn_err(err, errno, "unshare a mount namespace");
+	r = sandbox_mounts(p->state_dir, err);
+	if (r < 0)
+		return r;
+	p->fd = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (p->fd < 0)
+		return nn_err(err, errno, "open /proc/thread-self/ns/mnt");
+	return 0;
+}
+
+int nn_sandbox_premount(const char *state_dir, const char *label, struct nn_err *err)
+{
+	struct premount p = { state_dir, -1 };
+	int r = nn_netns_call(-1, label, new_mntns, &p, err);
+
+	if (r < 0) {
+		if (p.fd >= 0)
+			close(p.fd);
+		return nn_err_wrap(err, "%s", label);
+	}
+	return p.fd;
+}
+
+int nn_sandbox_enter(const char *state_dir, pid_t daemon_pid, struct nn_err *err)
+{
+	_cleanup_close_ int user = -1, mnt = -1, self_user = -1, net = -1;
+	_cleanup_free_ char *cwd = get_current_dir_name();
+	int pooled[NN_POOL_FDS] = { -1, -1 };
+	struct stat a, b;
+	int r;
+
+	user = open_ns(daemon_pid, "user", err);
+	if (user < 0)
+		return user;
+	self_user = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+	if (self_user < 0 || fstat(self_user, &a) < 0 || fstat(user, &b) < 0)
+		return nn_err(err, errno, "stat user namespaces");
+	/* Rootless: the nest has a user namespace of its own; as root it has none. */
+	if (a.st_ino != b.st_ino && setns(user, CLONE_NEWUSER) < 0)
+		return nn_err(err, errno, "enter the user namespace of nest daemon %d", daemon_pid);
+	/* A netns from the nest's pool, already on the bridge, and a mount namespace already
+	 * set up (pool.h); or both made here. */
+	r = nn_pool_get(state_dir, pooled, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r == 0) {
+		net = pooled[0];
+		mnt = pooled[1];
+		if (setns(net, CLONE_NEWNET) < 0)
+			return nn_err(err, errno, "enter a pooled network namespace of the nest");
+		if (setns(mnt, CLONE_NEWNS) < 0)
+			return nn_err(err, errno, "enter a pooled mount namespace of the nest");
+	} else {
+		mnt = open_ns(daemon_pid, "mnt", err);
+		if (mnt < 0)
+			return mnt;
+		if (setns(mnt, CLONE_NEWNS) < 0)
+			return nn_err(err, errno, "enter the mount namespace of nest daemon %d",
+				      daemon_pid);
+		if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
+			return nn_err(err, errno, "unshare a network and mount namespace");
+		r = sandbox_mounts(state_dir, err);
+		if (r < 0)
+			return r;
+	}
 	/* setns(CLONE_NEWNS) moved us to the namespace's root (setns(2)); go back. */
 	if (cwd && chdir(cwd) < 0 && chdir("/") < 0)
 		return nn_err(err, errno, "chdir /");

@@ -3,17 +3,65 @@
 #define NN_SANDBOX_INTERNAL_H
 
 /*
- * Inside the sandbox service (sandbox.c): the parsed POST /netnest/v1/sandboxes request,
- * exported for the unit tests and the fuzzer.  Not for use outside sandbox.c; everyone
+ * Inside the sandbox service: its state and the parsed POST /netnest/v1/sandboxes request
+ * (the latter exported for the unit tests and the fuzzer too), shared by its lifecycle
+ * (sandbox.c: create, teardown, the watcher) and its records (sandbox_record.c: the body,
+ * the record, the list, the ports of a record).  Not for use outside those two; everyone
  * else has sandbox.h.
  */
 
+#include <net/if.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <jansson.h>
 
 #include "err.h"
+#include "ipam.h"
+#include "nest.h"
+#include "portspec.h"
+#include "rtnl.h"
+#include "sandbox_net.h"
+#include "state.h"
+
+struct nn_bypass;
+struct nn_pool;
+
+struct sandbox {
+	struct sandbox *next; /* in the list, or once unlisted in the dying list */
+	int64_t deadline_ms; /* dying: CLOCK_MONOTONIC ms at which the veth is deleted anyway */
+	uint64_t serial; /* epoll cookie: survives the struct being freed */
+	char name[NN_NAME_MAX + 1];
+	int pidfd;
+	char veth[IFNAMSIZ];
+	struct in_addr ip; /* the lease */
+	struct in6_addr ip6; /* its IPv6 twin (sandbox_ip6()); has_ip6 false: none */
+	bool has_ip6;
+	json_t *record; /* what $STATE/sandboxes/<name>.json holds (nn_sb_record()) */
+	struct nn_bypass *bp; /* --bypass, else NULL */
+};
+
+struct nn_sandboxes {
+	pthread_mutex_t lock; /* the list, every create, the first half of a teardown */
+	struct sandbox *list;
+	struct sandbox *dying; /* exited, waiting for the kernel to delete the veth (sandbox.c) */
+	uint64_t next_serial;
+	struct nn_ipam ipam;
+	struct nn_rtnl nest; /* rtnetlink socket in the nest netns, under lock */
+	pthread_mutex_t unwire_lock;
+	struct nn_rtnl unwire; /* another one for the second half, under unwire_lock */
+	unsigned unwiring; /* teardowns in their second half, under lock */
+	pthread_cond_t unwired; /* signalled when one ends */
+	int dirfd; /* $STATE/sandboxes */
+	struct nn_rtnl events; /* the nest netns's link notifications, for the watcher */
+	int epfd; /* pidfds, stopfd and events */
+	int stopfd; /* eventfd: the watcher ends */
+	pthread_t watcher;
+	struct nn_pool *pool; /* prewired netns (pool.h) */
+};
 
 /* A create request, its strings borrowed from the body it was parsed from. */
 struct create_req {
@@ -45,5 +93,58 @@ struct create_req {
  * Return: 0 or -EINVAL.
  */
 int nn_sandbox_parse_create(json_t *body, struct create_req *req, struct nn_err *err);
+
+/* the sandbox service of @n, or NULL when it is not running */
+struct nn_sandboxes *nn_sb_of(struct nn_nest *n);
+
+/* the sandbox named @name, or NULL; the caller holds s->lock */
+struct sandbox *nn_sb_find_locked(struct nn_sandboxes *s, const char *name);
+
+/*
+ * nn_sb_target() - the addresses @spec dials in the sandbox at @ip (and @ip6, NULL for
+ * none), unless the client named child_ip itself: IPv4 clients dial @ip; IPv6 clients
+ * @ip6 (child_ip6), and @ip when nothing listens there (nn_ports_add()); in a sandbox
+ * without IPv6 every client dials @ip, so [::1]:P reaches it too (docs/ports.md#ipv6).
+ */
+void nn_sb_target(struct nn_portspec *spec, struct in_addr ip, const struct in6_addr *ip6);
+
+/**
+ * nn_sb_record() - the record of a new sandbox (sandbox.h lists its keys)
+ * @n:         the live nest (cfg: bridge_ip, subnet, bridge_ip6, subnet6)
+ * @req:       the parsed request (name, pid, command)
+ * @starttime: field 22 of /proc/PID/stat
+ * @ip:        the lease
+ * @ip6:       its IPv6 twin, or NULL for none (the "ip6" keys are then null)
+ * @link:      the host veth and eth0's MAC
+ * @netns:     the inode of the sandbox's netns
+ * @ports:     the IDs of its published ports (a reference is taken)
+ * Return: the new record (owned by the caller), or NULL when out of memory.
+ */
+json_t *nn_sb_record(struct nn_nest *n, const struct create_req *req, unsigned long long starttime,
+		     struct in_addr ip, const struct in6_addr *ip6,
+		     const struct nn_sandbox_link *link, ino_t netns, json_t *ports);
+
+/**
+ * nn_sb_record_write() - write @rec to $STATE/sandboxes/@name.json (a new file renamed over)
+ * @s:    the service (its dirfd)
+ * @name: the sandbox
+ * @rec:  the record
+ * @err:  error object
+ * Return: 0, -ENOMEM, or the errors of nn_write_file() (state.h).
+ */
+int nn_sb_record_write(struct nn_sandboxes *s, const char *name, json_t *rec, struct nn_err *err);
+
+/**
+ * nn_sb_api_list() - GET /netnest/v1/sandboxes: {"sandboxes":[record...]} by name
+ * @n:      the live nest
+ * @path:   request path (unused beyond routing)
+ * @body:   ignored
+ * @resp:   the list (owned by the caller)
+ * @status: left as 200
+ * @err:    error object
+ * Return: 0, -ESHUTDOWN if the sandbox service is not running, -ENOMEM.
+ */
+int nn_sb_api_list(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
+		   unsigned *status, struct nn_err *err);
 
 #endif

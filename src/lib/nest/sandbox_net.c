@@ -8,8 +8,6 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
-#include <libmnl/libmnl.h>
-
 #include "sandbox.h"
 #include "sandbox_net.h"
 #include "util.h"
@@ -20,12 +18,29 @@
 struct inside {
 	struct nn_nest *n;
 	const char *label;
-	bool links; /* raise lo and eth0; fill link's ifindex, MAC and cookie */
-	bool addrs; /* add the addresses and default routes (links: after; else check cookie) */
+	bool addrs; /* after lo and eth0 are up, add the addresses and default routes */
 	struct in_addr ip;
 	const struct in6_addr *ip6; /* NULL: IPv4 only */
 	struct nn_sandbox_link *link;
+	struct nn_rtnl *keep; /* not NULL: the socket in the netns stays open, here */
 };
+
+/* eth0's addresses and default routes, in one batch, on @r in the sandbox netns */
+static int add_addrs(struct nn_rtnl *r, const struct nn_nest_config *c, struct in_addr ip,
+		     const struct in6_addr *ip6, int ifindex, struct nn_err *err)
+{
+	struct nn_rtnl_iface_addrs a = {
+		.ifindex = ifindex,
+		.ip = ip,
+		.gw = c->bridge_ip,
+		.prefix = c->subnet.prefix,
+		.ip6 = ip6,
+		.gw6 = &c->bridge_ip6,
+		.prefix6 = c->subnet6.prefix,
+	};
+
+	return nn_rtnl_iface_addrs(r, &a, err);
+}
 
 static int read_mac(const char *ifname, char mac[18], struct nn_err *err)
 {
@@ -43,54 +58,28 @@ static int read_mac(const char *ifname, char mac[18], struct nn_err *err)
 	return 0;
 }
 
-/*
- * The netns's cookie (SO_NETNS_COOKIE, socket(7), Linux 5.14): unlike its inode number,
- * which the kernel gives to a new namespace once the old one is freed (fs/nsfs.c,
- * fs/proc/generic.c proc_alloc_inum), it is never reused.
- */
-static int netns_cookie(struct nn_rtnl *r, uint64_t *cookie, struct nn_err *err)
-{
-	socklen_t len = sizeof(*cookie);
-
-	if (getsockopt(mnl_socket_get_fd(r->nl), SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len) < 0)
-		return nn_err(err, errno, "read the cookie of netns %s", r->label);
-	return 0;
-}
-
 static int configure_inside(void *arg, struct nn_err *err)
 {
 	struct inside *in = arg;
-	const struct nn_nest_config *c = &in->n->cfg;
 	struct nn_sandbox_link *l = in->link;
-	struct nn_rtnl_iface_addrs a = {
-		.ip = in->ip, .gw = c->bridge_ip, .prefix = c->subnet.prefix,
-		.ip6 = in->ip6, .gw6 = &c->bridge_ip6, .prefix6 = c->subnet6.prefix,
-	};
 	struct nn_rtnl r;
-	uint64_t cookie;
 	int ret;
 
 	ret = nn_rtnl_open(&r, -1, in->label, err);
 	if (ret < 0)
 		return ret;
-	if ((ret = netns_cookie(&r, &cookie, err)) < 0)
+	if ((ret = nn_rtnl_link_up(&r, "lo", err)) < 0 ||
+	    (ret = nn_rtnl_link_up(&r, NN_SANDBOX_IFNAME, err)) < 0 ||
+	    (ret = nn_rtnl_ifindex(&r, NN_SANDBOX_IFNAME, &l->ifindex, err)) < 0 ||
+	    (ret = read_mac(NN_SANDBOX_IFNAME, l->mac, err)) < 0)
 		goto out;
-	if (!in->links && cookie != l->cookie) {
-		ret = nn_errx(err, ESTALE, "%s: not the pooled netns of the same inode", in->label);
-		goto out;
-	}
-	if (in->links &&
-	    ((ret = nn_rtnl_link_up(&r, "lo", err)) < 0 ||
-	     (ret = nn_rtnl_link_up(&r, NN_SANDBOX_IFNAME, err)) < 0 ||
-	     (ret = nn_rtnl_ifindex(&r, NN_SANDBOX_IFNAME, &l->ifindex, err)) < 0 ||
-	     (ret = read_mac(NN_SANDBOX_IFNAME, l->mac, err)) < 0))
-		goto out;
-	l->cookie = cookie;
-	a.ifindex = l->ifindex;
 	if (in->addrs)
-		ret = nn_rtnl_iface_addrs(&r, &a, err);
+		ret = add_addrs(&r, &in->n->cfg, in->ip, in->ip6, l->ifindex, err);
 out:
-	nn_rtnl_close(&r);
+	if (ret == 0 && in->keep)
+		*in->keep = r;
+	else
+		nn_rtnl_close(&r);
 	return ret;
 }
 
@@ -138,7 +127,7 @@ int nn_sandbox_wire(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns, const
 		    struct in_addr ip, const struct in6_addr *ip6, struct nn_sandbox_link *out,
 		    struct nn_err *err)
 {
-	struct inside in = { n, label, true, true, ip, ip6, out };
+	struct inside in = { n, label, true, ip, ip6, out, NULL };
 	struct nn_err ignore;
 	int r;
 
@@ -166,9 +155,9 @@ static int new_netns(void *arg, struct nn_err *err)
 }
 
 int nn_sandbox_prewire(struct nn_nest *n, struct nn_rtnl *nest, const char *label, int *netns,
-		       struct nn_sandbox_link *out, struct nn_err *err)
+		       struct nn_rtnl *inside, struct nn_sandbox_link *out, struct nn_err *err)
 {
-	struct inside in = { n, label, true, false, { 0 }, NULL, out };
+	struct inside in = { n, label, false, { 0 }, NULL, out, inside };
 	_cleanup_close_ int fd = -1;
 	struct nn_err ignore;
 	int r;
@@ -187,19 +176,13 @@ int nn_sandbox_prewire(struct nn_nest *n, struct nn_rtnl *nest, const char *labe
 	return 0;
 }
 
-int nn_sandbox_wire_pooled(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns,
+int nn_sandbox_wire_pooled(struct nn_nest *n, struct nn_rtnl *nest, struct nn_rtnl *inside,
 			   const char *label, struct in_addr ip, const struct in6_addr *ip6,
 			   const struct nn_sandbox_link *link, struct nn_err *err)
 {
-	struct nn_sandbox_link l = *link;
-	struct inside in = { n, label, false, true, ip, ip6, &l };
 	struct nn_err ignore;
-	int r;
 
-	r = nn_netns_call(sb_netns, label, configure_inside, &in, err);
-	if (r == -ESTALE)
-		return r;
-	if (r < 0) {
+	if (add_addrs(inside, &n->cfg, ip, ip6, link->ifindex, err) < 0) {
 		nn_rtnl_link_del(nest, link->veth, &ignore);
 		return nn_err_wrap(err, "address %s", label);
 	}

@@ -25,8 +25,7 @@
 struct nn_sandbox_link {
 	char veth[IFNAMSIZ]; /* host end, in the nest netns */
 	char mac[18];        /* eth0's MAC, "aa:bb:cc:dd:ee:ff" */
-	int ifindex;         /* eth0's, in the sandbox netns */
-	uint64_t cookie;     /* the sandbox netns's SO_NETNS_COOKIE */
+	int ifindex; /* eth0's, in the sandbox netns */
 };
 
 /**
@@ -54,12 +53,16 @@ int nn_sandbox_wire(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns, const
 
 /**
  * nn_sandbox_prewire() - a new netns already joined to the bridge, for the pool (pool.h)
- * @n:     the live nest (cfg.bridge, cfg.mtu)
- * @nest:  rtnetlink socket in the nest netns; used under the caller's lock
- * @label: for messages ("pooled netns 3")
- * @netns: set to the new netns's nsfs fd (owned by the caller)
- * @out:   the host veth name and eth0's MAC
- * @err:   error object
+ * @n:      the live nest (cfg.bridge, cfg.mtu)
+ * @nest:   rtnetlink socket in the nest netns; used under the caller's lock
+ * @label:  for messages ("pooled netns 3")
+ * @netns:  set to the new netns's nsfs fd (owned by the caller)
+ * @inside: set to an rtnetlink socket opened in the new netns (the caller closes it,
+ *          nn_rtnl_close()): the join adds the addresses on it, and while it is open the
+ *          netns cannot be freed, so no other netns can have its inode number
+ *          (fs/nsfs.c; net/core/net_namespace.c: a socket holds its netns)
+ * @out:    the host veth name, eth0's MAC and ifindex
+ * @err:    error object
  *
  * unshare(CLONE_NEWNET) in a short-lived thread (nn_netns_call()), then as
  * nn_sandbox_wire() but without addresses or routes: the pair, the host end enslaved and
@@ -67,26 +70,25 @@ int nn_sandbox_wire(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns, const
  * Return: 0, or negative errno.
  */
 int nn_sandbox_prewire(struct nn_nest *n, struct nn_rtnl *nest, const char *label, int *netns,
-		       struct nn_sandbox_link *out, struct nn_err *err);
+		       struct nn_rtnl *inside, struct nn_sandbox_link *out, struct nn_err *err);
 
 /**
  * nn_sandbox_wire_pooled() - the second half of nn_sandbox_wire() for a prewired netns
- * @n:        the live nest (cfg.bridge_ip, cfg.subnet, cfg.bridge_ip6, cfg.subnet6)
- * @nest:     rtnetlink socket in the nest netns, to delete the pair on failure
- * @sb_netns: nsfs fd of the netns nn_sandbox_prewire() made (not owned)
- * @label:    the sandbox, for messages
- * @ip:       the leased address; prefix is the subnet's
- * @ip6:      the IPv6 address, or NULL for none
- * @link:     what nn_sandbox_prewire() returned for it
- * @err:      error object
+ * @n:      the live nest (cfg.bridge_ip, cfg.subnet, cfg.bridge_ip6, cfg.subnet6)
+ * @nest:   rtnetlink socket in the nest netns, to delete the pair on failure
+ * @inside: the socket nn_sandbox_prewire() opened in that netns (not closed here)
+ * @label:  the sandbox, for messages
+ * @ip:     the leased address; prefix is the subnet's
+ * @ip6:    the IPv6 address, or NULL for none
+ * @link:   what nn_sandbox_prewire() returned for it
+ * @err:    error object
  *
- * Checks that @sb_netns is the netns @link was made in (its cookie: an inode number is
- * reused once a netns is freed), then adds @ip (and @ip6, no DAD) to eth0 and the default
- * routes via the bridge.  On failure the pair is deleted.
- * Return: 0; -ESTALE when @sb_netns is another netns (nothing was done: wire it with
- * nn_sandbox_wire()); other negative errno.
+ * Adds @ip (and @ip6, no DAD) to eth0 and the default routes via the bridge, in one
+ * netlink batch on @inside: no thread and no setns(2) on the join's path.  On failure the
+ * pair is deleted.
+ * Return: 0, or negative errno.
  */
-int nn_sandbox_wire_pooled(struct nn_nest *n, struct nn_rtnl *nest, int sb_netns,
+int nn_sandbox_wire_pooled(struct nn_nest *n, struct nn_rtnl *nest, struct nn_rtnl *inside,
 			   const char *label, struct in_addr ip, const struct in6_addr *ip6,
 			   const struct nn_sandbox_link *link, struct nn_err *err);
 
