@@ -131,7 +131,7 @@ int nn_sandbox_premount(const char *state_dir, const char *label, struct nn_err 
 
 int nn_sandbox_enter(const char *state_dir, pid_t daemon_pid, struct nn_err *err)
 {
-	_cleanup_close_ int user = -1, mnt = -1, self_user = -1, net = -1;
+	_cleanup_close_ int user = -1, mnt = -1, self_user = -1;
 	_cleanup_free_ char *cwd = get_current_dir_name();
 	int pooled[NN_POOL_FDS] = { -1, -1 };
 	struct stat a, b;
@@ -152,7 +152,8 @@ int nn_sandbox_enter(const char *state_dir, pid_t daemon_pid, struct nn_err *err
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (r == 0) {
-		net = pooled[0];
+		_cleanup_close_ int net = pooled[0];
+
 		mnt = pooled[1];
 		if (setns(net, CLONE_NEWNET) < 0)
 			return nn_err(err, errno, "enter a pooled network namespace of the nest");
