@@ -202,3 +202,42 @@ held() {
   nnu stop --nest "$NEST" $(seq -f 'c%g' 12)
   [ -z "$(ls "$STATE/ipam/netnest" | grep '^10\.')" ]
 }
+
+# rs_seen IFNAME SECONDS: how many IPv6 router solicitations (ICMPv6 133 to ff02::2) the
+# bridge sends out of its port IFNAME in SECONDS (a packet socket in the nest's netns)
+rs_seen() {
+  in_nest python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86dd))
+s.bind((sys.argv[1], 0)); s.settimeout(0.2)
+n, end = 0, time.time() + float(sys.argv[2])
+while time.time() < end:
+    try: d, a = s.recvfrom(65535)
+    except socket.timeout: continue
+    if a[2] == socket.PACKET_OUTGOING and d[20] == 58 and d[54] == 133: n += 1
+print(n)' "$1" "$2"
+}
+
+@test "bridge ports have no IPv6 address and sandboxes send no router solicitation, pooled or not, so the bridge floods neither to every port" {
+  up_user
+  for i in $(seq 10); do
+    run_user -d --name "r$i" -- sleep 1000 >/dev/null &
+  done
+  wait
+  for i in $(seq 10); do
+    rec=$STATE/sandboxes/r$i.json
+    veth=$(jq -r .veth "$rec")
+    [ "$(in_nest ip -d -j link show "$veth" | jq -r '.[0].inet6_addr_gen_mode')" = none ]
+    [ -z "$(in_nest ip -6 -o addr show dev "$veth")" ]
+    [ "$(nsenter --net="/proc/$(jq -r .pid "$rec")/ns/net" cat /proc/sys/net/ipv6/conf/eth0/router_solicitations)" = 0 ]
+  done
+  # a new sandbox's eth0 would solicit about a second after its link-local DAD, again
+  # 4 s later; the port of r1 sees none of it
+  veth=$(jq -r .veth "$STATE/sandboxes/r1.json")
+  rs_seen "$veth" 7 >"$TMP/rs" &
+  sleep 0.5
+  run_user -d --name late -- sleep 1000 >/dev/null
+  wait
+  [ "$(cat "$TMP/rs")" = 0 ]
+  nnu stop --nest "$NEST" $(seq -f 'r%g' 10) late
+}

@@ -320,10 +320,14 @@ int nn_rtnl_ifindex(struct nn_rtnl *r, const char *ifname, int *ifindex, struct 
 
 /*
  * RTM_NEWLINK on an existing @ifname (found by name, net/core/rtnetlink.c __rtnl_newlink):
- * @flags set, then IFLA_MTU, IFLA_MASTER and IFLA_OPERSTATE when > 0.
+ * @flags set, then IFLA_MTU, IFLA_MASTER and IFLA_OPERSTATE when > 0; and if @no_ll,
+ * IFLA_INET6_ADDR_GEN_MODE none: no IPv6 link-local address once up, so no DAD, MLD
+ * report or router solicitation from it (net/ipv6/addrconf.c inet6_set_link_af; before
+ * the link is up, since the address is made at NETDEV_UP).
  */
-static int link_change(struct nn_rtnl *r, const char *ifname, unsigned flags, int mtu, int master,
-		       int operstate, const char *what, struct nn_err *err)
+static int link_change_af(struct nn_rtnl *r, const char *ifname, unsigned flags, int mtu,
+			  int master, int operstate, bool no_ll, const char *what,
+			  struct nn_err *err)
 {
 	char buf[RTNL_BUF];
 	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, 0);
@@ -339,10 +343,24 @@ static int link_change(struct nn_rtnl *r, const char *ifname, unsigned flags, in
 		mnl_attr_put_u32(nlh, IFLA_MASTER, master);
 	if (operstate > 0)
 		mnl_attr_put_u8(nlh, IFLA_OPERSTATE, (uint8_t)operstate);
+	if (no_ll) {
+		struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+		struct nlattr *inet6 = mnl_attr_nest_start(nlh, AF_INET6);
+
+		mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+		mnl_attr_nest_end(nlh, inet6);
+		mnl_attr_nest_end(nlh, spec);
+	}
 	ret = rtnl_talk(r, nlh, NULL, NULL);
 	if (ret < 0)
 		return nn_err(err, -ret, "%s %s in netns %s", what, ifname, r->label);
 	return 0;
+}
+
+static int link_change(struct nn_rtnl *r, const char *ifname, unsigned flags, int mtu, int master,
+		       int operstate, const char *what, struct nn_err *err)
+{
+	return link_change_af(r, ifname, flags, mtu, master, operstate, false, what, err);
 }
 
 int nn_rtnl_link_up(struct nn_rtnl *r, const char *ifname, struct nn_err *err)
@@ -370,7 +388,7 @@ int nn_rtnl_link_set_master(struct nn_rtnl *r, const char *ifname, const char *m
 	if (ret < 0)
 		return ret;
 	snprintf(what, sizeof(what), "attach to bridge %s the interface", master);
-	return link_change(r, ifname, 0, 0, idx, 0, what, err);
+	return link_change_af(r, ifname, 0, 0, idx, 0, true, what, err);
 }
 
 int nn_rtnl_link_del(struct nn_rtnl *r, const char *ifname, struct nn_err *err)

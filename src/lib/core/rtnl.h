@@ -272,9 +272,13 @@ int nn_rtnl_link_set_mtu(struct nn_rtnl *r, const char *ifname, unsigned mtu, st
 /**
  * nn_rtnl_link_set_master() - make @ifname a port of bridge @master (IFLA_MASTER)
  * @r:      socket from nn_rtnl_open()
- * @ifname: interface in @r's netns
+ * @ifname: interface in @r's netns, not up yet
  * @master: bridge in @r's netns
  * @err:    error object
+ *
+ * In the same request @ifname gets IPv6 addr_gen_mode none: a bridge port needs no
+ * address, and the link-local one it would get when up sends DAD, MLD reports and router
+ * solicitations that the bridge floods to every other port (ip-link(8) addrgenmode).
  * Return: 0, -ENODEV if @master is not there, or the kernel's negative errno.
  */
 int nn_rtnl_link_set_master(struct nn_rtnl *r, const char *ifname, const char *master,

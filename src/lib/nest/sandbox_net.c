@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "sandbox.h"
 #include "sandbox_net.h"
@@ -58,6 +59,27 @@ static int read_mac(const char *ifname, char mac[18], struct nn_err *err)
 	return 0;
 }
 
+/*
+ * No router solicitations from eth0: the nest sends no router advertisement (its routes
+ * are static), and each solicitation goes to ff02::2, which the bridge floods to every
+ * port: with the kernel's default of -1 (retried without end, backing off to an hour:
+ * ip-sysctl.rst router_solicitations), 1000 sandboxes kept a thousand netns busy with
+ * each other's.  Before eth0 is up, since the first one follows its link-local DAD
+ * (net/ipv6/addrconf.c addrconf_dad_completed).  No IPv6 in the kernel: nothing to do.
+ */
+static int no_router_solicitations(const char *label, struct nn_err *err)
+{
+	static const char path[] = "/proc/sys/net/ipv6/conf/" NN_SANDBOX_IFNAME
+				   "/router_solicitations";
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 || write(fd, "0\n", 2) != 2)
+		return nn_err(err, errno, "set %s to 0 in the netns of %s", path, label);
+	return 0;
+}
+
 static int configure_inside(void *arg, struct nn_err *err)
 {
 	struct inside *in = arg;
@@ -65,6 +87,9 @@ static int configure_inside(void *arg, struct nn_err *err)
 	struct nn_rtnl r;
 	int ret;
 
+	ret = no_router_solicitations(in->label, err);
+	if (ret < 0)
+		return ret;
 	ret = nn_rtnl_open(&r, -1, in->label, err);
 	if (ret < 0)
 		return ret;
