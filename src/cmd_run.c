@@ -281,8 +281,8 @@ int cmd_run(int argc, char **argv, struct nn_err *err)
 	_cleanup_json_ json_t *publish = json_array();
 	struct run_opts o = { .nest = NN_NEST_DEFAULT, .publish = publish };
 	char dir[PATH_MAX], sock[PATH_MAX];
+	int r, sysfs_refused;
 	pid_t daemon;
-	int r;
 
 	r = run_parse(argc, argv, &o);
 	if (r < 0)
@@ -297,8 +297,12 @@ int cmd_run(int argc, char **argv, struct nn_err *err)
 	if (r == -ENOENT || r == -ESRCH)
 		r = nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", o.nest,
 			    dir);
-	if (r < 0 || nn_sandbox_enter(dir, daemon, err) < 0)
+	if (r < 0 || nn_sandbox_enter(dir, daemon, &sysfs_refused, err) < 0)
 		return nn_fail(err);
+	if (sysfs_refused)
+		nn_warn("sandbox %s: /sys is the host's, so /sys/class/net lists the host's "
+			"devices: the kernel refused a sysfs of the sandbox's netns (%s; "
+			"docs/sandboxes.md#sys)", o.name, strerror(sysfs_refused));
 	if (o.detach)
 		return run_detached(sock, &o, err);
 	/* Foreground: this process is the sandbox; after exec it is CMD. */
