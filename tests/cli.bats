@@ -42,3 +42,27 @@ load helpers/common
   check "netnest run: option --detach takes no value" run --detach=1 -- true
   check "netnest up: unknown option --bogus=1" up --bogus=1
 }
+
+# man_synopsis: the SYNOPSIS of docs/netnest.1 as text, one form a line
+man_synopsis() {
+  sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' "$NN_ROOT/docs/netnest.1" | sed '1d;$d' |
+    awk '/^\.(br|PP)/ { print ""; next } { sub(/^\.[A-Z]+ ?/, ""); gsub(/\\-/, "-"); gsub(/"/, ""); printf "%s ", $0 }
+      END { print "" }'
+}
+# usage_lines: the Usage: line on stdin and the lines that go on with it (forms, options)
+usage_lines() { awk 'NR == 1 { go = /^Usage: / } NR > 1 { go = go && /^ +(\[|netnest )/ } go'; }
+# options: the option names (-x, --xy) in the text on stdin, sorted, on one line
+options() { grep -oE -- '(^|[][ |])--?[a-z][a-z0-9-]*' | grep -oE -- '--?[a-z][a-z0-9-]*' | sort -u | tr '\n' ' '; }
+
+@test "the SYNOPSIS of netnest(1) has, for every verb, exactly the options of its --help usage" {
+  local v want got
+  [ "$(man_synopsis | grep -c '^netnest ')" -ge 19 ]
+  for v in up down info run ps stop port exec ns ls topo peer attach; do
+    want=$("$NETNEST" "$v" --help | usage_lines | options)
+    got=$(man_synopsis | grep -E "^netnest $v( |\$)" | options)
+    [ -n "$want" ] || [ "$v" = down ] || { echo "$v: no options in --help"; false; }
+    [ "$got" = "$want" ] || { echo "$v: netnest.1 has '$got', --help '$want'"; false; }
+  done
+  # the one the user trial missed
+  man_synopsis | grep -q -- '^netnest run .*\[ --bypass \]'
+}
