@@ -335,6 +335,19 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ -z "$(nest_procs "$NEST")" ]
 }
 
+@test "the state dir holds exactly the files docs/nest.md lists, with the modes it shows" {
+  up_user
+  nnu run -d --nest "$NEST" --name lister -- sleep 1000 >/dev/null
+  wait_for test -S "$STATE/pool.sock"
+  # the list: the code block of docs/nest.md's State dir section, "MODE NAME what" lines
+  want=$(sed -n '/^## State dir/,/^## /p' "$NN_ROOT/docs/nest.md" |
+    awk '/^```/ { inb = !inb; next } inb && /^[-ds]/ { sub(/\/$/, "", $2); print $1, $2 }' | sort)
+  [ "$(wc -l <<<"$want")" -ge 11 ]
+  got=$(find "$STATE" -mindepth 1 -maxdepth 1 -printf '%M %f\n' | sort)
+  nnu stop --nest "$NEST" lister
+  [ "$got" = "$want" ] || { diff <(echo "$want") <(echo "$got"); false; }
+}
+
 @test "a --subnet or --cidr that cannot be a LAN is refused with the option, the value and the reason, exit 2, and nothing is made" {
   local -A want=(
     [224.0.0.0/24]="a multicast range, not a LAN"
