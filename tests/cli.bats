@@ -43,6 +43,23 @@ load helpers/common
   check "netnest up: unknown option --bogus=1" up --bogus=1
 }
 
+@test "topo --svg without a FILE, and a wrong option of topo or peer, are named once, exit 2" {
+  check() { # EXPECTED-FIRST-LINE ARGS...
+    local want=$1; shift
+    run "$NETNEST" "$@"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "$want" ]
+    [ "${lines[1]}" = "Try 'netnest $1 --help' for more information." ]
+    [ "${#lines[@]}" -eq 2 ]
+  }
+  check "netnest topo: option --svg needs a FILE to write the SVG to" topo --svg
+  check "netnest topo: option --svg needs a FILE to write the SVG to, not an empty name" topo --svg=
+  check "netnest topo: unknown option --bogus" topo --bogus
+  check "netnest topo: option --json takes no value" topo --json=1
+  check "netnest peer: option -n needs an argument" peer eth0 -n
+  check "netnest peer: unknown option -x" peer -x eth0
+}
+
 # man_synopsis: the SYNOPSIS of docs/netnest.1 as text, one form a line
 man_synopsis() {
   sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' "$NN_ROOT/docs/netnest.1" | sed '1d;$d' |
