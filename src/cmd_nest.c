@@ -227,7 +227,7 @@ int cmd_info(int argc, char **argv, struct nn_err *err)
 		{ 0 },
 	};
 	const char *nest = NN_NEST_DEFAULT;
-	char dir[PATH_MAX], sock[PATH_MAX + 16];
+	char dir[PATH_MAX];
 	bool json = false;
 	json_t *resp = NULL;
 	unsigned status;
@@ -249,8 +249,7 @@ int cmd_info(int argc, char **argv, struct nn_err *err)
 	if (nn_state_child_pid(dir, &pid, err) < 0)
 		return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", nest,
 			       dir);
-	snprintf(sock, sizeof(sock), "%s/api.sock", dir);
-	if (nn_client_request(sock, "GET", "/v1/info", NULL, &status, &resp, err) < 0)
+	if (nn_client_nest_request(nest, "GET", "/v1/info", NULL, &status, &resp, err) < 0)
 		return nn_fail(err);
 	if (json) {
 		json_dumpf(resp, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -511,6 +511,31 @@ assert_own_sys() {
   [ -z "$(ls "$STATE/ipam/netnest" | grep '^10\.')" ]
 }
 
+@test "run, ps, port and info on a nest that is going down say it is going down, and make nothing" {
+  up_user
+  # a sandbox that ignores SIGTERM holds down in its grace period, the API already stopped
+  run_user -d --name stubborn -- sh -c 'trap "" TERM; while :; do sleep 0.1; done' >/dev/null
+  keep_records "$STATE"
+  daemon=$(cat "$STATE/child_pid")
+  nnu down --nest "$NEST" &
+  down=$!
+  wait_until "[ ! -S $STATE/api.sock ]"
+  want="netnest: nest $NEST is going down (daemon pid $daemon is stopping): it takes no new requests"
+  for args in "run|-- true" "run|-d --name late -- true" "ps|" "port ls|" "info|"; do
+    kill -0 "$daemon" # still in its grace period
+    # shellcheck disable=SC2086 # the words of each case
+    run nnu ${args%%|*} --nest "$NEST" ${args#*|}
+    [ "$status" -eq 1 ]
+    [ "$output" = "$want" ] || { echo "$args: $output"; false; }
+  done
+  [ ! -e "$STATE/sandboxes/late.json" ]
+  wait "$down"
+  # and once it is gone
+  run run_user -- true
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: no nest named $NEST is running (state dir $STATE)" ]
+}
+
 @test "netnest down stops every sandbox, and a foreground run stopped by netnest stop exits 143" {
   up_user
   run run_user -d --name d1 -- sleep 1000
