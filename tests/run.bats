@@ -151,7 +151,7 @@ assert_own_sys() {
   [ "$status" -eq 0 ]
   [[ ${lines[0]} =~ ^"netnest: warning: sandbox "[0-9a-f]{12}": /sys is the host's, so /sys/class/net lists the host's devices: the kernel refused a sysfs of the sandbox's netns (Operation not permitted; docs/sandboxes.md#sys)"$ ]]
   [ "${lines[1]}" = "$(ls /sys/class/net | tr '\n' ' ')" ]
-  [[ ${lines[2]} == "eth0"*" 10.4.0.2/24" ]]
+  [[ ${lines[2]} == "eth0"*" 10.4.0.2/24"* ]]
   [ ! -e "$STATE" ]
 }
 
