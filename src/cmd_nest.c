@@ -32,10 +32,11 @@ static int up_usage(FILE *f, int status)
 		"\n"
 		"  -d, --detach           run in the background\n"
 		"  --nest NAME            nest name (default \"default\")\n"
-		"  --cidr CIDR            tap network (default 10.0.2.0/24: tap .100, gateway .2,\n"
-		"                         DNS .3)\n"
+		"  --cidr CIDR            tap network, /8 to /25 (default 10.0.2.0/24: tap .100,\n"
+		"                         gateway .2, DNS .3)\n"
 		"  --mtu N                MTU of tap0 and the bridge, %d..%d (default 65520)\n"
-		"  --subnet CIDR          bridge network (default 10.4.0.0/24)\n"
+		"  --subnet CIDR          bridge network, /8 to /30 (default 10.4.0.0/24); not\n"
+		"                         loopback, multicast, link-local or reserved\n"
 		"  --subnet6 CIDR|none    bridge IPv6 network, a unique local /64 or larger\n"
 		"                         (default " NN_SUBNET6_DEFAULT "; the engine's is "
 		NN_ENGINE_CIDR6 ");\n"
@@ -226,7 +227,7 @@ int cmd_info(int argc, char **argv, struct nn_err *err)
 		{ 0 },
 	};
 	const char *nest = NN_NEST_DEFAULT;
-	char dir[PATH_MAX], sock[PATH_MAX + 16];
+	char dir[PATH_MAX];
 	bool json = false;
 	json_t *resp = NULL;
 	unsigned status;
@@ -248,8 +249,7 @@ int cmd_info(int argc, char **argv, struct nn_err *err)
 	if (nn_state_child_pid(dir, &pid, err) < 0)
 		return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", nest,
 			       dir);
-	snprintf(sock, sizeof(sock), "%s/api.sock", dir);
-	if (nn_client_request(sock, "GET", "/v1/info", NULL, &status, &resp, err) < 0)
+	if (nn_client_nest_request(nest, "GET", "/v1/info", NULL, &status, &resp, err) < 0)
 		return nn_fail(err);
 	if (json) {
 		json_dumpf(resp, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

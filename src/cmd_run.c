@@ -58,6 +58,7 @@ static int run_usage(FILE *f, int status)
 
 struct run_opts {
 	const char *nest;
+	const char *dir; /* its state dir, as seen before entering the nest */
 	char name[NN_NAME_MAX + 1];
 	bool detach;
 	bool bypass;
@@ -165,10 +166,14 @@ static int post_sandbox(const char *sock, const struct run_opts *o, pid_t pid, i
 {
 	_cleanup_json_ json_t *req = run_request(o, pid, listener);
 	unsigned status;
+	int r;
 
 	if (!req)
 		return nn_err(err, ENOMEM, "sandbox %s: request", o->name);
-	return nn_client_request(sock, "POST", NN_SANDBOX_API, req, &status, NULL, err);
+	r = nn_client_request(sock, "POST", NN_SANDBOX_API, req, &status, NULL, err);
+	if ((r == -ENOENT || r == -ECONNREFUSED) && status == 0)
+		return nn_client_not_serving(o->nest, o->dir, err); /* going down, or gone */
+	return r;
 }
 
 /* The conventional shell statuses for a command that cannot be run (POSIX sh, 2.8.2). */
@@ -281,8 +286,8 @@ int cmd_run(int argc, char **argv, struct nn_err *err)
 	_cleanup_json_ json_t *publish = json_array();
 	struct run_opts o = { .nest = NN_NEST_DEFAULT, .publish = publish };
 	char dir[PATH_MAX], sock[PATH_MAX];
+	int r, sysfs_refused;
 	pid_t daemon;
-	int r;
 
 	r = run_parse(argc, argv, &o);
 	if (r < 0)
@@ -293,12 +298,17 @@ int cmd_run(int argc, char **argv, struct nn_err *err)
 		return nn_fail(err);
 	if (nest_paths(o.nest, dir, sock, err) < 0)
 		return nn_fail(err);
+	o.dir = dir;
 	r = nn_state_child_pid(dir, &daemon, err);
 	if (r == -ENOENT || r == -ESRCH)
 		r = nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", o.nest,
 			    dir);
-	if (r < 0 || nn_sandbox_enter(dir, daemon, err) < 0)
+	if (r < 0 || nn_sandbox_enter(dir, daemon, &sysfs_refused, err) < 0)
 		return nn_fail(err);
+	if (sysfs_refused)
+		nn_warn("sandbox %s: /sys is the host's, so /sys/class/net lists the host's "
+			"devices: the kernel refused a sysfs of the sandbox's netns (%s; "
+			"docs/sandboxes.md#sys)", o.name, strerror(sysfs_refused));
 	if (o.detach)
 		return run_detached(sock, &o, err);
 	/* Foreground: this process is the sandbox; after exec it is CMD. */

@@ -90,15 +90,23 @@ int cmd_topo(int argc, char **argv, struct nn_err *err)
 	struct nn_out *o;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'D': dot = true; break;
 		case 'S': svg = optarg; break;
 		case 'h': return topo_usage(stdout, 0);
-		default: return topo_usage(stderr, EXIT_USAGE);
+		case ':':
+			if (optopt == 'S')
+				return nn_usage_error(argv[0], "option --svg needs a FILE to write "
+						      "the SVG to");
+			return nn_opt_error(argv, c);
+		default: return nn_opt_error(argv, c);
 		}
 	}
+	if (svg && !*svg)
+		return nn_usage_error(argv[0], "option --svg needs a FILE to write the SVG to, "
+				      "not an empty name");
 	if (optind < argc)
 		return nn_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
 	if (json + dot + !!svg > 1)
@@ -199,12 +207,12 @@ int cmd_peer(int argc, char **argv, struct nn_err *err)
 	int c, ret = 0;
 	ssize_t ns;
 
-	while ((c = getopt_long(argc, argv, "n:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': netns = optarg; break;
 		case 'j': json = true; break;
 		case 'h': return peer_usage(stdout, 0);
-		default: return peer_usage(stderr, EXIT_USAGE);
+		default: return nn_opt_error(argv, c);
 		}
 	}
 	if (optind + 1 != argc)

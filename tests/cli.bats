@@ -42,3 +42,44 @@ load helpers/common
   check "netnest run: option --detach takes no value" run --detach=1 -- true
   check "netnest up: unknown option --bogus=1" up --bogus=1
 }
+
+@test "topo --svg without a FILE, and a wrong option of topo or peer, are named once, exit 2" {
+  check() { # EXPECTED-FIRST-LINE ARGS...
+    local want=$1; shift
+    run "$NETNEST" "$@"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "$want" ]
+    [ "${lines[1]}" = "Try 'netnest $1 --help' for more information." ]
+    [ "${#lines[@]}" -eq 2 ]
+  }
+  check "netnest topo: option --svg needs a FILE to write the SVG to" topo --svg
+  check "netnest topo: option --svg needs a FILE to write the SVG to, not an empty name" topo --svg=
+  check "netnest topo: unknown option --bogus" topo --bogus
+  check "netnest topo: option --json takes no value" topo --json=1
+  check "netnest peer: option -n needs an argument" peer eth0 -n
+  check "netnest peer: unknown option -x" peer -x eth0
+}
+
+# man_synopsis: the SYNOPSIS of docs/netnest.1 as text, one form a line
+man_synopsis() {
+  sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' "$NN_ROOT/docs/netnest.1" | sed '1d;$d' |
+    awk '/^\.(br|PP)/ { print ""; next } { sub(/^\.[A-Z]+ ?/, ""); gsub(/\\-/, "-"); gsub(/"/, ""); printf "%s ", $0 }
+      END { print "" }'
+}
+# usage_lines: the Usage: line on stdin and the lines that go on with it (forms, options)
+usage_lines() { awk 'NR == 1 { go = /^Usage: / } NR > 1 { go = go && /^ +(\[|netnest )/ } go'; }
+# options: the option names (-x, --xy) in the text on stdin, sorted, on one line
+options() { grep -oE -- '(^|[][ |])--?[a-z][a-z0-9-]*' | grep -oE -- '--?[a-z][a-z0-9-]*' | sort -u | tr '\n' ' '; }
+
+@test "the SYNOPSIS of netnest(1) has, for every verb, exactly the options of its --help usage" {
+  local v want got
+  [ "$(man_synopsis | grep -c '^netnest ')" -ge 19 ]
+  for v in up down info run ps stop port exec ns ls topo peer attach; do
+    want=$("$NETNEST" "$v" --help | usage_lines | options)
+    got=$(man_synopsis | grep -E "^netnest $v( |\$)" | options)
+    [ -n "$want" ] || [ "$v" = down ] || { echo "$v: no options in --help"; false; }
+    [ "$got" = "$want" ] || { echo "$v: netnest.1 has '$got', --help '$want'"; false; }
+  done
+  # the one the user trial missed
+  man_synopsis | grep -q -- '^netnest run .*\[ --bypass \]'
+}

@@ -320,7 +320,7 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ "${lines[0]}" = "netnest up: --cidr 10.0.2/24: '10.0.2' is not an IPv4 address" ]
   run nnu up -d --nest "$NEST" --cidr 10.0.2.0/26
   [ "$status" -eq 2 ]
-  [[ ${lines[0]} == *"too small for the tap address"* ]]
+  [ "${lines[0]}" = "netnest up: --cidr 10.0.2.0/26: too small for the tap address (network + 100; gateway + 2, DNS + 3): at most /25" ]
   run nnu up -d --nest "$NEST" --mtu 575
   [ "$status" -eq 2 ]
   [ "${lines[0]}" = "netnest up: --mtu 575: out of range 576..65521" ]
@@ -332,6 +332,51 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   run nnu up -d --nest "../x"
   [ "$status" -eq 2 ]
   [ ! -e "$STATE" ]
+  [ -z "$(nest_procs "$NEST")" ]
+}
+
+@test "the state dir holds exactly the files docs/nest.md lists, with the modes it shows" {
+  up_user
+  nnu run -d --nest "$NEST" --name lister -- sleep 1000 >/dev/null
+  wait_for test -S "$STATE/pool.sock"
+  # the list: the code block of docs/nest.md's State dir section, "MODE NAME what" lines
+  want=$(sed -n '/^## State dir/,/^## /p' "$NN_ROOT/docs/nest.md" |
+    awk '/^```/ { inb = !inb; next } inb && /^[-ds]/ { sub(/\/$/, "", $2); print $1, $2 }' | sort)
+  [ "$(wc -l <<<"$want")" -ge 11 ]
+  got=$(find "$STATE" -mindepth 1 -maxdepth 1 -printf '%M %f\n' | sort)
+  nnu stop --nest "$NEST" lister
+  [ "$got" = "$want" ] || { diff <(echo "$want") <(echo "$got"); false; }
+}
+
+@test "a --subnet or --cidr that cannot be a LAN is refused with the option, the value and the reason, exit 2, and nothing is made" {
+  local -A want=(
+    [224.0.0.0/24]="a multicast range, not a LAN"
+    [127.0.0.0/24]="a loopback range, not a LAN"
+    [0.0.0.0/16]='a "this network" range, not a LAN'
+    [169.254.0.0/16]="a link-local range, not a LAN"
+    [240.0.0.0/24]="a reserved range, not a LAN"
+    [255.255.255.252/30]="a reserved range, not a LAN"
+    [169.0.0.0/8]="holds the link-local range 169.254.0.0/16, not a LAN"
+    [16.0.0.0/4]="larger than a /8 (10.0.0.0/8, the largest private network), not a LAN"
+    [10.4.0.0/31]="too small for the bridge's address and a sandbox's: at most /30"
+  )
+  local net opt
+  NESTS+=("user $NEST" "root $NEST") # should one start after all
+  for net in "${!want[@]}"; do
+    for opt in --subnet --cidr; do
+      [[ $opt == --cidr && $net == 10.4.0.0/31 ]] && continue # --cidr says "tap address"
+      run nnu up -d --nest "$NEST" "$opt" "$net"
+      [ "$status" -eq 2 ]
+      [ "${lines[0]}" = "netnest up: $opt $net: ${want[$net]}" ]
+      [ "${lines[1]}" = "Try 'netnest up --help' for more information." ]
+    done
+  done
+  # as root too, the same words
+  run nn up -d --nest "$NEST" --subnet 224.0.0.0/24
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "netnest up: --subnet 224.0.0.0/24: a multicast range, not a LAN" ]
+  [ ! -e "$STATE" ]
+  [ ! -e "/run/netnest/$NEST" ]
   [ -z "$(nest_procs "$NEST")" ]
 }
 

@@ -422,6 +422,11 @@ rk_probe_mask() {
   refused "--copy-up=/tmp: /tmp cannot be copied up" --copy-up=/tmp true
   refused "--evacuate-cgroup2=x: not supported by netnest" --evacuate-cgroup2=x true
   refused "no command specified" --net=slirp4netns
+  # --cidr takes what up --cidr takes: a LAN
+  refused "--cidr 224.0.0.0/24: a multicast range, not a LAN" --net=slirp4netns \
+    --cidr=224.0.0.0/24 true
+  refused "--cidr 127.0.0.0/24: a loopback range, not a LAN" --net=slirp4netns \
+    --cidr=127.0.0.0/24 true
   # called as netnest rootlesskit, the same lines: RootlessKit's frame on stderr, the
   # complaint and the help on stdout
   for args in "--nope true" "--net=vpnkit true" "--net=slirp4netns"; do

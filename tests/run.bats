@@ -95,6 +95,66 @@ assert_sandbox_gone() {
   [[ $(jq -r '.[0].flags | join(",")' <<<"$lo") == *UP* ]]
 }
 
+# run in a sandbox: /sys/class/net on one line, eth0's address there, and ip link's
+SYS_VIEW='ls /sys/class/net | tr "\n" " "; echo; cat /sys/class/net/eth0/address; ip -j link show eth0 | jq -r ".[0].address"'
+
+# assert_own_sys: $output of SYS_VIEW shows the sandbox's netns, not the host's
+assert_own_sys() {
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "eth0 lo " ]
+  [[ ${lines[1]} =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]]
+  [ "${lines[1]}" = "${lines[2]}" ]
+  [ "${#lines[@]}" -eq 3 ] # no warning
+}
+
+@test "a sandbox's /sys is its own: /sys/class/net lists exactly eth0 and lo, with ip link's address, from the pool or not" {
+  up_user
+  [ "$(ls /sys/class/net | tr '\n' ' ')" != "eth0 lo " ] # the host has more
+  run run_user -- sh -c "$SYS_VIEW"
+  assert_own_sys
+  # a netns of the run's own (the pool out of reach) has its own sysfs too
+  mv "$STATE/pool.sock" "$STATE/pool.sock.off"
+  run run_user -- sh -c "$SYS_VIEW"
+  mv "$STATE/pool.sock.off" "$STATE/pool.sock"
+  assert_own_sys
+  # the host's cgroup mounts are still there
+  run run_user -- stat -f -c %T /sys/fs/cgroup
+  [ "$output" = "$(stat -f -c %T /sys/fs/cgroup)" ]
+  # and the host's /sys is untouched
+  [ "$(findmnt -n -o FSTYPE /sys)" = sysfs ]
+  [ "$(ls /sys/class/net | tr '\n' ' ')" != "eth0 lo " ]
+}
+
+@test "as root, a sandbox's /sys/class/net lists exactly eth0 and lo, with ip link's address" {
+  STATE=/run/netnest/$NEST
+  nn up -d --nest "$NEST"
+  NESTS+=("root $NEST")
+  run nn run --nest "$NEST" -- sh -c "$SYS_VIEW"
+  assert_own_sys
+  mv "$STATE/pool.sock" "$STATE/pool.sock.off"
+  run nn run --nest "$NEST" -- sh -c "$SYS_VIEW"
+  mv "$STATE/pool.sock.off" "$STATE/pool.sock"
+  assert_own_sys
+}
+
+@test "where the kernel refuses a sysfs of the sandbox's netns, run says so and the sandbox runs with the host's /sys" {
+  # a private mount namespace of this test, where /sys hides a directory under a tmpfs as
+  # a container's masked /sys/firmware does: a user namespace may then mount no sysfs
+  # (fs/namespace.c mount_too_revealing)
+  run env NEST="$NEST" unshare -m --propagation private sh -c '
+    mount -t tmpfs -o size=4k masked /sys/firmware || exit 9
+    "$@" up -d --nest "$NEST" || exit 8
+    "$@" run --nest "$NEST" -- sh -c "ls /sys/class/net | tr \"\n\" \" \"; echo; ip -br -4 addr show eth0"
+    rc=$?
+    "$@" down --nest "$NEST"
+    exit $rc' sh runuser -u "$NN_USER" -- env -i PATH="$PATH" XDG_RUNTIME_DIR="/run/user/$(nn_uid)" "$NETNEST"
+  [ "$status" -eq 0 ]
+  [[ ${lines[0]} =~ ^"netnest: warning: sandbox "[0-9a-f]{12}": /sys is the host's, so /sys/class/net lists the host's devices: the kernel refused a sysfs of the sandbox's netns (Operation not permitted; docs/sandboxes.md#sys)"$ ]]
+  [ "${lines[1]}" = "$(ls /sys/class/net | tr '\n' ' ')" ]
+  [[ ${lines[2]} == "eth0"*" 10.4.0.2/24"* ]]
+  [ ! -e "$STATE" ]
+}
+
 @test "the exit status of the command is the exit status of netnest run" {
   up_user
   run run_user -- sh -c 'exit 7'
@@ -449,6 +509,31 @@ assert_sandbox_gone() {
   [ "$output" = '{"message":"no sandbox named nosuch"} 404' ]
   [ -z "$(ls "$STATE/sandboxes")" ]
   [ -z "$(ls "$STATE/ipam/netnest" | grep '^10\.')" ]
+}
+
+@test "run, ps, port and info on a nest that is going down say it is going down, and make nothing" {
+  up_user
+  # a sandbox that ignores SIGTERM holds down in its grace period, the API already stopped
+  run_user -d --name stubborn -- sh -c 'trap "" TERM; while :; do sleep 0.1; done' >/dev/null
+  keep_records "$STATE"
+  daemon=$(cat "$STATE/child_pid")
+  nnu down --nest "$NEST" &
+  down=$!
+  wait_until "[ ! -S $STATE/api.sock ]"
+  want="netnest: nest $NEST is going down (daemon pid $daemon is stopping): it takes no new requests"
+  for args in "run|-- true" "run|-d --name late -- true" "ps|" "port ls|" "info|"; do
+    kill -0 "$daemon" # still in its grace period
+    # shellcheck disable=SC2086 # the words of each case
+    run nnu ${args%%|*} --nest "$NEST" ${args#*|}
+    [ "$status" -eq 1 ]
+    [ "$output" = "$want" ] || { echo "$args: $output"; false; }
+  done
+  [ ! -e "$STATE/sandboxes/late.json" ]
+  wait "$down"
+  # and once it is gone
+  run run_user -- true
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: no nest named $NEST is running (state dir $STATE)" ]
 }
 
 @test "netnest down stops every sandbox, and a foreground run stopped by netnest stop exits 143" {

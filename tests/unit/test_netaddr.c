@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "lib/core/netaddr.h"
@@ -139,6 +140,55 @@ static void ipv6_networks_parse_and_count(void **state)
 	assert_int_equal(nn_cidr6_parse("fd00::/x", "--subnet6", &c, &err), -EINVAL);
 }
 
+/* @s is, or holds (@inside false), the special range @net/@prefix of kind @kind */
+static void special(const char *s, bool inside, const char *net, unsigned prefix,
+		    const char *kind)
+{
+	const struct nn_cidr_special *sp;
+	struct nn_cidr c;
+	bool in;
+
+	assert_int_equal(nn_cidr_parse(s, "x", &c, NULL), 0);
+	sp = nn_cidr_special(&c, &in);
+	if (!sp)
+		fail_msg("%s: no special range", s);
+	assert_string_equal(sp->net, net);
+	assert_int_equal(sp->prefix, prefix);
+	assert_string_equal(sp->kind, kind);
+	assert_int_equal(in, inside);
+}
+
+static void ranges_that_are_never_a_lan_are_found_inside_and_around(void **state)
+{
+	static const char *const lans[] = { "10.4.0.0/24", "10.0.0.0/8", "192.168.0.0/16",
+					    "172.16.0.0/12", "100.64.0.0/10", "192.0.2.0/24",
+					    "1.0.0.0/8", "126.255.255.252/30", "128.0.0.0/8",
+					    "169.253.0.0/16", "169.255.0.0/16", "223.255.255.0/24" };
+	struct nn_cidr c;
+	bool in;
+
+	(void)state;
+	special("224.0.0.0/24", true, "224.0.0.0", 4, "multicast");
+	special("239.255.255.0/30", true, "224.0.0.0", 4, "multicast");
+	special("127.0.0.0/24", true, "127.0.0.0", 8, "loopback");
+	special("127.0.0.1/8", true, "127.0.0.0", 8, "loopback");
+	special("0.0.0.0/16", true, "0.0.0.0", 8, "\"this network\"");
+	special("169.254.0.0/16", true, "169.254.0.0", 16, "link-local");
+	special("169.254.7.0/24", true, "169.254.0.0", 16, "link-local");
+	special("240.0.0.0/24", true, "240.0.0.0", 4, "reserved");
+	special("255.255.255.255/32", true, "240.0.0.0", 4, "reserved"); /* the broadcast */
+	/* larger networks that hold one */
+	special("169.0.0.0/8", false, "169.254.0.0", 16, "link-local");
+	special("169.252.0.0/14", false, "169.254.0.0", 16, "link-local");
+	special("0.0.0.0/0", false, "0.0.0.0", 8, "\"this network\"");
+	special("192.0.0.0/2", false, "224.0.0.0", 4, "multicast");
+	for (size_t i = 0; i < sizeof(lans) / sizeof(lans[0]); i++) {
+		assert_int_equal(nn_cidr_parse(lans[i], "x", &c, NULL), 0);
+		if (nn_cidr_special(&c, &in))
+			fail_msg("%s taken for a special range", lans[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -148,6 +198,7 @@ int main(void)
 		cmocka_unit_test(hosts_are_counted_from_the_network_address),
 		cmocka_unit_test(addresses_parse_strictly),
 		cmocka_unit_test(ipv6_networks_parse_and_count),
+		cmocka_unit_test(ranges_that_are_never_a_lan_are_found_inside_and_around),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -311,6 +311,29 @@ static void net_pasta_is_the_pasta_engine(void **state)
 	assert_int_equal(cfg.engine, NN_ENGINE_BUILTIN);
 }
 
+/* --cidr=X of the drop-in is the tap network of `up --cidr`: the same networks are refused */
+static void a_cidr_that_cannot_be_a_lan_is_refused(void **state)
+{
+	static char *const bad[][2] = {
+		{ "--cidr=224.0.0.0/24", "--cidr 224.0.0.0/24: a multicast range, not a LAN" },
+		{ "--cidr=127.0.0.0/24", "--cidr 127.0.0.0/24: a loopback range, not a LAN" },
+		{ "--cidr=0.0.0.0/24", "--cidr 0.0.0.0/24: a \"this network\" range, not a LAN" },
+		{ "--cidr=10.0.2.0/26", "--cidr 10.0.2.0/26: too small for the tap address "
+					"(network + 100; gateway + 2, DNS + 3): at most /25" },
+	};
+	struct nn_nest_config cfg;
+	struct nn_child_config c;
+	struct nn_err err = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(CHECK(&cfg, &c, &err, "--net=slirp4netns", bad[i][0], "true"), 0);
+		nn_child_config_free(&c);
+		assert_int_equal(nn_nest_config_finish(&cfg, &err), -EINVAL);
+		assert_string_equal(err.msg, bad[i][1]);
+	}
+}
+
 static void refusals_name_the_flag(void **state)
 {
 	(void)state;
@@ -396,6 +419,7 @@ int main(void)
 		cmocka_unit_test(ipv6_turns_on_the_engine_s_ipv6),
 		cmocka_unit_test(net_pasta_is_the_pasta_engine),
 		cmocka_unit_test(refusals_name_the_flag),
+		cmocka_unit_test(a_cidr_that_cannot_be_a_lan_is_refused),
 		cmocka_unit_test(paths_are_cleaned_as_go_does),
 	};
 

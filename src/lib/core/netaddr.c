@@ -91,6 +91,27 @@ int nn_cidr_host(const struct nn_cidr *c, uint32_t n, struct in_addr *out)
 	return 0;
 }
 
+const struct nn_cidr_special *nn_cidr_special(const struct nn_cidr *c, bool *inside)
+{
+	static const struct nn_cidr_special ranges[] = {
+		{ "0.0.0.0", 8, "\"this network\"" }, { "127.0.0.0", 8, "loopback" },
+		{ "169.254.0.0", 16, "link-local" },   { "224.0.0.0", 4, "multicast" },
+		{ "240.0.0.0", 4, "reserved" },
+	};
+	struct in_addr net = nn_cidr_network(c);
+
+	for (size_t i = 0; i < ARRAY_SIZE(ranges); i++) {
+		struct nn_cidr r = { .prefix = ranges[i].prefix };
+
+		inet_pton(AF_INET, ranges[i].net, &r.addr);
+		/* two networks overlap when the larger one holds the other's network address */
+		*inside = c->prefix >= r.prefix;
+		if (*inside ? nn_cidr_contains(&r, net) : nn_cidr_contains(c, r.addr))
+			return &ranges[i];
+	}
+	return NULL;
+}
+
 int nn_cidr6_parse(const char *s, const char *what, struct nn_cidr6 *out, struct nn_err *err)
 {
 	return cidr_parse(s, what, AF_INET6, &out->addr, &out->prefix, err);

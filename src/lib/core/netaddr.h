@@ -50,6 +50,28 @@ bool nn_cidr_contains(const struct nn_cidr *c, struct in_addr a);
  */
 int nn_cidr_host(const struct nn_cidr *c, uint32_t n, struct in_addr *out);
 
+/* A range of IPv4 addresses that is never a LAN, from RFC 6890's special-purpose registry. */
+struct nn_cidr_special {
+	const char *net;  /* "224.0.0.0" */
+	unsigned prefix;  /* 4 */
+	const char *kind; /* "multicast", for "a multicast range" */
+};
+
+/**
+ * nn_cidr_special() - the range that can never be a LAN which network @c lies in or holds
+ * @c:      the network (host bits ignored)
+ * @inside: set to true when @c lies inside the range, false when @c is larger and holds it
+ *
+ * The ranges (RFC 6890 section 2.2.2 and the IANA IPv4 Special-Purpose Address Registry):
+ * 0.0.0.0/8 "this network" (RFC 791 section 3.2, RFC 1122 section 3.2.1.3), 127.0.0.0/8
+ * loopback (RFC 1122 section 3.2.1.3), 169.254.0.0/16 link-local (RFC 3927), 224.0.0.0/4
+ * multicast (RFC 5771) and 240.0.0.0/4 reserved, which holds the limited broadcast address
+ * 255.255.255.255 (RFC 1112 section 4, RFC 919 section 7).  Private, shared (100.64.0.0/10)
+ * and documentation ranges can be LANs and are not among them.
+ * Return: the first range @c meets (a static entry), or NULL for none.
+ */
+const struct nn_cidr_special *nn_cidr_special(const struct nn_cidr *c, bool *inside);
+
 /** nn_ip_parse() - parse a dotted IPv4 address; @what and @s named in @err. Return 0/-EINVAL */
 int nn_ip_parse(const char *s, const char *what, struct in_addr *out, struct nn_err *err);
 

@@ -132,7 +132,7 @@ static int child_setup(const struct nn_nest *n, struct nn_err *err)
 	if (own_netns) {
 		if (setns(n->nest_netns, CLONE_NEWNET) < 0)
 			return nn_err(err, errno, "enter the nest's netns");
-		r = nn_sysfs_fresh(err);
+		r = nn_sysfs_fresh(NULL, err);
 		if (r == 0)
 			r = etc_files(n, err);
 		if (r < 0)

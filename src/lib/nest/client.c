@@ -260,6 +260,18 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
 	return 0;
 }
 
+int nn_client_not_serving(const char *nest, const char *dir, struct nn_err *err)
+{
+	pid_t pid;
+
+	/* child_pid is written after api.sock and removed after it: a live daemon whose
+	 * api.sock nothing serves is stopping (the API stops first: nestd.c services_stop) */
+	if (nn_state_child_pid(dir, &pid, NULL) == 0)
+		return nn_errx(err, ESHUTDOWN, "nest %s is going down (daemon pid %d is stopping): "
+			       "it takes no new requests", nest, (int)pid);
+	return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", nest, dir);
+}
+
 int nn_client_nest_request(const char *nest, const char *method, const char *path,
 			   json_t *body, unsigned *status, json_t **resp, struct nn_err *err)
 {
@@ -276,7 +288,6 @@ int nn_client_nest_request(const char *nest, const char *method, const char *pat
 		return nn_err(err, ENAMETOOLONG, "%s/api.sock", dir);
 	r = nn_client_request(sock, method, path, body, status, resp, err);
 	if ((r == -ENOENT || r == -ECONNREFUSED) && *status == 0)
-		return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", nest,
-			       dir);
+		return nn_client_not_serving(nest, dir, err);
 	return r;
 }

@@ -66,12 +66,26 @@ int nn_client_parse_reply(const char *buf, size_t len, unsigned *status, const c
  * @err:    error object
  *
  * When nothing serves the nest's api.sock (-ENOENT or -ECONNREFUSED before any reply)
- * the error becomes -ENOENT with the message "no nest named <nest> is running (state dir
- * <dir>)".
+ * the error is nn_client_not_serving()'s.
  * Return: 0, the errors of nn_state_dir(), -ENAMETOOLONG for a state dir too long for
- * api.sock's path, or the errors of nn_client_request().
+ * api.sock's path, or the errors of nn_client_request() and nn_client_not_serving().
  */
 int nn_client_nest_request(const char *nest, const char *method, const char *path,
 			   json_t *body, unsigned *status, json_t **resp, struct nn_err *err);
+
+/**
+ * nn_client_not_serving() - the error for a nest whose api.sock nothing serves
+ * @nest: nest name, for the message
+ * @dir:  its state dir (nn_state_dir(), taken before entering the nest's user namespace,
+ *        where the caller is root and nn_state_dir() would name root's)
+ * @err:  error object
+ *
+ * Called after a request found no server on the nest's api.sock (-ENOENT or
+ * -ECONNREFUSED, no reply).  A daemon that is still alive (its child_pid names a live
+ * process) is going down: `netnest down` or a signal stopped its API first.
+ * Return: -ESHUTDOWN, "nest <nest> is going down (daemon pid <pid> is stopping): it takes
+ * no new requests"; else -ENOENT, "no nest named <nest> is running (state dir <dir>)".
+ */
+int nn_client_not_serving(const char *nest, const char *dir, struct nn_err *err);
 
 #endif

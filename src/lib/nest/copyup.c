@@ -111,10 +111,13 @@ int nn_copyup(const char *dir, char ro[32], struct nn_err *err)
 	return link_entries(dir, ro, err);
 }
 
-int nn_sysfs_fresh(struct nn_err *err)
+int nn_sysfs_fresh(int *refused, struct nn_err *err)
 {
 	_cleanup_close_ int cgroup = -1;
 	struct stat sys, cg;
+
+	if (refused)
+		*refused = 0;
 
 	/* only what is mounted there: a plain directory of the old sysfs stays behind */
 	if (stat("/sys", &sys) == 0 && stat("/sys/fs/cgroup", &cg) == 0 &&
@@ -124,8 +127,11 @@ int nn_sysfs_fresh(struct nn_err *err)
 			return nn_err(err, errno, "clone the mounts at /sys/fs/cgroup (open_tree)");
 	}
 	if (mount("none", "/sys", "sysfs", 0, NULL) < 0 &&
-	    mount("none", "/sys", "sysfs", MS_RDONLY, NULL) < 0)
+	    mount("none", "/sys", "sysfs", MS_RDONLY, NULL) < 0) {
+		if (refused)
+			*refused = errno;
 		return 0; /* RootlessKit warns and goes on with the old one */
+	}
 	if (cgroup >= 0 &&
 	    move_mount(cgroup, "", AT_FDCWD, "/sys/fs/cgroup", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return nn_err(err, errno, "move the cgroup mounts under the new /sys (move_mount)");

@@ -36,13 +36,22 @@ int nn_copyup(const char *dir, char ro[32], struct nn_err *err);
 /**
  * nn_sysfs_fresh() - mount a new sysfs on /sys (it shows the caller's netns: sysfs(5))
  * and keep what was mounted on /sys/fs/cgroup, moved under the new one
- * @err: error object
+ * @refused: if not NULL, set to 0, or to the errno of the refused mount when the kernel
+ *           mounts none (then /sys is left as it was)
+ * @err:     error object
  *
- * As RootlessKit: a read-only sysfs when a read-write one is refused; when neither can be
- * mounted, /sys is left as it was and 0 is returned (RootlessKit only warns).
+ * The caller must be in the netns to show, with CAP_SYS_ADMIN in the user namespace that
+ * owns it (fs/sysfs/mount.c sysfs_init_fs_context: kobj_ns_current_may_mount) and in the
+ * one that owns its mount namespace; in a user namespace the kernel also wants a sysfs
+ * already fully visible there (fs/namespace.c mount_too_revealing), which a /sys with a
+ * locked mount over a directory that is not empty (a container's masked /sys/firmware)
+ * is not: EPERM.
+ * As RootlessKit: a read-only sysfs when a read-write one is refused (a read-only /sys);
+ * when neither can be mounted, /sys is left as it was and 0 is returned (RootlessKit only
+ * warns).
  * Return: 0, or the negative errno of open_tree(2)/move_mount(2) for /sys/fs/cgroup.
  */
-int nn_sysfs_fresh(struct nn_err *err);
+int nn_sysfs_fresh(int *refused, struct nn_err *err);
 
 /**
  * nn_procfs_fresh() - mount a new proc on /proc, for the caller's PID namespace (read-only

@@ -89,39 +89,73 @@ static int subnet6_finish(struct nn_nest_config *cfg, struct nn_err *err)
 			     ntohl(nn_cidr_network(&cfg->subnet).s_addr), &cfg->bridge_ip6);
 }
 
+/*
+ * lan_check() - refuse network @c, given as option @opt, when it cannot be a nest's LAN: it
+ * is, or holds, a range that is never one (nn_cidr_special()), or it is larger than a /8,
+ * the largest private network (10.0.0.0/8, RFC 1918 section 3), so it would hide that much
+ * of the outside from the nest (its route on the link wins over the default route).
+ */
+static int lan_check(const struct nn_cidr *c, const char *opt, struct nn_err *err)
+{
+	const struct nn_cidr_special *sp;
+	char a[INET_ADDRSTRLEN];
+	bool inside;
+
+	ntoa(c->addr, a);
+	sp = nn_cidr_special(c, &inside);
+	if (sp && inside)
+		return nn_errx(err, EINVAL, "%s %s/%u: a %s range, not a LAN", opt, a, c->prefix,
+			       sp->kind);
+	if (c->prefix < NN_LAN_PREFIX_MIN)
+		return nn_errx(err, EINVAL, "%s %s/%u: larger than a /%u (10.0.0.0/8, the largest "
+			       "private network), not a LAN", opt, a, c->prefix, NN_LAN_PREFIX_MIN);
+	if (sp)
+		return nn_errx(err, EINVAL, "%s %s/%u: holds the %s range %s/%u, not a LAN", opt, a,
+			       c->prefix, sp->kind, sp->net, sp->prefix);
+	return 0;
+}
+
 int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	struct in_addr net, bcast;
 	uint32_t size;
+	int r;
 
 	if (cfg->engine == NN_ENGINE_PASTA)
 		cfg->ipv6 = false; /* pasta.go passes --ipv4-only unless --ipv6 */
 	if (cfg->mtu < NN_MTU_MIN || cfg->mtu > NN_MTU_MAX)
 		return nn_errx(err, EINVAL, "--mtu %u: out of range %u..%u", cfg->mtu, NN_MTU_MIN,
 			       NN_MTU_MAX);
+	if ((r = lan_check(&cfg->cidr, "--cidr", err)) < 0)
+		return r;
 	net = nn_cidr_network(&cfg->cidr);
 	if (net.s_addr != cfg->cidr.addr.s_addr)
 		return nn_errx(err, EINVAL, "--cidr %s/%u: not a network address (use %s/%u)",
 			       ntoa(cfg->cidr.addr, a), cfg->cidr.prefix, ntoa(net, b),
 			       cfg->cidr.prefix);
+	/* the engine's addresses: gateway + 2, DNS + 3, DHCP from + 15, the tap + 100 (as
+	 * slirp4netns, whose --cidr takes /1 to /25 for the same reason: main.c) */
 	if (nn_cidr_host(&cfg->cidr, 100, &cfg->tap_ip) < 0)
-		return nn_errx(err, EINVAL,
-			       "--cidr %s/%u: too small for the tap address (network + 100)",
-			       ntoa(net, a), cfg->cidr.prefix);
+		return nn_errx(err, EINVAL, "--cidr %s/%u: too small for the tap address (network "
+			       "+ 100; gateway + 2, DNS + 3): at most /25", ntoa(net, a),
+			       cfg->cidr.prefix);
 	nn_cidr_host(&cfg->cidr, 2, &cfg->gateway);
 	nn_cidr_host(&cfg->cidr, 3, &cfg->dns);
 	if (!cfg->bridge[0])
 		return 0; /* no bridge: --subnet and --gateway mean nothing */
 
+	if ((r = lan_check(&cfg->subnet, "--subnet", err)) < 0)
+		return r;
 	net = nn_cidr_network(&cfg->subnet);
 	if (net.s_addr != cfg->subnet.addr.s_addr)
 		return nn_errx(err, EINVAL, "--subnet %s/%u: not a network address (use %s/%u)",
 			       ntoa(cfg->subnet.addr, a), cfg->subnet.prefix, ntoa(net, b),
 			       cfg->subnet.prefix);
+	/* the network, the bridge's address, one sandbox's and the broadcast address */
 	if (cfg->subnet.prefix > 30)
-		return nn_errx(err, EINVAL, "--subnet %s/%u: too small for a bridge (at most /30)",
-			       ntoa(net, a), cfg->subnet.prefix);
+		return nn_errx(err, EINVAL, "--subnet %s/%u: too small for the bridge's address and "
+			       "a sandbox's: at most /30", ntoa(net, a), cfg->subnet.prefix);
 	if (nn_cidr_contains(&cfg->cidr, net) ||
 	    nn_cidr_contains(&cfg->subnet, nn_cidr_network(&cfg->cidr)))
 		return nn_errx(err, EINVAL, "--subnet %s/%u overlaps --cidr %s/%u", ntoa(net, a),

@@ -135,9 +135,12 @@ int nn_nest_config_default(struct nn_nest_config *cfg, const char *name, struct 
  * @cfg: config; tap_ip (cidr + 100), gateway (+ 2) and dns (+ 3) are set here
  * @err: error object naming the option and the reason
  *
- * Refuses: --cidr that is not a network address or too small for .100 (RootlessKit
- * --cidr rule, docs/facts-rootlesskit.md#network-defaults), --subnet with host bits or smaller
- * than /30, --gateway outside --subnet or equal to its network or broadcast address,
+ * Refuses, as --cidr or --subnet, a network that cannot be a LAN: one that is or holds
+ * 0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/4 or 240.0.0.0/4 (nn_cidr_special())
+ * or is larger than a /8 (NN_LAN_PREFIX_MIN).  Refuses --cidr that is not a network address
+ * or too small for .100 (RootlessKit --cidr rule, docs/facts-rootlesskit.md#network-defaults;
+ * slirp4netns's /25), --subnet with host bits or smaller than /30 (the bridge's address and a
+ * sandbox's), --gateway outside --subnet or equal to its network or broadcast address,
  * --mtu outside 576..65521 (libslirp's limit, docs/facts-slirp.md#mtu), and
  * a --subnet that overlaps --cidr.  With IPv6 on: a --subnet6 with host bits, longer than
  * /64, outside the unique local fc00::/7 (RFC 4193 section 3.1) or overlapping the
@@ -149,6 +152,7 @@ int nn_nest_config_default(struct nn_nest_config *cfg, const char *name, struct 
 int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err);
 
 #define NN_MTU_MIN 576
+#define NN_LAN_PREFIX_MIN 8 /* --cidr and --subnet: no larger than 10.0.0.0/8 (RFC 1918) */
 #define NN_ENGINE_CIDR6 "fd00::/64"     /* slirp4netns's IPv6 network (slirp4netns.1) */
 #define NN_SUBNET6_DEFAULT "fd00:4::/64" /* the bridge's, beside 10.4.0.0/24 */
 #define NN_MTU_MAX 65521

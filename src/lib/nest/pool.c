@@ -87,7 +87,7 @@ static int make_entry(struct nn_pool *p, const char *label, struct entry *e, str
 	if (fstat(e->netns, &st) < 0)
 		return nn_err(err, errno, "stat %s", label);
 	e->ino = st.st_ino;
-	e->mntns = nn_sandbox_premount(p->n->cfg.state_dir, label, err);
+	e->mntns = nn_sandbox_premount(p->n->cfg.state_dir, e->netns, label, err);
 	return e->mntns < 0 ? e->mntns : 0;
 }
 

@@ -122,37 +122,48 @@ int nn_sandbox_unpublish(struct nn_nest *n, int id, struct nn_err *err);
 
 /**
  * nn_sandbox_enter() - make the calling process a sandbox-to-be of a nest (client side)
- * @state_dir:  the nest's state dir
- * @daemon_pid: the nest daemon (child_pid)
- * @err:        error object
+ * @state_dir:     the nest's state dir
+ * @daemon_pid:    the nest daemon (child_pid)
+ * @sysfs_refused: set to 0, or to the errno of the kernel's refusal when /sys could not
+ *                 be a sysfs of the sandbox's netns (then it is the host's, as before)
+ * @err:           error object
  *
  * Must be called single-threaded (setns(2) into a user namespace requires it).
  * If the daemon's user namespace differs from the caller's (rootless), setns(2) into it
  * (the caller becomes the mapped root, as nsenter -U does).  Then, with a pair from the
  * nest's pool (nn_pool_get()), setns(2) into its netns and its mount namespace, which the
- * pool set up as below; without one, setns(2) into the daemon's mount namespace,
- * unshare(CLONE_NEWNET | CLONE_NEWNS), make / rslave, and bind-mount
- * @state_dir/resolv.conf and @state_dir/hosts over /etc/resolv.conf and /etc/hosts (over the
- * target when /etc/resolv.conf is a symlink).  Either way the caller ends in its cwd (or
- * /).  Half-done work needs no undo: the caller exits on failure and its namespaces go
- * with it.
- * Return: 0, or the negative errno of open(2)/setns(2)/unshare(2)/mount(2) naming the step.
+ * pool set up as below (should its /sys still be the host's, the sysfs mount is tried
+ * again here, for the reason); without one, setns(2) into the daemon's mount namespace,
+ * unshare(CLONE_NEWNET | CLONE_NEWNS), make / rslave, mount a sysfs of the new netns on
+ * /sys with the old /sys/fs/cgroup mounts moved under it (nn_sysfs_fresh(), so
+ * /sys/class/net lists eth0 and lo), and bind-mount @state_dir/resolv.conf and
+ * @state_dir/hosts over /etc/resolv.conf and /etc/hosts (over the target when
+ * /etc/resolv.conf is a symlink).  Either way the caller ends in its cwd (or /).
+ * Half-done work needs no undo: the caller exits on failure and its namespaces go with it.
+ * Return: 0, or the negative errno of open(2)/setns(2)/unshare(2)/mount(2)/open_tree(2)/
+ * move_mount(2) naming the step.
  */
-int nn_sandbox_enter(const char *state_dir, pid_t daemon_pid, struct nn_err *err);
+int nn_sandbox_enter(const char *state_dir, pid_t daemon_pid, int *sysfs_refused,
+		     struct nn_err *err);
 
 /**
  * nn_sandbox_premount() - a sandbox's mount namespace made ahead, for the pool (pool.h)
  * @state_dir: the nest's state dir (its resolv.conf and hosts)
+ * @netns:     the pooled netns the mount namespace goes with (nsfs fd)
  * @label:     for messages ("pooled netns 3")
  * @err:       error object
  *
- * In a short-lived thread of the daemon (nn_netns_call(), whose thread has a mount
- * namespace and fs_struct of its own once it unshares: kernel/fork.c ksys_unshare),
- * unshare(CLONE_NEWNS) from the daemon's, make / rslave and bind the nest's resolv.conf
- * and hosts, exactly as nn_sandbox_enter() does without a pool; the thread's end leaves
- * the namespace alive only in the returned fd.
+ * In a short-lived thread of the daemon that entered @netns (nn_netns_call(), whose thread
+ * has a mount namespace and fs_struct of its own once it unshares: kernel/fork.c
+ * ksys_unshare), unshare(CLONE_NEWNS) from the daemon's, make / rslave, mount a sysfs of
+ * @netns on /sys (sysfs takes the netns of the mounting task) and bind the nest's
+ * resolv.conf and hosts, exactly as nn_sandbox_enter() does without a pool; the thread's
+ * end leaves the namespace alive only in the returned fd.  A sysfs the kernel refuses
+ * leaves the old /sys in place (nn_sandbox_enter() finds it).  The sysfs holds a reference
+ * on @netns for as long as the mount namespace lives.
  * Return: the nsfs fd of the new mount namespace (owned by the caller), or negative errno.
  */
-int nn_sandbox_premount(const char *state_dir, const char *label, struct nn_err *err);
+int nn_sandbox_premount(const char *state_dir, int netns, const char *label,
+			struct nn_err *err);
 
 #endif

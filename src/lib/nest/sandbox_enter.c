@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * sandbox_enter.c - the namespaces of a sandbox: the client side (enter the nest, a pooled
- * or new netns and mount namespace) and the pool's mount namespaces made ahead (sandbox.h)
+ * or new netns and mount namespace, with a sysfs of that netns) and the pool's mount
+ * namespaces made ahead (sandbox.h)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "copyup.h"
 #include "pool.h"
 #include "rtnl.h"
 #include "sandbox.h"
@@ -80,15 +82,21 @@ static int bind_file(const char *state_dir, const char *file, const char *dst,
 	return 0;
 }
 
-/* / rslave, the nest's resolv.conf and hosts bound over the system's (sandbox.h) */
-static int sandbox_mounts(const char *state_dir, struct nn_err *err)
+/*
+ * / rslave, a sysfs of the caller's netns on /sys (unless the kernel refuses it: then
+ * *@sysfs_refused says why), the nest's resolv.conf and hosts bound over the system's
+ * (sandbox.h)
+ */
+static int sandbox_mounts(const char *state_dir, int *sysfs_refused, struct nn_err *err)
 {
 	int r;
 
 	/* Our mounts stay ours; the nest's later mounts still reach us (RootlessKit rslave). */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return nn_err(err, errno, "make / rslave");
-	if ((r = bind_file(state_dir, "resolv.conf", "/etc/resolv.conf", err)) < 0 ||
+	/* /sys/class/net lists the sandbox's own eth0 and lo, as in a container */
+	if ((r = nn_sysfs_fresh(sysfs_refused, err)) < 0 ||
+	    (r = bind_file(state_dir, "resolv.conf", "/etc/resolv.conf", err)) < 0 ||
 	    (r = bind_file(state_dir, "hosts", "/etc/hosts", err)) < 0)
 		return r;
 	return 0;
@@ -99,7 +107,10 @@ struct premount {
 	int fd;
 };
 
-/* In a thread of nn_netns_call(-1): a mount namespace of its own, set up, its fd in arg. */
+/*
+ * In a thread of nn_netns_call() in the pooled netns: a mount namespace of its own, set up,
+ * its fd in arg.  A sysfs the kernel refuses is left to the client (nn_sandbox_enter()).
+ */
 static int new_mntns(void *arg, struct nn_err *err)
 {
 	struct premount *p = arg;
@@ -107,7 +118,7 @@ static int new_mntns(void *arg, struct nn_err *err)
 
 	if (unshare(CLONE_NEWNS) < 0)
 		return nn_err(err, errno, "unshare a mount namespace");
-	r = sandbox_mounts(p->state_dir, err);
+	r = sandbox_mounts(p->state_dir, NULL, err);
 	if (r < 0)
 		return r;
 	p->fd = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
@@ -116,10 +127,10 @@ static int new_mntns(void *arg, struct nn_err *err)
 	return 0;
 }
 
-int nn_sandbox_premount(const char *state_dir, const char *label, struct nn_err *err)
+int nn_sandbox_premount(const char *state_dir, int netns, const char *label, struct nn_err *err)
 {
 	struct premount p = { state_dir, -1 };
-	int r = nn_netns_call(-1, label, new_mntns, &p, err);
+	int r = nn_netns_call(netns, label, new_mntns, &p, err);
 
 	if (r < 0) {
 		if (p.fd >= 0)
@@ -129,14 +140,19 @@ int nn_sandbox_premount(const char *state_dir, const char *label, struct nn_err 
 	return p.fd;
 }
 
-int nn_sandbox_enter(const char *state_dir, pid_t daemon_pid, struct nn_err *err)
+int nn_sandbox_enter(const char *state_dir, pid_t daemon_pid, int *sysfs_refused,
+		     struct nn_err *err)
 {
 	_cleanup_close_ int user = -1, mnt = -1, self_user = -1;
 	_cleanup_free_ char *cwd = get_current_dir_name();
 	int pooled[NN_POOL_FDS] = { -1, -1 };
-	struct stat a, b;
+	struct stat a, b, sys, now;
 	int r;
 
+	*sysfs_refused = 0;
+	/* the host's sysfs, to tell it from the sandbox's (a superblock per netns) */
+	if (stat("/sys", &sys) < 0)
+		sys.st_dev = 0;
 	user = open_ns(daemon_pid, "user", err);
 	if (user < 0)
 		return user;
@@ -159,6 +175,10 @@ int nn_sandbox_enter(const char *state_dir, pid_t daemon_pid, struct nn_err *err
 			return nn_err(err, errno, "enter a pooled network namespace of the nest");
 		if (setns(mnt, CLONE_NEWNS) < 0)
 			return nn_err(err, errno, "enter a pooled mount namespace of the nest");
+		/* the pool's sysfs was refused: try here, to learn why */
+		if (stat("/sys", &now) == 0 && now.st_dev == sys.st_dev &&
+		    (r = nn_sysfs_fresh(sysfs_refused, err)) < 0)
+			return r;
 	} else {
 		mnt = open_ns(daemon_pid, "mnt", err);
 		if (mnt < 0)
@@ -168,7 +188,7 @@ int nn_sandbox_enter(const char *state_dir, pid_t daemon_pid, struct nn_err *err
 				      daemon_pid);
 		if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
 			return nn_err(err, errno, "unshare a network and mount namespace");
-		r = sandbox_mounts(state_dir, err);
+		r = sandbox_mounts(state_dir, sysfs_refused, err);
 		if (r < 0)
 			return r;
 	}
