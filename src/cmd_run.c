@@ -43,7 +43,8 @@ static int run_usage(FILE *f, int status)
 		"\n"
 		"Run CMD in a sandbox: a network namespace joined to the nest's bridge (eth0 with\n"
 		"a lease from the nest's subnet, default route via the bridge), with the nest's\n"
-		"resolv.conf and hosts.  The exit status is CMD's.\n"
+		"resolv.conf and hosts.  Its processes are those of its netns: when CMD exits\n"
+		"the others are killed.  The exit status is CMD's.\n"
 		"\n"
 		"  --nest NAME          the nest (default \"default\")\n"
 		"  -d, --detach         run in the background and print the sandbox name\n"
@@ -514,8 +515,9 @@ int cmd_stop(int argc, char **argv, struct nn_err *err)
 			nest = optarg;
 		} else if (c == 'h') {
 			printf("Usage: netnest stop [--nest NAME] NAME...\n\n"
-			       "Stop sandboxes: SIGTERM, SIGKILL after 5 s; returns once each one's\n"
-			       "veth, lease, ports and record are gone.\n");
+			       "Stop sandboxes: SIGTERM to every process of the sandbox's netns,\n"
+			       "SIGKILL after 5 s; returns once they, and each one's veth, lease,\n"
+			       "ports and record are gone.\n");
 			return 0;
 		} else {
 			return nn_opt_error(argv, c);

@@ -12,6 +12,7 @@ setup() {
   chmod 0755 "$TMP"
   PIDS=()   # processes this test started outside netnest (killed in teardown)
   NESTS=()  # nests to take down: "user NAME" or "root NAME"
+  MOUNTS=() # bind mounts this test made (unmounted in teardown)
   STATE=/run/user/$(nn_uid)/netnest/$NEST
 }
 
@@ -22,6 +23,7 @@ teardown() {
     if [[ $n == root\ * ]]; then nn down --nest "${n#root }"; else nnu down --nest "${n#user }"; fi
   done >/dev/null 2>&1
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null; done
   # sandboxes left by a failed test: their records name their PIDs (started by this test)
   for f in "$TMP"/records/*.json; do
     [[ -e $f ]] && kill -9 "$(jq -r .pid "$f")" 2>/dev/null
@@ -59,6 +61,33 @@ sandbox_ports() {
     grep -cvxF "$own")
   ports=$(in_nest "$state" ip -j link show master netnest0 | jq length)
   echo $((ports - pooled))
+}
+
+# netns_procs INO: the processes whose netns has inode INO, one PID a line (a zombie has
+# left its namespaces and is not one: proc(5))
+netns_procs() {
+  local p
+  for p in /proc/[0-9]*; do
+    [[ $(stat -L -c %i "$p/ns/net" 2>/dev/null) == "$1" ]] && echo "${p#/proc/}"
+  done
+  return 0
+}
+
+# own_netns_procs INO: the processes of that netns join PIDS, so teardown ends any that a
+# failed test left
+own_netns_procs() {
+  local found
+  mapfile -t found < <(netns_procs "$1")
+  PIDS+=("${found[@]}")
+}
+
+# bystander: start a process of the test user outside every sandbox; its PID in $BYSTANDER
+bystander() {
+  as_user sh -c 'echo $$; exec sleep 1000' >"$TMP/bystander" &
+  PIDS+=($!)
+  wait_for test -s "$TMP/bystander"
+  BYSTANDER=$(cat "$TMP/bystander")
+  PIDS+=("$BYSTANDER")
 }
 
 # assert_sandbox_gone STATE NAME VETH IP [PORT]: nothing of the sandbox is left
@@ -226,27 +255,66 @@ assert_own_sys() {
   assert_sandbox_gone "$STATE" brief "$veth" 10.4.0.2 "$port"
 }
 
-@test "a sandbox whose command exits but leaves a process in its netns: the record goes at once, the veth and lease within a few seconds, and the process is off the bridge" {
+@test "when a sandbox's command exits, the processes it left in its netns end too, setsid ones as well, and none of another sandbox or outside" {
   up_user
-  # sh exits at once; the sleep it started keeps the netns alive, so the kernel deletes no
-  # veth: the daemon does, DYING_MS (1 s, sandbox.c) after the exit
+  bystander
+  run run_user -d --name keep -- sleep 1000
+  [ "$status" -eq 0 ]
   run run_user -d --name leaves -- sh -c "sleep 1000 </dev/null >/dev/null 2>&1 &
+    setsid sleep 1000 </dev/null >/dev/null 2>&1 &
     while [ ! -e $TMP/go ]; do sleep 0.05; done"
   [ "$status" -eq 0 ]
   keep_records "$STATE"
-  touch "$TMP/go"
   rec=$TMP/records/leaves.json
-  veth=$(jq -r .veth "$rec") ino=$(jq -r .netns "$rec")
+  veth=$(jq -r .veth "$rec") ino=$(jq -r .netns "$rec") keep=$(jq -r .pid "$STATE/sandboxes/keep.json")
+  wait_until '[ "$(netns_procs "$ino" | wc -l)" -ge 3 ]'
+  own_netns_procs "$ino"
+  touch "$TMP/go"
   assert_sandbox_gone "$STATE" leaves "$veth" "$(jq -r .ip "$rec")"
-  # the process it left is still in that netns, with no eth0 left there
-  left=
-  for p in /proc/[0-9]*; do
-    [[ $(stat -L -c %i "$p/ns/net" 2>/dev/null) == "$ino" ]] && left=${p#/proc/}
-  done
-  [ -n "$left" ]
-  run nsenter -t "$left" -n ip -br link
+  # the lease goes after they have: none is left in the netns
+  [ -z "$(netns_procs "$ino")" ]
+  kill -0 "$keep"
+  kill -0 "$BYSTANDER"
+}
+
+@test "stop ends every process of the sandbox's netns, setsid ones too, and none of another sandbox or outside" {
+  up_user
+  bystander
+  run run_user -d --name keep -- sleep 1000
+  [ "$status" -eq 0 ]
+  run run_user -d --name many -- sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 &
+    setsid sleep 1000 </dev/null >/dev/null 2>&1 & wait'
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  ino=$(jq -r .netns "$STATE/sandboxes/many.json") keep=$(jq -r .pid "$STATE/sandboxes/keep.json")
+  wait_until '[ "$(netns_procs "$ino" | wc -l)" = 3 ]'
+  own_netns_procs "$ino"
+  run nnu stop --nest "$NEST" many
+  [ "$status" -eq 0 ]
+  # stop has returned: nothing is left in that netns
+  [ -z "$(netns_procs "$ino")" ]
+  kill -0 "$keep"
+  kill -0 "$BYSTANDER"
+}
+
+@test "a sandbox whose netns outlives its processes (a bind mount): the record goes at once, the veth and lease within a few seconds" {
+  up_user
+  run run_user -d --name held -- sh -c "while [ ! -e $TMP/go ]; do sleep 0.05; done"
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  rec=$TMP/records/held.json
+  veth=$(jq -r .veth "$rec") ino=$(jq -r .netns "$rec") pid=$(jq -r .pid "$rec")
+  # the kernel deletes no veth of a netns that lives on: the daemon does, DYING_MS (1 s,
+  # sandbox.c) after the exit
+  touch "$TMP/netns"
+  mount --bind "/proc/$pid/ns/net" "$TMP/netns"
+  MOUNTS+=("$TMP/netns")
+  touch "$TMP/go"
+  assert_sandbox_gone "$STATE" held "$veth" "$(jq -r .ip "$rec")"
+  [ "$(stat -L -c %i "$TMP/netns")" = "$ino" ]
+  run nsenter --net="$TMP/netns" ip -br link
+  [ "$status" -eq 0 ]
   [[ $output != *eth0* ]]
-  kill "$left"
 }
 
 @test "from a sandbox the host's 127.0.0.1 and ::1 are refused through 10.0.2.2 and fd00::2, and served with up --allow-host-loopback" {
@@ -536,11 +604,15 @@ assert_own_sys() {
   [ "$output" = "netnest: no nest named $NEST is running (state dir $STATE)" ]
 }
 
-@test "netnest down stops every sandbox, and a foreground run stopped by netnest stop exits 143" {
+@test "netnest down stops every sandbox and every process of their netns, and a foreground run stopped by netnest stop exits 143" {
   up_user
-  run run_user -d --name d1 -- sleep 1000
+  bystander
+  run run_user -d --name d1 -- sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 & wait'
   [ "$status" -eq 0 ]
   keep_records "$STATE"
+  ino=$(jq -r .netns "$STATE/sandboxes/d1.json")
+  wait_until '[ "$(netns_procs "$ino" | wc -l)" = 2 ]'
+  own_netns_procs "$ino"
   run_user --name fg -- sleep 1000 &
   fg=$!
   wait_for test -e "$STATE/sandboxes/fg.json"
@@ -552,6 +624,8 @@ assert_own_sys() {
   d1=$(jq -r .pid "$STATE/sandboxes/d1.json")
   nnu down --nest "$NEST"
   [[ ! -e /proc/$d1 ]] || grep -q '^State:.Z' "/proc/$d1/status"
+  [ -z "$(netns_procs "$ino")" ]
+  kill -0 "$BYSTANDER"
 }
 
 @test "a published host port already in use fails the run and leaves no lease, veth or record" {

@@ -36,6 +36,7 @@ struct sandbox {
 	uint64_t serial; /* epoll cookie: survives the struct being freed */
 	char name[NN_NAME_MAX + 1];
 	int pidfd;
+	int netns; /* nsfs fd of its netns, until its processes are swept (sweep.h); else -1 */
 	char veth[IFNAMSIZ];
 	struct in_addr ip; /* the lease */
 	struct in6_addr ip6; /* its IPv6 twin (sandbox_ip6()); has_ip6 false: none */
