@@ -192,6 +192,54 @@ assert_own_sys() {
   [ "$status" -eq 0 ]
   run -127 run_user -- /nonexistent/cmd
   [[ $output == *"run /nonexistent/cmd: No such file or directory"* ]]
+  # a command killed by a signal: run dies of the same signal (128 + SIGTERM, as a shell says)
+  run run_user -- sh -c 'kill -TERM $$'
+  [ "$status" -eq 143 ]
+}
+
+@test "20 foreground runs in a row with one --name and one -p port all succeed: when each returns, its name, lease and port are free" {
+  up_user
+  port=$(free_port)
+  for i in $(seq 20); do
+    run run_user --name seq -p "$port:80" -- sh -c "exit $((i % 3))"
+    # the command's exit status is still run's
+    [ "$status" -eq $((i % 3)) ] || { echo "run $i: status $status: $output"; false; }
+    [ ! -e "$STATE/sandboxes/seq.json" ]
+    [ -z "$(grep -l '^seq' "$STATE"/ipam/netnest/10.* 2>/dev/null)" ]
+    [ -z "$(ss -Htln "sport = :$port")" ]
+  done
+}
+
+@test "when a foreground run returns, no process is left in its sandbox's netns, and the user's other processes live" {
+  up_user
+  bystander
+  run run_user --name fgleft -- sh -c 'stat -L -c %i /proc/self/ns/net
+    sleep 1000 </dev/null >/dev/null 2>&1 & setsid sleep 1000 </dev/null >/dev/null 2>&1 &'
+  [ "$status" -eq 0 ]
+  ino=$output
+  [[ $ino =~ ^[0-9]+$ ]]
+  own_netns_procs "$ino"
+  [ -z "$(netns_procs "$ino")" ]
+  kill -0 "$BYSTANDER"
+}
+
+@test "a signal sent to a foreground run goes on to its sandbox, and run dies of it once the sandbox is gone" {
+  up_user
+  run_user --name fwd -- sleep 1000 &
+  fg=$!
+  wait_for test -e "$STATE/sandboxes/fwd.json"
+  keep_records "$STATE"
+  pid=$(jq -r .pid "$STATE/sandboxes/fwd.json")
+  # the run process is the sandbox's parent, outside its namespaces
+  runpid=$(awk '{sub(/.*\) /, ""); print $2}' "/proc/$pid/stat")
+  [ "$(cat "/proc/$runpid/comm")" = netnest ]
+  [ "$(stat -L -c %i "/proc/$runpid/ns/net")" = "$(stat -L -c %i /proc/self/ns/net)" ]
+  kill -TERM "$runpid"
+  st=0
+  wait "$fg" || st=$? # here, not in `run`'s subshell, which cannot wait for it
+  [ "$st" -eq 143 ]
+  [ ! -e "$STATE/sandboxes/fwd.json" ]
+  [[ ! -e /proc/$pid ]]
 }
 
 @test "nginx in a detached sandbox serves a 1 MiB file intact on a published port, also to 20 clients at once" {
@@ -297,7 +345,7 @@ assert_own_sys() {
   kill -0 "$BYSTANDER"
 }
 
-@test "a sandbox whose netns outlives its processes (a bind mount): the record goes at once, the veth and lease within a few seconds" {
+@test "a sandbox whose netns outlives its processes (a bind mount): the record and lease go at once, the veth within a few seconds" {
   up_user
   run run_user -d --name held -- sh -c "while [ ! -e $TMP/go ]; do sleep 0.05; done"
   [ "$status" -eq 0 ]
@@ -575,8 +623,25 @@ assert_own_sys() {
   [ "$output" = '{"message":"sandbox x: \"publish\"[0] is not a string"} 400' ]
   run api -X DELETE http://netnest/netnest/v1/sandboxes/nosuch
   [ "$output" = '{"message":"no sandbox named nosuch"} 404' ]
+  # the wait for a release (a foreground run's): no sandbox of that name and PID, nothing to
+  # wait for; a bad body, path or name is named
+  run api -X POST -d '{"pid":1}' http://netnest/netnest/v1/sandboxes/nosuch/wait
+  [ "$output" = ' 200' ]
+  run api -X POST -d '{}' http://netnest/netnest/v1/sandboxes/x/wait
+  [ "$output" = '{"message":"wait for sandbox x: \"pid\" must be a positive integer"} 400' ]
+  run api -X POST -d '{"pid":1}' http://netnest/netnest/v1/sandboxes/x/other
+  [ "$output" = '{"message":"POST /netnest/v1/sandboxes/x/other: no such endpoint"} 404' ]
+  run api -X POST -d '{"pid":1}' http://netnest/netnest/v1/sandboxes/nest/wait
+  [[ $output == *"sandbox name 'nest' is reserved"*" 400" ]]
   [ -z "$(ls "$STATE/sandboxes")" ]
   [ -z "$(ls "$STATE/ipam/netnest" | grep '^10\.')" ]
+  # a sandbox whose process runs: the wait would last as long as it does, so it is refused
+  run run_user -d --name live -- sleep 1000
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  pid=$(jq -r .pid "$STATE/sandboxes/live.json")
+  run api -X POST -d "{\"pid\":$pid}" http://netnest/netnest/v1/sandboxes/live/wait
+  [ "$output" = "{\"message\":\"wait for sandbox live: its process $pid is running\"} 400" ]
 }
 
 @test "run, ps, port and info on a nest that is going down say it is going down, and make nothing" {

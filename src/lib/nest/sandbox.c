@@ -40,11 +40,44 @@ struct nn_sandboxes *nn_sb_of(struct nn_nest *n)
 	return n->svc ? n->svc->sandboxes : NULL;
 }
 
+/* @sb joins `all` (sandbox_internal.h), which it leaves when release() ends; lock held */
+static void link_all_locked(struct nn_sandboxes *s, struct sandbox *sb)
+{
+	sb->all_next = s->all;
+	if (s->all)
+		s->all->all_pprev = &sb->all_next;
+	sb->all_pprev = &s->all;
+	s->all = sb;
+}
+
+static void unlink_all_locked(struct sandbox *sb)
+{
+	*sb->all_pprev = sb->all_next;
+	if (sb->all_next)
+		sb->all_next->all_pprev = sb->all_pprev;
+}
+
+/*
+ * nn_ipam_allocate()'s skip: the address of a sandbox not yet freed, whose veth may still
+ * be on the bridge, is not leased again, even when an exited one's lease went before its
+ * veth (bury()); lock held.
+ */
+static bool on_bridge(struct in_addr a, void *arg)
+{
+	struct nn_sandboxes *s = arg;
+
+	for (struct sandbox *sb = s->all; sb; sb = sb->all_next)
+		if (sb->ip.s_addr == a.s_addr)
+			return true;
+	return false;
+}
+
 /*
  * A teardown, in two halves.  The first, under the lock: the sandbox leaves the list, its
  * ports and its record go, so nothing sees it any more and its name is free.  The second,
- * without it: the veth and then the lease, which goes last, so no new sandbox gets the
- * address while the old veth is on the bridge.
+ * without it: the veth and then the lease.  Until the struct is freed at the end of the
+ * second half it stays on `all`, and no new sandbox is leased its address (on_bridge()),
+ * so none gets it while the old veth may be on the bridge.
  *
  * The sandbox's processes are those of its netns (sweep.h), the daemon holding the netns
  * fd until they have all gone: `stop` and `down` end them all (SIGTERM, then SIGKILL), and
@@ -54,11 +87,12 @@ struct nn_sandboxes *nn_sb_of(struct nn_nest *n)
  * default_device_exit_batch; drivers/net/veth.c veth_dellink), several netns in one batch.
  * Deleting the host end ourselves as well held RTNL through an RCU grace period
  * (net/core/dev.c unregister_netdevice_many: synchronize_net), 10-50 ms here, on the next
- * join's path.  So the watcher puts such a sandbox on the dying list and waits for the
- * host end's RTM_DELLINK (nn_rtnl_watch_links()), then releases the lease.  A netns that
- * outlives its processes (a bind mount, an fd passed on, a process SIGKILL could not end)
- * sends none: after DYING_MS its host end is deleted as before, which cuts it off the
- * bridge, and the lease goes.  `stop` and `down` delete it at once, as before.
+ * join's path.  So the watcher releases the lease at once (a foreground run waits for that,
+ * nn_sb_api_wait(), not for the kernel), puts the sandbox on the dying list and waits for
+ * the host end's RTM_DELLINK (nn_rtnl_watch_links()).  A netns that outlives its processes
+ * (a bind mount, an fd passed on, a process SIGKILL could not end) sends none: after
+ * DYING_MS its host end is deleted as before, which cuts it off the bridge.  `stop` and
+ * `down` delete it at once, as before.
  */
 static struct sandbox *unlist_locked(struct nn_nest *n, struct nn_sandboxes *s, uint64_t serial)
 {
@@ -69,6 +103,7 @@ static struct sandbox *unlist_locked(struct nn_nest *n, struct nn_sandboxes *s, 
 		if (sb->serial != serial)
 			continue;
 		*pp = sb->next;
+		sb->listed = false;
 		epoll_ctl(s->epfd, EPOLL_CTL_DEL, sb->pidfd, NULL);
 		nn_ports_remove_owner(n, sb->name);
 		snprintf(file, sizeof(file), "%s.json", sb->name);
@@ -91,18 +126,20 @@ static void release(struct nn_sandboxes *s, struct sandbox *sb, bool delete_veth
 		nn_sandbox_unwire(&s->unwire, sb->veth, &ignore);
 		pthread_mutex_unlock(&s->unwire_lock);
 	}
-	nn_ipam_release(&s->ipam, sb->ip, sb->name, NN_SANDBOX_IFNAME, &ignore);
+	if (sb->leased)
+		nn_ipam_release(&s->ipam, sb->ip, sb->name, NN_SANDBOX_IFNAME, &ignore);
 	nn_bypass_stop(sb->bp);
+	pthread_mutex_lock(&s->lock);
+	unlink_all_locked(sb); /* a waiter (nn_sb_api_wait()) reads its pidfd under the lock */
+	s->unwiring--;
+	pthread_cond_broadcast(&s->unwired);
+	pthread_mutex_unlock(&s->lock);
 	if (sb->pidfd >= 0)
 		close(sb->pidfd);
 	if (sb->netns >= 0)
 		close(sb->netns);
 	json_decref(sb->record);
 	free(sb);
-	pthread_mutex_lock(&s->lock);
-	s->unwiring--;
-	pthread_cond_broadcast(&s->unwired);
-	pthread_mutex_unlock(&s->lock);
 }
 
 /* The second half of a teardown that deletes the veth itself (stop, down). */
@@ -224,13 +261,16 @@ static void expire_dying(struct nn_sandboxes *s, int64_t now)
  * The main processes of @list (unlisted, at most WATCH_BATCH) have exited: the rest of
  * each sandbox's processes, those of its netns, go at once (SIGKILL, as the kernel ends a
  * PID namespace whose init exits: pid_namespaces(7)), all in one sweep.  Then its netns fd
- * is let go, so that the netns can die, and it joins the dying list.
+ * is let go, so that the netns can die; its lease goes, so that a foreground run waiting
+ * for it (nn_sb_api_wait()) need not wait for the kernel's end of the netns (on_bridge()
+ * keeps the address from new sandboxes until then); and it joins the dying list.
  */
 static void bury(struct nn_sandboxes *s, struct sandbox *list)
 {
 	int fds[WATCH_BATCH];
 	size_t k = 0;
 	struct sandbox *sb;
+	struct nn_err ignore;
 
 	for (sb = list; sb && k < ARRAY_SIZE(fds); sb = sb->next)
 		if (sb->netns >= 0)
@@ -242,10 +282,13 @@ static void bury(struct nn_sandboxes *s, struct sandbox *list)
 		if (sb->netns >= 0)
 			close(sb->netns);
 		sb->netns = -1;
+		if (nn_ipam_release(&s->ipam, sb->ip, sb->name, NN_SANDBOX_IFNAME, &ignore) == 0)
+			sb->leased = false;
 		sb->deadline_ms = now_ms() + DYING_MS;
 		sb->next = s->dying;
 		s->dying = sb;
 	}
+	pthread_cond_broadcast(&s->unwired);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -412,7 +455,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	if (nn_pidfd_wait(pidfd, 0)) /* it died already, maybe its PID was reused under us */
 		goto no_process;
 
-	r = nn_ipam_allocate(&s->ipam, req->name, NN_SANDBOX_IFNAME, &ip, err);
+	r = nn_ipam_allocate(&s->ipam, req->name, NN_SANDBOX_IFNAME, on_bridge, s, &ip, err);
 	if (r < 0)
 		return nn_err_wrap(err, "%s: lease an address", label);
 	if (sandbox_ip6(n, ip, &ip6))
@@ -452,14 +495,18 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 		goto undo_record;
 	}
 	snprintf(sb->name, sizeof(sb->name), "%s", req->name);
+	sb->pid = req->pid;
 	sb->netns = steal_fd(&netns); /* held until its processes are swept */
 	snprintf(sb->veth, sizeof(sb->veth), "%s", link.veth);
 	sb->ip = ip;
+	sb->leased = true;
 	sb->ip6 = ip6;
 	sb->has_ip6 = ip6p != NULL;
 	sb->pidfd = steal_fd(&pidfd);
 	sb->record = rec;
 	sb->next = s->list;
+	sb->listed = true;
+	link_all_locked(s, sb);
 	s->list = steal_pointer(&sb);
 	json_decref(ports);
 	*resp = json_incref(rec);
@@ -510,7 +557,8 @@ static int api_create(struct nn_nest *n, const char *path, json_t *body, json_t 
 	struct create_req req;
 	int r;
 
-	(void)path;
+	if (strcmp(path, NN_SANDBOX_API))
+		return nn_sb_api_wait(n, path, body, resp, status, err); /* .../<name>/wait */
 	if (!s)
 		return nn_err(err, ESHUTDOWN, "create a sandbox: the sandbox service is not "
 			      "running");
@@ -660,6 +708,7 @@ static int sandboxes_setup(struct nn_nest *n, struct nn_sandboxes *s, struct nn_
 int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err)
 {
 	struct nn_sandboxes *s = calloc(1, sizeof(*s));
+	pthread_condattr_t ca;
 	int r;
 
 	if (!s)
@@ -667,7 +716,10 @@ int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err)
 	s->dirfd = s->epfd = s->stopfd = s->ipam.dirfd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->unwire_lock, NULL);
-	pthread_cond_init(&s->unwired, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->unwired, &ca);
+	pthread_condattr_destroy(&ca);
 	n->svc->sandboxes = s;
 	r = sandboxes_setup(n, s, err);
 	if (r == 0 && (r = pthread_create(&s->watcher, NULL, watcher_main, n)) != 0)

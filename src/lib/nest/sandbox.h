@@ -17,6 +17,9 @@
  *                                         -> 201 + the record
  *   GET    /netnest/v1/sandboxes          -> 200 {"sandboxes":[record...]}
  *   DELETE /netnest/v1/sandboxes/<name>   -> 200 once everything is cleaned up
+ *   POST   /netnest/v1/sandboxes/<name>/wait {"pid"} -> 200 once that sandbox, its main
+ *                                         process gone, has let go of its name, ports and
+ *                                         lease (a foreground `run` asks it before it returns)
  * The record, also written to $STATE/sandboxes/<name>.json while the sandbox lives:
  *   {"name","pid","starttime" (field 22 of /proc/PID/stat),"ip","prefix","gateway","veth",
  *    "ifname":"eth0","mac","netns" (inode),"ports":[ids],"command":[...],
