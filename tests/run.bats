@@ -63,24 +63,6 @@ sandbox_ports() {
   echo $((ports - pooled))
 }
 
-# netns_procs INO: the processes whose netns has inode INO, one PID a line (a zombie has
-# left its namespaces and is not one: proc(5))
-netns_procs() {
-  local p
-  for p in /proc/[0-9]*; do
-    [[ $(stat -L -c %i "$p/ns/net" 2>/dev/null) == "$1" ]] && echo "${p#/proc/}"
-  done
-  return 0
-}
-
-# own_netns_procs INO: the processes of that netns join PIDS, so teardown ends any that a
-# failed test left
-own_netns_procs() {
-  local found
-  mapfile -t found < <(netns_procs "$1")
-  PIDS+=("${found[@]}")
-}
-
 # bystander: start a process of the test user outside every sandbox; its PID in $BYSTANDER
 bystander() {
   as_user sh -c 'echo $$; exec sleep 1000' >"$TMP/bystander" &
