@@ -7,7 +7,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,7 +45,9 @@ static int run_usage(FILE *f, int status)
 		"\n"
 		"Run CMD in a sandbox: a network namespace joined to the nest's bridge (eth0 with\n"
 		"a lease from the nest's subnet, default route via the bridge), with the nest's\n"
-		"resolv.conf and hosts.  The exit status is CMD's.\n"
+		"resolv.conf and hosts.  Its processes are those of its netns: when CMD exits\n"
+		"the others are killed.  In the foreground run returns once the sandbox is gone\n"
+		"(its name, lease and ports free again), with CMD's exit status.\n"
 		"\n"
 		"  --nest NAME          the nest (default \"default\")\n"
 		"  -d, --detach         run in the background and print the sandbox name\n"
@@ -281,13 +285,161 @@ static int run_bypassed(const char *sock, const struct run_opts *o, struct nn_er
 	return 0;
 }
 
+/* Enter the nest and the sandbox's namespaces (nn_sandbox_enter()); warn of a host /sys. */
+static int enter(const char *dir, pid_t daemon, const struct run_opts *o, struct nn_err *err)
+{
+	int sysfs_refused, r = nn_sandbox_enter(dir, daemon, &sysfs_refused, err);
+
+	if (r == 0 && sysfs_refused)
+		nn_warn("sandbox %s: /sys is the host's, so /sys/class/net lists the host's "
+			"devices: the kernel refused a sysfs of the sandbox's netns (%s; "
+			"docs/sandboxes.md#sys)",
+			o->name, strerror(sysfs_refused));
+	return r;
+}
+
+/* ---- the foreground run ---- */
+
+/* The signals a foreground run passes on to its sandbox, and the sandbox (fg_sandbox()). */
+static const int fg_forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+static volatile sig_atomic_t fg_child;
+
+/* Those a process sent (si_code <= 0: SI_USER, SI_QUEUE, SI_TKILL, sigaction(2)) go on;
+ * those the terminal sent to its foreground process group reached the sandbox too. */
+static void fg_forward(int sig, siginfo_t *si, void *uc)
+{
+	int e = errno;
+
+	(void)uc;
+	if (si->si_code <= 0 && fg_child > 0 && si->si_pid != fg_child)
+		kill(fg_child, sig);
+	errno = e;
+}
+
+/* The sandbox, in the child of a foreground run: returns only when it fails, its status. */
+static int fg_sandbox(const char *dir, pid_t daemon, const char *sock, const struct run_opts *o,
+		      pid_t parent, struct nn_err *err)
+{
+	int r;
+
+	if (enter(dir, daemon, o, err) < 0)
+		return nn_print_err(err);
+	/* a SIGKILLed run takes its sandbox along, as when the run was the sandbox; set after
+	 * the setns(2) into the nest's user namespace, which clears it (prctl(2)) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		return EXIT_FAIL;
+	if (o->bypass)
+		r = run_bypassed(sock, o, err);
+	else
+		r = post_sandbox(sock, o, getpid(), -1, err);
+	if (r < 0)
+		return nn_print_err(err);
+	fflush(NULL);
+	execvp(o->cmd[0], o->cmd);
+	r = errno;
+	nn_err(err, r, "sandbox %s: run %s", o->name, o->cmd[0]);
+	nn_print_err(err);
+	return exec_status(r);
+}
+
+/* Ask the daemon to wait until sandbox @o->name of process @pid has released its name,
+ * ports and lease; a nest that is gone has released them all. */
+static void wait_released(const char *sock, const struct run_opts *o, pid_t pid)
+{
+	_cleanup_json_ json_t *body = json_pack("{s:i}", "pid", (int)pid);
+	char path[sizeof(NN_SANDBOX_API) + NN_NAME_MAX + 8];
+	struct nn_err err;
+	unsigned status;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s/wait", NN_SANDBOX_API, o->name);
+	r = body ? nn_client_request(sock, "POST", path, body, &status, NULL, &err) : 0;
+	if (r < 0 && r != -ENOENT && r != -ECONNREFUSED)
+		nn_print_err(&err);
+}
+
+/* run's status for the sandbox's wait status: its exit status, or its signal, raised on
+ * this process (with no core dump of its own) so that the caller sees the same death. */
+static int exit_like(int status)
+{
+	struct rlimit none = { 0, 0 };
+	sigset_t set;
+	int sig;
+
+	if (!WIFSIGNALED(status))
+		return WEXITSTATUS(status);
+	sig = WTERMSIG(status);
+	setrlimit(RLIMIT_CORE, &none);
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	fflush(NULL);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	return 128 + sig; /* the shells' way to say it, should this process survive it */
+}
+
+/*
+ * Foreground: the sandbox is a child, so that this process, outside its namespaces,
+ * outlives it.  Once the sandbox has exited (seen, not reaped, so its PID is no other
+ * process's) the daemon is asked to wait for the release of its name, ports and lease
+ * (POST .../<name>/wait, nn_sb_api_wait()), and only then does run return, with the
+ * sandbox's status, as `docker run --rm` returns once the container is removed.  Signals
+ * sent to run go on to the sandbox (fg_forward()).
+ */
+static int run_foreground(const char *dir, pid_t daemon, const char *sock, const struct run_opts *o,
+			  struct nn_err *err)
+{
+	struct sigaction sa = { .sa_sigaction = fg_forward, .sa_flags = SA_SIGINFO | SA_RESTART };
+	struct sigaction old[ARRAY_SIZE(fg_forwarded)];
+	sigset_t fwd, mask;
+	pid_t parent = getpid(), child;
+	int status = 0;
+	siginfo_t si;
+
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&fwd);
+	for (size_t i = 0; i < ARRAY_SIZE(fg_forwarded); i++)
+		sigaddset(&fwd, fg_forwarded[i]);
+	/* blocked until fg_child is set: none is lost, none goes nowhere */
+	sigprocmask(SIG_BLOCK, &fwd, &mask);
+	for (size_t i = 0; i < ARRAY_SIZE(fg_forwarded); i++)
+		sigaction(fg_forwarded[i], &sa, &old[i]);
+	fflush(NULL);
+	child = fork();
+	if (child == 0) {
+		for (size_t i = 0; i < ARRAY_SIZE(fg_forwarded); i++)
+			sigaction(fg_forwarded[i], &old[i], NULL);
+		sigprocmask(SIG_SETMASK, &mask, NULL);
+		status = fg_sandbox(dir, daemon, sock, o, parent, err);
+		fflush(NULL);
+		_exit(status);
+	}
+	if (child > 0) {
+		fg_child = child;
+		sigprocmask(SIG_SETMASK, &mask, NULL);
+		while (waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+			;
+		wait_released(sock, o, child);
+		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	fg_child = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(fg_forwarded); i++)
+		sigaction(fg_forwarded[i], &old[i], NULL);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	if (child < 0)
+		return nn_err(err, errno, "sandbox %s: fork", o->name);
+	return exit_like(status);
+}
+
 int cmd_run(int argc, char **argv, struct nn_err *err)
 {
 	_cleanup_json_ json_t *publish = json_array();
 	struct run_opts o = { .nest = NN_NEST_DEFAULT, .publish = publish };
 	char dir[PATH_MAX], sock[PATH_MAX];
-	int r, sysfs_refused;
 	pid_t daemon;
+	int r;
 
 	r = run_parse(argc, argv, &o);
 	if (r < 0)
@@ -301,29 +453,14 @@ int cmd_run(int argc, char **argv, struct nn_err *err)
 	o.dir = dir;
 	r = nn_state_child_pid(dir, &daemon, err);
 	if (r == -ENOENT || r == -ESRCH)
-		r = nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", o.nest,
-			    dir);
-	if (r < 0 || nn_sandbox_enter(dir, daemon, &sysfs_refused, err) < 0)
-		return nn_fail(err);
-	if (sysfs_refused)
-		nn_warn("sandbox %s: /sys is the host's, so /sys/class/net lists the host's "
-			"devices: the kernel refused a sysfs of the sandbox's netns (%s; "
-			"docs/sandboxes.md#sys)", o.name, strerror(sysfs_refused));
-	if (o.detach)
-		return run_detached(sock, &o, err);
-	/* Foreground: this process is the sandbox; after exec it is CMD. */
-	if (o.bypass)
-		r = run_bypassed(sock, &o, err);
-	else
-		r = post_sandbox(sock, &o, getpid(), -1, err);
+		r = nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", o.nest, dir);
 	if (r < 0)
 		return nn_fail(err);
-	fflush(NULL);
-	execvp(o.cmd[0], o.cmd);
-	r = errno;
-	nn_err(err, r, "sandbox %s: run %s", o.name, o.cmd[0]);
-	nn_print_err(err); /* printed here: the exit status is 126 or 127, not 1 */
-	return exec_status(r);
+	if (!o.detach)
+		return run_foreground(dir, daemon, sock, &o, err);
+	if (enter(dir, daemon, &o, err) < 0)
+		return nn_fail(err);
+	return run_detached(sock, &o, err);
 }
 
 /* ---- ps ---- */
@@ -514,8 +651,9 @@ int cmd_stop(int argc, char **argv, struct nn_err *err)
 			nest = optarg;
 		} else if (c == 'h') {
 			printf("Usage: netnest stop [--nest NAME] NAME...\n\n"
-			       "Stop sandboxes: SIGTERM, SIGKILL after 5 s; returns once each one's\n"
-			       "veth, lease, ports and record are gone.\n");
+			       "Stop sandboxes: SIGTERM to every process of the sandbox's netns,\n"
+			       "SIGKILL after 5 s; returns once they, and each one's veth, lease,\n"
+			       "ports and record are gone.\n");
 			return 0;
 		} else {
 			return nn_opt_error(argv, c);

@@ -246,13 +246,16 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ ! -e "$STATE" ]
 }
 
-@test "down after the daemon was SIGKILLed stops its sandboxes and removes the state dir" {
+@test "down after the daemon was SIGKILLed stops its sandboxes, the processes they left in their netns too, and removes the state dir" {
   up_user
   daemon=$(cat "$STATE/child_pid")
   nnu run -d --nest "$NEST" --name s1 -- sleep 1000
-  nnu run -d --nest "$NEST" --name s2 -- sleep 1001
+  nnu run -d --nest "$NEST" --name s2 -- sh -c 'sleep 1001 </dev/null >/dev/null 2>&1 & wait'
   s1=$(jq .pid "$STATE/sandboxes/s1.json") s2=$(jq .pid "$STATE/sandboxes/s2.json")
+  ino=$(jq .netns "$STATE/sandboxes/s2.json")
   PIDS+=("$s1" "$s2")
+  wait_until '[ "$(netns_procs "$ino" | wc -l)" = 2 ]'
+  own_netns_procs "$ino"
   kill -9 "$daemon"
   run nnu ps --nest "$NEST"
   [ "$status" -eq 1 ]
@@ -263,6 +266,8 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   for p in "$s1" "$s2"; do
     [ ! -d "/proc/$p" ] || grep -q '^State:.*Z' "/proc/$p/status"
   done
+  # and what s2 started in its netns (the daemon that would have ended it is gone)
+  [ -z "$(netns_procs "$ino")" ]
   [ ! -e "$STATE" ]
   run nnu down --nest "$NEST"
   [ "$status" -eq 1 ]

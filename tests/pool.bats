@@ -38,15 +38,17 @@ run_user() { nnu run --nest "$NEST" "$@"; }
 COOKIE='python3 -c "import socket, struct; s = socket.socket(); print(struct.unpack(\"Q\", s.getsockopt(socket.SOL_SOCKET, 71, 8))[0])"'
 
 # pooled [TYPE]: the inodes of the namespaces of TYPE (net, the default, or mnt) the daemon
-# holds open, other than its own two netns, one a line
+# holds open, other than its own two netns and those of its sandboxes (it holds each one's
+# to end its processes: docs/sandboxes.md#the-sandboxs-processes), one a line
 pooled() {
-  local f l t=${1:-net}
+  local f l t=${1:-net} sandboxes
+  sandboxes=" $(cat "$STATE"/sandboxes/*.json 2>/dev/null | jq -r .netns | tr '\n' ' ') "
   for f in /proc/"$DAEMON"/fd/*; do
     l=$(readlink "$f") || continue
     [[ $l == "$t":\[*\] ]] || continue
     l=${l#"$t":[}
     l=${l%]}
-    [[ " $OWN " == *" $l "* ]] || echo "$l"
+    [[ " $OWN " == *" $l "* || $sandboxes == *" $l "* ]] || echo "$l"
   done | sort -u
 }
 

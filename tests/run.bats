@@ -12,6 +12,7 @@ setup() {
   chmod 0755 "$TMP"
   PIDS=()   # processes this test started outside netnest (killed in teardown)
   NESTS=()  # nests to take down: "user NAME" or "root NAME"
+  MOUNTS=() # bind mounts this test made (unmounted in teardown)
   STATE=/run/user/$(nn_uid)/netnest/$NEST
 }
 
@@ -22,6 +23,7 @@ teardown() {
     if [[ $n == root\ * ]]; then nn down --nest "${n#root }"; else nnu down --nest "${n#user }"; fi
   done >/dev/null 2>&1
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null; done
   # sandboxes left by a failed test: their records name their PIDs (started by this test)
   for f in "$TMP"/records/*.json; do
     [[ -e $f ]] && kill -9 "$(jq -r .pid "$f")" 2>/dev/null
@@ -59,6 +61,15 @@ sandbox_ports() {
     grep -cvxF "$own")
   ports=$(in_nest "$state" ip -j link show master netnest0 | jq length)
   echo $((ports - pooled))
+}
+
+# bystander: start a process of the test user outside every sandbox; its PID in $BYSTANDER
+bystander() {
+  as_user sh -c 'echo $$; exec sleep 1000' >"$TMP/bystander" &
+  PIDS+=($!)
+  wait_for test -s "$TMP/bystander"
+  BYSTANDER=$(cat "$TMP/bystander")
+  PIDS+=("$BYSTANDER")
 }
 
 # assert_sandbox_gone STATE NAME VETH IP [PORT]: nothing of the sandbox is left
@@ -163,6 +174,54 @@ assert_own_sys() {
   [ "$status" -eq 0 ]
   run -127 run_user -- /nonexistent/cmd
   [[ $output == *"run /nonexistent/cmd: No such file or directory"* ]]
+  # a command killed by a signal: run dies of the same signal (128 + SIGTERM, as a shell says)
+  run run_user -- sh -c 'kill -TERM $$'
+  [ "$status" -eq 143 ]
+}
+
+@test "20 foreground runs in a row with one --name and one -p port all succeed: when each returns, its name, lease and port are free" {
+  up_user
+  port=$(free_port)
+  for i in $(seq 20); do
+    run run_user --name seq -p "$port:80" -- sh -c "exit $((i % 3))"
+    # the command's exit status is still run's
+    [ "$status" -eq $((i % 3)) ] || { echo "run $i: status $status: $output"; false; }
+    [ ! -e "$STATE/sandboxes/seq.json" ]
+    [ -z "$(grep -l '^seq' "$STATE"/ipam/netnest/10.* 2>/dev/null)" ]
+    [ -z "$(ss -Htln "sport = :$port")" ]
+  done
+}
+
+@test "when a foreground run returns, no process is left in its sandbox's netns, and the user's other processes live" {
+  up_user
+  bystander
+  run run_user --name fgleft -- sh -c 'stat -L -c %i /proc/self/ns/net
+    sleep 1000 </dev/null >/dev/null 2>&1 & setsid sleep 1000 </dev/null >/dev/null 2>&1 &'
+  [ "$status" -eq 0 ]
+  ino=$output
+  [[ $ino =~ ^[0-9]+$ ]]
+  own_netns_procs "$ino"
+  [ -z "$(netns_procs "$ino")" ]
+  kill -0 "$BYSTANDER"
+}
+
+@test "a signal sent to a foreground run goes on to its sandbox, and run dies of it once the sandbox is gone" {
+  up_user
+  run_user --name fwd -- sleep 1000 &
+  fg=$!
+  wait_for test -e "$STATE/sandboxes/fwd.json"
+  keep_records "$STATE"
+  pid=$(jq -r .pid "$STATE/sandboxes/fwd.json")
+  # the run process is the sandbox's parent, outside its namespaces
+  runpid=$(awk '{sub(/.*\) /, ""); print $2}' "/proc/$pid/stat")
+  [ "$(cat "/proc/$runpid/comm")" = netnest ]
+  [ "$(stat -L -c %i "/proc/$runpid/ns/net")" = "$(stat -L -c %i /proc/self/ns/net)" ]
+  kill -TERM "$runpid"
+  st=0
+  wait "$fg" || st=$? # here, not in `run`'s subshell, which cannot wait for it
+  [ "$st" -eq 143 ]
+  [ ! -e "$STATE/sandboxes/fwd.json" ]
+  [[ ! -e /proc/$pid ]]
 }
 
 @test "nginx in a detached sandbox serves a 1 MiB file intact on a published port, also to 20 clients at once" {
@@ -226,27 +285,66 @@ assert_own_sys() {
   assert_sandbox_gone "$STATE" brief "$veth" 10.4.0.2 "$port"
 }
 
-@test "a sandbox whose command exits but leaves a process in its netns: the record goes at once, the veth and lease within a few seconds, and the process is off the bridge" {
+@test "when a sandbox's command exits, the processes it left in its netns end too, setsid ones as well, and none of another sandbox or outside" {
   up_user
-  # sh exits at once; the sleep it started keeps the netns alive, so the kernel deletes no
-  # veth: the daemon does, DYING_MS (1 s, sandbox.c) after the exit
+  bystander
+  run run_user -d --name keep -- sleep 1000
+  [ "$status" -eq 0 ]
   run run_user -d --name leaves -- sh -c "sleep 1000 </dev/null >/dev/null 2>&1 &
+    setsid sleep 1000 </dev/null >/dev/null 2>&1 &
     while [ ! -e $TMP/go ]; do sleep 0.05; done"
   [ "$status" -eq 0 ]
   keep_records "$STATE"
-  touch "$TMP/go"
   rec=$TMP/records/leaves.json
-  veth=$(jq -r .veth "$rec") ino=$(jq -r .netns "$rec")
+  veth=$(jq -r .veth "$rec") ino=$(jq -r .netns "$rec") keep=$(jq -r .pid "$STATE/sandboxes/keep.json")
+  wait_until '[ "$(netns_procs "$ino" | wc -l)" -ge 3 ]'
+  own_netns_procs "$ino"
+  touch "$TMP/go"
   assert_sandbox_gone "$STATE" leaves "$veth" "$(jq -r .ip "$rec")"
-  # the process it left is still in that netns, with no eth0 left there
-  left=
-  for p in /proc/[0-9]*; do
-    [[ $(stat -L -c %i "$p/ns/net" 2>/dev/null) == "$ino" ]] && left=${p#/proc/}
-  done
-  [ -n "$left" ]
-  run nsenter -t "$left" -n ip -br link
+  # the lease goes after they have: none is left in the netns
+  [ -z "$(netns_procs "$ino")" ]
+  kill -0 "$keep"
+  kill -0 "$BYSTANDER"
+}
+
+@test "stop ends every process of the sandbox's netns, setsid ones too, and none of another sandbox or outside" {
+  up_user
+  bystander
+  run run_user -d --name keep -- sleep 1000
+  [ "$status" -eq 0 ]
+  run run_user -d --name many -- sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 &
+    setsid sleep 1000 </dev/null >/dev/null 2>&1 & wait'
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  ino=$(jq -r .netns "$STATE/sandboxes/many.json") keep=$(jq -r .pid "$STATE/sandboxes/keep.json")
+  wait_until '[ "$(netns_procs "$ino" | wc -l)" = 3 ]'
+  own_netns_procs "$ino"
+  run nnu stop --nest "$NEST" many
+  [ "$status" -eq 0 ]
+  # stop has returned: nothing is left in that netns
+  [ -z "$(netns_procs "$ino")" ]
+  kill -0 "$keep"
+  kill -0 "$BYSTANDER"
+}
+
+@test "a sandbox whose netns outlives its processes (a bind mount): the record and lease go at once, the veth within a few seconds" {
+  up_user
+  run run_user -d --name held -- sh -c "while [ ! -e $TMP/go ]; do sleep 0.05; done"
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  rec=$TMP/records/held.json
+  veth=$(jq -r .veth "$rec") ino=$(jq -r .netns "$rec") pid=$(jq -r .pid "$rec")
+  # the kernel deletes no veth of a netns that lives on: the daemon does, DYING_MS (1 s,
+  # sandbox.c) after the exit
+  touch "$TMP/netns"
+  mount --bind "/proc/$pid/ns/net" "$TMP/netns"
+  MOUNTS+=("$TMP/netns")
+  touch "$TMP/go"
+  assert_sandbox_gone "$STATE" held "$veth" "$(jq -r .ip "$rec")"
+  [ "$(stat -L -c %i "$TMP/netns")" = "$ino" ]
+  run nsenter --net="$TMP/netns" ip -br link
+  [ "$status" -eq 0 ]
   [[ $output != *eth0* ]]
-  kill "$left"
 }
 
 @test "from a sandbox the host's 127.0.0.1 and ::1 are refused through 10.0.2.2 and fd00::2, and served with up --allow-host-loopback" {
@@ -507,8 +605,25 @@ assert_own_sys() {
   [ "$output" = '{"message":"sandbox x: \"publish\"[0] is not a string"} 400' ]
   run api -X DELETE http://netnest/netnest/v1/sandboxes/nosuch
   [ "$output" = '{"message":"no sandbox named nosuch"} 404' ]
+  # the wait for a release (a foreground run's): no sandbox of that name and PID, nothing to
+  # wait for; a bad body, path or name is named
+  run api -X POST -d '{"pid":1}' http://netnest/netnest/v1/sandboxes/nosuch/wait
+  [ "$output" = ' 200' ]
+  run api -X POST -d '{}' http://netnest/netnest/v1/sandboxes/x/wait
+  [ "$output" = '{"message":"wait for sandbox x: \"pid\" must be a positive integer"} 400' ]
+  run api -X POST -d '{"pid":1}' http://netnest/netnest/v1/sandboxes/x/other
+  [ "$output" = '{"message":"POST /netnest/v1/sandboxes/x/other: no such endpoint"} 404' ]
+  run api -X POST -d '{"pid":1}' http://netnest/netnest/v1/sandboxes/nest/wait
+  [[ $output == *"sandbox name 'nest' is reserved"*" 400" ]]
   [ -z "$(ls "$STATE/sandboxes")" ]
   [ -z "$(ls "$STATE/ipam/netnest" | grep '^10\.')" ]
+  # a sandbox whose process runs: the wait would last as long as it does, so it is refused
+  run run_user -d --name live -- sleep 1000
+  [ "$status" -eq 0 ]
+  keep_records "$STATE"
+  pid=$(jq -r .pid "$STATE/sandboxes/live.json")
+  run api -X POST -d "{\"pid\":$pid}" http://netnest/netnest/v1/sandboxes/live/wait
+  [ "$output" = "{\"message\":\"wait for sandbox live: its process $pid is running\"} 400" ]
 }
 
 @test "run, ps, port and info on a nest that is going down say it is going down, and make nothing" {
@@ -536,11 +651,15 @@ assert_own_sys() {
   [ "$output" = "netnest: no nest named $NEST is running (state dir $STATE)" ]
 }
 
-@test "netnest down stops every sandbox, and a foreground run stopped by netnest stop exits 143" {
+@test "netnest down stops every sandbox and every process of their netns, and a foreground run stopped by netnest stop exits 143" {
   up_user
-  run run_user -d --name d1 -- sleep 1000
+  bystander
+  run run_user -d --name d1 -- sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 & wait'
   [ "$status" -eq 0 ]
   keep_records "$STATE"
+  ino=$(jq -r .netns "$STATE/sandboxes/d1.json")
+  wait_until '[ "$(netns_procs "$ino" | wc -l)" = 2 ]'
+  own_netns_procs "$ino"
   run_user --name fg -- sleep 1000 &
   fg=$!
   wait_for test -e "$STATE/sandboxes/fg.json"
@@ -552,6 +671,8 @@ assert_own_sys() {
   d1=$(jq -r .pid "$STATE/sandboxes/d1.json")
   nnu down --nest "$NEST"
   [[ ! -e /proc/$d1 ]] || grep -q '^State:.Z' "/proc/$d1/status"
+  [ -z "$(netns_procs "$ino")" ]
+  kill -0 "$BYSTANDER"
 }
 
 @test "a published host port already in use fails the run and leaves no lease, veth or record" {

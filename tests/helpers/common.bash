@@ -82,6 +82,24 @@ scratch_host() {
   fi
 }
 
+# netns_procs INO: the processes whose netns has inode INO, one PID a line (a zombie has
+# left its namespaces and is not one: proc(5))
+netns_procs() {
+  local p
+  for p in /proc/[0-9]*; do
+    [[ $(stat -L -c %i "$p/ns/net" 2>/dev/null) == "$1" ]] && echo "${p#/proc/}"
+  done
+  return 0
+}
+
+# own_netns_procs INO: the processes of that netns join the caller's PIDS array, so its
+# teardown ends any that a failed test left
+own_netns_procs() {
+  local found
+  mapfile -t found < <(netns_procs "$1")
+  PIDS+=("${found[@]}")
+}
+
 # wait_for CMD...: retry CMD for up to 10 s
 wait_for() {
   for _ in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done

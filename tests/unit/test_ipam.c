@@ -77,7 +77,7 @@ static void alloc_expect(struct fixture *f, const char *id, const char *want)
 	struct in_addr a;
 	char ip[INET_ADDRSTRLEN];
 
-	assert_int_equal(nn_ipam_allocate(&f->ipam, id, "eth0", &a, &err), 0);
+	assert_int_equal(nn_ipam_allocate(&f->ipam, id, "eth0", NULL, NULL, &a, &err), 0);
 	inet_ntop(AF_INET, &a, ip, sizeof(ip));
 	assert_string_equal(ip, want);
 }
@@ -140,6 +140,13 @@ static void release_of_a_free_address_is_not_an_error(void **state)
 	alloc_expect(f, "a", "10.4.0.2");
 }
 
+/* an nn_ipam_allocate() skip: 192.168.7.4 is not to be leased yet */
+static bool skip_dot4(struct in_addr a, void *arg)
+{
+	(void)arg;
+	return a.s_addr == ip4("192.168.7.4").s_addr;
+}
+
 static void full_range_names_the_range(void **state)
 {
 	struct fixture *f = *state;
@@ -154,11 +161,15 @@ static void full_range_names_the_range(void **state)
 	alloc_expect(f, "c", "192.168.7.4");
 	alloc_expect(f, "d", "192.168.7.5");
 	alloc_expect(f, "e", "192.168.7.6");
-	assert_int_equal(nn_ipam_allocate(&f->ipam, "f", "eth0", &a, &err), -ENOSPC);
+	assert_int_equal(nn_ipam_allocate(&f->ipam, "f", "eth0", NULL, NULL, &a, &err), -ENOSPC);
 	assert_string_equal(err.msg, "no IP addresses available in range set: "
 				     "192.168.7.1-192.168.7.6: No space left on device");
 	/* after a release the scan wraps around to the freed address */
 	assert_int_equal(nn_ipam_release(&f->ipam, ip4("192.168.7.4"), "c", "eth0", &err), 0);
+	/* ... unless the caller skips it: then the range is still full, and nothing changed */
+	assert_int_equal(nn_ipam_allocate(&f->ipam, "f", "eth0", skip_dot4, NULL, &a, &err),
+			 -ENOSPC);
+	assert_int_equal(faccessat(f->ipam.dirfd, "192.168.7.4", F_OK, 0), -1);
 	alloc_expect(f, "f", "192.168.7.4");
 }
 
@@ -170,7 +181,7 @@ static void bad_ids_and_tiny_subnets_are_refused(void **state)
 	struct nn_err err;
 	struct in_addr a = { 0 };
 
-	assert_int_equal(nn_ipam_allocate(&f->ipam, "../x", "eth0", &a, &err), -EINVAL);
+	assert_int_equal(nn_ipam_allocate(&f->ipam, "../x", "eth0", NULL, NULL, &a, &err), -EINVAL);
 	assert_string_equal(err.msg, "lease owner '../x' contains '/'");
 	assert_int_equal(nn_cidr_parse("10.9.0.0/31", "subnet", &subnet, &err), 0);
 	assert_int_equal(nn_ipam_open(&other, f->dirfd, "tiny", &subnet, a, &err), -EINVAL);
@@ -195,7 +206,7 @@ static void twenty_processes_get_twenty_distinct_addresses(void **state)
 			char id[16];
 
 			snprintf(id, sizeof(id), "sb%d", i);
-			if (nn_ipam_allocate(&f->ipam, id, "eth0", &a, &err) < 0)
+			if (nn_ipam_allocate(&f->ipam, id, "eth0", NULL, NULL, &a, &err) < 0)
 				_exit(1);
 			_exit(write(pipes[i][1], &a, sizeof(a)) == sizeof(a) ? 0 : 1);
 		}
@@ -228,7 +239,7 @@ static void *alloc_thread(void *arg)
 	char id[16];
 
 	snprintf(id, sizeof(id), "th%d", job->i);
-	job->r = nn_ipam_allocate(&job->f->ipam, id, "eth0", &job->a, &err);
+	job->r = nn_ipam_allocate(&job->f->ipam, id, "eth0", NULL, NULL, &job->a, &err);
 	return NULL;
 }
 

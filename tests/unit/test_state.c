@@ -73,7 +73,7 @@ static void a_record_the_daemon_wrote_gives_name_pid_and_start_time(void **state
 	struct nn_err err = { 0 };
 	char text[512];
 
-	/* every field of sandbox.h's record; only three are read */
+	/* every field of sandbox.h's record; only four are read */
 	snprintf(text, sizeof(text),
 		 "{\"name\": \"web\", \"pid\": %d, \"starttime\": %llu, \"ip\": \"10.4.0.2\", "
 		 "\"prefix\": 24, \"gateway\": \"10.4.0.1\", \"veth\": \"veth1a2b3c4d\", "
@@ -85,6 +85,7 @@ static void a_record_the_daemon_wrote_gives_name_pid_and_start_time(void **state
 	assert_string_equal(rec.name, "web");
 	assert_int_equal(rec.pid, getpid());
 	assert_true(rec.starttime == my_starttime());
+	assert_true(rec.netns == 4026532301ULL);
 	assert_true(nn_state_sandbox_live(&rec));
 	/* the same PID with another start time is a reused PID, not the sandbox */
 	rec.starttime++;
@@ -179,6 +180,7 @@ static void a_record_without_a_name_takes_the_file_s(void **state)
 	assert_string_equal(rec.name, "db");
 	assert_int_equal(rec.pid, 77);
 	assert_true(rec.starttime == 0);
+	assert_true(rec.netns == 0);
 	put(f, "db.json", "{\"pid\": 77, \"name\": 5, \"starttime\": -1}");
 	assert_int_equal(nn_state_sandbox_read(f->dir, "db", &rec, NULL), 0);
 	assert_string_equal(rec.name, "db");

@@ -68,7 +68,7 @@ static int read_record(int dirfd, const char *file, const char *path, const char
 {
 	_cleanup_close_ int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
 	_cleanup_json_ json_t *j = NULL;
-	json_t *pid, *start, *jname;
+	json_t *pid, *start, *jname, *netns;
 	json_error_t je;
 
 	if (fd < 0)
@@ -86,6 +86,10 @@ static int read_record(int dirfd, const char *file, const char *path, const char
 	rec->starttime = 0;
 	if (json_is_integer(start) && json_integer_value(start) > 0)
 		rec->starttime = (unsigned long long)json_integer_value(start);
+	netns = json_object_get(j, "netns");
+	rec->netns = 0;
+	if (json_is_integer(netns) && json_integer_value(netns) > 0)
+		rec->netns = (unsigned long long)json_integer_value(netns);
 	rec->bypass = json_is_true(json_object_get(j, "bypass"));
 	if (!json_is_string(jname) || json_string_length(jname) > NN_NAME_MAX ||
 	    strlen(json_string_value(jname)) != json_string_length(jname))

@@ -87,6 +87,8 @@ struct nn_sandbox_rec {
 	pid_t pid;
 	/* "starttime" (field 22 of /proc/PID/stat, proc.h); 0 when the record has none */
 	unsigned long long starttime;
+	/* "netns": the inode of the sandbox's netns; 0 when the record has none */
+	unsigned long long netns;
 	/* "bypass": true for `run --bypass` (docs/bypass.md); false when absent */
 	bool bypass;
 };

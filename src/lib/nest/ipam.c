@@ -150,7 +150,8 @@ static int write_last_reserved(struct nn_ipam *ipam, const char *ip, struct nn_e
 }
 
 int nn_ipam_allocate(struct nn_ipam *ipam, const char *id, const char *ifname,
-		     struct in_addr *out, struct nn_err *err)
+		     bool (*skip)(struct in_addr a, void *arg), void *arg, struct in_addr *out,
+		     struct nn_err *err)
 {
 	uint32_t size = range_size(ipam), last, off;
 	char owner[NN_NAME_MAX + 32], ip[INET_ADDRSTRLEN], first[INET_ADDRSTRLEN],
@@ -175,7 +176,7 @@ int nn_ipam_allocate(struct nn_ipam *ipam, const char *id, const char *ifname,
 
 		off = (last + i - 1) % (size - 2) + 1;
 		a.s_addr = htonl(ntohl(ipam->subnet.addr.s_addr) + off);
-		if (a.s_addr == ipam->gateway.s_addr)
+		if (a.s_addr == ipam->gateway.s_addr || (skip && skip(a, arg)))
 			continue;
 		inet_ntop(AF_INET, &a, ip, sizeof(ip));
 		fd = openat(ipam->dirfd, ip, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

@@ -56,12 +56,15 @@ void nn_ipam_close(struct nn_ipam *ipam);
  * @ipam:   open lease dir
  * @id:     owner ID (the sandbox name; CNI container ID rules)
  * @ifname: interface name inside the owner ("eth0")
+ * @skip:   NULL, or true for a free address not to lease yet (the daemon's: one whose last
+ *          owner's veth may still be on the bridge, sandbox.c)
+ * @arg:    for @skip
  * @out:    the leased address
  * @err:    error object
  *
  * Under the flock, scans round-robin from the address after last_reserved_ip.0 (or the
- * range start), wrapping once, and claims the first address whose file can be created with
- * O_EXCL; then records it in last_reserved_ip.0 (allocator.go), written in place as
+ * range start), wrapping once, and claims the first address not skipped whose file can be
+ * created with O_EXCL; then records it in last_reserved_ip.0 (allocator.go), written in place as
  * host-local writes it (O_TRUNC, not a new file renamed over: one lease is then a flock, a
  * pread, the lease file and a pwrite).  Safe across threads and processes.  Unlike host-local it does not read every lease to refuse a second lease for
  * the same (@id, @ifname): that would make each lease cost O(leases); the caller keeps IDs
@@ -70,7 +73,8 @@ void nn_ipam_close(struct nn_ipam *ipam);
  * addresses available in range set: <start>-<end>"); other negative errno.
  */
 int nn_ipam_allocate(struct nn_ipam *ipam, const char *id, const char *ifname,
-		     struct in_addr *out, struct nn_err *err);
+		     bool (*skip)(struct in_addr a, void *arg), void *arg, struct in_addr *out,
+		     struct nn_err *err);
 
 /**
  * nn_ipam_release() - delete the lease of @ip if (@id, @ifname) holds it

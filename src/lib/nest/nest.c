@@ -22,6 +22,7 @@
 #include "proc.h"
 #include "report.h"
 #include "state.h"
+#include "sweep.h"
 #include "userns.h"
 #include "util.h"
 
@@ -175,21 +176,46 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
 }
 
 /*
+ * stale_netns() - the netns of @rec's live process, opened while its pidfd @pidfd shows it
+ * alive, if it is the one the record names (its inode) and not the caller's own; else -1
+ */
+static int stale_netns(const struct nn_sandbox_rec *rec, int pidfd)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st, own;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)rec->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !rec->netns || fstat(fd, &st) < 0 || st.st_ino != rec->netns ||
+	    stat("/proc/self/ns/net", &own) < 0 || own.st_ino == st.st_ino ||
+	    nn_pidfd_wait(pidfd, 0))
+		return -1;
+	return steal_fd(&fd);
+}
+
+/*
  * kill_stale_sandbox() - SIGKILL one sandbox of a stale nest (nn_state_sandboxes()) if its
  * record has a start time and the process still has it, through a pidfd opened before the
- * check (so a PID reused after it is never hit), and wait up to 2 s for it to go.
+ * check (so a PID reused after it is never hit), and wait up to 2 s for it to go; then the
+ * processes it left in its netns, as the daemon's watcher would have (nn_sweep()).
  * @arg: an int counting the sandboxes killed
  */
 static int kill_stale_sandbox(const struct nn_sandbox_rec *rec, void *arg)
 {
-	_cleanup_close_ int pidfd = -1;
+	_cleanup_close_ int pidfd = -1, netns = -1;
 
 	if (!rec->starttime)
 		return 0;
 	pidfd = nn_pidfd_open(rec->pid);
-	if (pidfd < 0 || !nn_state_sandbox_live(rec) || nn_pidfd_signal(pidfd, SIGKILL) < 0)
+	if (pidfd < 0 || !nn_state_sandbox_live(rec))
+		return 0;
+	netns = stale_netns(rec, pidfd);
+	if (nn_pidfd_signal(pidfd, SIGKILL) < 0)
 		return 0;
 	nn_pidfd_wait(pidfd, 2000);
+	if (netns >= 0)
+		nn_sweep(&netns, 1, CLONE_NEWNET, -1, 2000);
 	(*(int *)arg)++;
 	return 0;
 }

@@ -442,7 +442,7 @@ static void rk_teardown(struct nestd *d)
 	int st;
 
 	if (d->sweep_fd >= 0)
-		nn_sweep(d->sweep_fd, d->sweep_type, SWEEP_TIMEOUT_MS);
+		nn_sweep(&d->sweep_fd, 1, d->sweep_type, -1, SWEEP_TIMEOUT_MS);
 	else if (d->child.pid > 0)
 		kill(d->child.pid, SIGKILL);
 	if (d->child.pid > 0 && waitpid(d->child.pid, &st, 0) == d->child.pid)
@@ -468,7 +468,7 @@ static void nestd_teardown(struct nestd *d)
 	/* `netnest exec nest` joins the nest's netns with processes netnest does not track:
 	 * they go with it, or they would keep it (and its tap0, bridge, tables) alive */
 	if (!rk_mode(n) && n->nest_netns >= 0)
-		nn_sweep(n->nest_netns, CLONE_NEWNET, SWEEP_TIMEOUT_MS);
+		nn_sweep(&n->nest_netns, 1, CLONE_NEWNET, -1, SWEEP_TIMEOUT_MS);
 	if (d->engine_report >= 0)
 		close(d->engine_report);
 	d->engine_report = -1;

@@ -122,7 +122,7 @@ static void daemon_killed(pid_t pid, int sig, int userns, const char *state_dir,
 	_cleanup_close_ int dfd = open(state_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 
 	if (userns >= 0)
-		nn_sweep(userns, CLONE_NEWUSER, 5000);
+		nn_sweep(&userns, 1, CLONE_NEWUSER, -1, 5000);
 	nn_state_clear(dfd, false);
 	if (rmdir(state_dir) < 0 && errno != ENOENT)
 		nn_errx(err, EIO, "the nest daemon (pid %d) was killed by signal %d (%s); "

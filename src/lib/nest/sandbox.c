@@ -23,36 +23,76 @@
 #include "sandbox_internal.h"
 #include "sandbox_net.h"
 #include "state.h"
+#include "sweep.h"
 #include "util.h"
 
 #define STOP_GRACE_MS 5000     /* DELETE: SIGTERM, then SIGKILL after this */
 #define STOP_ALL_GRACE_MS 2000 /* nest shutdown: the same, shorter (api.h) */
 #define KILL_WAIT_MS 5000      /* after SIGKILL: longer means uninterruptible sleep */
+#define BURY_WAIT_MS 1000 /* the watcher's wait for the rest of an exited sandbox's processes */
 #define DYING_MS 1000 /* an exited sandbox's netns that has not died by then: veth deleted */
 #define WATCH_STOP 0 /* epoll cookies of the watcher: stopfd, */
 #define WATCH_LINKS UINT64_MAX /* the nest netns's link notifications; else a sandbox's serial */
+#define WATCH_BATCH 16 /* events the watcher takes at once */
 
 struct nn_sandboxes *nn_sb_of(struct nn_nest *n)
 {
 	return n->svc ? n->svc->sandboxes : NULL;
 }
 
+/* @sb joins `all` (sandbox_internal.h), which it leaves when release() ends; lock held */
+static void link_all_locked(struct nn_sandboxes *s, struct sandbox *sb)
+{
+	sb->all_next = s->all;
+	if (s->all)
+		s->all->all_pprev = &sb->all_next;
+	sb->all_pprev = &s->all;
+	s->all = sb;
+}
+
+static void unlink_all_locked(struct sandbox *sb)
+{
+	*sb->all_pprev = sb->all_next;
+	if (sb->all_next)
+		sb->all_next->all_pprev = sb->all_pprev;
+}
+
+/*
+ * nn_ipam_allocate()'s skip: the address of a sandbox not yet freed, whose veth may still
+ * be on the bridge, is not leased again, even when an exited one's lease went before its
+ * veth (bury()); lock held.
+ */
+static bool on_bridge(struct in_addr a, void *arg)
+{
+	struct nn_sandboxes *s = arg;
+
+	for (struct sandbox *sb = s->all; sb; sb = sb->all_next)
+		if (sb->ip.s_addr == a.s_addr)
+			return true;
+	return false;
+}
+
 /*
  * A teardown, in two halves.  The first, under the lock: the sandbox leaves the list, its
  * ports and its record go, so nothing sees it any more and its name is free.  The second,
- * without it: the veth and then the lease, which goes last, so no new sandbox gets the
- * address while the old veth is on the bridge.
+ * without it: the veth and then the lease.  Until the struct is freed at the end of the
+ * second half it stays on `all`, and no new sandbox is leased its address (on_bridge()),
+ * so none gets it while the old veth may be on the bridge.
  *
- * When the sandbox's process exits by itself, its netns normally dies with it, and the
- * kernel then deletes both ends of the pair itself (net/core/net_namespace.c cleanup_net,
+ * The sandbox's processes are those of its netns (sweep.h), the daemon holding the netns
+ * fd until they have all gone: `stop` and `down` end them all (SIGTERM, then SIGKILL), and
+ * when the main process exits by itself the watcher SIGKILLs the rest (bury()), as the
+ * kernel does in a PID namespace whose init exits.  Its netns then normally dies, and the
+ * kernel deletes both ends of the pair itself (net/core/net_namespace.c cleanup_net,
  * default_device_exit_batch; drivers/net/veth.c veth_dellink), several netns in one batch.
  * Deleting the host end ourselves as well held RTNL through an RCU grace period
  * (net/core/dev.c unregister_netdevice_many: synchronize_net), 10-50 ms here, on the next
- * join's path.  So the watcher puts such a sandbox on the dying list and waits for the
- * host end's RTM_DELLINK (nn_rtnl_watch_links()), then releases the lease.  A netns that
- * outlives the process (processes it left, a bind mount, an fd passed on) sends none: after
- * DYING_MS its host end is deleted as before, which cuts those processes off the bridge,
- * and the lease goes.  `stop` and `down` delete it at once, as before.
+ * join's path.  So the watcher releases the lease at once (a foreground run waits for that,
+ * nn_sb_api_wait(), not for the kernel), puts the sandbox on the dying list and waits for
+ * the host end's RTM_DELLINK (nn_rtnl_watch_links()).  A netns that outlives its processes
+ * (a bind mount, an fd passed on, a process SIGKILL could not end) sends none: after
+ * DYING_MS its host end is deleted as before, which cuts it off the bridge.  `stop` and
+ * `down` delete it at once, as before.
  */
 static struct sandbox *unlist_locked(struct nn_nest *n, struct nn_sandboxes *s, uint64_t serial)
 {
@@ -63,6 +103,7 @@ static struct sandbox *unlist_locked(struct nn_nest *n, struct nn_sandboxes *s, 
 		if (sb->serial != serial)
 			continue;
 		*pp = sb->next;
+		sb->listed = false;
 		epoll_ctl(s->epfd, EPOLL_CTL_DEL, sb->pidfd, NULL);
 		nn_ports_remove_owner(n, sb->name);
 		snprintf(file, sizeof(file), "%s.json", sb->name);
@@ -85,16 +126,20 @@ static void release(struct nn_sandboxes *s, struct sandbox *sb, bool delete_veth
 		nn_sandbox_unwire(&s->unwire, sb->veth, &ignore);
 		pthread_mutex_unlock(&s->unwire_lock);
 	}
-	nn_ipam_release(&s->ipam, sb->ip, sb->name, NN_SANDBOX_IFNAME, &ignore);
+	if (sb->leased)
+		nn_ipam_release(&s->ipam, sb->ip, sb->name, NN_SANDBOX_IFNAME, &ignore);
 	nn_bypass_stop(sb->bp);
-	if (sb->pidfd >= 0)
-		close(sb->pidfd);
-	json_decref(sb->record);
-	free(sb);
 	pthread_mutex_lock(&s->lock);
+	unlink_all_locked(sb); /* a waiter (nn_sb_api_wait()) reads its pidfd under the lock */
 	s->unwiring--;
 	pthread_cond_broadcast(&s->unwired);
 	pthread_mutex_unlock(&s->lock);
+	if (sb->pidfd >= 0)
+		close(sb->pidfd);
+	if (sb->netns >= 0)
+		close(sb->netns);
+	json_decref(sb->record);
+	free(sb);
 }
 
 /* The second half of a teardown that deletes the veth itself (stop, down). */
@@ -212,15 +257,51 @@ static void expire_dying(struct nn_sandboxes *s, int64_t now)
 	}
 }
 
+/*
+ * The main processes of @list (unlisted, at most WATCH_BATCH) have exited: the rest of
+ * each sandbox's processes, those of its netns, go at once (SIGKILL, as the kernel ends a
+ * PID namespace whose init exits: pid_namespaces(7)), all in one sweep.  Then its netns fd
+ * is let go, so that the netns can die; its lease goes, so that a foreground run waiting
+ * for it (nn_sb_api_wait()) need not wait for the kernel's end of the netns (on_bridge()
+ * keeps the address from new sandboxes until then); and it joins the dying list.
+ */
+static void bury(struct nn_sandboxes *s, struct sandbox *list)
+{
+	int fds[WATCH_BATCH];
+	size_t k = 0;
+	struct sandbox *sb;
+	struct nn_err ignore;
+
+	for (sb = list; sb && k < ARRAY_SIZE(fds); sb = sb->next)
+		if (sb->netns >= 0)
+			fds[k++] = sb->netns;
+	nn_sweep(fds, k, CLONE_NEWNET, -1, BURY_WAIT_MS);
+	pthread_mutex_lock(&s->lock);
+	while ((sb = list)) {
+		list = sb->next;
+		if (sb->netns >= 0)
+			close(sb->netns);
+		sb->netns = -1;
+		if (nn_ipam_release(&s->ipam, sb->ip, sb->name, NN_SANDBOX_IFNAME, &ignore) == 0)
+			sb->leased = false;
+		sb->deadline_ms = now_ms() + DYING_MS;
+		sb->next = s->dying;
+		s->dying = sb;
+	}
+	pthread_cond_broadcast(&s->unwired);
+	pthread_mutex_unlock(&s->lock);
+}
+
 static void *watcher_main(void *arg)
 {
 	struct nn_nest *n = arg;
 	struct nn_sandboxes *s = nn_sb_of(n);
 
 	for (;;) {
-		struct epoll_event ev[16];
+		struct epoll_event ev[WATCH_BATCH];
 		int k = epoll_wait(s->epfd, ev, ARRAY_SIZE(ev), dying_timeout(s));
 		bool links = false, stop = false;
+		struct sandbox *exited = NULL;
 
 		if (k < 0 && errno == EINTR)
 			continue;
@@ -239,11 +320,12 @@ static void *watcher_main(void *arg)
 			sb = unlist_locked(n, s, ev[i].data.u64);
 			if (!sb)
 				continue;
-			sb->deadline_ms = now_ms() + DYING_MS;
-			sb->next = s->dying;
-			s->dying = sb;
+			sb->next = exited;
+			exited = sb;
 		}
 		pthread_mutex_unlock(&s->lock);
+		if (exited)
+			bury(s, exited);
 		if (links && nn_rtnl_gone_links(&s->events, veth_gone, s) == -ENOBUFS)
 			recheck_dying(s);
 		if (stop)
@@ -373,7 +455,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	if (nn_pidfd_wait(pidfd, 0)) /* it died already, maybe its PID was reused under us */
 		goto no_process;
 
-	r = nn_ipam_allocate(&s->ipam, req->name, NN_SANDBOX_IFNAME, &ip, err);
+	r = nn_ipam_allocate(&s->ipam, req->name, NN_SANDBOX_IFNAME, on_bridge, s, &ip, err);
 	if (r < 0)
 		return nn_err_wrap(err, "%s: lease an address", label);
 	if (sandbox_ip6(n, ip, &ip6))
@@ -413,13 +495,18 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 		goto undo_record;
 	}
 	snprintf(sb->name, sizeof(sb->name), "%s", req->name);
+	sb->pid = req->pid;
+	sb->netns = steal_fd(&netns); /* held until its processes are swept */
 	snprintf(sb->veth, sizeof(sb->veth), "%s", link.veth);
 	sb->ip = ip;
+	sb->leased = true;
 	sb->ip6 = ip6;
 	sb->has_ip6 = ip6p != NULL;
 	sb->pidfd = steal_fd(&pidfd);
 	sb->record = rec;
 	sb->next = s->list;
+	sb->listed = true;
+	link_all_locked(s, sb);
 	s->list = steal_pointer(&sb);
 	json_decref(ports);
 	*resp = json_incref(rec);
@@ -470,7 +557,8 @@ static int api_create(struct nn_nest *n, const char *path, json_t *body, json_t 
 	struct create_req req;
 	int r;
 
-	(void)path;
+	if (strcmp(path, NN_SANDBOX_API))
+		return nn_sb_api_wait(n, path, body, resp, status, err); /* .../<name>/wait */
 	if (!s)
 		return nn_err(err, ESHUTDOWN, "create a sandbox: the sandbox service is not "
 			      "running");
@@ -495,9 +583,11 @@ static int api_create(struct nn_nest *n, const char *path, json_t *body, json_t 
  * @status: left as 200
  * @err:    error object
  *
- * SIGTERM via pidfd_send_signal(2), SIGKILL after 5 s, then waits for the cleanup to finish.
+ * SIGTERM to every process of the sandbox's netns, the main one too (nn_sweep()), SIGKILL
+ * to those left after 5 s (and to a main process that left the netns), then waits for the
+ * cleanup to finish.
  * Return: 0; -ENOENT naming the sandbox when there is none; -EINVAL when @path has no
- * name; -ESHUTDOWN if the sandbox service is not running; -ETIMEDOUT if the process
+ * name; -ESHUTDOWN if the sandbox service is not running; -ETIMEDOUT if a process
  * outlives SIGKILL by 5 s; other negative errno of pidfd_send_signal(2) or fcntl(2).
  */
 static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
@@ -505,7 +595,7 @@ static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t 
 {
 	struct nn_sandboxes *s = nn_sb_of(n);
 	const char *name = path + strlen(NN_SANDBOX_API);
-	_cleanup_close_ int pidfd = -1;
+	_cleanup_close_ int pidfd = -1, netns = -1;
 	struct sandbox *sb;
 	uint64_t serial = 0;
 	int r;
@@ -522,13 +612,19 @@ static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t 
 	if (sb) {
 		serial = sb->serial;
 		pidfd = fcntl(sb->pidfd, F_DUPFD_CLOEXEC, 0);
+		if (pidfd >= 0)
+			netns = fcntl(sb->netns, F_DUPFD_CLOEXEC, 0);
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (!sb)
 		return nn_errx(err, ENOENT, "no sandbox named %s", name);
-	if (pidfd < 0)
+	if (pidfd < 0 || netns < 0)
 		return nn_err(err, errno, "stop sandbox %s", name);
-	r = nn_pidfd_terminate(pidfd, STOP_GRACE_MS, KILL_WAIT_MS);
+	r = nn_sweep(&netns, 1, CLONE_NEWNET, STOP_GRACE_MS, KILL_WAIT_MS);
+	if (r != -ETIMEDOUT)
+		/* the main process was one of them unless it left the netns (or /proc could
+		 * not be read: then it has the grace period alone) */
+		r = nn_pidfd_terminate(pidfd, r < 0 ? STOP_GRACE_MS : -1, KILL_WAIT_MS);
 	if (r < 0)
 		return nn_err(err, -r, "stop sandbox %s", name);
 	/* The watcher may have taken it first (then it is dying, or done); either way its
@@ -612,6 +708,7 @@ static int sandboxes_setup(struct nn_nest *n, struct nn_sandboxes *s, struct nn_
 int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err)
 {
 	struct nn_sandboxes *s = calloc(1, sizeof(*s));
+	pthread_condattr_t ca;
 	int r;
 
 	if (!s)
@@ -619,7 +716,10 @@ int nn_sandboxes_init(struct nn_nest *n, struct nn_err *err)
 	s->dirfd = s->epfd = s->stopfd = s->ipam.dirfd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->unwire_lock, NULL);
-	pthread_cond_init(&s->unwired, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->unwired, &ca);
+	pthread_condattr_destroy(&ca);
 	n->svc->sandboxes = s;
 	r = sandboxes_setup(n, s, err);
 	if (r == 0 && (r = pthread_create(&s->watcher, NULL, watcher_main, n)) != 0)
@@ -642,8 +742,9 @@ void nn_sandboxes_serving(struct nn_nest *n)
 void nn_sandboxes_stop_all(struct nn_nest *n)
 {
 	struct nn_sandboxes *s = nn_sb_of(n);
-	struct timespec t0, now;
 	uint64_t one = 1;
+	size_t k = 0;
+	int *fds;
 
 	if (!s)
 		return;
@@ -654,17 +755,19 @@ void nn_sandboxes_stop_all(struct nn_nest *n)
 		pthread_join(s->watcher, NULL);
 	pthread_mutex_lock(&s->lock);
 	for (struct sandbox *sb = s->list; sb; sb = sb->next)
-		nn_pidfd_signal(sb->pidfd, SIGTERM);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (struct sandbox *sb = s->list; sb; sb = sb->next) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long left = STOP_ALL_GRACE_MS - ((now.tv_sec - t0.tv_sec) * 1000 +
-						 (now.tv_nsec - t0.tv_nsec) / 1000000);
-
-		if (!nn_pidfd_wait(sb->pidfd, left > 0 ? (int)left : 0))
-			/* the network goes either way */
+		k++;
+	fds = calloc(k ?: 1, sizeof(*fds));
+	k = 0;
+	for (struct sandbox *sb = s->list; fds && sb; sb = sb->next)
+		fds[k++] = sb->netns;
+	/* every process of every sandbox's netns, in one sweep: SIGTERM, SIGKILL after 2 s */
+	nn_sweep(fds, k, CLONE_NEWNET, STOP_ALL_GRACE_MS, KILL_WAIT_MS);
+	free(fds);
+	for (struct sandbox *sb = s->list; sb; sb = sb->next)
+		if (!nn_pidfd_wait(sb->pidfd, 0))
+			/* it left its netns (or no memory for the sweep): the network goes
+			 * either way */
 			nn_pidfd_terminate(sb->pidfd, -1, KILL_WAIT_MS);
-	}
 	while (s->list) {
 		struct sandbox *sb = unlist_locked(n, s, s->list->serial);
 

@@ -17,13 +17,18 @@
  *                                         -> 201 + the record
  *   GET    /netnest/v1/sandboxes          -> 200 {"sandboxes":[record...]}
  *   DELETE /netnest/v1/sandboxes/<name>   -> 200 once everything is cleaned up
+ *   POST   /netnest/v1/sandboxes/<name>/wait {"pid"} -> 200 once that sandbox, its main
+ *                                         process gone, has let go of its name, ports and
+ *                                         lease (a foreground `run` asks it before it returns)
  * The record, also written to $STATE/sandboxes/<name>.json while the sandbox lives:
  *   {"name","pid","starttime" (field 22 of /proc/PID/stat),"ip","prefix","gateway","veth",
  *    "ifname":"eth0","mac","netns" (inode),"ports":[ids],"command":[...],
  *    "ip6","prefix6","gateway6" (null in a nest without IPv6)}
  * In API answers each record also has "publish":[{"id","spec":{PortSpec}}].
- * A watcher thread holds a pidfd per sandbox (pidfd_open(2)); when the process exits its
- * ports, host veth, lease and record are removed.
+ * A sandbox's processes are every process of its netns (the daemon holds an fd of it):
+ * stop and down end them all, and when the main process exits the rest are SIGKILLed
+ * (sweep.h).  A watcher thread holds a pidfd per sandbox (pidfd_open(2)); when the main
+ * process exits its processes, ports, host veth, lease and record are removed.
  */
 
 #include <stdbool.h>
@@ -65,9 +70,10 @@ void nn_sandboxes_serving(struct nn_nest *n);
  * nn_sandboxes_stop_all() - stop every sandbox and the watcher thread
  * @n: the live nest
  *
- * The netns pool stops first (nn_pool_stop()).  Each sandbox gets SIGTERM
- * (pidfd_send_signal(2)), SIGKILL after 2 s, and is cleaned up (ports, veth, lease, record).  Idempotent; never fails.  Called by the daemon (nestd.c)
- * after the API has stopped.
+ * The netns pool stops first (nn_pool_stop()).  Every process of every sandbox's netns
+ * gets SIGTERM, in one sweep (nn_sweep()), SIGKILL after 2 s, and each sandbox is cleaned
+ * up (ports, veth, lease, record).  Idempotent; never fails.  Called by the daemon
+ * (nestd.c) after the API has stopped.
  */
 void nn_sandboxes_stop_all(struct nn_nest *n);
 

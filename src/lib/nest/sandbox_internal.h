@@ -6,8 +6,8 @@
  * Inside the sandbox service: its state and the parsed POST /netnest/v1/sandboxes request
  * (the latter exported for the unit tests and the fuzzer too), shared by its lifecycle
  * (sandbox.c: create, teardown, the watcher) and its records (sandbox_record.c: the body,
- * the record, the list, the ports of a record).  Not for use outside those two; everyone
- * else has sandbox.h.
+ * the record, the list, the wait for a release, the ports of a record).  Not for use
+ * outside those two; everyone else has sandbox.h.
  */
 
 #include <net/if.h>
@@ -27,17 +27,24 @@
 #include "sandbox_net.h"
 #include "state.h"
 
+#define WAIT_MAX_S 30 /* POST .../<name>/wait gives up after this (nn_sb_api_wait()) */
+
 struct nn_bypass;
 struct nn_pool;
 
 struct sandbox {
 	struct sandbox *next; /* in the list, or once unlisted in the dying list */
+	struct sandbox *all_next, **all_pprev; /* in `all` from create to release()'s end */
 	int64_t deadline_ms; /* dying: CLOCK_MONOTONIC ms at which the veth is deleted anyway */
 	uint64_t serial; /* epoll cookie: survives the struct being freed */
 	char name[NN_NAME_MAX + 1];
+	bool listed; /* in the list: its name and ports are taken */
+	pid_t pid; /* the main process */
 	int pidfd;
+	int netns; /* nsfs fd of its netns, until its processes are swept (sweep.h); else -1 */
 	char veth[IFNAMSIZ];
 	struct in_addr ip; /* the lease */
+	bool leased; /* the lease is still taken (an exited one's goes before its veth) */
 	struct in6_addr ip6; /* its IPv6 twin (sandbox_ip6()); has_ip6 false: none */
 	bool has_ip6;
 	json_t *record; /* what $STATE/sandboxes/<name>.json holds (nn_sb_record()) */
@@ -48,13 +55,14 @@ struct nn_sandboxes {
 	pthread_mutex_t lock; /* the list, every create, the first half of a teardown */
 	struct sandbox *list;
 	struct sandbox *dying; /* exited, waiting for the kernel to delete the veth (sandbox.c) */
+	struct sandbox *all; /* every sandbox, listed, exited or in teardown, until it is freed */
 	uint64_t next_serial;
 	struct nn_ipam ipam;
 	struct nn_rtnl nest; /* rtnetlink socket in the nest netns, under lock */
 	pthread_mutex_t unwire_lock;
 	struct nn_rtnl unwire; /* another one for the second half, under unwire_lock */
 	unsigned unwiring; /* teardowns in their second half, under lock */
-	pthread_cond_t unwired; /* signalled when one ends */
+	pthread_cond_t unwired; /* signalled when one ends (CLOCK_MONOTONIC) */
 	int dirfd; /* $STATE/sandboxes */
 	struct nn_rtnl events; /* the nest netns's link notifications, for the watcher */
 	int epfd; /* pidfds, stopfd and events */
@@ -145,6 +153,29 @@ int nn_sb_record_write(struct nn_sandboxes *s, const char *name, json_t *rec, st
  * Return: 0, -ESHUTDOWN if the sandbox service is not running, -ENOMEM.
  */
 int nn_sb_api_list(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
+		   unsigned *status, struct nn_err *err);
+
+/**
+ * nn_sb_api_wait() - POST /netnest/v1/sandboxes/<name>/wait {"pid"}: block until the
+ * sandbox of that name and main process has let go of its name, ports and lease
+ * @n:      the live nest
+ * @path:   "/netnest/v1/sandboxes/<name>/wait"
+ * @body:   {"pid": the sandbox's main process, which has exited}
+ * @resp:   left NULL (empty body)
+ * @status: left as 200
+ * @err:    error object
+ *
+ * A foreground `netnest run` asks this once its sandbox's main process has exited and
+ * before it returns, as `docker run --rm` waits for the removal (Docker's POST
+ * /containers/{id}/wait?condition=removed), so its name, ports and lease are free again
+ * when it returns (docs/sandboxes.md).  The PID tells this sandbox from a later one of the
+ * same name; the caller has not reaped it, so it is no other process's.  Answers at once
+ * when no sandbox of that name has that PID (never made, or released already).
+ * Return: 0; -ENOENT for a path other than .../<name>/wait; -EINVAL for a bad name or a
+ * body without a positive "pid", and while that process still runs (the wait would last
+ * as long as it does); -ETIMEDOUT after WAIT_MAX_S; -ESHUTDOWN if the service is not running.
+ */
+int nn_sb_api_wait(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
 		   unsigned *status, struct nn_err *err);
 
 #endif

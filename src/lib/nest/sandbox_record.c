@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * sandbox_record.c - the sandbox service's records: the POST body, the record kept in memory
- * and in $STATE/sandboxes/<name>.json, the list (GET) and the ports a record names (see
- * sandbox.h; the lifecycle, create and teardown, is sandbox.c)
+ * and in $STATE/sandboxes/<name>.json, the list (GET), the wait for a release and the ports
+ * a record names (see sandbox.h; the lifecycle, create and teardown, is sandbox.c)
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "bypass.h"
+#include "pidfd.h"
 #include "portfwd.h"
 #include "sandbox.h"
 #include "sandbox_internal.h"
@@ -242,4 +244,59 @@ int nn_sb_api_list(struct nn_nest *n, const char *path, json_t *body, json_t **r
 	}
 	*resp = json_pack("{s:o}", "sandboxes", arr);
 	return 0;
+}
+
+/* the sandbox named @name whose main process is @pid while it holds its name, ports or
+ * lease, else NULL; lock held */
+static struct sandbox *holding_locked(struct nn_sandboxes *s, const char *name, pid_t pid)
+{
+	for (struct sandbox *sb = s->all; sb; sb = sb->all_next)
+		if (sb->pid == pid && (sb->listed || sb->leased) && !strcmp(sb->name, name))
+			return sb;
+	return NULL;
+}
+
+int nn_sb_api_wait(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
+		   unsigned *status, struct nn_err *err)
+{
+	struct nn_sandboxes *s = nn_sb_of(n);
+	const char *name = path + strlen(NN_SANDBOX_API), *end, *why;
+	json_t *pid = json_object_get(body, "pid");
+	char buf[NN_NAME_MAX + 1];
+	struct timespec until;
+	struct sandbox *sb;
+	int r = 0;
+
+	(void)resp, (void)status;
+	end = *name == '/' ? strchr(name + 1, '/') : NULL;
+	if (!end || strcmp(end, "/wait"))
+		return nn_errx(err, ENOENT, "POST %s: no such endpoint", path);
+	if ((size_t)(end - name - 1) > NN_NAME_MAX)
+		return nn_errx(err, EINVAL, "POST %s: sandbox name longer than %d bytes", path,
+			       NN_NAME_MAX);
+	snprintf(buf, sizeof(buf), "%.*s", (int)(end - name - 1), name + 1);
+	if (!nn_sandbox_name_ok(buf, &why))
+		return nn_errx(err, EINVAL, "POST %s: sandbox name '%s' %s", path, buf, why);
+	if (!json_is_integer(pid) || json_integer_value(pid) < 1 ||
+	    json_integer_value(pid) > INT32_MAX)
+		return nn_errx(err, EINVAL,
+			       "wait for sandbox %s: \"pid\" must be a positive integer", buf);
+	if (!s)
+		return nn_err(err, ESHUTDOWN,
+			      "wait for sandbox %s: the sandbox service is not running", buf);
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += WAIT_MAX_S;
+	pthread_mutex_lock(&s->lock);
+	while (r == 0 && (sb = holding_locked(s, buf, (pid_t)json_integer_value(pid)))) {
+		/* its exit is known to the pidfd before the watcher has read it */
+		if (sb->listed && !nn_pidfd_wait(sb->pidfd, 0))
+			r = nn_errx(err, EINVAL, "wait for sandbox %s: its process %d is running",
+				    buf, (int)sb->pid);
+		else if (pthread_cond_timedwait(&s->unwired, &s->lock, &until) == ETIMEDOUT)
+			r = nn_errx(err, ETIMEDOUT,
+				    "wait for sandbox %s: still not released after %d s", buf,
+				    WAIT_MAX_S);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * sweep.c - kill every process of a namespace by PID, scanning /proc until none is left
- * (see sweep.h; ioctl_ns(2) NS_GET_PARENT, user_namespaces(7), proc(5) /proc/PID/ns).
+ * sweep.c - end every process of some namespaces, scanning /proc until none is left
+ * (see sweep.h; ioctl_ns(2) NS_GET_PARENT, user_namespaces(7), proc(5) /proc/PID/ns,
+ * pidfd_open(2), pidfd_send_signal(2)).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,25 +16,60 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pidfd.h"
 #include "proc.h"
 #include "sweep.h"
 #include "util.h"
 
 #define USERNS_DEPTH_MAX 33 /* 32 nested user namespaces at most (user_namespaces(7)) */
+#define NAP_MIN_US 1000 /* the first pause between scans; it doubles up to */
+#define NAP_MAX_US 10000
 
-static bool same_ns(const struct stat *a, const struct stat *b)
+struct targets {
+	const struct stat *ns; /* the namespaces, fstat(2)ed */
+	size_t n;
+	int type;
+};
+
+static bool one_of(const struct targets *t, const struct stat *st)
 {
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->ns[i].st_dev == st->st_dev && t->ns[i].st_ino == st->st_ino)
+			return true;
+	return false;
 }
 
-/* Is @pid in @target, or (user namespaces) in a descendant of it? */
-static bool in_ns(pid_t pid, int type, const struct stat *target)
+/* ... or the one of them whose inode is @ino (all are on nsfs) */
+static bool one_ino(const struct targets *t, unsigned long long ino)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->ns[i].st_ino == ino)
+			return true;
+	return false;
+}
+
+/* Is @pid in one of @t's namespaces, or (user namespaces) in a descendant of one? */
+static bool in_ns(pid_t pid, const struct targets *t)
 {
 	char path[64];
 	_cleanup_close_ int fd = -1;
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid,
-		 type == CLONE_NEWUSER ? "user" : type == CLONE_NEWNET ? "net" : "mnt");
+		 t->type == CLONE_NEWUSER ? "user" :
+		 t->type == CLONE_NEWNET  ? "net" :
+					    "mnt");
+	if (t->type != CLONE_NEWUSER) {
+		char link[64];
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		unsigned long long ino;
+
+		/* "net:[INODE]" (proc(5)): one readlink(2), no descriptor and no nsfs dentry;
+		 * every namespace is on the one nsfs, so the inode says which */
+		if (n <= 0)
+			return false;
+		link[n] = '\0';
+		return sscanf(link, "%*[a-z]:[%llu]", &ino) == 1 && one_ino(t, ino);
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	for (int depth = 0; fd >= 0 && depth < USERNS_DEPTH_MAX; depth++) {
 		struct stat st;
@@ -41,16 +77,45 @@ static bool in_ns(pid_t pid, int type, const struct stat *target)
 
 		if (fstat(fd, &st) < 0)
 			return false;
-		if (same_ns(&st, target))
+		if (one_of(t, &st))
 			return true;
-		if (type != CLONE_NEWUSER)
-			return false;
 		/* EPERM once the parent is outside the caller's own user namespace */
 		parent = ioctl(fd, NS_GET_PARENT);
 		close(fd);
 		fd = parent;
 	}
 	return false;
+}
+
+/*
+ * One pass over /proc: send @sig (0: only the permission check, pidfd_send_signal(2)) to
+ * every live process of @t but the caller, through a pidfd opened between two checks.
+ * Return: how many took it, or the negative errno of opendir(3).
+ */
+static int scan(const struct targets *t, int sig)
+{
+	_cleanup_closedir_ DIR *d = opendir("/proc");
+	pid_t self = getpid();
+	struct dirent *e;
+	int hit = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		_cleanup_close_ int pidfd = -1;
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == self || !in_ns((pid_t)pid, t))
+			continue;
+		/* the pidfd holds this process; checked again, the PID is still its own */
+		pidfd = nn_pidfd_open((pid_t)pid);
+		if (pidfd < 0 || !in_ns((pid_t)pid, t) || nn_proc_exited((pid_t)pid))
+			continue;
+		if (nn_pidfd_signal(pidfd, sig) == 0)
+			hit++;
+	}
+	return hit;
 }
 
 static long elapsed_ms(const struct timespec *t0)
@@ -61,39 +126,56 @@ static long elapsed_ms(const struct timespec *t0)
 	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-int nn_sweep(int nsfd, int type, int timeout_ms)
+/* Scan with @sig until nothing is found (return the signals sent) or @ms have passed. */
+static int until_gone(const struct targets *t, int sig, int ms, int *sent)
 {
 	struct timespec t0;
-	struct stat target;
-	pid_t self = getpid();
-	int signalled = 0;
+	useconds_t nap = NAP_MIN_US;
 
-	if (fstat(nsfd, &target) < 0)
-		return -errno;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		_cleanup_closedir_ DIR *d = opendir("/proc");
-		struct dirent *e;
-		int found = 0;
+		int hit = scan(t, sig);
 
-		if (!d)
-			return -errno;
-		while ((e = readdir(d))) {
-			char *end;
-			long pid = strtol(e->d_name, &end, 10);
-
-			if (*end || pid <= 0 || pid == self || !in_ns((pid_t)pid, type, &target) ||
-			    nn_proc_exited((pid_t)pid))
-				continue;
-			if (kill((pid_t)pid, SIGKILL) == 0) {
-				found++;
-				signalled++;
-			}
-		}
-		if (!found)
-			return signalled;
-		if (elapsed_ms(&t0) > timeout_ms)
+		if (hit < 0)
+			return hit;
+		if (sig)
+			*sent += hit;
+		if (!hit)
+			return 0;
+		if (elapsed_ms(&t0) > ms)
 			return -ETIMEDOUT;
-		usleep(10000);
+		usleep(nap);
+		nap = nap * 2 > NAP_MAX_US ? NAP_MAX_US : nap * 2;
 	}
+}
+
+int nn_sweep(const int *nsfds, size_t n, int type, int grace_ms, int timeout_ms)
+{
+	_cleanup_free_ struct stat *ns = NULL;
+	struct targets t = { .n = n, .type = type };
+	int sent = 0, r;
+
+	if (!n)
+		return 0;
+	ns = calloc(n, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (fstat(nsfds[i], &ns[i]) < 0)
+			return -errno;
+	t.ns = ns;
+	if (grace_ms >= 0) {
+		r = scan(&t, SIGTERM);
+		if (r <= 0)
+			return r;
+		sent = r;
+		/* the ones that took SIGTERM have @grace_ms to go; then SIGKILL for all */
+		r = until_gone(&t, 0, grace_ms, &sent);
+		if (r == 0)
+			return sent;
+		if (r != -ETIMEDOUT)
+			return r;
+	}
+	r = until_gone(&t, SIGKILL, timeout_ms, &sent);
+	return r < 0 ? r : sent;
 }

@@ -3,32 +3,47 @@
 #define NN_SWEEP_H
 
 /*
- * The end of a RootlessKit-mode nest: every process it started goes, however it was
- * started (setsid(2), double fork, a container shim), found by the namespace it lives in
- * rather than by its parent, and killed by PID.  RootlessKit itself leaves the command's
- * descendants running when its parent is SIGKILLed (docs/rootlesskit.md); this is why
- * netnest does not.
+ * The end of every process of a namespace, however it was started (setsid(2), double
+ * fork, a container shim, `netnest exec`), found by the namespace it lives in rather than
+ * by its parent, and signalled through a pidfd.  Used for a RootlessKit-mode nest (the
+ * command's descendants: RootlessKit itself leaves them running when its parent is
+ * SIGKILLed, docs/rootlesskit.md), for what `exec nest` left in the nest's netns at
+ * `down`, and for a sandbox's processes, the ones of its netns, at `stop`, `down` and the
+ * exit of its main process (docs/sandboxes.md#the-sandboxs-processes).
  */
 
 #include <sched.h>
+#include <stddef.h>
 
 #include "err.h"
 
 /**
- * nn_sweep() - SIGKILL every process in a namespace, except the caller, until none is left
- * @nsfd:       nsfs fd of the namespace (borrowed)
- * @type:       CLONE_NEWUSER: processes whose user namespace is @nsfd's or a descendant
- *              of it (ioctl(2) NS_GET_PARENT up the chain, ioctl_ns(2)); CLONE_NEWNS:
- *              processes whose mount namespace is @nsfd's; CLONE_NEWNET: whose network
- *              namespace (their main thread's, proc(5)) is @nsfd's
- * @timeout_ms: how long to keep scanning /proc for processes still there
+ * nn_sweep() - end every process in some namespaces, except the caller, until none is left
+ * @nsfds:      nsfs fds of the namespaces, all of one @type (borrowed; an open fd keeps its
+ *              namespace, so no other namespace can have its inode number meanwhile)
+ * @n:          how many (0: nothing to do)
+ * @type:       CLONE_NEWUSER: processes whose user namespace is one of @nsfds or a
+ *              descendant of one (ioctl(2) NS_GET_PARENT up the chain, ioctl_ns(2));
+ *              CLONE_NEWNS: processes whose mount namespace is one of @nsfds; CLONE_NEWNET:
+ *              whose network namespace (their main thread's, proc(5)) is one of @nsfds
+ * @grace_ms:   negative: SIGKILL at once; else SIGTERM first, once, to every process the
+ *              first scan finds, then SIGKILL to whatever is still there (or came since)
+ *              after @grace_ms, or nothing once they have all gone before that
+ * @timeout_ms: how long to keep scanning /proc for processes still there after SIGKILL
  *
- * Zombies are not counted (they have left their namespaces: proc(5)); a process the
- * caller may not inspect (ptrace access mode, ptrace(2)) is not one of these.  New
- * processes forked while the sweep runs are found by the next scan.
- * Return: how many SIGKILLs were sent, or -ETIMEDOUT if some processes were still there after
- * @timeout_ms.
+ * Each scan reads /proc; a process found is opened as a pidfd (pidfd_open(2)) and checked
+ * again before it is signalled through it (pidfd_send_signal(2)), so a PID reused by a
+ * process outside @nsfds meanwhile is never hit.  Zombies are not counted (they have left
+ * their namespaces: proc(5)); a process the caller may not inspect (ptrace access mode,
+ * ptrace(2)) is not one of these.  New processes forked while the sweep runs are found by
+ * the next scan; between scans it sleeps 1 ms, doubling up to 10 ms.  A net or mnt
+ * namespace is read with one readlink(2) per process ("net:[INODE]", proc(5): every
+ * namespace is on the one nsfs, so the inode names it), about 10 us for one the caller may
+ * inspect, so a scan costs some milliseconds per thousand such processes.
+ * Return: how many signals were sent, or -ETIMEDOUT if some processes were still there
+ * @timeout_ms after SIGKILL, -ENOMEM, or the negative errno of fstat(2) on @nsfds or of
+ * opendir(3) on /proc.
  */
-int nn_sweep(int nsfd, int type, int timeout_ms);
+int nn_sweep(const int *nsfds, size_t n, int type, int grace_ms, int timeout_ms);
 
 #endif
