@@ -17,15 +17,17 @@ load helpers/common
   done
 }
 
+# check EXPECTED-FIRST-LINE ARGS...: netnest ARGS is a usage error: that line, the hint, exit 2
+check() {
+  local want=$1; shift
+  run "$NETNEST" "$@"
+  [ "$status" -eq 2 ]
+  [ "${lines[0]}" = "$want" ]
+  [ "${lines[1]}" = "Try 'netnest $1 --help' for more information." ]
+  [ "${#lines[@]}" -eq 2 ]
+}
+
 @test "a wrong or incomplete option of up, down, info, run, ps, stop or port is named once, exit 2" {
-  check() { # EXPECTED-FIRST-LINE ARGS...
-    local want=$1; shift
-    run "$NETNEST" "$@"
-    [ "$status" -eq 2 ]
-    [ "${lines[0]}" = "$want" ]
-    [ "${lines[1]}" = "Try 'netnest $1 --help' for more information." ]
-    [ "${#lines[@]}" -eq 2 ]
-  }
   check "netnest up: unknown option -x" up -x
   check "netnest up: option --mtu needs an argument" up --mtu
   check "netnest down: unknown option --bogus" down --bogus
@@ -44,14 +46,6 @@ load helpers/common
 }
 
 @test "topo --svg without a FILE, and a wrong option of topo or peer, are named once, exit 2" {
-  check() { # EXPECTED-FIRST-LINE ARGS...
-    local want=$1; shift
-    run "$NETNEST" "$@"
-    [ "$status" -eq 2 ]
-    [ "${lines[0]}" = "$want" ]
-    [ "${lines[1]}" = "Try 'netnest $1 --help' for more information." ]
-    [ "${#lines[@]}" -eq 2 ]
-  }
   check "netnest topo: option --svg needs a FILE to write the SVG to" topo --svg
   check "netnest topo: option --svg needs a FILE to write the SVG to, not an empty name" topo --svg=
   check "netnest topo: unknown option --bogus" topo --bogus
