@@ -91,8 +91,8 @@ static bool on_bridge(struct in_addr a, void *arg)
  * nn_sb_api_wait(), not for the kernel), puts the sandbox on the dying list and waits for
  * the host end's RTM_DELLINK (nn_rtnl_watch_links()).  A netns that outlives its processes
  * (a bind mount, an fd passed on, a process SIGKILL could not end) sends none: after
- * DYING_MS its host end is deleted as before, which cuts it off the bridge.  `stop` and
- * `down` delete it at once, as before.
+ * DYING_MS its host end is deleted as before, which cuts it off the bridge.  `stop`
+ * deletes it at once, as before; `down` does not (the nest's netns takes every port).
  */
 static struct sandbox *unlist_locked(struct nn_nest *n, struct nn_sandboxes *s, uint64_t serial)
 {
@@ -147,7 +147,7 @@ static void release(struct nn_sandboxes *s, struct sandbox *sb, bool delete_veth
 	free(sb);
 }
 
-/* The second half of a teardown that deletes the veth itself (stop, down). */
+/* The second half of a teardown that deletes the veth itself (stop). */
 static void unwire(struct nn_sandboxes *s, struct sandbox *sb)
 {
 	release(s, sb, true);
