@@ -72,6 +72,21 @@ bystander() {
   PIDS+=("$BYSTANDER")
 }
 
+# up_with_neighbours: a nest with a sandbox "keep" and, outside it, a bystander process of
+# the same user; neither may be touched by what a test ends (neighbours_alive)
+up_with_neighbours() {
+  up_user
+  bystander
+  run run_user -d --name keep -- sleep 1000
+  [ "$status" -eq 0 ]
+  KEEP=$(jq -r .pid "$STATE/sandboxes/keep.json")
+}
+
+neighbours_alive() {
+  kill -0 "$KEEP"
+  kill -0 "$BYSTANDER"
+}
+
 # assert_sandbox_gone STATE NAME VETH IP [PORT]: nothing of the sandbox is left
 assert_sandbox_gone() {
   local state=$1 name=$2 veth=$3 ip=$4 port=${5:-}
@@ -286,45 +301,37 @@ assert_own_sys() {
 }
 
 @test "when a sandbox's command exits, the processes it left in its netns end too, setsid ones as well, and none of another sandbox or outside" {
-  up_user
-  bystander
-  run run_user -d --name keep -- sleep 1000
-  [ "$status" -eq 0 ]
+  up_with_neighbours
   run run_user -d --name leaves -- sh -c "sleep 1000 </dev/null >/dev/null 2>&1 &
     setsid sleep 1000 </dev/null >/dev/null 2>&1 &
     while [ ! -e $TMP/go ]; do sleep 0.05; done"
   [ "$status" -eq 0 ]
   keep_records "$STATE"
   rec=$TMP/records/leaves.json
-  veth=$(jq -r .veth "$rec") ino=$(jq -r .netns "$rec") keep=$(jq -r .pid "$STATE/sandboxes/keep.json")
+  veth=$(jq -r .veth "$rec") ino=$(jq -r .netns "$rec")
   wait_until '[ "$(netns_procs "$ino" | wc -l)" -ge 3 ]'
   own_netns_procs "$ino"
   touch "$TMP/go"
   assert_sandbox_gone "$STATE" leaves "$veth" "$(jq -r .ip "$rec")"
   # the lease goes after they have: none is left in the netns
   [ -z "$(netns_procs "$ino")" ]
-  kill -0 "$keep"
-  kill -0 "$BYSTANDER"
+  neighbours_alive
 }
 
 @test "stop ends every process of the sandbox's netns, setsid ones too, and none of another sandbox or outside" {
-  up_user
-  bystander
-  run run_user -d --name keep -- sleep 1000
-  [ "$status" -eq 0 ]
+  up_with_neighbours
   run run_user -d --name many -- sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 &
     setsid sleep 1000 </dev/null >/dev/null 2>&1 & wait'
   [ "$status" -eq 0 ]
   keep_records "$STATE"
-  ino=$(jq -r .netns "$STATE/sandboxes/many.json") keep=$(jq -r .pid "$STATE/sandboxes/keep.json")
+  ino=$(jq -r .netns "$STATE/sandboxes/many.json")
   wait_until '[ "$(netns_procs "$ino" | wc -l)" = 3 ]'
   own_netns_procs "$ino"
   run nnu stop --nest "$NEST" many
   [ "$status" -eq 0 ]
   # stop has returned: nothing is left in that netns
   [ -z "$(netns_procs "$ino")" ]
-  kill -0 "$keep"
-  kill -0 "$BYSTANDER"
+  neighbours_alive
 }
 
 @test "a sandbox whose netns outlives its processes (a bind mount): the record and lease go at once, the veth within a few seconds" {
