@@ -47,6 +47,17 @@ int nn_read_file(int dirfd, const char *path, char **out, size_t *len, struct nn
 	return 0;
 }
 
+int nn_write_sysctl(const char *path, const char *val, const char *where, struct nn_err *err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(val);
+	int shown = (int)strcspn(val, "\n");
+
+	if (fd < 0 || write(fd, val, len) != (ssize_t)len)
+		return nn_err(err, errno, "set %s to %.*s in %s", path, shown, val, where);
+	return 0;
+}
+
 int nn_write_file(int dirfd, const char *path, mode_t mode, const void *data, size_t len,
 		  struct nn_err *err)
 {

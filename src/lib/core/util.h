@@ -63,6 +63,19 @@ int nn_write_file(int dirfd, const char *path, mode_t mode, const void *data, si
 		  struct nn_err *err);
 
 /**
+ * nn_write_sysctl() - write @val to the sysctl file @path, as `sysctl -w` does
+ * @path:  a file under /proc/sys; under /proc/sys/net it is the calling thread's netns's
+ *         (net/sysctl_net.c net_ctl_header_lookup)
+ * @val:   the value, one line, with or without its newline
+ * @where: the netns, for the message ("the nest's netns")
+ * @err:   error object
+ *
+ * Return: 0, or the negative errno of open(2)/write(2) (-ENOENT: no such sysctl, e.g. no
+ * IPv6 in the kernel) with @err saying "set @path to @val in @where".
+ */
+int nn_write_sysctl(const char *path, const char *val, const char *where, struct nn_err *err);
+
+/**
  * nn_parse_uint() - parse a whole decimal string as an unsigned number in [@min, @max]
  * @s:   string; no sign, no spaces, no trailing text
  * @min: smallest accepted value

@@ -129,16 +129,12 @@ struct sysctl {
 	const char *val;
 };
 
-/* /proc/sys/net is the netns of the opener (net/sysctl_net.c net_ctl_header_lookup). */
+/* In the nest's netns (nn_netns_call()): nn_write_sysctl() of @arg. */
 static int set_sysctl(void *arg, struct nn_err *err)
 {
 	const struct sysctl *s = arg;
-	_cleanup_close_ int fd = open(s->path, O_WRONLY | O_CLOEXEC);
-	size_t len = strlen(s->val);
 
-	if (fd < 0 || write(fd, s->val, len) != (ssize_t)len)
-		return nn_err(err, errno, "set %s to %s in the nest's netns", s->path, s->val);
-	return 0;
+	return nn_write_sysctl(s->path, s->val, "the nest's netns", err);
 }
 
 /*

@@ -7,7 +7,6 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "sandbox.h"
 #include "sandbox_net.h"
@@ -69,15 +68,13 @@ static int read_mac(const char *ifname, char mac[18], struct nn_err *err)
  */
 static int no_router_solicitations(const char *label, struct nn_err *err)
 {
-	static const char path[] = "/proc/sys/net/ipv6/conf/" NN_SANDBOX_IFNAME
-				   "/router_solicitations";
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	char where[128];
+	int r;
 
-	if (fd < 0 && errno == ENOENT)
-		return 0;
-	if (fd < 0 || write(fd, "0\n", 2) != 2)
-		return nn_err(err, errno, "set %s to 0 in the netns of %s", path, label);
-	return 0;
+	snprintf(where, sizeof(where), "the netns of %s", label);
+	r = nn_write_sysctl("/proc/sys/net/ipv6/conf/" NN_SANDBOX_IFNAME "/router_solicitations",
+			    "0\n", where, err);
+	return r == -ENOENT ? 0 : r;
 }
 
 static int configure_inside(void *arg, struct nn_err *err)
