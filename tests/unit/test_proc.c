@@ -196,11 +196,16 @@ static void a_child_s_environment_is_the_one_it_was_started_with(void **state)
 		execve("/bin/sleep", argv, envp);
 		_exit(127);
 	}
-	for (int i = 0; i < 2000 && strcmp(comm, "sleep"); i++) {
+	/* execve() sets the comm before it lays out the new stack: until then
+	 * environ reads empty (fs/exec.c begin_new_exec, then create_elf_tables
+	 * sets mm->env_start), so wait for the environment itself */
+	for (int i = 0; i < 2000 && (strcmp(comm, "sleep") ||
+				     nn_proc_getenv(pid, "A", v, sizeof(v), NULL)); i++) {
 		usleep(1000);
 		nn_proc_comm(pid, comm, sizeof(comm), NULL);
 	}
 	assert_string_equal(comm, "sleep");
+	assert_string_equal(v, "1");
 	assert_int_equal(nn_proc_getenv(pid, "ROOTLESSKIT_STATE_DIR", v, sizeof(v), &err), 0);
 	assert_string_equal(v, "/tmp/rk 1");
 	assert_int_equal(nn_proc_getenv(pid, "PATH", v, sizeof(v), &err), -ENOENT);
