@@ -51,6 +51,8 @@ static int port_post(const char *nest, const struct nn_portspec *spec, const cha
 	if (sandbox)
 		json_object_set_new(req, "sandbox", json_string(sandbox));
 	r = nn_client_nest_request(nest, "POST", "/v1/ports", req, &status, &resp, err);
+	if (r < 0 && status == 404) /* the daemon's "no sandbox named X" */
+		return nn_err_wrap(err, "nest %s", nest);
 	if (r < 0)
 		return r;
 	*id = json_integer_value(json_object_get(resp, "id"));

@@ -214,6 +214,9 @@ static int run_detached(const char *sock, const struct run_opts *o, struct nn_er
 			_exit(EXIT_FAIL);
 		setsid();
 		dup2(null, 0), dup2(null, 1), dup2(null, 2);
+		/* the sandbox starts with 0-2 alone, as a container does; st[1] stays
+		 * open until the exec to report its failure */
+		close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
 		execvp(o->cmd[0], o->cmd);
 		e = errno;
 		/* should this fail, the parent sees EOF and reports success; the status remains */
@@ -335,6 +338,7 @@ static int fg_sandbox(const char *dir, pid_t daemon, const char *sock, const str
 	if (r < 0)
 		return nn_print_err(err);
 	fflush(NULL);
+	close_range(3, ~0u, CLOSE_RANGE_CLOEXEC); /* as run -d: 0-2 alone */
 	execvp(o->cmd[0], o->cmd);
 	r = errno;
 	nn_err(err, r, "sandbox %s: run %s", o->name, o->cmd[0]);
@@ -666,8 +670,11 @@ int cmd_stop(int argc, char **argv, struct nn_err *err)
 			return nn_usage_error("stop", "sandbox name '%s' %s", argv[i], why);
 	for (int i = optind; i < argc; i++) {
 		snprintf(path, sizeof(path), "%s/%s", NN_SANDBOX_API, argv[i]);
-		if (nn_client_nest_request(nest, "DELETE", path, NULL, &status, NULL, err) < 0)
+		if (nn_client_nest_request(nest, "DELETE", path, NULL, &status, NULL, err) < 0) {
+			if (status == 404) /* the daemon's "no sandbox named X" */
+				nn_err_wrap(err, "nest %s", nest);
 			ret = nn_print_err(err);
+		}
 	}
 	return ret;
 }

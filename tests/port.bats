@@ -228,7 +228,7 @@ PERL
   [ "$status" -eq 7 ]
   run nnu port add --nest "$NEST" nosuch "$p:80"
   [ "$status" -eq 1 ]
-  [[ $output == *"no sandbox named nosuch"* ]]
+  [ "$output" = "netnest: nest $NEST: no sandbox named nosuch" ]
 }
 
 @test "port rm of a sandbox's port takes it out of ps and out of the sandbox's record" {

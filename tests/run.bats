@@ -194,6 +194,21 @@ assert_own_sys() {
   [ "$status" -eq 143 ]
 }
 
+@test "a sandbox, foreground or -d, gets descriptors 0-2 alone of its caller's: a flock the caller held is let go" {
+  up_user
+  touch "$TMP/held"
+  chmod 0666 "$TMP/held"
+  # fd 7 open without O_CLOEXEC, with a flock on it, as `flock FILE netnest run` leaves it
+  held() { as_user bash -c 'exec 7>>"$1"; flock -x 7; shift; exec "$@"' sh "$TMP/held" "$@"; }
+  run held "$NETNEST" run --nest "$NEST" -- sh -c 'ls /proc/$$/fd'
+  [ "$status" -eq 0 ]
+  [ "$(echo $output)" = "0 1 2" ]
+  held "$NETNEST" run --nest "$NEST" -d --name fds -- sleep 1000
+  pid=$(jq -r .pid "$STATE/sandboxes/fds.json")
+  [ "$(ls "/proc/$pid/fd" | sort -n | xargs)" = "0 1 2" ]
+  flock -xn "$TMP/held" true # nobody holds the lock
+}
+
 @test "20 foreground runs in a row with one --name and one -p port all succeed: when each returns, its name, lease and port are free" {
   up_user
   port=$(free_port)
@@ -458,7 +473,7 @@ assert_own_sys() {
   [ -z "$(ls "$STATE/ipam/netnest" | grep '^10\.')" ]
   run nnu stop --nest "$NEST" nosuch
   [ "$status" -eq 1 ]
-  [[ $output == *"no sandbox named nosuch"* ]]
+  [ "$output" = "netnest: nest $NEST: no sandbox named nosuch" ]
   run nnu stop --nest "$NEST" nosuch ../x
   [ "$status" -eq 2 ]
   [ "${lines[0]}" = "netnest stop: sandbox name '../x' contains '/'" ]
