@@ -59,22 +59,34 @@ static int read_mac(const char *ifname, char mac[18], struct nn_err *err)
 }
 
 /*
- * No router solicitations from eth0: the nest sends no router advertisement (its routes
- * are static), and each solicitation goes to ff02::2, which the bridge floods to every
- * port: with the kernel's default of -1 (retried without end, backing off to an hour:
- * ip-sysctl.rst router_solicitations), 1000 sandboxes kept a thousand netns busy with
- * each other's.  Before eth0 is up, since the first one follows its link-local DAD
- * (net/ipv6/addrconf.c addrconf_dad_completed).  No IPv6 in the kernel: nothing to do.
+ * Keep eth0 from sending what the bridge floods to every port, before eth0 is up (the
+ * first packets follow its up; net/ipv6/addrconf.c):
+ * - no router solicitations: the nest sends no router advertisement (its routes are
+ *   static), and each one goes to ff02::2; the kernel's default of -1 retries without end
+ *   (ip-sysctl.rst router_solicitations), so 1000 sandboxes kept a thousand netns busy;
+ * - no duplicate address detection of the link-local address (accept_dad 0, as the
+ *   new netns's "all" has it: addrconf_dad_begin()), so it is valid at once: its probe
+ *   goes to a solicited-node group, flooded, and the MAC it is made from is random; the
+ *   nest's own addresses are added with IFA_F_NODAD already.
+ * (Its MLDv2 reports are still sent twice each: the robustness variable, mld_qrv, is the
+ * initial netns's alone.)  No IPv6 in the kernel: nothing to do.
  */
-static int no_router_solicitations(const char *label, struct nn_err *err)
+static int quiet_eth0(const char *label, struct nn_err *err)
 {
+	static const char *const set[][2] = {
+		{ "/proc/sys/net/ipv6/conf/" NN_SANDBOX_IFNAME "/router_solicitations", "0\n" },
+		{ "/proc/sys/net/ipv6/conf/" NN_SANDBOX_IFNAME "/accept_dad", "0\n" },
+	};
 	char where[128];
-	int r;
 
 	snprintf(where, sizeof(where), "the netns of %s", label);
-	r = nn_write_sysctl("/proc/sys/net/ipv6/conf/" NN_SANDBOX_IFNAME "/router_solicitations",
-			    "0\n", where, err);
-	return r == -ENOENT ? 0 : r;
+	for (size_t i = 0; i < ARRAY_SIZE(set); i++) {
+		int r = nn_write_sysctl(set[i][0], set[i][1], where, err);
+
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	return 0;
 }
 
 static int configure_inside(void *arg, struct nn_err *err)
@@ -84,7 +96,7 @@ static int configure_inside(void *arg, struct nn_err *err)
 	struct nn_rtnl r;
 	int ret;
 
-	ret = no_router_solicitations(in->label, err);
+	ret = quiet_eth0(in->label, err);
 	if (ret < 0)
 		return ret;
 	ret = nn_rtnl_open(&r, -1, in->label, err);
