@@ -186,53 +186,86 @@ static int exec_status(int e)
 	return e == ENOENT ? 127 : 126;
 }
 
-/* -d: the sandbox is a child; it execs once the daemon has wired it. */
-static int run_detached(const char *sock, const struct run_opts *o, struct nn_err *err)
+/* Enter the nest and the sandbox's namespaces (nn_sandbox_enter()); warn of a host /sys. */
+static int enter(const char *dir, pid_t daemon, const struct run_opts *o, struct nn_err *err)
 {
-	int go[2], st[2], e = 0, listener = -1;
+	int sysfs_refused, r = nn_sandbox_enter(dir, daemon, &sysfs_refused, err);
+
+	if (r == 0 && sysfs_refused)
+		nn_warn("sandbox %s: /sys is the host's, so /sys/class/net lists the host's "
+			"devices: the kernel refused a sysfs of the sandbox's netns (%s; "
+			"docs/sandboxes.md#sys)",
+			o->name, strerror(sysfs_refused));
+	return r;
+}
+
+/* The child of run -d: enter, say it is ready (the --bypass listener's number, or 0; on
+ * failure it says why itself and exits), exec once the daemon has wired it.  Returns only
+ * to be _exit()ed with its status. */
+static int detached_sandbox(const char *dir, pid_t daemon, const struct run_opts *o, int go,
+			    int st, struct nn_err *err)
+{
+	int null, ready = 0, e;
+	char byte;
+
+	if (enter(dir, daemon, o, err) < 0)
+		return nn_print_err(err);
+	if (o->bypass && (ready = nn_bypass_install(err)) < 0) {
+		nn_err_wrap(err, "sandbox %s: --bypass", o->name);
+		return nn_print_err(err);
+	}
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0) {
+		nn_err(err, errno, "sandbox %s: open /dev/null", o->name);
+		return nn_print_err(err);
+	}
+	if (write(st, &ready, sizeof(ready)) != sizeof(ready) || read(go, &byte, 1) != 1)
+		return EXIT_FAIL; /* the parent is gone or gave up: it said why */
+	setsid();
+	dup2(null, 0), dup2(null, 1), dup2(null, 2);
+	/* the sandbox starts with 0-2 alone, as a container does; st stays open until the
+	 * exec to report its failure */
+	close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
+	execvp(o->cmd[0], o->cmd);
+	e = errno;
+	/* should this fail, the parent sees EOF and reports success; the status remains */
+	(void)!write(st, &e, sizeof(e));
+	return exec_status(e);
+}
+
+/*
+ * -d: the sandbox is a child that enters the namespaces itself, so that run stays in the
+ * caller's, as in the foreground: the sweep of a sandbox whose command ends at once finds
+ * every process of its netns, and run is not one of them.  Once the child is in, run
+ * POSTs it and lets it exec.
+ */
+static int run_detached(const char *dir, pid_t daemon, const char *sock, const struct run_opts *o,
+			struct nn_err *err)
+{
+	int go[2], st[2], e = 0, ready, status;
 	char byte = 0;
 	pid_t child;
 	ssize_t n;
 
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0)
 		return nn_err(err, errno, "sandbox %s: pipe", o->name);
+	fflush(NULL);
 	child = fork();
 	if (child < 0)
 		return nn_err(err, errno, "sandbox %s: fork", o->name);
 	if (child == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
 		close(go[1]);
 		close(st[0]);
-		/* --bypass: the filter first; its listener's number (or -errno) to the parent */
-		if (o->bypass && (listener = nn_bypass_install(err), true) &&
-		    write(st[1], &listener, sizeof(listener)) != sizeof(listener))
-			_exit(EXIT_FAIL);
-		if (listener < 0 && o->bypass)
-			_exit(EXIT_FAIL);
-		if (read(go[0], &byte, 1) != 1 || null < 0)
-			_exit(EXIT_FAIL);
-		setsid();
-		dup2(null, 0), dup2(null, 1), dup2(null, 2);
-		/* the sandbox starts with 0-2 alone, as a container does; st[1] stays
-		 * open until the exec to report its failure */
-		close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
-		execvp(o->cmd[0], o->cmd);
-		e = errno;
-		/* should this fail, the parent sees EOF and reports success; the status remains */
-		(void)!write(st[1], &e, sizeof(e));
-		_exit(exec_status(e));
+		_exit(detached_sandbox(dir, daemon, o, go[0], st[1], err));
 	}
 	close(go[0]);
 	close(st[1]);
-	if (o->bypass && read(st[0], &listener, sizeof(listener)) != sizeof(listener))
-		listener = -EIO;
-	if (o->bypass && listener < 0) {
-		waitpid(child, NULL, 0);
-		return nn_err(err, -listener, "sandbox %s: --bypass: install the seccomp filter",
-			      o->name);
+	if (read(st[0], &ready, sizeof(ready)) != sizeof(ready)) {
+		/* the child said why it could not enter, and exited */
+		waitpid(child, &status, 0);
+		return WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : EXIT_FAIL;
 	}
-	if (post_sandbox(sock, o, child, listener, err) < 0) {
+	if (post_sandbox(sock, o, child, o->bypass ? ready : -1, err) < 0) {
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
 		return nn_fail(err);
@@ -286,19 +319,6 @@ static int run_bypassed(const char *sock, const struct run_opts *o, struct nn_er
 		exit(EXIT_FAIL); /* the poster said why */
 	close(listener); /* the daemon has its own copy */
 	return 0;
-}
-
-/* Enter the nest and the sandbox's namespaces (nn_sandbox_enter()); warn of a host /sys. */
-static int enter(const char *dir, pid_t daemon, const struct run_opts *o, struct nn_err *err)
-{
-	int sysfs_refused, r = nn_sandbox_enter(dir, daemon, &sysfs_refused, err);
-
-	if (r == 0 && sysfs_refused)
-		nn_warn("sandbox %s: /sys is the host's, so /sys/class/net lists the host's "
-			"devices: the kernel refused a sysfs of the sandbox's netns (%s; "
-			"docs/sandboxes.md#sys)",
-			o->name, strerror(sysfs_refused));
-	return r;
 }
 
 /* ---- the foreground run ---- */
@@ -462,9 +482,7 @@ int cmd_run(int argc, char **argv, struct nn_err *err)
 		return nn_fail(err);
 	if (!o.detach)
 		return run_foreground(dir, daemon, sock, &o, err);
-	if (enter(dir, daemon, &o, err) < 0)
-		return nn_fail(err);
-	return run_detached(sock, &o, err);
+	return run_detached(dir, daemon, sock, &o, err);
 }
 
 /* ---- ps ---- */

@@ -209,6 +209,31 @@ assert_own_sys() {
   flock -xn "$TMP/held" true # nobody holds the lock
 }
 
+@test "run -d stays in its caller's netns, so a command that exits at once never takes run along: 100 in a row print their names and exit 0" {
+  up_user
+  # run -d blocked on its stdout (a full FIFO) just before it exits, after its sandbox's exec
+  mkfifo "$TMP/out"
+  exec 9<>"$TMP/out"
+  head -c 65536 /dev/zero >&9
+  chmod 0777 "$TMP"
+  run_user -d --name held -- touch "$TMP/ran" >&9 &
+  what="run --nest $NEST -d --name held"
+  # its sandbox has run and is gone; run is still there, alone
+  wait_until "[ -e $TMP/ran ] && [ ! -e $STATE/sandboxes/held.json ] &&
+    [ \"\$(pgrep -c -u $NN_USER -f '$what')\" = 1 ]"
+  pid=$(pgrep -u "$NN_USER" -f "$what")
+  [ "$(stat -L -c %i "/proc/$pid/ns/net")" = "$(stat -L -c %i /proc/self/ns/net)" ]
+  kill -0 "$pid"
+  head -c 65536 <&9 >/dev/null
+  wait $!
+  exec 9>&-
+  for i in $(seq 100); do
+    run run_user -d --name "quick$i" -- true
+    [ "$status" -eq 0 ] || { echo "run $i: status $status: $output"; false; }
+    [ "$output" = "quick$i" ]
+  done
+}
+
 @test "20 foreground runs in a row with one --name and one -p port all succeed: when each returns, its name, lease and port are free" {
   up_user
   port=$(free_port)
