@@ -275,8 +275,11 @@ static int run_detached(const char *dir, pid_t daemon, const char *sock, const s
 	close(go[1]);
 	n = read(st[0], &e, sizeof(e)); /* EOF: exec succeeded (the pipe is O_CLOEXEC) */
 	if (n == sizeof(e)) {
+		/* the status of the foreground's failed exec, 126 or 127 */
 		waitpid(child, NULL, 0);
-		return nn_err(err, e, "sandbox %s: run %s", o->name, o->cmd[0]);
+		nn_err(err, e, "sandbox %s: run %s", o->name, o->cmd[0]);
+		nn_print_err(err);
+		return exec_status(e);
 	}
 	printf("%s\n", o->name);
 	return 0;

@@ -189,6 +189,12 @@ assert_own_sys() {
   [ "$status" -eq 0 ]
   run -127 run_user -- /nonexistent/cmd
   [[ $output == *"run /nonexistent/cmd: No such file or directory"* ]]
+  # -d: the same statuses, as docker run -d says 127 and 126
+  run -127 run_user -d --name nocmd -- /nonexistent/cmd
+  [ "$output" = "netnest: sandbox nocmd: run /nonexistent/cmd: No such file or directory" ]
+  run -126 run_user -d -- /etc/passwd
+  [[ $output == *": run /etc/passwd: Permission denied" ]]
+  wait_until "[ -z \"\$(ls $STATE/sandboxes)\" ]"
   # a command killed by a signal: run dies of the same signal (128 + SIGTERM, as a shell says)
   run run_user -- sh -c 'kill -TERM $$'
   [ "$status" -eq 143 ]
