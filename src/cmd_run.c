@@ -175,7 +175,7 @@ static int post_sandbox(const char *sock, const struct run_opts *o, pid_t pid, i
 	if (!req)
 		return nn_err(err, ENOMEM, "sandbox %s: request", o->name);
 	r = nn_client_request(sock, "POST", NN_SANDBOX_API, req, &status, NULL, err);
-	if ((r == -ENOENT || r == -ECONNREFUSED) && status == 0)
+	if (nn_client_unserved(r, status))
 		return nn_client_not_serving(o->nest, o->dir, err); /* going down, or gone */
 	return r;
 }
@@ -186,11 +186,19 @@ static int exec_status(int e)
 	return e == ENOENT ? 127 : 126;
 }
 
-/* Enter the nest and the sandbox's namespaces (nn_sandbox_enter()); warn of a host /sys. */
+/*
+ * Enter the nest and the sandbox's namespaces (nn_sandbox_enter()); warn of a host /sys.
+ * What fails once the nest's API is gone (a down racing this run removes the pool's
+ * socket and the state dir's files) is said as a request to it would say it.
+ */
 static int enter(const char *dir, pid_t daemon, const struct run_opts *o, struct nn_err *err)
 {
 	int sysfs_refused, r = nn_sandbox_enter(dir, daemon, &sysfs_refused, err);
+	char sock[PATH_MAX];
 
+	snprintf(sock, sizeof(sock), "%s/api.sock", o->dir);
+	if (r < 0 && access(sock, F_OK) < 0)
+		return nn_client_not_serving(o->nest, o->dir, err);
 	if (r == 0 && sysfs_refused)
 		nn_warn("sandbox %s: /sys is the host's, so /sys/class/net lists the host's "
 			"devices: the kernel refused a sysfs of the sandbox's netns (%s; "
@@ -381,7 +389,7 @@ static void wait_released(const char *sock, const struct run_opts *o, pid_t pid)
 
 	snprintf(path, sizeof(path), "%s/%s/wait", NN_SANDBOX_API, o->name);
 	r = body ? nn_client_request(sock, "POST", path, body, &status, NULL, &err) : 0;
-	if (r < 0 && r != -ENOENT && r != -ECONNREFUSED)
+	if (r < 0 && !nn_client_unserved(r, status))
 		nn_print_err(&err);
 }
 

@@ -486,3 +486,29 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ "$status" -eq 1 ]
   [ "$output" = "netnest: no nest named $NEST is running (state dir $STATE)" ]
 }
+
+@test "runs that race a down each run, or say the nest is going down or is not running" {
+  up_user
+  chmod 0777 "$TMP"
+  daemon=$(cat "$STATE/child_pid")
+  for i in $(seq 5); do
+    nnu run --nest "$NEST" -- sleep 30 >"$TMP/out$i" 2>&1 &
+  done
+  sleep 0.2
+  nnu down --nest "$NEST" &
+  for i in $(seq 6 40); do
+    nnu run --nest "$NEST" -- true >"$TMP/out$i" 2>&1 &
+    sleep 0.005
+  done
+  wait
+  cat "$TMP"/out* | sort | uniq -c
+  for i in $(seq 40); do
+    # runuser (as_user) names the signal its child died of
+    out=$(grep -vx 'Terminated\|Killed' "$TMP/out$i" || true)
+    case $out in
+      "" | "netnest: nest $NEST is going down (daemon pid $daemon is stopping): it takes no new requests" | \
+        "netnest: no nest named $NEST is running (state dir $STATE)") ;;
+      *) echo "run $i: $out"; false ;;
+    esac
+  done
+}

@@ -216,6 +216,23 @@ static void a_success_body_is_parsed_only_for_a_caller_that_wants_it(void **stat
 	assert_null(resp);
 }
 
+static void a_server_that_closes_with_no_reply_is_one_that_does_not_serve(void **state)
+{
+	unsigned status = 1;
+
+	(void)state;
+	/* what a daemon going down does to a request its API took (nestd.c services_stop) */
+	assert_int_equal(request_once("", NULL, &status), -ECONNRESET);
+	assert_int_equal(status, 0);
+	assert_true(nn_client_unserved(-ECONNRESET, 0));
+	assert_true(nn_client_unserved(-ENOENT, 0));
+	assert_true(nn_client_unserved(-ECONNREFUSED, 0));
+	assert_false(nn_client_unserved(-ENOENT, 404)); /* "no sandbox named X" */
+	assert_false(nn_client_unserved(-EIO, 0));
+	/* one byte is a reply, if not HTTP */
+	assert_int_equal(request_once("x", NULL, &status), -EIO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +242,7 @@ int main(void)
 		cmocka_unit_test(replies_that_are_not_netnest_s_are_refused),
 		cmocka_unit_test(a_request_goes_over_the_socket_and_an_error_reply_is_its_message),
 		cmocka_unit_test(a_success_body_is_parsed_only_for_a_caller_that_wants_it),
+		cmocka_unit_test(a_server_that_closes_with_no_reply_is_one_that_does_not_serve),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

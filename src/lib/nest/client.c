@@ -235,6 +235,10 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
 	r = recv_all(fd, &reply, &rlen);
 	if (r < 0)
 		return nn_err(err, -r, "request %s %s on %s: read the reply", method, path, sock);
+	if (rlen == 0) /* the daemon stopped its API (going down) before it answered */
+		return nn_errx(err, ECONNRESET,
+			       "request %s %s on %s: the server closed the connection with no reply",
+			       method, path, sock);
 	if (nn_client_parse_reply(reply, rlen, &code, &rbody, &blen) < 0)
 		return nn_errx(err, EIO,
 			       "request %s %s on %s: the reply is not HTTP/1.1 "
@@ -287,7 +291,12 @@ int nn_client_nest_request(const char *nest, const char *method, const char *pat
 	if (snprintf(sock, sizeof(sock), "%s/api.sock", dir) >= (int)sizeof(sock))
 		return nn_err(err, ENAMETOOLONG, "%s/api.sock", dir);
 	r = nn_client_request(sock, method, path, body, status, resp, err);
-	if ((r == -ENOENT || r == -ECONNREFUSED) && *status == 0)
+	if (nn_client_unserved(r, *status))
 		return nn_client_not_serving(nest, dir, err);
 	return r;
+}
+
+bool nn_client_unserved(int r, unsigned status)
+{
+	return (r == -ENOENT || r == -ECONNREFUSED || r == -ECONNRESET) && status == 0;
 }

@@ -4,6 +4,8 @@
 
 /* A client of the control API (api.h): one HTTP/1.1 request over the nest's api.sock. */
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "err.h"
@@ -26,7 +28,8 @@
  * >= 400 is an error: its {"message": ...} becomes @err's message, and *@status is still
  * set.
  * Return: 0 for a 2xx reply; -ECONNREFUSED, or stat(2)'s errno (-ENOENT) for a missing
- * @sock, when no server listens on @sock (the message names @sock); another errno of
+ * @sock, when no server listens on @sock (the message names @sock); -ECONNRESET when the
+ * server closed the connection without a byte of reply; another errno of
  * connect(2), send(2) or recv(2); -ENAMETOOLONG when @sock does not fit sun_path;
  * -ENOMEM; -EFBIG for a reply over 16 MiB; -EIO for a reply that is not HTTP/1.x
  * (nn_client_parse_reply()) or not JSON; for a >= 400 reply: -ENOENT (404), -EINVAL (other
@@ -65,13 +68,24 @@ int nn_client_parse_reply(const char *buf, size_t len, unsigned *status, const c
  * @resp:   as nn_client_request()
  * @err:    error object
  *
- * When nothing serves the nest's api.sock (-ENOENT or -ECONNREFUSED before any reply)
- * the error is nn_client_not_serving()'s.
+ * When nothing serves the nest's api.sock (nn_client_unserved()) the error is
+ * nn_client_not_serving()'s.
  * Return: 0, the errors of nn_state_dir(), -ENAMETOOLONG for a state dir too long for
  * api.sock's path, or the errors of nn_client_request() and nn_client_not_serving().
  */
 int nn_client_nest_request(const char *nest, const char *method, const char *path,
 			   json_t *body, unsigned *status, json_t **resp, struct nn_err *err);
+
+/**
+ * nn_client_unserved() - did nothing serve the request that returned @r with @status?
+ * @r:      what nn_client_request() returned
+ * @status: the status it set (0: no reply)
+ *
+ * Return: true for no reply and no api.sock (-ENOENT), no server on it (-ECONNREFUSED)
+ * or a server that closed the connection without answering (-ECONNRESET: its API stops
+ * first when the nest goes down, nestd.c services_stop).
+ */
+bool nn_client_unserved(int r, unsigned status);
 
 /**
  * nn_client_not_serving() - the error for a nest whose api.sock nothing serves
@@ -80,8 +94,7 @@ int nn_client_nest_request(const char *nest, const char *method, const char *pat
  *        where the caller is root and nn_state_dir() would name root's)
  * @err:  error object
  *
- * Called after a request found no server on the nest's api.sock (-ENOENT or
- * -ECONNREFUSED, no reply).  A daemon that is still alive (its child_pid names a live
+ * Called after a request found no server on the nest's api.sock (nn_client_unserved()).  A daemon that is still alive (its child_pid names a live
  * process) is going down: `netnest down` or a signal stopped its API first.
  * Return: -ESHUTDOWN, "nest <nest> is going down (daemon pid <pid> is stopping): it takes
  * no new requests"; else -ENOENT, "no nest named <nest> is running (state dir <dir>)".
