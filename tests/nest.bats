@@ -145,6 +145,22 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ -z "$output" ]
 }
 
+@test "down ends a sandbox's process that unshared a netns of its own, and nothing keeps the nest's user namespace" {
+  up_user
+  chmod 0777 "$TMP"
+  userns=$(stat -L -c %i "/proc/$(cat "$STATE/child_pid")/ns/user")
+  nnu run -d --nest "$NEST" --name esc -- sh -c \
+    'unshare -n sh -c "echo \$\$ > $0; exec sleep 1000" & exec sleep 1000' "$TMP/pid" >/dev/null
+  wait_for test -s "$TMP/pid"
+  pid=$(cat "$TMP/pid")
+  PIDS+=("$pid")
+  [ "$(stat -L -c %i "/proc/$pid/ns/net")" != "$(stat -L -c %i "/proc/$(jq -r .pid "$STATE/sandboxes/esc.json")/ns/net")" ]
+  nnu down --nest "$NEST"
+  wait_for test ! -e "/proc/$pid"
+  run sh -c "stat -L -c %i /proc/[0-9]*/ns/user 2>/dev/null | grep -x $userns"
+  [ -z "$output" ]
+}
+
 @test "as root, a nest lives in /run/netnest and down leaves no netns, link or mount behind" {
   state=/run/netnest/$NEST
   links_before=$(ip -o link | awk -F': ' '{print $2}' | grep -E '^(tap0|netnest0)' || true)

@@ -452,6 +452,19 @@ static void rk_teardown(struct nestd *d)
 	d->sweep_fd = -1;
 }
 
+/*
+ * Rootless, last of the processes: whatever is still in the nest's user namespace, ours,
+ * goes, such as a sandbox's process in a netns of its own (`unshare -n`), which the sweeps
+ * by netns do not find; it would keep the nest's user namespace alive.
+ */
+static void sweep_userns(void)
+{
+	_cleanup_close_ int fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0)
+		nn_sweep(&fd, 1, CLONE_NEWUSER, -1, SWEEP_TIMEOUT_MS);
+}
+
 static void nestd_teardown(struct nestd *d)
 {
 	struct nn_nest *n = d->n;
@@ -470,6 +483,8 @@ static void nestd_teardown(struct nestd *d)
 	d->engine_report = -1;
 	nn_engine_stop(n->engine_pid);
 	n->engine_pid = 0;
+	if (!rk_mode(n) && n->cfg.rootless)
+		sweep_userns();
 	/* No nft delete: the table lives in the nest's netns and goes with it once the
 	 * placeholder is unmounted and the last fd closed (nf_tables_exit_net()). */
 	if (d->tap_fd >= 0)
