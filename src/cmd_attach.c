@@ -144,7 +144,7 @@ int cmd_attach(int argc, char **argv, struct nn_err *err)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *nest = NN_NEST_DEFAULT;
+	const char *nest = NULL; /* not given: names before sandboxes (nn_target_resolve()) */
 	bool symlink_ = false, del = false, lst = false, json = false;
 	struct nn_target t;
 	char dir[PATH_MAX];

@@ -51,7 +51,7 @@ static int run_in(const char *spec, const char *nest, char **cmd, struct nn_err 
 }
 
 /* run_all() - `ip netns exec -all`: each name in a child of its own, in name order */
-static int run_all(const char *nest, char **cmd, struct nn_err *err)
+static int run_all(char **cmd, struct nn_err *err)
 {
 	struct dirent **names = NULL;
 	int n, failed = 0;
@@ -78,7 +78,7 @@ static int run_all(const char *nest, char **cmd, struct nn_err *err)
 			break;
 		}
 		if (pid == 0)
-			_exit(nn_exit_status(run_in(name, nest, cmd, err), err));
+			_exit(nn_exit_status(run_in(name, NULL, cmd, err), err)); /* a name first */
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
@@ -98,7 +98,7 @@ int cmd_exec(int argc, char **argv, struct nn_err *err)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *nest = NN_NEST_DEFAULT;
+	const char *nest = NULL; /* not given: names before sandboxes (nn_target_resolve()) */
 	bool all = false, dashdash;
 	char **cmd;
 	int c;
@@ -118,7 +118,7 @@ int cmd_exec(int argc, char **argv, struct nn_err *err)
 	if (all) {
 		if (argc < 1)
 			return nn_usage_error("exec", "no command given");
-		return run_all(nest, argv, err);
+		return run_all(argv, err);
 	}
 	if (argc < 1)
 		return nn_usage_error("exec", "no TARGET given");

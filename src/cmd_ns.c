@@ -318,7 +318,7 @@ int cmd_ns(int argc, char **argv, struct nn_err *err)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *nest = NN_NEST_DEFAULT;
+	const char *nest = NULL; /* not given: names before sandboxes (nn_target_resolve()) */
 	bool json = false;
 	struct nn_out *o;
 	struct outbuf buf;

@@ -159,6 +159,22 @@ start_rootlesskit() {
   [[ $output == "netnest: no netns named 'no-such-sandbox' (looked in /run/netns, \$XDG_RUNTIME_DIR/netns and the sandboxes of nest $NEST)"* ]]
 }
 
+@test "with --nest given, a sandbox's name beats a name root made in /run/netns; without it the name comes first, as ip netns exec" {
+  NEST=$(unique_name exsh); NESTS+=("user $NEST")
+  nnu up -d --nest "$NEST"
+  sb=$(unique_name sh); NETNS+=("$sb"); ip netns add "$sb"
+  nnu run -d --nest "$NEST" --name "$sb" -- sleep 1000 >/dev/null
+  pid=$(jq .pid "/run/user/$(nn_uid)/netnest/$NEST/sandboxes/$sb.json")
+  run nnu exec --nest "$NEST" "$sb" -- readlink /proc/self/ns/net
+  [ "$status" -eq 0 ]
+  [ "$output" = "net:[$(ns_ino /proc/$pid/ns/net)]" ]
+  run nnu ns --nest "$NEST" --json "$sb"
+  [ "$(jq -c '[.processes[0].pid]' <<<"$output")" = "[$pid]" ]
+  run nnu exec "$sb" -- true
+  [ "$status" -eq 1 ]
+  [[ $output == "netnest: enter the netns of netns $sb: "* ]]
+}
+
 @test "as nntest, exec into root's netns is refused saying which capability is missing" {
   n=$(unique_name exp); NETNS+=("$n"); ip netns add "$n"
   run nnu exec "$n" -- true

@@ -140,15 +140,63 @@ bool nn_netns_name_ok(const char *name, const char **why)
 	return false;
 }
 
+/* @spec as a sandbox name of nest @nest (nn_target_resolve()); -ENOENT: there is none */
+static int resolve_sandbox(const char *spec, const char *nest, const char *xdg,
+			   struct nn_target *t, struct nn_err *err)
+{
+	struct nn_err serr = { 0 };
+	char sdir[PATH_MAX];
+	const char *why;
+	pid_t pid = 0;
+	int r;
+
+	t->kind = NN_TARGET_SANDBOX;
+	snprintf(t->label, sizeof(t->label), "sandbox %s", spec);
+	if (!nn_valid_name(spec, NN_NAME_MAX, &why)) {
+		/* valid for /run/netns but not for a sandbox: it is simply not found */
+		return nn_err(err, ENOENT, "no netns named '%s' (looked in %s%s; not a "
+			      "sandbox name: it %s)", spec, NN_NETNS_RUN_DIR,
+			      xdg && *xdg ? " and $XDG_RUNTIME_DIR/netns" : "", why);
+	}
+	if (nn_state_dir(nest, sdir, &serr) < 0) {
+		/* no state dir (rootless without XDG_RUNTIME_DIR): no sandbox to look in */
+		return nn_err(err, ENOENT, "no netns named '%s' (looked in %s%s; the "
+			      "sandboxes of nest %s were not searched: %s)", spec,
+			      NN_NETNS_RUN_DIR, xdg && *xdg ? " and $XDG_RUNTIME_DIR/netns" : "",
+			      nest, serr.msg);
+	}
+	r = pid_of_sandbox(nest, spec, &pid, err);
+	if (r == -ENOTDIR)
+		r = -ENOENT; /* a file where a directory of the state path should be */
+	if (r == -ENOENT)
+		nn_err(err, ENOENT, "no netns named '%s' (looked in %s%s and the "
+		       "sandboxes of nest %s)%s", spec, NN_NETNS_RUN_DIR,
+		       xdg ? ", $XDG_RUNTIME_DIR/netns" : "", nest,
+		       spec[strspn(spec, "0123456789")] ? "" :
+		       ", and it cannot be a PID (PIDs are 1 or more and fit in 32 bits)");
+	if (r == 0) {
+		char dir[PATH_MAX];
+		pid_t child = 0;
+
+		/* the daemon's mount ns, so the nest's paths resolve (state.h) */
+		if (nn_state_dir(nest, dir, NULL) == 0)
+			nn_state_child_pid(dir, &child, NULL);
+		r = open_pid_ns(t, pid, child, err);
+	}
+	return r;
+}
+
 int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
 		      struct nn_err *err)
 {
 	unsigned long v;
 	char xdgdir[PATH_MAX];
 	const char *xdg = getenv("XDG_RUNTIME_DIR"), *why;
-	pid_t pid = 0;
+	bool given = nest != NULL;
 	int r;
 
+	if (!given)
+		nest = NN_NEST_DEFAULT;
 	memset(t, 0, sizeof(*t));
 	t->netfd = t->userfd = t->mntfd = -1;
 	if (!strcmp(spec, "nest"))
@@ -165,52 +213,17 @@ int nn_target_resolve(const char *spec, const char *nest, struct nn_target *t,
 		r = t->netfd < 0 ? t->netfd : 0;
 	} else if (!nn_netns_name_ok(spec, &why)) {
 		r = nn_errx(err, EINVAL, "netns name '%s' %s", spec, why);
+	} else if (given && (r = resolve_sandbox(spec, nest, xdg, t, err)) != -ENOENT) {
+		/* --nest given: its sandbox comes before a name in /run/netns, which
+		 * anyone with the right to write there could make to shadow it */
 	} else if (has_name(NN_NETNS_RUN_DIR, spec)) {
 		r = resolve_name(spec, NN_NETNS_RUN_DIR, t, err);
 	} else if (xdg && *xdg && snprintf(xdgdir, sizeof(xdgdir), "%s/netns", xdg) > 0 &&
 		   has_name(xdgdir, spec)) {
 		r = resolve_name(spec, xdgdir, t, err);
-	} else {
-		t->kind = NN_TARGET_SANDBOX;
-		snprintf(t->label, sizeof(t->label), "sandbox %s", spec);
-		struct nn_err serr = { 0 };
-		char sdir[PATH_MAX];
-
-		if (!nn_valid_name(spec, NN_NAME_MAX, &why)) {
-			/* valid for /run/netns but not for a sandbox: it is simply not found */
-			r = nn_err(err, ENOENT, "no netns named '%s' (looked in %s%s; not a "
-				   "sandbox name: it %s)", spec, NN_NETNS_RUN_DIR,
-				   xdg && *xdg ? " and $XDG_RUNTIME_DIR/netns" : "", why);
-			goto out;
-		}
-		if (nn_state_dir(nest, sdir, &serr) < 0) {
-			/* no state dir (rootless without XDG_RUNTIME_DIR): no sandbox to look in */
-			r = nn_err(err, ENOENT, "no netns named '%s' (looked in %s%s; the "
-				   "sandboxes of nest %s were not searched: %s)", spec,
-				   NN_NETNS_RUN_DIR, xdg && *xdg ? " and $XDG_RUNTIME_DIR/netns" : "",
-				   nest, serr.msg);
-			goto out;
-		}
-		r = pid_of_sandbox(nest, spec, &pid, err);
-		if (r == -ENOTDIR)
-			r = -ENOENT; /* a file where a directory of the state path should be */
-		if (r == -ENOENT)
-			nn_err(err, ENOENT, "no netns named '%s' (looked in %s%s and the "
-			       "sandboxes of nest %s)%s", spec, NN_NETNS_RUN_DIR,
-			       xdg ? ", $XDG_RUNTIME_DIR/netns" : "", nest,
-			       spec[strspn(spec, "0123456789")] ? "" :
-			       ", and it cannot be a PID (PIDs are 1 or more and fit in 32 bits)");
-		if (r == 0) {
-			char dir[PATH_MAX];
-			pid_t child = 0;
-
-			/* the daemon's mount ns, so the nest's paths resolve (state.h) */
-			if (nn_state_dir(nest, dir, NULL) == 0)
-				nn_state_child_pid(dir, &child, NULL);
-			r = open_pid_ns(t, pid, child, err);
-		}
+	} else if (!given) {
+		r = resolve_sandbox(spec, nest, xdg, t, err);
 	}
-out:
 	if (r < 0)
 		nn_target_close(t);
 	return r;

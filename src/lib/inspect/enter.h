@@ -39,8 +39,10 @@ struct nn_target {
 /**
  * nn_target_resolve() - open the netns named by @spec, and what goes with it
  * @spec: "nest", a PID, a path (contains '/'), a name in /run/netns (then
- *        $XDG_RUNTIME_DIR/netns), or a sandbox name of nest @nest, tried in that order
- * @nest: nest name for "nest" and sandbox names (state.h)
+ *        $XDG_RUNTIME_DIR/netns), or a sandbox name of nest @nest, tried in that order;
+ *        when @nest is given, its sandbox comes before the names (a name anyone may make
+ *        in /run/netns does not shadow it)
+ * @nest: nest name for "nest" and sandbox names (state.h); NULL: not given, "default"
  * @t:    filled; every fd is opened here, before anything is entered (nsenter(1) habit);
  *        release with nn_target_close()
  * @err:  error object naming @spec and the reason
