@@ -461,6 +461,18 @@ assert_own_sys() {
   wait_until '[ "$(sandbox_ports "$STATE")" = 0 ]'
 }
 
+@test "stop of a sandbox whose command dies of SIGTERM returns at once, never after the daemon's 1 s wait for a veth (10 in a row)" {
+  up_user
+  for i in $(seq 10); do
+    run_user -d --name "st$i" -- sleep 1000 >/dev/null
+    t0=$(date +%s%N)
+    nnu stop --nest "$NEST" "st$i"
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    # the stall was DYING_MS (sandbox.c) and more: stop held the netns the kernel waited for
+    [ "$ms" -lt 800 ] || { echo "stop $i took $ms ms"; false; }
+  done
+}
+
 @test "stop kills a sandbox that ignores SIGTERM after a 5 s grace period" {
   up_user
   # an ignored signal stays ignored across execve(2), so sleep itself ignores SIGTERM

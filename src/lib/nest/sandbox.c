@@ -632,6 +632,9 @@ static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t 
 		r = nn_pidfd_terminate(pidfd, r < 0 ? STOP_GRACE_MS : -1, KILL_WAIT_MS);
 	if (r < 0)
 		return nn_err(err, -r, "stop sandbox %s", name);
+	/* our copy would keep the netns, so a teardown the watcher took first would wait
+	 * DYING_MS for a veth the kernel deletes only with the netns */
+	close(steal_fd(&netns));
 	/* The watcher may have taken it first (then it is dying, or done); either way its
 	 * teardown is over after this. */
 	pthread_mutex_lock(&s->lock);
