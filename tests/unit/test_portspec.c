@@ -91,6 +91,11 @@ static void good_specs_are_parsed(void **state)
 	assert_true(nn_portspec_is_udp(&p));
 	assert_int_equal(nn_portspec_parse("127.0.0.1:5353:53/udp4", &p, &count, &err), 0);
 	assert_string_equal(p.proto, "udp4");
+	/* the protocol in any case, as docker run -p takes it */
+	assert_int_equal(nn_portspec_parse("8080:80/TCP", &p, &count, &err), 0);
+	assert_string_equal(p.proto, "tcp");
+	assert_int_equal(nn_portspec_parse("5353:53/Udp6", &p, &count, &err), 0);
+	assert_string_equal(p.proto, "udp6");
 }
 
 /* Docker's nat.ParsePortSpec: an equal-size range is one mapping per port, i to i */

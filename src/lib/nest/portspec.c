@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* portspec.c - Docker -p specs and RootlessKit PortSpec JSON (see portspec.h) */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -162,6 +163,9 @@ int nn_portspec_parse(const char *s, struct nn_portspec *out, unsigned *count, s
 	slash = strrchr(buf, '/');
 	if (slash) {
 		*slash = '\0';
+		/* any case, as docker run -p (go-connections nat.SplitProtoPort lowers it) */
+		for (char *c = slash + 1; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
 		if (!valid_proto(slash + 1))
 			return bad_proto(label, slash + 1, err);
 		strcpy(out->proto, slash + 1);
