@@ -609,9 +609,15 @@ static void ps_row(struct nn_out *o, json_t *sb)
 	nn_out_string(o, "veth", NULL, json_string_value(json_object_get(sb, "veth")));
 	nn_out_string(o, "mac", NULL, json_string_value(json_object_get(sb, "mac")));
 	nn_out_uint(o, "netns", NULL, json_integer_value(json_object_get(sb, "netns")));
-	json_array_foreach(json_object_get(sb, "command"), i, a)
-		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s%s", i ? " " : "",
-			 json_string_value(a));
+	/* text: words a shell reads back, one line; JSON: the words joined, as they are */
+	json_array_foreach(json_object_get(sb, "command"), i, a) {
+		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s", i ? " " : "");
+		if (nn_out_json(o))
+			snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s",
+				 json_string_value(a));
+		else
+			nn_shell_word(cmd, sizeof(cmd), json_string_value(a) ?: "");
+	}
 	nn_out_string(o, "command", "%s\n", cmd);
 	nn_out_close(o);
 }

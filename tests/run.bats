@@ -240,6 +240,17 @@ assert_own_sys() {
   done
 }
 
+@test "ps shows a command as words a shell reads back, one row per sandbox; --json keeps them as they are" {
+  up_user
+  run_user -d --name odd -- sh -c "sleep 1000
+#" "it's" >/dev/null
+  run nnu ps --nest "$NEST"
+  [ "${#lines[@]}" -eq 2 ]
+  [[ ${lines[1]} == *" sh -c 'sleep 1000?#' 'it'\\''s'" ]] || { echo "${lines[1]}"; false; }
+  [ "$(nnu ps --nest "$NEST" --json | jq -r '.sandboxes[0].command')" = "sh -c sleep 1000
+# it's" ]
+}
+
 @test "20 foreground runs in a row with one --name and one -p port all succeed: when each returns, its name, lease and port are free" {
   up_user
   port=$(free_port)

@@ -189,9 +189,31 @@ static void empty_json_document_is_an_empty_object(void **state)
 	free(buf);
 }
 
+static void words_a_shell_reads_back_stay_on_one_line(void **state)
+{
+	char out[64] = "";
+
+	(void)state;
+	nn_shell_word(out, sizeof(out), "sh");
+	strcat(out, " ");
+	nn_shell_word(out, sizeof(out), "-c");
+	strcat(out, " ");
+	nn_shell_word(out, sizeof(out), "echo 'hi'\nthere");
+	strcat(out, " ");
+	nn_shell_word(out, sizeof(out), "");
+	strcat(out, " ");
+	nn_shell_word(out, sizeof(out), "a=b,c/d:e@f%g+h_i.j-k");
+	assert_string_equal(out, "sh -c 'echo '\\''hi'\\''?there' '' a=b,c/d:e@f%g+h_i.j-k");
+	/* cut at the buffer's end, still terminated */
+	char small[6] = "";
+	nn_shell_word(small, sizeof(small), "a b c d");
+	assert_string_equal(small, "'a b ");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(words_a_shell_reads_back_stay_on_one_line),
 		cmocka_unit_test(text_prints_each_field_with_its_format),
 		cmocka_unit_test(json_keeps_keys_and_array_elements_without_keys),
 		cmocka_unit_test(json_shows_bytes_that_are_not_utf8_as_escapes),

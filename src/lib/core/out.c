@@ -9,6 +9,7 @@
  * 4 to 9 ms in json_dumpf(), which calls fwrite() once per token and checks each container
  * against its parents in a hash table.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -373,4 +374,29 @@ int nn_out_finish(struct nn_out *o)
 		ret = -EIO;
 	free(o);
 	return ret;
+}
+
+void nn_shell_word(char *out, size_t n, const char *arg)
+{
+	static const char safe[] = "%+,./:=@_-";
+	size_t len = strlen(out);
+	bool plain = *arg;
+
+	for (const char *c = arg; *c && plain; c++)
+		plain = isalnum((unsigned char)*c) || strchr(safe, *c);
+	if (plain) {
+		snprintf(out + len, n - len, "%s", arg);
+		return;
+	}
+	snprintf(out + len, n - len, "'");
+	for (const char *c = arg; *c; c++) {
+		len = strlen(out);
+		if (*c == '\'')
+			snprintf(out + len, n - len, "'\\''");
+		else
+			snprintf(out + len, n - len, "%c",
+				 (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c);
+	}
+	len = strlen(out);
+	snprintf(out + len, n - len, "'");
 }

@@ -31,6 +31,19 @@ struct nn_out;
 json_t *nn_json_text(const char *val);
 
 /**
+ * nn_shell_word() - append @arg to @out as one word a POSIX shell reads back as @arg
+ * @out: NUL-terminated text to append to; cut (still NUL-terminated) when @n is short
+ * @n:   size of @out in bytes
+ * @arg: the word
+ *
+ * For a one-line listing of an argv (`ps`, as `docker ps` quotes its COMMAND): a word of
+ * letters, digits and [%+,./:=@_-] alone is appended as it is; any other, and the empty
+ * word, in single quotes with each ' as '\'' (POSIX sh, 2.2.3); a control byte (below
+ * 0x20, and 0x7f) as '?', as ls(1) -q shows it, so that a row stays one line.
+ */
+void nn_shell_word(char *out, size_t n, const char *arg);
+
+/**
  * nn_out_new() - start an output document
  * @stream: where text goes at once and JSON goes at nn_out_finish() (not owned)
  * @json:   true for JSON, false for text
