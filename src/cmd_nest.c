@@ -81,7 +81,11 @@ int cmd_up(int argc, char **argv, struct nn_err *err)
 	while ((c = getopt_long(argc, argv, ":dh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': detach = true; break;
-		case OPT_NEST: nest = optarg; break;
+		case OPT_NEST:
+			if (nn_nest_arg(argv[0], optarg))
+				return EXIT_USAGE;
+			nest = optarg;
+			break;
 		case OPT_CIDR: cidr = optarg; break;
 		case OPT_MTU: mtu = optarg; break;
 		case OPT_SUBNET: subnet = optarg; break;
@@ -95,8 +99,8 @@ int cmd_up(int argc, char **argv, struct nn_err *err)
 	}
 	if (optind < argc)
 		return nn_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-	if (nn_nest_config_default(&cfg, nest, err) < 0)
-		return nn_usage_error(argv[0], "%s", err->msg);
+	if (nn_nest_config_default(&cfg, nest, err) < 0) /* the name is good: the environment */
+		return nn_fail(err);
 	if (mtu) {
 		r = nn_parse_uint(mtu, NN_MTU_MIN, NN_MTU_MAX, &v);
 		if (r == -ERANGE)
@@ -160,15 +164,19 @@ int cmd_down(int argc, char **argv, struct nn_err *err)
 
 	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
 		switch (c) {
-		case OPT_NEST: nest = optarg; break;
+		case OPT_NEST:
+			if (nn_nest_arg(argv[0], optarg))
+				return EXIT_USAGE;
+			nest = optarg;
+			break;
 		case 'h': return down_usage(stdout, 0);
 		default: return nn_opt_error(argv, c);
 		}
 	}
 	if (optind < argc)
 		return nn_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-	if (nn_state_dir(nest, dir, err) < 0)
-		return nn_usage_error(argv[0], "%s", err->msg);
+	if (nn_state_dir(nest, dir, err) < 0) /* the name is good: the environment */
+		return nn_fail(err);
 	r = nn_nest_stop(nest, dir, NULL, err);
 	if (r < 0)
 		return nn_fail(err);
@@ -236,7 +244,11 @@ int cmd_info(int argc, char **argv, struct nn_err *err)
 
 	while ((c = getopt_long(argc, argv, ":jh", lo, NULL)) != -1) {
 		switch (c) {
-		case OPT_NEST: nest = optarg; break;
+		case OPT_NEST:
+			if (nn_nest_arg(argv[0], optarg))
+				return EXIT_USAGE;
+			nest = optarg;
+			break;
 		case 'j': json = true; break;
 		case 'h': return info_usage(stdout, 0);
 		default: return nn_opt_error(argv, c);
@@ -244,8 +256,8 @@ int cmd_info(int argc, char **argv, struct nn_err *err)
 	}
 	if (optind < argc)
 		return nn_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-	if (nn_state_dir(nest, dir, err) < 0)
-		return nn_usage_error(argv[0], "%s", err->msg);
+	if (nn_state_dir(nest, dir, err) < 0) /* the name is good: the environment */
+		return nn_fail(err);
 	if (nn_state_child_pid(dir, &pid, err) < 0)
 		return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", nest,
 			       dir);

@@ -528,3 +528,13 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
     esac
   done
 }
+
+@test "without XDG_RUNTIME_DIR, a rootless up, down, info, run, ps and port ls all exit 1 saying so, and make nothing" {
+  for v in "up|-d" "down|" "info|" "run|-- true" "ps|" "port ls|"; do
+    # shellcheck disable=SC2086 # the words of each verb
+    run runuser -u "$NN_USER" -- env -i PATH="$PATH" HOME=/tmp "$NETNEST" ${v%%|*} --nest "$NEST" ${v#*|}
+    [ "$status" -eq 1 ] || { echo "$v: $status"; false; }
+    [ "$output" = "netnest: state dir of nest $NEST: XDG_RUNTIME_DIR is not set" ] || { echo "$v: $output"; false; }
+  done
+  [ ! -e "$STATE" ]
+}
