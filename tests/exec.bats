@@ -151,6 +151,10 @@ start_rootlesskit() {
   [[ $output == "eth0"*" UP "*"10.4.0."*"/24"* ]]
   run nnu exec --nest "$NEST" "$sb" -- readlink /proc/self/ns/net
   [ "$output" = "net:[$(ns_ino /proc/$pid/ns/net)]" ]
+  # the sandbox's mount namespace too, as docker exec: its resolver, its hosts file
+  run nnu exec --nest "$NEST" "$sb" -- cat /etc/resolv.conf /etc/hosts
+  [ "$output" = "$(nsenter -t "$pid" -m cat /etc/resolv.conf /etc/hosts)" ]
+  [[ $output == *"nameserver 10.0.2.3"* ]]
   run nnu ns --nest "$NEST" --json "$sb"
   [ "$status" -eq 0 ]
   [ "$(jq -c '.processes[0] | [.pid, (.namespaces[] | select(.kind=="net") | [.ns, .initial])]' <<<"$output")" = "[$pid,[$(ns_ino /proc/$pid/ns/net),false]]" ]

@@ -174,15 +174,10 @@ static int resolve_sandbox(const char *spec, const char *nest, const char *xdg,
 		       xdg ? ", $XDG_RUNTIME_DIR/netns" : "", nest,
 		       spec[strspn(spec, "0123456789")] ? "" :
 		       ", and it cannot be a PID (PIDs are 1 or more and fit in 32 bits)");
-	if (r == 0) {
-		char dir[PATH_MAX];
-		pid_t child = 0;
-
-		/* the daemon's mount ns, so the nest's paths resolve (state.h) */
-		if (nn_state_dir(nest, dir, NULL) == 0)
-			nn_state_child_pid(dir, &child, NULL);
-		r = open_pid_ns(t, pid, child, err);
-	}
+	/* its own mount ns too, as docker exec enters the container's: its /etc/resolv.conf,
+	 * /etc/hosts and /sys, and the nest's paths (it is a copy of the daemon's) */
+	if (r == 0)
+		r = open_pid_ns(t, pid, pid, err);
 	return r;
 }
 
