@@ -140,11 +140,18 @@ static int buffered_finish(struct outbuf *b, struct nn_out *o, const struct nn_e
 
 /* the explanation of one namespace link */
 static void explain(char *buf, size_t len, size_t k, bool initial, uint64_t ino,
-		    uint64_t own_ino, uint64_t userns, uid_t uid)
+		    uint64_t own_ino, uint64_t userns, uid_t uid, uid_t creator)
 {
 	char owner[96] = "";
 
-	if (userns && uid != (uid_t)-1)
+	/* a user namespace's owner is its parent; what a reader wants is who made it */
+	if (kinds[k].type == NN_NS_USER) {
+		if (creator != (uid_t)-1)
+			snprintf(owner, sizeof(owner), ", made by uid %u", (unsigned)creator);
+		if (userns)
+			snprintf(owner + strlen(owner), sizeof(owner) - strlen(owner),
+				 " in user:[%llu]", (unsigned long long)userns);
+	} else if (userns && uid != (uid_t)-1)
 		snprintf(owner, sizeof(owner), ", owned by user:[%llu] (uid %u)",
 			 (unsigned long long)userns, (unsigned)uid);
 	else if (userns)
@@ -168,7 +175,7 @@ static void print_ns_row(struct nn_out *o, size_t k, const char *label, int fd,
 {
 	struct stat st;
 	uint64_t userns = 0;
-	uid_t uid = (uid_t)-1;
+	uid_t uid = (uid_t)-1, creator;
 	char why[512];
 	bool initial;
 
@@ -191,7 +198,9 @@ static void print_ns_row(struct nn_out *o, size_t k, const char *label, int fd,
 	}
 	initial = nn_ns_is_initial(kinds[k].type, (struct nn_nsid){ st.st_dev, st.st_ino });
 	nn_ns_owner(fd, &userns, &uid, NULL);
-	explain(why, sizeof(why), k, initial, st.st_ino, own_ino, userns, uid);
+	if (kinds[k].type != NN_NS_USER || nn_userns_creator(fd, &creator) < 0)
+		creator = (uid_t)-1;
+	explain(why, sizeof(why), k, initial, st.st_ino, own_ino, userns, uid, creator);
 	nn_out_uint(o, "ns", "%-11llu", st.st_ino);
 	nn_out_bool(o, "initial", " %-4s", initial);
 	if (userns)

@@ -43,6 +43,8 @@ row() { jq -c --arg k "$1" '.processes[0].namespaces[] | select(.kind==$k)' <<<"
   [ "$status" -eq 0 ]
   [ "$(jq -c '[.initial, .userns, .owner_uid]' <<<"$(row net)")" = "[false,$(ns_ino /proc/$p/ns/user),$(nn_uid)]" ]
   [ "$(jq -c '[.initial, .ns]' <<<"$(row user)")" = "[false,$(ns_ino /proc/$p/ns/user)]" ]
+  # its user namespace was made by nntest, inside the host's (its parent, the owner)
+  [[ $(jq -r .explanation <<<"$(row user)") == *", made by uid $(nn_uid) in user:[$(ns_ino /proc/self/ns/user)]" ]]
   [ "$(jq -c '[.initial, .ns]' <<<"$(row uts)")" = "[false,$(ns_ino /proc/$p/ns/uts)]" ]
   [ "$(jq -c '[.initial, .ns]' <<<"$(row ipc)")" = "[true,$(ns_ino /proc/self/ns/ipc)]" ]
   [ "$(jq -c '[.initial, .ns]' <<<"$(row mnt)")" = "[true,$(ns_ino /proc/self/ns/mnt)]" ]

@@ -233,3 +233,8 @@ int nn_ns_open_path(const char *path, enum nn_ns_type t, struct nn_err *err)
 			       types[t].name);
 	return steal_fd(&fd);
 }
+
+int nn_userns_creator(int fd, uid_t *uid)
+{
+	return ioctl(fd, NS_GET_OWNER_UID, uid) < 0 ? -errno : 0;
+}

@@ -89,6 +89,15 @@ int nn_ns_type_of_fd(int fd, enum nn_ns_type *t, struct nn_err *err);
 int nn_ns_owner(int fd, uint64_t *ino, uid_t *uid, struct nn_err *err);
 
 /**
+ * nn_userns_creator() - the uid that made user namespace @fd (its owner uid, as the kernel
+ * says of a user namespace itself: NS_GET_OWNER_UID, ioctl_ns(2))
+ * @fd:  open nsfs file of a user namespace
+ * @uid: filled with the uid, as seen from the caller's user namespace
+ * Return: 0, or negative errno (-EINVAL: not a user namespace, -ENOTTY: not nsfs).
+ */
+int nn_userns_creator(int fd, uid_t *uid);
+
+/**
  * nn_ns_is_initial() - is @id the host's initial namespace of type @t
  * @t:  namespace type
  * @id: identity to test
