@@ -173,7 +173,7 @@ held() {
   [ "$(nsenter -t "$pid" -m cat /mnt/file)" = left ]
   first=$(readlink "/proc/$pid/ns/mnt")
   # more sandboxes than the pool holds, one after another: none sees any of it, each starts
-  # in the caller's cwd with the nest's resolv.conf and hosts bound over the system's
+  # in the caller's cwd with copies of the nest's resolv.conf and hosts bound over the system's
   for i in $(seq $((POOL_SIZE + 2))); do
     run as_user sh -c "cd $TMP/cwd && $NETNEST run --nest $NEST -- sh -c 'pwd; readlink /proc/self/ns/mnt;
       [ -e /mnt/file ] && echo leaked || echo clean; grep -c \" /mnt \" /proc/self/mountinfo;

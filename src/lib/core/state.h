@@ -13,7 +13,10 @@
  *   engine_pid    decimal PID of the network engine process holding tap0
  *   netns         0-byte placeholder; the nsfs bind mount of the detached netns exists only
  *                 in the daemon's mount namespace: open /proc/<child_pid>/root<dir>/netns
- *   resolv.conf, hosts   bind-mounted over /etc/ in each sandbox
+ *   resolv.conf, hosts   what each sandbox starts its own /etc/resolv.conf and
+ *                 /etc/hosts with (copies: nest/sandbox_enter.c)
+ *   etc/          empty; in each sandbox's mount namespace a tmpfs of its own holding
+ *                 those copies, bound over /etc/resolv.conf and /etc/hosts
  *   ipam/<network>/<ip>  host-local leases ("<id>\r\n<ifname>"), last_reserved_ip.0, lock
  *   sandboxes/<name>.json one record per running sandbox (nest/sandbox.h has all of it);
  *                 read outside the daemon, by the inspector (naming and labelling a
@@ -48,6 +51,7 @@
 /* The names above that more than one file writes or reads. */
 #define NN_STATE_CHILD_PID "child_pid"
 #define NN_STATE_ENGINE_PID "engine_pid"
+#define NN_STATE_ETC "etc"
 #define NN_STATE_RK_ENGINE_PID ".engine_pid"
 #define NN_STATE_RK_ENV "ROOTLESSKIT_STATE_DIR"
 

@@ -7,9 +7,9 @@
  * ahead of demand by a daemon thread, each already holding eth0, the peer of a veth whose
  * host end is a port of the nest's bridge, up, with lo up and no address; each with a
  * mount namespace made ahead too, as a sandbox's (/ rslave, a sysfs of that netns on /sys,
- * the nest's resolv.conf and hosts bound over the system's: nn_sandbox_premount()).  A `netnest run` asks
- * $STATE/pool.sock for a pair and gets both nsfs fds (SCM_RIGHTS, unix(7)), then
- * setns(2)s into them instead of unshare(CLONE_NEWNET | CLONE_NEWNS) and the mounts; the
+ * copies of the nest's resolv.conf and hosts of its own bound over the system's:
+ * nn_sandbox_premount()).  A `netnest run` asks $STATE/pool.sock for a pair and gets both
+ * nsfs fds (SCM_RIGHTS, unix(7)), then setns(2)s into them instead of unshare(CLONE_NEWNET | CLONE_NEWNS) and the mounts; the
  * daemon's POST handler finds the netns by inode (nn_pool_take()) and only adds the
  * lease's addresses and routes, on a socket the pool opened in that netns.
  *

@@ -685,6 +685,9 @@ static int sandboxes_setup(struct nn_nest *n, struct nn_sandboxes *s, struct nn_
 	s->dirfd = openat(n->state_fd, "sandboxes", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)
 		return nn_err(err, errno, "open %s/sandboxes", n->cfg.state_dir);
+	/* where each sandbox mounts the tmpfs of its /etc copies (sandbox_enter.c) */
+	if (mkdirat(n->state_fd, NN_STATE_ETC, 0755) < 0 && errno != EEXIST)
+		return nn_err(err, errno, "create %s/%s", n->cfg.state_dir, NN_STATE_ETC);
 	r = nn_ipam_open(&s->ipam, n->state_fd, NN_IPAM_NETWORK, &n->cfg.subnet, n->cfg.bridge_ip,
 			 err);
 	if (r < 0)

@@ -9,8 +9,8 @@
  *
  * Client side (`netnest run`, the user's process): nn_sandbox_enter() moves the caller into
  * the daemon's user namespace, then into a netns and a mount namespace from the nest's pool
- * (pool.h), or makes both itself, the mount ns with the nest's resolv.conf and hosts bound
- * in; then POST /netnest/v1/sandboxes names the caller's PID.
+ * (pool.h), or makes both itself, the mount ns with copies of the nest's resolv.conf and
+ * hosts of its own bound in; then POST /netnest/v1/sandboxes names the caller's PID.
  *
  * Daemon side: the handlers of nn_sandbox_routes, called by the API router (api.c) for
  *   POST   /netnest/v1/sandboxes          {"name","pid","publish":[spec...],"command":[...]}
@@ -50,8 +50,9 @@
  * @n:   the live nest (cfg, state_fd and nest_netns set); not owned, must outlive the service
  * @err: error object
  *
- * Creates $STATE/sandboxes and $STATE/ipam/netnest if missing, starts the watcher thread and
- * the netns pool (pool.h: $STATE/pool.sock and its threads).
+ * Creates $STATE/sandboxes, $STATE/etc (where each sandbox mounts the tmpfs of its /etc
+ * copies: nn_sandbox_enter()) and $STATE/ipam/netnest if missing, starts the watcher
+ * thread and the netns pool (pool.h: $STATE/pool.sock and its threads).
  * One nest per daemon process.  Called by the daemon (nestd.c) before the API answers.
  * Return: 0, or negative errno (mkdirat(2), epoll_create1(2), pthread_create(3)).
  */
@@ -142,12 +143,15 @@ int nn_sandbox_unpublish(struct nn_nest *n, int id, struct nn_err *err);
  * again here, for the reason); without one, setns(2) into the daemon's mount namespace,
  * unshare(CLONE_NEWNET | CLONE_NEWNS), make / rslave, mount a sysfs of the new netns on
  * /sys with the old /sys/fs/cgroup mounts moved under it (nn_sysfs_fresh(), so
- * /sys/class/net lists eth0 and lo), and bind-mount @state_dir/resolv.conf and
- * @state_dir/hosts over /etc/resolv.conf and /etc/hosts (over the target when
- * /etc/resolv.conf is a symlink).  Either way the caller ends in its cwd (or /).
+ * /sys/class/net lists eth0 and lo), mount a tmpfs of this mount namespace's own on
+ * @state_dir/etc (room for 64 KiB more than the files it gets), copy @state_dir/resolv.conf
+ * and @state_dir/hosts into it (mode 0644) and bind-mount the copies over /etc/resolv.conf
+ * and /etc/hosts (over the target when /etc/resolv.conf is a symlink), so what the
+ * sandbox writes there reaches neither the nest's files nor another sandbox, and goes
+ * with the mount namespace.  Either way the caller ends in its cwd (or /).
  * Half-done work needs no undo: the caller exits on failure and its namespaces go with it.
  * Return: 0, or the negative errno of open(2)/setns(2)/unshare(2)/mount(2)/open_tree(2)/
- * move_mount(2) naming the step.
+ * move_mount(2)/sendfile(2) naming the step.
  */
 int nn_sandbox_enter(const char *state_dir, pid_t daemon_pid, int *sysfs_refused,
 		     struct nn_err *err);
@@ -162,9 +166,11 @@ int nn_sandbox_enter(const char *state_dir, pid_t daemon_pid, int *sysfs_refused
  * In a short-lived thread of the daemon that entered @netns (nn_netns_call(), whose thread
  * has a mount namespace and fs_struct of its own once it unshares: kernel/fork.c
  * ksys_unshare), unshare(CLONE_NEWNS) from the daemon's, make / rslave, mount a sysfs of
- * @netns on /sys (sysfs takes the netns of the mounting task) and bind the nest's
- * resolv.conf and hosts, exactly as nn_sandbox_enter() does without a pool; the thread's
- * end leaves the namespace alive only in the returned fd.  A sysfs the kernel refuses
+ * @netns on /sys (sysfs takes the netns of the mounting task) and bind copies of the nest's
+ * resolv.conf and hosts of its own over the system's, exactly as nn_sandbox_enter() does
+ * without a pool (so the copies hold the nest's files as they were when the pool made
+ * the namespace: the nest writes them once, at up); the thread's end leaves the namespace
+ * alive only in the returned fd.  A sysfs the kernel refuses
  * leaves the old /sys in place (nn_sandbox_enter() finds it).  The sysfs holds a reference
  * on @netns for as long as the mount namespace lives.
  * Return: the nsfs fd of the new mount namespace (owned by the caller), or negative errno.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * sandbox_enter.c - the namespaces of a sandbox: the client side (enter the nest, a pooled
- * or new netns and mount namespace, with a sysfs of that netns) and the pool's mount
- * namespaces made ahead (sandbox.h)
+ * or new netns and mount namespace, with a sysfs of that netns and copies of the nest's
+ * resolv.conf and hosts of its own) and the pool's mount namespaces made ahead (sandbox.h)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,12 +10,15 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "copyup.h"
 #include "pool.h"
 #include "rtnl.h"
 #include "sandbox.h"
+#include "state.h"
 #include "util.h"
 
 static int open_ns(pid_t pid, const char *type, struct nn_err *err)
@@ -66,26 +69,111 @@ static int bind_target(const char *path, char out[PATH_MAX], struct nn_err *err)
 	return 0;
 }
 
-static int bind_file(const char *state_dir, const char *file, const char *dst,
-		     struct nn_err *err)
-{
-	char src[PATH_MAX], target[PATH_MAX];
-	int r;
+/*
+ * The sandbox's own copies of the nest's resolv.conf and hosts
+ * (docs/sandboxes.md#etcresolvconf-and-etchosts): a tmpfs of this mount namespace alone on
+ * @state_dir/etc, holding what the nest's files held plus ETC_ROOM, the files written into
+ * it and each bound over its place in /etc.
+ * The tmpfs lives as long as the mount namespace (or the binds, should the sandbox
+ * unmount it), so the copies go with the sandbox and leave nothing in the state dir.
+ */
+#define ETC_ROOM (64 * 1024) /* what a sandbox may add to its copies, in bytes */
+#define ETC_INODES 16 /* the root, the two files, a few a sandbox may make */
 
-	if (snprintf(src, sizeof(src), "%s/%s", state_dir, file) >= (int)sizeof(src))
-		return nn_err(err, ENAMETOOLONG, "%s/%s", state_dir, file);
-	r = bind_target(dst, target, err);
-	if (r < 0)
-		return r;
-	if (mount(src, target, NULL, MS_BIND, NULL) < 0)
-		return nn_err(err, errno, "bind-mount %s over %s", src, target);
+static const struct {
+	const char *name, *dst;
+} etc_files[] = { { "resolv.conf", "/etc/resolv.conf" }, { "hosts", "/etc/hosts" } };
+
+#define ETC_NFILES (sizeof(etc_files) / sizeof(etc_files[0]))
+
+/* @size bytes of @in to @out (both regular files), or fewer if @in is shorter now */
+static int copy_out(int in, int out, off_t size)
+{
+	while (size > 0) {
+		ssize_t n = sendfile(out, in, NULL, (size_t)size);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		size -= n;
+	}
 	return 0;
+}
+
+/* the tmpfs on @dir, sized for @data bytes of files; made first if missing (an older nest) */
+static int etc_mount(const char *dir, unsigned long long data, struct nn_err *err)
+{
+	char opts[96];
+
+	snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=%d,mode=0755", data + ETC_ROOM,
+		 ETC_INODES);
+	for (int again = 1;; again = 0) {
+		if (mount("netnest-etc", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) == 0)
+			return 0;
+		if (errno != ENOENT || !again || (mkdir(dir, 0755) < 0 && errno != EEXIST))
+			return nn_err(err, errno,
+				      "mount a tmpfs for the sandbox's /etc files on %s", dir);
+	}
+}
+
+static int etc_copies(const char *state_dir, struct nn_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX], target[PATH_MAX];
+	int src[ETC_NFILES], r = 0;
+	unsigned long long data = 0;
+	long page = sysconf(_SC_PAGESIZE);
+	off_t size[ETC_NFILES];
+	size_t i, n;
+
+	if (page <= 0)
+		page = 4096;
+	if (snprintf(dir, sizeof(dir), "%s/%s", state_dir, NN_STATE_ETC) >= (int)sizeof(dir))
+		return nn_err(err, ENAMETOOLONG, "%s/%s", state_dir, NN_STATE_ETC);
+	for (n = 0; n < ETC_NFILES; n++) {
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", state_dir, etc_files[n].name);
+		src[n] = open(path, O_RDONLY | O_CLOEXEC);
+		if (src[n] < 0) {
+			r = nn_err(err, errno, "open %s", path);
+			goto out;
+		}
+		if (fstat(src[n], &st) < 0) {
+			r = nn_err(err, errno, "stat %s", path);
+			n++;
+			goto out;
+		}
+		size[n] = st.st_size;
+		data += ((unsigned long long)st.st_size + page - 1) / page * page;
+	}
+	r = etc_mount(dir, data, err);
+	for (i = 0; r == 0 && i < ETC_NFILES; i++) {
+		_cleanup_close_ int fd = -1;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, etc_files[i].name);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		/* 0644 whatever the umask: every user in the sandbox reads them */
+		if (fd < 0 || fchmod(fd, 0644) < 0)
+			r = nn_err(err, errno, "create %s", path);
+		else if ((r = copy_out(src[i], fd, size[i])) < 0)
+			r = nn_err(err, -r, "copy %s/%s to %s", state_dir, etc_files[i].name, path);
+		else if ((r = bind_target(etc_files[i].dst, target, err)) == 0 &&
+			 mount(path, target, NULL, MS_BIND, NULL) < 0)
+			r = nn_err(err, errno, "bind-mount %s over %s", path, target);
+	}
+out:
+	while (n > 0)
+		close(src[--n]);
+	return r;
 }
 
 /*
  * / rslave, a sysfs of the caller's netns on /sys (unless the kernel refuses it: then
- * *@sysfs_refused says why), the nest's resolv.conf and hosts bound over the system's
- * (sandbox.h)
+ * *@sysfs_refused says why), copies of the nest's resolv.conf and hosts of the sandbox's
+ * own bound over the system's (sandbox.h)
  */
 static int sandbox_mounts(const char *state_dir, int *sysfs_refused, struct nn_err *err)
 {
@@ -95,9 +183,7 @@ static int sandbox_mounts(const char *state_dir, int *sysfs_refused, struct nn_e
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return nn_err(err, errno, "make / rslave");
 	/* /sys/class/net lists the sandbox's own eth0 and lo, as in a container */
-	if ((r = nn_sysfs_fresh(sysfs_refused, err)) < 0 ||
-	    (r = bind_file(state_dir, "resolv.conf", "/etc/resolv.conf", err)) < 0 ||
-	    (r = bind_file(state_dir, "hosts", "/etc/hosts", err)) < 0)
+	if ((r = nn_sysfs_fresh(sysfs_refused, err)) < 0 || (r = etc_copies(state_dir, err)) < 0)
 		return r;
 	return 0;
 }
