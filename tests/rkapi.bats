@@ -228,3 +228,38 @@ docker_publish() {
   run nnu run --nest "$NEST" -- curl -sS --max-time 5 "http://10.0.2.2:$hp/index.html"
   [ "$output" = "host loopback $NEST" ]
 }
+
+@test "an IPv4-mapped parentIP listens on its IPv4 address and is reported back as given, as RootlessKit's" {
+  up_nest user
+  serve_http 80
+  p=$(free_port)
+  run api -X POST -d "{\"proto\":\"tcp\",\"parentIP\":\"::ffff:127.0.0.1\",\"parentPort\":$p,\"childPort\":80}" /v1/ports
+  [ "${lines[1]}" = 201 ]
+  [ "${lines[0]}" = "{\"id\":1,\"spec\":{\"proto\":\"tcp\",\"parentIP\":\"::ffff:127.0.0.1\",\"parentPort\":$p,\"childPort\":80}}" ]
+  [ "$(ss -Htln "sport = :$p" | awk '{print $4}')" = "127.0.0.1:$p" ]
+  [ "$(curl -sf "http://127.0.0.1:$p/index.html")" = "hello from the nest" ]
+  run api /v1/ports
+  [ "${lines[0]}" = "[{\"id\":1,\"spec\":{\"proto\":\"tcp\",\"parentIP\":\"::ffff:127.0.0.1\",\"parentPort\":$p,\"childPort\":80}}]" ]
+  # it is 127.0.0.1: that address conflicts, ::1 does not
+  run api -X POST -d "{\"proto\":\"tcp\",\"parentIP\":\"127.0.0.1\",\"parentPort\":$p,\"childPort\":80}" /v1/ports
+  [ "${lines[1]}" = 400 ]
+  [[ ${lines[0]} == *"conflicts with published port 1"* ]]
+  run api -X POST -d "{\"proto\":\"tcp\",\"parentIP\":\"::1\",\"parentPort\":$p,\"childPort\":80}" /v1/ports
+  [ "${lines[1]}" = 201 ]
+  # tcp4 takes it; tcp6 does not (Go: "no suitable address")
+  q=$(free_port)
+  run api -X POST -d "{\"proto\":\"tcp4\",\"parentIP\":\"::ffff:127.0.0.1\",\"parentPort\":$q,\"childPort\":80}" /v1/ports
+  [ "${lines[1]}" = 201 ]
+  [ "$(ss -Htln "sport = :$q" | awk '{print $4}')" = "127.0.0.1:$q" ]
+  r=$(free_port)
+  run api -X POST -d "{\"proto\":\"tcp6\",\"parentIP\":\"::ffff:127.0.0.1\",\"parentPort\":$r,\"childPort\":80}" /v1/ports
+  [ "${lines[1]}" = 400 ]
+  [ "${lines[0]}" = '{"message":"port spec: host address ::ffff:127.0.0.1 is not an IPv6 address (tcp6): an IPv4-mapped address is its IPv4 address"}' ]
+  # netnest port add takes it the same way
+  s=$(free_port)
+  run nnu port add --nest "$NEST" "[::ffff:127.0.0.1]:$s:80"
+  [ "$status" -eq 0 ]
+  [ "$(ss -Htln "sport = :$s" | awk '{print $4}')" = "127.0.0.1:$s" ]
+  [ "$(curl -sf "http://127.0.0.1:$s/index.html")" = "hello from the nest" ]
+}
+
