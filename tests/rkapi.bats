@@ -17,7 +17,36 @@ teardown() {
   local p
   for p in "${PROXIES[@]}"; do kill -INT "$p" 2>/dev/null; done
   for p in "${PROXIES[@]}"; do wait_for test ! -d "/proc/$p"; done
+  if [[ -n ${DEBPID:-} ]]; then
+    rm -f "$TMP/deb.run" # its child ends, and rootlesskit with it
+    wait_until "gone $DEBPID" || kill -9 "$DEBPID"
+  fi
   ports_teardown
+}
+
+# gone PID: no such process, or a zombie (this VM's init does not reap orphans)
+gone() { [ ! -d "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
+# deb_up: Debian's rootlesskit 1.1, the anchor, as nntest with a state dir of its own
+# ($DEB) and the builtin port driver; its child waits while $TMP/deb.run is there
+# (teardown removes it, so rootlesskit ends as it does when its child exits)
+deb_up() {
+  mkdir -p "$TMP/u" && chown "$NN_USER" "$TMP/u"
+  DEB=$TMP/u/rk
+  touch "$TMP/deb.run"
+  (cd /tmp && as_user sh -c 'echo $$ >"$0"; exec /usr/bin/rootlesskit --state-dir="$1" \
+    --net=slirp4netns --port-driver=builtin sh -c "while [ -e \"\$0\" ]; do sleep 0.2; done" "$2"' \
+    "$TMP/u/deb.pid" "$DEB" "$TMP/deb.run" >"$TMP/deb.log" 2>&1 3>&- &)
+  wait_for test -S "$DEB/api.sock" || { cat "$TMP/deb.log"; false; }
+  DEBPID=$(cat "$TMP/u/deb.pid")
+}
+
+# status SOCKET CURL_ARGS... PATH: "STATUS [ALLOW]" of a request to the API on SOCKET
+status() {
+  local sock=$1 path=${*: -1}
+  curl -s -o /dev/null -D - --unix-socket "$sock" "${@:2:$#-2}" "http://localhost$path" |
+    awk 'NR == 1 { s = $2 } tolower($1) == "allow:" { sub(/\r$/, ""); sub(/^[^:]*: */, ""); a = $0 }
+         END { print s " [" a "]" }'
 }
 
 rlctl() { as_user rootlessctl --socket "$STATE/api.sock" "$@"; }
@@ -261,5 +290,41 @@ docker_publish() {
   [ "$status" -eq 0 ]
   [ "$(ss -Htln "sport = :$s" | awk '{print $4}')" = "127.0.0.1:$s" ]
   [ "$(curl -sf "http://127.0.0.1:$s/index.html")" = "hello from the nest" ]
+}
+
+@test "/v1/ports takes GET and POST, /v1/ports/{id} DELETE, /v1/info GET: 405 with that path's Allow, 404 past them, as RootlessKit's mux routes them" {
+  up_nest user
+  deb_up
+  # method, path, netnest's answer; Debian's has the same status (its 405 has no Allow)
+  while read -r m path want; do
+    [ "$(status "$STATE/api.sock" -X "$m" "$path")" = "$want" ] ||
+      { echo "netnest $m $path: $(status "$STATE/api.sock" -X "$m" "$path"), not $want"; false; }
+    [ "$(status "$DEB/api.sock" -X "$m" "$path")" = "${want%% *} []" ] ||
+      { echo "Debian $m $path: $(status "$DEB/api.sock" -X "$m" "$path")"; false; }
+  done <<'EOF'
+GET /v1/ports/1 405 [DELETE]
+POST /v1/ports/1 405 [DELETE]
+PUT /v1/ports/1 405 [DELETE]
+PUT /v1/ports 405 [GET, POST]
+DELETE /v1/ports 405 [GET, POST]
+POST /v1/info 405 [GET]
+GET /v1/ports/ 404 []
+DELETE /v1/ports/ 404 []
+DELETE /v1/ports/1/2 404 []
+GET /v1/info/ 404 []
+GET /v1/nothing 404 []
+GET /v1/info 200 []
+GET /v1/ports 200 []
+DELETE /v1/ports/1 400 []
+EOF
+  # a routing miss says so, never an errno's text
+  run api /v1/ports/
+  [ "$output" = $'{"message":"no route for GET /v1/ports/"}\n404' ]
+  run api -X DELETE /v1/ports/
+  [ "$output" = $'{"message":"no route for DELETE /v1/ports/"}\n404' ]
+  run api /v1/ports/1
+  [ "$output" = $'{"message":"method GET is not allowed on /v1/ports/1 (allowed: DELETE)"}\n405' ]
+  run api /v1/info/
+  [ "${lines[1]}" = 404 ]
 }
 
