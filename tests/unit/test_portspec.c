@@ -331,6 +331,34 @@ static void an_ipv4_mapped_host_address_is_ipv4(void **state)
 	json_decref(j);
 }
 
+/* Go's encoding/json takes RootlessKit's PortSpec keys in any case (the user trial's body) */
+static void portspec_keys_are_read_in_any_case(void **state)
+{
+	struct nn_portspec p;
+	struct nn_err err = { 0 };
+	json_t *j = json_loads("{\"Proto\":\"tcp\",\"ParentIP\":\"127.0.0.1\",\"ParentPort\":23916,"
+			       "\"CHILDIP\":\"10.4.0.2\",\"ChildPort\":80}", 0, NULL);
+
+	(void)state;
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), 0);
+	assert_string_equal(p.proto, "tcp");
+	assert_string_equal(p.parent_ip, "127.0.0.1");
+	assert_int_equal(p.parent_port, 23916);
+	assert_string_equal(p.child_ip, "10.4.0.2");
+	assert_int_equal(p.child_port, 80);
+	json_decref(j);
+	/* the later key wins, as Debian's rootlesskit answered {"PROTO":"udp","proto":"tcp"} */
+	j = json_loads("{\"PROTO\":\"udp\",\"proto\":\"tcp\",\"parentport\":1,\"childport\":2}",
+		       0, NULL);
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), 0);
+	assert_string_equal(p.proto, "tcp");
+	json_decref(j);
+	j = json_loads("{\"proto\":\"tcp\",\"PARENTPORT\":0,\"childPort\":80}", 0, NULL);
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), -EINVAL);
+	assert_string_equal(err.msg, "port spec: parentPort 0 is out of range 1-65535");
+	json_decref(j);
+}
+
 static void rootlesskit_json_round_trips(void **state)
 {
 	struct nn_portspec p;
@@ -439,6 +467,7 @@ int main(void)
 		cmocka_unit_test(tcp4_and_tcp6_never_conflict),
 		cmocka_unit_test(families_and_child_addresses),
 		cmocka_unit_test(an_ipv4_mapped_host_address_is_ipv4),
+		cmocka_unit_test(portspec_keys_are_read_in_any_case),
 		cmocka_unit_test(rootlesskit_json_round_trips),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

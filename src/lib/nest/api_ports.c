@@ -73,7 +73,7 @@ static int api_ports_add(struct nn_nest *n, const char *path, json_t *body, json
 	if (r < 0)
 		return r;
 	/* netnest's extension: "sandbox" names the owner; the port goes when it goes */
-	owner = json_string_value(json_object_get(body, "sandbox"));
+	owner = json_string_value(nn_json_get_fold(body, "sandbox")); /* as Go would */
 	if (to_sandbox(n, &spec, owner) && nn_portspec_check_child(&spec, err) < 0)
 		return -EINVAL;
 	if (owner && !nn_valid_name(owner, NN_NAME_MAX, &why))

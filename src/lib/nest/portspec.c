@@ -340,7 +340,7 @@ size_t nn_portspec_list_text(const struct nn_portspec *ps, size_t n, const char 
 /* json_port() - member @key of @j as a port, or an error */
 static int json_port(json_t *j, const char *key, uint16_t *out, struct nn_err *err)
 {
-	json_t *v = json_object_get(j, key);
+	json_t *v = nn_json_get_fold(j, key);
 
 	/* Go's encoding/json leaves a missing number 0, and rootlessctl omits a port of 0 */
 	if (!v)
@@ -358,7 +358,7 @@ static int json_port(json_t *j, const char *key, uint16_t *out, struct nn_err *e
 /* json_ip() - optional address member @key of @j into @out, canonical */
 static int json_ip(json_t *j, const char *key, char out[64], struct nn_err *err)
 {
-	json_t *v = json_object_get(j, key);
+	json_t *v = nn_json_get_fold(j, key);
 	const char *s = json_string_value(v);
 
 	if (!v || json_is_null(v) || (s && !*s))
@@ -372,7 +372,7 @@ static int json_ip(json_t *j, const char *key, char out[64], struct nn_err *err)
 
 int nn_portspec_from_json(json_t *j, struct nn_portspec *out, struct nn_err *err)
 {
-	json_t *pv = json_object_get(j, "proto");
+	json_t *pv = nn_json_get_fold(j, "proto");
 	const char *proto = json_string_value(pv);
 
 	memset(out, 0, sizeof(*out));

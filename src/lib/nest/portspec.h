@@ -165,7 +165,8 @@ bool nn_portspec_conflicts(const struct nn_portspec *a, const struct nn_portspec
 /**
  * nn_portspec_from_json() - a RootlessKit PortSpec object to @out
  * @j:   {"proto","parentIP","parentPort","childIP","childPort"} (borrowed); other members
- *       are ignored (RootlessKit pkg/port/port.go PortSpec)
+ *       are ignored (RootlessKit pkg/port/port.go PortSpec); the names in any case, the
+ *       last of a name counting, as Go's encoding/json decodes them (nn_json_get_fold())
  * @out: filled; addresses canonical
  * @err: names the bad member and why; a host address of the wrong family for a tcp4/6
  *       or udp4/6 proto is refused
