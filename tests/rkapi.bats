@@ -328,3 +328,32 @@ EOF
   [ "${lines[1]}" = 404 ]
 }
 
+@test "POST /v1/ports reads its body as Go does: keys in any case, the first JSON value, as Debian's rootlesskit" {
+  up_nest user
+  deb_up
+  # each body to both, NNP a free port of each: the same answers, id for id
+  while read -r body; do
+    p=$(free_port)
+    mine=$(api -X POST -d "${body//NNP/$p}" /v1/ports | sed "s/$p/NNP/g")
+    p=$(free_port)
+    deb=$(curl -s --unix-socket "$DEB/api.sock" -w '\n%{http_code}' -X POST -d "${body//NNP/$p}" \
+      http://localhost/v1/ports | sed "s/$p/NNP/g")
+    [ "$mine" = "$deb" ] || { echo "$body: netnest $mine, Debian $deb"; false; }
+    [ "${mine##*$'\n'}" = 201 ]
+  done <<'EOF'
+{"Proto":"tcp","ParentIP":"127.0.0.1","ParentPort":NNP,"ChildPort":80}
+{"PROTO":"tcp4","parentip":"127.0.0.1","PARENTPORT":NNP,"childport":80}
+{"PROTO":"udp","proto":"tcp","parentPort":NNP,"childPort":80}
+{"proto":"tcp","parentPort":NNP,"childPort":80} trailing
+{"proto":"tcp","parentPort":NNP,"childPort":80}{}
+{"proto":"tcp","parentIP":"::ffff:127.0.0.1","parentPort":NNP,"childPort":80}
+EOF
+  # the first listens where it said
+  run api /v1/ports
+  p=$(jq -r '.[0].spec.parentPort' <<<"${lines[0]}")
+  [ "$(ss -Htln "sport = :$p" | awk '{print $4}')" = "127.0.0.1:$p" ]
+  # what does not start as JSON still is not
+  run api -X POST -d 'trailing {"proto":"tcp"}' /v1/ports
+  [ "${lines[1]}" = 400 ]
+  [[ ${lines[0]} == '{"message":"bad JSON in the request body: '* ]]
+}

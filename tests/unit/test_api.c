@@ -339,6 +339,42 @@ static void rootlesskits_paths_are_routed_as_its_mux_routes_them(void **state)
 	json_decref(a.body);
 }
 
+/*
+ * RootlessKit reads a POST /v1/ports body with json.Decoder.Decode: its first JSON value,
+ * whatever follows ignored; its GET and DELETE handlers never read one.  netnest's own
+ * routes keep to one JSON text (a_body_that_is_not_json_is_400_with_where).
+ */
+static void rootlesskits_routes_read_their_bodies_as_go_does(void **state)
+{
+	static const char *const after[] = { " trailing", "{}", "\n{\"proto\":\"udp\"}", "]" };
+	const struct nn_api_route *const tables[] = { nn_api_ports_routes, NULL };
+	struct nn_api_router rt;
+	struct nn_api_answer a;
+	char body[128];
+
+	(void)state;
+	strcpy(nest.cfg.name, "unit");
+	nest.cfg.port_driver = true;
+	assert_int_equal(nn_api_router_init(&rt, tables, NULL), 0);
+	for (size_t i = 0; i < sizeof(after) / sizeof(after[0]); i++) {
+		/* parentPort 0: the handler's own 400, so the body got that far */
+		snprintf(body, sizeof(body), "{\"proto\":\"tcp\",\"parentPort\":0,"
+			 "\"childPort\":80}%s", after[i]);
+		a = ask(&rt, "POST", "/v1/ports", body, 400);
+		assert_string_equal(message(&a), "port spec: parentPort 0 is out of range 1-65535");
+		json_decref(a.body);
+	}
+	a = ask(&rt, "POST", "/v1/ports", "{\"proto\":\"tcp\"", 400);
+	assert_non_null(strstr(message(&a), "bad JSON in the request body: "));
+	json_decref(a.body);
+	/* not read at all */
+	a = ask(&rt, "DELETE", "/v1/ports/7", "not json", 400);
+	assert_string_equal(message(&a), "unknown id: 7");
+	json_decref(a.body);
+	a = ask(&rt, "GET", "/v1/info", "not json", 200);
+	json_decref(a.body);
+}
+
 /* fd00::3 after 10.0.2.3 when the engine speaks IPv6, in /v1/info and resolv.conf alike
  * (RootlessKit's slirp4netns driver with --ipv6) */
 static void with_ipv6_the_dns_is_10_0_2_3_then_fd00_3(void **state)
@@ -410,6 +446,7 @@ int main(void)
 		cmocka_unit_test(a_full_route_table_is_refused),
 		cmocka_unit_test(the_daemons_routes_answer_without_their_services),
 		cmocka_unit_test(rootlesskits_paths_are_routed_as_its_mux_routes_them),
+		cmocka_unit_test(rootlesskits_routes_read_their_bodies_as_go_does),
 		cmocka_unit_test(with_ipv6_the_dns_is_10_0_2_3_then_fd00_3),
 		cmocka_unit_test(without_a_port_driver_the_ports_routes_say_so),
 	};

@@ -111,11 +111,12 @@ static int api_ports_remove(struct nn_nest *n, const char *path, json_t *body, j
 
 /*
  * RootlessKit's routes (pkg/api/router/router.go AddRoutes): GET and POST on /v1/ports
- * alone, DELETE on /v1/ports/{id}; its GetPorts and DeletePort never read the body.
+ * alone, DELETE on /v1/ports/{id}; its GetPorts and DeletePort never read the body, its
+ * PostPort reads the first JSON value with json.Decoder.Decode.
  */
 const struct nn_api_route nn_api_ports_routes[] = {
 	{ "GET", "/v1/ports", api_ports_list, NN_API_EXACT, NN_API_NO_BODY },
-	{ "POST", "/v1/ports", api_ports_add, NN_API_EXACT, NN_API_JSON },
+	{ "POST", "/v1/ports", api_ports_add, NN_API_EXACT, NN_API_JSON_FIRST },
 	{ "DELETE", "/v1/ports", api_ports_remove, NN_API_ID, NN_API_NO_BODY },
 	{ NULL, NULL, NULL, NN_API_TREE, NN_API_JSON },
 };
