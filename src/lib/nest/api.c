@@ -113,7 +113,8 @@ static void allowed(const struct nn_api_router *rt, const char *path, char *buf,
 		if (!takes(r, path))
 			continue;
 		for (size_t j = 0; j < i && !dup; j++)
-			dup = takes(&rt->routes[j], path) && !strcmp(rt->routes[j].method, r->method);
+			dup = takes(&rt->routes[j], path) &&
+			      !strcmp(rt->routes[j].method, r->method);
 		if (!dup && used < size)
 			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
 						 r->method);

@@ -47,8 +47,8 @@ struct nn_portspec {
  *         sandboxPort i, as nerdctl does)
  * @out:   filled with the first port: parent_ip canonical (inet_ntop(3)) or "" for all
  *         addresses, an IPv4-mapped one ([::ffff:127.0.0.1]) kept as such
- *         (nn_portspec_host_ip() is what it binds); child_ip is left "" (the caller sets the sandbox address); proto
- *         "tcp" unless given.  The others are nn_portspec_nth(@out, 1 .. @count - 1).
+ *         (nn_portspec_host_ip() is what it binds); child_ip is left "" (the caller sets
+ *         the sandbox address); proto "tcp" unless given.  The others are nn_portspec_nth(@out, 1 .. @count - 1).
  * @count: set to the number of ports, 1 for a single port (0 on error)
  * @err:   "port spec \"<s>\": <why>", why being "missing sandbox port", "port 0 is out of
  *         range 1-65535", "\"abc\" is not a port number", "missing ']' ...", "unknown
