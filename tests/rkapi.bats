@@ -17,7 +17,36 @@ teardown() {
   local p
   for p in "${PROXIES[@]}"; do kill -INT "$p" 2>/dev/null; done
   for p in "${PROXIES[@]}"; do wait_for test ! -d "/proc/$p"; done
+  if [[ -n ${DEBPID:-} ]]; then
+    rm -f "$TMP/deb.run" # its child ends, and rootlesskit with it
+    wait_until "gone $DEBPID" || kill -9 "$DEBPID"
+  fi
   ports_teardown
+}
+
+# gone PID: no such process, or a zombie (this VM's init does not reap orphans)
+gone() { [ ! -d "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
+# deb_up: Debian's rootlesskit 1.1, the anchor, as nntest with a state dir of its own
+# ($DEB) and the builtin port driver; its child waits while $TMP/deb.run is there
+# (teardown removes it, so rootlesskit ends as it does when its child exits)
+deb_up() {
+  mkdir -p "$TMP/u" && chown "$NN_USER" "$TMP/u"
+  DEB=$TMP/u/rk
+  touch "$TMP/deb.run"
+  (cd /tmp && as_user sh -c 'echo $$ >"$0"; exec /usr/bin/rootlesskit --state-dir="$1" \
+    --net=slirp4netns --port-driver=builtin sh -c "while [ -e \"\$0\" ]; do sleep 0.2; done" "$2"' \
+    "$TMP/u/deb.pid" "$DEB" "$TMP/deb.run" >"$TMP/deb.log" 2>&1 3>&- &)
+  wait_for test -S "$DEB/api.sock" || { cat "$TMP/deb.log"; false; }
+  DEBPID=$(cat "$TMP/u/deb.pid")
+}
+
+# status SOCKET CURL_ARGS... PATH: "STATUS [ALLOW]" of a request to the API on SOCKET
+status() {
+  local sock=$1 path=${*: -1}
+  curl -s -o /dev/null -D - --unix-socket "$sock" "${@:2:$#-2}" "http://localhost$path" |
+    awk 'NR == 1 { s = $2 } tolower($1) == "allow:" { sub(/\r$/, ""); sub(/^[^:]*: */, ""); a = $0 }
+         END { print s " [" a "]" }'
 }
 
 rlctl() { as_user rootlessctl --socket "$STATE/api.sock" "$@"; }
@@ -227,4 +256,104 @@ docker_publish() {
   # netnest's own sandboxes keep theirs
   run nnu run --nest "$NEST" -- curl -sS --max-time 5 "http://10.0.2.2:$hp/index.html"
   [ "$output" = "host loopback $NEST" ]
+}
+
+@test "an IPv4-mapped parentIP listens on its IPv4 address and is reported back as given, as RootlessKit's" {
+  up_nest user
+  serve_http 80
+  p=$(free_port)
+  run api -X POST -d "{\"proto\":\"tcp\",\"parentIP\":\"::ffff:127.0.0.1\",\"parentPort\":$p,\"childPort\":80}" /v1/ports
+  [ "${lines[1]}" = 201 ]
+  [ "${lines[0]}" = "{\"id\":1,\"spec\":{\"proto\":\"tcp\",\"parentIP\":\"::ffff:127.0.0.1\",\"parentPort\":$p,\"childPort\":80}}" ]
+  [ "$(ss -Htln "sport = :$p" | awk '{print $4}')" = "127.0.0.1:$p" ]
+  [ "$(curl -sf "http://127.0.0.1:$p/index.html")" = "hello from the nest" ]
+  run api /v1/ports
+  [ "${lines[0]}" = "[{\"id\":1,\"spec\":{\"proto\":\"tcp\",\"parentIP\":\"::ffff:127.0.0.1\",\"parentPort\":$p,\"childPort\":80}}]" ]
+  # it is 127.0.0.1: that address conflicts, ::1 does not
+  run api -X POST -d "{\"proto\":\"tcp\",\"parentIP\":\"127.0.0.1\",\"parentPort\":$p,\"childPort\":80}" /v1/ports
+  [ "${lines[1]}" = 400 ]
+  [[ ${lines[0]} == *"conflicts with published port 1"* ]]
+  run api -X POST -d "{\"proto\":\"tcp\",\"parentIP\":\"::1\",\"parentPort\":$p,\"childPort\":80}" /v1/ports
+  [ "${lines[1]}" = 201 ]
+  # tcp4 takes it; tcp6 does not (Go: "no suitable address")
+  q=$(free_port)
+  run api -X POST -d "{\"proto\":\"tcp4\",\"parentIP\":\"::ffff:127.0.0.1\",\"parentPort\":$q,\"childPort\":80}" /v1/ports
+  [ "${lines[1]}" = 201 ]
+  [ "$(ss -Htln "sport = :$q" | awk '{print $4}')" = "127.0.0.1:$q" ]
+  r=$(free_port)
+  run api -X POST -d "{\"proto\":\"tcp6\",\"parentIP\":\"::ffff:127.0.0.1\",\"parentPort\":$r,\"childPort\":80}" /v1/ports
+  [ "${lines[1]}" = 400 ]
+  [ "${lines[0]}" = '{"message":"port spec: host address ::ffff:127.0.0.1 is not an IPv6 address (tcp6): an IPv4-mapped address is its IPv4 address"}' ]
+  # netnest port add takes it the same way
+  s=$(free_port)
+  run nnu port add --nest "$NEST" "[::ffff:127.0.0.1]:$s:80"
+  [ "$status" -eq 0 ]
+  [ "$(ss -Htln "sport = :$s" | awk '{print $4}')" = "127.0.0.1:$s" ]
+  [ "$(curl -sf "http://127.0.0.1:$s/index.html")" = "hello from the nest" ]
+}
+
+@test "/v1/ports takes GET and POST, /v1/ports/{id} DELETE, /v1/info GET: 405 with that path's Allow, 404 past them, as RootlessKit's mux routes them" {
+  up_nest user
+  deb_up
+  # method, path, netnest's answer; Debian's has the same status (its 405 has no Allow)
+  while read -r m path want; do
+    [ "$(status "$STATE/api.sock" -X "$m" "$path")" = "$want" ] ||
+      { echo "netnest $m $path: $(status "$STATE/api.sock" -X "$m" "$path"), not $want"; false; }
+    [ "$(status "$DEB/api.sock" -X "$m" "$path")" = "${want%% *} []" ] ||
+      { echo "Debian $m $path: $(status "$DEB/api.sock" -X "$m" "$path")"; false; }
+  done <<'EOF'
+GET /v1/ports/1 405 [DELETE]
+POST /v1/ports/1 405 [DELETE]
+PUT /v1/ports/1 405 [DELETE]
+PUT /v1/ports 405 [GET, POST]
+DELETE /v1/ports 405 [GET, POST]
+POST /v1/info 405 [GET]
+GET /v1/ports/ 404 []
+DELETE /v1/ports/ 404 []
+DELETE /v1/ports/1/2 404 []
+GET /v1/info/ 404 []
+GET /v1/nothing 404 []
+GET /v1/info 200 []
+GET /v1/ports 200 []
+DELETE /v1/ports/1 400 []
+EOF
+  # a routing miss says so, never an errno's text
+  run api /v1/ports/
+  [ "$output" = $'{"message":"no route for GET /v1/ports/"}\n404' ]
+  run api -X DELETE /v1/ports/
+  [ "$output" = $'{"message":"no route for DELETE /v1/ports/"}\n404' ]
+  run api /v1/ports/1
+  [ "$output" = $'{"message":"method GET is not allowed on /v1/ports/1 (allowed: DELETE)"}\n405' ]
+  run api /v1/info/
+  [ "${lines[1]}" = 404 ]
+}
+
+@test "POST /v1/ports reads its body as Go does: keys in any case, the first JSON value, as Debian's rootlesskit" {
+  up_nest user
+  deb_up
+  # each body to both, NNP a free port of each: the same answers, id for id
+  while read -r body; do
+    p=$(free_port)
+    mine=$(api -X POST -d "${body//NNP/$p}" /v1/ports | sed "s/$p/NNP/g")
+    p=$(free_port)
+    deb=$(curl -s --unix-socket "$DEB/api.sock" -w '\n%{http_code}' -X POST -d "${body//NNP/$p}" \
+      http://localhost/v1/ports | sed "s/$p/NNP/g")
+    [ "$mine" = "$deb" ] || { echo "$body: netnest $mine, Debian $deb"; false; }
+    [ "${mine##*$'\n'}" = 201 ]
+  done <<'EOF'
+{"Proto":"tcp","ParentIP":"127.0.0.1","ParentPort":NNP,"ChildPort":80}
+{"PROTO":"tcp4","parentip":"127.0.0.1","PARENTPORT":NNP,"childport":80}
+{"PROTO":"udp","proto":"tcp","parentPort":NNP,"childPort":80}
+{"proto":"tcp","parentPort":NNP,"childPort":80} trailing
+{"proto":"tcp","parentPort":NNP,"childPort":80}{}
+{"proto":"tcp","parentIP":"::ffff:127.0.0.1","parentPort":NNP,"childPort":80}
+EOF
+  # the first listens where it said
+  run api /v1/ports
+  p=$(jq -r '.[0].spec.parentPort' <<<"${lines[0]}")
+  [ "$(ss -Htln "sport = :$p" | awk '{print $4}')" = "127.0.0.1:$p" ]
+  # what does not start as JSON still is not
+  run api -X POST -d 'trailing {"proto":"tcp"}' /v1/ports
+  [ "${lines[1]}" = 400 ]
+  [[ ${lines[0]} == '{"message":"bad JSON in the request body: '* ]]
 }

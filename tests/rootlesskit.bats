@@ -373,6 +373,22 @@ rk_probe_mask() {
   [ "$(curl -s "http://127.0.0.1:$port/index.html")" = "hello from the child" ]
 }
 
+@test "-p with an IPv4-mapped parent IP listens on the IPv4 address, as Debian's rootlesskit does" {
+  mkdir "$TMP/www" && echo "hello from the child" >"$TMP/www/index.html" && chmod -R a+rX "$TMP/www"
+  port=$(free_port)
+  rk_bg "$TMP/out" --net=slirp4netns --port-driver=builtin -p "[::ffff:127.0.0.1]:$port:8080/tcp" \
+    busybox httpd -f -p 8080 -h "$TMP/www"
+  wait_for curl -sf --max-time 2 "http://127.0.0.1:$port/index.html"
+  [ "$(ss -Htln "sport = :$port" | awk '{print $4}')" = "127.0.0.1:$port" ]
+  # the anchor, on the same spec
+  port=$(free_port)
+  rk_debian --net=slirp4netns --port-driver=builtin -p "[::ffff:127.0.0.1]:$port:8080/tcp" \
+    sleep 3 >"$TMP/deb" 2>&1 3>&- &
+  wait_until "ss -Htln 'sport = :$port' | grep -q ." || { cat "$TMP/deb"; false; }
+  [ "$(ss -Htln "sport = :$port" | awk '{print $4}')" = "127.0.0.1:$port" ]
+  wait
+}
+
 @test "--net=host keeps the host's netns, --net=none gives lo alone; --pidns makes the child PID 1" {
   run rk sh -c 'readlink /proc/self/ns/net; id -u'
   [ "$status" -eq 0 ]

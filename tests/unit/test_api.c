@@ -59,10 +59,10 @@ static int fails(struct nn_nest *n, const char *path, json_t *body, json_t **res
 }
 
 static const struct nn_api_route test_routes[] = {
-	{ "GET", "/t", echo },
-	{ "POST", "/t", echo },
-	{ "GET", "/f", fails },
-	{ NULL, NULL, NULL },
+	{ "GET", "/t", echo, NN_API_TREE, NN_API_JSON },
+	{ "POST", "/t", echo, NN_API_TREE, NN_API_JSON },
+	{ "GET", "/f", fails, NN_API_TREE, NN_API_JSON },
+	{ NULL, NULL, NULL, NN_API_TREE, NN_API_JSON },
 };
 
 /* ask() - dispatch @body (NUL-terminated, or NULL) and check the status */
@@ -228,9 +228,9 @@ static void a_full_route_table_is_refused(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < NN_API_ROUTES_MAX; i++)
-		many[i] = (struct nn_api_route){ "GET", "/t", echo };
+		many[i] = (struct nn_api_route){ "GET", "/t", echo, NN_API_TREE, NN_API_JSON };
 	/* cppcheck-suppress unreadVariable ; the table's end, read by nn_api_router_init() */
-	many[NN_API_ROUTES_MAX] = (struct nn_api_route){ NULL, NULL, NULL };
+	many[NN_API_ROUTES_MAX] = (struct nn_api_route){ NULL, NULL, NULL, NN_API_TREE, NN_API_JSON };
 	/* GET /v1/info comes first: one route too many */
 	assert_int_equal(nn_api_router_init(&rt, tables, &err), -ENOSPC);
 	assert_int_equal(err.code, ENOSPC);
@@ -256,7 +256,7 @@ static void the_daemons_routes_answer_without_their_services(void **state)
 			    "/nonexistent/netnest-unit");
 	json_decref(a.body);
 	a = ask(&rt, "PUT", "/v1/ports", NULL, 405);
-	assert_string_equal(a.allow, "GET, POST, DELETE");
+	assert_string_equal(a.allow, "GET, POST");
 	json_decref(a.body);
 	a = ask(&rt, "POST", "/v1/ports", "{\"proto\":\"tcp\",\"parentPort\":0,\"childPort\":80}",
 		400);
@@ -268,10 +268,110 @@ static void the_daemons_routes_answer_without_their_services(void **state)
 	a = ask(&rt, "DELETE", "/v1/ports/99", NULL, 400);
 	assert_string_equal(message(&a), "unknown id: 99");
 	json_decref(a.body);
-	a = ask(&rt, "GET", "/v1/ports/1", NULL, 404);
+	a = ask(&rt, "GET", "/v1/ports/1", NULL, 405);
 	json_decref(a.body);
 	a = ask(&rt, "POST", NN_SANDBOX_API, "{\"name\":\"web\",\"pid\":1}", 500);
 	assert_non_null(strstr(message(&a), "the sandbox service is not running"));
+	json_decref(a.body);
+}
+
+/* answer() - @a's status, Allow and message, "405 [DELETE] method GET is ..." */
+static void answer(const struct nn_api_answer *a, char *buf, size_t size)
+{
+	const char *m = json_string_value(json_object_get(a->body, "message"));
+
+	snprintf(buf, size, "%u [%s] %s", a->status, a->allow, m ? m : "(no message)");
+}
+
+/*
+ * RootlessKit's routes as gorilla/mux routes them (pkg/api/router/router.go AddRoutes):
+ * GET and POST on /v1/ports alone, DELETE on /v1/ports/{id}, GET on /v1/info alone.  A
+ * method a path does not take is 405 with that path's Allow; a path no route takes is 404,
+ * never a handler's strerror (Debian's rootlesskit 1.1: 405 for GET, POST and PUT on
+ * /v1/ports/1; 404 for /v1/ports/, /v1/ports/1/2 and /v1/info/).
+ */
+static void rootlesskits_paths_are_routed_as_its_mux_routes_them(void **state)
+{
+	static const struct { const char *method, *path, *want; } cases[] = {
+		{ "GET", "/v1/ports/1", "405 [DELETE] method GET is not allowed on /v1/ports/1 "
+					"(allowed: DELETE)" },
+		{ "POST", "/v1/ports/1", "405 [DELETE] method POST is not allowed on /v1/ports/1 "
+					 "(allowed: DELETE)" },
+		{ "PUT", "/v1/ports/1", "405 [DELETE] method PUT is not allowed on /v1/ports/1 "
+					"(allowed: DELETE)" },
+		{ "PUT", "/v1/ports", "405 [GET, POST] method PUT is not allowed on /v1/ports "
+				      "(allowed: GET, POST)" },
+		{ "DELETE", "/v1/ports", "405 [GET, POST] method DELETE is not allowed on "
+					 "/v1/ports (allowed: GET, POST)" },
+		{ "POST", "/v1/info", "405 [GET] method POST is not allowed on /v1/info "
+				      "(allowed: GET)" },
+		{ "GET", "/v1/ports/", "404 [] no route for GET /v1/ports/" },
+		{ "DELETE", "/v1/ports/", "404 [] no route for DELETE /v1/ports/" },
+		{ "DELETE", "/v1/ports/1/2", "404 [] no route for DELETE /v1/ports/1/2" },
+		{ "DELETE", "/v1/ports/1/", "404 [] no route for DELETE /v1/ports/1/" },
+		{ "GET", "/v1/info/", "404 [] no route for GET /v1/info/" },
+		{ "GET", "/v1/info/x", "404 [] no route for GET /v1/info/x" },
+		{ "GET", "/v1/portsx", "404 [] no route for GET /v1/portsx" },
+		{ "DELETE", "/v1/ports/abc", "400 [] bad port id \"abc\"" },
+		{ "DELETE", "/v1/ports/7", "400 [] unknown id: 7" },
+	};
+	const struct nn_api_route *const tables[] = { nn_api_ports_routes, nn_sandbox_routes,
+						      NULL };
+	struct nn_api_router rt;
+	struct nn_api_answer a;
+	char got[256];
+
+	(void)state;
+	strcpy(nest.cfg.name, "unit");
+	nest.cfg.port_driver = true;
+	assert_int_equal(nn_api_router_init(&rt, tables, NULL), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		nn_api_dispatch(&rt, &nest, cases[i].method, cases[i].path, NULL, 0, &a);
+		answer(&a, got, sizeof(got));
+		if (strcmp(got, cases[i].want))
+			fail_msg("%s %s: \"%s\", not \"%s\"", cases[i].method, cases[i].path, got,
+				 cases[i].want);
+		json_decref(a.body);
+	}
+	/* netnest's own sandbox API keeps its subtree */
+	a = ask(&rt, "PUT", NN_SANDBOX_API "/web", NULL, 405);
+	assert_string_equal(a.allow, "POST, GET, DELETE");
+	json_decref(a.body);
+}
+
+/*
+ * RootlessKit reads a POST /v1/ports body with json.Decoder.Decode: its first JSON value,
+ * whatever follows ignored; its GET and DELETE handlers never read one.  netnest's own
+ * routes keep to one JSON text (a_body_that_is_not_json_is_400_with_where).
+ */
+static void rootlesskits_routes_read_their_bodies_as_go_does(void **state)
+{
+	static const char *const after[] = { " trailing", "{}", "\n{\"proto\":\"udp\"}", "]" };
+	const struct nn_api_route *const tables[] = { nn_api_ports_routes, NULL };
+	struct nn_api_router rt;
+	struct nn_api_answer a;
+	char body[128];
+
+	(void)state;
+	strcpy(nest.cfg.name, "unit");
+	nest.cfg.port_driver = true;
+	assert_int_equal(nn_api_router_init(&rt, tables, NULL), 0);
+	for (size_t i = 0; i < sizeof(after) / sizeof(after[0]); i++) {
+		/* parentPort 0: the handler's own 400, so the body got that far */
+		snprintf(body, sizeof(body), "{\"proto\":\"tcp\",\"parentPort\":0,"
+			 "\"childPort\":80}%s", after[i]);
+		a = ask(&rt, "POST", "/v1/ports", body, 400);
+		assert_string_equal(message(&a), "port spec: parentPort 0 is out of range 1-65535");
+		json_decref(a.body);
+	}
+	a = ask(&rt, "POST", "/v1/ports", "{\"proto\":\"tcp\"", 400);
+	assert_non_null(strstr(message(&a), "bad JSON in the request body: "));
+	json_decref(a.body);
+	/* not read at all */
+	a = ask(&rt, "DELETE", "/v1/ports/7", "not json", 400);
+	assert_string_equal(message(&a), "unknown id: 7");
+	json_decref(a.body);
+	a = ask(&rt, "GET", "/v1/info", "not json", 200);
 	json_decref(a.body);
 }
 
@@ -345,6 +445,8 @@ int main(void)
 		cmocka_unit_test(a_path_that_is_not_utf8_is_named_in_the_message),
 		cmocka_unit_test(a_full_route_table_is_refused),
 		cmocka_unit_test(the_daemons_routes_answer_without_their_services),
+		cmocka_unit_test(rootlesskits_paths_are_routed_as_its_mux_routes_them),
+		cmocka_unit_test(rootlesskits_routes_read_their_bodies_as_go_does),
 		cmocka_unit_test(with_ipv6_the_dns_is_10_0_2_3_then_fd00_3),
 		cmocka_unit_test(without_a_port_driver_the_ports_routes_say_so),
 	};

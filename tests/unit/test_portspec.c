@@ -40,7 +40,8 @@ static void bad_specs_are_refused_with_the_reason(void **state)
 	refused("::1:8080:80", "must be in brackets");
 	refused("1.2.3:8080:80", "\"1.2.3\" is not an IPv4 address");
 	refused("[1.2.3.4]:8080:80", "is not an IPv6 address");
-	refused("[::ffff:127.0.0.1]:8080:80", "::ffff:127.0.0.1 is an IPv4-mapped address: give the IPv4 address itself");
+	refused("[::ffff:127.0.0.1]:8080:80/tcp6", "host address ::ffff:127.0.0.1 is not an IPv6 "
+		"address (tcp6): an IPv4-mapped address is its IPv4 address");
 	refused("8080:80/sctp", "sctp is not supported: netnest publishes tcp and udp");
 	refused("8080:80/icmp", "unknown protocol \"icmp\"");
 	refused("[::1]:8080:80/tcp4", "host address ::1 is not an IPv4 address (tcp4)");
@@ -277,6 +278,87 @@ static void families_and_child_addresses(void **state)
 	assert_int_equal(nn_portspec_families(&p), NN_PORT_V4);
 }
 
+/*
+ * An IPv4-mapped host address is its IPv4 address, as Go's net.IP.To4 makes it for
+ * RootlessKit's net.Listen: the socket binds 127.0.0.1, the spec keeps the address given
+ * (the API reports it back so), and tcp6 refuses it as Go does ("no suitable address").
+ */
+static void an_ipv4_mapped_host_address_is_ipv4(void **state)
+{
+	struct nn_portspec p, lo = spec("tcp", "127.0.0.1", 8080), lo6 = spec("tcp", "::1", 8080);
+	struct nn_portspec any = spec("tcp4", "", 8080), any6 = spec("tcp6", "", 8080);
+	struct nn_err err = { 0 };
+	unsigned count;
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(nn_portspec_parse("[::ffff:127.0.0.1]:8080:80", &p, &count, &err), 0);
+	assert_string_equal(p.parent_ip, "::ffff:127.0.0.1");
+	assert_string_equal(nn_portspec_host_ip(&p), "127.0.0.1");
+	assert_int_equal(nn_portspec_families(&p), NN_PORT_V4);
+	assert_true(nn_portspec_conflicts(&p, &lo));
+	assert_true(nn_portspec_conflicts(&p, &any));
+	assert_false(nn_portspec_conflicts(&p, &lo6));
+	assert_false(nn_portspec_conflicts(&p, &any6));
+	/* written any way, it is one address */
+	assert_int_equal(nn_portspec_parse("[::FFFF:7f00:1]:8080:80/udp4", &p, &count, &err), 0);
+	assert_string_equal(p.parent_ip, "::ffff:127.0.0.1");
+	assert_string_equal(nn_portspec_host_ip(&p), "127.0.0.1");
+	/* the mapped wildcard is the wildcard: dual-stack for tcp, as Go's IsUnspecified */
+	assert_int_equal(nn_portspec_parse("[::ffff:0.0.0.0]:8080:80", &p, &count, &err), 0);
+	assert_int_equal(nn_portspec_families(&p), NN_PORT_V4 | NN_PORT_V6);
+	/* other IPv6 addresses are what they are */
+	p = spec("tcp", "::1", 80);
+	assert_string_equal(nn_portspec_host_ip(&p), "::1");
+	p = spec("tcp", "::ffff:1:2", 80);
+	assert_string_equal(nn_portspec_host_ip(&p), "::ffff:1:2");
+	assert_int_equal(nn_portspec_families(&p), NN_PORT_V6);
+	p = spec("tcp", "", 80);
+	assert_string_equal(nn_portspec_host_ip(&p), "");
+	/* the API's PortSpec, as the user trial posted it, and tcp4/tcp6 as Debian's answers */
+	j = json_loads("{\"proto\":\"tcp\",\"parentIP\":\"::ffff:127.0.0.1\",\"parentPort\":24018,"
+		       "\"childPort\":80}", 0, NULL);
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), 0);
+	assert_string_equal(p.parent_ip, "::ffff:127.0.0.1");
+	assert_string_equal(nn_portspec_host_ip(&p), "127.0.0.1");
+	assert_int_equal(nn_portspec_families(&p), NN_PORT_V4);
+	json_object_set_new(j, "proto", json_string("tcp4"));
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), 0);
+	json_object_set_new(j, "proto", json_string("tcp6"));
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), -EINVAL);
+	assert_string_equal(err.msg, "port spec: host address ::ffff:127.0.0.1 is not an IPv6 "
+			    "address (tcp6): an IPv4-mapped address is its IPv4 address");
+	json_decref(j);
+}
+
+/* Go's encoding/json takes RootlessKit's PortSpec keys in any case (the user trial's body) */
+static void portspec_keys_are_read_in_any_case(void **state)
+{
+	struct nn_portspec p;
+	struct nn_err err = { 0 };
+	json_t *j = json_loads("{\"Proto\":\"tcp\",\"ParentIP\":\"127.0.0.1\",\"ParentPort\":23916,"
+			       "\"CHILDIP\":\"10.4.0.2\",\"ChildPort\":80}", 0, NULL);
+
+	(void)state;
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), 0);
+	assert_string_equal(p.proto, "tcp");
+	assert_string_equal(p.parent_ip, "127.0.0.1");
+	assert_int_equal(p.parent_port, 23916);
+	assert_string_equal(p.child_ip, "10.4.0.2");
+	assert_int_equal(p.child_port, 80);
+	json_decref(j);
+	/* the later key wins, as Debian's rootlesskit answered {"PROTO":"udp","proto":"tcp"} */
+	j = json_loads("{\"PROTO\":\"udp\",\"proto\":\"tcp\",\"parentport\":1,\"childport\":2}",
+		       0, NULL);
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), 0);
+	assert_string_equal(p.proto, "tcp");
+	json_decref(j);
+	j = json_loads("{\"proto\":\"tcp\",\"PARENTPORT\":0,\"childPort\":80}", 0, NULL);
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), -EINVAL);
+	assert_string_equal(err.msg, "port spec: parentPort 0 is out of range 1-65535");
+	json_decref(j);
+}
+
 static void rootlesskit_json_round_trips(void **state)
 {
 	struct nn_portspec p;
@@ -384,6 +466,8 @@ int main(void)
 		cmocka_unit_test(conflicts_follow_proto_host_ip_and_port),
 		cmocka_unit_test(tcp4_and_tcp6_never_conflict),
 		cmocka_unit_test(families_and_child_addresses),
+		cmocka_unit_test(an_ipv4_mapped_host_address_is_ipv4),
+		cmocka_unit_test(portspec_keys_are_read_in_any_case),
 		cmocka_unit_test(rootlesskit_json_round_trips),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* test_util.c - name and number parsing */
+/* test_util.c - name and number parsing, JSON members as Go's encoding/json finds them */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,11 +49,59 @@ static void numbers_outside_the_range_are_refused(void **state)
 	assert_int_equal(nn_parse_uint("99999999999999999999999", 0, 65535, &v), -ERANGE);
 }
 
+/* fold() - the member @key of the object @text as nn_json_get_fold() finds it, as JSON */
+static char *fold(const char *text, const char *key)
+{
+	json_t *o = json_loads(text, 0, NULL);
+	json_t *v;
+	char *s;
+
+	assert_non_null(o);
+	v = nn_json_get_fold(o, key);
+	s = v ? json_dumps(v, JSON_ENCODE_ANY) : strdup("(none)");
+	json_decref(o);
+	return s;
+}
+
+/* Go's json.Unmarshal into a struct: a key in any case fills the field, the last one wins */
+static void members_are_found_in_any_case_the_last_counting(void **state)
+{
+	static const struct { const char *text, *key, *want; } cases[] = {
+		{ "{\"proto\":\"tcp\"}", "proto", "\"tcp\"" },
+		{ "{\"Proto\":\"tcp\"}", "proto", "\"tcp\"" },
+		{ "{\"PARENTIP\":\"::1\"}", "parentIP", "\"::1\"" },
+		{ "{\"parentip\":1}", "parentIP", "1" },
+		/* Debian's rootlesskit 1.1 (Go 1.19) on these: the later key wins */
+		{ "{\"PROTO\":\"udp\",\"proto\":\"tcp\"}", "proto", "\"tcp\"" },
+		{ "{\"proto\":\"tcp\",\"PROTO\":\"udp\"}", "proto", "\"udp\"" },
+		{ "{\"PROTO\":\"udp\",\"Proto\":\"tcp\"}", "proto", "\"tcp\"" },
+		{ "{\"proto\":\"tcp\",\"proto\":\"udp\"}", "proto", "\"udp\"" },
+		/* not the name: another length, another letter, not ASCII */
+		{ "{\"protos\":\"tcp\"}", "proto", "(none)" },
+		{ "{\"prot\":\"tcp\"}", "proto", "(none)" },
+		{ "{\"chıldIP\":\"::1\"}", "childIP", "(none)" },
+		{ "{\"pr@to\":\"tcp\"}", "proto", "(none)" },
+		{ "{}", "proto", "(none)" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = fold(cases[i].text, cases[i].key);
+
+		if (strcmp(got, cases[i].want))
+			fail_msg("%s in %s: %s, not %s", cases[i].key, cases[i].text, got,
+				 cases[i].want);
+		free(got);
+	}
+	assert_null(nn_json_get_fold(NULL, "proto"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(names_with_slash_dotdot_or_too_long_are_refused),
 		cmocka_unit_test(numbers_outside_the_range_are_refused),
+		cmocka_unit_test(members_are_found_in_any_case_the_last_counting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -147,6 +147,29 @@ bool nn_valid_name(const char *name, size_t max, const char **why)
 	return true;
 }
 
+/* ascii_lower() - @c in lower case if it is an ASCII capital, whatever the locale */
+static char ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+json_t *nn_json_get_fold(json_t *obj, const char *key)
+{
+	size_t want = strlen(key), len;
+	json_t *v, *found = NULL;
+	const char *k;
+
+	json_object_keylen_foreach(obj, k, len, v) {
+		size_t i = 0;
+
+		while (len == want && i < len && ascii_lower(k[i]) == ascii_lower(key[i]))
+			i++;
+		if (len == want && i == len)
+			found = v;
+	}
+	return found;
+}
+
 void nn_close_inherited(void)
 {
 	DIR *d = opendir("/proc/self/fd");

@@ -99,6 +99,24 @@ int nn_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned 
 bool nn_valid_name(const char *name, size_t max, const char **why);
 
 /**
+ * nn_json_get_fold() - the member of @obj that Go's encoding/json decodes into a field @key
+ * @obj: a JSON object (anything else has no members)
+ * @key: the field's JSON name, ASCII ("parentIP")
+ *
+ * Go's json.Unmarshal matches an object key to a struct field "preferring an exact match
+ * but also accepting a case-insensitive match" (encoding/json Unmarshal documentation), and
+ * a later key sets the field again, so {"PROTO":"udp","proto":"tcp"} gives tcp.  For a
+ * name of ASCII letters without 'k' or 's', as RootlessKit's PortSpec fields are, Go 1.19
+ * (Debian 12's, which built its rootlesskit) folds ASCII letters only, bytes of equal
+ * length (encoding/json fold.go simpleLetterEqualFold).  So: the last member in @obj's
+ * order whose name equals @key ignoring ASCII case.  jansson keeps a repeated key at its
+ * first place with its last value, which differs from Go only when a key comes twice
+ * exactly and once in another case in between.
+ * Return: the member (borrowed), or NULL.
+ */
+json_t *nn_json_get_fold(json_t *obj, const char *key);
+
+/**
  * nn_close_inherited() - close every descriptor from 3 up that lacks FD_CLOEXEC
  *
  * netnest opens each of its own descriptors with O_CLOEXEC / SOCK_CLOEXEC, so one without

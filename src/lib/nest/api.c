@@ -2,7 +2,8 @@
 /*
  * api.c - the control API's route table and its answers (see api.h)
  *
- * Requests are routed by (method, path prefix); the bodies are JSON (jansson).  The /v1/
+ * Requests are routed by (method, path) as gorilla/mux routes RootlessKit's (api.h enum
+ * nn_api_match); the bodies are JSON (jansson).  The /v1/
  * shapes are RootlessKit's (pkg/api/openapi.yaml, apiVersion 1.1.1;
  * docs/facts-rootlesskit.md#api).  The HTTP server on the socket is api_http.c.
  */
@@ -63,25 +64,37 @@ static int api_info(struct nn_nest *n, const char *path, json_t *body, json_t **
 	return 0;
 }
 
-/* the server's own route, before every table given to nn_api_start() */
-static const struct nn_api_route info_route = { "GET", "/v1/info", api_info };
+/* the server's own route, before every table given to nn_api_start() (RootlessKit's GetInfo
+ * reads no body) */
+static const struct nn_api_route info_route = { "GET", "/v1/info", api_info, NN_API_EXACT,
+						NN_API_NO_BODY };
 
-/* prefix_of() - is @prefix the path @path or a parent of it? */
-static bool prefix_of(const char *prefix, const char *path)
+/* takes() - does route @r take the request path @path (enum nn_api_match)? */
+static bool takes(const struct nn_api_route *r, const char *path)
 {
-	size_t l = strlen(prefix);
+	size_t l = strlen(r->path);
 
-	return !strncmp(path, prefix, l) && (path[l] == '\0' || path[l] == '/');
+	if (strncmp(path, r->path, l))
+		return false;
+	switch (r->match) {
+	case NN_API_EXACT:
+		return path[l] == '\0';
+	case NN_API_ID:
+		return path[l] == '/' && path[l + 1] && !strchr(path + l + 1, '/');
+	case NN_API_TREE:
+	default:
+		return path[l] == '\0' || path[l] == '/';
+	}
 }
 
-/* find_route() - the first route for @method whose prefix is @path or a parent of it */
+/* find_route() - the first route for @method that takes @path */
 static const struct nn_api_route *find_route(const struct nn_api_router *rt, const char *method,
 					     const char *path)
 {
 	for (size_t i = 0; i < rt->nroutes; i++) {
 		const struct nn_api_route *r = &rt->routes[i];
 
-		if (!strcmp(r->method, method) && prefix_of(r->prefix, path))
+		if (!strcmp(r->method, method) && takes(r, path))
 			return r;
 	}
 	return NULL;
@@ -97,10 +110,10 @@ static void allowed(const struct nn_api_router *rt, const char *path, char *buf,
 		const struct nn_api_route *r = &rt->routes[i];
 		bool dup = false;
 
-		if (!prefix_of(r->prefix, path))
+		if (!takes(r, path))
 			continue;
 		for (size_t j = 0; j < i && !dup; j++)
-			dup = prefix_of(rt->routes[j].prefix, path) &&
+			dup = takes(&rt->routes[j], path) &&
 			      !strcmp(rt->routes[j].method, r->method);
 		if (!dup && used < size)
 			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
@@ -160,10 +173,11 @@ void nn_api_dispatch(const struct nn_api_router *rt, struct nn_nest *n, const ch
 		error_answer(a, 405, err.msg);
 		return;
 	}
-	if (len) {
+	if (len && r->body != NN_API_NO_BODY) {
+		size_t flags = r->body == NN_API_JSON_FIRST ? JSON_DISABLE_EOF_CHECK : 0;
 		json_error_t je;
 
-		req = json_loadb(body, len, 0, &je);
+		req = json_loadb(body, len, flags, &je);
 		if (!req) {
 			snprintf(err.msg, sizeof(err.msg), "bad JSON in the request body: %s "
 				 "(line %d, column %d)", je.text, je.line, je.column);
@@ -188,7 +202,7 @@ int nn_api_router_init(struct nn_api_router *rt, const struct nn_api_route *cons
 		for (const struct nn_api_route *r = tables[t]; r->method; r++) {
 			if (rt->nroutes == ARRAY_SIZE(rt->routes))
 				return nn_err(err, ENOSPC, "add API route %s %s: the table is full "
-					      "(%d routes)", r->method, r->prefix,
+					      "(%d routes)", r->method, r->path,
 					      NN_API_ROUTES_MAX);
 			rt->routes[rt->nroutes++] = *r;
 		}

@@ -34,11 +34,32 @@
 typedef int (*nn_api_handler)(struct nn_nest *n, const char *path, json_t *body,
 			      json_t **resp, unsigned *status, struct nn_err *err);
 
-/* A route: the first whose method matches and whose prefix is the path or a parent of it. */
+/* Which request paths a route takes (struct nn_api_route.match). */
+enum nn_api_match {
+	NN_API_TREE,  /* its path and every path under it: /netnest/v1/sandboxes, .../web */
+	NN_API_EXACT, /* its path alone, as gorilla/mux's Path("/v1/ports") (no trailing '/') */
+	NN_API_ID,    /* its path then one non-empty segment, "/v1/ports/3", as mux's
+			 Path("/v1/ports/{id}") ({id} is [^/]+) */
+};
+
+/* How a route reads the request body (struct nn_api_route.body). */
+enum nn_api_body {
+	NN_API_JSON,       /* one JSON object or array and nothing after it but blanks */
+	NN_API_JSON_FIRST, /* the first JSON object or array, whatever follows it ignored, as
+			      Go's json.Decoder.Decode reads RootlessKit's POST bodies */
+	NN_API_NO_BODY,    /* not read (a RootlessKit handler that never reads r.Body) */
+};
+
+/*
+ * A route: the first whose method matches and whose @path takes the request path.
+ * RootlessKit's routes are pkg/api/router/router.go AddRoutes (gorilla/mux).
+ */
 struct nn_api_route {
-	const char *method;   /* "GET", "POST", "DELETE", ...; NULL ends a table */
-	const char *prefix;   /* "/netnest/v1/sandboxes" matches itself and ".../web" */
+	const char *method;     /* "GET", "POST", "DELETE", ...; NULL ends a table */
+	const char *path;       /* "/v1/ports", "/netnest/v1/sandboxes" */
 	nn_api_handler fn;
+	enum nn_api_match match;
+	enum nn_api_body body;
 };
 
 /* The routes one server answers, in order: the built-in GET /v1/info, then the tables given. */
@@ -80,10 +101,13 @@ int nn_api_router_init(struct nn_api_router *rt, const struct nn_api_route *cons
  * The socket server's request callback and the tests call this; it needs no socket and
  * no libevent.  Answers, each error with the body {"message": "..."}:
  *   413 "request body is larger than 65536 bytes" when @len > NN_API_BODY_MAX;
- *   404 "no route for METHOD PATH" when no route's prefix is @path or a parent of it;
+ *   404 "no route for METHOD PATH" when no route takes @path (gorilla/mux answers 404
+ *       there too, with its text/plain "404 page not found");
  *   405 "method M is not allowed on PATH (allowed: GET, POST)" when routes take @path
- *       with other methods (RFC 9110 section 15.5.6; @a->allow lists them);
- *   400 "bad JSON in the request body: ..." when @len > 0 and the body is not JSON;
+ *       with other methods (RFC 9110 section 15.5.6; @a->allow lists the methods of the
+ *       routes that take @path, in table order; mux's 405 has no Allow header);
+ *   400 "bad JSON in the request body: ..." when @len > 0, the route reads its body and
+ *       it is not JSON (enum nn_api_body);
  *   else the handler's answer, or its error as its status (nn_api_handler above).
  * An error body that cannot be made for want of memory is left empty (@a->body NULL).
  */

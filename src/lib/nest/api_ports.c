@@ -50,10 +50,9 @@ static bool to_sandbox(const struct nn_nest *n, const struct nn_portspec *spec, 
 static int api_ports_list(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
 			  unsigned *status, struct nn_err *err)
 {
+	(void)path;
 	(void)body;
 	(void)status;
-	if (strcmp(path, "/v1/ports"))
-		return nn_err(err, ENOENT, "GET %s", path);
 	if (no_driver(n, err) < 0)
 		return -EINVAL;
 	*resp = nn_ports_list(n);
@@ -67,15 +66,14 @@ static int api_ports_add(struct nn_nest *n, const char *path, json_t *body, json
 	const char *owner, *why;
 	int id, r;
 
-	if (strcmp(path, "/v1/ports"))
-		return nn_err(err, ENOENT, "POST %s", path);
+	(void)path;
 	if (no_driver(n, err) < 0)
 		return -EINVAL;
 	r = nn_portspec_from_json(body, &spec, err);
 	if (r < 0)
 		return r;
 	/* netnest's extension: "sandbox" names the owner; the port goes when it goes */
-	owner = json_string_value(json_object_get(body, "sandbox"));
+	owner = json_string_value(nn_json_get_fold(body, "sandbox")); /* as Go would */
 	if (to_sandbox(n, &spec, owner) && nn_portspec_check_child(&spec, err) < 0)
 		return -EINVAL;
 	if (owner && !nn_valid_name(owner, NN_NAME_MAX, &why))
@@ -95,7 +93,7 @@ static int api_ports_add(struct nn_nest *n, const char *path, json_t *body, json
 static int api_ports_remove(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
 			    unsigned *status, struct nn_err *err)
 {
-	const char *s = path + strlen("/v1/ports");
+	const char *s = path + strlen("/v1/ports/"); /* the route's {id} (NN_API_ID) */
 	unsigned long id;
 	int r;
 
@@ -104,16 +102,21 @@ static int api_ports_remove(struct nn_nest *n, const char *path, json_t *body, j
 	(void)status;
 	if (no_driver(n, err) < 0)
 		return -EINVAL;
-	if (*s != '/' || nn_parse_uint(s + 1, 1, INT32_MAX, &id) < 0)
-		return nn_errx(err, EINVAL, "bad port id \"%s\"", *s ? s + 1 : "");
+	if (nn_parse_uint(s, 1, INT32_MAX, &id) < 0)
+		return nn_errx(err, EINVAL, "bad port id \"%s\"", s);
 	r = nn_sandbox_unpublish(n, (int)id, err);
 	/* RootlessKit answers an unknown id with 400, not 404 (pkg/api/router DeletePort) */
 	return r == -ENOENT ? -EINVAL : r;
 }
 
+/*
+ * RootlessKit's routes (pkg/api/router/router.go AddRoutes): GET and POST on /v1/ports
+ * alone, DELETE on /v1/ports/{id}; its GetPorts and DeletePort never read the body, its
+ * PostPort reads the first JSON value with json.Decoder.Decode.
+ */
 const struct nn_api_route nn_api_ports_routes[] = {
-	{ "GET",    "/v1/ports", api_ports_list },
-	{ "POST",   "/v1/ports", api_ports_add },
-	{ "DELETE", "/v1/ports", api_ports_remove },
-	{ NULL, NULL, NULL },
+	{ "GET", "/v1/ports", api_ports_list, NN_API_EXACT, NN_API_NO_BODY },
+	{ "POST", "/v1/ports", api_ports_add, NN_API_EXACT, NN_API_JSON_FIRST },
+	{ "DELETE", "/v1/ports", api_ports_remove, NN_API_ID, NN_API_NO_BODY },
+	{ NULL, NULL, NULL, NN_API_TREE, NN_API_JSON },
 };

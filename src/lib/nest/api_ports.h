@@ -6,7 +6,10 @@
  * RootlessKit's port API on the nest's api.sock (docs/facts-rootlesskit.md#api):
  *   GET    /v1/ports        -> 200 [{"id","spec":{PortSpec},"sandbox"?}...]  (nn_ports_list())
  *   POST   /v1/ports        {PortSpec, "sandbox"?} -> 201 {"id","spec","sandbox"?}
- *   DELETE /v1/ports/{id}   -> 200; 404 "unknown id: <id>"
+ *   DELETE /v1/ports/{id}   -> 200; 400 "unknown id: <id>", as RootlessKit
+ * on these two paths alone (nn_api_dispatch() answers 405 for another method there, 404
+ * for /v1/ports/ or /v1/ports/1/2, as gorilla/mux does for RootlessKit).  The POST body is
+ * read as Go's json.Decoder.Decode reads it: the first JSON value, the rest ignored.
  * Without a port driver (cfg.port_driver false, RootlessKit --port-driver=none) all three
  * answer 400 "no PortDriver is available", as RootlessKit does.
  * A port with a "sandbox" owner is added under the sandbox lock (nn_sandbox_publish()), so

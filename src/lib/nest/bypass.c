@@ -221,23 +221,23 @@ int nn_bypass_port_addr(const struct nn_portspec *p, int family, struct sockaddr
 {
 	struct sockaddr_in *in = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	const char *ip = nn_portspec_host_ip(p);
 
 	memset(ss, 0, sizeof(*ss));
 	if (family == AF_INET) {
 		in->sin_family = AF_INET;
 		in->sin_port = htons(p->parent_port);
 		*sl = sizeof(*in);
-		return *p->parent_ip && inet_pton(AF_INET, p->parent_ip, &in->sin_addr) != 1 ? -1 :
-											       0;
+		return *ip && inet_pton(AF_INET, ip, &in->sin_addr) != 1 ? -1 : 0;
 	}
 	in6->sin6_family = AF_INET6;
 	in6->sin6_port = htons(p->parent_port);
 	*sl = sizeof(*in6);
-	if (!*p->parent_ip || inet_pton(AF_INET6, p->parent_ip, &in6->sin6_addr) == 1)
+	if (!*ip || inet_pton(AF_INET6, ip, &in6->sin6_addr) == 1)
 		return 0;
 	/* an IPv4 host address for a dual-stack socket: its IPv4-mapped form */
 	in6->sin6_addr.s6_addr[10] = in6->sin6_addr.s6_addr[11] = 0xff;
-	return inet_pton(AF_INET, p->parent_ip, &in6->sin6_addr.s6_addr[12]) == 1 ? 0 : -1;
+	return inet_pton(AF_INET, ip, &in6->sin6_addr.s6_addr[12]) == 1 ? 0 : -1;
 }
 
 /* Can the host side of @p be bound now?  Tried and let go (bind(2)). */

@@ -86,8 +86,8 @@ void nn_bypass_notif(struct nn_bypass *bp, const struct seccomp_notif *req,
  * nn_bypass_port_addr() - the host address a bypassed published port listens on
  * @p:      the spec
  * @family: AF_INET or AF_INET6, the sandbox socket's
- * @ss:     filled: the spec's host IP (for AF_INET6 an IPv4 one in its IPv4-mapped form),
- *          or the wildcard address, and its host port
+ * @ss:     filled: the spec's host IP (nn_portspec_host_ip(); for AF_INET6 an IPv4 one in
+ *          its IPv4-mapped form), or the wildcard address, and its host port
  * @sl:     set to the address's length
  * Return: 0, or -1 when the host IP is not of @family.
  */

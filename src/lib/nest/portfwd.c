@@ -156,7 +156,7 @@ static int host_socket(const struct nn_portspec *s, struct nn_err *err)
 {
 	bool udp = nn_portspec_is_udp(s), dual;
 	unsigned fam = nn_portspec_families(s);
-	const char *ip = s->parent_ip;
+	const char *ip = nn_portspec_host_ip(s);
 	struct sockaddr_storage ss;
 	_cleanup_close_ int fd = -1;
 	char name[32];

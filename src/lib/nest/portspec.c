@@ -35,15 +35,29 @@ static bool any_ip(const char *ip)
 	return !*ip || !strcmp(ip, "0.0.0.0") || !strcmp(ip, "::");
 }
 
+/* v4_mapped() - is canonical @ip an IPv4-mapped IPv6 address, "::ffff:a.b.c.d"? */
+static bool v4_mapped(const char *ip)
+{
+	/* inet_ntop(3) writes every ::ffff:0:0/96 address so, with its dotted IPv4 tail */
+	return !strncmp(ip, "::ffff:", 7) && strchr(ip + 7, '.') && !strchr(ip + 7, ':');
+}
+
+const char *nn_portspec_host_ip(const struct nn_portspec *p)
+{
+	return v4_mapped(p->parent_ip) ? p->parent_ip + 7 : p->parent_ip;
+}
+
 unsigned nn_portspec_families(const struct nn_portspec *p)
 {
+	const char *ip = nn_portspec_host_ip(p);
+
 	if (p->proto[3] == '4')
 		return NN_PORT_V4;
 	if (p->proto[3] == '6')
 		return NN_PORT_V6;
-	if (any_ip(p->parent_ip))
+	if (any_ip(ip))
 		return NN_PORT_V4 | NN_PORT_V6;
-	return strchr(p->parent_ip, ':') ? NN_PORT_V6 : NN_PORT_V4;
+	return strchr(ip, ':') ? NN_PORT_V6 : NN_PORT_V4;
 }
 
 bool nn_portspec_is_udp(const struct nn_portspec *p)
@@ -60,16 +74,18 @@ const char *nn_portspec_child_ip(const struct nn_portspec *p)
 
 /*
  * check_family() - a tcp4/udp4 port listens on an IPv4 address, a tcp6/udp6 one on an IPv6
- * address (Go's net.Listen, which RootlessKit calls, refuses the other family too).
+ * address (Go's net.Listen, which RootlessKit calls, refuses the other family too).  An
+ * IPv4-mapped address is IPv4: tcp4 takes it, tcp6 does not (Go's "no suitable address").
  */
 static int check_family(const struct nn_portspec *p, const char *label, struct nn_err *err)
 {
-	bool v6 = strchr(p->parent_ip, ':') != NULL;
+	bool v6 = strchr(nn_portspec_host_ip(p), ':') != NULL;
 
 	if (!*p->parent_ip || p->proto[3] == '\0' || v6 == (p->proto[3] == '6'))
 		return 0;
-	return nn_errx(err, EINVAL, "%s: host address %s is not an IPv%c address (%s)", label,
-		       p->parent_ip, p->proto[3], p->proto);
+	return nn_errx(err, EINVAL, "%s: host address %s is not an IPv%c address (%s)%s", label,
+		       p->parent_ip, p->proto[3], p->proto,
+		       v4_mapped(p->parent_ip) ? ": an IPv4-mapped address is its IPv4 address" : "");
 }
 
 int nn_portspec_check_child(const struct nn_portspec *p, struct nn_err *err)
@@ -208,11 +224,6 @@ int nn_portspec_parse(const char *s, struct nn_portspec *out, unsigned *count, s
 			return nn_errx(err, EINVAL,
 				       "port spec \"%s\": \"%s\" is not an IPv%d address", s, host,
 				       v6 ? 6 : 4);
-		/* bind(2) of an IPV6_V6ONLY socket to ::ffff:a.b.c.d is EINVAL (ipv6(7)) */
-		if (v6 && !strncmp(out->parent_ip, "::ffff:", 7) && strchr(out->parent_ip, '.'))
-			return nn_errx(err, EINVAL,
-				       "port spec \"%s\": %s is an IPv4-mapped address: give the "
-				       "IPv4 address itself", s, host);
 	}
 	if (parse_range(s, hport, &out->parent_port, &hlast, err) < 0 ||
 	    parse_range(s, cport, &out->child_port, &clast, err) < 0)
@@ -232,12 +243,14 @@ int nn_portspec_parse(const char *s, struct nn_portspec *out, unsigned *count, s
 
 bool nn_portspec_conflicts(const struct nn_portspec *a, const struct nn_portspec *b)
 {
+	const char *ia = nn_portspec_host_ip(a), *ib = nn_portspec_host_ip(b);
+
 	/* tcp, tcp4 and tcp6 share a port space, but only where their families meet */
 	if (strncmp(a->proto, b->proto, 3) || a->parent_port != b->parent_port ||
 	    !(nn_portspec_families(a) & nn_portspec_families(b)))
 		return false;
 	/* two addresses of a family they share: the wildcard meets every address */
-	return any_ip(a->parent_ip) || any_ip(b->parent_ip) || !strcmp(a->parent_ip, b->parent_ip);
+	return any_ip(ia) || any_ip(ib) || !strcmp(ia, ib);
 }
 
 struct nn_portspec nn_portspec_nth(const struct nn_portspec *first, unsigned i)
@@ -327,7 +340,7 @@ size_t nn_portspec_list_text(const struct nn_portspec *ps, size_t n, const char 
 /* json_port() - member @key of @j as a port, or an error */
 static int json_port(json_t *j, const char *key, uint16_t *out, struct nn_err *err)
 {
-	json_t *v = json_object_get(j, key);
+	json_t *v = nn_json_get_fold(j, key);
 
 	/* Go's encoding/json leaves a missing number 0, and rootlessctl omits a port of 0 */
 	if (!v)
@@ -345,7 +358,7 @@ static int json_port(json_t *j, const char *key, uint16_t *out, struct nn_err *e
 /* json_ip() - optional address member @key of @j into @out, canonical */
 static int json_ip(json_t *j, const char *key, char out[64], struct nn_err *err)
 {
-	json_t *v = json_object_get(j, key);
+	json_t *v = nn_json_get_fold(j, key);
 	const char *s = json_string_value(v);
 
 	if (!v || json_is_null(v) || (s && !*s))
@@ -359,14 +372,14 @@ static int json_ip(json_t *j, const char *key, char out[64], struct nn_err *err)
 
 int nn_portspec_from_json(json_t *j, struct nn_portspec *out, struct nn_err *err)
 {
-	const char *proto;
+	json_t *pv = nn_json_get_fold(j, "proto");
+	const char *proto = json_string_value(pv);
 
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(j))
 		return nn_errx(err, EINVAL, "port spec: not a JSON object");
-	if (json_object_get(j, "proto") && !json_is_string(json_object_get(j, "proto")))
+	if (pv && !proto)
 		return nn_errx(err, EINVAL, "port spec: \"proto\" must be a string");
-	proto = json_string_value(json_object_get(j, "proto"));
 	if (!proto || !valid_proto(proto))
 		return bad_proto("port spec", proto ? proto : "", err);
 	strcpy(out->proto, proto);

@@ -46,8 +46,9 @@ struct nn_portspec {
  *         nat.ParsePortSpec makes one mapping per port of a range, hostPort i to
  *         sandboxPort i, as nerdctl does)
  * @out:   filled with the first port: parent_ip canonical (inet_ntop(3)) or "" for all
- *         addresses; child_ip is left "" (the caller sets the sandbox address); proto
- *         "tcp" unless given.  The others are nn_portspec_nth(@out, 1 .. @count - 1).
+ *         addresses, an IPv4-mapped one ([::ffff:127.0.0.1]) kept as such
+ *         (nn_portspec_host_ip() is what it binds); child_ip is left "" (the caller sets
+ *         the sandbox address); proto "tcp" unless given.  The others are nn_portspec_nth(@out, 1 .. @count - 1).
  * @count: set to the number of ports, 1 for a single port (0 on error)
  * @err:   "port spec \"<s>\": <why>", why being "missing sandbox port", "port 0 is out of
  *         range 1-65535", "\"abc\" is not a port number", "missing ']' ...", "unknown
@@ -112,6 +113,18 @@ size_t nn_portspec_list_text(const struct nn_portspec *ps, size_t n, const char 
 			     size_t len, size_t off);
 
 /**
+ * nn_portspec_host_ip() - the host address the socket of @p binds
+ * @p: a valid port (nn_portspec_parse(), nn_portspec_from_json())
+ *
+ * An IPv4-mapped IPv6 address (::ffff:127.0.0.1) is its IPv4 address, as Go's net.IP.To4
+ * makes it for RootlessKit's net.Listen (net/ipsock_posix.go favoriteAddrFamily; Debian's
+ * rootlesskit 1.1 listens on 127.0.0.1 for it: docs/facts-rootlesskit.md#port-specs);
+ * @p->parent_ip keeps the address as given, which the API reports back.
+ * Return: @p->parent_ip, or the IPv4 part of it (a pointer into it); "" for all addresses.
+ */
+const char *nn_portspec_host_ip(const struct nn_portspec *p);
+
+/**
  * nn_portspec_families() - the IP families the host socket of @p serves
  * @p: a valid port (nn_portspec_parse(), nn_portspec_from_json())
  * Return: NN_PORT_V4, NN_PORT_V6, or both for plain tcp/udp on a wildcard address.
@@ -141,7 +154,8 @@ const char *nn_portspec_child_ip(const struct nn_portspec *p);
  * The key is (transport, family, hostIP, hostPort): tcp, tcp4 and tcp6 share one port
  * space, but only in the families both serve (nn_portspec_families()), so tcp4 0.0.0.0:P
  * and tcp6 :::P coexist, as Docker asks for -p P:80 (two sockets, the IPv6 one V6ONLY).
- * Within a family the wildcard ("", 0.0.0.0, ::) meets every address (docs/design.md#port-specs;
+ * Within a family the wildcard ("", 0.0.0.0, ::) meets every address, and an IPv4-mapped
+ * address is its IPv4 address (nn_portspec_host_ip()) (docs/design.md#port-specs;
  * stricter than RootlessKit's string compare in pkg/port/portutil ValidatePortSpec, which
  * leaves the rest to bind(2); docs/facts-rootlesskit.md#port-specs).
  * Return: true on a conflict.
@@ -151,7 +165,8 @@ bool nn_portspec_conflicts(const struct nn_portspec *a, const struct nn_portspec
 /**
  * nn_portspec_from_json() - a RootlessKit PortSpec object to @out
  * @j:   {"proto","parentIP","parentPort","childIP","childPort"} (borrowed); other members
- *       are ignored (RootlessKit pkg/port/port.go PortSpec)
+ *       are ignored (RootlessKit pkg/port/port.go PortSpec); the names in any case, the
+ *       last of a name counting, as Go's encoding/json decodes them (nn_json_get_fold())
  * @out: filled; addresses canonical
  * @err: names the bad member and why; a host address of the wrong family for a tcp4/6
  *       or udp4/6 proto is refused

@@ -650,10 +650,10 @@ static int api_delete(struct nn_nest *n, const char *path, json_t *body, json_t 
 }
 
 const struct nn_api_route nn_sandbox_routes[] = {
-	{ "POST", NN_SANDBOX_API, api_create },
-	{ "GET", NN_SANDBOX_API, nn_sb_api_list },
-	{ "DELETE", NN_SANDBOX_API, api_delete },
-	{ NULL, NULL, NULL },
+	{ "POST", NN_SANDBOX_API, api_create, NN_API_TREE, NN_API_JSON },
+	{ "GET", NN_SANDBOX_API, nn_sb_api_list, NN_API_TREE, NN_API_JSON },
+	{ "DELETE", NN_SANDBOX_API, api_delete, NN_API_TREE, NN_API_JSON },
+	{ NULL, NULL, NULL, NN_API_TREE, NN_API_JSON },
 };
 
 static void sandboxes_free(struct nn_sandboxes *s)
