@@ -232,3 +232,27 @@ time.sleep(1000)' "/run/netns/$n" "$TMP/sockfd"
   [ "$(jq --arg n "$n" '[.namespaces[] | select(.names | index($n))] | length' <<<"$output")" = 0 ]
   [ "$(jq --argjson i "$(ns_ino /proc/$p/ns/uts)" '[.namespaces[] | select(.ns==$i) | .type]' <<<"$output" | jq -c .)" = '["uts"]' ]
 }
+
+@test "ls finds a netns held by an fd opened through its /run/netns bind mount, and still after ip netns del" {
+  n=$(unique_name lsp); NETNS+=("$n"); ip netns add "$n"
+  ino=$(ns_ino "/run/netns/$n")
+  # the fd reads as the mount point, not as net:[INO]
+  bg sleep 1000 9<"/run/netns/$n"; h=$BG
+  wait_for test -e "/proc/$h/fd/9"
+  [ "$(readlink "/proc/$h/fd/9")" = "/run/netns/$n" ]
+  run "$NETNEST" ls --type net --json
+  [ "$status" -eq 0 ]
+  jq -e --argjson i "$ino" --argjson p "$h" '.namespaces[] | select(.ns==$i) | .names == ["'"$n"'"] and any(.holders[]; .kind=="fd" and .pid==$p and .fd==9)' <<<"$output"
+  # the scan's order: the fd (pid order) before the bind mounts
+  [ "$(jq -c --argjson i "$ino" --argjson p "$h" '[.namespaces[] | select(.ns==$i) | .holders[] | select(.kind=="bind_mount" or .pid==$p) | .kind][0]' <<<"$output")" = '"fd"' ]
+  # detached: the fd now reads as "/", and it alone holds the netns
+  ip netns delete "$n"
+  [ "$(readlink "/proc/$h/fd/9")" = / ]
+  [ "$(ns_ino "/proc/$h/fd/9")" = "$ino" ]
+  run "$NETNEST" ls --type net --json
+  [ "$status" -eq 0 ]
+  jq -e --argjson i "$ino" --argjson p "$h" '.namespaces[] | select(.ns==$i) | .nprocs == 0 and .names == [] and .nsfs == [] and any(.holders[]; .kind=="fd" and .pid==$p and .fd==9) and all(.holders[]; .kind=="fd")' <<<"$output"
+  run "$NETNEST" ls --type net
+  grep -E "^$ino +net +0 " <<<"$output"
+  [[ $output == *"open fd $h/9"* ]]
+}

@@ -289,6 +289,10 @@ static int scan_mountinfo(struct scan *s, struct mntns_seen *m, pid_t pid, ssize
 
 		if (!dsc_mountinfo_nsfs(line, &mnt) || !dsc_wanted(s, mnt.type))
 			continue;
+		/* an fd opened through it reads as its path (dsc_scan_fd_paths()) */
+		if (dsc_grow(&s->mntpaths, s->nmntpaths, sizeof(*s->mntpaths)) < 0)
+			return -ENOMEM;
+		s->mntpaths[s->nmntpaths++] = dsc_path_hash(mnt.mountpoint, strlen(mnt.mountpoint));
 		rel = mnt.mountpoint[1] ? mnt.mountpoint + 1 : ".";
 		/*
 		 * ROOT names the namespace ("net:[INO]"); all nsfs files share one device.  The
