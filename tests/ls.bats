@@ -256,3 +256,23 @@ time.sleep(1000)' "/run/netns/$n" "$TMP/sockfd"
   grep -E "^$ino +net +0 " <<<"$output"
   [[ $output == *"open fd $h/9"* ]]
 }
+
+@test "as nntest, a /run/netns symlink to the netns of a live root process is not covered (permission), not stale" {
+  bg unshare -n sleep 1000; p=$BG
+  wait_for netns_differs "$p"
+  n=$(unique_name lsl); NETNS+=("$n"); mkdir -p /run/netns
+  ln -s "/proc/$p/ns/net" "/run/netns/$n"
+  run nnu ls --type net --json
+  [ "$status" -eq 0 ]
+  [ "$(jq --arg p "/run/netns/$n" '[.stale[] | select(.path==$p)] | length' <<<"$output")" = 0 ]
+  [ "$(jq -c --arg w "/run/netns/$n (symlink to /proc/$p/ns/net)" '[.gaps[] | select(.what==$w) | [.reason, .error]]' <<<"$output")" = '[["permission","Permission denied"]]' ]
+  run nnu ls --type net
+  ! grep -q "^stale: /run/netns/$n:" <<<"$output" || false
+  line=$(grep '^not covered (permission: Permission denied):' <<<"$output")
+  [[ $line == *" /run/netns/$n (symlink to /proc/$p/ns/net)"* ]]
+  # once the process is gone the symlink is stale, for nntest as for root
+  kill "$p"
+  while kill -0 "$p" 2>/dev/null; do sleep 0.05; done
+  run nnu ls --type net --json
+  [ "$(jq -r --arg p "/run/netns/$n" '.stale[] | select(.path==$p) | .why' <<<"$output")" = "symlink to /proc/$p/ns/net, which is gone (No such file or directory)" ]
+}

@@ -173,7 +173,8 @@ int dsc_scan_fd_paths(struct scan *s);
 
 /**
  * dsc_scan_names() - names in a netns run dir (@bare: store bare names, as
- * `ip netns list`); dangling symlinks and plain files become stale names.
+ * `ip netns list`); dangling symlinks and plain files become stale names, a symlink
+ * whose target may not be read (EACCES, EPERM) a gap.
  * Return: 0 or -ENOMEM.
  */
 int dsc_scan_names(struct scan *s, const char *rundir, bool bare);
