@@ -47,9 +47,12 @@ static const char *kind_of(mode_t m)
 	}
 }
 
+#define UNREADABLE (-2) /* open_entry(): not stale, but not ours to read */
+
 /*
- * open_entry() - the netns of @path (a /run/netns entry), or -1 with @why set to what is
- * wrong with it, in words that do not repeat the path
+ * open_entry() - the netns of @path (a /run/netns entry), or -1 (stale) or UNREADABLE
+ * (this user may not read it: another user's /proc/PID/ns needs ptrace access, proc(5))
+ * with @why set to what is wrong with it, in words that do not repeat the path
  */
 static int open_entry(const char *path, const struct stat *lst, char *why, size_t len)
 {
@@ -59,8 +62,14 @@ static int open_entry(const char *path, const struct stat *lst, char *why, size_
 	int fd;
 
 	if (stat(path, &st) < 0) {
-		snprintf(why, len, S_ISLNK(lst->st_mode) ? "the symlink's target is gone" :
-			 "%s", strerror(errno));
+		int e = errno;
+
+		if (e == EACCES || e == EPERM) {
+			snprintf(why, len, "this user may not read it: %s", strerror(e));
+			return UNREADABLE;
+		}
+		snprintf(why, len, S_ISLNK(lst->st_mode) ? "the symlink's target is gone" : "%s",
+			 strerror(e));
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -73,6 +82,8 @@ static int open_entry(const char *path, const struct stat *lst, char *why, size_
 		snprintf(why, len, "no nsfs mount on it in this mount namespace");
 	else if (fd == -ENOTTY)
 		snprintf(why, len, "%sa file that is not a namespace file", lead);
+	else if (fd == -EACCES || fd == -EPERM)
+		snprintf(why, len, "this user may not open it: %s", strerror(-fd));
 	else if (fd < 0)
 		snprintf(why, len, "cannot be opened: %s", strerror(-fd));
 	else if (type != NN_NS_NET)
@@ -81,7 +92,7 @@ static int open_entry(const char *path, const struct stat *lst, char *why, size_
 		return fd;
 	if (fd >= 0)
 		close(fd);
-	return -1;
+	return fd == -EACCES || fd == -EPERM ? UNREADABLE : -1;
 }
 
 /* list() - every entry of @dir: bind mount, symlink, or stale, with the netns inode */
@@ -119,11 +130,13 @@ static int list(const char *dir, bool json, struct nn_err *err)
 			nn_out_uint(o, "ns", " net:[%llu]", st.st_ino);
 		else
 			nn_out_null(o, "ns", " %s");
-		nn_out_bool(o, "stale", NULL, !ok);
+		nn_out_bool(o, "stale", NULL, !ok && fd != UNREADABLE);
 		if (*target)
 			nn_out_string(o, "target", " -> %s", target);
 		if (!ok)
-			nn_out_string(o, "why", " (stale: %s)", why);
+			nn_out_string(o, "why",
+				      fd == UNREADABLE ? " (not covered: %s)" : " (stale: %s)",
+				      why);
 		nn_out_text(o, "\n");
 		nn_out_close(o);
 	}

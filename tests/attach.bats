@@ -157,3 +157,25 @@ start_netns_proc() {
   [ "$status" -eq 0 ]
   [ "$output" = "net:[$INO]" ]
 }
+
+@test "as nntest, attach --list shows a symlink to a live root process's netns as unreadable, not stale" {
+  start_netns_proc
+  n=$(unique_name atp); USER_NETNS+=("$n")
+  as_user mkdir -p "$USER_NETNS_DIR"
+  as_user ln -s "/proc/$P/ns/net" "$USER_NETNS_DIR/$n"
+  run nnu attach --list --json
+  [ "$status" -eq 0 ]
+  [ "$(jq -c --arg n "$n" '.names[] | select(.name==$n) | [.kind, .ns, .stale, .target, .why]' <<<"$output")" = "[\"symlink\",null,false,\"/proc/$P/ns/net\",\"this user may not read it: Permission denied\"]" ]
+  run nnu attach --list
+  [[ $output == *"$n "*" -> /proc/$P/ns/net (not covered: this user may not read it: Permission denied)"* ]]
+  # ns and exec say why too, and do not call it stale
+  run nnu ns "$n"
+  [ "$status" -eq 1 ]
+  [[ $output == *"open $USER_NETNS_DIR/$n: Permission denied"* ]]
+  [[ $output != *stale* ]]
+  # once the process is gone it is stale
+  kill "$P"
+  while kill -0 "$P" 2>/dev/null; do sleep 0.05; done
+  run nnu attach --list --json
+  [ "$(jq -c --arg n "$n" '.names[] | select(.name==$n) | [.stale, .why]' <<<"$output")" = '[true,"the symlink'"'"'s target is gone"]' ]
+}

@@ -232,3 +232,47 @@ time.sleep(1000)' "/run/netns/$n" "$TMP/sockfd"
   [ "$(jq --arg n "$n" '[.namespaces[] | select(.names | index($n))] | length' <<<"$output")" = 0 ]
   [ "$(jq --argjson i "$(ns_ino /proc/$p/ns/uts)" '[.namespaces[] | select(.ns==$i) | .type]' <<<"$output" | jq -c .)" = '["uts"]' ]
 }
+
+@test "ls finds a netns held by an fd opened through its /run/netns bind mount, and still after ip netns del" {
+  n=$(unique_name lsp); NETNS+=("$n"); ip netns add "$n"
+  ino=$(ns_ino "/run/netns/$n")
+  # the fd reads as the mount point, not as net:[INO]
+  bg sleep 1000 9<"/run/netns/$n"; h=$BG
+  wait_for test -e "/proc/$h/fd/9"
+  [ "$(readlink "/proc/$h/fd/9")" = "/run/netns/$n" ]
+  run "$NETNEST" ls --type net --json
+  [ "$status" -eq 0 ]
+  jq -e --argjson i "$ino" --argjson p "$h" '.namespaces[] | select(.ns==$i) | .names == ["'"$n"'"] and any(.holders[]; .kind=="fd" and .pid==$p and .fd==9)' <<<"$output"
+  # the scan's order: the fd (pid order) before the bind mounts
+  [ "$(jq -c --argjson i "$ino" --argjson p "$h" '[.namespaces[] | select(.ns==$i) | .holders[] | select(.kind=="bind_mount" or .pid==$p) | .kind][0]' <<<"$output")" = '"fd"' ]
+  # detached: the fd now reads as "/", and it alone holds the netns
+  ip netns delete "$n"
+  [ "$(readlink "/proc/$h/fd/9")" = / ]
+  [ "$(ns_ino "/proc/$h/fd/9")" = "$ino" ]
+  run "$NETNEST" ls --type net --json
+  [ "$status" -eq 0 ]
+  jq -e --argjson i "$ino" --argjson p "$h" '.namespaces[] | select(.ns==$i) | .nprocs == 0 and .names == [] and .nsfs == [] and any(.holders[]; .kind=="fd" and .pid==$p and .fd==9) and all(.holders[]; .kind=="fd")' <<<"$output"
+  run "$NETNEST" ls --type net
+  grep -E "^$ino +net +0 " <<<"$output"
+  [[ $output == *"open fd $h/9"* ]]
+}
+
+@test "as nntest, a /run/netns symlink to the netns of a live root process is not covered (permission), not stale" {
+  bg unshare -n sleep 1000; p=$BG
+  wait_for netns_differs "$p"
+  n=$(unique_name lsl); NETNS+=("$n"); mkdir -p /run/netns
+  ln -s "/proc/$p/ns/net" "/run/netns/$n"
+  run nnu ls --type net --json
+  [ "$status" -eq 0 ]
+  [ "$(jq --arg p "/run/netns/$n" '[.stale[] | select(.path==$p)] | length' <<<"$output")" = 0 ]
+  [ "$(jq -c --arg w "/run/netns/$n (symlink to /proc/$p/ns/net)" '[.gaps[] | select(.what==$w) | [.reason, .error]]' <<<"$output")" = '[["permission","Permission denied"]]' ]
+  run nnu ls --type net
+  ! grep -q "^stale: /run/netns/$n:" <<<"$output" || false
+  line=$(grep '^not covered (permission: Permission denied):' <<<"$output")
+  [[ $line == *" /run/netns/$n (symlink to /proc/$p/ns/net)"* ]]
+  # once the process is gone the symlink is stale, for nntest as for root
+  kill "$p"
+  while kill -0 "$p" 2>/dev/null; do sleep 0.05; done
+  run nnu ls --type net --json
+  [ "$(jq -r --arg p "/run/netns/$n" '.stale[] | select(.path==$p) | .why' <<<"$output")" = "symlink to /proc/$p/ns/net, which is gone (No such file or directory)" ]
+}

@@ -139,3 +139,26 @@ ino_of() { stat -L -c %i "/run/netns/$1"; }
   jq -e '.gaps | length > 0' <<<"$output"
   jq -e '[.gaps[].error] | index("Operation not permitted") != null or index("Permission denied") != null' <<<"$output"
 }
+
+@test "peer and topo follow a veth into a netns held only by an fd opened through a bind mount since deleted" {
+  C=$(unique_name nnpc) V=$(unique_name nnv)
+  ip netns add "$C"
+  sleep 1000 9<"/run/netns/$C" >/dev/null 2>&1 3>&- &
+  SLEEPER=$!
+  wait_for test -e "/proc/$SLEEPER/fd/9"
+  ip netns del "$C"
+  # the fd reads as "/" now: nothing but its st_dev says it is a netns
+  [ "$(readlink "/proc/$SLEEPER/fd/9")" = / ]
+  ip link add "$V" type veth peer name eth0 netns "/proc/$SLEEPER/fd/9"
+  ino=$(stat -L -c %i "/proc/$SLEEPER/fd/9")
+  run nn peer "$V" --json
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '[.ifname, .ns, .symmetric]' <<<"$output")" = "[\"eth0\",$ino,true]" ]
+  run nn topo --json
+  ip link del "$V"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r --argjson i "$ino" '.netns[] | select(.ns == $i) | .interfaces[] | select(.ifname == "eth0") | .peer.ifname' <<<"$output")" = "$V" ]
+  [ "$(jq -c --argjson i "$ino" '.netns[] | select(.ns == $i) | [.read, .pids, .names]' <<<"$output")" = '[true,[],[]]' ]
+  [ "$(jq -r --arg v "$V" '.netns[].interfaces[] | select(.ifname == $v) | "\(.peer.ns) \(.peer.symmetric)"' <<<"$output")" = "$ino true" ]
+  [ "$(jq --arg v "$V" '[.gaps[]? | select(.what | contains($v))] | length' <<<"$output")" = 0 ]
+}

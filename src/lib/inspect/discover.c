@@ -380,6 +380,8 @@ int nn_discover_with(struct nn_ns_table *t, unsigned types, unsigned flags, stru
 	if (!ret)
 		ret = dsc_scan_mounts(&s, pids, npids);
 	if (!ret)
+		ret = dsc_scan_fd_paths(&s);
+	if (!ret)
 		ret = dsc_scan_names(&s, NN_NETNS_RUN_DIR, true);
 	if (!ret && xdg && *xdg) {
 		char dir[PATH_MAX];
@@ -392,6 +394,8 @@ int nn_discover_with(struct nn_ns_table *t, unsigned types, unsigned flags, stru
 		finish(&s, !(flags & NN_DISCOVER_NO_OWNERS));
 	free(s.hash);
 	free(s.mnt);
+	free(s.fdpaths);
+	free(s.mntpaths);
 	if (ret < 0) {
 		nn_ns_table_free(t);
 		return nn_err(err, -ret, "scan namespaces");

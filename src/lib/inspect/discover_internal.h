@@ -33,7 +33,31 @@ struct scan {
 	size_t nmnt, capmnt;
 	pid_t self;            /* our own fds pin what we found: not holders */
 	struct dsc_reader *reader; /* reads mountinfo ahead (discover_mnt.c), or NULL */
+	struct dsc_fdpath *fdpaths; /* fds whose link is a path, for dsc_scan_fd_paths() */
+	size_t nfdpaths;
+	uint64_t *mntpaths; /* dsc_path_hash() of every nsfs mount point of a wanted type */
+	size_t nmntpaths;
 };
+
+/*
+ * An fd whose /proc/PID/fd link reads as a path: it may have been opened through an nsfs
+ * bind mount, which reads as the mount point (docs/facts-netns.md#discovery-sources).
+ */
+struct dsc_fdpath {
+	pid_t pid;
+	int fd;
+	uint64_t hash; /* dsc_path_hash() of the link */
+};
+
+/** dsc_path_hash() - FNV-1a of the @len bytes of @p: paths compared by hash first */
+static inline uint64_t dsc_path_hash(const char *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+	return h;
+}
 
 /** dsc_grow() - room for one more element in @arrp (sized by powers of two); -ENOMEM */
 int dsc_grow(void *arrp, size_t n, size_t size);
@@ -133,14 +157,24 @@ int dsc_scan_procs(struct scan *s, const pid_t *pids, size_t npids);
 
 /**
  * dsc_scan_mounts() - nsfs mounts of every noted mount ns, each read through the first of
- * @pids that lets us (/proc/P/mountinfo, proc(5)); the rest become gaps.
+ * @pids that lets us (/proc/P/mountinfo, proc(5)); the rest become gaps.  The hash of
+ * each mount point goes in @s->mntpaths.
  * Return: 0 or -ENOMEM.
  */
 int dsc_scan_mounts(struct scan *s, const pid_t *pids, size_t npids);
 
 /**
+ * dsc_scan_fd_paths() - after dsc_scan_mounts(): each fd of @s->fdpaths whose link is the
+ * path of an nsfs mount point seen in some mount ns (@s->mntpaths) is stat(2)ed, and held
+ * by its process when it is on nsfs (discover_proc.c).  Its holder goes where the scan in
+ * pid order would have put it.  Return: 0 or -ENOMEM.
+ */
+int dsc_scan_fd_paths(struct scan *s);
+
+/**
  * dsc_scan_names() - names in a netns run dir (@bare: store bare names, as
- * `ip netns list`); dangling symlinks and plain files become stale names.
+ * `ip netns list`); dangling symlinks and plain files become stale names, a symlink
+ * whose target may not be read (EACCES, EPERM) a gap.
  * Return: 0 or -ENOMEM.
  */
 int dsc_scan_names(struct scan *s, const char *rundir, bool bare);

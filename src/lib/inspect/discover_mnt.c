@@ -289,6 +289,10 @@ static int scan_mountinfo(struct scan *s, struct mntns_seen *m, pid_t pid, ssize
 
 		if (!dsc_mountinfo_nsfs(line, &mnt) || !dsc_wanted(s, mnt.type))
 			continue;
+		/* an fd opened through it reads as its path (dsc_scan_fd_paths()) */
+		if (dsc_grow(&s->mntpaths, s->nmntpaths, sizeof(*s->mntpaths)) < 0)
+			return -ENOMEM;
+		s->mntpaths[s->nmntpaths++] = dsc_path_hash(mnt.mountpoint, strlen(mnt.mountpoint));
 		rel = mnt.mountpoint[1] ? mnt.mountpoint + 1 : ".";
 		/*
 		 * ROOT names the namespace ("net:[INO]"); all nsfs files share one device.  The
@@ -383,7 +387,8 @@ static int add_stale(struct nn_ns_table *t, const char *path, const char *fmt, .
 /*
  * dsc_scan_names() - entries of a netns run dir (@bare: store bare names, as `ip netns list`).
  * An entry is a name if stat(2) through it reaches an nsfs file (iproute2 ip/ipnetns.c
- * opens the path, following symlinks); dangling symlinks and plain files are stale.
+ * opens the path, following symlinks); dangling symlinks and plain files are stale, and
+ * a symlink whose target this user may not stat (EACCES) is a gap, not stale.
  */
 /*
  * is_netns() - @name in @dirfd (on nsfs) is a net namespace; false with @type set when it
@@ -424,8 +429,17 @@ int dsc_scan_names(struct scan *s, const char *rundir, bool bare)
 			l = S_ISLNK(lst.st_mode) ? readlinkat(dirfd(d), e->d_name, target,
 							      sizeof(target) - 1) : -1;
 			target[l > 0 ? l : 0] = '\0';
-			ret = add_stale(s->t, path, "symlink to %s, which is gone (%s)", target,
-					strerror(why));
+			/*
+			 * EACCES: the target is there but not ours to read (another user's
+			 * /proc/PID/ns needs ptrace access, proc(5)); a gone one is ENOENT
+			 */
+			if (why == EACCES || why == EPERM)
+				ret = *target ? dsc_add_gap(s, why, "%s (symlink to %s)", path,
+							    target) :
+						dsc_add_gap(s, why, "%s", path);
+			else
+				ret = add_stale(s->t, path, "symlink to %s, which is gone (%s)",
+						target, strerror(why));
 			continue;
 		}
 		if (st.st_dev != s->nsfs_dev) {

@@ -71,6 +71,8 @@ struct sink {
 		size_t ev;
 	} * seen;
 	size_t nseen;
+	struct dsc_fdpath *fdpaths; /* @logged: its own; else they go in the scan's */
+	size_t nfdpaths;
 };
 
 /* hold() - @n is held by @h (a process: in @n's pids too) */
@@ -348,6 +350,63 @@ static int scan_socket(struct sink *k, pid_t pid, int fd, struct nn_nsid own, in
 		     (struct nn_holder){ .kind = NN_HOLD_SOCKET, .pid = pid, .fd = fd });
 }
 
+/* fdpath() - fd @fd of @pid has the path @link (@len bytes): kept for dsc_scan_fd_paths() */
+static int fdpath(struct sink *k, pid_t pid, int fd, const char *link, size_t len)
+{
+	struct dsc_fdpath **arr = k->logged ? &k->fdpaths : &k->s->fdpaths;
+	size_t *n = k->logged ? &k->nfdpaths : &k->s->nfdpaths;
+
+	if (dsc_grow(arr, *n, sizeof(**arr)) < 0)
+		return -ENOMEM;
+	(*arr)[(*n)++] =
+		(struct dsc_fdpath){ .pid = pid, .fd = fd, .hash = dsc_path_hash(link, len) };
+	return 0;
+}
+
+/*
+ * open_nsfs() - open @name in @dir, a file on nsfs that stat(2) said is @id: its fd with
+ * its type in @type, or -1 when it cannot be opened, is no longer @id, or is of a type
+ * not asked for (NS_GET_NSTYPE: the link of such an fd does not say)
+ */
+static int open_nsfs(const struct scan *s, int dir, const char *name, struct nn_nsid id,
+		     enum nn_ns_type *type)
+{
+	int fd = dsc_pin(dir, name, id);
+
+	if (fd >= 0 && (nn_ns_type_of_fd(fd, type, NULL) < 0 || !dsc_wanted(s, *type))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * scan_root_fd() - fd @fd of @pid (@name in the open /proc/PID/fd @dir) reads as "/":
+ * the root directory, or an nsfs bind mount it was opened through, detached since
+ */
+static int scan_root_fd(struct sink *k, int dir, const char *name, pid_t pid, int fd)
+{
+	struct nn_holder h = { .kind = NN_HOLD_FD, .pid = pid, .fd = fd };
+	struct nn_nsid id;
+	enum nn_ns_type type;
+	struct stat st;
+	int nsfd;
+
+	if (fstatat(dir, name, &st, 0) < 0 || st.st_dev != k->s->nsfs_dev)
+		return 0;
+	id = (struct nn_nsid){ st.st_dev, st.st_ino };
+	nsfd = open_nsfs(k->s, dir, name, id, &type);
+	return nsfd < 0 ? 0 : found(k, type, id, nsfd, NULL, h);
+}
+
+/*
+ * scan_fds() - the nsfs fds, sockets and tun fds of @pid.  An fd opened through
+ * /proc/PID/ns/TYPE reads as "TYPE:[INO]"; one opened through an nsfs bind mount reads as
+ * the mount point, and as "/" once the mount is detached (see
+ * docs/facts-netns.md#discovery-sources).  Of the fds that read as a path only those are
+ * stat(2)ed, not every open file: "/" here, the path of an nsfs mount point once the
+ * mount points are known (dsc_scan_fd_paths()).
+ */
 static int scan_fds(struct sink *k, pid_t pid, struct nn_nsid own_net)
 {
 	const struct scan *s = k->s;
@@ -369,7 +428,7 @@ static int scan_fds(struct sink *k, pid_t pid, struct nn_nsid own_net)
 		return dsc_gone(why) ? 0 : gap(k, why, "%s", dir);
 	}
 	while (!ret && (e = readdir(d))) {
-		char link[64];
+		char link[PATH_MAX]; /* d_path() of a link fits in a page (fs/proc/base.c) */
 		ssize_t l;
 		int type;
 		struct stat st;
@@ -393,6 +452,14 @@ static int scan_fds(struct sink *k, pid_t pid, struct nn_nsid own_net)
 		if (!strncmp(link, "socket:[", 8)) {
 			if (dsc_wanted(s, NN_NS_NET) && own_net.ino)
 				ret = scan_socket(k, pid, (int)fd, own_net, &pidfd, &noted);
+			continue;
+		}
+		if (link[0] == '/' && link[1]) {
+			ret = fdpath(k, pid, (int)fd, link, (size_t)l);
+			continue;
+		}
+		if (link[0] == '/') {
+			ret = scan_root_fd(k, dirfd(d), e->d_name, pid, (int)fd);
 			continue;
 		}
 		type = dsc_ns_type_of_link(link);
@@ -512,10 +579,115 @@ int dsc_scan_procs(struct scan *s, const pid_t *pids, size_t npids)
 		for (size_t e = p.k.first[g]; e < end && !ret; e++)
 			ret = apply(s, &p.k.log[e]);
 	}
+	if (!ret && p.k.nfdpaths) { /* the high end's fds with a path, after this thread's */
+		struct dsc_fdpath *all =
+			realloc(s->fdpaths, (s->nfdpaths + p.k.nfdpaths) * sizeof(*all));
+
+		if (all) {
+			memcpy(all + s->nfdpaths, p.k.fdpaths, p.k.nfdpaths * sizeof(*all));
+			s->fdpaths = all;
+			s->nfdpaths += p.k.nfdpaths;
+		}
+		ret = all ? 0 : -ENOMEM;
+	}
 	drop(&p.k);
 	free(p.k.log);
 	free(p.k.first);
 	free(p.k.seen);
+	free(p.k.fdpaths);
 	pthread_mutex_destroy(&p.lock);
+	return ret;
+}
+
+static int cmp_hash(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_fdpath(const void *a, const void *b)
+{
+	const struct dsc_fdpath *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return (x->pid > y->pid) - (x->pid < y->pid);
+	return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+/*
+ * before() - holder @a comes before fd @fd of @pid in the order of the scan: processes
+ * in pid order, each with its own namespaces, threads, then fds in fd order, then the
+ * bind mounts (dsc_scan_mounts())
+ */
+static bool before(const struct nn_holder *a, pid_t pid, int fd)
+{
+	if (a->kind == NN_HOLD_BINDMOUNT || a->pid > pid)
+		return false;
+	return a->pid < pid ||
+	       !((a->kind == NN_HOLD_FD || a->kind == NN_HOLD_SOCKET) && a->fd > fd);
+}
+
+/* insert_fd() - fd @fd of @pid holds @n: its holder where the scan would have put it */
+static int insert_fd(struct nn_ns *n, pid_t pid, int fd)
+{
+	struct nn_holder h = { .kind = NN_HOLD_FD, .pid = pid, .fd = fd };
+	size_t i = 0;
+
+	if (dsc_add_holder(n, h) < 0)
+		return -ENOMEM;
+	while (i + 1 < n->nholders && before(&n->holders[i], pid, fd))
+		i++;
+	memmove(&n->holders[i + 1], &n->holders[i], (n->nholders - 1 - i) * sizeof(h));
+	n->holders[i] = h;
+	return 0;
+}
+
+int dsc_scan_fd_paths(struct scan *s)
+{
+	_cleanup_free_ struct dsc_fdpath *hit = NULL;
+	size_t nhit = 0;
+	int ret = 0;
+
+	if (!s->nmntpaths || !s->nfdpaths)
+		return 0;
+	qsort(s->mntpaths, s->nmntpaths, sizeof(*s->mntpaths), cmp_hash);
+	for (size_t i = 0; i < s->nfdpaths; i++) {
+		if (!bsearch(&s->fdpaths[i].hash, s->mntpaths, s->nmntpaths, sizeof(uint64_t),
+			     cmp_hash))
+			continue;
+		if (dsc_grow(&hit, nhit, sizeof(*hit)) < 0)
+			return -ENOMEM;
+		hit[nhit++] = s->fdpaths[i];
+	}
+	/* in pid order, as the scan: a namespace new to the table comes after the others */
+	if (nhit)
+		qsort(hit, nhit, sizeof(*hit), cmp_fdpath);
+	for (size_t i = 0; i < nhit && !ret; i++) {
+		char path[64];
+		struct stat st;
+		struct nn_nsid id;
+		struct nn_ns *n = NULL;
+		enum nn_ns_type type;
+		int fd;
+
+		/* the hash matched, the path may not; the fd may be another file by now */
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)hit[i].pid, hit[i].fd);
+		if (stat(path, &st) < 0 || st.st_dev != s->nsfs_dev)
+			continue;
+		id = (struct nn_nsid){ st.st_dev, st.st_ino };
+		/* nsfs inode numbers are unique across types: the table knows it as one */
+		for (int t = 0; t < NN_NS_NTYPES && !n; t++)
+			n = dsc_wanted(s, t) ? dsc_lookup(s, t, id) : NULL;
+		if (!n) {
+			fd = open_nsfs(s, AT_FDCWD, path, id, &type);
+			if (fd < 0)
+				continue;
+			n = dsc_insert(s, type, id, fd);
+			if (!n)
+				return -ENOMEM;
+		}
+		ret = insert_fd(n, hit[i].pid, hit[i].fd);
+	}
 	return ret;
 }
