@@ -130,6 +130,15 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
 			       NN_MTU_MAX);
 	if ((r = lan_check(&cfg->cidr, "--cidr", err)) < 0)
 		return r;
+	r = 0;
+	/* the kernel takes IPv6 off a device whose MTU is below 1280 (RFC 8200 section 5;
+	 * net/ipv6/addrconf.c addrconf_notify NETDEV_CHANGEMTU): no /proc/sys/net/ipv6/conf/tap0 */
+	if (cfg->ipv6 && cfg->mtu < NN_IPV6_MTU_MIN) {
+		cfg->ipv6 = false;
+		nn_errx(err, EAFNOSUPPORT, "--mtu %u: below IPv6's minimum MTU of %u (RFC 8200 section 5), "
+			"so the nest has IPv4 only", cfg->mtu, NN_IPV6_MTU_MIN);
+		r = 1;
+	}
 	net = nn_cidr_network(&cfg->cidr);
 	if (net.s_addr != cfg->cidr.addr.s_addr)
 		return nn_errx(err, EINVAL, "--cidr %s/%u: not a network address (use %s/%u)",
@@ -144,10 +153,10 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
 	nn_cidr_host(&cfg->cidr, 2, &cfg->gateway);
 	nn_cidr_host(&cfg->cidr, 3, &cfg->dns);
 	if (!cfg->bridge[0])
-		return 0; /* no bridge: --subnet and --gateway mean nothing */
+		return r; /* no bridge: --subnet and --gateway mean nothing */
 
-	if ((r = lan_check(&cfg->subnet, "--subnet", err)) < 0)
-		return r;
+	if (lan_check(&cfg->subnet, "--subnet", err) < 0)
+		return -EINVAL;
 	net = nn_cidr_network(&cfg->subnet);
 	if (net.s_addr != cfg->subnet.addr.s_addr)
 		return nn_errx(err, EINVAL, "--subnet %s/%u: not a network address (use %s/%u)",
@@ -172,7 +181,9 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
 		return nn_errx(err, EINVAL, "--gateway %s is the network or broadcast address of "
 			       "--subnet %s/%u", ntoa(cfg->bridge_ip, a), ntoa(net, b),
 			       cfg->subnet.prefix);
-	return cfg->ipv6 ? subnet6_finish(cfg, err) : 0;
+	if (cfg->ipv6)
+		return subnet6_finish(cfg, err);
+	return r;
 }
 
 /*

@@ -146,8 +146,10 @@ int nn_nest_config_default(struct nn_nest_config *cfg, const char *name, struct 
  * /64, outside the unique local fc00::/7 (RFC 4193 section 3.1) or overlapping the
  * engine's fd00::/64; bridge_ip6 is derived here.  With no bridge (cfg->bridge "") the
  * --subnet, --subnet6 and --gateway checks are skipped.  With the pasta engine IPv6 is
- * turned off (RootlessKit's pasta driver passes --ipv4-only without --ipv6).
- * Return: 0 or -EINVAL.
+ * turned off (RootlessKit's pasta driver passes --ipv4-only without --ipv6); and with an
+ * MTU below NN_IPV6_MTU_MIN (1280), where the kernel disables IPv6 on the device, it is
+ * turned off too, with a notice in @err for the caller to show.
+ * Return: 0; 1 when IPv6 was turned off for the MTU (the notice in @err); -EINVAL.
  */
 int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err);
 
@@ -156,6 +158,7 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err);
 #define NN_ENGINE_CIDR6 "fd00::/64"     /* slirp4netns's IPv6 network (slirp4netns.1) */
 #define NN_SUBNET6_DEFAULT "fd00:4::/64" /* the bridge's, beside 10.4.0.0/24 */
 #define NN_MTU_MAX 65521
+#define NN_IPV6_MTU_MIN 1280 /* RFC 8200 section 5: IPv6's minimum link MTU */
 
 /* A nest started by nn_nest_start(), seen from the `up` process. */
 struct nn_nest_start {
