@@ -140,7 +140,11 @@ int cmd_up(int argc, char **argv, struct nn_err *err)
 		return nn_fail(err);
 	if (detach)
 		return 0;
-	return nn_nest_wait(&st) == 0 ? 0 : EXIT_FAIL;
+	err->code = 0;
+	r = nn_nest_wait(&st, err);
+	if (err->code)
+		return nn_fail(err);
+	return r == 0 ? 0 : EXIT_FAIL;
 }
 
 /* ---- down ---- */

@@ -284,7 +284,7 @@ static int lock_state_dir(const struct nn_nest_config *cfg, int *dirfd, struct n
 static __attribute__((noreturn)) void daemon_child(const struct nn_nest_config *cfg,
 						   bool detach, int sock, pid_t parent)
 {
-	struct nn_nest n = { .cfg = *cfg, .up_pid = parent };
+	struct nn_nest n = { .cfg = *cfg, .up_pid = parent, .detached = detach };
 	struct nn_err err = { 0 };
 	int r = 0, flags = cfg->rootless ? CLONE_NEWUSER | CLONE_NEWNS : CLONE_NEWNS;
 	char c;
@@ -409,8 +409,9 @@ int nn_nest_start(const struct nn_nest_config *cfg, bool detach, struct nn_nest_
 		if (nn_read_file(dirfd, NN_STATE_CHILD_PID, &s, NULL, NULL) == 0 &&
 		    nn_parse_uint(s, 1, INT_MAX, &v) == 0)
 			st->child_pid = (pid_t)v;
-		st->sock = steal_fd(&sock);
 	}
+	if (!detach)
+		st->sock = steal_fd(&sock);
 	return 0;
 fail:
 	nn_state_clear(dirfd, false);
@@ -418,7 +419,7 @@ fail:
 	return r;
 }
 
-int nn_nest_wait(const struct nn_nest_start *st)
+int nn_nest_wait(struct nn_nest_start *st, struct nn_err *err)
 {
 	sigset_t set;
 	int status;
@@ -429,11 +430,19 @@ int nn_nest_wait(const struct nn_nest_start *st)
 
 		if (sig == SIGCHLD) {
 			if (waitpid(st->daemon_pid, &status, WNOHANG) == st->daemon_pid)
-				return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+				break;
 		} else if (sig > 0) {
 			kill(st->daemon_pid, SIGTERM);
 		}
 	}
+	nn_report_last(st->sock, err);
+	if (st->sock >= 0)
+		close(st->sock);
+	st->sock = -1;
+	if (WIFSIGNALED(status))
+		nn_errx(err, EIO, "the nest daemon (pid %d) was killed by signal %d (%s)",
+			(int)st->daemon_pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 /*

@@ -107,6 +107,7 @@ struct nn_nest {
 	pid_t engine_pid;
 	pid_t child_pid;         /* RootlessKit's child (the rootlesskit verb), 0 for `up` */
 	pid_t up_pid;            /* the process that started the daemon (nn_nest_start()) */
+	bool detached;           /* `up -d`: no one waits for the daemon's last word */
 	struct nn_services *svc; /* owned by nestd.c, NULL while no service runs */
 };
 
@@ -164,8 +165,9 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err);
 struct nn_nest_start {
 	pid_t daemon_pid;
 	pid_t child_pid;         /* RootlessKit mode: the child (its child_pid file), else 0 */
-	int sock;                /* RootlessKit mode: the daemon's last word comes here
-				    (nn_rk_wait()); -1 otherwise */
+	int sock;                /* RootlessKit mode and a foreground `up`: the daemon's
+				    last word comes here (nn_rk_wait(), nn_nest_wait());
+				    -1 when detached */
 	char notice[NN_ERR_MSG]; /* ID-map notice: ranges left out, single mapping (userns.h) */
 };
 
@@ -194,10 +196,14 @@ int nn_nest_start(const struct nn_nest_config *cfg, bool detach, struct nn_nest_
 /**
  * nn_nest_wait() - wait for a foreground nest to end, passing SIGINT/SIGTERM/SIGHUP on to
  * the daemon as SIGTERM
- * @st: from nn_nest_start(detach=false)
- * Return: the daemon's exit status (0 after a clean teardown).
+ * @st:  from nn_nest_start(detach=false); @st->sock is closed here
+ * @err: why the nest stopped by itself, when it did (@err->code set): the engine's death
+ *       ("the network engine netnest-engine (pid N) was killed by signal 9 (Killed); the
+ *       nest is stopped"), or the daemon's own ("the nest daemon (pid N) was killed by
+ *       signal 9 (Killed)")
+ * Return: the daemon's exit status (0 after a clean teardown, 1 when @err is set).
  */
-int nn_nest_wait(const struct nn_nest_start *st);
+int nn_nest_wait(struct nn_nest_start *st, struct nn_err *err);
 
 /**
  * nn_nest_stop() - stop the nest whose state dir is @state_dir, and wait until it is gone
@@ -230,8 +236,10 @@ int nn_nest_stop(const char *name, const char *state_dir, pid_t *pid, struct nn_
  * started (child.h) before child_pid (its PID) and api.sock, and the daemon serves until
  * that child exits or the process that started the daemon dies; then it kills every
  * process left in the nest's user namespace (sweep.h) and removes the whole state dir.
- * Its last word (a message, if any) goes on @report_fd before it exits.
- * Return: the exit status for the daemon process: 0 after a clean teardown, 1 otherwise;
+ * Its last word (a message, if any: the engine's death, a child killed by a signal) goes
+ * on @report_fd before it exits, also for a foreground `up` (@n->detached false).
+ * Return: the exit status for the daemon process: 0 after a clean teardown, 1 otherwise
+ * (the engine died);
  * in RootlessKit mode the command's (255 when a signal ended it).
  */
 int nn_nestd_run(struct nn_nest *n, int report_fd);

@@ -730,16 +730,18 @@ int nn_nestd_run(struct nn_nest *n, int report_fd)
 	}
 	nn_report_send(report_fd, 0, NULL);
 	if (!rk_mode(n)) {
-		close(report_fd);
+		/* a foreground `up` waits for the last word; `up -d` is gone */
+		if (n->detached) {
+			close(report_fd);
+			report_fd = -1;
+		}
 		nn_sandboxes_serving(n); /* the pool's first pair, after `up -d` has its answer */
-		nestd_serve(&d);
-		nestd_teardown(&d);
-		return 0;
 	}
 	nestd_serve(&d);
 	nestd_teardown(&d);
-	if (d.last.code)
+	if (d.last.code && report_fd >= 0)
 		nn_report_send(report_fd, -d.last.code, &d.last);
-	close(report_fd);
+	if (report_fd >= 0)
+		close(report_fd);
 	return d.status;
 }
