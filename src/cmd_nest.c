@@ -121,8 +121,15 @@ int cmd_up(int argc, char **argv, struct nn_err *err)
 	cfg.allow_host_loopback = loopback;
 	if (net && nn_engine_parse(net, &cfg.engine, err) < 0)
 		return nn_usage_error(argv[0], "%s", err->msg);
-	if (nn_nest_config_finish(&cfg, err) < 0)
+	r = nn_nest_config_finish(&cfg, err);
+	if (r < 0)
 		return nn_usage_error(argv[0], "%s", err->msg);
+	if (r == 1 && subnet6)
+		return nn_usage_error(argv[0], "--subnet6 %s: IPv6 needs an MTU of at least %u "
+				      "(RFC 8200 section 5), not --mtu %u", subnet6,
+				      NN_IPV6_MTU_MIN, cfg.mtu);
+	if (r == 1)
+		nn_warn("%s", err->msg);
 	if (nn_extengine_check(&cfg, err) < 0)
 		return nn_fail(err);
 
@@ -133,7 +140,11 @@ int cmd_up(int argc, char **argv, struct nn_err *err)
 		return nn_fail(err);
 	if (detach)
 		return 0;
-	return nn_nest_wait(&st) == 0 ? 0 : EXIT_FAIL;
+	err->code = 0;
+	r = nn_nest_wait(&st, err);
+	if (err->code)
+		return nn_fail(err);
+	return r == 0 ? 0 : EXIT_FAIL;
 }
 
 /* ---- down ---- */

@@ -128,6 +128,10 @@ int cmd_rootlesskit(int argc, char **argv, struct nn_err *err)
 	cfg.child = &child;
 	if (r == 0)
 		r = nn_nest_config_finish(&cfg, err);
+	if (r == 1) { /* --ipv6 with --mtu below 1280: IPv4 only */
+		nn_warn("--ipv6: %s", err->msg);
+		r = 0;
+	}
 	if (r == 0)
 		r = nn_extengine_check(&cfg, err);
 	if (r == 0)

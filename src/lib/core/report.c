@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* report.c - a child's start outcome over a pipe (see report.h) */
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -25,14 +26,21 @@ int nn_report_send(int fd, int ret, const struct nn_err *err)
 	return 0;
 }
 
-int nn_report_recv(int fd, const char *who, struct nn_err *err)
+static ssize_t read_record(int fd, struct record *rec)
 {
-	struct record rec;
 	ssize_t n;
 
 	do
-		n = read(fd, &rec, sizeof(rec));
+		n = read(fd, rec, sizeof(*rec));
 	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+int nn_report_recv(int fd, const char *who, struct nn_err *err)
+{
+	struct record rec;
+	ssize_t n = read_record(fd, &rec);
+
 	if (n < 0)
 		return nn_err(err, errno, "wait for %s to start", who);
 	if (n != (ssize_t)sizeof(rec))
@@ -42,4 +50,18 @@ int nn_report_recv(int fd, const char *who, struct nn_err *err)
 	if (err)
 		*err = rec.err;
 	return rec.ret < 0 ? rec.ret : -EINVAL;
+}
+
+bool nn_report_last(int fd, struct nn_err *err)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct record rec;
+
+	if (fd < 0 || poll(&pfd, 1, 0) != 1 || read_record(fd, &rec) != (ssize_t)sizeof(rec) ||
+	    rec.ret == 0)
+		return false;
+	*err = rec.err;
+	if (!err->code)
+		err->code = rec.ret < 0 ? -rec.ret : EINVAL;
+	return true;
 }

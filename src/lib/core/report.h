@@ -8,6 +8,8 @@
  * the nest daemon (to the `up` process) and by the engine (to the daemon).
  */
 
+#include <stdbool.h>
+
 #include "err.h"
 
 /**
@@ -30,5 +32,16 @@ int nn_report_send(int fd, int ret, const struct nn_err *err);
  * pipe closed before any record (the child died).
  */
 int nn_report_recv(int fd, const char *who, struct nn_err *err);
+
+/**
+ * nn_report_last() - a child's last word, if it left one: a failure record already waiting
+ * @fd:  read end of the pipe or socket (-1: none)
+ * @err: filled with the record's message (its code set) when there is one
+ *
+ * Does not wait.  Unlike nn_report_recv(), a pipe closed without a record is no word at
+ * all, so a record whose own code is ECHILD ("the network engine exited") is not lost.
+ * Return: true when a failure record was read; false for none, or a "ready" record.
+ */
+bool nn_report_last(int fd, struct nn_err *err);
 
 #endif

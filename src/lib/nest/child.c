@@ -7,7 +7,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -306,17 +305,4 @@ int nn_child_go(struct nn_child *c, struct nn_err *err)
 	if (write(c->sock, "G", 1) != 1)
 		return nn_err(err, errno, "start the command in RootlessKit's child");
 	return 0;
-}
-
-bool nn_child_last_word(struct nn_child *c, struct nn_err *err)
-{
-	struct pollfd pfd = { .fd = c->sock, .events = POLLIN };
-	struct nn_err e = { 0 };
-
-	if (c->sock < 0 || poll(&pfd, 1, 0) != 1)
-		return false;
-	if (nn_report_recv(c->sock, "RootlessKit's child", &e) >= 0 || e.code == ECHILD)
-		return false;
-	*err = e;
-	return true;
 }

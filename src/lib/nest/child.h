@@ -119,12 +119,4 @@ int nn_child_go(struct nn_child *c, struct nn_err *err);
  */
 int nn_child_status(int wstatus);
 
-/**
- * nn_child_last_word() - the child's failure to start the command, if it sent one
- * @c:   from nn_child_start(), the child exited; the socket is read without waiting
- * @err: filled with the message ("run the command nosuch: No such file or directory")
- * Return: true if there was one.
- */
-bool nn_child_last_word(struct nn_child *c, struct nn_err *err);
-
 #endif

@@ -130,6 +130,15 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
 			       NN_MTU_MAX);
 	if ((r = lan_check(&cfg->cidr, "--cidr", err)) < 0)
 		return r;
+	r = 0;
+	/* the kernel takes IPv6 off a device whose MTU is below 1280 (RFC 8200 section 5;
+	 * net/ipv6/addrconf.c addrconf_notify NETDEV_CHANGEMTU): no /proc/sys/net/ipv6/conf/tap0 */
+	if (cfg->ipv6 && cfg->mtu < NN_IPV6_MTU_MIN) {
+		cfg->ipv6 = false;
+		nn_errx(err, EAFNOSUPPORT, "--mtu %u: below IPv6's minimum MTU of %u (RFC 8200 section 5), "
+			"so the nest has IPv4 only", cfg->mtu, NN_IPV6_MTU_MIN);
+		r = 1;
+	}
 	net = nn_cidr_network(&cfg->cidr);
 	if (net.s_addr != cfg->cidr.addr.s_addr)
 		return nn_errx(err, EINVAL, "--cidr %s/%u: not a network address (use %s/%u)",
@@ -144,10 +153,10 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
 	nn_cidr_host(&cfg->cidr, 2, &cfg->gateway);
 	nn_cidr_host(&cfg->cidr, 3, &cfg->dns);
 	if (!cfg->bridge[0])
-		return 0; /* no bridge: --subnet and --gateway mean nothing */
+		return r; /* no bridge: --subnet and --gateway mean nothing */
 
-	if ((r = lan_check(&cfg->subnet, "--subnet", err)) < 0)
-		return r;
+	if (lan_check(&cfg->subnet, "--subnet", err) < 0)
+		return -EINVAL;
 	net = nn_cidr_network(&cfg->subnet);
 	if (net.s_addr != cfg->subnet.addr.s_addr)
 		return nn_errx(err, EINVAL, "--subnet %s/%u: not a network address (use %s/%u)",
@@ -172,7 +181,9 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err)
 		return nn_errx(err, EINVAL, "--gateway %s is the network or broadcast address of "
 			       "--subnet %s/%u", ntoa(cfg->bridge_ip, a), ntoa(net, b),
 			       cfg->subnet.prefix);
-	return cfg->ipv6 ? subnet6_finish(cfg, err) : 0;
+	if (cfg->ipv6)
+		return subnet6_finish(cfg, err);
+	return r;
 }
 
 /*
@@ -273,7 +284,7 @@ static int lock_state_dir(const struct nn_nest_config *cfg, int *dirfd, struct n
 static __attribute__((noreturn)) void daemon_child(const struct nn_nest_config *cfg,
 						   bool detach, int sock, pid_t parent)
 {
-	struct nn_nest n = { .cfg = *cfg, .up_pid = parent };
+	struct nn_nest n = { .cfg = *cfg, .up_pid = parent, .detached = detach };
 	struct nn_err err = { 0 };
 	int r = 0, flags = cfg->rootless ? CLONE_NEWUSER | CLONE_NEWNS : CLONE_NEWNS;
 	char c;
@@ -398,8 +409,9 @@ int nn_nest_start(const struct nn_nest_config *cfg, bool detach, struct nn_nest_
 		if (nn_read_file(dirfd, NN_STATE_CHILD_PID, &s, NULL, NULL) == 0 &&
 		    nn_parse_uint(s, 1, INT_MAX, &v) == 0)
 			st->child_pid = (pid_t)v;
-		st->sock = steal_fd(&sock);
 	}
+	if (!detach)
+		st->sock = steal_fd(&sock);
 	return 0;
 fail:
 	nn_state_clear(dirfd, false);
@@ -407,7 +419,7 @@ fail:
 	return r;
 }
 
-int nn_nest_wait(const struct nn_nest_start *st)
+int nn_nest_wait(struct nn_nest_start *st, struct nn_err *err)
 {
 	sigset_t set;
 	int status;
@@ -418,11 +430,19 @@ int nn_nest_wait(const struct nn_nest_start *st)
 
 		if (sig == SIGCHLD) {
 			if (waitpid(st->daemon_pid, &status, WNOHANG) == st->daemon_pid)
-				return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+				break;
 		} else if (sig > 0) {
 			kill(st->daemon_pid, SIGTERM);
 		}
 	}
+	nn_report_last(st->sock, err);
+	if (st->sock >= 0)
+		close(st->sock);
+	st->sock = -1;
+	if (WIFSIGNALED(status))
+		nn_errx(err, EIO, "the nest daemon (pid %d) was killed by signal %d (%s)",
+			(int)st->daemon_pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 /*

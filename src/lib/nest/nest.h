@@ -107,6 +107,7 @@ struct nn_nest {
 	pid_t engine_pid;
 	pid_t child_pid;         /* RootlessKit's child (the rootlesskit verb), 0 for `up` */
 	pid_t up_pid;            /* the process that started the daemon (nn_nest_start()) */
+	bool detached;           /* `up -d`: no one waits for the daemon's last word */
 	struct nn_services *svc; /* owned by nestd.c, NULL while no service runs */
 };
 
@@ -146,8 +147,10 @@ int nn_nest_config_default(struct nn_nest_config *cfg, const char *name, struct 
  * /64, outside the unique local fc00::/7 (RFC 4193 section 3.1) or overlapping the
  * engine's fd00::/64; bridge_ip6 is derived here.  With no bridge (cfg->bridge "") the
  * --subnet, --subnet6 and --gateway checks are skipped.  With the pasta engine IPv6 is
- * turned off (RootlessKit's pasta driver passes --ipv4-only without --ipv6).
- * Return: 0 or -EINVAL.
+ * turned off (RootlessKit's pasta driver passes --ipv4-only without --ipv6); and with an
+ * MTU below NN_IPV6_MTU_MIN (1280), where the kernel disables IPv6 on the device, it is
+ * turned off too, with a notice in @err for the caller to show.
+ * Return: 0; 1 when IPv6 was turned off for the MTU (the notice in @err); -EINVAL.
  */
 int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err);
 
@@ -156,13 +159,15 @@ int nn_nest_config_finish(struct nn_nest_config *cfg, struct nn_err *err);
 #define NN_ENGINE_CIDR6 "fd00::/64"     /* slirp4netns's IPv6 network (slirp4netns.1) */
 #define NN_SUBNET6_DEFAULT "fd00:4::/64" /* the bridge's, beside 10.4.0.0/24 */
 #define NN_MTU_MAX 65521
+#define NN_IPV6_MTU_MIN 1280 /* RFC 8200 section 5: IPv6's minimum link MTU */
 
 /* A nest started by nn_nest_start(), seen from the `up` process. */
 struct nn_nest_start {
 	pid_t daemon_pid;
 	pid_t child_pid;         /* RootlessKit mode: the child (its child_pid file), else 0 */
-	int sock;                /* RootlessKit mode: the daemon's last word comes here
-				    (nn_rk_wait()); -1 otherwise */
+	int sock;                /* RootlessKit mode and a foreground `up`: the daemon's
+				    last word comes here (nn_rk_wait(), nn_nest_wait());
+				    -1 when detached */
 	char notice[NN_ERR_MSG]; /* ID-map notice: ranges left out, single mapping (userns.h) */
 };
 
@@ -191,10 +196,14 @@ int nn_nest_start(const struct nn_nest_config *cfg, bool detach, struct nn_nest_
 /**
  * nn_nest_wait() - wait for a foreground nest to end, passing SIGINT/SIGTERM/SIGHUP on to
  * the daemon as SIGTERM
- * @st: from nn_nest_start(detach=false)
- * Return: the daemon's exit status (0 after a clean teardown).
+ * @st:  from nn_nest_start(detach=false); @st->sock is closed here
+ * @err: why the nest stopped by itself, when it did (@err->code set): the engine's death
+ *       ("the network engine netnest-engine (pid N) was killed by signal 9 (Killed); the
+ *       nest is stopped"), or the daemon's own ("the nest daemon (pid N) was killed by
+ *       signal 9 (Killed)")
+ * Return: the daemon's exit status (0 after a clean teardown, 1 when @err is set).
  */
-int nn_nest_wait(const struct nn_nest_start *st);
+int nn_nest_wait(struct nn_nest_start *st, struct nn_err *err);
 
 /**
  * nn_nest_stop() - stop the nest whose state dir is @state_dir, and wait until it is gone
@@ -227,8 +236,10 @@ int nn_nest_stop(const char *name, const char *state_dir, pid_t *pid, struct nn_
  * started (child.h) before child_pid (its PID) and api.sock, and the daemon serves until
  * that child exits or the process that started the daemon dies; then it kills every
  * process left in the nest's user namespace (sweep.h) and removes the whole state dir.
- * Its last word (a message, if any) goes on @report_fd before it exits.
- * Return: the exit status for the daemon process: 0 after a clean teardown, 1 otherwise;
+ * Its last word (a message, if any: the engine's death, a child killed by a signal) goes
+ * on @report_fd before it exits, also for a foreground `up` (@n->detached false).
+ * Return: the exit status for the daemon process: 0 after a clean teardown, 1 otherwise
+ * (the engine died);
  * in RootlessKit mode the command's (255 when a signal ended it).
  */
 int nn_nestd_run(struct nn_nest *n, int report_fd);

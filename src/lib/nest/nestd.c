@@ -5,6 +5,7 @@
  * (see nest.h, docs/design.md#the-nest, docs/facts-rootlesskit.md#detached-netns).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -441,8 +442,9 @@ static void rk_teardown(struct nestd *d)
 		nn_sweep(&d->sweep_fd, 1, d->sweep_type, -1, SWEEP_TIMEOUT_MS);
 	else if (d->child.pid > 0)
 		kill(d->child.pid, SIGKILL);
-	if (d->child.pid > 0 && waitpid(d->child.pid, &st, 0) == d->child.pid)
-		d->status = nn_child_status(st);
+	/* killed here: the status stays that of what ended the nest (the engine's death) */
+	if (d->child.pid > 0)
+		waitpid(d->child.pid, &st, 0);
 	d->child.pid = 0;
 	if (d->child.sock >= 0)
 		close(d->child.sock);
@@ -591,6 +593,38 @@ static int nestd_start(struct nestd *d, struct nn_err *err)
 	return r;
 }
 
+/* "child exited: signal: killed": Go's name of the signal, strsignal(3)'s in lower case */
+static void child_signaled(int sig, struct nn_err *err)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s", strsignal(sig));
+	name[0] = (char)tolower((unsigned char)name[0]);
+	nn_errx(err, ECHILD, "child exited: signal: %s", name);
+}
+
+/*
+ * engine_exited() - why the engine (wait status @st) is gone, and that the nest went with
+ * it; SIGSYS is the kill of its seccomp filter (docs/design.md#engine-isolation)
+ */
+static void engine_exited(const struct nn_nest *n, int st, struct nn_err *err)
+{
+	const char *bin = n->cfg.engine == NN_ENGINE_BUILTIN ? "netnest-engine" :
+			  n->cfg.engine == NN_ENGINE_PASTA ? "pasta" : "slirp4netns";
+	int pid = (int)n->engine_pid;
+
+	if (WIFEXITED(st))
+		nn_errx(err, ECHILD, "the network engine %s (pid %d) exited with status %d; the "
+			"nest is stopped", bin, pid, WEXITSTATUS(st));
+	else if (WTERMSIG(st) == SIGSYS && n->cfg.engine == NN_ENGINE_BUILTIN)
+		nn_errx(err, ECHILD, "the network engine %s (pid %d) was killed by signal %d (%s: "
+			"a system call its seccomp filter does not allow); the nest is stopped",
+			bin, pid, SIGSYS, strsignal(SIGSYS));
+	else
+		nn_errx(err, ECHILD, "the network engine %s (pid %d) was killed by signal %d (%s); "
+			"the nest is stopped", bin, pid, WTERMSIG(st), strsignal(WTERMSIG(st)));
+}
+
 /*
  * Serve until a stop signal or the engine's death; in RootlessKit mode until the child
  * exits or the process that started the daemon is gone (its death signal is SIGTERM,
@@ -625,13 +659,15 @@ static void nestd_serve(struct nestd *d)
 		if (d->child.pid > 0 && waitpid(d->child.pid, &st, WNOHANG) == d->child.pid) {
 			d->status = nn_child_status(st);
 			d->child.pid = 0;
-			nn_child_last_word(&d->child, &d->last);
+			/* it blocks every signal it can: only SIGKILL ends it so (RootlessKit's
+			 * Go error, exec.ExitError: "signal: killed") */
+			if (!nn_report_last(d->child.sock, &d->last) && WIFSIGNALED(st))
+				child_signaled(WTERMSIG(st), &d->last);
 			return;
 		}
 		/* Only the engine is ours to reap; the services wait for their own. */
-		if (n->engine_pid > 0 && waitpid(n->engine_pid, NULL, WNOHANG) == n->engine_pid) {
-			nn_errx(&d->last, ECHILD, "the network engine (pid %d) exited",
-				(int)n->engine_pid);
+		if (n->engine_pid > 0 && waitpid(n->engine_pid, &st, WNOHANG) == n->engine_pid) {
+			engine_exited(n, st, &d->last);
 			d->status = 1;
 			n->engine_pid = 0;
 			return;
@@ -694,16 +730,18 @@ int nn_nestd_run(struct nn_nest *n, int report_fd)
 	}
 	nn_report_send(report_fd, 0, NULL);
 	if (!rk_mode(n)) {
-		close(report_fd);
+		/* a foreground `up` waits for the last word; `up -d` is gone */
+		if (n->detached) {
+			close(report_fd);
+			report_fd = -1;
+		}
 		nn_sandboxes_serving(n); /* the pool's first pair, after `up -d` has its answer */
-		nestd_serve(&d);
-		nestd_teardown(&d);
-		return 0;
 	}
 	nestd_serve(&d);
 	nestd_teardown(&d);
-	if (d.last.code)
+	if (d.last.code && report_fd >= 0)
 		nn_report_send(report_fd, -d.last.code, &d.last);
-	close(report_fd);
+	if (report_fd >= 0)
+		close(report_fd);
 	return d.status;
 }

@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -156,8 +155,6 @@ int nn_rk_wait(struct nn_nest_start *st, const char *state_dir, struct nn_err *e
 {
 	_cleanup_close_ int userns = open_userns(st->daemon_pid);
 	int pidfd = st->child_pid > 0 ? (int)syscall(SYS_pidfd_open, st->child_pid, 0) : -1;
-	struct pollfd pfd = { .fd = st->sock, .events = POLLIN };
-	struct nn_err last = { 0 };
 	sigset_t all;
 	int status;
 
@@ -174,9 +171,7 @@ int nn_rk_wait(struct nn_nest_start *st, const char *state_dir, struct nn_err *e
 	}
 	if (pidfd >= 0)
 		close(pidfd);
-	if (st->sock >= 0 && poll(&pfd, 1, 0) == 1 &&
-	    nn_report_recv(st->sock, "nest daemon", &last) < 0 && last.code != ECHILD)
-		*err = last;
+	nn_report_last(st->sock, err);
 	if (st->sock >= 0)
 		close(st->sock);
 	st->sock = -1;
