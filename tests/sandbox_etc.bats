@@ -25,7 +25,7 @@ teardown() {
 }
 
 up_user() {
-  nnu up -d --nest "$NEST" "$@"
+  nnu up -d --nest "$NEST"
   NESTS+=("user $NEST")
 }
 
