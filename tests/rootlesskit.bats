@@ -364,21 +364,23 @@ rk_probe_mask() {
   [ ! -e "$d/empty" ] && [ ! -e "$d/old" ]
 }
 
-@test "a published port (-p, --port-driver=builtin) reaches a server in the child's netns" {
+# serve_child HOSTIP: an httpd in the child's netns on 8080, published as HOSTIP:$port:8080
+# (a free $port), up once 127.0.0.1:$port serves its page
+serve_child() {
   mkdir "$TMP/www" && echo "hello from the child" >"$TMP/www/index.html" && chmod -R a+rX "$TMP/www"
   port=$(free_port)
-  rk_bg "$TMP/out" --net=slirp4netns --port-driver=builtin -p "127.0.0.1:$port:8080/tcp" \
+  rk_bg "$TMP/out" --net=slirp4netns --port-driver=builtin -p "$1:$port:8080/tcp" \
     busybox httpd -f -p 8080 -h "$TMP/www"
   wait_for curl -sf --max-time 2 "http://127.0.0.1:$port/index.html"
+}
+
+@test "a published port (-p, --port-driver=builtin) reaches a server in the child's netns" {
+  serve_child 127.0.0.1
   [ "$(curl -s "http://127.0.0.1:$port/index.html")" = "hello from the child" ]
 }
 
 @test "-p with an IPv4-mapped parent IP listens on the IPv4 address, as Debian's rootlesskit does" {
-  mkdir "$TMP/www" && echo "hello from the child" >"$TMP/www/index.html" && chmod -R a+rX "$TMP/www"
-  port=$(free_port)
-  rk_bg "$TMP/out" --net=slirp4netns --port-driver=builtin -p "[::ffff:127.0.0.1]:$port:8080/tcp" \
-    busybox httpd -f -p 8080 -h "$TMP/www"
-  wait_for curl -sf --max-time 2 "http://127.0.0.1:$port/index.html"
+  serve_child "[::ffff:127.0.0.1]"
   [ "$(ss -Htln "sport = :$port" | awk '{print $4}')" = "127.0.0.1:$port" ]
   # the anchor, on the same spec
   port=$(free_port)

@@ -650,13 +650,7 @@ assert_own_sys() {
 
 @test "as root, a sandbox reads the nest's resolver even when /etc/resolv.conf is a dangling symlink" {
   STATE=/run/netnest/$NEST
-  mkdir -p "$TMP/etc" "$TMP/run"
-  cp -a /etc/. "$TMP/etc/"
-  ln -sfn "$TMP/run/resolv.conf" "$TMP/etc/resolv.conf"
-  # the nest's mount namespace is a copy of this one, where /etc has the symlink
-  unshare -m --propagation private sh -c 'mount --bind "$1/etc" /etc && exec "$2" up -d --nest "$3"' \
-    sh "$TMP" "$NETNEST" "$NEST"
-  NESTS+=("root $NEST")
+  up_root_dangling_resolv
   run nn run --nest "$NEST" -- cat /etc/resolv.conf
   [ "$status" -eq 0 ]
   [ "$output" = "$(cat "$STATE/resolv.conf")" ]

@@ -100,12 +100,7 @@ check_isolated() {
 
 @test "as root, where /etc/resolv.conf is a dangling symlink a sandbox's write reaches neither the link's target nor the nest's file" {
   STATE=/run/netnest/$NEST
-  mkdir -p "$TMP/etc" "$TMP/run"
-  cp -a /etc/. "$TMP/etc/"
-  ln -sfn "$TMP/run/resolv.conf" "$TMP/etc/resolv.conf"
-  unshare -m --propagation private sh -c 'mount --bind "$1/etc" /etc && exec "$2" up -d --nest "$3"' \
-    sh "$TMP" "$NETNEST" "$NEST"
-  NESTS+=("root $NEST")
+  up_root_dangling_resolv
   run nn run --nest "$NEST" -- sh -c 'cat /etc/resolv.conf; echo test >/etc/resolv.conf && cat /etc/resolv.conf'
   [ "$status" -eq 0 ]
   [ "$output" = "$(cat "$STATE/resolv.conf"; echo test)" ]

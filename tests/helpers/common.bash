@@ -112,3 +112,16 @@ wait_until() {
   for _ in $(seq 100); do eval "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
   eval "$1"
 }
+
+# up_root_dangling_resolv: as root, up -d nest $NEST from a mount namespace whose /etc is a
+# copy of the host's with resolv.conf a dangling symlink to $TMP/run/resolv.conf (the
+# nest's mount namespace is a copy of that one); adds it to NESTS
+# shellcheck disable=SC2016,SC2153 # sh -c's own $1..$3; NEST is the calling test's
+up_root_dangling_resolv() {
+  mkdir -p "$TMP/etc" "$TMP/run"
+  cp -a /etc/. "$TMP/etc/"
+  ln -sfn "$TMP/run/resolv.conf" "$TMP/etc/resolv.conf"
+  unshare -m --propagation private sh -c 'mount --bind "$1/etc" /etc && exec "$2" up -d --nest "$3"' \
+    sh "$TMP" "$NETNEST" "$NEST"
+  NESTS+=("root $NEST")
+}

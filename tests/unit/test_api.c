@@ -66,6 +66,14 @@ static const struct nn_api_route test_routes[] = {
 };
 
 /* ask() - dispatch @body (NUL-terminated, or NULL) and check the status */
+/* @rt of @tables for the unit nest, with the port driver (nn_nest_config_init()'s default) */
+static void ports_router(struct nn_api_router *rt, const struct nn_api_route *const *tables)
+{
+	strcpy(nest.cfg.name, "unit");
+	nest.cfg.port_driver = true;
+	assert_int_equal(nn_api_router_init(rt, tables, NULL), 0);
+}
+
 static struct nn_api_answer ask(const struct nn_api_router *rt, const char *method,
 				const char *path, const char *body, unsigned status)
 {
@@ -322,9 +330,7 @@ static void rootlesskits_paths_are_routed_as_its_mux_routes_them(void **state)
 	char got[256];
 
 	(void)state;
-	strcpy(nest.cfg.name, "unit");
-	nest.cfg.port_driver = true;
-	assert_int_equal(nn_api_router_init(&rt, tables, NULL), 0);
+	ports_router(&rt, tables);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		nn_api_dispatch(&rt, &nest, cases[i].method, cases[i].path, NULL, 0, &a);
 		answer(&a, got, sizeof(got));
@@ -353,9 +359,7 @@ static void rootlesskits_routes_read_their_bodies_as_go_does(void **state)
 	char body[128];
 
 	(void)state;
-	strcpy(nest.cfg.name, "unit");
-	nest.cfg.port_driver = true;
-	assert_int_equal(nn_api_router_init(&rt, tables, NULL), 0);
+	ports_router(&rt, tables);
 	for (size_t i = 0; i < sizeof(after) / sizeof(after[0]); i++) {
 		/* parentPort 0: the handler's own 400, so the body got that far */
 		snprintf(body, sizeof(body), "{\"proto\":\"tcp\",\"parentPort\":0,"
