@@ -64,6 +64,7 @@ static int run_usage(FILE *f, int status)
 struct run_opts {
 	const char *nest;
 	const char *dir; /* its state dir, as seen before entering the nest */
+	const char *sock; /* its api.sock there */
 	char name[NN_NAME_MAX + 1];
 	bool detach;
 	bool bypass;
@@ -195,10 +196,8 @@ static int exec_status(int e)
 static int enter(const char *dir, pid_t daemon, const struct run_opts *o, struct nn_err *err)
 {
 	int sysfs_refused, r = nn_sandbox_enter(dir, daemon, &sysfs_refused, err);
-	char sock[PATH_MAX];
 
-	snprintf(sock, sizeof(sock), "%s/api.sock", o->dir);
-	if (r < 0 && access(sock, F_OK) < 0)
+	if (r < 0 && access(o->sock, F_OK) < 0)
 		return nn_client_not_serving(o->nest, o->dir, err);
 	if (r == 0 && sysfs_refused)
 		nn_warn("sandbox %s: /sys is the host's, so /sys/class/net lists the host's "
@@ -487,6 +486,7 @@ int cmd_run(int argc, char **argv, struct nn_err *err)
 	if (nest_paths(o.nest, dir, sock, err) < 0)
 		return nn_fail(err);
 	o.dir = dir;
+	o.sock = sock;
 	r = nn_state_child_pid(dir, &daemon, err);
 	if (r == -ENOENT || r == -ESRCH)
 		r = nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", o.nest, dir);
