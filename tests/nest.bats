@@ -535,6 +535,13 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
     run runuser -u "$NN_USER" -- env -i PATH="$PATH" HOME=/tmp "$NETNEST" ${v%%|*} --nest "$NEST" ${v#*|}
     [ "$status" -eq 1 ] || { echo "$v: $status"; false; }
     [ "$output" = "netnest: state dir of nest $NEST: XDG_RUNTIME_DIR is not set" ] || { echo "$v: $output"; false; }
+    # a relative one is no better (the XDG Base Directory spec: ignore it)
+    # shellcheck disable=SC2086 # the words of each verb
+    run runuser -u "$NN_USER" -- env -i PATH="$PATH" HOME=/tmp XDG_RUNTIME_DIR=rel \
+      "$NETNEST" ${v%%|*} --nest "$NEST" ${v#*|}
+    [ "$status" -eq 1 ] || { echo "$v: $status"; false; }
+    [ "$output" = "netnest: state dir of nest $NEST: XDG_RUNTIME_DIR 'rel' is not an absolute path" ] || { echo "$v: $output"; false; }
   done
+  [ ! -e /tmp/rel ] && [ ! -e rel ]
   [ ! -e "$STATE" ]
 }

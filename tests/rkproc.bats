@@ -91,4 +91,11 @@ rc=255" ]
   pid=$(cat "$STATE/child_pid")
   run as_user nsenter -t "$pid" -U --preserve-credentials -n"/proc/$pid/root$STATE/netns" ip -j a show tap0
   [ "$(jq -c '.[0] | [.mtu, [.addr_info[].local]]' <<<"$output")" = '[1000,["10.0.2.100"]]' ]
+  # its sandboxes run, pooled and not, IPv4 only at that MTU
+  run as_user "$NETNEST" run --nest "$NEST" -- ip -j a show eth0
+  [ "$status" -eq 0 ]
+  [ "$(jq -c '.[0] | [.mtu, [.addr_info[] | select(.scope == "global") | .local]]' <<<"$output")" = '[1000,["10.4.0.2"]]' ]
+  run as_user "$NETNEST" run -d --nest "$NEST" --name m -- sleep 100
+  [ "$status" -eq 0 ]
+  [ "$(as_user "$NETNEST" ps --nest "$NEST" --json | jq -c '.sandboxes[0] | [.name, .ip6]')" = '["m",null]' ]
 }

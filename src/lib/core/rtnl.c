@@ -352,6 +352,11 @@ static int link_change_af(struct nn_rtnl *r, const char *ifname, unsigned flags,
 		mnl_attr_nest_end(nlh, spec);
 	}
 	ret = rtnl_talk(r, nlh, NULL, NULL);
+	/* a device without IPv6 (an MTU below 1280, RFC 8200 section 5; no IPv6 in the
+	 * kernel) has no address generation to turn off: net/ipv6/addrconf.c
+	 * inet6_validate_link_af() says EAFNOSUPPORT */
+	if (ret == -EAFNOSUPPORT && no_ll)
+		return link_change_af(r, ifname, flags, mtu, master, operstate, false, what, err);
 	if (ret < 0)
 		return nn_err(err, -ret, "%s %s in netns %s", what, ifname, r->label);
 	return 0;

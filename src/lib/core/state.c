@@ -32,6 +32,13 @@ int nn_state_dir(const char *nest, char buf[PATH_MAX], struct nn_err *err)
 		if (!xdg || !*xdg)
 			return nn_errx(err, EINVAL,
 				       "state dir of nest %s: XDG_RUNTIME_DIR is not set", nest);
+		/* "If an implementation encounters a relative path in any of these variables
+		 * it should consider the path invalid and ignore it" (XDG Base Directory
+		 * Specification 0.8) */
+		if (*xdg != '/')
+			return nn_errx(err, EINVAL,
+				       "state dir of nest %s: XDG_RUNTIME_DIR '%s' is not an absolute "
+				       "path", nest, xdg);
 		n = snprintf(buf, PATH_MAX, "%s/netnest/%s", xdg, nest);
 	}
 	if (n >= PATH_MAX)
