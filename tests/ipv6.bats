@@ -93,7 +93,7 @@ web() {
   run as_user -n "$H" "$NETNEST" run --nest "$NEST" -- sh -c \
     'cat /etc/resolv.conf; dig +short +time=2 +tries=2 @fd00::3 dns6.test AAAA; dig +short +time=2 +tries=2 @10.0.2.3 dns6.test'
   [ "$status" -eq 0 ]
-  [ "$output" = "$(printf 'nameserver 10.0.2.3\nnameserver fd00::3\nfd09::7\n10.9.8.7')" ]
+  [ "$output" = "$(printf 'nameserver 10.0.2.3\nnameserver fd00::3\nfd09::7\n10.9.8.7')" ] || { echo "$output"; false; }
   # the API's networkDriver lists both, as RootlessKit's does with --ipv6
   run curl -s --unix-socket "$STATE/api.sock" http://localhost/v1/info
   [ "$(jq -c .networkDriver.dns <<<"$output")" = '["10.0.2.3","fd00::3"]' ]

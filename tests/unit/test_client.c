@@ -227,6 +227,7 @@ static void a_server_that_closes_with_no_reply_is_one_that_does_not_serve(void *
 	assert_true(nn_client_unserved(-ECONNRESET, 0));
 	assert_true(nn_client_unserved(-ENOENT, 0));
 	assert_true(nn_client_unserved(-ECONNREFUSED, 0));
+	assert_true(nn_client_unserved(-EPIPE, 0));
 	assert_false(nn_client_unserved(-ENOENT, 404)); /* "no sandbox named X" */
 	assert_false(nn_client_unserved(-EIO, 0));
 	/* one byte is a reply, if not HTTP */

@@ -298,5 +298,6 @@ int nn_client_nest_request(const char *nest, const char *method, const char *pat
 
 bool nn_client_unserved(int r, unsigned status)
 {
-	return (r == -ENOENT || r == -ECONNREFUSED || r == -ECONNRESET) && status == 0;
+	return (r == -ENOENT || r == -ECONNREFUSED || r == -ECONNRESET || r == -EPIPE) &&
+	       status == 0;
 }

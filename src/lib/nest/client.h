@@ -82,8 +82,9 @@ int nn_client_nest_request(const char *nest, const char *method, const char *pat
  * @status: the status it set (0: no reply)
  *
  * Return: true for no reply and no api.sock (-ENOENT), no server on it (-ECONNREFUSED)
- * or a server that closed the connection without answering (-ECONNRESET: its API stops
- * first when the nest goes down, nestd.c services_stop).
+ * or a server that closed the connection without answering (-ECONNRESET, or -EPIPE when
+ * it closed before the request was sent: its API stops first when the nest goes down,
+ * nestd.c services_stop).
  */
 bool nn_client_unserved(int r, unsigned status);
 
