@@ -15,14 +15,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *buf = (const char *)data, *body;
 	unsigned status;
 	size_t blen;
-	int r = nn_client_parse_reply(buf, size, &status, &body, &blen);
+	bool framed;
+	int r = nn_client_parse_reply(buf, size, &status, &body, &blen, &framed);
 
 	if (r < 0) {
 		if (r != -EINVAL)
 			abort();
 		return 0;
 	}
-	if (status < 100 || status > 599 || body < buf || body + blen > buf + size)
+	if (status < 100 || status > 599 || body < buf || body + blen > buf + size ||
+	    (framed && status < 200))
 		abort();
 	return 0;
 }

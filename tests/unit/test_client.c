@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,9 +36,12 @@ static void a_reply_gives_its_status_and_its_content_length_of_body(void **state
 	const char *body;
 	unsigned status;
 	size_t blen;
+	bool framed;
 
 	(void)state;
-	assert_int_equal(nn_client_parse_reply(created, strlen(created), &status, &body, &blen), 0);
+	assert_int_equal(
+		nn_client_parse_reply(created, strlen(created), &status, &body, &blen, &framed), 0);
+	assert_true(framed);
 	assert_int_equal(status, 201);
 	assert_int_equal(blen, 13);
 	assert_memory_equal(body, "{\"id\":1}", 8);
@@ -51,13 +55,18 @@ static void a_reply_without_a_length_runs_to_the_end_and_a_204_has_no_body(void 
 	const char *body;
 	unsigned status;
 	size_t blen;
+	bool framed;
 
 	(void)state;
-	assert_int_equal(nn_client_parse_reply(no_len, strlen(no_len), &status, &body, &blen), 0);
+	assert_int_equal(
+		nn_client_parse_reply(no_len, strlen(no_len), &status, &body, &blen, &framed), 0);
+	assert_false(framed); /* only the server's close ends it */
 	assert_int_equal(status, 404);
 	assert_int_equal(blen, strlen("{\"message\":\"m\"}"));
-	assert_int_equal(
-		nn_client_parse_reply(no_content, strlen(no_content), &status, &body, &blen), 0);
+	assert_int_equal(nn_client_parse_reply(no_content, strlen(no_content), &status, &body,
+					       &blen, &framed),
+			 0);
+	assert_true(framed);
 	assert_int_equal(status, 204);
 	assert_int_equal(blen, 0);
 }
@@ -67,13 +76,14 @@ static void a_reply_cut_anywhere_before_its_body_ends_is_refused(void **state)
 	const char *body;
 	unsigned status;
 	size_t blen, whole = strlen(created); /* its Content-Length is its last byte */
+	bool framed;
 
 	(void)state;
 	for (size_t len = 0; len < whole; len++) {
 		char *copy = malloc(len ? len : 1); /* exactly @len bytes: ASan sees a read past */
 
 		memcpy(copy, created, len);
-		if (nn_client_parse_reply(copy, len, &status, &body, &blen) != -EINVAL)
+		if (nn_client_parse_reply(copy, len, &status, &body, &blen, &framed) != -EINVAL)
 			fail_msg("a reply cut at %zu of %zu bytes was taken", len, whole);
 		free(copy);
 	}
@@ -96,10 +106,12 @@ static void replies_that_are_not_netnest_s_are_refused(void **state)
 	const char *body;
 	unsigned status;
 	size_t blen;
+	bool framed;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (nn_client_parse_reply(bad[i], strlen(bad[i]), &status, &body, &blen) != -EINVAL)
+		if (nn_client_parse_reply(bad[i], strlen(bad[i]), &status, &body, &blen,
+					  &framed) != -EINVAL)
 			fail_msg("taken: %s", bad[i]);
 }
 
@@ -108,6 +120,8 @@ struct server {
 	int fd;
 	const char *reply;
 	char got[1024];
+	bool hold; /* keep the connection open after the reply, until the client closes it */
+	bool client_closed; /* with @hold: the client closed first (within 2 s) */
 };
 
 static void *serve_one(void *arg)
@@ -133,6 +147,12 @@ static void *serve_one(void *arg)
 	if (c >= 0) {
 		if (write(c, s->reply, strlen(s->reply)) < 0)
 			s->got[0] = '\0';
+		if (s->hold) {
+			struct pollfd p = { .fd = c, .events = POLLIN };
+			char x;
+
+			s->client_closed = poll(&p, 1, 2000) == 1 && read(c, &x, 1) == 0;
+		}
 		close(c);
 	}
 	return NULL;
@@ -178,12 +198,12 @@ static void a_request_goes_over_the_socket_and_an_error_reply_is_its_message(voi
 	json_decref(body);
 }
 
-/* serve @reply once on a new api.sock in a temp dir; a POST there, its return value */
-static int request_once(const char *reply, json_t **resp, unsigned *status)
+/* serve @s->reply once on a new api.sock in a temp dir; a POST there, its return value */
+static int request_served(struct server *sv, json_t **resp, unsigned *status)
 {
 	char dir[] = "/tmp/nn-test-client.XXXXXX", path[128];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct server s = { .reply = reply };
+	struct server s = *sv;
 	struct nn_err err = { 0 };
 	pthread_t t;
 	int r;
@@ -200,7 +220,35 @@ static int request_once(const char *reply, json_t **resp, unsigned *status)
 	close(s.fd);
 	unlink(path);
 	rmdir(dir);
+	*sv = s;
 	return r;
+}
+
+static int request_once(const char *reply, json_t **resp, unsigned *status)
+{
+	struct server s = { .reply = reply };
+
+	return request_served(&s, resp, status);
+}
+
+static void a_reply_whole_by_its_length_does_not_wait_for_the_server_s_close(void **state)
+{
+	struct server s = { .reply = "HTTP/1.1 201 Created\r\nContent-Length: 8\r\n\r\n{\"id\":1}",
+			    .hold = true };
+	json_t *resp = NULL;
+	unsigned status;
+
+	(void)state;
+	assert_int_equal(request_served(&s, &resp, &status), 0);
+	assert_true(s.client_closed); /* the client hung up on a server still holding on */
+	assert_int_equal(status, 201);
+	assert_int_equal(json_integer_value(json_object_get(resp, "id")), 1);
+	json_decref(resp);
+	/* no length: the reply runs to the server's close, which the client waits for */
+	s = (struct server){ .reply = "HTTP/1.1 200 OK\r\n\r\n{\"id\":2}" };
+	assert_int_equal(request_served(&s, &resp, &status), 0);
+	assert_int_equal(json_integer_value(json_object_get(resp, "id")), 2);
+	json_decref(resp);
 }
 
 static void a_success_body_is_parsed_only_for_a_caller_that_wants_it(void **state)
@@ -243,6 +291,7 @@ int main(void)
 		cmocka_unit_test(replies_that_are_not_netnest_s_are_refused),
 		cmocka_unit_test(a_request_goes_over_the_socket_and_an_error_reply_is_its_message),
 		cmocka_unit_test(a_success_body_is_parsed_only_for_a_caller_that_wants_it),
+		cmocka_unit_test(a_reply_whole_by_its_length_does_not_wait_for_the_server_s_close),
 		cmocka_unit_test(a_server_that_closes_with_no_reply_is_one_that_does_not_serve),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,8 @@
  * client.c - one request to a nest's control API over api.sock (see client.h)
  *
  * HTTP/1.1 over a unix socket, written here: one request with "Connection: close", the
- * reply read until the server closes (RFC 9112 sections 3, 4, 6 and 9.6).  libcurl did this
+ * reply read until its Content-Length is in, or else until the server closes (RFC 9112
+ * sections 3, 4, 6 and 9.6).  libcurl did this
  * before, but loading it and its ~30 libraries (TLS, HTTP/2, IDN, LDAP, Kerberos) took
  * most of a `netnest run` (docs/benchmarks.md); libevent 2.1's evhttp client cannot use a
  * unix socket (its connect resets the fd and resolves a host name; unix sockets came in
@@ -60,12 +61,13 @@ static bool parse_len(const char *v, size_t vlen, size_t max, size_t *out)
 }
 
 int nn_client_parse_reply(const char *buf, size_t len, unsigned *status, const char **body,
-			  size_t *blen)
+			  size_t *blen, bool *framed)
 {
 	const char *p = buf, *end = buf + len, *eol;
 	bool have_len = false;
 	size_t clen = 0;
 
+	*framed = false;
 	/* status-line = HTTP-version SP 3DIGIT SP [reason] CRLF (RFC 9112 section 4) */
 	if (len < 12 || memcmp(p, "HTTP/1.", 7) || p[7] < '0' || p[7] > '9' || p[8] != ' ' ||
 	    p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9' ||
@@ -100,13 +102,15 @@ int nn_client_parse_reply(const char *buf, size_t len, unsigned *status, const c
 	}
 	*body = p;
 	*blen = (size_t)(end - p);
-	/* 1xx, 204 and 304 have no body (RFC 9112 section 6.3) */
-	if (*status < 200 || *status == 204 || *status == 304)
+	/* 1xx, 204 and 304 have no body (RFC 9112 section 6.3); a 1xx is not the last reply */
+	if (*status < 200 || *status == 204 || *status == 304) {
 		*blen = 0;
-	else if (have_len) {
+		*framed = *status >= 200;
+	} else if (have_len) {
 		if (clen > *blen)
 			return -EINVAL; /* cut short */
 		*blen = clen;
+		*framed = true;
 	}
 	return 0;
 }
@@ -127,7 +131,23 @@ static int send_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
-/* read @fd until the server closes it, into *@out (NUL-terminated, caller frees) */
+/* has the whole reply come, by its own length (nn_client_parse_reply())? */
+static bool reply_whole(const char *b, size_t len)
+{
+	const char *body;
+	size_t blen;
+	unsigned status;
+	bool framed;
+
+	return nn_client_parse_reply(b, len, &status, &body, &blen, &framed) == 0 && framed;
+}
+
+/*
+ * Read the reply on @fd into *@out (NUL-terminated, caller frees): until it is whole by its
+ * own length, or else until the server closes.  Not waiting for the close saves the
+ * server's shutdown(2) and close(2) from the caller's path (a `netnest run` makes two
+ * requests).
+ */
 static int recv_all(int fd, char **out, size_t *outlen)
 {
 	size_t cap = 4096, len = 0;
@@ -160,6 +180,8 @@ static int recv_all(int fd, char **out, size_t *outlen)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		if (reply_whole(b, len))
+			break;
 	}
 	b[len] = '\0';
 	*out = b;
@@ -204,6 +226,7 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
 	size_t rlen = 0, blen = 0;
 	unsigned code = 0;
 	struct stat st;
+	bool framed;
 	int len, r;
 
 	if (resp)
@@ -239,7 +262,7 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
 		return nn_errx(err, ECONNRESET,
 			       "request %s %s on %s: the server closed the connection with no reply",
 			       method, path, sock);
-	if (nn_client_parse_reply(reply, rlen, &code, &rbody, &blen) < 0)
+	if (nn_client_parse_reply(reply, rlen, &code, &rbody, &blen, &framed) < 0)
 		return nn_errx(err, EIO,
 			       "request %s %s on %s: the reply is not HTTP/1.1 "
 			       "(%zu bytes)",

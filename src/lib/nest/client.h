@@ -23,8 +23,9 @@
  * @err:    error object
  *
  * Sends "@method @path HTTP/1.1" with "Host: localhost" (ignored by the server, as
- * RootlessKit's) and "Connection: close", and reads the reply until the server closes
- * (RFC 9112 section 9.6), blocking as long as the server takes.  A reply with status
+ * RootlessKit's) and "Connection: close", and reads the reply until all of its
+ * Content-Length has come, or, without one, until the server closes (RFC 9112 sections 6.3
+ * and 9.6), blocking as long as the server takes.  A reply with status
  * >= 400 is an error: its {"message": ...} becomes @err's message, and *@status is still
  * set.
  * Return: 0 for a 2xx reply; -ECONNREFUSED, or stat(2)'s errno (-ENOENT) for a missing
@@ -47,6 +48,9 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
  * @body:   set to where the body starts inside @buf
  * @blen:   its length: Content-Length when given, else up to the end of @buf; 0 for a
  *          1xx, 204 or 304 (RFC 9112 section 6.3)
+ * @framed: set to true when the reply's own length says it is whole (a Content-Length all
+ *          of which is in @buf, or a 204 or 304), so that the rest need not be waited
+ *          for; false when only the server's close ends it
  *
  * Reads the status line (RFC 9112 section 4) and the header lines up to the empty line
  * (section 2.1); of the headers only Content-Length matters.
@@ -56,7 +60,7 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
  * server always sends a length, so a chunked reply is not one of its).
  */
 int nn_client_parse_reply(const char *buf, size_t len, unsigned *status, const char **body,
-			  size_t *blen);
+			  size_t *blen, bool *framed);
 
 /**
  * nn_client_nest_request() - nn_client_request() to the API of nest @nest
