@@ -10,12 +10,14 @@ setup() {
   chmod 0755 "$TMP"
   PIDS=()   # processes this test started itself (killed in teardown)
   NESTS=()  # nests to take down: "user NAME", "user2 NAME" or "root NAME"
+  MOUNTS=() # bind mounts this test made (unmounted in teardown)
   STATE=/run/user/$(nn_uid)/netnest/$NEST
 }
 
 teardown() {
   nests_down
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null; done
   rm -rf "$TMP"
 }
 
@@ -159,6 +161,38 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   wait_for test ! -e "/proc/$pid"
   run sh -c "stat -L -c %i /proc/[0-9]*/ns/user 2>/dev/null | grep -x $userns"
   [ -z "$output" ]
+}
+
+@test "down deletes no veth itself, not even that of a sandbox whose netns outlived it: the nest's netns takes them all" {
+  up_user
+  nnu run -d --nest "$NEST" --name held -- sh -c "while [ ! -e $TMP/go ]; do sleep 0.05; done"
+  rec=$STATE/sandboxes/held.json
+  veth=$(jq -r .veth "$rec") pid=$(jq -r .pid "$rec")
+  # the sandbox's netns lives on after its processes, so its veth stays on the dying list
+  # (DYING_MS, 1 s, sandbox.c) until the daemon deletes it, or the nest's netns goes
+  touch "$TMP/netns"
+  mount --bind "/proc/$pid/ns/net" "$TMP/netns"
+  MOUNTS+=("$TMP/netns")
+  nestns=/proc/$(cat "$STATE/child_pid")/root$STATE/netns
+  # a monitor in the nest's netns: it sees every delete, and its socket keeps that netns
+  # (and the veth) alive after down, until it is ended
+  nsenter --net="$nestns" ip -o monitor link >"$TMP/mon" 2>&1 &
+  PIDS+=($!)
+  mark() { # NAME: a link made and deleted, seen by the monitor (a bridge: not every kernel has dummy)
+    nsenter --net="$nestns" ip link add "$1" type bridge
+    nsenter --net="$nestns" ip link del "$1"
+    wait_for grep -q "Deleted.* $1:" "$TMP/mon"
+  }
+  mark nnsync
+  touch "$TMP/go"
+  wait_for test ! -e "$rec"
+  mark nndown # what the monitor saw after this, down did
+  nnu down --nest "$NEST"
+  kill "${PIDS[-1]}"
+  wait "${PIDS[-1]}" 2>/dev/null || true
+  cat "$TMP/mon"
+  sed -n '/Deleted.* nndown:/,$p' "$TMP/mon" >"$TMP/after"
+  ! grep -q "Deleted.* $veth@" "$TMP/after"
 }
 
 @test "as root, a nest lives in /run/netnest and down leaves no netns, link or mount behind" {
