@@ -599,9 +599,13 @@ assert_own_sys() {
   run run_user -d --name twin -- sleep 1000
   [ "$status" -eq 0 ]
   keep_records "$STATE"
+  pid=$(jq -r .pid "$TMP/records/twin.json")
   run run_user -d --name twin -- sleep 1000
   [ "$status" -eq 1 ]
-  [[ $output == *"sandbox name twin is already in use"* ]]
+  [ "$output" = "netnest: nest $NEST: sandbox name twin is already in use (by process $pid)" ]
+  run run_user --name twin -- true # the foreground says the same
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: nest $NEST: sandbox name twin is already in use (by process $pid)" ]
   [ "$(ls "$STATE/ipam/netnest" | grep '^10\.')" = 10.4.0.2 ]
   [ "$(nnu ps --nest "$NEST" --json | jq -r '[.sandboxes[].name] | join(" ")')" = twin ]
 }

@@ -435,6 +435,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 {
 	_cleanup_close_ int pidfd = -1, netns = -1;
 	_cleanup_free_ struct sandbox *sb = NULL;
+	const struct sandbox *holder;
 	struct nn_sandbox_link link = { 0 };
 	struct nn_rtnl inside;
 	struct nn_proc_stat st;
@@ -447,8 +448,11 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 	int r;
 
 	snprintf(label, sizeof(label), "sandbox %s", req->name);
-	if (nn_sb_find_locked(s, req->name))
-		return nn_errx(err, EEXIST, "sandbox name %s is already in use", req->name);
+	holder = nn_sb_find_locked(s, req->name);
+	if (holder)
+		return nn_errx(err, EEXIST,
+			       "nest %s: sandbox name %s is already in use (by process %d)",
+			       n->cfg.name, req->name, (int)holder->pid);
 	sb = calloc(1, sizeof(*sb));
 	if (!sb)
 		return nn_err(err, ENOMEM, "%s", label);
