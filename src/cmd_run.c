@@ -350,9 +350,10 @@ static void fg_forward(int sig, siginfo_t *si, void *uc)
 	errno = e;
 }
 
-/* The sandbox, in the child of a foreground run: returns only when it fails, its status. */
+/* The sandbox, in the child of a foreground run: returns only when it fails, its status.
+ * A byte on @started (close-on-exec) tells the parent that the command is next. */
 static int fg_sandbox(const char *dir, pid_t daemon, const char *sock, const struct run_opts *o,
-		      pid_t parent, struct nn_err *err)
+		      pid_t parent, int started, struct nn_err *err)
 {
 	int r;
 
@@ -369,6 +370,10 @@ static int fg_sandbox(const char *dir, pid_t daemon, const char *sock, const str
 	if (r < 0)
 		return nn_print_err(err);
 	fflush(NULL);
+	if (write(started, "x", 1) != 1) {
+		nn_err(err, errno, "sandbox %s: tell run it started", o->name);
+		return nn_print_err(err);
+	}
 	close_range(3, ~0u, CLOSE_RANGE_CLOEXEC); /* as run -d: 0-2 alone */
 	execvp(o->cmd[0], o->cmd);
 	r = errno;
@@ -415,6 +420,26 @@ static int exit_like(int status)
 }
 
 /*
+ * Did the sandbox die of a signal before its command started, because its nest went down
+ * (a `down` ends every process of the nest's user namespace)?  Then that is said, as a
+ * request to the nest would say it, instead of dying of the signal in silence.  @started:
+ * the pipe's read end, which got a byte if the command was next (fg_sandbox()).
+ */
+static bool killed_starting(const struct run_opts *o, const siginfo_t *si, int started,
+			    struct nn_err *err)
+{
+	char c;
+
+	if (si->si_code != CLD_KILLED && si->si_code != CLD_DUMPED)
+		return false;
+	if (read(started, &c, 1) == 1 || access(o->sock, F_OK) == 0)
+		return false;
+	nn_client_not_serving(o->nest, o->dir, err);
+	nn_err_wrap(err, "sandbox %s did not start (killed by signal %d)", o->name, si->si_status);
+	return true;
+}
+
+/*
  * Foreground: the sandbox is a child, so that this process, outside its namespaces,
  * outlives it.  Once the sandbox has exited (seen, not reaped, so its PID is no other
  * process's) the daemon is asked to wait for the release of its name, ports and lease
@@ -429,9 +454,12 @@ static int run_foreground(const char *dir, pid_t daemon, const char *sock, const
 	struct sigaction old[ARRAY_SIZE(fg_forwarded)];
 	sigset_t fwd, mask;
 	pid_t parent = getpid(), child;
-	int status = 0;
+	int status = 0, started[2];
+	bool killed = false;
 	siginfo_t si;
 
+	if (pipe2(started, O_CLOEXEC) < 0)
+		return nn_err(err, errno, "sandbox %s: pipe", o->name);
 	sigemptyset(&sa.sa_mask);
 	sigemptyset(&fwd);
 	for (size_t i = 0; i < ARRAY_SIZE(fg_forwarded); i++)
@@ -446,25 +474,32 @@ static int run_foreground(const char *dir, pid_t daemon, const char *sock, const
 		for (size_t i = 0; i < ARRAY_SIZE(fg_forwarded); i++)
 			sigaction(fg_forwarded[i], &old[i], NULL);
 		sigprocmask(SIG_SETMASK, &mask, NULL);
-		status = fg_sandbox(dir, daemon, sock, o, parent, err);
+		close(started[0]);
+		status = fg_sandbox(dir, daemon, sock, o, parent, started[1], err);
 		fflush(NULL);
 		_exit(status);
 	}
+	close(started[1]);
 	if (child > 0) {
 		fg_child = child;
 		sigprocmask(SIG_SETMASK, &mask, NULL);
 		while (waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
 			;
-		wait_released(sock, o, child);
+		killed = killed_starting(o, &si, started[0], err);
+		if (!killed)
+			wait_released(sock, o, child);
 		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 			;
 	}
+	close(started[0]);
 	fg_child = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(fg_forwarded); i++)
 		sigaction(fg_forwarded[i], &old[i], NULL);
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	if (child < 0)
 		return nn_err(err, errno, "sandbox %s: fork", o->name);
+	if (killed)
+		return -ESHUTDOWN;
 	return exit_like(status);
 }
 

@@ -8,6 +8,8 @@ pkgs=(
   libevent-dev libcmocka-dev
   bats nftables uidmap iproute2 util-linux procps psmisc curl jq python3 perl
   nginx-light iperf3 busybox graphviz
+  # strace holds up a run's connect(2) so that a down catches it starting: tests/nest.bats
+  strace
   # a real DNS server (the binary only: dnsmasq-base starts no service) and its client:
   # tests/udp.bats (in a sandbox behind -p P:53/udp), tests/engine.bats (a loopback stub)
   dnsmasq-base bind9-dnsutils
