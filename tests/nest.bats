@@ -296,6 +296,48 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ ! -e "$STATE" ]
 }
 
+@test "down and up after the daemon was SIGKILLed end what exec nest and an unshare -n left in the nest's user namespace" {
+  chmod 0777 "$TMP"
+  for verb in down up; do
+    up_user
+    daemon=$(cat "$STATE/child_pid")
+    userns=$(stat -L -c %i "/proc/$daemon/ns/user")
+    nnu exec --nest "$NEST" nest -- sh -c "setsid sleep 4242 </dev/null >/dev/null 2>&1 & echo \$! >$TMP/exec"
+    nnu run -d --nest "$NEST" --name esc -- sh -c \
+      'unshare -n sh -c "echo \$\$ > $0; exec sleep 4243" & exec sleep 1000' "$TMP/esc" >/dev/null
+    wait_for test -s "$TMP/exec"
+    wait_for test -s "$TMP/esc"
+    PIDS+=("$(cat "$TMP/exec")" "$(cat "$TMP/esc")")
+    kill -9 "$daemon"
+    if [ "$verb" = down ]; then
+      run nnu down --nest "$NEST"
+      [ "$status" -eq 0 ]
+      [ "$output" = "netnest: warning: nest $NEST was not running (daemon pid $daemon is gone); removed what it left: 1 sandbox and state dir $STATE" ]
+    else
+      wait_for test ! -e "/proc/$daemon"
+      nnu up -d --nest "$NEST"
+      nnu down --nest "$NEST"
+    fi
+    # nothing is left in the old nest's user namespace to keep its netns and tap0 alive
+    wait_until '! stat -L -c %i /proc/[0-9]*/ns/user 2>/dev/null | grep -qx "$userns"'
+    rm -f "$TMP/exec" "$TMP/esc"
+  done
+}
+
+@test "down of a nest whose daemon does not stop (SIGSTOP) kills it after 10 s, removes what it left and says so" {
+  up_user
+  daemon=$(cat "$STATE/child_pid")
+  nnu run -d --nest "$NEST" --name s1 -- sleep 1000
+  s1=$(jq .pid "$STATE/sandboxes/s1.json")
+  PIDS+=("$s1")
+  kill -STOP "$daemon"
+  run nnu down --nest "$NEST"
+  [ "$status" -eq 0 ]
+  [ "$output" = "netnest: warning: nest $NEST: its daemon (pid $daemon) did not stop within 10 s and was killed; removed what it left: 1 sandbox and state dir $STATE" ]
+  [ ! -d "/proc/$s1" ] || grep -q '^State:.*Z' "/proc/$s1/status"
+  [ ! -e "$STATE" ]
+}
+
 @test "down after the daemon was SIGKILLed stops its sandboxes, the processes they left in their netns too, and removes the state dir" {
   up_user
   daemon=$(cat "$STATE/child_pid")

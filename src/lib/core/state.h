@@ -54,6 +54,7 @@
 #define NN_STATE_ETC "etc"
 #define NN_STATE_RK_ENGINE_PID ".engine_pid"
 #define NN_STATE_RK_ENV "ROOTLESSKIT_STATE_DIR"
+#define NN_STATE_USERNS "userns" /* rootless: the nest's user namespace inode, decimal */
 
 /**
  * nn_state_dir() - the state dir path of nest @nest for the calling user

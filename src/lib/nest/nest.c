@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -231,12 +232,26 @@ static int kill_stale_sandbox(const struct nn_sandbox_rec *rec, void *arg)
 	return 0;
 }
 
-/* A stale nest's sandboxes, as kill_stale_sandbox(). Return: how many were killed. */
-static int kill_stale_sandboxes(const char *state_dir)
+/*
+ * A stale nest's sandboxes, as kill_stale_sandbox(), then (rootless) every process still
+ * in its user namespace (NN_STATE_USERNS), as the daemon's teardown would have ended them
+ * (nestd.c sweep_userns()): what `exec nest` started, a sandbox's process that unshared a
+ * netns of its own.  They would keep the nest's netns, tap0, bridge and tables alive.
+ * Return: how many sandboxes were killed.
+ */
+static int kill_stale_sandboxes(int dirfd, const char *state_dir)
 {
-	int killed = 0;
+	_cleanup_free_ char *ino = NULL;
+	unsigned long v;
+	int killed = 0, fd;
 
 	nn_state_sandboxes(state_dir, kill_stale_sandbox, &killed);
+	if (nn_read_file(dirfd, NN_STATE_USERNS, &ino, NULL, NULL) == 0 &&
+	    nn_parse_uint(ino, 1, ULONG_MAX, &v) == 0 &&
+	    (fd = nn_sweep_find(CLONE_NEWUSER, v)) >= 0) {
+		nn_sweep(&fd, 1, CLONE_NEWUSER, -1, 2000);
+		close(fd);
+	}
 	return killed;
 }
 
@@ -274,7 +289,7 @@ static int lock_state_dir(const struct nn_nest_config *cfg, int *dirfd, struct n
 		return nn_errx(err, EBUSY, "nest %s is already running (pid %s, state dir %s)",
 			       cfg->name, pid ? pid : "starting", cfg->state_dir);
 	}
-	kill_stale_sandboxes(cfg->state_dir);
+	kill_stale_sandboxes(dfd, cfg->state_dir);
 	nn_state_clear(dfd, true);
 	*dirfd = steal_fd(&dfd);
 	return steal_fd(&lock);
@@ -446,10 +461,12 @@ int nn_nest_wait(struct nn_nest_start *st, struct nn_err *err)
 }
 
 /*
- * down of a nest whose daemon is gone (SIGKILL, a crash): do what its teardown would have
- * done to what is left, if no one else holds the lock (an `up` starting on this dir).
+ * down of a nest whose daemon is gone (SIGKILL, a crash) or had to be killed (@killed: it
+ * did not stop within STOP_TIMEOUT_MS): do what its teardown would have done to what is
+ * left, if no one else holds the lock (an `up` starting on this dir).
  */
-static int collect_stale(const char *name, const char *state_dir, struct nn_err *err)
+static int collect_stale(const char *name, const char *state_dir, bool killed_it,
+			 struct nn_err *err)
 {
 	_cleanup_close_ int dfd = -1, lock = -1;
 	_cleanup_free_ char *pid = NULL;
@@ -463,12 +480,18 @@ static int collect_stale(const char *name, const char *state_dir, struct nn_err 
 			       state_dir);
 	if (nn_read_file(dfd, NN_STATE_CHILD_PID, &pid, NULL, NULL) < 0)
 		pid = NULL;
-	killed = kill_stale_sandboxes(state_dir);
+	killed = kill_stale_sandboxes(dfd, state_dir);
 	nn_state_clear(dfd, false);
 	nn_state_remove_dir(state_dir);
-	nn_errx(err, ESRCH, "nest %s was not running (daemon pid %s is gone); removed what it "
-		"left: %d sandbox%s and state dir %s", name, pid ? pid : "?", killed,
-		killed == 1 ? "" : "es", state_dir);
+	if (killed_it)
+		nn_errx(err, ETIMEDOUT, "nest %s: its daemon (pid %s) did not stop within %d s "
+			"and was killed; removed what it left: %d sandbox%s and state dir %s",
+			name, pid ? pid : "?", STOP_TIMEOUT_MS / 1000, killed,
+			killed == 1 ? "" : "es", state_dir);
+	else
+		nn_errx(err, ESRCH, "nest %s was not running (daemon pid %s is gone); removed "
+			"what it left: %d sandbox%s and state dir %s", name, pid ? pid : "?",
+			killed, killed == 1 ? "" : "es", state_dir);
 	return 1; /* a notice, not a failure */
 }
 
@@ -480,7 +503,7 @@ int nn_nest_stop(const char *name, const char *state_dir, pid_t *pidp, struct nn
 	int r = nn_state_child_pid(state_dir, &pid, err);
 
 	if (r == -ESRCH)
-		return collect_stale(name, state_dir, err);
+		return collect_stale(name, state_dir, false, err);
 	if (r == -ENOENT)
 		return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", name,
 			       state_dir);
@@ -493,10 +516,17 @@ int nn_nest_stop(const char *name, const char *state_dir, pid_t *pidp, struct nn
 	pidfd = nn_pidfd_open(pid);
 	if (pidfd < 0)
 		return nn_err(err, errno, "stop nest %s: pidfd_open(%d)", name, pid);
-	r = nn_pidfd_terminate(pidfd, STOP_TIMEOUT_MS, STOP_TIMEOUT_MS);
-	if (r < 0 && r != -ETIMEDOUT)
-		return nn_err(err, -r, "stop nest %s: SIGTERM to pid %d", name, pid);
 	if (pidp)
 		*pidp = pid;
-	return 0;
+	if (nn_pidfd_signal(pidfd, SIGTERM) < 0 && errno != ESRCH)
+		return nn_err(err, errno, "stop nest %s: SIGTERM to pid %d", name, pid);
+	if (nn_pidfd_wait(pidfd, STOP_TIMEOUT_MS))
+		return 0;
+	/* stuck (stopped, or in uninterruptible sleep): its teardown never ran */
+	r = nn_pidfd_terminate(pidfd, -1, STOP_TIMEOUT_MS);
+	if (r < 0)
+		return nn_err(err, -r, "stop nest %s: the daemon (pid %d) did not exit %d s after "
+			      "SIGTERM nor %d s after SIGKILL", name, pid, STOP_TIMEOUT_MS / 1000,
+			      STOP_TIMEOUT_MS / 1000);
+	return collect_stale(name, state_dir, true, err);
 }

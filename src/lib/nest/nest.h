@@ -213,13 +213,15 @@ int nn_nest_wait(struct nn_nest_start *st, struct nn_err *err);
  * @err:       error object
  *
  * Checks that child_pid names a netnest daemon (/proc/PID/comm "netnest"), sends SIGTERM
- * and waits on a pidfd (pidfd_open(2)) for 10 s, then SIGKILLs.
- * A nest whose daemon is gone (SIGKILLed, crashed) while its state dir and lock are free is
- * collected instead: its sandboxes (pid and starttime as recorded) are SIGKILLed and waited
- * for, and the state dir is removed; then @err holds a notice saying so.
+ * and waits on a pidfd (pidfd_open(2)) for 10 s, then SIGKILLs it and waits 10 s more.
+ * A nest whose daemon is gone (SIGKILLed, crashed) while its state dir and lock are free,
+ * or had to be SIGKILLed, is collected: its sandboxes (pid and starttime as recorded) are
+ * SIGKILLed and waited for, then (rootless) every process left in its user namespace
+ * (the state dir's "userns", nn_sweep()), and the state dir is removed; then @err holds a
+ * notice saying so.
  * Return: 0; 1 when a stale nest was collected (notice in @err, with code ESRCH: its
- * daemon was gone); -ENOENT "no nest named NAME is running"; -ESRCH if the PID is not
- * netnest's.
+ * daemon was gone; ETIMEDOUT: it had to be killed); -ENOENT "no nest named NAME is
+ * running"; -ESRCH if the PID is not netnest's; -ETIMEDOUT if it outlived SIGKILL by 10 s.
  */
 int nn_nest_stop(const char *name, const char *state_dir, pid_t *pid, struct nn_err *err);
 

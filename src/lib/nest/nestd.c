@@ -353,6 +353,14 @@ static int write_state_files(struct nn_nest *n, struct nn_err *err)
 		len = snprintf(buf, sizeof(buf), "%d", (int)n->engine_pid);
 		r = nn_write_file(n->state_fd, NN_STATE_ENGINE_PID, 0444, buf, len, err);
 	}
+	if (r == 0 && n->cfg.rootless) {
+		struct stat st;
+
+		if (stat("/proc/self/ns/user", &st) < 0)
+			return nn_err(err, errno, "stat /proc/self/ns/user");
+		len = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)st.st_ino);
+		r = nn_write_file(n->state_fd, NN_STATE_USERNS, 0444, buf, len, err);
+	}
 	return r;
 }
 

@@ -48,28 +48,38 @@ static bool one_ino(const struct targets *t, unsigned long long ino)
 	return false;
 }
 
+/* "user", "net" or "mnt": @type's name under /proc/PID/ns */
+static const char *ns_name(int type)
+{
+	return type == CLONE_NEWUSER ? "user" : type == CLONE_NEWNET ? "net" : "mnt";
+}
+
+/* the inode of /proc/@pid/ns/@type, read with one readlink(2) ("net:[INODE]", proc(5):
+ * every namespace is on the one nsfs, so the inode says which); 0 when unreadable */
+static unsigned long long ns_ino(pid_t pid, int type)
+{
+	char path[64], link[64];
+	unsigned long long ino;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_name(type));
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	return sscanf(link, "%*[a-z]:[%llu]", &ino) == 1 ? ino : 0;
+}
+
 /* Is @pid in one of @t's namespaces, or (user namespaces) in a descendant of one? */
 static bool in_ns(pid_t pid, const struct targets *t)
 {
 	char path[64];
 	_cleanup_close_ int fd = -1;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid,
-		 t->type == CLONE_NEWUSER ? "user" :
-		 t->type == CLONE_NEWNET  ? "net" :
-					    "mnt");
-	if (t->type != CLONE_NEWUSER) {
-		char link[64];
-		ssize_t n = readlink(path, link, sizeof(link) - 1);
-		unsigned long long ino;
-
-		/* "net:[INODE]" (proc(5)): one readlink(2), no descriptor and no nsfs dentry;
-		 * every namespace is on the one nsfs, so the inode says which */
-		if (n <= 0)
-			return false;
-		link[n] = '\0';
-		return sscanf(link, "%*[a-z]:[%llu]", &ino) == 1 && one_ino(t, ino);
-	}
+	/* net and mnt: one readlink(2), no descriptor and no nsfs dentry */
+	if (t->type != CLONE_NEWUSER)
+		return one_ino(t, ns_ino(pid, t->type));
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	for (int depth = 0; fd >= 0 && depth < USERNS_DEPTH_MAX; depth++) {
 		struct stat st;
@@ -178,4 +188,29 @@ int nn_sweep(const int *nsfds, size_t n, int type, int grace_ms, int timeout_ms)
 	}
 	r = until_gone(&t, SIGKILL, timeout_ms, &sent);
 	return r < 0 ? r : sent;
+}
+
+int nn_sweep_find(int type, unsigned long long ino)
+{
+	_cleanup_closedir_ DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		char *end, path[64];
+		long pid = strtol(e->d_name, &end, 10);
+		struct stat st;
+		int fd;
+
+		if (*end || pid <= 0 || ns_ino((pid_t)pid, type) != ino)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/%s", pid, ns_name(type));
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_ino == ino)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+	}
+	return -ENOENT;
 }

@@ -46,4 +46,18 @@
  */
 int nn_sweep(const int *nsfds, size_t n, int type, int grace_ms, int timeout_ms);
 
+/**
+ * nn_sweep_find() - a descriptor of the namespace of @type whose nsfs inode is @ino,
+ * opened through a process in it, for nn_sweep() when nothing else holds it (the daemon of
+ * a nest is gone and left processes in its user namespace)
+ * @type: CLONE_NEWUSER or CLONE_NEWNET
+ * @ino:  the inode ("user:[INODE]" in /proc/PID/ns/user, proc(5))
+ *
+ * Scans /proc with one readlink(2) per process the caller may inspect (ptrace access mode,
+ * ptrace(2)), and checks the inode again on the descriptor it opens.
+ * Return: the descriptor (O_CLOEXEC; the caller closes it), -ENOENT when no process the
+ * caller may inspect is in it, or the negative errno of opendir(3).
+ */
+int nn_sweep_find(int type, unsigned long long ino);
+
 #endif
