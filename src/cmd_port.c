@@ -177,8 +177,12 @@ static int port_rm(const char *nest, int argc, char **argv, struct nn_err *err)
 		unsigned status;
 
 		snprintf(path, sizeof(path), "/v1/ports/%s", argv[i]);
-		if (nn_client_nest_request(nest, "DELETE", path, NULL, &status, NULL, err) < 0)
+		if (nn_client_nest_request(nest, "DELETE", path, NULL, &status, NULL, err) < 0) {
+			/* the API's own text is RootlessKit's ("unknown id: 99"): say whose */
+			if (status >= 400 && status < 500)
+				nn_err_wrap(err, "nest %s: remove port %s", nest, argv[i]);
 			ret = nn_print_err(err);
+		}
 	}
 	return ret;
 }

@@ -38,6 +38,10 @@ static void bad_specs_are_refused_with_the_reason(void **state)
 	refused("[::1:8080:80", "missing ']'");
 	refused("[::1]8080:80", "expected ':' after ']'");
 	refused("::1:8080:80", "must be in brackets");
+	/* one field too many is that, not an IPv6 address out of brackets */
+	refused("127.0.0.1:18400:80:90", "too many ':' (want [hostIP:]hostPort:sandboxPort");
+	refused("1:2:3:4", "too many ':'");
+	refused("[::1]:8080:80:1", "too many ':'");
 	refused("1.2.3:8080:80", "\"1.2.3\" is not an IPv4 address");
 	refused("[1.2.3.4]:8080:80", "is not an IPv6 address");
 	refused("[::ffff:127.0.0.1]:8080:80/tcp6", "host address ::ffff:127.0.0.1 is not an IPv6 "

@@ -211,9 +211,15 @@ int nn_portspec_parse(const char *s, struct nn_portspec *out, unsigned *count, s
 			return nn_errx(err, EINVAL, "port spec \"%s\": too many ':'", s);
 		*hport++ = '\0';
 		host = rest;
-		if (strchr(host, ':'))
-			return nn_errx(err, EINVAL, "port spec \"%s\": an IPv6 host address must "
-				       "be in brackets, [::1]:8080:80", s);
+		if (strchr(host, ':')) {
+			struct in6_addr a6;
+
+			if (inet_pton(AF_INET6, host, &a6) == 1)
+				return nn_errx(err, EINVAL, "port spec \"%s\": an IPv6 host "
+					       "address must be in brackets, [::1]:8080:80", s);
+			return nn_errx(err, EINVAL, "port spec \"%s\": too many ':' (want "
+				       "[hostIP:]hostPort:sandboxPort[/tcp|udp])", s);
+		}
 	} else {
 		hport = rest;
 	}
