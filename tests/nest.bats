@@ -611,8 +611,10 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   up_user
   chmod 0777 "$TMP"
   daemon=$(cat "$STATE/child_pid")
-  # each connect(2) of the run is held up 3 s (strace), so the down comes while it starts
-  as_user strace -f -o /dev/null -e trace=connect -e inject=connect:delay_enter=3000000 \
+  # each connect(2) of the run is held up 3 s (strace), so the down comes while it starts;
+  # LeakSanitizer cannot run under ptrace, so an ASan build's leak check is off for it
+  ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" \
+    as_user strace -f -o /dev/null -e trace=connect -e inject=connect:delay_enter=3000000 \
     "$NETNEST" run --nest "$NEST" --name slow -- true >"$TMP/out" 2>&1 &
   PIDS+=($!)
   # the run and its child, which is in the nest's user namespace before its first connect
