@@ -5,9 +5,9 @@
 /*
  * Inside the sandbox service: its state and the parsed POST /netnest/v1/sandboxes request
  * (the latter exported for the unit tests and the fuzzer too), shared by its lifecycle
- * (sandbox.c: create, teardown, the watcher) and its records (sandbox_record.c: the body,
- * the record, the list, the wait for a release, the ports of a record).  Not for use
- * outside those two; everyone else has sandbox.h.
+ * (sandbox.c: start, stop, create; sandbox_teardown.c: teardown, the watcher, DELETE) and
+ * its records (sandbox_record.c: the body, the record, the list, the wait for a release,
+ * the ports of a record).  Not for use outside those three; everyone else has sandbox.h.
  */
 
 #include <net/if.h>
@@ -28,6 +28,8 @@
 #include "state.h"
 
 #define WAIT_MAX_S 30 /* POST .../<name>/wait gives up after this (nn_sb_api_wait()) */
+#define WATCH_STOP 0 /* epoll cookies of the watcher: stopfd, */
+#define WATCH_LINKS UINT64_MAX /* the nest netns's link notifications; else a sandbox's serial */
 
 struct nn_bypass;
 struct nn_pool;
@@ -107,6 +109,23 @@ struct nn_sandboxes *nn_sb_of(struct nn_nest *n);
 
 /* the sandbox named @name, or NULL; the caller holds s->lock */
 struct sandbox *nn_sb_find_locked(struct nn_sandboxes *s, const char *name);
+
+/* free the service @s, its pool stopped first (nn_pool_stop()); no thread may use it */
+void nn_sb_free(struct nn_sandboxes *s);
+
+/*
+ * nn_sb_watcher_main() - the watcher thread (sandbox_teardown.c), @arg the nest: it buries
+ * each sandbox whose main process exited (its pidfd polls readable) and releases a dying
+ * one once the kernel deleted its veth (RTM_DELLINK), or after DYING_MS; it ends on stopfd.
+ */
+void *nn_sb_watcher_main(void *arg);
+
+/*
+ * nn_sb_api_delete() - DELETE /netnest/v1/sandboxes/<name> (the api.h route handler shape;
+ * its contract is at its definition in sandbox_teardown.c)
+ */
+int nn_sb_api_delete(struct nn_nest *n, const char *path, json_t *body, json_t **resp,
+		     unsigned *status, struct nn_err *err);
 
 /*
  * nn_sb_target() - the addresses @spec dials in the sandbox at @ip (and @ip6, NULL for
