@@ -43,5 +43,5 @@ int nn_pidfd_terminate(int pidfd, int grace_ms, int kill_ms)
 	}
 	if (nn_pidfd_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
 		return -errno;
-	return nn_pidfd_wait(pidfd, kill_ms) ? 0 : -ETIMEDOUT;
+	return nn_pidfd_wait(pidfd, kill_ms) ? 1 : -ETIMEDOUT;
 }

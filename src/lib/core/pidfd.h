@@ -45,8 +45,9 @@ bool nn_pidfd_wait(int pidfd, int ms);
  * @pidfd:    the process (borrowed)
  * @grace_ms: how long SIGTERM has; negative: SIGKILL at once
  * @kill_ms:  how long to wait after SIGKILL (longer means uninterruptible sleep)
- * Return: 0 once it has exited, -ETIMEDOUT if it is still there, or the negative errno of
- * pidfd_send_signal(2) other than ESRCH.
+ * Return: 0 once it has exited of SIGTERM (or before it), 1 once it has exited after
+ * SIGKILL, -ETIMEDOUT if it is still there, or the negative errno of pidfd_send_signal(2)
+ * other than ESRCH.
  */
 int nn_pidfd_terminate(int pidfd, int grace_ms, int kill_ms);
 

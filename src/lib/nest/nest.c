@@ -518,15 +518,14 @@ int nn_nest_stop(const char *name, const char *state_dir, pid_t *pidp, struct nn
 		return nn_err(err, errno, "stop nest %s: pidfd_open(%d)", name, pid);
 	if (pidp)
 		*pidp = pid;
-	if (nn_pidfd_signal(pidfd, SIGTERM) < 0 && errno != ESRCH)
-		return nn_err(err, errno, "stop nest %s: SIGTERM to pid %d", name, pid);
-	if (nn_pidfd_wait(pidfd, STOP_TIMEOUT_MS))
-		return 0;
-	/* stuck (stopped, or in uninterruptible sleep): its teardown never ran */
-	r = nn_pidfd_terminate(pidfd, -1, STOP_TIMEOUT_MS);
+	r = nn_pidfd_terminate(pidfd, STOP_TIMEOUT_MS, STOP_TIMEOUT_MS);
+	if (r == -ETIMEDOUT)
+		return nn_err(err, ETIMEDOUT,
+			      "stop nest %s: the daemon (pid %d) did not exit %d s "
+			      "after SIGTERM nor %d s after SIGKILL",
+			      name, pid, STOP_TIMEOUT_MS / 1000, STOP_TIMEOUT_MS / 1000);
 	if (r < 0)
-		return nn_err(err, -r, "stop nest %s: the daemon (pid %d) did not exit %d s after "
-			      "SIGTERM nor %d s after SIGKILL", name, pid, STOP_TIMEOUT_MS / 1000,
-			      STOP_TIMEOUT_MS / 1000);
-	return collect_stale(name, state_dir, true, err);
+		return nn_err(err, -r, "stop nest %s: signal pid %d", name, pid);
+	/* SIGKILLed (stopped, or stuck): its teardown never ran */
+	return r ? collect_stale(name, state_dir, true, err) : 0;
 }
