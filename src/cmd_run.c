@@ -193,11 +193,18 @@ static int exec_status(int e)
  * What fails once the nest's API is gone (a down racing this run removes the pool's
  * socket and the state dir's files) is said as a request to it would say it.
  */
+/* Has the nest stopped serving (going down, or gone)?  Its API goes first and takes
+ * api.sock along (nestd.c services_stop). */
+static bool api_gone(const struct run_opts *o)
+{
+	return access(o->sock, F_OK) < 0;
+}
+
 static int enter(const char *dir, pid_t daemon, const struct run_opts *o, struct nn_err *err)
 {
 	int sysfs_refused, r = nn_sandbox_enter(dir, daemon, &sysfs_refused, err);
 
-	if (r < 0 && access(o->sock, F_OK) < 0)
+	if (r < 0 && api_gone(o))
 		return nn_client_not_serving(o->nest, o->dir, err);
 	if (r == 0 && sysfs_refused)
 		nn_warn("sandbox %s: /sys is the host's, so /sys/class/net lists the host's "
@@ -432,7 +439,7 @@ static bool killed_starting(const struct run_opts *o, const siginfo_t *si, int s
 
 	if (si->si_code != CLD_KILLED && si->si_code != CLD_DUMPED)
 		return false;
-	if (read(started, &c, 1) == 1 || access(o->sock, F_OK) == 0)
+	if (read(started, &c, 1) == 1 || !api_gone(o))
 		return false;
 	nn_client_not_serving(o->nest, o->dir, err);
 	nn_err_wrap(err, "sandbox %s did not start (killed by signal %d)", o->name, si->si_status);

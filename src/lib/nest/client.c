@@ -4,11 +4,11 @@
  *
  * HTTP/1.1 over a unix socket, written here: one request with "Connection: close", the
  * reply read until its Content-Length is in, or else until the server closes (RFC 9112
- * sections 3, 4, 6 and 9.6).  libcurl did this
- * before, but loading it and its ~30 libraries (TLS, HTTP/2, IDN, LDAP, Kerberos) took
- * most of a `netnest run` (docs/benchmarks.md); libevent 2.1's evhttp client cannot use a
- * unix socket (its connect resets the fd and resolves a host name; unix sockets came in
- * 2.2), and the one server it talks to is netnest's own.
+ * sections 3, 4, 6 and 9.6).  libcurl did this before, but loading it and its ~30
+ * libraries (TLS, HTTP/2, IDN, LDAP, Kerberos) took most of a `netnest run`
+ * (docs/benchmarks.md); libevent 2.1's evhttp client cannot use a unix socket (its connect
+ * resets the fd and resolves a host name; unix sockets came in 2.2), and the one server it
+ * talks to is netnest's own.
  */
 #include <errno.h>
 #include <limits.h>
