@@ -179,6 +179,8 @@ static int post_sandbox(const char *sock, const struct run_opts *o, pid_t pid, i
 	r = nn_client_request(sock, "POST", NN_SANDBOX_API, req, &status, NULL, err);
 	if (nn_client_unserved(r, status))
 		return nn_client_not_serving(o->nest, o->dir, err); /* going down, or gone */
+	if (r == -ETIMEDOUT)
+		nn_client_timed_out(o->nest, o->dir, err);
 	return r;
 }
 
@@ -206,6 +208,8 @@ static int enter(const char *dir, pid_t daemon, const struct run_opts *o, struct
 
 	if (r < 0 && api_gone(o))
 		return nn_client_not_serving(o->nest, o->dir, err);
+	if (r == -ETIMEDOUT) /* the pool did not answer */
+		nn_client_timed_out(o->nest, o->dir, err);
 	if (r == 0 && sysfs_refused)
 		nn_warn("sandbox %s: /sys is the host's, so /sys/class/net lists the host's "
 			"devices: the kernel refused a sysfs of the sandbox's netns (%s; "
@@ -401,6 +405,8 @@ static void wait_released(const char *sock, const struct run_opts *o, pid_t pid)
 
 	snprintf(path, sizeof(path), "%s/%s/wait", NN_SANDBOX_API, o->name);
 	r = body ? nn_client_request(sock, "POST", path, body, &status, NULL, &err) : 0;
+	if (r == -ETIMEDOUT)
+		nn_client_timed_out(o->nest, o->dir, &err);
 	if (r < 0 && !nn_client_unserved(r, status))
 		nn_print_err(&err);
 }
@@ -429,17 +435,13 @@ static int exit_like(int status)
 /*
  * Did the sandbox die of a signal before its command started, because its nest went down
  * (a `down` ends every process of the nest's user namespace)?  Then that is said, as a
- * request to the nest would say it, instead of dying of the signal in silence.  @started:
- * the pipe's read end, which got a byte if the command was next (fg_sandbox()).
+ * request to the nest would say it, instead of dying of the signal in silence.
  */
-static bool killed_starting(const struct run_opts *o, const siginfo_t *si, int started,
-			    struct nn_err *err)
+static bool killed_starting(const struct run_opts *o, const siginfo_t *si, struct nn_err *err)
 {
-	char c;
-
 	if (si->si_code != CLD_KILLED && si->si_code != CLD_DUMPED)
 		return false;
-	if (read(started, &c, 1) == 1 || !api_gone(o))
+	if (!api_gone(o))
 		return false;
 	nn_client_not_serving(o->nest, o->dir, err);
 	nn_err_wrap(err, "sandbox %s did not start (killed by signal %d)", o->name, si->si_status);
@@ -462,7 +464,8 @@ static int run_foreground(const char *dir, pid_t daemon, const char *sock, const
 	sigset_t fwd, mask;
 	pid_t parent = getpid(), child;
 	int status = 0, started[2];
-	bool killed = false;
+	bool killed = false, ran;
+	char c;
 	siginfo_t si;
 
 	if (pipe2(started, O_CLOEXEC) < 0)
@@ -492,8 +495,12 @@ static int run_foreground(const char *dir, pid_t daemon, const char *sock, const
 		sigprocmask(SIG_SETMASK, &mask, NULL);
 		while (waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
 			;
-		killed = killed_starting(o, &si, started[0], err);
-		if (!killed)
+		/* a byte: the command was next (fg_sandbox()); the pipe is close-on-exec */
+		ran = read(started[0], &c, 1) == 1;
+		killed = !ran && killed_starting(o, &si, err);
+		/* one that exited before its command, having said why, was not (or not for
+		 * sure: a POST that timed out) a sandbox of the nest, nothing to wait for */
+		if (!killed && (ran || si.si_code != CLD_EXITED))
 			wait_released(sock, o, child);
 		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 			;

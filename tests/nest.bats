@@ -338,6 +338,28 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ ! -e "$STATE" ]
 }
 
+@test "ps and run against a stopped daemon (SIGSTOP) give up after 30 s and say so; after SIGCONT all works" {
+  up_user
+  daemon=$(cat "$STATE/child_pid")
+  nnu run --nest "$NEST" -- true # the pool is filled: the next run asks it first
+  kill -STOP "$daemon"
+  t0=$SECONDS
+  run nnu ps --nest "$NEST"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: nest $NEST: its daemon (pid $daemon) did not answer: is it stopped (SIGSTOP) or stuck?: request GET /netnest/v1/sandboxes on $STATE/api.sock: no reply within 30 s" ]
+  run nnu run --nest "$NEST" --name late -- true
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: nest $NEST: its daemon (pid $daemon) did not answer: is it stopped (SIGSTOP) or stuck?: receive namespaces from $STATE/pool.sock: no answer within 30 s" ]
+  # one wait each, not a second one for a sandbox that never started
+  (( SECONDS - t0 < 75 ))
+  kill -CONT "$daemon"
+  run nnu run --nest "$NEST" --name after -- sh -c 'exit 7'
+  [ "$status" -eq 7 ]
+  run nnu ps --nest "$NEST" --json
+  [ "$status" -eq 0 ]
+  [ "$(jq ".sandboxes | length" <<<"$output")" = 0 ]
+}
+
 @test "down after the daemon was SIGKILLed stops its sandboxes, the processes they left in their netns too, and removes the state dir" {
   up_user
   daemon=$(cat "$STATE/child_pid")

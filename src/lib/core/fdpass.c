@@ -3,7 +3,10 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "fdpass.h"
@@ -79,4 +82,28 @@ ssize_t nn_fds_recv(int sock, void *data, size_t len, int *fds, size_t max, size
 		return -EMSGSIZE;
 	}
 	return n;
+}
+
+int nn_unix_connect(const char *path, int secs)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval wait = { .tv_sec = secs };
+	int fd, e;
+
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path) >= (int)sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &wait, sizeof(wait)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait)) < 0)
+		goto fail;
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		if (errno != EINTR)
+			goto fail;
+	return fd;
+fail:
+	e = errno == EAGAIN ? ETIMEDOUT : errno;
+	close(fd);
+	return -e;
 }

@@ -5,7 +5,7 @@
 /*
  * File descriptors over a unix socket: one message of data bytes with the fds as one
  * SCM_RIGHTS control message (unix(7), cmsg(3)).  The one place that builds and reads
- * such a message.
+ * such a message; and the one connect(2) of netnest's clients to a daemon's socket.
  */
 
 #include <stddef.h>
@@ -42,5 +42,20 @@ ssize_t nn_fds_send(int sock, const void *data, size_t len, const int *fds, size
  * recvmsg(2).
  */
 ssize_t nn_fds_recv(int sock, void *data, size_t len, int *fds, size_t max, size_t *nfds);
+
+/**
+ * nn_unix_connect() - a SOCK_STREAM unix socket connected to @path, with timeouts
+ * @path: the socket's path
+ * @secs: how long connect(2), and later each send(2) and recv(2) on the socket, may block
+ *        (socket(7) SO_SNDTIMEO, SO_RCVTIMEO; connect(2) waits for room in a full backlog
+ *        as long as SO_SNDTIMEO says: net/unix/af_unix.c unix_stream_connect), so that a
+ *        stopped server does not hang its client
+ *
+ * A send(2) or recv(2) that times out fails with EAGAIN.
+ * Return: the fd (O_CLOEXEC, the caller's), or the negative errno: -ENAMETOOLONG when
+ * @path does not fit sun_path, -ETIMEDOUT when the backlog stayed full, or that of
+ * socket(2), setsockopt(2) or connect(2) (-ENOENT, -ECONNREFUSED: nobody listens).
+ */
+int nn_unix_connect(const char *path, int secs);
 
 #endif

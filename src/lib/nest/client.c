@@ -17,14 +17,20 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "client.h"
+#include "fdpass.h"
 #include "state.h"
 #include "util.h"
 
 #define REPLY_MAX (16 * 1024 * 1024) /* a reply that large is not one of ours */
+/*
+ * How long connect(2), send(2) and each recv(2) may block (nn_unix_connect()): longer than
+ * the daemon's longest answer, a DELETE's stop of a sandbox (5 s of SIGTERM grace, then up
+ * to 5 s after SIGKILL: sandbox_teardown.c), so that only a stopped or stuck daemon hits it.
+ */
+#define WAIT_S 30
 
 /* a header line of @line (up to @end) named @name: its value, spaces trimmed, or NULL */
 static const char *header_value(const char *line, const char *end, const char *name, size_t *vlen)
@@ -172,7 +178,7 @@ static int recv_all(int fd, char **out, size_t *outlen)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			int e = errno;
+			int e = errno == EAGAIN ? ETIMEDOUT : errno; /* SO_RCVTIMEO */
 
 			free(b);
 			return -e;
@@ -189,21 +195,16 @@ static int recv_all(int fd, char **out, size_t *outlen)
 	return 0;
 }
 
-/* connect to @sock; on failure the negative errno (ECONNREFUSED: nobody listens) */
+/* connect to @sock (nn_unix_connect()); on failure the negative errno (ECONNREFUSED:
+ * nobody listens; ETIMEDOUT: the backlog stayed full) */
 static int dial(const char *sock, struct nn_err *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	_cleanup_close_ int fd = -1;
+	int fd = nn_unix_connect(sock, WAIT_S);
 
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock) >= (int)sizeof(sa.sun_path))
-		return nn_err(err, ENAMETOOLONG, "connect to %s", sock);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return nn_err(err, errno, "connect to %s", sock);
-	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		if (errno != EINTR)
-			return nn_err(err, errno, "connect to %s", sock);
-	return steal_fd(&fd);
+	if (fd == -ETIMEDOUT)
+		return nn_errx(err, ETIMEDOUT, "connect to %s: no room in its backlog within %d s",
+			       sock, WAIT_S);
+	return fd < 0 ? nn_err(err, -fd, "connect to %s", sock) : fd;
 }
 
 /* status_errno() - the negative errno for a failed HTTP status */
@@ -254,8 +255,12 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
 	if (fd < 0)
 		return fd;
 	if (send_all(fd, msg, (size_t)len) < 0)
-		return nn_err(err, errno, "request %s %s on %s", method, path, sock);
+		return nn_err(err, errno == EAGAIN ? ETIMEDOUT : errno, "request %s %s on %s",
+			      method, path, sock);
 	r = recv_all(fd, &reply, &rlen);
+	if (r == -ETIMEDOUT)
+		return nn_errx(err, ETIMEDOUT, "request %s %s on %s: no reply within %d s",
+			       method, path, sock, WAIT_S);
 	if (r < 0)
 		return nn_err(err, -r, "request %s %s on %s: read the reply", method, path, sock);
 	if (rlen == 0) /* the daemon stopped its API (going down) before it answered */
@@ -316,7 +321,20 @@ int nn_client_nest_request(const char *nest, const char *method, const char *pat
 	r = nn_client_request(sock, method, path, body, status, resp, err);
 	if (nn_client_unserved(r, *status))
 		return nn_client_not_serving(nest, dir, err);
+	if (r == -ETIMEDOUT)
+		nn_client_timed_out(nest, dir, err);
 	return r;
+}
+
+void nn_client_timed_out(const char *nest, const char *dir, struct nn_err *err)
+{
+	pid_t pid;
+
+	if (nn_state_child_pid(dir, &pid, NULL) == 0)
+		nn_err_wrap(err, "nest %s: its daemon (pid %d) did not answer: is it stopped "
+			    "(SIGSTOP) or stuck?", nest, (int)pid);
+	else
+		nn_err_wrap(err, "nest %s: its daemon did not answer", nest);
 }
 
 bool nn_client_unserved(int r, unsigned status)

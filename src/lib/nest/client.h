@@ -25,12 +25,15 @@
  * Sends "@method @path HTTP/1.1" with "Host: localhost" (ignored by the server, as
  * RootlessKit's) and "Connection: close", and reads the reply until all of its
  * Content-Length has come, or, without one, until the server closes (RFC 9112 sections 6.3
- * and 9.6), blocking as long as the server takes.  A reply with status
+ * and 9.6).  connect(2), send(2) and each recv(2) wait at most 30 s (longer than the
+ * daemon's longest answer, a DELETE's stop of a sandbox), so that a stopped daemon does
+ * not hang the caller.  A reply with status
  * >= 400 is an error: its {"message": ...} becomes @err's message, and *@status is still
  * set.
  * Return: 0 for a 2xx reply; -ECONNREFUSED, or stat(2)'s errno (-ENOENT) for a missing
  * @sock, when no server listens on @sock (the message names @sock); -ECONNRESET when the
- * server closed the connection without a byte of reply; another errno of
+ * server closed the connection without a byte of reply; -ETIMEDOUT when it did not
+ * answer within 30 s (or its backlog stayed full); another errno of
  * connect(2), send(2) or recv(2); -ENAMETOOLONG when @sock does not fit sun_path;
  * -ENOMEM; -EFBIG for a reply over 16 MiB; -EIO for a reply that is not HTTP/1.x
  * (nn_client_parse_reply()) or not JSON; for a >= 400 reply: -ENOENT (404), -EINVAL (other
@@ -105,5 +108,16 @@ bool nn_client_unserved(int r, unsigned status);
  * no new requests"; else -ENOENT, "no nest named <nest> is running (state dir <dir>)".
  */
 int nn_client_not_serving(const char *nest, const char *dir, struct nn_err *err);
+
+/**
+ * nn_client_timed_out() - name the nest's daemon in a request's -ETIMEDOUT error
+ * @nest: nest name, for the message
+ * @dir:  its state dir, as for nn_client_not_serving()
+ * @err:  the error nn_client_request() left ("... no reply within 30 s")
+ *
+ * Prefixes "nest <nest>: its daemon (pid <pid>) did not answer: is it stopped (SIGSTOP)
+ * or stuck?" (without the pid when child_pid cannot be read).
+ */
+void nn_client_timed_out(const char *nest, const char *dir, struct nn_err *err);
 
 #endif

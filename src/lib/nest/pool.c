@@ -23,6 +23,7 @@
 #define HANDED_TTL_MS 10000 /* a hand-out not taken by then: its client died before its POST */
 #define RETRY_MS 1000 /* after a failed fill */
 #define DEFER_MS 20 /* a refill waits this long for the POST of a hand-out */
+#define POOL_WAIT_S 30 /* a run's wait for the pool's answer (nn_pool_get()), as client.c's */
 #define FILL_WAIT_MS 10 /* a request finding the pool empty waits this long for a fill under way */
 
 struct entry {
@@ -348,25 +349,25 @@ void nn_pool_answer(int conn, const int fds[NN_POOL_FDS])
 
 int nn_pool_get(const char *state_dir, int fds[NN_POOL_FDS], struct nn_err *err)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char path[PATH_MAX];
 	_cleanup_close_ int s = -1;
 	char byte = 0;
 	size_t n = 0;
 	ssize_t r;
 
-	if (snprintf(a.sun_path, sizeof(a.sun_path), "%s/%s", state_dir, NN_POOL_SOCK) >=
-	    (int)sizeof(a.sun_path))
+	if (snprintf(path, sizeof(path), "%s/%s", state_dir, NN_POOL_SOCK) >= (int)sizeof(path))
 		return -ENOENT;
-	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	s = nn_unix_connect(path, POOL_WAIT_S);
+	if (s == -ENOENT || s == -ECONNREFUSED || s == -ENAMETOOLONG)
+		return -ENOENT;
 	if (s < 0)
-		return nn_err(err, errno, "netns pool socket");
-	if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
-		return errno == ENOENT || errno == ECONNREFUSED ?
-			       -ENOENT :
-			       nn_err(err, errno, "connect to %s", a.sun_path);
+		return nn_err(err, -s, "connect to %s", path);
 	r = nn_fds_recv(s, &byte, 1, fds, NN_POOL_FDS, &n);
+	if (r == -EAGAIN)
+		return nn_errx(err, ETIMEDOUT, "receive namespaces from %s: no answer within %d s",
+			       path, POOL_WAIT_S);
 	if (r < 0 && r != -EMSGSIZE)
-		return nn_err(err, (int)-r, "receive namespaces from %s", a.sun_path);
+		return nn_err(err, (int)-r, "receive namespaces from %s", path);
 	if (r == 1 && byte == '1' && n == NN_POOL_FDS)
 		return 0;
 	while (n)

@@ -114,7 +114,8 @@ void nn_pool_answer(int conn, const int fds[NN_POOL_FDS]);
  * should setns(2) into them (which needs CAP_SYS_ADMIN in the nest's user namespace: call
  * it after entering that).
  * Return: 0; -ENOENT when the pool is empty or the daemon has none (the caller then makes
- * its own); other negative errno of socket(2)/connect(2)/recvmsg(2).
+ * its own); -ETIMEDOUT when the daemon did not answer within 30 s (stopped or stuck); other
+ * negative errno of socket(2)/connect(2)/recvmsg(2).
  */
 int nn_pool_get(const char *state_dir, int fds[NN_POOL_FDS], struct nn_err *err);
 
