@@ -190,11 +190,6 @@ static int exec_status(int e)
 	return e == ENOENT ? 127 : 126;
 }
 
-/*
- * Enter the nest and the sandbox's namespaces (nn_sandbox_enter()); warn of a host /sys.
- * What fails once the nest's API is gone (a down racing this run removes the pool's
- * socket and the state dir's files) is said as a request to it would say it.
- */
 /* Has the nest stopped serving (going down, or gone)?  Its API goes first and takes
  * api.sock along (nestd.c services_stop). */
 static bool api_gone(const struct run_opts *o)
@@ -202,6 +197,25 @@ static bool api_gone(const struct run_opts *o)
 	return access(o->sock, F_OK) < 0;
 }
 
+/*
+ * Did the sandbox die of signal @sig (0: it did not) before its command started, because
+ * its nest went down (a `down` ends every process of the nest's user namespace)?  Then that
+ * is said, as a request to the nest would say it, instead of dying of the signal in silence.
+ */
+static bool killed_starting(const struct run_opts *o, int sig, struct nn_err *err)
+{
+	if (!sig || !api_gone(o))
+		return false;
+	nn_client_not_serving(o->nest, o->dir, err);
+	nn_err_wrap(err, "sandbox %s did not start (killed by signal %d)", o->name, sig);
+	return true;
+}
+
+/*
+ * Enter the nest and the sandbox's namespaces (nn_sandbox_enter()); warn of a host /sys.
+ * What fails once the nest's API is gone (a down racing this run removes the pool's
+ * socket and the state dir's files) is said as a request to it would say it.
+ */
 static int enter(const char *dir, pid_t daemon, const struct run_opts *o, struct nn_err *err)
 {
 	int sysfs_refused, r = nn_sandbox_enter(dir, daemon, &sysfs_refused, err);
@@ -280,8 +294,14 @@ static int run_detached(const char *dir, pid_t daemon, const char *sock, const s
 	close(go[0]);
 	close(st[1]);
 	if (read(st[0], &ready, sizeof(ready)) != sizeof(ready)) {
-		/* the child said why it could not enter, and exited */
+		/* the child said why it could not enter, and exited; or a signal ended it (a
+		 * `down` ends every process of the nest's user namespace), which is said here */
 		waitpid(child, &status, 0);
+		if (WIFSIGNALED(status) && !killed_starting(o, WTERMSIG(status), err))
+			nn_errx(err, EINTR, "sandbox %s did not start (killed by signal %d)",
+				o->name, WTERMSIG(status));
+		if (WIFSIGNALED(status))
+			return nn_fail(err);
 		return WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : EXIT_FAIL;
 	}
 	if (post_sandbox(sock, o, child, o->bypass ? ready : -1, err) < 0) {
@@ -433,22 +453,6 @@ static int exit_like(int status)
 }
 
 /*
- * Did the sandbox die of a signal before its command started, because its nest went down
- * (a `down` ends every process of the nest's user namespace)?  Then that is said, as a
- * request to the nest would say it, instead of dying of the signal in silence.
- */
-static bool killed_starting(const struct run_opts *o, const siginfo_t *si, struct nn_err *err)
-{
-	if (si->si_code != CLD_KILLED && si->si_code != CLD_DUMPED)
-		return false;
-	if (!api_gone(o))
-		return false;
-	nn_client_not_serving(o->nest, o->dir, err);
-	nn_err_wrap(err, "sandbox %s did not start (killed by signal %d)", o->name, si->si_status);
-	return true;
-}
-
-/*
  * Foreground: the sandbox is a child, so that this process, outside its namespaces,
  * outlives it.  Once the sandbox has exited (seen, not reaped, so its PID is no other
  * process's) the daemon is asked to wait for the release of its name, ports and lease
@@ -497,7 +501,9 @@ static int run_foreground(const char *dir, pid_t daemon, const char *sock, const
 			;
 		/* a byte: the command was next (fg_sandbox()); the pipe is close-on-exec */
 		ran = read(started[0], &c, 1) == 1;
-		killed = !ran && killed_starting(o, &si, err);
+		killed = !ran && killed_starting(o, si.si_code == CLD_KILLED ||
+							   si.si_code == CLD_DUMPED ? si.si_status : 0,
+						  err);
 		/* one that exited before its command, having said why, was not (or not for
 		 * sure: a POST that timed out) a sandbox of the nest, nothing to wait for */
 		if (!killed && (ran || si.si_code != CLD_EXITED))

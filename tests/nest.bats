@@ -629,30 +629,33 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   done
 }
 
-@test "a foreground run that down ends before its command starts says so and exits 1, not dying of SIGKILL in silence" {
-  up_user
+@test "a run, foreground or -d, that down ends before its command starts says so and exits 1, not dying of SIGKILL in silence" {
   chmod 0777 "$TMP"
-  daemon=$(cat "$STATE/child_pid")
-  # each connect(2) of the run is held up 3 s (strace), so the down comes while it starts;
-  # LeakSanitizer cannot run under ptrace, so an ASan build's leak check is off for it
-  ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" \
-    as_user strace -f -o /dev/null -e trace=connect -e inject=connect:delay_enter=3000000 \
-    "$NETNEST" run --nest "$NEST" --name slow -- true >"$TMP/out" 2>&1 &
-  PIDS+=($!)
-  # the run and its child, which is in the nest's user namespace before its first connect
-  wait_until '[ "$(pgrep -c -f -- "^$NETNEST run --nest $NEST --name slow")" = 2 ]'
-  sleep 0.5
-  nnu down --nest "$NEST"
-  status=0
-  wait "${PIDS[-1]}" || status=$?
-  grep -v '^strace: ' "$TMP/out" >"$TMP/said" || true
-  cat "$TMP/out"
-  [ "$status" -eq 1 ]
-  case $(cat "$TMP/said") in
-    "netnest: sandbox slow did not start (killed by signal 9): nest $NEST is going down (daemon pid $daemon is stopping): it takes no new requests" | \
-      "netnest: sandbox slow did not start (killed by signal 9): no nest named $NEST is running (state dir $STATE)") ;;
-    *) false ;;
-  esac
+  for mode in fg -d; do
+    up_user
+    daemon=$(cat "$STATE/child_pid")
+    opt=(); [ "$mode" = fg ] || opt=(-d)
+    # each connect(2) of the run is held up 3 s (strace), so the down comes while it starts;
+    # LeakSanitizer cannot run under ptrace, so an ASan build's leak check is off for it
+    ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" \
+      as_user strace -f -o /dev/null -e trace=connect -e inject=connect:delay_enter=3000000 \
+      "$NETNEST" run --nest "$NEST" --name slow "${opt[@]}" -- true >"$TMP/out" 2>&1 &
+    PIDS+=($!)
+    # the run and its child, which is in the nest's user namespace before its first connect
+    wait_until '[ "$(pgrep -c -f -- "^$NETNEST run --nest $NEST --name slow")" = 2 ]'
+    sleep 0.5
+    nnu down --nest "$NEST"
+    status=0
+    wait "${PIDS[-1]}" || status=$?
+    grep -v '^strace: ' "$TMP/out" >"$TMP/said" || true
+    echo "$mode:"; cat "$TMP/out"
+    [ "$status" -eq 1 ]
+    case $(cat "$TMP/said") in
+      "netnest: sandbox slow did not start (killed by signal 9): nest $NEST is going down (daemon pid $daemon is stopping): it takes no new requests" | \
+        "netnest: sandbox slow did not start (killed by signal 9): no nest named $NEST is running (state dir $STATE)") ;;
+      *) false ;;
+    esac
+  done
 }
 
 @test "without XDG_RUNTIME_DIR, a rootless up, down, info, run, ps and port ls all exit 1 saying so, and make nothing" {
