@@ -410,6 +410,11 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ "$(cat "$dir/keep.txt")" = precious ]
   [ "$(cat "$dir/sub/y")" = x ]
   [ "$(nest_procs "$NEST" | wc -l)" -eq 0 ]
+  # a relative one would be another dir from each working directory: refused, none is made
+  run as_user env -C "$TMP/u" NETNEST_STATE_DIR=rel "$NETNEST" up -d --nest "$NEST"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: state dir of nest $NEST: NETNEST_STATE_DIR 'rel' is not an absolute path" ]
+  [ ! -e "$TMP/u/rel" ]
   # an empty dir is a new state dir
   dir=$TMP/u/newstate
   install -d -o "$NN_USER" "$dir"

@@ -24,6 +24,10 @@ int nn_state_dir(const char *nest, char buf[PATH_MAX], struct nn_err *err)
 	if (!nn_valid_name(nest, NN_NAME_MAX, &why))
 		return nn_errx(err, EINVAL, "nest name '%s' %s", nest, why);
 	if (env && *env) {
+		/* a relative one would name another dir in each caller's working directory */
+		if (*env != '/')
+			return nn_errx(err, EINVAL, "state dir of nest %s: NETNEST_STATE_DIR '%s' is "
+				       "not an absolute path", nest, env);
 		n = snprintf(buf, PATH_MAX, "%s", env);
 	} else if (geteuid() == 0) {
 		n = snprintf(buf, PATH_MAX, "/run/netnest/%s", nest);

@@ -64,8 +64,8 @@
  *
  * Uses $NETNEST_STATE_DIR when set (a whole path, for tests), else the defaults above.
  * Rootless means euid != 0; then $XDG_RUNTIME_DIR must be set.
- * Return: 0, -EINVAL for a bad nest name or a missing $XDG_RUNTIME_DIR, -ENAMETOOLONG
- * when the path does not fit in PATH_MAX.
+ * Return: 0, -EINVAL for a bad nest name, a missing or relative $XDG_RUNTIME_DIR or a
+ * relative $NETNEST_STATE_DIR, -ENAMETOOLONG when the path does not fit in PATH_MAX.
  */
 int nn_state_dir(const char *nest, char buf[PATH_MAX], struct nn_err *err);
 
