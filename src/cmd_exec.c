@@ -34,6 +34,7 @@ static int run_in(const char *spec, const char *nest, char **cmd, struct nn_err 
 {
 	struct nn_enter_info info;
 	struct nn_target t;
+	bool not_run;
 	int r;
 
 	if (nn_target_resolve(spec, nest, &t, err) < 0)
@@ -46,7 +47,11 @@ static int run_in(const char *spec, const char *nest, char **cmd, struct nn_err 
 	if (r < 0)
 		return nn_fail(err);
 	fflush(NULL);
-	r = nn_run_wait(cmd, err);
+	r = nn_run_wait(cmd, &not_run, err);
+	if (r < 0 && not_run) { /* as nsenter(1) and the shells (POSIX sh, 2.8.2) */
+		nn_print_err(err);
+		return r == -ENOENT ? 127 : 126;
+	}
 	return r < 0 ? nn_fail(err) : r;
 }
 

@@ -180,7 +180,7 @@ static int port_rm(const char *nest, int argc, char **argv, struct nn_err *err)
 		if (nn_client_nest_request(nest, "DELETE", path, NULL, &status, NULL, err) < 0) {
 			/* the API's own text is RootlessKit's ("unknown id: 99"): say whose */
 			if (status >= 400 && status < 500)
-				nn_err_wrap(err, "nest %s: remove port %s", nest, argv[i]);
+				nn_err_wrap(err, "nest %s: remove port", nest);
 			ret = nn_print_err(err);
 		}
 	}

@@ -3,6 +3,7 @@
 
 load helpers/common
 load helpers/inspect
+bats_require_minimum_version 1.5.0
 
 setup() {
   inspect_setup
@@ -40,7 +41,7 @@ start_rootlesskit() {
   [ "$(echo $output)" = "user:[$(ns_ino /proc/self/ns/user)] lo tap0" ]
 }
 
-@test "as root, exec into an ip netns add namespace passes the exit status through" {
+@test "as root, exec into an ip netns add namespace passes the exit status through, 127 or 126 when the command cannot run" {
   n=$(unique_name exn); NETNS+=("$n"); ip netns add "$n"
   run "$NETNEST" exec "$n" -- sh -c 'exit 7'
   [ "$status" -eq 7 ]
@@ -50,6 +51,12 @@ start_rootlesskit() {
   [ "$status" -eq 143 ]
   run "$NETNEST" exec "$n" -- readlink /proc/self/ns/net
   [ "$output" = "net:[$(ns_ino /run/netns/$n)]" ]
+  # a command that cannot be run: 127 not found, 126 not executable, as nsenter and run
+  run -127 "$NETNEST" exec "$n" -- /nonexistent/cmd
+  [ "$output" = "netnest: execute /nonexistent/cmd: No such file or directory" ]
+  printf 'not a program\n' >"$TMP/plain"; chmod 0644 "$TMP/plain"
+  run -126 "$NETNEST" exec "$n" -- "$TMP/plain"
+  [ "$output" = "netnest: execute $TMP/plain: Permission denied" ]
 }
 
 @test "inside exec, /sys/class/net matches ip link" {
@@ -127,8 +134,7 @@ start_rootlesskit() {
   [ "$status" -eq 1 ]
   [ "$output" = "netnest: /etc/hostname is not a namespace file (not on nsfs)" ]
   m=$(unique_name exg); NETNS+=("$m"); ip netns add "$m"
-  run "$NETNEST" exec "$m" -- /no/such/command
-  [ "$status" -eq 1 ]
+  run -127 "$NETNEST" exec "$m" -- /no/such/command
   [ "$output" = "netnest: execute /no/such/command: No such file or directory" ]
   run "$NETNEST" exec "$m"
   [ "$status" -eq 2 ]

@@ -89,7 +89,7 @@ teardown() { ports_teardown; }
   [ "$status" -eq 7 ]
   run nnu port rm --nest "$NEST" "$id"
   [ "$status" -eq 1 ]
-  [ "$output" = "netnest: nest $NEST: remove port $id: unknown id: $id" ]
+  [ "$output" = "netnest: nest $NEST: remove port: unknown id: $id" ]
 }
 
 @test "50 clients at once are served, and the daemon keeps no thread or fd after them" {
@@ -248,7 +248,7 @@ PERL
   [ -z "$(ss -Htln "( sport = :$p1 or sport = :$p2 )")" ]
   run nnu port rm --nest "$NEST" "$id1"
   [ "$status" -eq 1 ]
-  [ "$output" = "netnest: nest $NEST: remove port $id1: unknown id: $id1" ]
+  [ "$output" = "netnest: nest $NEST: remove port: unknown id: $id1" ]
   nnu stop --nest "$NEST" web
 }
 

@@ -363,7 +363,7 @@ static void forward(int sig, siginfo_t *si, void *uc)
 		kill(run_child, sig);
 }
 
-int nn_run_wait(char *const argv[], struct nn_err *err)
+int nn_run_wait(char *const argv[], bool *not_run, struct nn_err *err)
 {
 	static const int sigs[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT };
 	struct sigaction fw = { .sa_sigaction = forward, .sa_flags = SA_SIGINFO | SA_RESTART };
@@ -374,6 +374,7 @@ int nn_run_wait(char *const argv[], struct nn_err *err)
 	int p[2], status, child_errno = 0, wait_errno;
 	pid_t pid, w;
 
+	*not_run = false;
 	/* the child reports a failed exec through a close-on-exec pipe; it never prints */
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return nn_err(err, errno, "pipe for %s", argv[0]);
@@ -421,6 +422,7 @@ int nn_run_wait(char *const argv[], struct nn_err *err)
 		sigaction(sigs[i], &old[i], NULL);
 	if (w < 0)
 		return nn_err(err, wait_errno, "wait for %s (pid %d)", argv[0], (int)pid);
+	*not_run = child_errno != 0;
 	if (child_errno)
 		return nn_err(err, child_errno, "execute %s", argv[0]);
 	if (WIFSIGNALED(status))

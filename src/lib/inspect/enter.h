@@ -96,11 +96,13 @@ int nn_enter(const struct nn_target *t, struct nn_enter_info *info, struct nn_er
 
 /**
  * nn_run_wait() - fork, exec @argv (PATH search), wait, and give its status as an exit code
- * @argv: NULL-terminated command
- * @err:  error object
+ * @argv:     NULL-terminated command
+ * @not_run:  set to true when the command could not be executed (the error is execvp(3)'s)
+ * @err:      error object
  * Return: the child's exit code, 128 + signal number if it was killed, or negative errno
- * when it could not be executed (execvp(3): -ENOENT, -EACCES) or fork(2)/waitpid(2) failed.
+ * when it could not be executed (execvp(3): -ENOENT, -EACCES; *@not_run true) or
+ * pipe(2)/fork(2)/waitpid(2) failed.
  */
-int nn_run_wait(char *const argv[], struct nn_err *err);
+int nn_run_wait(char *const argv[], bool *not_run, struct nn_err *err);
 
 #endif
