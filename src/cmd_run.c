@@ -557,7 +557,11 @@ int cmd_run(int argc, char **argv, struct nn_err *err)
 static int ps_usage(FILE *f, int status)
 {
 	fprintf(f, "Usage: netnest ps [--nest NAME] [--json]\n\n"
-		   "List the sandboxes of a nest: NAME IP IPV6 PORTS PID BYPASS COMMAND.\n");
+		   "List the sandboxes of a nest: NAME IP IPV6 PORTS PID BYPASS COMMAND.\n\n"
+		   "Options:\n"
+		   "      --nest NAME  the nest (default \"default\")\n"
+		   "      --json       print JSON\n"
+		   "  -h, --help       show this help\n");
 	return status;
 }
 
@@ -748,7 +752,10 @@ int cmd_stop(int argc, char **argv, struct nn_err *err)
 			printf("Usage: netnest stop [--nest NAME] NAME...\n\n"
 			       "Stop sandboxes: SIGTERM to every process of the sandbox's netns,\n"
 			       "SIGKILL after 5 s; returns once they, and each one's veth, lease,\n"
-			       "ports and record are gone.\n");
+			       "ports and record are gone.\n\n"
+			       "Options:\n"
+			       "      --nest NAME  the nest (default \"default\")\n"
+			       "  -h, --help       show this help\n");
 			return 0;
 		} else {
 			return nn_opt_error(argv, c);
