@@ -253,3 +253,22 @@ print(rs, dad, other)' "$1" "$2"
   [ "$other" -gt 0 ]
   nnu stop --nest "$NEST" $(seq -f 'r%g' 10) late late2
 }
+
+@test "a nest whose subnet is full refuses the next run naming the nest and the range; pooled netns hold no lease, and a stop frees one" {
+  nnu up -d --nest "$NEST" --subnet 10.99.0.0/29
+  UP=1
+  # 6 host addresses, the bridge has one: 5 sandboxes, whatever the pool holds
+  for i in 1 2 3 4 5; do
+    run_user -d --name "s$i" -- sleep 1000
+  done
+  run run_user -d --name s6 -- sleep 1000
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: nest $NEST: sandbox s6: lease an address: no IP addresses available in range set: 10.99.0.1-10.99.0.6" ]
+  [ "$(nnu ps --nest "$NEST" --json | jq '.sandboxes | length')" = 5 ]
+  [ ! -e "$STATE/sandboxes/s6.json" ]
+  freed=$(jq -r .ip "$STATE/sandboxes/s3.json")
+  nnu stop --nest "$NEST" s3
+  run_user -d --name s6 -- sleep 1000
+  # the one address free is the one s3 gave back
+  [ "$(nnu ps --nest "$NEST" --json | jq -r '.sandboxes[] | select(.name == "s6") | .ip')" = "$freed" ]
+}

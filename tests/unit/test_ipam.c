@@ -163,7 +163,7 @@ static void full_range_names_the_range(void **state)
 	alloc_expect(f, "e", "192.168.7.6");
 	assert_int_equal(nn_ipam_allocate(&f->ipam, "f", "eth0", NULL, NULL, &a, &err), -ENOSPC);
 	assert_string_equal(err.msg, "no IP addresses available in range set: "
-				     "192.168.7.1-192.168.7.6: No space left on device");
+				     "192.168.7.1-192.168.7.6");
 	/* after a release the scan wraps around to the freed address */
 	assert_int_equal(nn_ipam_release(&f->ipam, ip4("192.168.7.4"), "c", "eth0", &err), 0);
 	/* ... unless the caller skips it: then the range is still full, and nothing changed */

@@ -206,7 +206,8 @@ int nn_ipam_allocate(struct nn_ipam *ipam, const char *id, const char *ifname,
 	inet_ntop(AF_INET, &a, first, sizeof(first));
 	a.s_addr = htonl(ntohl(ipam->subnet.addr.s_addr) + size - 2);
 	inet_ntop(AF_INET, &a, end, sizeof(end));
-	r = nn_err(err, ENOSPC, "no IP addresses available in range set: %s-%s", first, end);
+	/* host-local's words (plugins/ipam/host-local/backend/allocator) */
+	r = nn_errx(err, ENOSPC, "no IP addresses available in range set: %s-%s", first, end);
 out:
 	ipam_unlock(ipam);
 	return r;

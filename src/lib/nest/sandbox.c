@@ -179,7 +179,7 @@ static int create_locked(struct nn_nest *n, struct nn_sandboxes *s, const struct
 
 	r = nn_ipam_allocate(&s->ipam, req->name, NN_SANDBOX_IFNAME, on_bridge, s, &ip, err);
 	if (r < 0)
-		return nn_err_wrap(err, "%s: lease an address", label);
+		return nn_err_wrap(err, "nest %s: %s: lease an address", n->cfg.name, label);
 	if (sandbox_ip6(n, ip, &ip6))
 		ip6p = &ip6;
 	/* A netns from the pool has its veth already: only the addresses are left (pool.h). */
