@@ -190,6 +190,9 @@ int cmd_attach(int argc, char **argv, struct nn_err *err)
 	}
 	if (argc != 2)
 		return nn_usage_error("attach", "expected NAME TARGET");
+	/* a bad name is said first, whatever else would fail */
+	if (nn_attach_check_name(argv[0], err) < 0)
+		return nn_fail(err);
 	if (!symlink_ && geteuid() != 0)
 		return nn_err(err, EPERM, "attach %s as a bind mount in %s: bind mounts need "
 			      "CAP_SYS_ADMIN in the initial user namespace (mount(2)); use "

@@ -105,6 +105,16 @@ start_netns_proc() {
   [ "$status" -eq 1 ]
   [[ $output == *"bind mounts need CAP_SYS_ADMIN in the initial user namespace (mount(2)); use --symlink"* ]]
   [ ! -e "/run/user/$(nn_uid)/netns/$n" ]
+  # a bad name is said first, with or without --symlink
+  for opt in plain --symlink; do
+    o=(); [ "$opt" = plain ] || o=("$opt")
+    run nnu attach "${o[@]}" ../evil "$p"
+    [ "$status" -eq 1 ]
+    [ "$output" = "netnest: netns name '../evil' contains '/'" ]
+    run nnu attach "${o[@]}" "" "$p"
+    [ "$status" -eq 1 ]
+    [ "$output" = "netnest: netns name '' is empty" ]
+  done
   run nnu attach --symlink "$n" "$p"
   [ "$status" -eq 0 ]
   [ "$(readlink "/run/user/$(nn_uid)/netns/$n")" = "/proc/$p/ns/net" ]

@@ -28,13 +28,20 @@ int nn_attach_dir(char buf[PATH_MAX], struct nn_err *err)
 	return 0;
 }
 
-static int name_path(const char *dir, const char *name, char path[PATH_MAX],
-		     struct nn_err *err)
+int nn_attach_check_name(const char *name, struct nn_err *err)
 {
 	const char *why;
 
 	if (!nn_valid_name(name, NAME_MAX, &why))
 		return nn_errx(err, EINVAL, "netns name '%s' %s", name, why);
+	return 0;
+}
+
+static int name_path(const char *dir, const char *name, char path[PATH_MAX],
+		     struct nn_err *err)
+{
+	if (nn_attach_check_name(name, err) < 0)
+		return -EINVAL;
 	snprintf(path, PATH_MAX, "%s/%s", dir, name);
 	return 0;
 }

@@ -23,6 +23,14 @@
 int nn_attach_dir(char buf[PATH_MAX], struct nn_err *err);
 
 /**
+ * nn_attach_check_name() - is @name one a netns may be given?
+ * @name: the name (nn_valid_name(): not empty, no '/', not "." or "..", at most NAME_MAX)
+ * @err:  error object
+ * Return: 0, or -EINVAL with "netns name '@name' <why>".
+ */
+int nn_attach_check_name(const char *name, struct nn_err *err);
+
+/**
  * nn_attach_bind() - bind-mount the netns @netfd onto @dir/@name
  * @dir:   run dir (nn_attach_dir())
  * @name:  the name; checked with nn_valid_name()
