@@ -234,6 +234,31 @@ static void expire_dying(struct nn_sandboxes *s, int64_t now)
 }
 
 /*
+ * others_locked() - the sorted PIDs of the main processes of the listed sandboxes but the
+ * one with @serial (0: none), for nn_sweep_sparing(): each was in its own netns when it
+ * joined (open_sandbox_netns()), so a sweep of another netns need not read it; *@n their
+ * number.  NULL (and *@n 0) when there are none or memory is short: then all are read.
+ */
+static pid_t *others_locked(const struct nn_sandboxes *s, uint64_t serial, size_t *n)
+{
+	size_t cap = 0, k = 0;
+	pid_t *pids;
+
+	*n = 0;
+	for (const struct sandbox *sb = s->list; sb; sb = sb->next)
+		cap++;
+	pids = cap ? malloc(cap * sizeof(*pids)) : NULL;
+	if (!pids)
+		return NULL;
+	for (const struct sandbox *sb = s->list; sb; sb = sb->next)
+		if (sb->serial != serial && sb->pid > 0)
+			pids[k++] = sb->pid;
+	nn_sweep_sort_spare(pids, k);
+	*n = k;
+	return pids;
+}
+
+/*
  * The main processes of @list (unlisted, at most WATCH_BATCH) have exited: the rest of
  * each sandbox's processes, those of its netns, go at once (SIGKILL, as the kernel ends a
  * PID namespace whose init exits: pid_namespaces(7)), all in one sweep.  Then its netns fd
@@ -244,14 +269,18 @@ static void expire_dying(struct nn_sandboxes *s, int64_t now)
 static void bury(struct nn_sandboxes *s, struct sandbox *list)
 {
 	int fds[WATCH_BATCH];
-	size_t k = 0;
+	size_t k = 0, nspare;
 	struct sandbox *sb;
 	struct nn_err ignore;
+	_cleanup_free_ pid_t *spare = NULL;
 
 	for (sb = list; sb && k < ARRAY_SIZE(fds); sb = sb->next)
 		if (sb->netns >= 0)
 			fds[k++] = sb->netns;
-	nn_sweep(fds, k, CLONE_NEWNET, -1, BURY_WAIT_MS);
+	pthread_mutex_lock(&s->lock);
+	spare = others_locked(s, 0, &nspare); /* @list is no longer listed */
+	pthread_mutex_unlock(&s->lock);
+	nn_sweep_sparing(fds, k, CLONE_NEWNET, spare, nspare, -1, BURY_WAIT_MS);
 	pthread_mutex_lock(&s->lock);
 	while ((sb = list)) {
 		list = sb->next;
@@ -334,8 +363,10 @@ int nn_sb_api_delete(struct nn_nest *n, const char *path, json_t *body, json_t *
 	struct nn_sandboxes *s = nn_sb_of(n);
 	const char *name = path + strlen(NN_SANDBOX_API);
 	_cleanup_close_ int pidfd = -1, netns = -1;
+	_cleanup_free_ pid_t *spare = NULL;
 	struct sandbox *sb;
 	uint64_t serial = 0;
+	size_t nspare = 0;
 	int r;
 
 	(void)body, (void)resp, (void)status;
@@ -352,13 +383,14 @@ int nn_sb_api_delete(struct nn_nest *n, const char *path, json_t *body, json_t *
 		pidfd = fcntl(sb->pidfd, F_DUPFD_CLOEXEC, 0);
 		if (pidfd >= 0)
 			netns = fcntl(sb->netns, F_DUPFD_CLOEXEC, 0);
+		spare = others_locked(s, serial, &nspare);
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (!sb)
 		return nn_errx(err, ENOENT, "no sandbox named %s", name);
 	if (pidfd < 0 || netns < 0)
 		return nn_err(err, errno, "stop sandbox %s", name);
-	r = nn_sweep(&netns, 1, CLONE_NEWNET, STOP_GRACE_MS, KILL_WAIT_MS);
+	r = nn_sweep_sparing(&netns, 1, CLONE_NEWNET, spare, nspare, STOP_GRACE_MS, KILL_WAIT_MS);
 	if (r != -ETIMEDOUT)
 		/* the main process was one of them unless it left the netns (or /proc could
 		 * not be read: then it has the grace period alone) */

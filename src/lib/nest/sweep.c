@@ -29,7 +29,21 @@ struct targets {
 	const struct stat *ns; /* the namespaces, fstat(2)ed */
 	size_t n;
 	int type;
+	const pid_t *spare; /* sorted: processes known to be elsewhere, not read */
+	size_t nspare;
 };
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static bool spared(const struct targets *t, pid_t pid)
+{
+	return t->nspare && bsearch(&pid, t->spare, t->nspare, sizeof(pid), cmp_pid);
+}
 
 static bool one_of(const struct targets *t, const struct stat *st)
 {
@@ -116,7 +130,8 @@ static int scan(const struct targets *t, int sig)
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
 
-		if (*end || pid <= 0 || pid == self || !in_ns((pid_t)pid, t))
+		if (*end || pid <= 0 || pid == self || spared(t, (pid_t)pid) ||
+		    !in_ns((pid_t)pid, t))
 			continue;
 		/* the pidfd holds this process; checked again, the PID is still its own */
 		pidfd = nn_pidfd_open((pid_t)pid);
@@ -161,8 +176,20 @@ static int until_gone(const struct targets *t, int sig, int ms, int *sent)
 
 int nn_sweep(const int *nsfds, size_t n, int type, int grace_ms, int timeout_ms)
 {
+	return nn_sweep_sparing(nsfds, n, type, NULL, 0, grace_ms, timeout_ms);
+}
+
+void nn_sweep_sort_spare(pid_t *pids, size_t n)
+{
+	if (n)
+		qsort(pids, n, sizeof(*pids), cmp_pid);
+}
+
+int nn_sweep_sparing(const int *nsfds, size_t n, int type, const pid_t *spare, size_t nspare,
+		     int grace_ms, int timeout_ms)
+{
 	_cleanup_free_ struct stat *ns = NULL;
-	struct targets t = { .n = n, .type = type };
+	struct targets t = { .n = n, .type = type, .spare = spare, .nspare = nspare };
 	int sent = 0, r;
 
 	if (!n)

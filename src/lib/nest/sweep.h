@@ -14,6 +14,7 @@
 
 #include <sched.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -45,6 +46,27 @@
  * opendir(3) on /proc.
  */
 int nn_sweep(const int *nsfds, size_t n, int type, int grace_ms, int timeout_ms);
+
+/**
+ * nn_sweep_sparing() - nn_sweep(), reading no process of @spare
+ * @nsfds, @n, @type, @grace_ms, @timeout_ms: as for nn_sweep()
+ * @spare:  PIDs the caller knows are in none of @nsfds, sorted (nn_sweep_sort_spare()):
+ *          the main processes of the other live sandboxes, each seen in its own netns
+ *          when it joined; borrowed.  A readlink(2) each is what a scan costs, so with
+ *          1000 sandboxes alive this is most of the scan.  A PID in @spare is not another
+ *          process's during the sweep even if its own exits meanwhile: PIDs are handed out
+ *          in turn up to pid_max (kernel/pid.c alloc_pid(), idr_alloc_cyclic()).
+ * @nspare: how many (0: none)
+ *
+ * Return: as nn_sweep().
+ */
+int nn_sweep_sparing(const int *nsfds, size_t n, int type, const pid_t *spare, size_t nspare,
+		     int grace_ms, int timeout_ms);
+
+/**
+ * nn_sweep_sort_spare() - sort @n PIDs of @pids in place for nn_sweep_sparing()
+ */
+void nn_sweep_sort_spare(pid_t *pids, size_t n);
 
 /**
  * nn_sweep_find() - a descriptor of the namespace of @type whose nsfs inode is @ino,
