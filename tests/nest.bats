@@ -349,7 +349,7 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ "$output" = "netnest: nest $NEST: its daemon (pid $daemon) did not answer: is it stopped (SIGSTOP) or stuck?: request GET /netnest/v1/sandboxes on $STATE/api.sock: no reply within 30 s" ]
   run nnu run --nest "$NEST" --name late -- true
   [ "$status" -eq 1 ]
-  [ "$output" = "netnest: nest $NEST: its daemon (pid $daemon) did not answer: is it stopped (SIGSTOP) or stuck?: receive namespaces from $STATE/pool.sock: no answer within 30 s" ]
+  [ "$output" = "netnest: nest $NEST: its daemon (pid $daemon) did not answer: is it stopped (SIGSTOP) or stuck?: receive namespaces from $STATE/pool.sock: no answer within 30 s" ] || { echo "$output"; false; }
   # one wait each, not a second one for a sandbox that never started
   (( SECONDS - t0 < 75 ))
   kill -CONT "$daemon"

@@ -741,7 +741,7 @@ assert_own_sys() {
   run nnu stop --nest "$NEST" fg
   [ "$status" -eq 0 ]
   run wait "$fg"
-  [ "$status" -eq 143 ] # 128 + SIGTERM, as a shell reports it
+  [ "$status" -eq 143 ] || { echo "status $status"; false; } # 128 + SIGTERM, as a shell reports it
   d1=$(jq -r .pid "$STATE/sandboxes/d1.json")
   nnu down --nest "$NEST"
   [[ ! -e /proc/$d1 ]] || grep -q '^State:.Z' "/proc/$d1/status"
