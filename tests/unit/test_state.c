@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* test_state.c - the sandbox records of a state dir as the inspector and a stale nest read them */
+/* test_state.c - the sandbox records of a state dir as the inspector and a stale nest read
+ * them; the record a nest that stopped itself leaves */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -7,6 +8,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +252,110 @@ static void the_walk_of_a_nest_without_a_sandboxes_dir_visits_nothing(void **sta
 	assert_int_equal(s.n, 0);
 }
 
+/* put_top(f, FILE, TEXT): write dir/FILE */
+static void put_top(const struct fixture *f, const char *file, const char *text)
+{
+	char path[160];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, file);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_true(fputs(text, fp) >= 0);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void the_stopped_record_reads_back_its_time_and_reason_one_line(void **state)
+{
+	struct fixture *f = *state;
+	struct nn_state_stopped rec;
+	char path[160], line[600];
+	struct stat st;
+	FILE *fp;
+	int dfd = open(f->dir, O_RDONLY | O_DIRECTORY);
+
+	assert_true(dfd >= 0);
+	assert_int_equal(nn_state_stopped_read(f->dir, &rec), -ENOENT);
+	/* a newline in the reason would make two lines of it */
+	assert_int_equal(nn_state_stopped_write(dfd,
+						"the network engine netnest-engine "
+						"(pid 42) was killed\nby signal 9 (Killed)",
+						NULL),
+			 0);
+	close(dfd);
+	assert_int_equal(nn_state_stopped_read(f->dir, &rec), 0);
+	assert_string_equal(rec.why, "the network engine netnest-engine (pid 42) was killed by "
+				     "signal 9 (Killed)");
+	/* 2026-12-03T14:05:07Z */
+	assert_int_equal(strlen(rec.when), 20);
+	assert_int_equal(rec.when[4], '-');
+	assert_int_equal(rec.when[10], 'T');
+	assert_int_equal(rec.when[19], 'Z');
+	snprintf(path, sizeof(path), "%s/stopped", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0444);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(line, sizeof(line), fp));
+	assert_null(fgets(line + strlen(line), 2, fp));
+	fclose(fp);
+	assert_int_equal(line[strlen(line) - 1], '\n');
+	assert_int_equal(strncmp(line, rec.when, 20), 0);
+	assert_string_equal(line + 21, "the network engine netnest-engine (pid 42) was killed by "
+				       "signal 9 (Killed)\n");
+}
+
+static void a_stopped_file_that_is_not_time_and_reason_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const bad[] = {
+		"",
+		"\n",
+		"2026-12-03T14:05:07Z",
+		"2026-12-03T14:05:07Z \n",
+		" why\n",
+		"2026-12-03T14:05:07Z one\ntwo\n",
+		"2026-12-03T14:05:07Z-and-much-too-long-for-a-time why\n",
+	};
+	struct nn_state_stopped rec;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		put_top(f, "stopped", bad[i]);
+		assert_int_equal(nn_state_stopped_read(f->dir, &rec), -EINVAL);
+	}
+	put_top(f, "stopped", "2026-12-03T14:05:07Z why\n");
+	assert_int_equal(nn_state_stopped_read(f->dir, &rec), 0);
+	assert_string_equal(rec.when, "2026-12-03T14:05:07Z");
+	assert_string_equal(rec.why, "why");
+}
+
+static void clearing_a_stopped_nest_s_dir_leaves_lock_log_and_stopped(void **state)
+{
+	struct fixture *f = *state;
+	char path[160];
+	int dfd = open(f->dir, O_RDONLY | O_DIRECTORY);
+
+	assert_true(dfd >= 0);
+	put(f, "s1.json", "{\"pid\": 1}");
+	for (const char *const *n = (const char *const[]){ "lock", "log", "stopped", "child_pid",
+							   "engine_pid", "userns", NULL };
+	     *n; n++)
+		put_top(f, *n, "x\n");
+	nn_state_clear_stopped(dfd);
+	close(dfd);
+	for (const char *const *n = (const char *const[]){ "lock", "log", "stopped", NULL }; *n;
+	     n++) {
+		snprintf(path, sizeof(path), "%s/%s", f->dir, *n);
+		assert_int_equal(access(path, F_OK), 0);
+	}
+	for (const char *const *n = (const char *const[]){ "child_pid", "engine_pid", "userns",
+							   "sandboxes", NULL };
+	     *n; n++) {
+		snprintf(path, sizeof(path), "%s/%s", f->dir, *n);
+		assert_int_equal(access(path, F_OK), -1);
+	}
+}
+
 /* each test gets a fresh state dir */
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
@@ -264,6 +370,9 @@ int main(void)
 		T(a_record_without_a_name_takes_the_file_s),
 		T(the_walk_visits_every_record_and_skips_what_is_not_one),
 		T(the_walk_of_a_nest_without_a_sandboxes_dir_visits_nothing),
+		T(the_stopped_record_reads_back_its_time_and_reason_one_line),
+		T(a_stopped_file_that_is_not_time_and_reason_is_refused),
+		T(clearing_a_stopped_nest_s_dir_leaves_lock_log_and_stopped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

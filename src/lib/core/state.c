@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -219,7 +220,17 @@ bool nn_state_dir_ours(int dirfd)
 	return empty;
 }
 
-static void clear_dir(int dirfd, bool keep_lock)
+/* is @name one of the NULL-ended @keep (NULL: none)? */
+static bool kept(const char *name, const char *const *keep)
+{
+	for (; keep && *keep; keep++)
+		if (!strcmp(name, *keep))
+			return true;
+	return false;
+}
+
+/* remove what @dirfd holds but the top-level names of @keep (NULL: all), recursively */
+static void clear_dir(int dirfd, const char *const *keep)
 {
 	DIR *d;
 	struct dirent *e;
@@ -235,14 +246,14 @@ static void clear_dir(int dirfd, bool keep_lock)
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (keep_lock && !strcmp(e->d_name, "lock"))
+		if (kept(e->d_name, keep))
 			continue;
 		if (unlinkat(dirfd, e->d_name, 0) == 0 || (errno != EISDIR && errno != EPERM))
 			continue;
 		int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 		if (sub >= 0) {
-			clear_dir(sub, false);
+			clear_dir(sub, NULL);
 			close(sub);
 		}
 		unlinkat(dirfd, e->d_name, AT_REMOVEDIR);
@@ -250,13 +261,65 @@ static void clear_dir(int dirfd, bool keep_lock)
 	closedir(d);
 }
 
-void nn_state_clear(int dirfd, bool keep_lock)
+static void clear_but(int dirfd, const char *const *keep)
 {
 	if (dirfd >= 0) {
 		/* readdir() must start from the top even if the fd was read before. */
 		lseek(dirfd, 0, SEEK_SET);
-		clear_dir(dirfd, keep_lock);
+		clear_dir(dirfd, keep);
 	}
+}
+
+void nn_state_clear(int dirfd, bool keep_lock)
+{
+	static const char *const lock[] = { "lock", NULL };
+
+	clear_but(dirfd, keep_lock ? lock : NULL);
+}
+
+void nn_state_clear_stopped(int dirfd)
+{
+	static const char *const left[] = { "lock", NN_STATE_LOG, NN_STATE_STOPPED, NULL };
+
+	clear_but(dirfd, left);
+}
+
+int nn_state_stopped_write(int dirfd, const char *why, struct nn_err *err)
+{
+	struct nn_state_stopped rec;
+	char line[sizeof(rec.when) + sizeof(rec.why) + 2];
+	time_t t = time(NULL);
+	struct tm tm;
+	int len;
+
+	strftime(rec.when, sizeof(rec.when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	snprintf(rec.why, sizeof(rec.why), "%s", why);
+	for (char *p = rec.why; (p = strpbrk(p, "\r\n"));)
+		*p = ' ';
+	len = snprintf(line, sizeof(line), "%s %s\n", rec.when, rec.why);
+	return nn_write_file(dirfd, NN_STATE_STOPPED, 0444, line, (size_t)len, err);
+}
+
+int nn_state_stopped_read(const char *dir, struct nn_state_stopped *rec)
+{
+	char path[PATH_MAX + 16];
+	_cleanup_free_ char *s = NULL;
+	size_t len, wlen;
+	const char *sp;
+
+	snprintf(path, sizeof(path), "%s/" NN_STATE_STOPPED, dir);
+	if (nn_read_file(AT_FDCWD, path, &s, &len, NULL) < 0)
+		return -ENOENT;
+	if (len && s[len - 1] == '\n')
+		s[--len] = '\0';
+	sp = strchr(s, ' ');
+	if (!sp || sp == s || (wlen = (size_t)(sp - s)) >= sizeof(rec->when) || !sp[1] ||
+	    strlen(sp + 1) >= sizeof(rec->why) || strlen(s) != len || strchr(sp + 1, '\n'))
+		return -EINVAL;
+	memcpy(rec->when, s, wlen);
+	rec->when[wlen] = '\0';
+	snprintf(rec->why, sizeof(rec->why), "%s", sp + 1);
+	return 0;
 }
 
 void nn_state_remove_dir(const char *dir)

@@ -25,6 +25,14 @@
  *                 a PID reused after the sandbox died is never taken for it, and
  *                 "bypass" (the inspector's label).  Those
  *                 readers go through nn_state_sandbox_read() and nn_state_sandboxes().
+ *   log           `up -d`: the daemon's stderr (nest.h nn_nest_log())
+ *   userns        rootless: the inode of the nest's user namespace, decimal
+ *
+ * A detached nest (`up -d`) whose daemon stopped itself on a failure (its engine died)
+ * leaves the dir with lock, log and
+ *   stopped       one line, "<UTC time> <why>": nn_state_stopped_write(), read by
+ *                 nn_state_stopped_read(); the verbs say it instead of "not running"
+ * and nothing else; `down` removes it, `up` clears it as any other leftover.
  *
  * netnest as RootlessKit (`netnest rootlesskit`, docs/rootlesskit.md) keeps RootlessKit's
  * state dir instead: --state-dir, or a new $TMPDIR/rootlesskitNNNN, whose absolute path the
@@ -55,6 +63,8 @@
 #define NN_STATE_RK_ENGINE_PID ".engine_pid"
 #define NN_STATE_RK_ENV "ROOTLESSKIT_STATE_DIR"
 #define NN_STATE_USERNS "userns" /* rootless: the nest's user namespace inode, decimal */
+#define NN_STATE_LOG "log"
+#define NN_STATE_STOPPED "stopped"
 
 /**
  * nn_state_dir() - the state dir path of nest @nest for the calling user
@@ -192,6 +202,47 @@ bool nn_state_dir_ours(int dirfd);
  * A still-mounted netns placeholder is skipped (EBUSY).  Never fails.
  */
 void nn_state_clear(int dirfd, bool keep_lock);
+
+/**
+ * nn_state_clear_stopped() - nn_state_clear() of all but what a nest that stopped itself
+ * leaves: "lock", "log" and "stopped" (above)
+ * @dirfd: O_DIRECTORY fd of the state dir; nothing happens when < 0
+ *
+ * Never fails.
+ */
+void nn_state_clear_stopped(int dirfd);
+
+/* Why and when a detached nest's daemon stopped itself: the state file "stopped". */
+struct nn_state_stopped {
+	/* UTC, ISO 8601 to the second: "2026-12-03T14:05:07Z" */
+	char when[32];
+	/* one line, no newline: "the network engine netnest-engine (pid 4242) was killed by
+	 * signal 9 (Killed)" */
+	char why[512];
+};
+
+/**
+ * nn_state_stopped_write() - write the state file "stopped": now, and @why
+ * @dirfd: O_DIRECTORY fd of the state dir
+ * @why:   why the daemon stopped, one line (a newline in it becomes a space; cut to fit
+ *         struct nn_state_stopped)
+ * @err:   error object
+ *
+ * The file, mode 0444, holds one line "<when> <why>\n", as struct nn_state_stopped has
+ * them; it is written whole or not at all (nn_write_file()).
+ * Return: 0, or the negative errno of nn_write_file() with @err naming the file.
+ */
+int nn_state_stopped_write(int dirfd, const char *why, struct nn_err *err);
+
+/**
+ * nn_state_stopped_read() - read the state file "stopped" of @dir
+ * @dir: the state dir
+ * @rec: filled on success; left undefined otherwise
+ *
+ * Return: 0; -ENOENT when there is no such file (or it cannot be read); -EINVAL when it
+ * is not "<when> <why>" as nn_state_stopped_write() writes it.
+ */
+int nn_state_stopped_read(const char *dir, struct nn_state_stopped *rec);
 
 /**
  * nn_state_remove_dir() - rmdir the state dir, and its parent if that is netnest's own
