@@ -270,8 +270,7 @@ int cmd_info(int argc, char **argv, struct nn_err *err)
 	if (nn_state_dir(nest, dir, err) < 0) /* the name is good: the environment */
 		return nn_fail(err);
 	if (nn_state_child_pid(dir, &pid, err) < 0)
-		return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", nest,
-			       dir);
+		return nn_client_not_serving(nest, dir, err);
 	if (nn_client_nest_request(nest, "GET", "/v1/info", NULL, &status, &resp, err) < 0)
 		return nn_fail(err);
 	if (json) {

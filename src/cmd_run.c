@@ -544,7 +544,7 @@ int cmd_run(int argc, char **argv, struct nn_err *err)
 	o.sock = sock;
 	r = nn_state_child_pid(dir, &daemon, err);
 	if (r == -ENOENT || r == -ESRCH)
-		r = nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", o.nest, dir);
+		r = nn_client_not_serving(o.nest, dir, err);
 	if (r < 0)
 		return nn_fail(err);
 	if (!o.detach)

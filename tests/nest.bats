@@ -36,6 +36,25 @@ in_nest_user() {
 # processes of this nest: the daemon and the engine are forks of "netnest up ... --nest NAME"
 nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
 
+# doc_state_files N: "MODE NAME" of each file in code block N (from 0) of docs/nest.md's
+# State dir section: 0 is a running nest's, 1 what a nest that stopped itself leaves
+doc_state_files() {
+  sed -n '/^## State dir/,/^## /p' "$NN_ROOT/docs/nest.md" |
+    awk -v want="$1" '/^```/ { if (inb) n++; inb = !inb; next }
+      inb && n == want && /^[-ds]/ { sub(/\/$/, "", $2); print $1, $2 }' | sort
+}
+
+# engine_killed: kill -9 the engine of the nest up_user started, and wait for its daemon to
+# go; sets daemon, engine, and when and reason as the state file "stopped" should say them
+engine_killed() {
+  daemon=$(cat "$STATE/child_pid")
+  engine=$(cat "$STATE/engine_pid")
+  kill -9 "$engine"
+  wait_for test ! -d "/proc/$daemon"
+  reason="the network engine netnest-engine (pid $engine) was killed by signal 9 (Killed)"
+  read -r when _ <"$STATE/stopped"
+}
+
 @test "a rootless nest has tap0, the bridge and NAT in its own netns, not in the host's" {
   up_user
   run in_nest_user "$STATE" ip -j addr
@@ -463,9 +482,7 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   up_user
   nnu run -d --nest "$NEST" --name lister -- sleep 1000 >/dev/null
   wait_for test -S "$STATE/pool.sock"
-  # the list: the code block of docs/nest.md's State dir section, "MODE NAME what" lines
-  want=$(sed -n '/^## State dir/,/^## /p' "$NN_ROOT/docs/nest.md" |
-    awk '/^```/ { inb = !inb; next } inb && /^[-ds]/ { sub(/\/$/, "", $2); print $1, $2 }' | sort)
+  want=$(doc_state_files 0)
   [ "$(wc -l <<<"$want")" -ge 11 ]
   got=$(find "$STATE" -mindepth 1 -maxdepth 1 -printf '%M %f\n' | sort)
   nnu stop --nest "$NEST" lister
@@ -552,13 +569,56 @@ nest_procs() { pgrep -f -- "--nest $1( |\$)" | sort; }
   [ ! -s "$TMP/out" ]
 }
 
-@test "when the engine dies, the daemon tears the whole nest down" {
+@test "when the engine of up -d is killed, the nest is torn down but keeps its log and why; ps, info, run, port and stop say so, down removes the dir and warns" {
   up_user
-  daemon=$(cat "$STATE/child_pid")
-  kill -9 "$(cat "$STATE/engine_pid")"
-  wait_for test ! -e "$STATE"
-  wait_for test ! -d /proc/"$daemon"
+  nnu run -d --nest "$NEST" --name e1 -- sleep 7970 >/dev/null
+  e1=$(jq .pid "$STATE/sandboxes/e1.json")
+  PIDS+=("$e1")
+  engine_killed
   [ -z "$(nest_procs "$NEST")" ]
+  [ ! -d "/proc/$e1" ] || grep -q '^State:.*Z' "/proc/$e1/status"
+  # lock, log and stopped, with the modes docs/nest.md shows, and nothing else
+  left=$(doc_state_files 1)
+  [ "$left" = "$(printf '%s\n' '-r--r--r-- stopped' '-rw------- lock' '-rw------- log' | sort)" ]
+  got=$(find "$STATE" -mindepth 1 -printf '%M %f\n' | sort)
+  [ "$got" = "$left" ] || { diff <(echo "$left") <(echo "$got"); false; }
+  [[ $when =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]
+  [ "$(cat "$STATE/stopped")" = "$when $reason" ]
+  [ "$(tail -1 "$STATE/log")" = "netnest: $when $reason; the nest is stopped" ]
+  for v in "ps|" "info|" "run|-- true" "run|-d -- true" "port ls|" "stop|e1"; do
+    # shellcheck disable=SC2086 # the words of each verb
+    run nnu ${v%%|*} --nest "$NEST" ${v#*|}
+    [ "$status" -eq 1 ] || { echo "$v: $status"; false; }
+    [ "$output" = "netnest: no nest named $NEST is running: it stopped at $when: $reason (log: $STATE/log)" ] ||
+      { echo "$v: $output"; false; }
+  done
+  [ "$(find "$STATE" -mindepth 1 -printf '%M %f\n' | sort)" = "$left" ]
+  run nnu down --nest "$NEST"
+  [ "$status" -eq 0 ]
+  [ "$output" = "netnest: warning: nest $NEST was not running: it stopped at $when: $reason; removed its log and state dir $STATE" ]
+  [ ! -e "$STATE" ]
+  run nnu down --nest "$NEST"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: no nest named $NEST is running (state dir $STATE)" ]
+}
+
+@test "up on the dir a nest left when its engine was killed starts a new nest with a log of its own, and its down leaves nothing" {
+  up_user
+  engine_killed
+  [ -e "$STATE/stopped" ]
+  run nnu up -d --nest "$NEST"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  [ "$(cat "$STATE/child_pid")" != "$daemon" ]
+  [ ! -e "$STATE/stopped" ]
+  ! grep -q "the nest is stopped" "$STATE/log" || false
+  run nnu ps --nest "$NEST" --json
+  [ "$status" -eq 0 ]
+  [ "$(jq '.sandboxes | length' <<<"$output")" = 0 ]
+  run nnu down --nest "$NEST"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  [ ! -e "$STATE" ]
 }
 
 @test "a foreground nest goes down with its up process when that is killed" {

@@ -102,10 +102,15 @@ bool nn_client_unserved(int r, unsigned status);
  *        where the caller is root and nn_state_dir() would name root's)
  * @err:  error object
  *
- * Called after a request found no server on the nest's api.sock (nn_client_unserved()).  A daemon that is still alive (its child_pid names a live
- * process) is going down: `netnest down` or a signal stopped its API first.
+ * Called after a request found no server on the nest's api.sock (nn_client_unserved()),
+ * or when the nest has no live daemon (nn_state_child_pid()).  A daemon that is still
+ * alive (its child_pid names a live process) is going down: `netnest down` or a signal
+ * stopped its API first.  A detached nest whose daemon stopped itself (its engine died)
+ * left why in the state file "stopped" (state.h nn_state_stopped_read()).
  * Return: -ESHUTDOWN, "nest <nest> is going down (daemon pid <pid> is stopping): it takes
- * no new requests"; else -ENOENT, "no nest named <nest> is running (state dir <dir>)".
+ * no new requests"; else -ENOENT, "no nest named <nest> is running: it stopped at <when>:
+ * <why> (log: <dir>/log)" after such a stop, or "no nest named <nest> is running (state
+ * dir <dir>)".
  */
 int nn_client_not_serving(const char *nest, const char *dir, struct nn_err *err);
 

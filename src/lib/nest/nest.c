@@ -461,21 +461,43 @@ int nn_nest_wait(struct nn_nest_start *st, struct nn_err *err)
 }
 
 /*
+ * take_lock() - the lock of a state dir left by a daemon that is gone, on fd @dfd, if no
+ * one else holds it (an `up` starting on this dir); -1 if not.  A nest that stopped
+ * itself (@stopped) holds it until its daemon exits, just after its teardown: that is
+ * waited for, up to 2 s.
+ */
+static int take_lock(int dfd, bool stopped)
+{
+	_cleanup_close_ int lock = dfd >= 0 ? openat(dfd, "lock", O_RDWR | O_CLOEXEC) : -1;
+
+	for (int i = 0; lock >= 0; i++) {
+		if (flock(lock, LOCK_EX | LOCK_NB) == 0)
+			return steal_fd(&lock);
+		if (!stopped || i == 200 || errno != EWOULDBLOCK)
+			break;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/*
  * down of a nest whose daemon is gone (SIGKILL, a crash) or had to be killed (@killed: it
  * did not stop within STOP_TIMEOUT_MS): do what its teardown would have done to what is
- * left, if no one else holds the lock (an `up` starting on this dir).
+ * left, if no one else holds the lock (an `up` starting on this dir).  A detached nest
+ * that stopped itself left its log and why (state.h NN_STATE_STOPPED): that is said.
  */
 static int collect_stale(const char *name, const char *state_dir, bool killed_it,
 			 struct nn_err *err)
 {
 	_cleanup_close_ int dfd = -1, lock = -1;
 	_cleanup_free_ char *pid = NULL;
+	struct nn_state_stopped rec;
+	bool stopped = nn_state_stopped_read(state_dir, &rec) == 0;
 	int killed;
 
 	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0)
-		lock = openat(dfd, "lock", O_RDWR | O_CLOEXEC);
-	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0)
+	lock = take_lock(dfd, stopped);
+	if (lock < 0)
 		return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", name,
 			       state_dir);
 	if (nn_read_file(dfd, NN_STATE_CHILD_PID, &pid, NULL, NULL) < 0)
@@ -483,7 +505,17 @@ static int collect_stale(const char *name, const char *state_dir, bool killed_it
 	killed = kill_stale_sandboxes(dfd, state_dir);
 	nn_state_clear(dfd, false);
 	nn_state_remove_dir(state_dir);
-	if (killed_it)
+	if (stopped && !killed_it && killed)
+		nn_errx(err, ESRCH,
+			"nest %s was not running: it stopped at %s: %s; removed what it left: "
+			"%d sandbox%s, its log and state dir %s",
+			name, rec.when, rec.why, killed, killed == 1 ? "" : "es", state_dir);
+	else if (stopped && !killed_it)
+		nn_errx(err, ESRCH,
+			"nest %s was not running: it stopped at %s: %s; removed its log and "
+			"state dir %s",
+			name, rec.when, rec.why, state_dir);
+	else if (killed_it)
 		nn_errx(err, ETIMEDOUT, "nest %s: its daemon (pid %s) did not stop within %d s "
 			"and was killed; removed what it left: %d sandbox%s and state dir %s",
 			name, pid ? pid : "?", STOP_TIMEOUT_MS / 1000, killed,
@@ -504,6 +536,8 @@ int nn_nest_stop(const char *name, const char *state_dir, pid_t *pidp, struct nn
 
 	if (r == -ESRCH)
 		return collect_stale(name, state_dir, false, err);
+	if (r == -ENOENT && nn_state_stopped_read(state_dir, &(struct nn_state_stopped){ 0 }) == 0)
+		return collect_stale(name, state_dir, false, err); /* it stopped itself */
 	if (r == -ENOENT)
 		return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", name,
 			       state_dir);
@@ -527,5 +561,10 @@ int nn_nest_stop(const char *name, const char *state_dir, pid_t *pidp, struct nn
 	if (r < 0)
 		return nn_err(err, -r, "stop nest %s: signal pid %d", name, pid);
 	/* SIGKILLed (stopped, or stuck): its teardown never ran */
-	return r ? collect_stale(name, state_dir, true, err) : 0;
+	if (r)
+		return collect_stale(name, state_dir, true, err);
+	/* it was stopping itself already (its engine died), and left why */
+	if (nn_state_stopped_read(state_dir, &(struct nn_state_stopped){ 0 }) == 0)
+		return collect_stale(name, state_dir, false, err);
+	return 0;
 }

@@ -218,7 +218,9 @@ int nn_nest_wait(struct nn_nest_start *st, struct nn_err *err);
  * or had to be SIGKILLed, is collected: its sandboxes (pid and starttime as recorded) are
  * SIGKILLed and waited for, then (rootless) every process left in its user namespace
  * (the state dir's "userns", nn_sweep()), and the state dir is removed; then @err holds a
- * notice saying so.
+ * notice saying so.  So is the state dir a detached nest left when it stopped itself
+ * (state.h NN_STATE_STOPPED: lock, log and stopped), also when that stop was under way
+ * as @name was stopped; the notice gives its time and reason.
  * Return: 0; 1 when a stale nest was collected (notice in @err, with code ESRCH: its
  * daemon was gone; ETIMEDOUT: it had to be killed); -ENOENT "no nest named NAME is
  * running"; -ESRCH if the PID is not netnest's; -ETIMEDOUT if it outlived SIGKILL by 10 s.
@@ -239,7 +241,11 @@ int nn_nest_stop(const char *name, const char *state_dir, pid_t *pid, struct nn_
  * that child exits or the process that started the daemon dies; then it kills every
  * process left in the nest's user namespace (sweep.h) and removes the whole state dir.
  * Its last word (a message, if any: the engine's death, a child killed by a signal) goes
- * on @report_fd before it exits, also for a foreground `up` (@n->detached false).
+ * on @report_fd before it exits, also for a foreground `up` (@n->detached false).  A
+ * detached nest (@n->detached, not RootlessKit mode) that stops itself (the engine died,
+ * its signals cannot be read) has no one to hear it: the last word goes on its log, the
+ * reason in the state file "stopped" (nn_state_stopped_write()), and its teardown leaves
+ * the state dir with lock, log and stopped (state.h).
  * Return: the exit status for the daemon process: 0 after a clean teardown, 1 otherwise
  * (the engine died);
  * in RootlessKit mode the command's (255 when a signal ended it).

@@ -53,6 +53,9 @@ struct nestd {
 	int sweep_type;    /* CLONE_NEWUSER (rootless) or CLONE_NEWNS (the child's, as root) */
 	int status;        /* the daemon's exit status */
 	struct nn_err last;/* its last word to the rootlesskit process, when code != 0 */
+	/* why it stopped itself (the engine died), "" on a stop signal; up -d leaves it */
+	char why[sizeof(((struct nn_state_stopped *)0)->why)];
+	bool left_stopped; /* "stopped" written: the teardown leaves it, lock and log */
 };
 
 static bool rk_mode(const struct nn_nest *n)
@@ -506,8 +509,12 @@ static void nestd_teardown(struct nestd *d)
 	if (n->nest_netns >= 0)
 		close(n->nest_netns);
 	n->nest_netns = -1;
-	nn_state_clear(n->state_fd, false);
-	nn_state_remove_dir(n->cfg.state_dir);
+	if (d->left_stopped) {
+		nn_state_clear_stopped(n->state_fd);
+	} else {
+		nn_state_clear(n->state_fd, false);
+		nn_state_remove_dir(n->cfg.state_dir);
+	}
 	if (n->state_fd >= 0)
 		close(n->state_fd);
 	if (n->host_netns >= 0)
@@ -611,26 +618,43 @@ static void child_signaled(int sig, struct nn_err *err)
 	nn_errx(err, ECHILD, "child exited: signal: %s", name);
 }
 
+/* the nest stops itself, for the reason @fmt says (@d->why); the last word says so, with
+ * @code, and the exit status is 1 */
+static void __attribute__((format(printf, 3, 4)))
+stop_itself(struct nestd *d, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->why, sizeof(d->why), fmt, ap);
+	va_end(ap);
+	nn_errx(&d->last, code, "%s; the nest is stopped", d->why);
+	d->status = 1;
+}
+
 /*
  * engine_exited() - why the engine (wait status @st) is gone, and that the nest went with
  * it; SIGSYS is the kill of its seccomp filter (docs/design.md#engine-isolation)
  */
-static void engine_exited(const struct nn_nest *n, int st, struct nn_err *err)
+static void engine_exited(struct nestd *d, int st)
 {
+	const struct nn_nest *n = d->n;
 	const char *bin = n->cfg.engine == NN_ENGINE_BUILTIN ? "netnest-engine" :
 			  n->cfg.engine == NN_ENGINE_PASTA ? "pasta" : "slirp4netns";
 	int pid = (int)n->engine_pid;
 
 	if (WIFEXITED(st))
-		nn_errx(err, ECHILD, "the network engine %s (pid %d) exited with status %d; the "
-			"nest is stopped", bin, pid, WEXITSTATUS(st));
+		stop_itself(d, ECHILD, "the network engine %s (pid %d) exited with status %d", bin,
+			    pid, WEXITSTATUS(st));
 	else if (WTERMSIG(st) == SIGSYS && n->cfg.engine == NN_ENGINE_BUILTIN)
-		nn_errx(err, ECHILD, "the network engine %s (pid %d) was killed by signal %d (%s: "
-			"a system call its seccomp filter does not allow); the nest is stopped",
-			bin, pid, SIGSYS, strsignal(SIGSYS));
+		stop_itself(d, ECHILD,
+			    "the network engine %s (pid %d) was killed by signal %d (%s: "
+			    "a system call its seccomp filter does not allow)",
+			    bin, pid, SIGSYS, strsignal(SIGSYS));
 	else
-		nn_errx(err, ECHILD, "the network engine %s (pid %d) was killed by signal %d (%s); "
-			"the nest is stopped", bin, pid, WTERMSIG(st), strsignal(WTERMSIG(st)));
+		stop_itself(d, ECHILD,
+			    "the network engine %s (pid %d) was killed by signal %d (%s)", bin, pid,
+			    WTERMSIG(st), strsignal(WTERMSIG(st)));
 }
 
 /*
@@ -643,20 +667,27 @@ static void nestd_serve(struct nestd *d)
 	struct nn_nest *n = d->n;
 	sigset_t set;
 	_cleanup_close_ int sfd = -1;
-	int st;
+	int st, e;
 
 	nn_nestd_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (sfd < 0)
+	if (sfd < 0) {
+		e = errno;
+		stop_itself(d, e, "the nest daemon cannot read its signals: %s", strerror(e));
 		return;
+	}
 	nn_mem_trim(); /* the start-up's code and heap, which serving does not need (mem.h) */
 	for (;;) {
 		struct signalfd_siginfo si;
+		ssize_t len = read(sfd, &si, sizeof(si));
 
-		if (read(sfd, &si, sizeof(si)) != sizeof(si)) {
-			if (errno == EINTR)
+		if (len != sizeof(si)) {
+			if (len < 0 && errno == EINTR)
 				continue;
+			e = len < 0 ? errno : EIO;
+			stop_itself(d, e, "the nest daemon cannot read its signals: %s",
+				    strerror(e));
 			return;
 		}
 		if (si.ssi_signo != SIGCHLD) {
@@ -675,8 +706,7 @@ static void nestd_serve(struct nestd *d)
 		}
 		/* Only the engine is ours to reap; the services wait for their own. */
 		if (n->engine_pid > 0 && waitpid(n->engine_pid, &st, WNOHANG) == n->engine_pid) {
-			engine_exited(n, st, &d->last);
-			d->status = 1;
+			engine_exited(d, st);
 			n->engine_pid = 0;
 			return;
 		}
@@ -719,6 +749,21 @@ static void raise_nofile(void)
 	}
 }
 
+/*
+ * A detached nest that stops itself has no one to hear why: it goes on its log and, before
+ * the teardown (which leaves it, lock and log), in the state file "stopped" (state.h).
+ */
+static void leave_stopped(struct nestd *d)
+{
+	struct nn_err err = { 0 };
+
+	nn_nest_log("%s", d->last.msg);
+	if (nn_state_stopped_write(d->n->state_fd, d->why, &err) < 0)
+		nn_nest_log("%s", err.msg); /* then everything goes, as after a stop signal */
+	else
+		d->left_stopped = true;
+}
+
 int nn_nestd_run(struct nn_nest *n, int report_fd)
 {
 	struct nestd d = { .n = n, .tap_fd = -1, .engine_report = -1,
@@ -746,6 +791,8 @@ int nn_nestd_run(struct nn_nest *n, int report_fd)
 		nn_sandboxes_serving(n); /* the pool's first pair, after `up -d` has its answer */
 	}
 	nestd_serve(&d);
+	if (d.why[0] && n->detached && !rk_mode(n))
+		leave_stopped(&d);
 	nestd_teardown(&d);
 	if (d.last.code && report_fd >= 0)
 		nn_report_send(report_fd, -d.last.code, &d.last);
