@@ -46,17 +46,26 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* put(f, FILE, TEXT): write dir/sandboxes/FILE */
-static void put(const struct fixture *f, const char *file, const char *text)
+/* put_top(f, FILE, TEXT): write dir/FILE */
+static void put_top(const struct fixture *f, const char *file, const char *text)
 {
 	char path[160];
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/sandboxes/%s", f->dir, file);
+	snprintf(path, sizeof(path), "%s/%s", f->dir, file);
 	fp = fopen(path, "w");
 	assert_non_null(fp);
 	assert_true(fputs(text, fp) >= 0);
 	assert_int_equal(fclose(fp), 0);
+}
+
+/* put(f, FILE, TEXT): write dir/sandboxes/FILE */
+static void put(const struct fixture *f, const char *file, const char *text)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "sandboxes/%s", file);
+	put_top(f, rel, text);
 }
 
 /* the start time of this process, field 22 of /proc/self/stat */
@@ -250,19 +259,6 @@ static void the_walk_of_a_nest_without_a_sandboxes_dir_visits_nothing(void **sta
 	assert_int_equal(nn_state_sandboxes(f->dir, collect, &s), 0);
 	assert_int_equal(nn_state_sandboxes("/nonexistent/netnest/x", collect, &s), 0);
 	assert_int_equal(s.n, 0);
-}
-
-/* put_top(f, FILE, TEXT): write dir/FILE */
-static void put_top(const struct fixture *f, const char *file, const char *text)
-{
-	char path[160];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", f->dir, file);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	assert_true(fputs(text, fp) >= 0);
-	assert_int_equal(fclose(fp), 0);
 }
 
 static void the_stopped_record_reads_back_its_time_and_reason_one_line(void **state)
