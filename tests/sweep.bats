@@ -10,6 +10,7 @@ setup() {
   TMP=$(mktemp -d /tmp/netnest-sweep.XXXXXX)
   chmod 0777 "$TMP"
   STATE=/run/user/$(nn_uid)/netnest/$NEST
+  # shellcheck disable=SC2034 # read by nests_down (helpers/common.bash)
   NESTS=("user $NEST")
   TRACER=
 }
