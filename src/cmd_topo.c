@@ -15,6 +15,7 @@
 #include "lib/core/out.h"
 #include "lib/inspect/topo.h"
 #include "lib/core/util.h"
+#include "lib/inspect/enter.h"
 
 static int topo_usage(FILE *f, int status)
 {
@@ -142,27 +143,29 @@ static int peer_usage(FILE *f, int status)
 		"ifindex, netns inode, and the names and processes of that netns.  Resolved\n"
 		"through IFLA_LINK_NETNSID and the nsid map, never by index or name alone.\n\n"
 		"Options:\n"
-		"  -n, --netns NETNS  netns of IFNAME: a name in /run/netns, a PID, or a path\n"
-		"                     (default: the caller's netns)\n"
+		"  -n, --netns NETNS  netns of IFNAME, as exec's TARGET: a PID, a path, a name\n"
+		"                     in /run/netns or $XDG_RUNTIME_DIR/netns, 'nest' or a\n"
+		"                     sandbox (default: the caller's netns)\n"
 		"  -j, --json         print JSON\n"
 		"  -h, --help         show this help\n");
 	return status;
 }
 
-/* open the netns named by @spec: a PID, a path, or a name in /run/netns */
+/* open the netns named by @spec, as exec's TARGET (nn_target_resolve()): a PID, a path,
+ * a name in /run/netns or $XDG_RUNTIME_DIR/netns, "nest" or a sandbox of the default nest */
 static int open_netns(const char *spec, struct nn_err *err)
 {
-	char path[PATH_MAX];
-	unsigned long pid;
+	struct nn_target t;
+	int fd;
 
 	if (!spec)
 		return nn_ns_open_pid(getpid(), NN_NS_NET, err);
-	if (nn_parse_uint(spec, 1, INT32_MAX, &pid) == 0)
-		return nn_ns_open_pid((pid_t)pid, NN_NS_NET, err);
-	if (strchr(spec, '/'))
-		return nn_ns_open_path(spec, NN_NS_NET, err);
-	snprintf(path, sizeof(path), "/run/netns/%s", spec);
-	return nn_ns_open_path(path, NN_NS_NET, err);
+	if (nn_target_resolve(spec, NULL, &t, err) < 0)
+		return -1;
+	fd = t.netfd;
+	t.netfd = -1;
+	nn_target_close(&t);
+	return fd;
 }
 
 static void render_peer(struct nn_out *o, const struct nn_topo *t, const struct nn_topo_link *l)

@@ -118,6 +118,10 @@ start_netns_proc() {
   run nnu attach --symlink "$n" "$p"
   [ "$status" -eq 0 ]
   [ "$(readlink "/run/user/$(nn_uid)/netns/$n")" = "/proc/$p/ns/net" ]
+  # peer -n finds the name there, as exec and ns do (its lo is no veth)
+  run nnu peer lo -n "$n"
+  [ "$status" -eq 1 ]
+  [[ $output == "netnest: lo in netns $(ns_ino /proc/$p/ns/net) is not a veth"* ]]
   run nnu ls --type net --json
   [ "$(jq -c --argjson i "$(ns_ino /proc/$p/ns/net)" '.namespaces[] | select(.ns==$i) | .names' <<<"$output")" = "[\"/run/user/$(nn_uid)/netns/$n\"]" ]
   run nnu attach -d "$n"

@@ -99,8 +99,7 @@ ino_of() { stat -L -c %i "/run/netns/$1"; }
 @test "peer in a netns name that does not exist fails naming it" {
   run nn peer eth0 -n "nnp-missing-$$"
   [ "$status" -eq 1 ]
-  [[ $output == *"/run/netns/nnp-missing-$$"* ]]
-  [[ $output == *"No such file or directory"* ]]
+  [ "$output" = "netnest: no netns named 'nnp-missing-$$' (looked in /run/netns and the sandboxes of nest default): No such file or directory" ]
   run nn peer
   [ "$status" -eq 2 ]
   [[ $output == *"IFNAME is missing"* ]]
