@@ -366,7 +366,7 @@ static void refusals_name_the_flag(void **state)
 	REFUSED("--reaper=bogus: unknown reaper mode", "--reaper=bogus", "true");
 	REFUSED("--evacuate-cgroup2=x: not supported", "--evacuate-cgroup2=x", "true");
 	REFUSED("--mtu=70000: out of range", "--net=slirp4netns", "--mtu=70000", "true");
-	REFUSED("--mtu=1500: needs --net=slirp4netns", "--mtu=1500", "true");
+	REFUSED("--mtu=1500: needs --net=slirp4netns or --net=pasta", "--mtu=1500", "true");
 	REFUSED("--cidr=10.0.3.0/24: custom cidr is supported only", "--cidr=10.0.3.0/24",
 		"true");
 	REFUSED("--ifname=eth0: ifname cannot be specified for --net=host", "--ifname=eth0",

@@ -261,7 +261,8 @@ static int check_link(const struct nn_rk_opts *o, struct nn_nest_config *cfg,
 			return nn_errx(err, EINVAL, "--mtu=%ld: out of range %u..%u", mtu,
 				       NN_MTU_MIN, NN_MTU_MAX);
 		if (cfg->net != NN_NET_ENGINE)
-			return nn_errx(err, EINVAL, "--mtu=%ld: needs --net=slirp4netns", mtu);
+			return nn_errx(err, EINVAL, "--mtu=%ld: needs --net=slirp4netns or --net=pasta",
+				       mtu);
 		cfg->mtu = (unsigned)mtu;
 	}
 	if (o->given[NN_RK_CIDR] && *o->val[NN_RK_CIDR]) {
