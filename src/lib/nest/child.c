@@ -160,7 +160,18 @@ static __attribute__((noreturn)) void exec_command(const struct nn_nest *n, int 
 	setenv("ROOTLESSKIT_PARENT_EUID", id, 1);
 	snprintf(id, sizeof(id), "%u", (unsigned)c->parent_egid);
 	setenv("ROOTLESSKIT_PARENT_EGID", id, 1);
-	signal(SIGPIPE, SIG_DFL); /* the daemon ignores it (nestd.c) */
+	/* As under RootlessKit, whose Go processes put a handler of their own on every signal
+	 * they did not find ignored, and on the ignored ones but SIGHUP and SIGINT (Go
+	 * runtime/signal_unix.go sigInstallGoHandler), which exec then resets: the command
+	 * gets those at SIG_DFL, so a script's trap works when the caller (a non-interactive
+	 * shell's `&` job, say) ignored SIGQUIT.  SIGPIPE: the daemon ignores it (nestd.c). */
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction now;
+
+		if (sig != SIGHUP && sig != SIGINT && sigaction(sig, NULL, &now) == 0 &&
+		    now.sa_handler == SIG_IGN)
+			signal(sig, SIG_DFL);
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execvp(c->argv[0], c->argv);
