@@ -492,7 +492,8 @@ static int collect_stale(const char *name, const char *state_dir, bool killed_it
 	_cleanup_close_ int dfd = -1, lock = -1;
 	_cleanup_free_ char *pid = NULL;
 	struct nn_state_stopped rec;
-	bool stopped = nn_state_stopped_read(state_dir, &rec) == 0;
+	bool stopped = nn_state_stopped_read(state_dir, &rec) == 0, said_stopped;
+	char left[64] = "";
 	int killed;
 
 	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -505,25 +506,21 @@ static int collect_stale(const char *name, const char *state_dir, bool killed_it
 	killed = kill_stale_sandboxes(dfd, state_dir);
 	nn_state_clear(dfd, false);
 	nn_state_remove_dir(state_dir);
-	if (stopped && !killed_it && killed)
-		nn_errx(err, ESRCH,
-			"nest %s was not running: it stopped at %s: %s; removed what it left: "
-			"%d sandbox%s, its log and state dir %s",
-			name, rec.when, rec.why, killed, killed == 1 ? "" : "es", state_dir);
-	else if (stopped && !killed_it)
-		nn_errx(err, ESRCH,
-			"nest %s was not running: it stopped at %s: %s; removed its log and "
-			"state dir %s",
-			name, rec.when, rec.why, state_dir);
+	/* what went with it, before its log (a nest that stopped itself) or its state dir */
+	said_stopped = stopped && !killed_it;
+	if (killed || !said_stopped)
+		snprintf(left, sizeof(left), "what it left: %d sandbox%s%s", killed,
+			 killed == 1 ? "" : "es", said_stopped ? ", " : " and ");
+	if (said_stopped)
+		nn_errx(err, ESRCH, "nest %s was not running: it stopped at %s: %s; removed %sits "
+			"log and state dir %s", name, rec.when, rec.why, left, state_dir);
 	else if (killed_it)
 		nn_errx(err, ETIMEDOUT, "nest %s: its daemon (pid %s) did not stop within %d s "
-			"and was killed; removed what it left: %d sandbox%s and state dir %s",
-			name, pid ? pid : "?", STOP_TIMEOUT_MS / 1000, killed,
-			killed == 1 ? "" : "es", state_dir);
+			"and was killed; removed %sstate dir %s", name, pid ? pid : "?",
+			STOP_TIMEOUT_MS / 1000, left, state_dir);
 	else
 		nn_errx(err, ESRCH, "nest %s was not running (daemon pid %s is gone); removed "
-			"what it left: %d sandbox%s and state dir %s", name, pid ? pid : "?",
-			killed, killed == 1 ? "" : "es", state_dir);
+			"%sstate dir %s", name, pid ? pid : "?", left, state_dir);
 	return 1; /* a notice, not a failure */
 }
 
