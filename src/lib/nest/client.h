@@ -76,7 +76,8 @@ int nn_client_parse_reply(const char *buf, size_t len, unsigned *status, const c
  * @err:    error object
  *
  * When nothing serves the nest's api.sock (nn_client_unserved()) the error is
- * nn_client_not_serving()'s.
+ * nn_client_not_serving()'s; a daemon that did not answer (-ETIMEDOUT) is named
+ * (nn_client_timed_out()).
  * Return: 0, the errors of nn_state_dir(), -ENAMETOOLONG for a state dir too long for
  * api.sock's path, or the errors of nn_client_request() and nn_client_not_serving().
  */
