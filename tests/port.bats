@@ -47,7 +47,7 @@ teardown() { ports_teardown; }
   wait_for sh -c "ss -Htln 'sport = :$p' | grep -q ."
   run nnu port add --nest "$NEST" "$p:80"
   [ "$status" -eq 1 ]
-  [ "$output" = "netnest: host port $p is already in use" ]
+  [ "$output" = "netnest: host port $p is already in use: bind 0.0.0.0:$p: another socket is bound to it" ]
   run nnu port ls --nest "$NEST" --json
   [ "$(jq -c .ports <<<"$output")" = "[]" ]
 }
@@ -311,7 +311,7 @@ PERL
   run nnu port add --nest "$NEST" "127.0.0.1:$((q + 1)):7/udp"
   kill "$taker"
   [ "$status" -eq 1 ]
-  [ "$output" = "netnest: host port $((q + 1))/udp is already in use" ]
+  [ "$output" = "netnest: host port $((q + 1))/udp is already in use: bind 127.0.0.1:$((q + 1)): another socket is bound to it" ]
 }
 
 @test "udp: flows hold a socket each, nothing runs once the traffic stops, port rm frees them all" {
@@ -393,10 +393,10 @@ ports_answer() {
   spec="$p-$((p + 2)):80-82"
   run nnu run --nest "$NEST" --name web -p "$spec" -- true
   [ "$status" -eq 1 ]
-  [ "$output" = "netnest: sandbox web: port spec \"$spec\" (host port $taken/tcp of the range): host port $taken is already in use" ]
+  [ "$output" = "netnest: sandbox web: port spec \"$spec\" (host port $taken/tcp of the range): host port $taken is already in use: bind 0.0.0.0:$taken: another socket is bound to it" ]
   run nnu port add --nest "$NEST" "$spec"
   [ "$status" -eq 1 ]
-  [ "$output" = "netnest: port spec \"$spec\" (host port $taken/tcp of the range): host port $taken is already in use" ]
+  [ "$output" = "netnest: port spec \"$spec\" (host port $taken/tcp of the range): host port $taken is already in use: bind 0.0.0.0:$taken: another socket is bound to it" ]
   # nothing of either is left: no port, no sandbox, no listener but the taker's
   run nnu port ls --nest "$NEST" --json
   [ "$(jq -c .ports <<<"$output")" = "[]" ]

@@ -159,7 +159,7 @@ static int host_socket(const struct nn_portspec *s, struct nn_err *err)
 	const char *ip = nn_portspec_host_ip(s);
 	struct sockaddr_storage ss;
 	_cleanup_close_ int fd = -1;
-	char name[32];
+	char name[32], text[80];
 	socklen_t len;
 	int one = 1, zero = 0;
 
@@ -191,8 +191,10 @@ static int host_socket(const struct nn_portspec *s, struct nn_err *err)
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
 		int e = errno;
 
-		if (e == EADDRINUSE)
-			return nn_errx(err, EADDRINUSE, "%s is already in use", port_name(s, name));
+		if (e == EADDRINUSE) /* as RootlessKit's "listen tcp ADDR:P: bind: ..." */
+			return nn_errx(err, EADDRINUSE, "%s is already in use: bind %s: another "
+				       "socket is bound to it", port_name(s, name),
+				       host_text(s, text));
 		if (e == EACCES)
 			return nn_ports_privileged(s->parent_port, err);
 		if (e == EADDRNOTAVAIL)
