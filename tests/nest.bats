@@ -569,7 +569,7 @@ engine_killed() {
   [ ! -s "$TMP/out" ]
 }
 
-@test "when the engine of up -d is killed, the nest is torn down but keeps its log and why; ps, info, run, port and stop say so, down removes the dir and warns" {
+@test "when the engine of up -d is killed, the nest is torn down but keeps its log and why; ps, info, run, port, stop and exec nest say so, down removes the dir and warns" {
   up_user
   nnu run -d --nest "$NEST" --name e1 -- sleep 7970 >/dev/null
   e1=$(jq .pid "$STATE/sandboxes/e1.json")
@@ -585,7 +585,7 @@ engine_killed() {
   [[ $when =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]
   [ "$(cat "$STATE/stopped")" = "$when $reason" ]
   [ "$(tail -1 "$STATE/log")" = "netnest: $when $reason; the nest is stopped" ]
-  for v in "ps|" "info|" "run|-- true" "run|-d -- true" "port ls|" "stop|e1"; do
+  for v in "ps|" "info|" "run|-- true" "run|-d -- true" "port ls|" "stop|e1" "exec|nest -- true"; do
     # shellcheck disable=SC2086 # the words of each verb
     run nnu ${v%%|*} --nest "$NEST" ${v#*|}
     [ "$status" -eq 1 ] || { echo "$v: $status"; false; }

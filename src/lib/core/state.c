@@ -322,6 +322,16 @@ int nn_state_stopped_read(const char *dir, struct nn_state_stopped *rec)
 	return 0;
 }
 
+int nn_state_not_running(const char *nest, const char *dir, struct nn_err *err)
+{
+	struct nn_state_stopped rec;
+
+	if (nn_state_stopped_read(dir, &rec) == 0)
+		return nn_errx(err, ENOENT, "no nest named %s is running: it stopped at %s: %s "
+			       "(log: %s/%s)", nest, rec.when, rec.why, dir, NN_STATE_LOG);
+	return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", nest, dir);
+}
+
 void nn_state_remove_dir(const char *dir)
 {
 	char parent[PATH_MAX], *slash;

@@ -245,6 +245,19 @@ int nn_state_stopped_write(int dirfd, const char *why, struct nn_err *err);
 int nn_state_stopped_read(const char *dir, struct nn_state_stopped *rec);
 
 /**
+ * nn_state_not_running() - the error for nest @nest, whose state dir @dir has no live daemon
+ * @nest: nest name, for the message
+ * @dir:  its state dir
+ * @err:  error object
+ *
+ * The one wording of it for every verb: a detached nest that stopped itself left why
+ * (nn_state_stopped_read()), which is said.
+ * Return: -ENOENT, "no nest named <nest> is running: it stopped at <when>: <why> (log:
+ * <dir>/log)" after such a stop, else "no nest named <nest> is running (state dir <dir>)".
+ */
+int nn_state_not_running(const char *nest, const char *dir, struct nn_err *err);
+
+/**
  * nn_state_remove_dir() - rmdir the state dir, and its parent if that is netnest's own
  * default parent (".../netnest") and now empty.  Never fails.
  * @dir: the state dir (left in place when not empty)

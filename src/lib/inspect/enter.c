@@ -93,8 +93,12 @@ static int resolve_nest(const char *nest, struct nn_target *t, struct nn_err *er
 
 	t->kind = NN_TARGET_NEST;
 	snprintf(t->label, sizeof(t->label), "nest %s", nest);
-	if ((r = nn_state_dir(nest, dir, err)) < 0 ||
-	    (r = nn_state_child_pid(dir, &child, err)) < 0)
+	if ((r = nn_state_dir(nest, dir, err)) < 0)
+		return r;
+	r = nn_state_child_pid(dir, &child, err);
+	if (r == -ENOENT || r == -ESRCH) /* no daemon, or a dead one's */
+		return nn_state_not_running(nest, dir, err);
+	if (r < 0)
 		return r;
 	/* the nsfs mount exists only in the daemon's mount ns (state.h, RootlessKit --detach-netns) */
 	snprintf(t->path, sizeof(t->path), "/proc/%d/root%s/netns", (int)child, dir);

@@ -294,7 +294,6 @@ int nn_client_request(const char *sock, const char *method, const char *path, js
 
 int nn_client_not_serving(const char *nest, const char *dir, struct nn_err *err)
 {
-	struct nn_state_stopped rec;
 	pid_t pid;
 
 	/* child_pid is written after api.sock and removed after it: a live daemon whose
@@ -302,13 +301,7 @@ int nn_client_not_serving(const char *nest, const char *dir, struct nn_err *err)
 	if (nn_state_child_pid(dir, &pid, NULL) == 0)
 		return nn_errx(err, ESHUTDOWN, "nest %s is going down (daemon pid %d is stopping): "
 			       "it takes no new requests", nest, (int)pid);
-	/* a detached nest that stopped itself left why (state.h NN_STATE_STOPPED) */
-	if (nn_state_stopped_read(dir, &rec) == 0)
-		return nn_errx(err, ENOENT,
-			       "no nest named %s is running: it stopped at %s: %s (log: "
-			       "%s/%s)",
-			       nest, rec.when, rec.why, dir, NN_STATE_LOG);
-	return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", nest, dir);
+	return nn_state_not_running(nest, dir, err);
 }
 
 int nn_client_nest_request(const char *nest, const char *method, const char *path,

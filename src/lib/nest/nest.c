@@ -499,8 +499,7 @@ static int collect_stale(const char *name, const char *state_dir, bool killed_it
 	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	lock = take_lock(dfd, stopped);
 	if (lock < 0)
-		return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", name,
-			       state_dir);
+		return nn_state_not_running(name, state_dir, err);
 	if (nn_read_file(dfd, NN_STATE_CHILD_PID, &pid, NULL, NULL) < 0)
 		pid = NULL;
 	killed = kill_stale_sandboxes(dfd, state_dir);
@@ -536,8 +535,7 @@ int nn_nest_stop(const char *name, const char *state_dir, pid_t *pidp, struct nn
 	if (r == -ENOENT && nn_state_stopped_read(state_dir, &(struct nn_state_stopped){ 0 }) == 0)
 		return collect_stale(name, state_dir, false, err); /* it stopped itself */
 	if (r == -ENOENT)
-		return nn_errx(err, ENOENT, "no nest named %s is running (state dir %s)", name,
-			       state_dir);
+		return nn_state_not_running(name, state_dir, err);
 	if (r < 0)
 		return r;
 	if (nn_proc_comm(pid, comm, sizeof(comm), NULL) < 0 || strcmp(comm, "netnest"))
