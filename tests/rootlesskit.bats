@@ -113,7 +113,8 @@ rk_probe_mask() {
   # a bool takes no separate value: "false" is the command
   run rk --net=slirp4netns --disable-host-loopback false
   [ "$status" -eq 1 ]
-  [ -z "$output" ]
+  [ "$output" = "$(printf '%s\n' '[rootlesskit:child ] error: command [false] exited: exit status 1' \
+    '[rootlesskit:parent] error: child exited: exit status 1')" ]
   # --copy-up repeats, in both forms
   run rk --copy-up=/etc --copy-up /run stat -f -c %T /etc /run
   [ "$status" -eq 0 ]
@@ -279,14 +280,26 @@ rk_probe_mask() {
   ! grep -q "$state" /proc/self/mountinfo
 }
 
-@test "the exit status is the command's, 255 when a signal ended it, 1 with a message when it cannot run" {
+@test "the exit status is the command's, 255 when a signal ended it, with RootlessKit's two lines; 1 with a message when it cannot run" {
+  # the same status and words as Debian's rootlesskit (without its warnings)
+  for cmd in 'exit 7' 'kill -TERM $$' 'kill -KILL $$'; do
+    run rk_debian sh -c "$cmd"
+    deb_status=$status deb=$(grep -v '^time=' <<<"$output")
+    run rk sh -c "$cmd"
+    [ "$status" -eq "$deb_status" ] || { echo "$cmd: $status, Debian's $deb_status"; false; }
+    [ "$output" = "$deb" ] || { echo "$cmd: $output"; echo "Debian's: $deb"; false; }
+  done
   run rk sh -c 'exit 7'
   [ "$status" -eq 7 ]
-  [ -z "$output" ]
+  [ "$output" = "$(printf '%s\n' '[rootlesskit:child ] error: command [sh -c exit 7] exited: exit status 7' \
+    '[rootlesskit:parent] error: child exited: exit status 7')" ]
   run rk sh -c 'kill -TERM $$'
   [ "$status" -eq 255 ]
+  [ "$output" = "$(printf '%s\n' '[rootlesskit:child ] error: command [sh -c kill -TERM $$] exited: signal: terminated' \
+    '[rootlesskit:parent] error: child exited: exit status 255')" ]
   run rk sh -c 'kill -KILL $$'
   [ "$status" -eq 255 ]
+  [[ ${lines[0]} == *"exited: signal: killed" ]]
   run rk /nonexistent
   [ "$status" -eq 1 ]
   [ "$output" = "[rootlesskit:parent] error: run the command /nonexistent: No such file or directory" ]
@@ -300,7 +313,8 @@ rk_probe_mask() {
 @test "signals to the rootlesskit process reach the command's traps; its exit is the trap's" {
   # rk_bg's `&` job starts with SIGQUIT ignored (bash without job control); the command
   # still traps it, as under RootlessKit, whose Go processes reset it
-  rk_bg "$TMP/out" --net=slirp4netns sh -c 'trap "echo got-USR1" USR1; trap "echo got-HUP" HUP; trap "echo got-QUIT" QUIT; trap "echo got-TERM; exit 3" TERM; echo ready; while :; do sleep 0.1; done'
+  script='trap "echo got-USR1" USR1; trap "echo got-HUP" HUP; trap "echo got-QUIT" QUIT; trap "echo got-TERM; exit 3" TERM; echo ready; while :; do sleep 0.1; done'
+  rk_bg "$TMP/out" --net=slirp4netns sh -c "$script"
   wait_until "grep -q ready $TMP/out"
   kill -USR1 "$TOP"
   wait_until "grep -q got-USR1 $TMP/out"
@@ -312,7 +326,9 @@ rk_probe_mask() {
   kill -TERM "$TOP"
   wait_until "grep -q got-TERM $TMP/out"
   wait_until "grep -qx rc=3 $TMP/out"
-  [ "$(cat "$TMP/out")" = "$(printf '%s\n' ready got-USR1 got-HUP got-QUIT got-TERM rc=3)" ]
+  [ "$(cat "$TMP/out")" = "$(printf '%s\n' ready got-USR1 got-HUP got-QUIT got-TERM \
+    "[rootlesskit:child ] error: command [sh -c $script] exited: exit status 3" \
+    '[rootlesskit:parent] error: child exited: exit status 3' rc=3)" ]
 }
 
 @test "SIGKILL of the rootlesskit process leaves no process, mount or state file behind" {

@@ -5,6 +5,7 @@
  * RootlessKit pkg/child/child.go, pkg/common/sigproxy; clone(2), setns(2), mount(2)).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -79,6 +80,42 @@ int nn_child_hosts(bool rk, char **out, size_t *len, struct nn_err *err)
 int nn_child_status(int wstatus)
 {
 	return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 255;
+}
+
+void nn_child_exit_text(int wstatus, char *buf, size_t len)
+{
+	if (WIFEXITED(wstatus)) {
+		snprintf(buf, len, "exit status %d", WEXITSTATUS(wstatus));
+		return;
+	}
+	snprintf(buf, len, "signal: %s%s", strsignal(WTERMSIG(wstatus)),
+		 WCOREDUMP(wstatus) ? " (core dumped)" : "");
+	buf[8] = (char)tolower((unsigned char)buf[8]); /* after "signal: " */
+}
+
+/*
+ * The child's own line when the command failed, as RootlessKit's child prints it on its
+ * stderr (the user's): "[rootlesskit:child ] error: command [sh -c exit 3] exited: exit
+ * status 3", the command's words joined by spaces as Go's %v of a []string.  One write(2).
+ */
+static void say_command_failed(const struct nn_child_config *c, int wstatus)
+{
+	char line[4096], how[64];
+	size_t len;
+
+	len = (size_t)snprintf(line, sizeof(line), "[rootlesskit:child ] error: command [");
+	for (char **a = c->argv; *a && len < sizeof(line); a++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s",
+					a == c->argv ? "" : " ", *a);
+	nn_child_exit_text(wstatus, how, sizeof(how));
+	if (len < sizeof(line))
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "] exited: %s\n", how);
+	if (len >= sizeof(line)) { /* cut: the line still ends */
+		len = sizeof(line) - 1;
+		line[len - 1] = '\n';
+	}
+	if (write(STDERR_FILENO, line, len) < 0)
+		return; /* no one to tell */
 }
 
 /* ---- in the child ---- */
@@ -216,7 +253,7 @@ static pid_t start_command(const struct nn_nest *n, struct nn_err *err)
 	return -1;
 }
 
-/* Pass every signal on to the command, reap, and return its exit status. */
+/* Pass every signal on to the command, reap, and return its wait status. */
 static int forward_signals(pid_t cmd)
 {
 	sigset_t all;
@@ -235,7 +272,7 @@ static int forward_signals(pid_t cmd)
 		/* with --pidns the child is PID 1 there: every orphan comes here too */
 		while ((p = waitpid(-1, &st, WNOHANG)) > 0)
 			if (p == cmd)
-				return nn_child_status(st);
+				return st;
 	}
 }
 
@@ -265,7 +302,10 @@ static __attribute__((noreturn)) void child_main(const struct nn_nest *n, int so
 		nn_report_send(sock, -err.code, &err);
 		_exit(1);
 	}
-	_exit(forward_signals(cmd));
+	r = forward_signals(cmd);
+	if (!WIFEXITED(r) || WEXITSTATUS(r))
+		say_command_failed(n->cfg.child, r);
+	_exit(nn_child_status(r));
 }
 
 /* ---- in the daemon ---- */

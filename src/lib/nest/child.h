@@ -119,4 +119,14 @@ int nn_child_go(struct nn_child *c, struct nn_err *err);
  */
 int nn_child_status(int wstatus);
 
+/**
+ * nn_child_exit_text() - a wait status in the words of Go's os.ProcessState.String(), which
+ * RootlessKit's errors quote: "exit status 3", "signal: terminated", "signal: killed
+ * (core dumped)" (strsignal(3)'s name with a lower-case first letter, as Go's table has it)
+ * @wstatus: from waitpid(2), of a process that exited or was killed
+ * @buf:     receives the words, NUL-terminated
+ * @len:     size of @buf (64 is enough)
+ */
+void nn_child_exit_text(int wstatus, char *buf, size_t len);
+
 #endif

@@ -4,7 +4,6 @@
  * state files), the services (ports, sandboxes, the API that routes to them), its signals,
  * and the teardown of all of it (see nest.h, nestd_internal.h, docs/design.md#the-nest).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -342,14 +341,14 @@ static int nestd_start(struct nestd *d, struct nn_err *err)
 	return r;
 }
 
-/* "child exited: signal: killed": Go's name of the signal, strsignal(3)'s in lower case */
-static void child_signaled(int sig, struct nn_err *err)
+/* "child exited: exit status 3", "child exited: signal: killed": RootlessKit's parent's
+ * words for its child's end (Go's exec.ExitError) */
+static void child_exited(int st, struct nn_err *err)
 {
-	char name[64];
+	char how[64];
 
-	snprintf(name, sizeof(name), "%s", strsignal(sig));
-	name[0] = (char)tolower((unsigned char)name[0]);
-	nn_errx(err, ECHILD, "child exited: signal: %s", name);
+	nn_child_exit_text(st, how, sizeof(how));
+	nn_errx(err, ECHILD, "child exited: %s", how);
 }
 
 /* the nest stops itself, for the reason @fmt says (@d->why); the last word says so, with
@@ -432,10 +431,11 @@ static void nestd_serve(struct nestd *d)
 		if (d->child.pid > 0 && waitpid(d->child.pid, &st, WNOHANG) == d->child.pid) {
 			d->status = nn_child_status(st);
 			d->child.pid = 0;
-			/* it blocks every signal it can: only SIGKILL ends it so (RootlessKit's
-			 * Go error, exec.ExitError: "signal: killed") */
-			if (!nn_report_last(d->child.sock, &d->last) && WIFSIGNALED(st))
-				child_signaled(WTERMSIG(st), &d->last);
+			/* a command that failed (the child said so itself), or the child killed:
+			 * it blocks every signal it can, so only SIGKILL ends it so */
+			if (!nn_report_last(d->child.sock, &d->last) &&
+			    (WIFSIGNALED(st) || WEXITSTATUS(st)))
+				child_exited(st, &d->last);
 			return;
 		}
 		/* Only the engine is ours to reap; the services wait for their own. */
