@@ -100,21 +100,19 @@ void nn_child_exit_text(int wstatus, char *buf, size_t len)
  */
 static void say_command_failed(const struct nn_child_config *c, int wstatus)
 {
-	char line[4096], how[64];
-	size_t len;
+	_cleanup_free_ char *line = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&line, &len);
+	char how[64];
 
-	len = (size_t)snprintf(line, sizeof(line), "[rootlesskit:child ] error: command [");
-	for (char **a = c->argv; *a && len < sizeof(line); a++)
-		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s",
-					a == c->argv ? "" : " ", *a);
+	if (!f)
+		return; /* no memory to tell it */
 	nn_child_exit_text(wstatus, how, sizeof(how));
-	if (len < sizeof(line))
-		len += (size_t)snprintf(line + len, sizeof(line) - len, "] exited: %s\n", how);
-	if (len >= sizeof(line)) { /* cut: the line still ends */
-		len = sizeof(line) - 1;
-		line[len - 1] = '\n';
-	}
-	if (write(STDERR_FILENO, line, len) < 0)
+	fputs("[rootlesskit:child ] error: command [", f);
+	for (char **a = c->argv; *a; a++)
+		fprintf(f, "%s%s", a == c->argv ? "" : " ", *a);
+	fprintf(f, "] exited: %s\n", how);
+	if (fclose(f) == 0 && write(STDERR_FILENO, line, len) < 0)
 		return; /* no one to tell */
 }
 
