@@ -47,9 +47,18 @@ teardown() { ports_teardown; }
   wait_for sh -c "ss -Htln 'sport = :$p' | grep -q ."
   run nnu port add --nest "$NEST" "$p:80"
   [ "$status" -eq 1 ]
-  [ "$output" = "netnest: host port $p is already in use: bind 0.0.0.0:$p: another socket is bound to it" ]
+  [ "$output" = "netnest: host port $p is already in use: bind [::]:$p: another socket is bound to it" ]
   run nnu port ls --nest "$NEST" --json
   [ "$(jq -c .ports <<<"$output")" = "[]" ]
+  # held on [::1] alone: the address named is the one netnest binds, [::], not a free 0.0.0.0
+  q=$(free_port)
+  /usr/bin/python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET6); s.bind(("::1",int(sys.argv[1]))); s.listen(); time.sleep(30)' "$q" 3>&- &
+  holder=$!
+  wait_for sh -c "ss -Htln 'sport = :$q' | grep -q ."
+  run nnu port add --nest "$NEST" "$q:80"
+  kill "$holder"
+  [ "$status" -eq 1 ]
+  [ "$output" = "netnest: host port $q is already in use: bind [::]:$q: another socket is bound to it" ]
 }
 
 @test "a rootless nest cannot publish a host port below net.ipv4.ip_unprivileged_port_start" {
@@ -393,10 +402,10 @@ ports_answer() {
   spec="$p-$((p + 2)):80-82"
   run nnu run --nest "$NEST" --name web -p "$spec" -- true
   [ "$status" -eq 1 ]
-  [ "$output" = "netnest: sandbox web: port spec \"$spec\" (host port $taken/tcp of the range): host port $taken is already in use: bind 0.0.0.0:$taken: another socket is bound to it" ]
+  [ "$output" = "netnest: sandbox web: port spec \"$spec\" (host port $taken/tcp of the range): host port $taken is already in use: bind [::]:$taken: another socket is bound to it" ]
   run nnu port add --nest "$NEST" "$spec"
   [ "$status" -eq 1 ]
-  [ "$output" = "netnest: port spec \"$spec\" (host port $taken/tcp of the range): host port $taken is already in use: bind 0.0.0.0:$taken: another socket is bound to it" ]
+  [ "$output" = "netnest: port spec \"$spec\" (host port $taken/tcp of the range): host port $taken is already in use: bind [::]:$taken: another socket is bound to it" ]
   # nothing of either is left: no port, no sandbox, no listener but the taker's
   run nnu port ls --nest "$NEST" --json
   [ "$(jq -c .ports <<<"$output")" = "[]" ]

@@ -161,10 +161,10 @@ arrived() {
   wait_for sh -c "ss -Huln 'sport = :$p' | grep -q ."
   run nnu port add --nest "$NEST" "$p:53/udp"
   [ "$status" -eq 1 ]
-  [ "$output" = "netnest: host port $p/udp is already in use: bind 0.0.0.0:$p: another socket is bound to it" ]
+  [ "$output" = "netnest: host port $p/udp is already in use: bind [::]:$p: another socket is bound to it" ]
   run nnu run --nest "$NEST" --name dns -p "$p:53/udp" -- true
   [ "$status" -eq 1 ]
-  [ "$output" = "netnest: sandbox dns: host port $p/udp is already in use: bind 0.0.0.0:$p: another socket is bound to it" ]
+  [ "$output" = "netnest: sandbox dns: host port $p/udp is already in use: bind [::]:$p: another socket is bound to it" ]
   run api -X POST -d "{\"proto\":\"udp4\",\"parentIP\":\"127.0.0.1\",\"parentPort\":$p,\"childPort\":53}" /v1/ports
   [ "${lines[1]}" = 400 ]
   [ "$(jq -r .message <<<"${lines[0]}")" = "host port $p/udp is already in use: bind 127.0.0.1:$p: another socket is bound to it" ]
@@ -175,7 +175,7 @@ arrived() {
   # a udp range with the taken port: nothing published, the port named
   run nnu port add --nest "$NEST" "$p-$((p + 1)):53-54/udp"
   [ "$status" -eq 1 ]
-  [ "$output" = "netnest: port spec \"$p-$((p + 1)):53-54/udp\" (host port $p/udp of the range): host port $p/udp is already in use: bind 0.0.0.0:$p: another socket is bound to it" ]
+  [ "$output" = "netnest: port spec \"$p-$((p + 1)):53-54/udp\" (host port $p/udp of the range): host port $p/udp is already in use: bind [::]:$p: another socket is bound to it" ]
   # ranges: docker's syntax, sizes that do not match
   local -A why=(
     [8000-8002:80-81]="host ports 8000-8002 (3) and sandbox ports 80-81 (2) differ in number"

@@ -129,17 +129,23 @@ static const char *port_name(const struct nn_portspec *s, char buf[32])
 	return buf;
 }
 
-/* host_text() - "127.0.0.1:P", "[::1]:P", "[::]:P" for messages */
+/* addr_text() - "127.0.0.1:P", "[::1]:P" of address @ip and port @port, for messages */
+static const char *addr_text(const char *ip, unsigned port, char buf[80])
+{
+	bool v6 = strchr(ip, ':') != NULL;
+
+	snprintf(buf, 80, "%s%s%s:%u", v6 ? "[" : "", ip, v6 ? "]" : "", port);
+	return buf;
+}
+
+/* host_text() - "127.0.0.1:P", "[::1]:P", "[::]:P": the host address of @s as listed */
 static const char *host_text(const struct nn_portspec *s, char buf[80])
 {
 	const char *ip = s->parent_ip;
-	bool v6;
 
 	if (!*ip)
 		ip = nn_portspec_families(s) == NN_PORT_V6 ? "::" : "0.0.0.0";
-	v6 = strchr(ip, ':') != NULL;
-	snprintf(buf, 80, "%s%s%s:%u", v6 ? "[" : "", ip, v6 ? "]" : "", s->parent_port);
-	return buf;
+	return addr_text(ip, s->parent_port, buf);
 }
 
 /*
@@ -172,7 +178,8 @@ static int host_socket(const struct nn_portspec *s, struct nn_err *err)
 	fd = socket(ss.ss_family, (udp ? SOCK_DGRAM | SOCK_NONBLOCK : SOCK_STREAM) |
 		    SOCK_CLOEXEC, 0);
 	if (fd < 0 && dual && errno == EAFNOSUPPORT) {
-		len = nn_pf_sockaddr("0.0.0.0", s->parent_port, &ss);
+		ip = "0.0.0.0";
+		len = nn_pf_sockaddr(ip, s->parent_port, &ss);
 		fd = socket(AF_INET, (udp ? SOCK_DGRAM | SOCK_NONBLOCK : SOCK_STREAM) |
 			    SOCK_CLOEXEC, 0);
 	}
@@ -191,10 +198,10 @@ static int host_socket(const struct nn_portspec *s, struct nn_err *err)
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
 		int e = errno;
 
-		if (e == EADDRINUSE) /* as RootlessKit's "listen tcp ADDR:P: bind: ..." */
+		if (e == EADDRINUSE) /* the address bound, as RootlessKit's "listen tcp ADDR:P" */
 			return nn_errx(err, EADDRINUSE, "%s is already in use: bind %s: another "
 				       "socket is bound to it", port_name(s, name),
-				       host_text(s, text));
+				       addr_text(ip, s->parent_port, text));
 		if (e == EACCES)
 			return nn_ports_privileged(s->parent_port, err);
 		if (e == EADDRNOTAVAIL)
