@@ -120,3 +120,19 @@ check_isolated() {
   run nnu run --nest "$NEST" -- cat /etc/hosts
   [ "$output" = "$(cat "$STATE/hosts")" ]
 }
+
+@test "a run that finds the nest's etc dir gone fails and does not make it again, so down leaves no state dir behind" {
+  # the race it stands for: a run between down's clearing of the state dir and its rmdir
+  up_user
+  mv "$STATE/pool.sock" "$STATE/pool.sock.off" # the run's own mount namespace
+  rmdir "$STATE/etc"
+  run nnu run --nest "$NEST" -- true
+  [ "$status" -ne 0 ]
+  [[ $output == *"mount a tmpfs for the sandbox's /etc files on $STATE/etc: No such file or directory"* ]]
+  [ ! -e "$STATE/etc" ]
+  [ -z "$(ls -A "$STATE/sandboxes")" ]
+  mv "$STATE/pool.sock.off" "$STATE/pool.sock"
+  nnu down --nest "$NEST"
+  NESTS=()
+  [ ! -e "$STATE" ]
+}

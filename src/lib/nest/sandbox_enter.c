@@ -103,20 +103,20 @@ static int copy_out(int in, int out, off_t size)
 	return 0;
 }
 
-/* the tmpfs on @dir, sized for @data bytes of files; made first if missing (an older nest) */
+/*
+ * the tmpfs on @dir, sized for @data bytes of files.  @dir is made by the daemon
+ * (sandboxes_setup()) and never here: a sandbox that races `down` must not make it again
+ * after the teardown removed it, or the state dir is left behind, not empty.
+ */
 static int etc_mount(const char *dir, unsigned long long data, struct nn_err *err)
 {
 	char opts[96];
 
 	snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=%d,mode=0755", data + ETC_ROOM,
 		 ETC_INODES);
-	for (int again = 1;; again = 0) {
-		if (mount("netnest-etc", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) == 0)
-			return 0;
-		if (errno != ENOENT || !again || (mkdir(dir, 0755) < 0 && errno != EEXIST))
-			return nn_err(err, errno,
-				      "mount a tmpfs for the sandbox's /etc files on %s", dir);
-	}
+	if (mount("netnest-etc", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
+		return nn_err(err, errno, "mount a tmpfs for the sandbox's /etc files on %s", dir);
+	return 0;
 }
 
 static int etc_copies(const char *state_dir, struct nn_err *err)
