@@ -50,6 +50,11 @@ static void bad_specs_are_refused_with_the_reason(void **state)
 	refused("8080:80/icmp", "unknown protocol \"icmp\"");
 	refused("[::1]:8080:80/tcp4", "host address ::1 is not an IPv4 address (tcp4)");
 	refused("127.0.0.1:8080:80/udp6", "host address 127.0.0.1 is not an IPv6 address (udp6)");
+	/* a link-local address: the kernel's bare EINVAL at bind named neither (a user trial) */
+	refused("[fe80::1]:8080:80", "port spec \"[fe80::1]:8080:80\": host address fe80::1 is "
+		"link-local: a socket on it needs an interface, which a port spec cannot name "
+		"(publish on a global address, or on all)");
+	refused("[FE80::1]:8080:80/udp", "host address fe80::1 is link-local");
 	refused("-1:80", "\"-1\" is not a port number");
 	/* ranges, as docker run --publish writes them: sizes that differ */
 	refused("8000-8002:80-81", "host ports 8000-8002 (3) and sandbox ports 80-81 (2) "
@@ -332,6 +337,12 @@ static void an_ipv4_mapped_host_address_is_ipv4(void **state)
 	assert_int_equal(nn_portspec_from_json(j, &p, &err), -EINVAL);
 	assert_string_equal(err.msg, "port spec: host address ::ffff:127.0.0.1 is not an IPv6 "
 			    "address (tcp6): an IPv4-mapped address is its IPv4 address");
+	json_object_set_new(j, "proto", json_string("tcp"));
+	json_object_set_new(j, "parentIP", json_string("fe80::2"));
+	assert_int_equal(nn_portspec_from_json(j, &p, &err), -EINVAL);
+	assert_string_equal(err.msg, "port spec: host address fe80::2 is link-local: a socket on "
+			    "it needs an interface, which a port spec cannot name (publish on a "
+			    "global address, or on all)");
 	json_decref(j);
 }
 

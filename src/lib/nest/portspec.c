@@ -80,7 +80,14 @@ const char *nn_portspec_child_ip(const struct nn_portspec *p)
 static int check_family(const struct nn_portspec *p, const char *label, struct nn_err *err)
 {
 	bool v6 = strchr(nn_portspec_host_ip(p), ':') != NULL;
+	struct in6_addr a6;
 
+	/* bind(2) of a link-local address wants its interface (sin6_scope_id, ipv6(7)), which
+	 * a port spec has no place for: EINVAL from the kernel would name neither */
+	if (v6 && inet_pton(AF_INET6, p->parent_ip, &a6) == 1 && IN6_IS_ADDR_LINKLOCAL(&a6))
+		return nn_errx(err, EINVAL, "%s: host address %s is link-local: a socket on it "
+			       "needs an interface, which a port spec cannot name (publish on a "
+			       "global address, or on all)", label, p->parent_ip);
 	if (!*p->parent_ip || p->proto[3] == '\0' || v6 == (p->proto[3] == '6'))
 		return 0;
 	return nn_errx(err, EINVAL, "%s: host address %s is not an IPv%c address (%s)%s", label,
