@@ -52,11 +52,9 @@ teardown() { ports_teardown; }
   [ "$(jq -c .ports <<<"$output")" = "[]" ]
   # held on [::1] alone: the address named is the one netnest binds, [::], not a free 0.0.0.0
   q=$(free_port)
-  /usr/bin/python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET6); s.bind(("::1",int(sys.argv[1]))); s.listen(); time.sleep(30)' "$q" 3>&- &
-  holder=$!
-  wait_for sh -c "ss -Htln 'sport = :$q' | grep -q ."
+  hold_port tcp ::1 "$q"
   run nnu port add --nest "$NEST" "$q:80"
-  kill "$holder"
+  release_port "$q"
   [ "$status" -eq 1 ]
   [ "$output" = "netnest: host port $q is already in use: bind [::]:$q: another socket is bound to it" ]
 }
@@ -314,11 +312,9 @@ PERL
   run nnu port add --nest "$NEST" "[::1]:$q:7/udp6"
   [ "$status" -eq 1 ]
   [ "$output" = "netnest: host port $q/udp is already in use: it conflicts with published port 2 (udp6 [::1]:$q)" ]
-  /usr/bin/python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",int(sys.argv[1]))); time.sleep(30)' "$((q + 1))" 3>&- &
-  taker=$!
-  wait_for sh -c "ss -Huln 'sport = :$((q + 1))' | grep -q ."
+  hold_port udp 127.0.0.1 "$((q + 1))"
   run nnu port add --nest "$NEST" "127.0.0.1:$((q + 1)):7/udp"
-  kill "$taker"
+  release_port "$((q + 1))"
   [ "$status" -eq 1 ]
   [ "$output" = "netnest: host port $((q + 1))/udp is already in use: bind 127.0.0.1:$((q + 1)): another socket is bound to it" ]
 }

@@ -164,10 +164,7 @@ iperf_udp() {
 @test "udp: a host port another process holds, alone or in a range, and port ranges of different sizes, are refused on run -p, port add and the API; nothing is published or left" {
   up_nest user
   p=$(free_udp_port)
-  /usr/bin/python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",int(sys.argv[1]))); time.sleep(60)' "$p" 3>&- &
-  echo $! > "$TMP/taker.pid"
-  PIDFILES+=("$TMP/taker.pid")
-  wait_for sh -c "ss -Huln 'sport = :$p' | grep -q ."
+  hold_port udp 0.0.0.0 "$p"
   run nnu port add --nest "$NEST" "$p:53/udp"
   [ "$status" -eq 1 ]
   [ "$output" = "netnest: host port $p/udp is already in use: bind [::]:$p: another socket is bound to it" ]

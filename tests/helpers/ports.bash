@@ -85,6 +85,22 @@ api() {
 # free of UDP too, for tests that take it)
 free_udp_port() { free_port_ss -Htuln 1; }
 
+# hold_port tcp|udp ADDR PORT: another process (not netnest) holds ADDR:PORT on the host,
+# a listening TCP or a bound UDP socket, for 60 s at most or until release_port PORT
+hold_port() {
+  PIDFILES+=("$TMP/hold-$3.pid")
+  /usr/bin/python3 -c 'import socket,sys,time
+a, p = sys.argv[2], int(sys.argv[3])
+s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET,
+                  socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
+s.bind((a, p))
+if sys.argv[1] == "tcp": s.listen()
+time.sleep(60)' "$@" 3>&- &
+  echo $! >"$TMP/hold-$3.pid"
+  wait_for sh -c "ss -Hln$([[ $1 == udp ]] && echo u || echo t) 'sport = :$3' | grep -q ."
+}
+release_port() { kill "$(cat "$TMP/hold-$1.pid")"; }
+
 # serve_udp_echo ADDR:PORT...: a UDP echo inside the nest answering "echo <text>" on each
 # address ([::1]:7 for IPv6)
 serve_udp_echo() {
