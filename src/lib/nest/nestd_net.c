@@ -201,6 +201,23 @@ static int bridge_ipv6(struct nestd *d, struct nn_rtnl *r, const char *label, st
 	return ret;
 }
 
+/*
+ * No duplicate address detection of the bridge's own link-local address: the kernel
+ * makes it when the first port comes up and gives the bridge its carrier
+ * (net/ipv6/addrconf.c addrconf_notify NETDEV_CHANGE), and its probe, to a solicited-node
+ * group, is flooded to every port, a sandbox that has just joined among them.  Before the
+ * bridge is up; no IPv6 in the kernel: nothing to do.
+ */
+static int bridge_no_dad(struct nestd *d, const char *label, struct nn_err *err)
+{
+	char path[96];
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_dad", d->n->cfg.bridge);
+	ret = sysctl_in(d, label, path, "0\n", err);
+	return ret == -ENOENT ? 0 : ret;
+}
+
 /* tap0 made and configured by the daemon, with the engine on it (all but pasta) */
 static int make_tap(struct nestd *d, struct nn_rtnl *r, const char *label, struct nn_err *err)
 {
@@ -252,6 +269,8 @@ int nn_nestd_make_links(struct nestd *d, struct nn_err *err)
 		return ret == 0 && c->child ? nn_rtnl_link_set_oper_up(&r, c->tap, err) : ret;
 	if (ret == 0)
 		ret = nn_rtnl_bridge_add(&r, c->bridge, c->mtu, err);
+	if (ret == 0)
+		ret = bridge_no_dad(d, label, err);
 	if (ret == 0)
 		ret = nn_rtnl_addr_add(&r, c->bridge, c->bridge_ip, c->subnet.prefix, err);
 	if (ret == 0)
