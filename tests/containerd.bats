@@ -118,6 +118,7 @@ teardown_file() {
   rc signal "$REC" TERM 30
   run rc left "$REC"
   [ "$status" -eq 0 ]
+  echo "left: $output"
   if [[ -n $output ]] && ! netnest_rk; then
     rc clean "$REC"
     skip "Debian's rootlesskit left $(awk '$1 == "pid" {print $3}' <<<"$output" | sort -u | paste -sd,) behind"

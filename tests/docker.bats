@@ -53,6 +53,8 @@ teardown_file() {
 
 teardown() {
   if [[ -n ${HTTPD:-} ]]; then kill "$HTTPD" 2>/dev/null; wait "$HTTPD" 2>/dev/null; fi
+  # a signal test cleans up after itself even when it fails, so the next start is clean
+  if [[ -n ${SIGNALLED:-} ]]; then rd clean "$REC"; fi
   return 0
 }
 
@@ -147,9 +149,11 @@ host_httpd() {
   # with the containers of the tests above still running (httpd ignores TERM as PID 1:
   # dockerd waits its 10 s stop timeout)
   [ "$(dk ps -q | wc -l)" -ge 3 ]
+  SIGNALLED=1
   rd signal "$REC" TERM 60
   run rd left "$REC"
   [ "$status" -eq 0 ]
+  echo "left: $output"
   [ "$output" = "" ]
   # dockerd removed its socket and pidfile
   [ ! -e "$xdg/docker.sock" ]
@@ -169,9 +173,11 @@ host_httpd() {
   local cid
   cid=$(dk run -d --pull=never -p "127.0.0.1:$P_LOCAL:80" "$IMG" httpd -f -p 80 -h /www)
   wait_for curl -sf "http://127.0.0.1:$P_LOCAL/index.html"
+  SIGNALLED=1
   rd signal "$REC" KILL 10
   run rd left "$REC"
   [ "$status" -eq 0 ]
+  echo "left: $output"
   if [[ -n $output ]] && ! netnest_rk; then
     # RootlessKit 1.1 leaves the shims, the containers and its state dir (spec section 3.3)
     rd clean "$REC"

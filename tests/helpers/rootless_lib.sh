@@ -116,19 +116,9 @@ rk_signal() {
   ! live "$PID" || die "pid $PID still there $secs s after SIG$sig"
 }
 
-# rk_left: what is left after rk_signal, one line each: "pid N COMM" (of REC.procs, same
-# start time), "pid-in-userns N", "mount LINE" (the state dir in this mount ns), "file PATH"
-rk_left() {
-  local p st comm left
-  # processes need a moment to go after their parent: a teardown, PDEATHSIG
-  for _ in $(seq 50); do
-    left=0
-    while read -r p st comm; do
-      [[ $(starttime "$p") == "$st" ]] && live "$p" && left=1
-    done <"$REC.procs"
-    ((left)) || break
-    sleep 0.1
-  done
+# left_now: rk_left's lines, as things are this instant
+left_now() {
+  local p st comm
   while read -r p st comm; do
     [[ $(starttime "$p") == "$st" ]] && live "$p" && echo "pid $p $comm"
   done <"$REC.procs"
@@ -138,6 +128,20 @@ rk_left() {
     if [[ -e $STATE ]]; then find "$STATE" | sed 's/^/file /'; fi
   fi
   return 0
+}
+
+# rk_left: what is left after rk_signal, one line each: "pid N COMM" (of REC.procs, same
+# start time), "pid-in-userns N", "mount LINE" (the state dir in this mount ns), "file PATH".
+# Processes need a moment to go after their parent (a teardown, PDEATHSIG), and one a
+# shim forks while it stops is in no REC.procs: what is still there after 10 s is left.
+rk_left() {
+  local left
+  for _ in $(seq 100); do
+    left=$(left_now)
+    [[ -z $left ]] && break
+    sleep 0.1
+  done
+  [[ -z $left ]] || printf '%s\n' "$left"
 }
 
 # rk_kill: SIGTERM the parent (30 s), then SIGKILL it, what REC.procs lists, and what is
