@@ -10,6 +10,7 @@
 set -uo pipefail
 : "${NETNEST:?run through bench/run}" "${NN_BEFORE:?NN_BEFORE=the netnest binary of the other build}"
 source "$NN_ROOT/tests/helpers/common.bash"
+source "$NN_ROOT/bench/timing.bash"
 N=${N:-30}
 nest=benchab$$
 tmp=$(mktemp -d /tmp/netnest-bench-ab.XXXXXX)
@@ -21,11 +22,11 @@ cleanup() {
 trap cleanup EXIT
 
 # one script as the user, so each time is the commands' own (no runuser in it): "name ms"
-cat > "$tmp/loop.sh" <<'LOOP'
+{ declare -f now_us; cat <<'LOOP'
 set -u
 cycle() { "$1" up -d --nest "$2" && "$1" run --nest "$2" -- true && "$1" down --nest "$2"; }
-ms() { local a b; a=$(date +%s%N); "$@" >/dev/null 2>&1 || return 1; b=$(date +%s%N)
-  echo $(((b - a) / 1000)); }
+ms() { local a b; now_us a; "$@" >/dev/null 2>&1 || return 1; now_us b
+  echo $((b - a)); }
 for ((i = 0; i < N + 3; i++)); do
   a=$(ms cycle "$AFTER" "$NEST") b=$(ms cycle "$BEFORE" "$NEST")
   r=$(ms rootlesskit --net=slirp4netns --port-driver=builtin true)
@@ -33,6 +34,7 @@ for ((i = 0; i < N + 3; i++)); do
   echo "after ${a:-fail}"; echo "before ${b:-fail}"; echo "rootlesskit ${r:-fail}"
 done
 LOOP
+} >"$tmp/loop.sh"
 as_user env N="$N" AFTER="$NETNEST" BEFORE="$NN_BEFORE" NEST="$nest" bash "$tmp/loop.sh" \
   > "$tmp/times" || exit 1
 # median NAME: of the runs that did not fail, in ms

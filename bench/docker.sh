@@ -22,6 +22,7 @@
 set -uo pipefail
 : "${NETNEST:?run through bench/run}" "${NN_RKDIR:?run through bench/run}"
 source "$NN_ROOT/tests/helpers/common.bash"
+source "$NN_ROOT/bench/timing.bash"
 PASSES=${PASSES:-4}
 RUNS=${RUNS:-5}
 DURATION=${DURATION:-5}
@@ -64,10 +65,10 @@ try() {
 # ms CMD...: wall time of CMD in milliseconds (CMD's output dropped), fails with CMD
 ms() {
   local t0 t1
-  t0=$(date +%s%N)
+  now_us t0
   "$@" >/dev/null || return 1
-  t1=$(date +%s%N)
-  echo $(((t1 - t0) / 1000000))
+  now_us t1
+  echo $(((t1 - t0) / 1000))
 }
 
 # iperf_gbps JSON_TEXT: received Gbps (iperf3 -J), fails on an error report

@@ -5,6 +5,7 @@
 # test user. Prints how many of the 302 each finds and the median times. Not a test.
 # Run as root: bash bench/run ls (or NETNEST=... bash bench/ls.sh)
 set -euo pipefail
+source "${NN_ROOT:-$(dirname "$0")/..}/bench/timing.bash"
 N=${N:-300}
 RUNS=${RUNS:-5}
 NETNEST=${NETNEST:-$(dirname "$0")/../build/netnest}
@@ -44,12 +45,11 @@ sleep 0.2
   stat -L -c %i "/proc/$h/fd/7"; stat -L -c %i "/proc/$m/root$tmp/pin"; } | sort -u >"$tmp/want"
 total=$(wc -l <"$tmp/want")
 
-now() { date +%s%N; }
 median_ms() {
   local t0 t1
   for _ in $(seq "$RUNS"); do
-    t0=$(now); "$@" >/dev/null; t1=$(now)
-    echo $(((t1 - t0) / 1000))
+    now_us t0; "$@" >/dev/null; now_us t1
+    echo $((t1 - t0))
   done | sort -n | awk '{a[NR] = $1} END {printf "%.3f", a[int((NR + 1) / 2)] / 1000}'
 }
 found() { jq '.namespaces[].ns' | sort -u | comm -12 - "$tmp/want" | wc -l; }

@@ -22,6 +22,7 @@
 set -uo pipefail
 : "${NETNEST:?run through bench/run}"
 source "$NN_ROOT/tests/helpers/common.bash"
+source "$NN_ROOT/bench/timing.bash"
 N=${N:-200}                   # a /24 holds 253 leases
 SUBNET=${SUBNET:-10.4.0.0/24} # e.g. N=1000 SUBNET=10.4.0.0/22
 LEVELS=${LEVELS:-1 100 1000}
@@ -75,15 +76,16 @@ for p in "${pids[@]}"; do
 done
 EOF
 # The whole user-visible command: exec of netnest to the sandbox's exec.
-cat >"$tmp/run.sh" <<'EOF'
+{ declare -f now_us; cat <<'EOF'
 n=$1 nest=$2
 for i in $(seq "$n"); do
-  s=$(date +%s%N)
+  now_us s
   "$NETNEST" run -d --nest "$nest" --name "b$i" -- sleep 600 >/dev/null 2>&1 || exit 1
-  e=$(date +%s%N)
-  echo $(((e - s) / 1000))
+  now_us e
+  echo $((e - s))
 done
 EOF
+} >"$tmp/run.sh"
 as_user bash "$tmp/join.sh" "$N" "$cpid" "$state/api.sock" >"$tmp/join.us" ||
   { echo "POST /netnest/v1/sandboxes failed"; exit 1; }
 report "netnest join (POST)" "$tmp/join.us"
@@ -104,12 +106,12 @@ cat >"$tmp/bridge.json" <<EOF
 EOF
 for i in $(seq "$N"); do
   ip netns add "nnbench$$-$i"
-  s=$(date +%s%N)
+  now_us s
   CNI_COMMAND=ADD CNI_CONTAINERID="b$i" CNI_NETNS="/run/netns/nnbench$$-$i" CNI_IFNAME=eth0 \
     CNI_PATH=/usr/lib/cni nsenter --net="/run/netns/$hostns" /usr/lib/cni/bridge \
     <"$tmp/bridge.json" >/dev/null || { echo "CNI ADD failed"; exit 1; }
-  e=$(date +%s%N)
-  echo $(((e - s) / 1000))
+  now_us e
+  echo $((e - s))
 done >"$tmp/cni.us"
 report "CNI bridge + host-local" "$tmp/cni.us"
 ratio() { # A B: median of all A / median of all B
@@ -126,15 +128,16 @@ as_user "$NETNEST" up -d --nest "$nest" --subnet "$SUBNET22" || exit 1
 dpid=$(cat "$state/child_pid")
 rss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$dpid/status"; }
 mkdir "$tmp/user" && chown "$NN_USER" "$tmp/user" # hyperfine's results, written as the user
-cat >"$tmp/fill.sh" <<'EOF'
+{ declare -f now_us; cat <<'EOF'
 from=$1 to=$2 nest=$3
 for i in $(seq "$from" "$to"); do
-  s=$(date +%s%N)
+  now_us s
   "$NETNEST" run -d --nest "$nest" --name "l$i" -- sleep 3600 >/dev/null 2>&1 || exit 1
-  e=$(date +%s%N)
-  echo $(((e - s) / 1000))
+  now_us e
+  echo $((e - s))
 done
 EOF
+} >"$tmp/fill.sh"
 as_user "$NETNEST" run --nest "$nest" -- true # the pool fills after the first run
 alive=0
 declare -A nn_med rss cni_med
@@ -163,9 +166,11 @@ for l in $LEVELS; do
   printf 'daemon RSS per sandbox, %d -> %d alive: %.1f KiB\n' "$lo" "$l" \
     "$(awk -v a="${rss[$lo]}" -v b="${rss[$l]}" -v n=$((l - lo)) 'BEGIN{print (b - a) / n}')"
 done
-t0=$(date +%s%N)
+t0='' t1='' # set by now_us
+now_us t0
 as_user "$NETNEST" down --nest "$nest" >/dev/null
-echo "down with $alive sandboxes alive: $((($(date +%s%N) - t0) / 1000000)) ms"
+now_us t1
+echo "down with $alive sandboxes alive: $(((t1 - t0) / 1000)) ms"
 
 # --- the CNI chain, as root, into a throwaway host netns ---
 ip netns add "nnlvl$$-host"
@@ -191,12 +196,12 @@ chain_add() {
       | if $p == "portmap" then . + {runtimeConfig: {portMappings:
           [{hostPort: $port, containerPort: 80, protocol: "tcp"}]}} else . end' \
       "$tmp/chain.conflist")
-    s=$(date +%s%N)
+    now_us s
     out=$(CNI_COMMAND=ADD CNI_CONTAINERID="c$1" CNI_NETNS="/run/netns/nnlvl$$-$1" CNI_IFNAME=eth0 \
       CNI_PATH=/usr/lib/cni nsenter --net="/run/netns/nnlvl$$-host" "/usr/lib/cni/$p" <<<"$conf") ||
       { echo "CNI $p ADD failed: $out" >&2; return 1; }
-    e=$(date +%s%N)
-    us=$((us + (e - s) / 1000))
+    now_us e
+    us=$((us + e - s))
     prev=$out
   done
   echo "$us"

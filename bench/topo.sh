@@ -7,6 +7,7 @@
 # NN_BEFORE=path/to/an/older/netnest times that one too, in the same interleaved runs,
 # and checks that both print the same topo --json (a before/after of one change).
 set -euo pipefail
+source "${NN_ROOT:-$(dirname "$0")/..}/bench/timing.bash"
 N=${N:-300}
 RUNS=${RUNS:-5}
 NETNEST=${NETNEST:-$(dirname "$0")/../build/netnest}
@@ -27,12 +28,11 @@ trap cleanup EXIT
   done
 } | ip -batch -
 
-now() { date +%s%N; }
 # timed FILE CMD...: append the wall time of one run of CMD to FILE, in microseconds
 timed() {
   local f=$1 t0 t1; shift
-  t0=$(now); "$@" >/dev/null; t1=$(now)
-  echo $(((t1 - t0) / 1000)) >>"$f"
+  now_us t0; "$@" >/dev/null; now_us t1
+  echo $((t1 - t0)) >>"$f"
 }
 median_ms() { sort -n "$1" | awk '{a[NR] = $1} END {printf "%.3f", a[int((NR + 1) / 2)] / 1000}'; }
 

@@ -9,7 +9,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 shopt -s nullglob
-scripts=(.ci/run tests/run tests/helpers/*.sh tests/helpers/*.bash bench/run bench/*.sh
+scripts=(.ci/run tests/run tests/helpers/*.sh tests/helpers/*.bash bench/run bench/*.sh bench/*.bash
 	 scripts/*.sh tools/*.sh)
 rc=0
 shellcheck -s bash "${scripts[@]}" || rc=1
