@@ -98,13 +98,13 @@ int nn_gap_addv(struct nn_gap **gaps, size_t *n, int code, const char *fmt, va_l
 	return 0;
 }
 
-int dsc_add_gap(struct scan *s, int code, const char *fmt, ...)
+int dsc_add_gap(struct nn_ns_table *t, int code, const char *fmt, ...)
 {
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = nn_gap_addv(&s->t->gaps, &s->t->ngaps, code, fmt, ap);
+	r = nn_gap_addv(&t->gaps, &t->ngaps, code, fmt, ap);
 	va_end(ap);
 	return r;
 }
@@ -218,9 +218,8 @@ static int cmp_pid(const void *a, const void *b)
  * netnsids() - the nsid of every pinned netns of @t in ours (nn_ns.netnsid), asked in
  * batches on one socket (nn_rtnl_netnsids(): a few sendmsg instead of one exchange each)
  */
-static void netnsids(struct scan *s)
+void nn_discover_netnsids(struct nn_ns_table *t)
 {
-	struct nn_ns_table *t = s->t;
 	struct nn_rtnl nl __attribute__((cleanup(nn_rtnl_close))) = { 0 };
 	_cleanup_free_ size_t *idx = NULL;
 	_cleanup_free_ int *fds = NULL;
@@ -230,7 +229,7 @@ static void netnsids(struct scan *s)
 	size_t k = 0;
 
 	if (nn_rtnl_open(&nl, -1, "of the scan", &e) < 0) {
-		dsc_add_gap(s, e.code, "netlink socket for netnsid");
+		dsc_add_gap(t, e.code, "netlink socket for netnsid");
 		return;
 	}
 	idx = calloc(t->n ? t->n : 1, sizeof(*idx));
@@ -289,7 +288,7 @@ static void *owners(void *p)
  * one, which asks the nsids first; each thread writes only the fields of the entries it
  * takes.
  */
-static void finish(struct scan *s, bool owners_too)
+static void finish(struct scan *s, bool owners_too, bool nsids_too)
 {
 	struct nn_ns_table *t = s->t;
 	struct owners o = { t, 0 };
@@ -306,14 +305,16 @@ static void finish(struct scan *s, bool owners_too)
 		top = n->fd > top ? n->fd : top;
 	}
 	if (!owners_too) {
-		netnsids(s);
+		if (nsids_too)
+			nn_discover_netnsids(t);
 		return;
 	}
 	if (t->n >= OWNERS_THREAD_MIN) {
 		nn_fd_table_reserve(top, 16); /* a socket here, a userns fd in each thread */
 		helper = pthread_create(&th, NULL, owners, &o) == 0;
 	}
-	netnsids(s);
+	if (nsids_too)
+		nn_discover_netnsids(t);
 	owners(&o);
 	if (helper)
 		pthread_join(th, NULL);
@@ -391,7 +392,7 @@ int nn_discover_with(struct nn_ns_table *t, unsigned types, unsigned flags, stru
 	}
 	dsc_reader_stop(&s);
 	if (!ret)
-		finish(&s, !(flags & NN_DISCOVER_NO_OWNERS));
+		finish(&s, !(flags & NN_DISCOVER_NO_OWNERS), !(flags & NN_DISCOVER_NO_NSIDS));
 	free(s.hash);
 	free(s.mnt);
 	free(s.fdpaths);

@@ -101,16 +101,32 @@ struct nn_ns_table {
 int nn_discover(struct nn_ns_table *t, unsigned types, struct nn_err *err);
 
 #define NN_DISCOVER_NO_OWNERS 1u /* nn_discover_with(): leave userns, owner_uid unknown */
+#define NN_DISCOVER_NO_NSIDS 2u /* nn_discover_with(): leave netnsid to nn_discover_netnsids() */
 
 /**
  * nn_discover_with() - nn_discover() with @flags
  * @t, @types, @err: as for nn_discover()
  * @flags: NN_DISCOVER_NO_OWNERS: do not ask each namespace its owner (NS_GET_USERNS and
  *         NS_GET_OWNER_UID, four syscalls a namespace); userns stays 0 and owner_uid
- *         (uid_t)-1, as for an owner outside our user namespace
+ *         (uid_t)-1, as for an owner outside our user namespace;
+ *         NN_DISCOVER_NO_NSIDS: do not ask the nsids; netnsid stays NN_NETNSID_UNKNOWN
+ *         until the caller runs nn_discover_netnsids()
  * Return: 0 or negative errno.
  */
 int nn_discover_with(struct nn_ns_table *t, unsigned types, unsigned flags, struct nn_err *err);
+
+/**
+ * nn_discover_netnsids() - the netnsid of each net entry of @t, in the caller's netns
+ * @t: a table nn_discover_with() filled (with NN_DISCOVER_NO_NSIDS, or it was done there)
+ *
+ * One netlink socket in the calling thread's netns asks RTM_GETNSID with NETNSA_FD for
+ * every net entry that holds an fd, 32 requests a sendmsg (nn_rtnl_netnsids(); the kernel
+ * side is net/core/net_namespace.c rtnl_net_getid(), which only reads the map).  A failed
+ * query leaves NN_NETNSID_UNKNOWN; a socket that cannot be opened is a gap in @t.  It
+ * writes only the entries' netnsid and @t's gaps, so it may run on a thread of its own
+ * while others use the entries' fds (nn_topo_read() does).
+ */
+void nn_discover_netnsids(struct nn_ns_table *t);
 
 /**
  * nn_gap_addv() - append a gap to an array of gaps

@@ -91,8 +91,8 @@ struct nn_ns *dsc_insert(struct scan *s, enum nn_ns_type type, struct nn_nsid id
 /** dsc_add_pid() - process @pid has @n as its own: in @n's pids, and as its holder */
 int dsc_add_pid(struct nn_ns *n, pid_t pid);
 
-/** dsc_add_gap() - note what could not be read (@code: errno). Return 0 or -ENOMEM */
-int dsc_add_gap(struct scan *s, int code, const char *fmt, ...)
+/** dsc_add_gap() - note in @t what could not be read (@code: errno). Return 0 or -ENOMEM */
+int dsc_add_gap(struct nn_ns_table *t, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /** dsc_add_holder() - append @h to @n (takes @h.path). Return 0 or -ENOMEM */

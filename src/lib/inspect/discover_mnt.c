@@ -306,7 +306,7 @@ static int scan_mountinfo(struct scan *s, struct mntns_seen *m, pid_t pid, ssize
 		if (!dsc_lookup(s, mnt.type, id)) {
 			fd = openat(root, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 			if (fd < 0 && fstatat(root, rel, &st, 0) < 0) {
-				ret = dsc_add_gap(s, errno,
+				ret = dsc_add_gap(s->t, errno,
 						  "nsfs mount %s in mount ns %llu (via pid %d)",
 						  mnt.mountpoint, (unsigned long long)m->ino,
 						  (int)pid);
@@ -354,7 +354,7 @@ int dsc_scan_mounts(struct scan *s, const pid_t *pids, size_t npids)
 			if ((ret = scan_mountinfo(s, m, pids[k], -1)) < 0)
 				return ret;
 		}
-		if (!m->done && dsc_add_gap(s, m->code, "bind mounts of mount ns %llu (via pid %d)",
+		if (!m->done && dsc_add_gap(s->t, m->code, "bind mounts of mount ns %llu (via pid %d)",
 					(unsigned long long)m->ino, (int)m->pid) < 0)
 			return -ENOMEM;
 	}
@@ -409,7 +409,7 @@ int dsc_scan_names(struct scan *s, const char *rundir, bool bare)
 	int ret = 0;
 
 	if (!d)
-		return errno == ENOENT ? 0 : dsc_add_gap(s, errno, "%s", rundir);
+		return errno == ENOENT ? 0 : dsc_add_gap(s->t, errno, "%s", rundir);
 	while (!ret && (e = readdir(d))) {
 		char path[PATH_MAX], target[PATH_MAX];
 		struct stat st, lst;
@@ -434,9 +434,9 @@ int dsc_scan_names(struct scan *s, const char *rundir, bool bare)
 			 * /proc/PID/ns needs ptrace access, proc(5)); a gone one is ENOENT
 			 */
 			if (why == EACCES || why == EPERM)
-				ret = *target ? dsc_add_gap(s, why, "%s (symlink to %s)", path,
+				ret = *target ? dsc_add_gap(s->t, why, "%s (symlink to %s)", path,
 							    target) :
-						dsc_add_gap(s, why, "%s", path);
+						dsc_add_gap(s->t, why, "%s", path);
 			else
 				ret = add_stale(s->t, path, "symlink to %s, which is gone (%s)",
 						target, strerror(why));

@@ -320,7 +320,8 @@ int nn_topo_build(struct nn_topo *t, unsigned flags, struct nn_err *err)
 	int ret;
 
 	/* owners only for the netns setns refuses (nn_topo_open_socks()) */
-	ret = nn_discover_with(&t->table, 1u << NN_NS_NET, NN_DISCOVER_NO_OWNERS, err);
+	ret = nn_discover_with(&t->table, 1u << NN_NS_NET,
+			       NN_DISCOVER_NO_OWNERS | NN_DISCOVER_NO_NSIDS, err);
 	if (ret < 0)
 		return ret;
 	t->netns = calloc(t->table.n ? t->table.n : 1, sizeof(*t->netns));

@@ -151,6 +151,13 @@ void nn_topo_open_socks(const int *fds, uint64_t *userns, size_t n, ssize_t self
 			int *errs, nn_topo_sock_cb got, void *arg);
 
 /**
+ * nn_topo_reserve_fds() - room in the fd table for @n + 16 fds above the highest of @fds
+ * (nn_fd_table_reserve()): called while the process has one thread, so that the threads
+ * that open the sockets never wait for the table to grow
+ */
+void nn_topo_reserve_fds(const int *fds, size_t n);
+
+/**
  * nn_topo_read() - read every netns of @t: links, addresses, routes, nsid maps
  * @t: model with netns[].ns set from the discovery table
  *

@@ -7,9 +7,11 @@
  * the other threads are still making theirs: one sendmsg of six requests (addresses and
  * routes of IPv4 and IPv6, the links, then the nsid of the initial netns there) and their
  * answers read with recvmmsg (nn_rtnl_batch()).  A socket no nsid map needs is closed
- * there and then.
+ * there and then.  Meanwhile one more thread asks the caller's nsid of every netns
+ * (nn_discover_netnsids()), which only the nsid maps read, after the walk.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -137,6 +139,13 @@ static void got_socket(void *arg, void *scratch, size_t i, int fd)
 		nn_rtnl_close(&r->socks[i]);
 }
 
+/* the caller's nsids of the netns, asked beside the walk (nn_discover_netnsids()) */
+static void *ask_netnsids(void *table)
+{
+	nn_discover_netnsids(table);
+	return NULL;
+}
+
 /* is netns @j already in @n's map? */
 static bool nsid_lookup_ns(const struct nn_topo_netns *n, size_t j)
 {
@@ -230,6 +239,8 @@ size_t nn_topo_read(struct nn_topo *t)
 	size_t nread = 0;
 	ssize_t own = -1;
 	struct stat self;
+	pthread_t nsids;
+	bool asking;
 
 	if (!fds || !fdsock || !oserr || !userns || !socks || !oerr || !errs || !hostid ||
 	    !hostok) {
@@ -246,8 +257,14 @@ size_t nn_topo_read(struct nn_topo *t)
 		if (t->netns[i].ns->id.ino == self.st_ino && t->netns[i].ns->id.dev == self.st_dev)
 			own = (ssize_t)i;
 	}
-	/* one socket per netns, read by the thread that made it */
+	/* one socket per netns, read by the thread that made it; the nsids meanwhile */
+	nn_topo_reserve_fds(fds, t->n + 1);
+	asking = pthread_create(&nsids, NULL, ask_netnsids, &t->table) == 0;
 	nn_topo_open_socks(fds, userns, t->n, own, fdsock, oserr, got_socket, &r);
+	if (asking)
+		pthread_join(nsids, NULL);
+	else
+		nn_discover_netnsids(&t->table);
 	for (size_t i = 0; i < t->n; i++) {
 		t->netns[i].ns->userns = userns[i];
 		if (fdsock[i] < 0)
