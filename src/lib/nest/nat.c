@@ -17,7 +17,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <linux/if_ether.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter_bridge.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -183,11 +185,11 @@ static void e_mask(struct nat_rule *rule, const void *mask, uint32_t len)
 }
 
 /*
- * [ip|ip6] saddr @addr/@prefix: a payload load of the network header's source address at
+ * [ip|ip6] saddr|daddr @addr/@prefix: a payload load of the network header's address at
  * @offset (@len bytes), masked, compared.  As nft: a prefix of whole bytes loads only those
  * and masks nothing; /0 matches every address, so it adds nothing.
  */
-static void m_saddr(struct nat_rule *rule, uint32_t offset, const void *addr, uint32_t len,
+static void m_addr(struct nat_rule *rule, uint32_t offset, const void *addr, uint32_t len,
 		    unsigned prefix)
 {
 	uint8_t mask[16] = { 0 }, net[16];
@@ -258,6 +260,11 @@ static void v_masquerade(struct nat_rule *rule)
 static void v_accept(struct nat_rule *rule)
 {
 	e_imm(rule, NFT_REG_VERDICT, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
+}
+
+static void v_drop(struct nat_rule *rule)
+{
+	e_imm(rule, NFT_REG_VERDICT, NFTNL_EXPR_IMM_VERDICT, NF_DROP);
 }
 
 /* ct set mark with reg 1, reg 1 being @value first (immediate) */
@@ -371,7 +378,7 @@ static void build_table(struct nat_batch *nb, const struct nn_nest_config *cfg, 
 		  NF_DROP);
 	if (*cfg->bridge) { /* ip[6] saddr SUBNET oifname TAP masquerade */
 		r = rule_start(nb, f, NN_NAT_TABLE, "postrouting");
-		m_saddr(&r, offset, net, len, prefix);
+		m_addr(&r, offset, net, len, prefix);
 		m_ifname(&r, NFT_META_OIFNAME, NFT_CMP_EQ, cfg->tap);
 		v_masquerade(&r);
 		rule_end(&r, f);
@@ -404,6 +411,29 @@ static void build_nest_tables(struct nat_batch *nb, const void *arg)
 
 		build_table(nb, cfg, NFPROTO_IPV6, &net6, sizeof(net6), cfg->subnet6.prefix, 8);
 	}
+}
+
+/*
+ * table bridge netnest (nat.h): forward (filter, policy accept) "ip6 daddr ff02::16 drop",
+ * the MLDv2 reports' address (RFC 3810 5.2.14), at 24 in the IPv6 header (RFC 8200);
+ * "ip6" in a bridge chain is nft's "meta protocol ip6" first.
+ */
+static void build_mld_table(struct nat_batch *nb, const void *arg)
+{
+	static const struct in6_addr mld2 = { { { 0xff, 0x02, [15] = 0x16 } } };
+	const uint16_t f = NFPROTO_BRIDGE, ip6 = htons(ETH_P_IPV6);
+	struct nat_rule r;
+
+	(void)arg;
+	add_table(nb, f, NN_NAT_TABLE);
+	add_chain(nb, f, NN_NAT_TABLE, "forward", "filter", NF_BR_FORWARD,
+		  NF_BR_PRI_FILTER_BRIDGED, NF_ACCEPT);
+	r = rule_start(nb, f, NN_NAT_TABLE, "forward");
+	e_meta(&r, NFT_META_PROTOCOL);
+	e_cmp(&r, NFT_CMP_EQ, &ip6, sizeof(ip6));
+	m_addr(&r, 24, &mld2, sizeof(mld2), 128);
+	v_drop(&r);
+	rule_end(&r, f);
 }
 
 /* The marks of nn_nat_add_keep_source(). */
@@ -519,16 +549,19 @@ static int send_batch(void (*build)(struct nat_batch *, const void *), const voi
 	return r;
 }
 
-/* A batch for nat_here(): what builds it, and from what. */
+/* A batch for nat_here(): what builds it, and from what; then, if @then, a second batch,
+ * all or nothing on its own, whose failure is only a notice (nn_notice()). */
 struct nat_job {
 	void (*build)(struct nat_batch *, const void *);
 	const void *arg;
+	void (*then)(struct nat_batch *, const void *);
 };
 
 /* In the nest's netns (nn_netns_call()): libnftnl loaded, the batch sent, unloaded. */
 static int nat_here(void *arg, struct nn_err *err)
 {
 	const struct nat_job *job = arg;
+	struct nn_err then;
 	char buf[16384]; /* the whole batch: about 1 KiB today; msg_end() sees an overflow */
 	void *lib;
 	int r = nn_dl_load("libnftnl.so.11", nft_names, (void **)&nft, ARRAY_SIZE(nft_names), &lib,
@@ -537,6 +570,9 @@ static int nat_here(void *arg, struct nn_err *err)
 	if (r < 0)
 		return r;
 	r = send_batch(job->build, job->arg, buf, sizeof(buf), err);
+	if (r == 0 && job->then && send_batch(job->then, job->arg, buf, sizeof(buf), &then) < 0)
+		nn_notice("add table bridge " NN_NAT_TABLE " in the nest's netns: %s: the "
+			  "sandboxes' MLDv2 reports go to every bridge port", then.msg);
 	/* Unloaded again: an idle daemon does not keep libnftnl resident. */
 	dlclose(lib);
 	return r;
@@ -544,7 +580,7 @@ static int nat_here(void *arg, struct nn_err *err)
 
 int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *err)
 {
-	struct nat_job job = { build_nest_tables, cfg };
+	struct nat_job job = { build_nest_tables, cfg, *cfg->bridge ? build_mld_table : NULL };
 	int r = nn_netns_call(netns_fd, "of the nest", nat_here, &job, err);
 
 	if (r < 0)
@@ -558,7 +594,7 @@ int nn_nat_add_keep_source(int netns_fd, uint32_t sock_mark, uint32_t route_mark
 			   struct nn_err *err)
 {
 	struct src_marks m = { sock_mark, route_mark };
-	struct nat_job job = { build_src_table, &m };
+	struct nat_job job = { build_src_table, &m, NULL };
 	int r = nn_netns_call(netns_fd, "of the nest", nat_here, &job, err);
 
 	return r < 0 ? nn_err_wrap(err, "add table inet " NN_SRC_TABLE " in the nest's netns") :

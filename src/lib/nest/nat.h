@@ -37,6 +37,17 @@
  * With IPv6 (cfg->ipv6) the same chains again in "table ip6 netnest", for subnet6: NAT66,
  * masquerade to tap0's fd00::100, as the engine routes only its own prefix back
  * (docs/design.md#ipv6).  Both tables go in the one batch.
+ * With netnest's own bridge (cfg->bridge), then, in a batch of its own, "table bridge
+ * netnest": forward (filter, policy accept) "ip6 daddr ff02::16 drop".  Each new sandbox's
+ * eth0 sends MLDv2 reports to ff02::16 (RFC 3810 5.2.14), and a bridge with no multicast
+ * querier floods them to every port (net/bridge/br_input.c: br_flood() when
+ * br_multicast_querier_exists() is false), where each netns drops them: with 1000
+ * sandboxes, hundreds of thousands of packets a minute for nothing.  A snooping switch
+ * sends reports only to multicast router ports (RFC 4541 2.1.1), and a nest has none;
+ * the bridge itself still receives them.  Kernels without CONFIG_NFT_BRIDGE_META (the
+ * 6.18 of the project's machines) refuse `meta ibrname`, so the rule holds for every
+ * bridge in the nest's netns, not netnest's alone.  A kernel
+ * that refuses the table (no nf_tables bridge family) costs only the flood: nn_notice().
  * The rules are the expressions nft(8) compiles their text to (`nft --debug=netlink`), so
  * `nft list table ip netnest` prints them as above; the table, chains and rules are made
  * in one transaction, all or nothing (net/netfilter/nfnetlink.c nfnetlink_rcv_batch).
