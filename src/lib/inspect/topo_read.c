@@ -258,7 +258,7 @@ size_t nn_topo_read(struct nn_topo *t)
 			own = (ssize_t)i;
 	}
 	/* one socket per netns, read by the thread that made it; the nsids meanwhile */
-	nn_topo_reserve_fds(fds, t->n + 1);
+	nn_topo_reserve_fds(fds, t->n); /* its 16 spare fds hold the nsid socket */
 	asking = pthread_create(&nsids, NULL, ask_netnsids, &t->table) == 0;
 	nn_topo_open_socks(fds, userns, t->n, own, fdsock, oserr, got_socket, &r);
 	if (asking)
