@@ -304,18 +304,14 @@ static void finish(struct scan *s, bool owners_too, bool nsids_too)
 		n->initial = nn_ns_is_initial(n->type, n->id);
 		top = n->fd > top ? n->fd : top;
 	}
-	if (!owners_too) {
-		if (nsids_too)
-			nn_discover_netnsids(t);
-		return;
-	}
-	if (t->n >= OWNERS_THREAD_MIN) {
+	if (owners_too && t->n >= OWNERS_THREAD_MIN) {
 		nn_fd_table_reserve(top, 16); /* a socket here, a userns fd in each thread */
 		helper = pthread_create(&th, NULL, owners, &o) == 0;
 	}
 	if (nsids_too)
 		nn_discover_netnsids(t);
-	owners(&o);
+	if (owners_too)
+		owners(&o);
 	if (helper)
 		pthread_join(th, NULL);
 }

@@ -139,6 +139,7 @@ typedef void (*nn_topo_sock_cb)(void *arg, void *scratch, size_t i, int fd);
  * @got:    given each socket as soon as it is made (may be NULL)
  * @arg:    passed to @got
  *
+ * The caller reserves the fd table for the sockets first (nn_topo_reserve_fds()).
  * A few threads (one per CPU) setns(2) into the netns in turn and make the sockets
  * there (rtnetlink(7): a socket stays in the netns it was made in), instead of a thread
  * per netns; each hands its socket to @got before it takes the next netns, so the work

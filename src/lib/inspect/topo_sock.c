@@ -192,7 +192,6 @@ void nn_topo_open_socks(const int *fds, uint64_t *userns, size_t n, ssize_t self
 	/* our own netns needs no setns (which wants CAP_SYS_ADMIN even there) */
 	if (self >= 0 && (size_t)self < n && fds[self] >= 0)
 		socket_here(&socks[self], &errs[self]);
-	nn_topo_reserve_fds(fds, n);
 	/* threads, never the caller: its own netns must not change */
 	want = n / WALK_MIN_PER_THREAD;
 	if (cpus > 0 && want > (size_t)cpus)

@@ -550,11 +550,13 @@ static int send_batch(void (*build)(struct nat_batch *, const void *), const voi
 }
 
 /* A batch for nat_here(): what builds it, and from what; then, if @then, a second batch,
- * all or nothing on its own, whose failure is only a notice (nn_notice()). */
+ * all or nothing on its own, whose failure is only a notice (nn_notice()) naming
+ * @then_what: what it adds, and what is lost without it. */
 struct nat_job {
 	void (*build)(struct nat_batch *, const void *);
 	const void *arg;
 	void (*then)(struct nat_batch *, const void *);
+	const char *then_what;
 };
 
 /* In the nest's netns (nn_netns_call()): libnftnl loaded, the batch sent, unloaded. */
@@ -571,8 +573,7 @@ static int nat_here(void *arg, struct nn_err *err)
 		return r;
 	r = send_batch(job->build, job->arg, buf, sizeof(buf), err);
 	if (r == 0 && job->then && send_batch(job->then, job->arg, buf, sizeof(buf), &then) < 0)
-		nn_notice("add table bridge " NN_NAT_TABLE " in the nest's netns: %s: the "
-			  "sandboxes' MLDv2 reports go to every bridge port", then.msg);
+		nn_notice("add %s in the nest's netns: %s", job->then_what, then.msg);
 	/* Unloaded again: an idle daemon does not keep libnftnl resident. */
 	dlclose(lib);
 	return r;
@@ -580,7 +581,9 @@ static int nat_here(void *arg, struct nn_err *err)
 
 int nn_nat_add(int netns_fd, const struct nn_nest_config *cfg, struct nn_err *err)
 {
-	struct nat_job job = { build_nest_tables, cfg, *cfg->bridge ? build_mld_table : NULL };
+	struct nat_job job = { build_nest_tables, cfg, *cfg->bridge ? build_mld_table : NULL,
+			       "table bridge " NN_NAT_TABLE " (without it the sandboxes' MLDv2 "
+			       "reports go to every bridge port)" };
 	int r = nn_netns_call(netns_fd, "of the nest", nat_here, &job, err);
 
 	if (r < 0)
@@ -594,7 +597,7 @@ int nn_nat_add_keep_source(int netns_fd, uint32_t sock_mark, uint32_t route_mark
 			   struct nn_err *err)
 {
 	struct src_marks m = { sock_mark, route_mark };
-	struct nat_job job = { build_src_table, &m, NULL };
+	struct nat_job job = { build_src_table, &m, NULL, NULL };
 	int r = nn_netns_call(netns_fd, "of the nest", nat_here, &job, err);
 
 	return r < 0 ? nn_err_wrap(err, "add table inet " NN_SRC_TABLE " in the nest's netns") :
